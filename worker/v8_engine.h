@@ -1,0 +1,28 @@
+// Process-wide V8 start-up and shutdown, in the order V8's hello-world sample uses.
+//
+// Construct exactly one V8Engine in main(), before any other thread of the process starts:
+// with memory protection keys, a thread created before V8::Initialize cannot touch V8's
+// protected memory (see ../shared/DESIGN.md, "Limits").
+#pragma once
+
+#include <memory>
+
+#include <v8-platform.h>
+
+namespace wsup::worker {
+
+class V8Engine {
+ public:
+  // argv0 is used by ICU to locate its data next to the binary when needed.
+  explicit V8Engine(const char* argv0);
+  ~V8Engine();
+  V8Engine(const V8Engine&) = delete;
+  V8Engine& operator=(const V8Engine&) = delete;
+
+  v8::Platform& platform() { return *platform_; }
+
+ private:
+  std::unique_ptr<v8::Platform> platform_;
+};
+
+}  // namespace wsup::worker
