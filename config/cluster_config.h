@@ -26,28 +26,28 @@ struct ListenAddress {
 };
 
 struct Limits {
-  uint32_t cpu_ms = 50;                        // CPU time per request (503 past it)
-  uint32_t heap_mib = 128;                     // V8 heap per isolate (503 past it)
-  uint32_t wall_ms = 30'000;                   // wall time per request (504 past it)
-  uint32_t max_header_bytes = 32 * 1024;       // 431 past it
-  uint64_t max_body_bytes = 16ull << 20;       // 413 past it
-  uint32_t max_connections = 1024;             // concurrent client connections
+  uint32_t cpu_ms = 50;                   // CPU time per request (503 past it)
+  uint32_t heap_mib = 128;                // V8 heap per isolate (503 past it)
+  uint32_t wall_ms = 30'000;              // wall time per request (504 past it)
+  uint32_t max_header_bytes = 32 * 1024;  // 431 past it
+  uint64_t max_body_bytes = 16ull << 20;  // 413 past it
+  uint32_t max_connections = 1024;        // concurrent client connections
 };
 
 struct Route {
-  std::string host;      // "" = any host; "*.example.com" allowed
-  std::string path;      // "/hello/*" style pattern; "" = any path
-  std::string pattern;   // as written in the config, for messages
+  std::string host;     // "" = any host; "*.example.com" allowed
+  std::string path;     // "/hello/*" style pattern; "" = any path
+  std::string pattern;  // as written in the config, for messages
   SourceLocation where;
 };
 
 struct Script {
   std::string name;
-  std::string path;                              // absolute, resolved against the config's folder
-  bool module = false;                           // ES module (export default) vs service worker
+  std::string path;     // absolute, resolved against the config's folder
+  bool module = false;  // ES module (export default) vs service worker
   std::vector<Route> routes;
-  std::map<std::string, std::string> vars;       // each value is JSON text ("\"str\"", "42", ...)
-  std::map<std::string, std::string> secrets;    // binding name -> environment variable name
+  std::map<std::string, std::string> vars;     // each value is JSON text ("\"str\"", "42", ...)
+  std::map<std::string, std::string> secrets;  // binding name -> environment variable name
   SourceLocation where;
 };
 
@@ -56,22 +56,22 @@ struct Logging {
   enum class AccessFormat { json, common, off };
   Level level = Level::info;
   AccessFormat access_format = AccessFormat::json;
-  std::string destination = "stderr";            // "stderr", "stdout" or a file path
+  std::string destination = "stderr";  // "stderr", "stdout" or a file path
 };
 
 struct Admin {
-  std::string control_socket;                    // default: $XDG_RUNTIME_DIR or /tmp, per instance
-  std::optional<ListenAddress> http;             // /metrics and /healthz; 127.0.0.1 only by default
+  std::string control_socket;         // default: $XDG_RUNTIME_DIR or /tmp, per instance
+  std::optional<ListenAddress> http;  // /metrics and /healthz; 127.0.0.1 only by default
 };
 
 struct ClusterConfig {
-  std::string file;                              // path of the cluster.yaml it came from
+  std::string file;  // path of the cluster.yaml it came from
   std::vector<ListenAddress> listen = {ListenAddress{}};
-  uint32_t workers = 0;                          // 0 = auto: one per core
+  uint32_t workers = 0;  // 0 = auto: one per core
   uint32_t isolates_per_worker = 4;
-  uint32_t ring_slots = 64;                      // request slots per worker segment
-  uint32_t slot_arena_bytes = 64 * 1024;         // bytes per slot; larger bodies travel apart
-  uint32_t http_threads = 0;                     // 0 = auto, sized from max_connections
+  uint32_t ring_slots = 64;               // request slots per worker segment
+  uint32_t slot_arena_bytes = 64 * 1024;  // bytes per slot; larger bodies travel apart
+  uint32_t http_threads = 0;              // 0 = auto, sized from max_connections
   std::chrono::milliseconds drain_timeout{10'000};
   Limits limits;
   std::vector<Script> scripts;

@@ -15,19 +15,19 @@ namespace wsup {
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
 struct HttpRequest {
-  uint64_t id = 0;       // unique per supervisor run; appears in every log line about the request
-  std::string script;    // name of the script (from cluster.yaml) that the route selected
-  std::string method;    // "GET", "POST", ...
-  std::string url;       // absolute URL as the script will see it: "http://host:port/path?query"
+  uint64_t id = 0;     // unique per supervisor run; appears in every log line about the request
+  std::string script;  // name of the script (from cluster.yaml) that the route selected
+  std::string method;  // "GET", "POST", ...
+  std::string url;     // absolute URL as the script will see it: "http://host:port/path?query"
   HeaderList headers;
-  std::string body;      // raw bytes
+  std::string body;  // raw bytes
 };
 
 struct HttpResponse {
-  uint64_t id = 0;       // the request's id
+  uint64_t id = 0;  // the request's id
   uint16_t status = 200;
   HeaderList headers;
-  std::string body;      // raw bytes
+  std::string body;  // raw bytes
 };
 
 }  // namespace wsup

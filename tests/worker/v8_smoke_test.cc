@@ -11,7 +11,9 @@ namespace {
 
 class V8SmokeTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() { engine_ = std::make_unique<wsup::worker::V8Engine>("v8_smoke_test"); }
+  static void SetUpTestSuite() {
+    engine_ = std::make_unique<wsup::worker::V8Engine>("v8_smoke_test");
+  }
   static void TearDownTestSuite() { engine_.reset(); }
   static std::unique_ptr<wsup::worker::V8Engine> engine_;
 };
