@@ -171,7 +171,11 @@ void ControlServer::serve(int fd) {
   std::string error;
   ControlReply reply;
   if (auto command = parse_command(line.substr(0, line.find('\n')), &error)) {
-    reply = handler_(*command);
+    try {
+      reply = handler_(*command);
+    } catch (const std::exception& e) {  // e.g. broken_promise when the supervisor stops
+      reply = {false, std::string("the command was not completed: ") + e.what() + "\n"};
+    }
   } else {
     reply = {false, error};
   }

@@ -90,6 +90,14 @@ void Dispatcher::close() {
   closed_ = true;
 }
 
+void Dispatcher::abandon_all() {
+  std::lock_guard lock(mutex_);
+  closed_ = true;
+  overflow_.clear();
+  for (auto& [id, pending] : pending_)
+    if (!pending->settled) settle_locked(*pending, Outcome::shutting_down, -1);
+}
+
 void Dispatcher::complete(EndpointId id, HttpResponse response) {
   std::lock_guard lock(mutex_);
   auto e = endpoints_.find(id);

@@ -79,6 +79,8 @@ class Dispatcher {
   size_t overflow_depth() const;
   // Refuse new requests (503); requests already in are still settled.
   void close();
+  // Shutdown after the drain timeout: settle everything still waiting with shutting_down.
+  void abandon_all();
 
   // --- response side (reader threads)
   void complete(EndpointId id, HttpResponse response);
