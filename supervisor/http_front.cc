@@ -221,6 +221,7 @@ void HttpFront::start() {
 }
 
 void HttpFront::stop() {
+  if (threads_.empty()) return;  // never started, or stopped already
   for (auto& server : servers_) {
     // stop() is a no-op until listen_after_bind() has marked the server running.
     for (int i = 0; i < 1000 && !server->is_running(); ++i)

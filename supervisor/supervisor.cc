@@ -127,7 +127,8 @@ int run_supervisor(const StartOptions& options) {
   if (size_t removed = remove_stale_segments("wsup-"))
     log::info("removed stale shared-memory segments", {{"count", removed}});
 
-  Dispatcher dispatcher({.overflow_limit = std::max<size_t>(1024, config.limits.max_connections)});
+  // Requests beyond the rings wait in supervisor memory, at most one per allowed connection.
+  Dispatcher dispatcher({.overflow_limit = config.limits.max_connections});
   Metrics metrics;
   AccessLog access_log(config.logging.access_format, config.logging.destination);
   WorkerPool pool(pool_settings(config, worker_binary, instance_id), dispatcher, metrics);
