@@ -131,8 +131,8 @@ void HttpFront::configure(httplib::Server& server, size_t threads) {
                       ? req.target
                       : "http://" + (host.empty() ? std::string("localhost") : host) + req.target;
     for (const auto& [name, value] : req.headers) request.headers.emplace_back(name, value);
-    request.body = req.body;
     auto& writable = const_cast<httplib::Request&>(req);
+    request.body = std::move(writable.body);  // not read again by cpp-httplib
     writable.headers.erase("Accept-Encoding");
     writable.ranges.clear();
 

@@ -2,7 +2,8 @@
 // supervisor's lifecycle and error paths can be tested quickly and deterministically.
 //
 // Paths it understands: /sleep/MS (answers after MS ms, others are served meanwhile),
-// /crash (aborts while holding the request), /status/N (answers status N), anything else:
+// /crash (aborts while holding the request), /status/N (answers status N), /bare (no
+// headers), anything else:
 // 200 "worker=<id> <METHOD> <url> script=<name> body=<bytes>" with header x-fake-worker: <id>.
 // --check CONFIG exits 0, or 1 with a file:line:column message when the config text contains
 // "fake-check-fails". FAKE_WORKER_EXIT_AT_START=1 makes it exit 3 before getting ready.
@@ -89,6 +90,7 @@ int main(int argc, char** argv) {
       std::string path = path_of(t.request.url);
       if (path == "/crash") std::abort();
       wsup::HttpResponse r = answer(t.request, worker);
+      if (path == "/bare") r.headers.clear();  // no header at all
       if (path.starts_with("/status/"))
         r.status = static_cast<uint16_t>(std::atoi(path.c_str() + 8));
       if (path.starts_with("/sleep/")) {
