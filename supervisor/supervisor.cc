@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <deque>
 #include <future>
 #include <optional>
@@ -269,7 +270,11 @@ int run_supervisor(const StartOptions& options) {
           std::make_shared<std::vector<std::promise<ControlReply>>>(std::move(reload_replies));
       reload_replies.clear();
       if (!next || stopping) {
-        if (!next) log::error("reload refused", {{"why", refusal.body}});
+        if (!next) {
+          log::error("reload refused", {{"why", refusal.body}});
+          // wsup dev: show the compile error as the worker printed it, lines intact.
+          if (!options.watch_file.empty()) std::fputs(refusal.body.c_str(), stderr);
+        }
         for (auto& r : *replies)
           r.set_value(next ? ControlReply{false, "the supervisor is stopping\n"} : refusal);
       } else {
