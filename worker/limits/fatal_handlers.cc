@@ -1,6 +1,7 @@
 #include "worker/limits/fatal_handlers.h"
 
 #include <atomic>
+#include <cstdlib>
 
 #include <v8-initialization.h>
 #include <v8-isolate.h>
@@ -26,11 +27,20 @@ void on_oom(const char* location, bool is_heap_oom) {
 
 void on_fatal_error(const char* location, const char* message) {
   report(FatalKind::fatal_error, location, message);
+  // V8 would return to the failed API call with a dead isolate (and, for ToLocalChecked, an
+  // empty handle about to be dereferenced): end here, as V8 does without a handler.
+  std::abort();
 }
 
-// Appends text to buffer[*used..size-1), always leaving room for the NUL.
-void append(char* buffer, size_t size, size_t* used, const char* text) {
-  while (*text != '\0' && *used + 1 < size) buffer[(*used)++] = *text++;
+// Appends text to buffer[*used..size-1), always leaving room for the NUL. Inside a quoted
+// value, quotes become ' and control characters spaces, so the line stays one parseable line.
+void append(char* buffer, size_t size, size_t* used, const char* text, bool quoted = false) {
+  for (; *text != '\0' && *used + 1 < size; ++text) {
+    char c = *text;
+    if (quoted && c == '"') c = '\'';
+    if (quoted && static_cast<unsigned char>(c) < 0x20) c = ' ';
+    buffer[(*used)++] = c;
+  }
 }
 
 }  // namespace
@@ -62,9 +72,9 @@ size_t format_fatal_report(const FatalReport& report, char* buffer, size_t size)
   append(buffer, size, &used, "kind=");
   append(buffer, size, &used, fatal_kind_name(report.kind));
   append(buffer, size, &used, " location=\"");
-  append(buffer, size, &used, report.location);
+  append(buffer, size, &used, report.location, true);
   append(buffer, size, &used, "\" message=\"");
-  append(buffer, size, &used, report.message);
+  append(buffer, size, &used, report.message, true);
   append(buffer, size, &used, "\"");
   buffer[used] = '\0';
   return used;

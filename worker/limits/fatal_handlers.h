@@ -5,9 +5,9 @@
 //
 // The callback runs in a process that is about to die, possibly out of memory: it must not
 // allocate, take locks, or throw. It gets plain C strings from V8 and may copy them into
-// preallocated memory and write(2) them. For OOMs V8 aborts when the callback returns; for
-// fatal API errors V8 marks the isolate unusable and the callback should end the process
-// (std::abort or _exit) itself.
+// preallocated memory and write(2) them. When it returns, the process aborts (V8 does so for
+// OOMs; for fatal API errors the handler calls std::abort, since V8 would carry on with an
+// unusable isolate).
 #pragma once
 
 #include <cstddef>

@@ -22,6 +22,13 @@ TEST(FatalReportTest, FormatsKindLocationAndMessage) {
   EXPECT_EQ(length, std::strlen(buffer));
 }
 
+TEST(FatalReportTest, KeepsQuotedValuesOnOneLine) {
+  char buffer[128];
+  FatalReport report{FatalKind::process_out_of_memory, "a \"b\"", "line1\nline2"};
+  format_fatal_report(report, buffer, sizeof buffer);
+  EXPECT_STREQ(buffer, "kind=process_out_of_memory location=\"a 'b'\" message=\"line1 line2\"");
+}
+
 TEST(FatalReportTest, TruncatesToTheBuffer) {
   char buffer[12];
   FatalReport report{FatalKind::fatal_error, "somewhere", "something"};
@@ -51,6 +58,21 @@ TEST(FatalHandlersDeathTest, HeapOutOfMemoryReportsItsReasonBeforeTheProcessDies
   // process rather than forked with the platform's threads half-copied.
   GTEST_FLAG_SET(death_test_style, "threadsafe");
   EXPECT_DEATH(run_until_heap_oom(), "kind=heap_out_of_memory location=\"[^\"]+\"");
+}
+
+void fail_an_api_check() {
+  static char buffer[513];
+  testing::IsolatePtr isolate = testing::new_isolate();
+  install_fatal_handlers(isolate.get(), &write_report_to_stderr, buffer);
+  v8::Isolate::Scope isolate_scope(isolate.get());
+  v8::HandleScope handle_scope(isolate.get());
+  v8::MaybeLocal<v8::Value>().ToLocalChecked();
+}
+
+TEST(FatalHandlersDeathTest, FailedApiCheckReportsItsReasonAndAborts) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_DEATH(fail_an_api_check(),
+               "kind=fatal_error location=\"v8::ToLocalChecked\" message=\"Empty MaybeLocal");
 }
 
 }  // namespace
