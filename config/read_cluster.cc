@@ -142,6 +142,26 @@ void read_admin(const Field& field, const std::filesystem::path& base_dir, Admin
   });
 }
 
+// A section key written at the top level: say which section it belongs in.
+std::string_view section_key(std::string_view key) {
+  static constexpr std::string_view kSectionKeys[] = {
+      "limits.cpu_ms",
+      "limits.heap_mib",
+      "limits.wall_ms",
+      "limits.max_header_bytes",
+      "limits.max_body_bytes",
+      "limits.max_connections",
+      "logging.level",
+      "logging.access_log",
+      "logging.destination",
+      "admin.control_socket",
+      "admin.http",
+  };
+  for (std::string_view full : kSectionKeys)
+    if (full.substr(full.find('.') + 1) == key) return full;
+  return {};
+}
+
 }  // namespace
 
 void read_cluster(const Field& root, const std::filesystem::path& base_dir, ClusterConfig& config,
@@ -151,7 +171,8 @@ void read_cluster(const Field& root, const std::filesystem::path& base_dir, Clus
       root,
       {"listen", "workers", "isolates_per_worker", "ring_slots", "slot_arena_bytes", "http_threads",
        "drain_timeout", "limits", "scripts", "logging", "admin"},
-      diagnostics, [&](const Field& f) {
+      diagnostics,
+      [&](const Field& f) {
         std::string_view key = f.key.Scalar();
         if (key == "listen") read_listen(f, config.listen, diagnostics);
         if (key == "workers") assign(read_count_or_auto(f, 256, diagnostics), config.workers);
@@ -185,7 +206,8 @@ void read_cluster(const Field& root, const std::filesystem::path& base_dir, Clus
         }
         if (key == "logging") read_logging(f, base_dir, config.logging, diagnostics);
         if (key == "admin") read_admin(f, base_dir, config.admin, diagnostics);
-      });
+      },
+      section_key);
   if (is_map && !has_scripts)
     diagnostics.add(
         diagnostics.location(root.value), "scripts",

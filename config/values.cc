@@ -122,6 +122,10 @@ std::optional<uint64_t> parse_size_bytes(std::string_view text, std::string& err
   auto [number, unit] = split_number_unit(trim(text));
   auto found =
       std::find_if(kUnits.begin(), kUnits.end(), [&](auto& u) { return iequals(u.first, unit); });
+  if (number.empty()) {
+    error = "is not a size (write e.g. 65536, \"64KiB\" or \"16MiB\")";
+    return std::nullopt;
+  }
   if (found == kUnits.end()) {
     error =
         "has an unknown size unit '" + std::string(unit) + "' (use B, KiB, MiB, GiB, KB, MB or GB)";

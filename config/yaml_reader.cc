@@ -144,8 +144,8 @@ std::string closest(std::string_view word, std::initializer_list<std::string_vie
 }
 
 bool for_each_field(const Field& field, std::initializer_list<std::string_view> known,
-                    DiagnosticList& diagnostics,
-                    const std::function<void(const Field&)>& on_field) {
+                    DiagnosticList& diagnostics, const std::function<void(const Field&)>& on_field,
+                    std::string_view (*elsewhere)(std::string_view key)) {
   if (!field.value.IsMap()) {
     diagnostics.add(field, "must be a mapping of keys, got " + describe(field.value));
     return false;
@@ -161,6 +161,7 @@ bool for_each_field(const Field& field, std::initializer_list<std::string_view> 
     }
     if (std::find(known.begin(), known.end(), key) == known.end()) {
       std::string hint = closest(key, known);
+      if (hint.empty() && elsewhere) hint = std::string(elsewhere(key));
       diagnostics.add(diagnostics.location(entry.first), child.path,
                       "unknown key" + (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
       continue;

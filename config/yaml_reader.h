@@ -55,8 +55,10 @@ std::string describe(const YAML::Node& node);
 // Walks a mapping: reports duplicate keys and keys not in `known` (with a "did you mean"), and
 // calls `on_field` for each known key once. Reports and returns false when `field` is not a
 // mapping.
+// `elsewhere` may say where an unknown key belongs ("cpu_ms" at the top -> "limits.cpu_ms").
 bool for_each_field(const Field& field, std::initializer_list<std::string_view> known,
-                    DiagnosticList& diagnostics, const std::function<void(const Field&)>& on_field);
+                    DiagnosticList& diagnostics, const std::function<void(const Field&)>& on_field,
+                    std::string_view (*elsewhere)(std::string_view key) = nullptr);
 
 // The closest candidate within a small edit distance, or "" when nothing is close.
 std::string closest(std::string_view word, std::initializer_list<std::string_view> candidates);
