@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -64,6 +65,19 @@ ClusterConfig parse(std::string_view yaml_text, const std::string& file_name_for
     return std::pair(a.where.line, a.where.column) < std::pair(b.where.line, b.where.column);
   });
   throw ConfigError(std::move(errors));
+}
+
+void require_secrets(const ClusterConfig& config) {
+  std::vector<Diagnostic> errors;
+  for (size_t i = 0; i < config.scripts.size(); ++i) {
+    for (const auto& [binding, variable] : config.scripts[i].secrets) {
+      if (std::getenv(variable.c_str()) == nullptr)
+        errors.push_back(Diagnostic{config.scripts[i].where,
+                                    "scripts[" + std::to_string(i) + "].secrets." + binding,
+                                    "environment variable " + variable + " is not set"});
+    }
+  }
+  if (!errors.empty()) throw ConfigError(std::move(errors));
 }
 
 ClusterConfig load(const std::string& path) {

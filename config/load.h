@@ -42,4 +42,9 @@ ClusterConfig load(const std::string& path);
 // its folder is the base for relative script paths ("" or a bare name = current directory).
 ClusterConfig parse(std::string_view yaml_text, const std::string& file_name_for_messages);
 
+// Checks that every secret's environment variable is set in this process's environment (load()
+// does not, so `wsup check` works on machines without the secrets). Throws ConfigError with one
+// diagnostic per unset variable, at the script's location. For whoever starts the workers.
+void require_secrets(const ClusterConfig& config);
+
 }  // namespace wsup::config

@@ -176,6 +176,26 @@ TEST(ConfigLoad, LoadReadsTheFileAndResolvesScriptsAgainstItsFolder) {
   EXPECT_EQ(config.scripts[0].path, dir.file("a.js"));
 }
 
+TEST(ConfigLoad, RequireSecretsNamesEveryUnsetVariable) {
+  testing::ScriptDir dir;
+  ClusterConfig config = parse(
+      "scripts:\n  - name: a\n    path: a.js\n    routes: [\"/*\"]\n"
+      "    secrets: {SET: WSUP_TEST_SECRET_SET, UNSET: WSUP_TEST_SECRET_UNSET}\n",
+      dir.file("cluster.yaml"));
+  ::setenv("WSUP_TEST_SECRET_SET", "x", 1);
+  ::unsetenv("WSUP_TEST_SECRET_UNSET");
+  try {
+    require_secrets(config);
+    FAIL() << "accepted";
+  } catch (const ConfigError& error) {
+    EXPECT_EQ(std::string(error.what()), dir.file("cluster.yaml") +
+                                             ":2:5: scripts[0].secrets.UNSET: environment variable "
+                                             "WSUP_TEST_SECRET_UNSET is not set");
+  }
+  ::setenv("WSUP_TEST_SECRET_UNSET", "y", 1);
+  EXPECT_NO_THROW(require_secrets(config));
+}
+
 TEST(ConfigLoad, HelloExampleIsOneServiceWorkerOnEveryRoute) {
   ClusterConfig config = load(WSUP_SOURCE_DIR "/config/examples/hello.yaml");
   EXPECT_EQ(config.listen[0].host, "127.0.0.1");
