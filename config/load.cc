@@ -81,6 +81,9 @@ void require_secrets(const ClusterConfig& config) {
 }
 
 ClusterConfig load(const std::string& path) {
+  std::error_code ignored;
+  if (std::filesystem::is_directory(path, ignored))
+    fail(SourceLocation{path, 0, 0}, "is a directory, not a config file");
   std::ifstream file(path, std::ios::binary);
   if (!file)
     fail(SourceLocation{path, 0, 0},

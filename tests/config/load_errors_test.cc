@@ -174,6 +174,16 @@ TEST(ConfigErrors, MissingConfigFileNamesTheFile) {
   }
 }
 
+TEST(ConfigErrors, DirectoryIsRefusedAsAConfigFile) {
+  testing::ScriptDir dir;
+  try {
+    load(dir.file(""));
+    FAIL() << "accepted";
+  } catch (const ConfigError& error) {
+    EXPECT_NE(std::string(error.what()).find("is a directory"), std::string::npos) << error.what();
+  }
+}
+
 TEST(ConfigErrors, EmptyFileIsRefused) {
   testing::ScriptDir dir;
   EXPECT_THROW(parse("# nothing here\n", dir.file("cluster.yaml")), ConfigError);
