@@ -136,7 +136,7 @@ ControlServer::~ControlServer() {
   uint64_t one = 1;
   [[maybe_unused]] ssize_t n = ::write(stop_fd_, &one, sizeof one);
   acceptor_.join();
-  for (std::thread& t : connections_) t.join();
+  for (Connection& c : connections_) c.thread.join();
   ::close(listen_fd_);
   ::close(stop_fd_);
   ::unlink(path_.c_str());
@@ -152,8 +152,19 @@ void ControlServer::accept_loop() {
     if (fds[1].revents != 0) return;
     int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
     if (fd < 0) continue;
-    std::lock_guard lock(connections_mutex_);
-    connections_.emplace_back([this, fd] { serve(fd); });
+    // Join finished connections so a long-running supervisor polled by monitoring keeps none.
+    // acquire pairs with the thread's release: its work is done once the flag reads true.
+    connections_.remove_if([](Connection& c) {
+      if (!c.done->load(std::memory_order_acquire)) return false;
+      c.thread.join();
+      return true;
+    });
+    auto done = std::make_shared<std::atomic<bool>>(false);
+    connections_.push_back({std::thread([this, fd, done] {
+                              serve(fd);
+                              done->store(true, std::memory_order_release);
+                            }),
+                            done});
   }
 }
 

@@ -7,8 +7,10 @@
 // runs `wsup reload && next-step` sees the new workers serving.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <list>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -56,8 +58,11 @@ class ControlServer {
   Handler handler_;
   int listen_fd_ = -1;
   int stop_fd_ = -1;  // eventfd: wakes accept_loop on shutdown
-  std::mutex connections_mutex_;
-  std::list<std::thread> connections_;
+  struct Connection {
+    std::thread thread;
+    std::shared_ptr<std::atomic<bool>> done;  // set by the thread as its last act
+  };
+  std::list<Connection> connections_;  // touched by the acceptor thread, then the destructor
   std::thread acceptor_;
 };
 

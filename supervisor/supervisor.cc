@@ -121,6 +121,7 @@ time_t mtime_of(const std::string& path) {
 int run_supervisor(const StartOptions& options) {
   SignalFd signals;  // first: every thread created below inherits the blocked mask
   config::ClusterConfig config = config::load(options.config_path);
+  config::require_secrets(config);  // workers inherit this environment and read them there
   apply_logging(config);
   log::set_destination(config.logging.destination);
   const std::string worker_binary = find_worker_binary(options.worker_binary);
@@ -200,6 +201,7 @@ int run_supervisor(const StartOptions& options) {
       std::pair<std::optional<config::ClusterConfig>, ControlReply> out;
       try {
         auto next = config::load(path);
+        config::require_secrets(next);
         CheckResult check = run_worker_check(worker_binary, path);
         if (!check.ok) {
           out.second = {false, "reload refused, workers keep running:\n" + check.output};
