@@ -59,6 +59,17 @@ TEST(ControlSocket, ServerAnswersOverAnOwnerOnlySocket) {
   EXPECT_FALSE(std::filesystem::exists(path));
 }
 
+TEST(ControlSocket, ManySequentialCommandsAreAllAnswered) {
+  std::string path = "/tmp/wsup-control-many-" + std::to_string(::getpid()) + ".sock";
+  int served = 0;
+  ControlServer server(path, [&](const ControlCommand&) {
+    return ControlReply{true, std::to_string(++served)};
+  });
+  for (int i = 1; i <= 50; ++i)
+    EXPECT_EQ(send_control_command(path, {ControlCommand::Kind::status, -1}, 5).body,
+              std::to_string(i));
+}
+
 TEST(ControlSocket, MissingSupervisorGivesAClearMessage) {
   try {
     send_control_command("/tmp/wsup-nobody-here.sock", {ControlCommand::Kind::status, -1}, 1);
