@@ -90,6 +90,11 @@ void Dispatcher::close() {
   closed_ = true;
 }
 
+void Dispatcher::set_no_worker_expected(bool value) {
+  std::lock_guard lock(mutex_);
+  no_worker_expected_ = value;
+}
+
 void Dispatcher::abandon_all() {
   std::lock_guard lock(mutex_);
   closed_ = true;
@@ -114,6 +119,7 @@ DispatchResult Dispatcher::handle(HttpRequest request,
                                   std::chrono::steady_clock::time_point deadline) {
   std::unique_lock lock(mutex_);
   if (closed_) return DispatchResult{Outcome::shutting_down, {}, -1};
+  if (no_worker_expected_ && endpoints_.empty()) return DispatchResult{Outcome::no_worker, {}, -1};
   auto pending = std::make_shared<Pending>(std::move(request));
   const uint64_t rid = pending->request.id;
   SubmitResult submitted = submit_locked(pending);

@@ -79,6 +79,9 @@ class Dispatcher {
   size_t overflow_depth() const;
   // Refuse new requests (503); requests already in are still settled.
   void close();
+  // True while no worker can come back on its own (all failed): requests then get 503 at once
+  // instead of waiting their wall time for a worker.
+  void set_no_worker_expected(bool value);
   // Shutdown after the drain timeout: settle everything still waiting with shutting_down.
   void abandon_all();
 
@@ -109,6 +112,7 @@ class Dispatcher {
   std::map<uint64_t, std::shared_ptr<Pending>> pending_;  // request id -> waiter
   std::deque<std::shared_ptr<Pending>> overflow_;
   bool closed_ = false;
+  bool no_worker_expected_ = false;
 };
 
 }  // namespace wsup::supervisor

@@ -110,6 +110,8 @@ void WorkerPool::tick(Clock::time_point now) {
   std::lock_guard lock(mutex_);
   for (Slot& slot : slots_) tick_slot_locked(slot, now);
   tick_operation_locked();
+  dispatcher_.set_no_worker_expected(std::all_of(
+      slots_.begin(), slots_.end(), [](const Slot& s) { return s.state == State::failed; }));
 }
 
 void WorkerPool::tick_slot_locked(Slot& slot, Clock::time_point now) {

@@ -244,6 +244,14 @@ TEST(Dispatcher, WithNoWorkerAtAllTheWaitEndsAsNoWorker) {
   EXPECT_EQ(r.outcome, Outcome::no_worker);
 }
 
+TEST(Dispatcher, WhenNoWorkerCanComeBackRequestsAreRefusedAtOnce) {
+  Dispatcher d({});
+  d.set_no_worker_expected(true);
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(d.handle(request(1), far()).outcome, Outcome::no_worker);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 1s);
+}
+
 TEST(Dispatcher, ClosedDispatcherRefusesNewRequests) {
   Dispatcher d({});
   d.add_endpoint(1, 0, 4, std::make_shared<FakeChannel>(4));
