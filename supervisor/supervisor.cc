@@ -2,24 +2,25 @@
 
 #include <poll.h>
 #include <signal.h>
-#include <sys/eventfd.h>
-#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
-#include <deque>
 #include <future>
 #include <optional>
 #include <random>
 #include <stdexcept>
 #include <thread>
+#include <vector>
 
 #include "config/load.h"
 #include "shared/log.h"
 #include "supervisor/admin_http.h"
 #include "supervisor/control.h"
 #include "supervisor/http_front.h"
+#include "supervisor/loop_events.h"
+#include "supervisor/reload_check.h"
 #include "supervisor/status_report.h"
 #include "supervisor/worker_binary.h"
 #include "supervisor/worker_pool.h"
@@ -28,61 +29,10 @@ namespace wsup::supervisor {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-constexpr std::chrono::milliseconds kTick{20};
-
-// Blocks the signals the loop handles, in this thread and every thread started after it.
-class SignalFd {
- public:
-  SignalFd() {
-    sigset_t set;
-    ::sigemptyset(&set);
-    for (int s : {SIGTERM, SIGINT, SIGHUP}) ::sigaddset(&set, s);
-    ::pthread_sigmask(SIG_BLOCK, &set, nullptr);
-    fd_ = ::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-    if (fd_ < 0) throw std::runtime_error("signalfd failed");
-    ::signal(SIGPIPE, SIG_IGN);  // a client that hangs up must not kill the supervisor
-  }
-  ~SignalFd() { ::close(fd_); }
-  int fd() const { return fd_; }
-  std::optional<int> next() const {
-    signalfd_siginfo info{};
-    if (::read(fd_, &info, sizeof info) != sizeof info) return std::nullopt;
-    return static_cast<int>(info.ssi_signo);
-  }
-
- private:
-  int fd_ = -1;
-};
-
-// Control commands handed from the control socket's threads to the main loop.
-class CommandQueue {
- public:
-  CommandQueue() : wake_fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {}
-  ~CommandQueue() { ::close(wake_fd_); }
-  int fd() const { return wake_fd_; }
-  std::future<ControlReply> post(ControlCommand command) {
-    std::promise<ControlReply> promise;
-    auto future = promise.get_future();
-    {
-      std::lock_guard lock(mutex_);
-      items_.push_back({command, std::move(promise)});
-    }
-    uint64_t one = 1;
-    [[maybe_unused]] ssize_t n = ::write(wake_fd_, &one, sizeof one);
-    return future;
-  }
-  std::deque<std::pair<ControlCommand, std::promise<ControlReply>>> take() {
-    uint64_t count;
-    [[maybe_unused]] ssize_t n = ::read(wake_fd_, &count, sizeof count);
-    std::lock_guard lock(mutex_);
-    return std::exchange(items_, {});
-  }
-
- private:
-  int wake_fd_;
-  std::mutex mutex_;
-  std::deque<std::pair<ControlCommand, std::promise<ControlReply>>> items_;
-};
+constexpr std::chrono::milliseconds kTick{20};            // longest sleep of the loop
+constexpr std::chrono::seconds kStartupTimeout{60};       // all workers ready or failed
+constexpr std::chrono::milliseconds kWatchInterval{300};  // wsup dev's mtime polling
+constexpr std::chrono::seconds kWorkerExitTimeout{6};     // after stop_all: grace + margin
 
 std::string random_instance_id() {
   std::random_device rd;
@@ -106,226 +56,257 @@ PoolSettings pool_settings(const config::ClusterConfig& config, const std::strin
   return s;
 }
 
-void apply_logging(const config::ClusterConfig& config) {
+void apply_log_level(const config::ClusterConfig& config) {
   log::set_level(static_cast<log::Level>(static_cast<int>(config.logging.level)));
 }
 
-time_t mtime_of(const std::string& path) {
+int64_t mtime_ns(const std::string& path) {
   struct stat st {};
   return ::stat(path.c_str(), &st) == 0 ? st.st_mtim.tv_sec * 1'000'000'000 + st.st_mtim.tv_nsec
                                         : 0;
 }
 
+class Supervisor {
+ public:
+  Supervisor(const StartOptions& options, SignalFd& signals, config::ClusterConfig config)
+      : options_(options),
+        signals_(signals),
+        config_(std::move(config)),
+        worker_binary_(find_worker_binary(options.worker_binary)),
+        instance_id_(random_instance_id()),
+        // Requests beyond the rings wait in supervisor memory, one place per allowed connection.
+        dispatcher_({.overflow_limit = config_.limits.max_connections}),
+        access_log_(config_.logging.access_format, config_.logging.destination),
+        pool_(pool_settings(config_, worker_binary_, instance_id_), dispatcher_, metrics_),
+        front_(config_, dispatcher_, metrics_, access_log_) {}
+
+  // Workers first, listeners once at least one is ready. False: a signal asked to stop.
+  bool start();
+  void run();
+
+ private:
+  void wait_for_events(bool with_commands);
+  void on_signals();
+  void on_commands();
+  void begin_reload(std::optional<std::promise<ControlReply>> reply);
+  void finish_reload_check();
+  void watch_script(Clock::time_point now);
+  void begin_stop();
+  bool drain_done(Clock::time_point now);  // true once everything is stopped
+
+  const StartOptions options_;
+  SignalFd& signals_;
+  config::ClusterConfig config_;
+  const std::string worker_binary_;
+  const std::string instance_id_;
+  Dispatcher dispatcher_;
+  Metrics metrics_;
+  AccessLog access_log_;
+  WorkerPool pool_;
+  HttpFront front_;
+  std::optional<AdminHttp> admin_;
+  CommandQueue commands_;
+  std::optional<ControlServer> control_;
+
+  bool stopping_ = false;
+  Clock::time_point drain_deadline_;
+  std::thread front_stopper_;  // closes the listeners, waits for in-flight requests
+  std::atomic<bool> front_stopped_{false};
+  std::vector<std::promise<ControlReply>> stop_replies_;
+  std::optional<std::future<ReloadVerdict>> reload_check_;
+  std::vector<std::promise<ControlReply>> reload_replies_;
+  int64_t watched_mtime_ = 0;
+  Clock::time_point next_watch_;
+};
+
+void Supervisor::wait_for_events(bool with_commands) {
+  std::vector<pollfd> fds = {{signals_.fd(), POLLIN, 0}};
+  if (with_commands) fds.push_back({commands_.fd(), POLLIN, 0});
+  for (int fd : pool_.pidfds()) fds.push_back({fd, POLLIN, 0});
+  ::poll(fds.data(), fds.size(), static_cast<int>(kTick.count()));
+}
+
+bool Supervisor::start() {
+  if (size_t removed = remove_stale_segments("wsup-"))
+    log::info("removed stale shared-memory segments", {{"count", removed}});
+  pool_.start_all();
+  // Every worker ready or failed; a script that cannot start fails fast through the backoff.
+  auto deadline = Clock::now() + kStartupTimeout;
+  while (!pool_.settled() && Clock::now() < deadline) {
+    wait_for_events(false);
+    while (auto s = signals_.next())
+      if (*s != SIGHUP) return false;
+    pool_.tick(Clock::now());
+  }
+  if (pool_.ready_count() == 0)
+    throw std::runtime_error("no worker became ready; the workers exited like this:\n" +
+                             pool_.last_exit_reasons());
+
+  front_.start();
+  if (config_.admin.http) {
+    admin_.emplace(*config_.admin.http,
+                   AdminHttp::Sources{[this] {
+                                        auto workers = pool_.snapshot();
+                                        return metrics_.render(workers,
+                                                               dispatcher_.overflow_depth());
+                                      },
+                                      [this] { return render_status_json(pool_.snapshot()); },
+                                      [this] { return pool_.ready_count() > 0; }});
+  }
+  const std::string control_path = !options_.control_path.empty() ? options_.control_path
+                                   : !config_.admin.control_socket.empty()
+                                       ? config_.admin.control_socket
+                                       : default_control_path(config_.file);
+  // Status is answered on the control thread; everything that changes the cluster goes through
+  // the main loop.
+  control_.emplace(control_path, [this](const ControlCommand& c) -> ControlReply {
+    if (c.kind == ControlCommand::Kind::status)
+      return {true, render_status_table(pool_.snapshot())};
+    if (c.kind == ControlCommand::Kind::status_json)
+      return {true, render_status_json(pool_.snapshot())};
+    return commands_.post(c).get();
+  });
+  watched_mtime_ = options_.watch_file.empty() ? 0 : mtime_ns(options_.watch_file);
+  log::info("wsup started", {{"workers", pool_.ready_count()},
+                             {"port", front_.ports().empty() ? 0 : front_.ports().front()},
+                             {"control", control_path},
+                             {"pid", static_cast<int64_t>(::getpid())}});
+  return true;
+}
+
+void Supervisor::run() {
+  for (;;) {
+    wait_for_events(true);
+    auto now = Clock::now();
+    on_signals();
+    on_commands();
+    finish_reload_check();
+    watch_script(now);
+    pool_.tick(now);
+    if (stopping_ && drain_done(now)) break;
+  }
+  front_stopper_.join();
+  for (auto& r : stop_replies_) r.set_value({true, "stopped\n"});
+  log::info("wsup stopped");
+}
+
+void Supervisor::on_signals() {
+  while (auto s = signals_.next()) {
+    if (*s == SIGHUP)
+      begin_reload(std::nullopt);
+    else
+      begin_stop();
+  }
+}
+
+void Supervisor::on_commands() {
+  for (auto& [command, reply] : commands_.take()) {
+    if (command.kind == ControlCommand::Kind::stop) {
+      stop_replies_.push_back(std::move(reply));
+      begin_stop();
+    } else if (stopping_) {
+      reply.set_value({false, "the supervisor is stopping\n"});
+    } else if (command.kind == ControlCommand::Kind::reload) {
+      begin_reload(std::move(reply));
+    } else if (command.kind == ControlCommand::Kind::restart_worker) {
+      auto shared = std::make_shared<std::promise<ControlReply>>(std::move(reply));
+      pool_.restart_worker(command.worker, [shared](ControlReply r) { shared->set_value(r); });
+    } else {
+      reply.set_value({false, "not a main-loop command\n"});
+    }
+  }
+}
+
+void Supervisor::begin_reload(std::optional<std::promise<ControlReply>> reply) {
+  if (reply) reload_replies_.push_back(std::move(*reply));
+  if (reload_check_ || stopping_) return;  // one at a time: later callers share its answer
+  log::info("reload: checking config and scripts", {{"config", options_.config_path}});
+  reload_check_ = start_reload_check(options_.config_path, worker_binary_);
+}
+
+void Supervisor::finish_reload_check() {
+  if (!reload_check_ ||
+      reload_check_->wait_for(std::chrono::seconds(0)) != std::future_status::ready)
+    return;
+  ReloadVerdict verdict = reload_check_->get();
+  reload_check_.reset();
+  auto replies =
+      std::make_shared<std::vector<std::promise<ControlReply>>>(std::move(reload_replies_));
+  reload_replies_.clear();
+  if (!verdict.config) {
+    log::error("reload refused", {{"why", verdict.refusal.body}});
+    // wsup dev: show the compile error as the worker printed it, lines intact.
+    if (!options_.watch_file.empty()) std::fputs(verdict.refusal.body.c_str(), stderr);
+    for (auto& r : *replies) r.set_value(verdict.refusal);
+    return;
+  }
+  if (stopping_) {
+    for (auto& r : *replies) r.set_value({false, "the supervisor is stopping\n"});
+    return;
+  }
+  // Routes, limits and log level switch once every worker runs the new config.
+  auto next = std::make_shared<const config::ClusterConfig>(std::move(*verdict.config));
+  pool_.replace_all(pool_settings(*next, worker_binary_, instance_id_),
+                    [this, next, replies](ControlReply r) {
+                      if (r.ok) {
+                        front_.set_routing(std::make_shared<const RoutingTable>(*next));
+                        apply_log_level(*next);
+                        config_.drain_timeout = next->drain_timeout;
+                        log::info("reload done");
+                      }
+                      for (auto& p : *replies) p.set_value(r);
+                    });
+}
+
+void Supervisor::watch_script(Clock::time_point now) {
+  if (options_.watch_file.empty() || stopping_ || now < next_watch_) return;
+  next_watch_ = now + kWatchInterval;
+  int64_t m = mtime_ns(options_.watch_file);
+  if (m == 0 || m == watched_mtime_) return;
+  watched_mtime_ = m;
+  log::info("script changed; restarting workers", {{"file", options_.watch_file}});
+  begin_reload(std::nullopt);
+}
+
+void Supervisor::begin_stop() {
+  if (stopping_) return;
+  stopping_ = true;
+  log::info("stopping: draining in-flight requests",
+            {{"drain_timeout_ms", static_cast<int64_t>(config_.drain_timeout.count())}});
+  drain_deadline_ = Clock::now() + config_.drain_timeout;
+  dispatcher_.close();
+  front_stopper_ = std::thread([this] {
+    front_.stop();
+    front_stopped_.store(true, std::memory_order_release);  // pairs with drain_done's acquire
+  });
+}
+
+bool Supervisor::drain_done(Clock::time_point now) {
+  bool drained = dispatcher_.total_pending() == 0 && front_stopped_.load(std::memory_order_acquire);
+  if (!drained && now < drain_deadline_) return false;
+  if (!drained)
+    log::warn("drain timeout: failing what is left", {{"pending", dispatcher_.total_pending()}});
+  dispatcher_.abandon_all();
+  pool_.stop_all();
+  auto deadline = Clock::now() + kWorkerExitTimeout;
+  while (!pool_.all_exited() && Clock::now() < deadline) {
+    wait_for_events(false);
+    pool_.tick(Clock::now());
+  }
+  return true;
+}
+
 }  // namespace
 
 int run_supervisor(const StartOptions& options) {
-  SignalFd signals;  // first: every thread created below inherits the blocked mask
+  SignalFd signals;  // first: every thread created below inherits the blocked signals
   config::ClusterConfig config = config::load(options.config_path);
   config::require_secrets(config);  // workers inherit this environment and read them there
-  apply_logging(config);
+  apply_log_level(config);
   log::set_destination(config.logging.destination);
-  const std::string worker_binary = find_worker_binary(options.worker_binary);
-  const std::string instance_id = random_instance_id();
-  if (size_t removed = remove_stale_segments("wsup-"))
-    log::info("removed stale shared-memory segments", {{"count", removed}});
-
-  // Requests beyond the rings wait in supervisor memory, at most one per allowed connection.
-  Dispatcher dispatcher({.overflow_limit = config.limits.max_connections});
-  Metrics metrics;
-  AccessLog access_log(config.logging.access_format, config.logging.destination);
-  WorkerPool pool(pool_settings(config, worker_binary, instance_id), dispatcher, metrics);
-  pool.start_all();
-
-  // Start-up: wait until every worker is ready or failed (a bad script fails fast via backoff).
-  auto wait_step = [&](std::chrono::milliseconds timeout) -> bool {  // false: asked to stop
-    std::vector<pollfd> fds = {{signals.fd(), POLLIN, 0}};
-    for (int fd : pool.pidfds()) fds.push_back({fd, POLLIN, 0});
-    ::poll(fds.data(), fds.size(), static_cast<int>(timeout.count()));
-    while (auto s = signals.next())
-      if (*s != SIGHUP) return false;
-    pool.tick(Clock::now());
-    return true;
-  };
-  auto startup_deadline = Clock::now() + std::chrono::seconds(60);
-  while (!pool.settled() && Clock::now() < startup_deadline)
-    if (!wait_step(kTick)) return 0;
-  if (pool.ready_count() == 0)
-    throw std::runtime_error("no worker became ready; the workers exited like this:\n" +
-                             pool.last_exit_reasons());
-
-  HttpFront front(config, dispatcher, metrics, access_log);
-  front.start();
-  std::optional<AdminHttp> admin;
-  if (config.admin.http) {
-    admin.emplace(*config.admin.http,
-                  AdminHttp::Sources{[&] {
-                                       auto workers = pool.snapshot();
-                                       return metrics.render(workers, dispatcher.overflow_depth());
-                                     },
-                                     [&] { return render_status_json(pool.snapshot()); },
-                                     [&] { return pool.ready_count() > 0; }});
-  }
-  CommandQueue commands;
-  const std::string control_path = !options.control_path.empty() ? options.control_path
-                                   : !config.admin.control_socket.empty()
-                                       ? config.admin.control_socket
-                                       : default_control_path(config.file);
-  ControlServer control(control_path, [&](const ControlCommand& c) -> ControlReply {
-    if (c.kind == ControlCommand::Kind::status) return {true, render_status_table(pool.snapshot())};
-    if (c.kind == ControlCommand::Kind::status_json)
-      return {true, render_status_json(pool.snapshot())};
-    return commands.post(c).get();
-  });
-  log::info("wsup started", {{"workers", pool.ready_count()},
-                             {"port", front.ports().empty() ? 0 : front.ports().front()},
-                             {"control", control_path},
-                             {"pid", static_cast<int64_t>(::getpid())}});
-
-  // --- the main loop
-  bool stopping = false;
-  Clock::time_point drain_deadline;
-  std::thread front_stopper;  // closes listeners and waits for in-flight requests
-  std::atomic<bool> front_stopped{false};
-  std::vector<std::promise<ControlReply>> stop_replies;
-  std::optional<std::future<std::pair<std::optional<config::ClusterConfig>, ControlReply>>>
-      reload_check;
-  std::vector<std::promise<ControlReply>> reload_replies;
-  time_t watched_mtime = options.watch_file.empty() ? 0 : mtime_of(options.watch_file);
-  auto next_watch = Clock::now();
-
-  auto begin_reload = [&](std::optional<std::promise<ControlReply>> reply) {
-    if (reply) reload_replies.push_back(std::move(*reply));
-    if (reload_check) return;  // one reload at a time; this caller gets the same answer
-    log::info("reload: checking config and scripts", {{"config", options.config_path}});
-    reload_check = std::async(std::launch::async, [path = options.config_path, worker_binary] {
-      std::pair<std::optional<config::ClusterConfig>, ControlReply> out;
-      try {
-        auto next = config::load(path);
-        config::require_secrets(next);
-        CheckResult check = run_worker_check(worker_binary, path);
-        if (!check.ok) {
-          out.second = {false, "reload refused, workers keep running:\n" + check.output};
-        } else {
-          out.first = std::move(next);
-        }
-      } catch (const std::exception& e) {
-        out.second = {false,
-                      std::string("reload refused, workers keep running:\n") + e.what() + "\n"};
-      }
-      return out;
-    });
-  };
-  auto begin_stop = [&] {
-    if (stopping) return;
-    stopping = true;
-    log::info("stopping: draining in-flight requests",
-              {{"drain_timeout_ms", static_cast<int64_t>(config.drain_timeout.count())}});
-    drain_deadline = Clock::now() + config.drain_timeout;
-    dispatcher.close();
-    front_stopper = std::thread([&] {
-      front.stop();
-      front_stopped.store(true, std::memory_order_release);  // pairs with the loop's acquire
-    });
-  };
-
-  for (;;) {
-    std::vector<pollfd> fds = {{signals.fd(), POLLIN, 0}, {commands.fd(), POLLIN, 0}};
-    for (int fd : pool.pidfds()) fds.push_back({fd, POLLIN, 0});
-    ::poll(fds.data(), fds.size(), static_cast<int>(kTick.count()));
-    auto now = Clock::now();
-
-    while (auto s = signals.next()) {
-      if (*s == SIGHUP)
-        begin_reload(std::nullopt);
-      else
-        begin_stop();
-    }
-    for (auto& [command, reply] : commands.take()) {
-      switch (command.kind) {
-        case ControlCommand::Kind::stop:
-          stop_replies.push_back(std::move(reply));
-          begin_stop();
-          break;
-        case ControlCommand::Kind::reload:
-          if (stopping)
-            reply.set_value({false, "the supervisor is stopping\n"});
-          else
-            begin_reload(std::move(reply));
-          break;
-        case ControlCommand::Kind::restart_worker: {
-          auto shared = std::make_shared<std::promise<ControlReply>>(std::move(reply));
-          if (stopping)
-            shared->set_value({false, "the supervisor is stopping\n"});
-          else
-            pool.restart_worker(command.worker, [shared](ControlReply r) { shared->set_value(r); });
-          break;
-        }
-        default:
-          reply.set_value({false, "not handled by the main loop\n"});
-      }
-    }
-    if (reload_check &&
-        reload_check->wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
-      auto [next, refusal] = reload_check->get();
-      reload_check.reset();
-      auto replies =
-          std::make_shared<std::vector<std::promise<ControlReply>>>(std::move(reload_replies));
-      reload_replies.clear();
-      if (!next || stopping) {
-        if (!next) {
-          log::error("reload refused", {{"why", refusal.body}});
-          // wsup dev: show the compile error as the worker printed it, lines intact.
-          if (!options.watch_file.empty()) std::fputs(refusal.body.c_str(), stderr);
-        }
-        for (auto& r : *replies)
-          r.set_value(next ? ControlReply{false, "the supervisor is stopping\n"} : refusal);
-      } else {
-        auto table = std::make_shared<const RoutingTable>(*next);
-        config::ClusterConfig applied = *next;
-        pool.replace_all(pool_settings(applied, worker_binary, instance_id),
-                         [&front, table, replies, applied, &config](ControlReply r) {
-                           if (r.ok) {
-                             front.set_routing(table);
-                             apply_logging(applied);
-                             config.drain_timeout = applied.drain_timeout;
-                             log::info("reload done");
-                           }
-                           for (auto& p : *replies) p.set_value(r);
-                         });
-      }
-    }
-    if (!options.watch_file.empty() && now >= next_watch && !stopping) {
-      next_watch = now + std::chrono::milliseconds(300);
-      if (time_t m = mtime_of(options.watch_file); m != 0 && m != watched_mtime) {
-        watched_mtime = m;
-        log::info("script changed; restarting workers", {{"file", options.watch_file}});
-        begin_reload(std::nullopt);
-      }
-    }
-
-    pool.tick(now);
-
-    if (stopping) {
-      bool drained =
-          dispatcher.total_pending() == 0 && front_stopped.load(std::memory_order_acquire);
-      if (drained || now >= drain_deadline) {
-        if (!drained)
-          log::warn("drain timeout: failing what is left",
-                    {{"pending", dispatcher.total_pending()}});
-        dispatcher.abandon_all();
-        pool.stop_all();
-        auto exit_deadline = Clock::now() + std::chrono::seconds(6);
-        while (!pool.all_exited() && Clock::now() < exit_deadline) {
-          std::this_thread::sleep_for(kTick);
-          pool.tick(Clock::now());
-        }
-        break;
-      }
-    }
-  }
-  front_stopper.join();
-  for (auto& r : stop_replies) r.set_value({true, "stopped\n"});
-  log::info("wsup stopped");
+  Supervisor supervisor(options, signals, std::move(config));
+  if (!supervisor.start()) return 0;
+  supervisor.run();
   return 0;
 }
 

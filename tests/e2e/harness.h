@@ -56,7 +56,11 @@ class Supervisor {
  public:
   Supervisor(const std::string& config_path, const std::string& control_path,
              const std::string& worker_binary, const std::vector<std::string>& extra_env = {});
+  // Any wsup subcommand that runs a supervisor (e.g. `dev SCRIPT --port P`).
+  Supervisor(const std::vector<std::string>& wsup_args, const std::string& control_path,
+             const std::string& log_path);
   ~Supervisor();  // SIGTERM, wait, SIGKILL
+  void set_control_path(std::string path) { control_path_ = std::move(path); }
   Supervisor(const Supervisor&) = delete;
   Supervisor& operator=(const Supervisor&) = delete;
 

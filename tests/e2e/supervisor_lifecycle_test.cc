@@ -276,6 +276,33 @@ TEST(SupervisorLifecycle, AdminListenerServesMetricsAndHealth) {
   EXPECT_NE(metrics.find("wsup_worker_up{worker=\"0\"} 1"), std::string::npos);
 }
 
+TEST(SupervisorCli, DevServesOneScriptAndReplacesWorkersWhenItChanges) {
+  TempDir dir;
+  auto script = dir.write("hello.js", "// fake-worker does not read scripts\n");
+  uint16_t port = free_port();
+  Supervisor dev({"dev", script.string(), "--port", std::to_string(port), "--worker-binary",
+                  FAKE_WORKER_BINARY},
+                 "", (dir.path() / "dev.log").string());
+  ASSERT_TRUE(dev.wait_serving(port)) << dev.log();
+  std::string dev_dir = "/tmp/wsup-dev-" + std::to_string(dev.pid());
+  dev.set_control_path(dev_dir + "/control.sock");
+  EXPECT_NE(http_get(port, "/x").body.find("script=hello"), std::string::npos);
+  int before = worker_pids(dev)[0];
+  ASSERT_GT(before, 0);
+  auto later = std::filesystem::last_write_time(script) + std::chrono::seconds(2);
+  std::filesystem::last_write_time(script, later);
+  int after = before;
+  for (int i = 0; i < 100 && (after == before || after == 0); ++i) {
+    std::this_thread::sleep_for(50ms);
+    after = worker_pids(dev)[0];
+  }
+  EXPECT_NE(after, before) << dev.log();
+  EXPECT_EQ(http_get(port, "/y").status, 200);
+  dev.signal(SIGINT);
+  EXPECT_EQ(dev.wait_exit(10s), 0);
+  EXPECT_FALSE(std::filesystem::exists(dev_dir));
+}
+
 TEST(SupervisorCli, ControlCommandWithoutASupervisorSaysSo) {
   CommandResult r = run_command({WSUP_BINARY, "status", "--control", "/tmp/wsup-nobody.sock"});
   EXPECT_EQ(r.exit_code, 1);
