@@ -14,7 +14,10 @@ import { writeReports } from "./lib/report.mjs";
 
 process.chdir(path.resolve(path.dirname(fileURLToPath(import.meta.url)), ".."));
 const cores = os.availableParallelism();
-const { values: o } = parseArgs({
+const fail = (msg) => { process.stderr.write(`bench: error: ${msg} (see scripts/bench --help)\n`); process.exit(2); };
+let o;
+try {
+  ({ values: o } = parseArgs({
   options: {
     quick: { type: "boolean", default: false },
     duration: { type: "string" },
@@ -33,7 +36,10 @@ const { values: o } = parseArgs({
     "port-base": { type: "string", default: "18700" },
     out: { type: "string", default: "build/bench" },
   },
-});
+  }));
+} catch (error) {
+  fail(error.message);
+}
 const settings = {
   duration: Number(o.duration ?? (o.quick ? 2 : 5)),
   runs: Number(o.runs ?? (o.quick ? 1 : 3)),
@@ -45,6 +51,8 @@ const settings = {
   portBase: Number(o["port-base"]),
   quick: o.quick,
 };
+for (const [k, v] of Object.entries(settings)) if (typeof v === "number" && !(v >= 0)) fail(`--${k} needs a number`);
+if (settings.runs < 1 || settings.duration < 1 || settings.maxWorkers < 1 || settings.workers < 1) fail("--runs, --duration, --workers and --max-workers must be at least 1");
 const outDir = o.out;
 fs.mkdirSync(outDir, { recursive: true });
 const note = (msg) => process.stderr.write(`bench: ${msg}\n`);
@@ -63,7 +71,7 @@ note(`${machine.cores} cores, ${machine.cpu}, load average ${machine.loadavg_sta
 const all = makeTargets({ outDir });
 const targets = o.targets.split(",").map((name) => {
   const t = all.find((x) => x.name === name);
-  if (!t) throw new Error(`unknown target ${name} (known: ${all.map((x) => x.name).join(", ")})`);
+  if (!t) fail(`unknown target ${name} (known: ${all.map((x) => x.name).join(", ")})`);
   const c = t.check();
   if (c.reason) note(`${t.name}: not runnable${t.name === "wsup" ? " yet" : ""} (${c.reason})`);
   return { ...t, version: c.version, unavailable: c.reason ?? null };
@@ -71,7 +79,7 @@ const targets = o.targets.split(",").map((name) => {
 targets.forEach((t, i) => { t.port = settings.portBase + i; });
 const cases = o.cases.split(",").map((id) => {
   const c = CASES.find((x) => x.id === id);
-  if (!c) throw new Error(`unknown case ${id} (known: ${CASES.map((x) => x.id).join(", ")})`);
+  if (!c) fail(`unknown case ${id} (known: ${CASES.map((x) => x.id).join(", ")})`);
   return c;
 });
 
@@ -103,6 +111,7 @@ function measure(started, c, connections, label) {
       const cmd = wrkCommand(c, { port: s.t.port, connections, threads: settings.wrkThreads, duration: settings.duration });
       const r = runWrk(cmd, settings.duration);
       out[s.t.name].command = cmd.shell;
+      r.loadavg = os.loadavg()[0];  // the machine may be shared: keep its load beside each run
       out[s.t.name].runs.push(r);
       note(`${label} run ${run}/${settings.runs} ${s.t.name}: ${r.error ?? `${Math.round(r.rps)} req/s p50 ${r.p50_us} µs p99 ${r.p99_us} µs${r.errors ? ` errors ${r.errors}` : ""}`}`);
     }

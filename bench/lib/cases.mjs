@@ -1,6 +1,7 @@
 // The load cases: which script, which request, and how to check that a server answers it right
 // before it is measured (a fast wrong answer must not count).
 import { spawnSync } from "node:child_process";
+import { request } from "./http.mjs";
 
 export const CASES = [
   { id: "hello", script: "bench/scripts/hello.js", path: "/", bodyBytes: 0 },
@@ -14,11 +15,10 @@ export const CASES = [
 const lua_body = (n) => "abcdefghijklmnop".repeat(Math.floor(n / 16)) + "x".repeat(n % 16);
 
 async function expect(port, c, check) {
-  const init = { headers: { "x-bench-user": "alice" }, signal: AbortSignal.timeout(5000) };
+  const init = { path: c.path, headers: { "x-bench-user": "alice" } };
   if (c.bodyBytes > 0) Object.assign(init, { method: "POST", body: lua_body(c.bodyBytes) });
-  const response = await fetch(`http://127.0.0.1:${port}${c.path}`, init);
-  const text = await response.text();
-  if (response.status !== 200) return `status ${response.status}: ${text.slice(0, 200)}`;
+  const { status, text } = await request(port, init);
+  if (status !== 200) return `status ${status}: ${text.slice(0, 200)}`;
   return check(text);
 }
 
@@ -45,7 +45,7 @@ export async function verify(port, c) {
         return `no check for ${c.script}`;
     }
   } catch (error) {
-    return `request failed: ${error.cause?.message ?? error.message}`;
+    return `request failed: ${error.message}`;
   }
 }
 

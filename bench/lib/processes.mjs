@@ -2,6 +2,7 @@
 // children go with it), output appended to a log file, every group stopped on exit.
 import { spawn } from "node:child_process";
 import fs from "node:fs";
+import { request } from "./http.mjs";
 
 const live = new Set();
 
@@ -64,7 +65,7 @@ export async function waitReady(handles, port, timeoutMs = 15000) {
     const dead = handles.find((h) => h.exited !== null);
     if (dead) return `${dead.exited}${logTail(dead) ? `: ${logTail(dead)}` : ""}`;
     try {
-      await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(1000) });
+      await request(port, { timeoutMs: 1000 });
       return null;
     } catch {
       await sleep(100);
@@ -76,9 +77,9 @@ export async function waitReady(handles, port, timeoutMs = 15000) {
 // True when something already listens on the port (a leftover server would skew results).
 export async function portBusy(port) {
   try {
-    await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(500) });
+    await request(port, { timeoutMs: 500 });
     return true;
   } catch (error) {
-    return error?.cause?.code !== "ECONNREFUSED";
+    return error?.code !== "ECONNREFUSED";
   }
 }
