@@ -35,6 +35,7 @@ try {
     "no-plots": { type: "boolean", default: false },
     "port-base": { type: "string", default: "18700" },
     out: { type: "string", default: "build/bench" },
+    "report-only": { type: "boolean", default: false },
   },
   }));
 } catch (error) {
@@ -55,6 +56,13 @@ for (const [k, v] of Object.entries(settings)) if (typeof v === "number" && !(v 
 if (settings.runs < 1 || settings.duration < 1 || settings.maxWorkers < 1 || settings.workers < 1) fail("--runs, --duration, --workers and --max-workers must be at least 1");
 const outDir = o.out;
 fs.mkdirSync(outDir, { recursive: true });
+if (o["report-only"]) {
+  // Re-render the markdown and plots of the last run without measuring anything.
+  const file = path.join(outDir, "results.json");
+  if (!fs.existsSync(file)) fail(`${file} not found: run scripts/bench first`);
+  process.stdout.write(writeReports(JSON.parse(fs.readFileSync(file, "utf8")), { outDir, plots: !o["no-plots"] }));
+  process.exit(0);
+}
 const note = (msg) => process.stderr.write(`bench: ${msg}\n`);
 for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => { stopAllNow(); process.exit(130); });
 process.on("exit", stopAllNow);

@@ -115,7 +115,11 @@ function plots(results, outDir) {
   const gp = [];
   const names = Object.keys(results.targets);
   const m = results.machine;
-  const sub = `${m.cores} cores, ${m.cpu}, median of ${results.settings.runs}`;
+  const loads = [...results.cases, ...(results.scaling?.points ?? [])]
+    .flatMap((c) => Object.values(c.targets).flatMap((t) => (t.runs ?? []).map((r) => r.loadavg)))
+    .filter((l) => l !== undefined);
+  const load = loads.length ? `, load average ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)} during runs` : "";
+  const sub = `${m.cores} cores, ${m.cpu}, median of ${results.settings.runs}${load}`;
   const histogram = (file, connections, pick, title, ylabel, log) => {
     const rows = results.cases.filter((c) => c.connections === connections);
     const cols = names.filter((n) => rows.some((r) => !summarize(r.targets[n]).na));
@@ -143,7 +147,7 @@ function plots(results, outDir) {
       }).join(" ")}`)];
       fs.writeFileSync(path.join(outDir, "scaling.dat"), `${dat.join("\n")}\n`);
       gp.push("set output 'scaling.png'", `set title "hello world, 64 connections, by worker count\\n{/*0.8 ${sub}}"`,
-        "set ylabel 'requests/s'", "set xlabel 'workers'", "unset logscale y", "set yrange [0:*]", "set xrange [0.5:*]",
+        "set ylabel 'requests/s'", "set xlabel 'workers'", "unset logscale y", "set yrange [0:*]", `set xrange [0.5:${results.scaling.points.length + 0.5}]`,
         "set xtics 1", "set key top left", `plot for [i=2:${cols.length + 1}] 'scaling.dat' using 1:i with linespoints lw 2 title columnheader`);
       made.push("scaling.png");
     }
