@@ -9,7 +9,7 @@ import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { makeTargets } from "./lib/targets.mjs";
 import { CASES, verify, wrkCommand, runWrk } from "./lib/cases.mjs";
-import { waitReady, portBusy, stopAllNow } from "./lib/processes.mjs";
+import { waitReady, portBusy, stopAllNow, logTail } from "./lib/processes.mjs";
 import { writeReports } from "./lib/report.mjs";
 
 process.chdir(path.resolve(path.dirname(fileURLToPath(import.meta.url)), ".."));
@@ -107,17 +107,22 @@ async function startAll(list, script, k, probeCase) {
 }
 
 // A B A B ...: every run of a case visits every ready target before the next run starts.
-function measure(started, c, connections, label) {
+async function measure(started, c, connections, label) {
   const out = {};
   const ready = started.filter((s) => !s.na);
   for (const s of started) out[s.t.name] = s.na ? { na: s.na } : { runs: [], command: null };
   if (settings.warmup > 0) {
-    for (const s of ready) runWrk(wrkCommand(c, { port: s.t.port, connections, threads: settings.wrkThreads, duration: settings.warmup }), settings.warmup);
+    for (const s of ready) await runWrk(wrkCommand(c, { port: s.t.port, connections, threads: settings.wrkThreads, duration: settings.warmup }), settings.warmup);
   }
   for (let run = 1; run <= settings.runs; run++) {
     for (const s of ready) {
+      const dead = s.g.handles.find((h) => h.exited !== null);
+      if (dead) {  // a server that died mid-way gets no more runs; its column says why
+        out[s.t.name].runs.push({ error: `server ${dead.exited} during the runs: ${logTail(dead)}` });
+        continue;
+      }
       const cmd = wrkCommand(c, { port: s.t.port, connections, threads: settings.wrkThreads, duration: settings.duration });
-      const r = runWrk(cmd, settings.duration);
+      const r = await runWrk(cmd, settings.duration);
       out[s.t.name].command = cmd.shell;
       r.loadavg = os.loadavg()[0];  // the machine may be shared: keep its load beside each run
       out[s.t.name].runs.push(r);
@@ -143,7 +148,7 @@ if (!o["scaling-only"]) {
       }
       for (const connections of settings.connections) {
         const label = `${c.id} c${connections}`;
-        results.cases.push({ case: c.id, path: c.path, body_bytes: c.bodyBytes, connections, targets: measure(checked, c, connections, label) });
+        results.cases.push({ case: c.id, path: c.path, body_bytes: c.bodyBytes, connections, targets: await measure(checked, c, connections, label) });
       }
     }
     for (const s of started) if (s.g) await s.g.stop();
@@ -157,7 +162,7 @@ if (!o["no-scaling"]) {
   const points = [];
   for (let k = 1; k <= settings.maxWorkers; k++) {
     const started = await startAll(list, hello.script, k, hello);
-    points.push({ workers: k, targets: measure(started, hello, 64, `scaling hello c64 workers=${k}`) });
+    points.push({ workers: k, targets: await measure(started, hello, 64, `scaling hello c64 workers=${k}`) });
     for (const s of started) if (s.g) await s.g.stop();
   }
   results.scaling = { case: "hello", connections: 64, targets: names, points };

@@ -1,6 +1,6 @@
 // The load cases: which script, which request, and how to check that a server answers it right
 // before it is measured (a fast wrong answer must not count).
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { request } from "./http.mjs";
 
 export const CASES = [
@@ -59,10 +59,17 @@ export function wrkCommand(c, { port, connections, threads, duration }) {
   return { argv, env, shell };
 }
 
-// Runs wrk (blocking: the servers are other processes) and returns its parsed summary.
-export function runWrk(command, duration) {
-  const r = spawnSync(command.argv[0], command.argv.slice(1), {
-    env: { ...process.env, ...command.env }, encoding: "utf8", timeout: (duration + 30) * 1000,
+// Runs wrk and resolves to its parsed summary. Asynchronous, so that a server's exit is noticed.
+export async function runWrk(command, duration) {
+  const r = await new Promise((resolve) => {
+    const child = spawn(command.argv[0], command.argv.slice(1), { env: { ...process.env, ...command.env } });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => { stdout += d; });
+    child.stderr.on("data", (d) => { stderr += d; });
+    const timer = setTimeout(() => child.kill("SIGKILL"), (duration + 30) * 1000);
+    child.on("error", (error) => { clearTimeout(timer); resolve({ status: null, stdout, stderr: error.message }); });
+    child.on("close", (status) => { clearTimeout(timer); resolve({ status, stdout, stderr }); });
   });
   const line = (r.stdout || "").split("\n").find((l) => l.startsWith("BENCH_RESULT "));
   if (!line) return { error: `wrk gave no result (status ${r.status}): ${(r.stderr || r.stdout || "").trim().slice(0, 200)}` };

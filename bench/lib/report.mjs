@@ -14,7 +14,9 @@ const median = (xs) => {
 export function summarize(entry) {
   if (!entry || entry.na) return { na: entry?.na ?? "not measured" };
   const ok = entry.runs.filter((r) => !r.error);
-  if (ok.length === 0) return { na: entry.runs[0]?.error ?? "no runs" };
+  const failed = entry.runs.find((r) => r.error);
+  if (failed) return { na: failed.error };  // a median over the runs that happened would flatter it
+  if (ok.length === 0) return { na: "no runs" };
   return {
     rps: median(ok.map((r) => r.rps)), p50_us: median(ok.map((r) => r.p50_us)),
     p99_us: median(ok.map((r) => r.p99_us)), errors: ok.reduce((a, r) => a + r.errors, 0),
