@@ -91,6 +91,17 @@ const cases = o.cases.split(",").map((id) => {
   return c;
 });
 
+// A server may answer (e.g. 503) before all its workers are up: retry the check for a while.
+async function verifyPatiently(port, c, timeoutMs = 10000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const bad = await verify(port, c);
+    if (!bad) return null;
+    if (Date.now() > deadline) return `wrong answer: ${bad}`;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
 // Starts `list` on `script` with k processes each; returns per-target n/a reasons (null = ready).
 async function startAll(list, script, k, probeCase) {
   const started = [];
@@ -99,7 +110,7 @@ async function startAll(list, script, k, probeCase) {
     if (await portBusy(t.port)) { started.push({ t, na: `port ${t.port} already in use` }); continue; }
     const g = t.start(script, t.port, k);
     let na = await waitReady(g.handles, t.port);
-    if (!na) na = await verify(t.port, probeCase).then((bad) => (bad ? `wrong answer: ${bad}` : null));
+    if (!na) na = await verifyPatiently(t.port, probeCase);
     if (na) { await g.stop(); na = t.notRunnable ? t.notRunnable(na) : na; note(`${t.name}: not runnable${t.name === "wsup" ? " yet" : ""} (${na})`); }
     started.push({ t, g: na ? null : g, na });
   }
