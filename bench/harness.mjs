@@ -168,6 +168,7 @@ if (!o["scaling-only"]) {
 
 if (!o["no-scaling"]) {
   const names = o["scaling-targets"].split(",");
+  for (const n of names) if (!all.some((t) => t.name === n)) fail(`unknown scaling target ${n}`);
   const list = names.map((n) => targets.find((t) => t.name === n) ?? { ...all.find((t) => t.name === n), unavailable: "not selected by --targets", port: 0 });
   const hello = CASES[0];
   const points = [];
