@@ -85,6 +85,7 @@ const targets = o.targets.split(",").map((name) => {
   return { ...t, version: c.version, unavailable: c.reason ?? null };
 });
 targets.forEach((t, i) => { t.port = settings.portBase + i; });
+for (const n of o["scaling-targets"].split(",")) if (!all.some((t) => t.name === n)) fail(`unknown scaling target ${n}`);
 const cases = o.cases.split(",").map((id) => {
   const c = CASES.find((x) => x.id === id);
   if (!c) fail(`unknown case ${id} (known: ${CASES.map((x) => x.id).join(", ")})`);
@@ -168,7 +169,6 @@ if (!o["scaling-only"]) {
 
 if (!o["no-scaling"]) {
   const names = o["scaling-targets"].split(",");
-  for (const n of names) if (!all.some((t) => t.name === n)) fail(`unknown scaling target ${n}`);
   const list = names.map((n) => targets.find((t) => t.name === n) ?? { ...all.find((t) => t.name === n), unavailable: "not selected by --targets", port: 0 });
   const hello = CASES[0];
   const points = [];
