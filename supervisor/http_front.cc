@@ -107,6 +107,7 @@ void HttpFront::configure(httplib::Server& server, size_t threads) {
 
   // Runs before the body is read: refuse oversized headers and unrouted requests early.
   server.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    t_note = RequestNote{};  // a new request: nothing left over from an aborted previous one
     note_request(req);
     auto table = routing();
     if (header_bytes(req) > table->limits.max_header_bytes) {
