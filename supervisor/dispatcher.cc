@@ -1,5 +1,6 @@
 #include "supervisor/dispatcher.h"
 
+#include <algorithm>
 #include <utility>
 
 namespace wsup::supervisor {
@@ -116,7 +117,8 @@ void Dispatcher::complete(EndpointId id, HttpResponse response) {
 }
 
 DispatchResult Dispatcher::handle(HttpRequest request,
-                                  std::chrono::steady_clock::time_point deadline) {
+                                  std::chrono::steady_clock::time_point deadline,
+                                  const std::function<bool()>& client_gone) {
   std::unique_lock lock(mutex_);
   if (closed_) return DispatchResult{Outcome::shutting_down, {}, -1};
   if (no_worker_expected_ && endpoints_.empty()) return DispatchResult{Outcome::no_worker, {}, -1};
@@ -130,7 +132,17 @@ DispatchResult Dispatcher::handle(HttpRequest request,
     overflow_.push_back(pending);
   }
   pending_[rid] = pending;
-  pending->settled_cv.wait_until(lock, deadline, [&] { return pending->settled; });
+  bool gone = false;
+  for (;;) {
+    auto now = std::chrono::steady_clock::now();
+    auto until = client_gone ? std::min(deadline, now + kClientCheckInterval) : deadline;
+    pending->settled_cv.wait_until(lock, until, [&] { return pending->settled; });
+    if (pending->settled || std::chrono::steady_clock::now() >= deadline) break;
+    lock.unlock();  // the check makes system calls; responses must not wait for it
+    gone = client_gone();
+    lock.lock();
+    if (gone) break;
+  }
   if (!pending->settled) {
     int worker = -1;
     if (pending->endpoint) {
@@ -145,7 +157,10 @@ DispatchResult Dispatcher::handle(HttpRequest request,
       std::erase(overflow_, pending);
     }
     bool nothing_routable = worker < 0 && endpoints_.empty();
-    settle_locked(*pending, nothing_routable ? Outcome::no_worker : Outcome::timed_out, worker);
+    Outcome outcome = gone               ? Outcome::client_gone
+                      : nothing_routable ? Outcome::no_worker
+                                         : Outcome::timed_out;
+    settle_locked(*pending, outcome, worker);
     pump_overflow_locked();
   }
   pending_.erase(rid);

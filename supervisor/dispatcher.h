@@ -12,6 +12,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -39,13 +40,14 @@ struct EndpointLoad {
 std::optional<size_t> pick_least_outstanding(std::span<const EndpointLoad> endpoints);
 
 enum class Outcome {
-  response,      // the script's response
-  worker_died,   // 502
-  overloaded,    // 503 + Retry-After
-  no_worker,     // 503: nothing is routable and the wait ran out
-  timed_out,     // 504
-  too_large,     // 413: the request cannot fit any worker's channel
-  shutting_down  // 503
+  response,       // the script's response
+  worker_died,    // 502
+  overloaded,     // 503 + Retry-After
+  no_worker,      // 503: nothing is routable and the wait ran out
+  timed_out,      // 504
+  too_large,      // 413: the request cannot fit any worker's channel
+  shutting_down,  // 503
+  client_gone,    // the client hung up while waiting (logged as 499, nothing is sent)
 };
 
 struct DispatchResult {
@@ -88,8 +90,12 @@ class Dispatcher {
   // --- response side (reader threads)
   void complete(EndpointId id, HttpResponse response);
 
-  // --- HTTP side: blocks until settled or `deadline`.
-  DispatchResult handle(HttpRequest request, std::chrono::steady_clock::time_point deadline);
+  // --- HTTP side: blocks until settled or `deadline`. `client_gone`, when given, is asked every
+  // kClientCheckInterval (without the lock held) whether the client hung up: then the request is
+  // withdrawn from its worker if not taken yet.
+  static constexpr std::chrono::milliseconds kClientCheckInterval{100};
+  DispatchResult handle(HttpRequest request, std::chrono::steady_clock::time_point deadline,
+                        const std::function<bool()>& client_gone = {});
 
  private:
   struct Pending;

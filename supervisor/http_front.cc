@@ -10,6 +10,7 @@
 #include <stdexcept>
 
 #include "shared/log.h"
+#include "supervisor/client_socket.h"
 
 namespace wsup::supervisor {
 namespace {
@@ -142,7 +143,13 @@ void HttpFront::configure(httplib::Server& server, size_t threads) {
     writable.ranges.clear();
 
     auto deadline = t_note.start + std::chrono::milliseconds(routing()->limits.wall_ms);
-    DispatchResult result = dispatcher_.handle(std::move(request), deadline);
+    int connection_fd = -2;  // looked up only if the request waits past the first check
+    auto client_gone = [&] {
+      if (connection_fd == -2)
+        connection_fd = find_connection_socket(req.local_port, req.remote_addr, req.remote_port);
+      return connection_fd >= 0 && peer_hung_up(connection_fd);
+    };
+    DispatchResult result = dispatcher_.handle(std::move(request), deadline, client_gone);
     t_note.worker = result.worker;
     switch (result.outcome) {
       case Outcome::response:
@@ -166,6 +173,9 @@ void HttpFront::configure(httplib::Server& server, size_t threads) {
         break;
       case Outcome::timed_out:
         plain(res, 504, "wsup: the script did not answer within its wall time\n");
+        break;
+      case Outcome::client_gone:
+        res.status = 499;  // nginx's "client closed request", for the access log; nobody reads it
         break;
       case Outcome::too_large:
         plain(res, 413, "wsup: request too large for a worker\n");

@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include <httplib.h>
+
 #include "harness.h"
 
 using namespace wsup::e2e;
@@ -96,6 +98,26 @@ TEST(SupervisorLifecycle, WallTimeRunsOutWith504) {
   auto start = std::chrono::steady_clock::now();
   EXPECT_EQ(http_get(c.port, "/sleep/3000").status, 504);
   EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
+}
+
+TEST(SupervisorLifecycle, ClientThatGivesUpIsNoticedAndLoggedAs499) {
+  Cluster c("workers: 1");
+  ASSERT_TRUE(c.serving()) << c.supervisor->log();
+  {
+    httplib::Client impatient("127.0.0.1", c.port);
+    impatient.set_read_timeout(0, 300'000);
+    EXPECT_FALSE(impatient.Get("/sleep/5000"));
+  }  // closes the connection
+  std::string log;
+  for (int i = 0; i < 100 && log.find("\"status\":499") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(20ms);
+    log = c.supervisor->log();
+  }
+  size_t at = log.find("\"status\":499");
+  ASSERT_NE(at, std::string::npos) << log;
+  // Noticed within a check interval or two of the hang-up, long before the worker's 5 s.
+  double ms = std::stod(log.substr(log.find("\"ms\":", at) + 5));
+  EXPECT_LT(ms, 1500) << log;
 }
 
 TEST(SupervisorLifecycle, FullQueuesAnswer503WithRetryAfter) {

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <future>
 #include <thread>
 
@@ -242,6 +243,19 @@ TEST(Dispatcher, WithNoWorkerAtAllTheWaitEndsAsNoWorker) {
   Dispatcher d({});
   auto r = d.handle(request(1), std::chrono::steady_clock::now() + 10ms);
   EXPECT_EQ(r.outcome, Outcome::no_worker);
+}
+
+TEST(Dispatcher, ClientThatHangsUpGetsItsQueuedRequestWithdrawn) {
+  Dispatcher d({});
+  auto ch = std::make_shared<FakeChannel>(4);
+  d.add_endpoint(1, 0, 4, ch);
+  std::atomic<int> checks{0};
+  auto start = std::chrono::steady_clock::now();
+  DispatchResult r = d.handle(request(5), far(), [&] { return ++checks >= 2; });
+  EXPECT_EQ(r.outcome, Outcome::client_gone);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
+  EXPECT_EQ(ch->cancelled(), 1);
+  EXPECT_EQ(d.outstanding(1), 0u);
 }
 
 TEST(Dispatcher, WhenNoWorkerCanComeBackRequestsAreRefusedAtOnce) {
