@@ -106,6 +106,8 @@ std::string Metrics::render(std::span<const WorkerSnapshot> workers, size_t over
        [](const WorkerSnapshot& w) { return std::to_string(w.restarts); }},
       {"wsup_worker_cpu_seconds_total", "User+system CPU of the current worker process.", "counter",
        [](const WorkerSnapshot& w) { return number(w.cpu_seconds); }},
+      {"wsup_worker_rss_bytes", "Resident memory of the worker process.", "gauge",
+       [](const WorkerSnapshot& w) { return std::to_string(w.rss_bytes); }},
       {"wsup_worker_heap_bytes", "V8 heap in use in the worker's isolates.", "gauge",
        [](const WorkerSnapshot& w) { return std::to_string(w.heap_bytes); }},
   };

@@ -26,6 +26,7 @@ struct WorkerSnapshot {
   uint64_t restarts = 0;
   uint64_t heap_bytes = 0;  // isolate heap in use, as the worker last reported it
   double cpu_seconds = 0;   // user + system of the current process
+  uint64_t rss_bytes = 0;   // resident memory of the current process
 };
 
 class Metrics {

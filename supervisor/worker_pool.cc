@@ -354,6 +354,7 @@ std::vector<WorkerSnapshot> WorkerPool::snapshot() const {
       size_t slots_used = p.channel().in_flight();
       w.queue_depth = slots_used > running ? slots_used - running : 0;
       w.cpu_seconds = p.cpu_seconds();
+      w.rss_bytes = p.rss_bytes();
     }
     out.push_back(std::move(w));
   }

@@ -169,6 +169,14 @@ SupervisorChannel::Reaped WorkerProcess::reap_channel() {
   return channel_->reap_after_death();
 }
 
+uint64_t WorkerProcess::rss_bytes() const {
+  if (exited()) return 0;
+  std::ifstream statm("/proc/" + std::to_string(pid_) + "/statm");
+  uint64_t size = 0, resident = 0;
+  statm >> size >> resident;
+  return resident * static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
+}
+
 double WorkerProcess::cpu_seconds() const {
   if (exited()) return 0;
   std::ifstream stat("/proc/" + std::to_string(pid_) + "/stat");

@@ -68,6 +68,8 @@ class WorkerProcess {
   SupervisorChannel::Reaped reap_channel();
   // User+system CPU seconds of the running process (from /proc), 0 when unknown.
   double cpu_seconds() const;
+  // Resident set size of the running process (from /proc), 0 when unknown.
+  uint64_t rss_bytes() const;
 
  private:
   void stop_reader();
