@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <future>
@@ -244,6 +245,15 @@ void Supervisor::finish_reload_check() {
     for (auto& r : *replies) r.set_value({false, "the supervisor is stopping\n"});
     return;
   }
+  auto same_address = [](const config::ListenAddress& a, const config::ListenAddress& b) {
+    return a.host == b.host && a.port == b.port;
+  };
+  if (!std::equal(config_.listen.begin(), config_.listen.end(), verdict.config->listen.begin(),
+                  verdict.config->listen.end(), same_address))
+    log::warn("reload: new listen addresses take effect at the next start");
+  if (verdict.config->limits.max_body_bytes != config_.limits.max_body_bytes ||
+      verdict.config->http_threads != config_.http_threads)
+    log::warn("reload: max_body_bytes and http_threads take effect at the next start");
   // Routes, limits and log level switch once every worker runs the new config.
   auto next = std::make_shared<const config::ClusterConfig>(std::move(*verdict.config));
   pool_.replace_all(pool_settings(*next, worker_binary_, instance_id_),
