@@ -1,9 +1,9 @@
 // The request/response channel between the supervisor and one worker process.
 //
 // One shared-memory segment per worker (created by the supervisor, 0600, named
-// "/wsup-<instance>-<supervisor pid>-w<worker>-e<epoch>"), holding a header, a ring of request
-// slots and two single-producer/single-consumer index rings (requests ▼, responses ▲). See
-// shared/README.md for the layout, the slot state machine and the wake-up protocol.
+// "wsup-<instance>-<supervisor pid>-w<worker>-e<epoch>" under /dev/shm), holding a header, a ring
+// of request slots and two single-producer/single-consumer index rings (requests ▼, responses ▲).
+// See shared/README.md for the layout, the slot state machine and the wake-up protocol.
 //
 // Supervisor side:
 //   auto channel = SupervisorChannel::create({.instance_id = "a1b2", .worker_id = 3, .epoch = 1});
@@ -101,8 +101,6 @@ struct ChannelCounters {
   uint64_t worker_sleeps = 0;         // worker: times it announced sleep and found nothing
   uint64_t supervisor_sleeps = 0;     // supervisor: same, for the response reader
 };
-
-class Segment;  // the mapping and its typed layout (shared/segment.h)
 
 class SupervisorChannel {
  public:
@@ -205,7 +203,7 @@ class WorkerChannel {
 // In the forked child, before exec: lets `fd` survive exec. Async-signal-safe. False on error.
 bool clear_close_on_exec(int fd) noexcept;
 
-// Removes segments (and their large-body objects) named "/<prefix>..." whose creating
+// Removes segments (and their large-body objects) in /dev/shm named "<prefix>..." whose creating
 // supervisor pid (in the name) no longer exists. prefix is normally "wsup-". Returns how many.
 size_t remove_stale_segments(std::string_view prefix);
 
