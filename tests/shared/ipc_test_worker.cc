@@ -1,0 +1,155 @@
+// A stand-in worker process for the channel tests and the benchmark. It drives a WorkerChannel
+// from a Boost.Asio loop (doorbell as a posix::stream_descriptor plus a heartbeat timer), the
+// way wsup-worker does.
+//
+//   ipc_test_worker --channel NAME --request-fd N --response-fd M [--mode MODE] [--log-fd FD]
+//   modes: echo        answer every request: body of x-resp-size bytes (x-resp-seed), x-sum
+//                      checksum; verifies the request's x-sum and x-seq order (500 on mismatch)
+//          hang:N      take N requests, write their ids to --log-fd, never answer, sleep
+//          bench:N     answer every request with an N-byte body, no checks
+// In every mode a request with method QUIT is answered and ends the process. With --log-fd,
+// each request id is written there (8 bytes) right after it is taken.
+#include <unistd.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "shared/channel.h"
+#include "tests/shared/ipc_test_support.h"
+
+namespace {
+
+using wsup::HttpRequest;
+using wsup::HttpResponse;
+using wsup::testing::header_value;
+
+struct Args {
+  std::string channel, mode = "echo";
+  int request_fd = -1, response_fd = -1, log_fd = -1;
+};
+
+class TestWorker {
+ public:
+  TestWorker(const Args& args)
+      : args_(args),
+        channel_(wsup::WorkerChannel::open(args.channel, args.request_fd, args.response_fd)),
+        bell_(io_, ::dup(channel_.request_doorbell_fd())),
+        timer_(io_) {
+    if (args.mode.rfind("hang:", 0) == 0) hang_after_ = std::stoul(args.mode.substr(5));
+    if (args.mode.rfind("bench:", 0) == 0)
+      bench_body_ = std::string(std::stoul(args.mode.substr(6)), 'b');
+    channel_.set_pid(::getpid());
+    channel_.set_state(wsup::WorkerState::ready);
+  }
+
+  int run() {
+    boost::asio::post(io_, [this] { drain(); });
+    io_.run();
+    return exit_code_;
+  }
+
+ private:
+  void drain() {
+    for (;;) {
+      if (hang_after_ && taken_ >= hang_after_) {
+        for (;;) ::pause();  // the test kills us
+      }
+      wsup::TakeResult t = channel_.try_take();
+      if (t.kind == wsup::TakeResult::Kind::empty) break;
+      if (t.kind == wsup::TakeResult::Kind::corrupt) continue;  // already answered as an error
+      ++taken_;
+      if (args_.log_fd >= 0) {
+        [[maybe_unused]] ssize_t n = ::write(args_.log_fd, &t.request.id, sizeof t.request.id);
+      }
+      if (hang_after_) continue;
+      if (t.request.method == "QUIT") {
+        channel_.respond({t.request.id, 200, {}, {}});
+        channel_.set_state(wsup::WorkerState::stopped);
+        io_.stop();
+        return;
+      }
+      channel_.respond(answer(t.request));
+    }
+    sleep();
+  }
+
+  HttpResponse answer(const HttpRequest& request) {
+    HttpResponse response{request.id, 200, {}, {}};
+    if (!bench_body_.empty()) {
+      response.body = bench_body_;
+      return response;
+    }
+    uint64_t seq = std::stoull(header_value(request.headers, "x-seq"));
+    if (seq != next_seq_ || std::to_string(wsup::testing::fnv1a(request.body)) !=
+                                header_value(request.headers, "x-sum")) {
+      response.status = 500;  // the test counts these as failures
+    }
+    next_seq_ = seq + 1;
+    size_t size = std::stoull(header_value(request.headers, "x-resp-size"));
+    response.body = wsup::testing::make_body(seq ^ 0xabcdef, size);
+    response.headers = {{"x-seq", std::to_string(seq)},
+                        {"x-sum", std::to_string(wsup::testing::fnv1a(response.body))}};
+    return response;
+  }
+
+  // Announce sleep, then wait for the doorbell or the heartbeat timer, whichever comes first.
+  void sleep() {
+    if (!channel_.prepare_to_sleep()) {
+      boost::asio::post(io_, [this] { drain(); });
+      return;
+    }
+    uint64_t round = ++sleep_round_;
+    auto wake = [this, round](const boost::system::error_code&) {
+      if (round != sleep_round_) return;  // the other waiter already woke us
+      ++sleep_round_;
+      bell_.cancel();
+      timer_.cancel();
+      channel_.finish_sleep();  // also the heartbeat
+      drain();
+    };
+    bell_.async_wait(boost::asio::posix::stream_descriptor::wait_read, wake);
+    timer_.expires_after(std::chrono::milliseconds(100));
+    timer_.async_wait(wake);
+  }
+
+  Args args_;
+  boost::asio::io_context io_;
+  wsup::WorkerChannel channel_;
+  boost::asio::posix::stream_descriptor bell_;
+  boost::asio::steady_timer timer_;
+  uint64_t hang_after_ = 0, taken_ = 0, next_seq_ = 0, sleep_round_ = 0;
+  std::string bench_body_;
+  int exit_code_ = 0;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Args args;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string key = argv[i], value = argv[i + 1];
+    if (key == "--channel")
+      args.channel = value;
+    else if (key == "--request-fd")
+      args.request_fd = std::stoi(value);
+    else if (key == "--response-fd")
+      args.response_fd = std::stoi(value);
+    else if (key == "--mode")
+      args.mode = value;
+    else if (key == "--log-fd")
+      args.log_fd = std::stoi(value);
+  }
+  try {
+    TestWorker worker(args);
+    return worker.run();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "ipc_test_worker: %s\n", e.what());
+    return 2;
+  }
+}
