@@ -7,6 +7,8 @@
 //                      checksum; verifies the request's x-sum and x-seq order (500 on mismatch)
 //          hang:N      take N requests, write their ids to --log-fd, never answer, sleep
 //          bench:N     answer every request with an N-byte body, no checks
+// With --socket-fd FD instead of a channel (benchmark baseline): read frames (u32 length +
+// encoded request record) from the Unix socket, answer as bench:N does, with the same codec.
 // In every mode a request with method QUIT is answered and ends the process. With --log-fd,
 // each request id is written there (8 bytes) right after it is taken.
 #include <unistd.h>
@@ -19,8 +21,10 @@
 #include <cstdio>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "shared/channel.h"
+#include "shared/record_codec.h"
 #include "tests/shared/ipc_test_support.h"
 
 namespace {
@@ -31,8 +35,51 @@ using wsup::testing::header_value;
 
 struct Args {
   std::string channel, mode = "echo";
-  int request_fd = -1, response_fd = -1, log_fd = -1;
+  int request_fd = -1, response_fd = -1, log_fd = -1, socket_fd = -1;
 };
+
+bool read_full(int fd, void* data, size_t size) {
+  auto* p = static_cast<char*>(data);
+  while (size > 0) {
+    ssize_t n = ::read(fd, p, size);
+    if (n <= 0) return false;
+    p += n;
+    size -= static_cast<size_t>(n);
+  }
+  return true;
+}
+
+bool write_full(int fd, const void* data, size_t size) {
+  auto* p = static_cast<const char*>(data);
+  while (size > 0) {
+    ssize_t n = ::write(fd, p, size);
+    if (n <= 0) return false;
+    p += n;
+    size -= static_cast<size_t>(n);
+  }
+  return true;
+}
+
+// The benchmark's baseline: the same exchange over a Unix socket pair.
+int serve_socket(const Args& args) {
+  size_t body_bytes = std::stoul(args.mode.substr(args.mode.find(':') + 1));
+  std::vector<std::byte> in, out;
+  for (;;) {
+    uint32_t length = 0;
+    if (!read_full(args.socket_fd, &length, sizeof length)) return 0;
+    in.resize(length);
+    if (!read_full(args.socket_fd, in.data(), length)) return 1;
+    auto record = wsup::codec::decode(in, 1ull << 30);
+    if (record.status != wsup::codec::DecodeStatus::ok) return 1;
+    HttpResponse response{record.request_id, 200, {}, std::string(body_bytes, 'b')};
+    out.resize(sizeof(uint32_t) + wsup::codec::encoded_size(response, false));
+    uint32_t out_length = static_cast<uint32_t>(out.size() - sizeof(uint32_t));
+    std::memcpy(out.data(), &out_length, sizeof out_length);
+    wsup::codec::encode(response, false, std::span(out).subspan(sizeof(uint32_t)));
+    if (!write_full(args.socket_fd, out.data(), out.size())) return 1;
+    if (record.request.method == "QUIT") return 0;
+  }
+}
 
 class TestWorker {
  public:
@@ -134,17 +181,19 @@ int main(int argc, char** argv) {
   Args args;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string key = argv[i], value = argv[i + 1];
-    if (key == "--channel")
+    if (key == "--channel") {
       args.channel = value;
-    else if (key == "--request-fd")
-      args.request_fd = std::stoi(value);
-    else if (key == "--response-fd")
-      args.response_fd = std::stoi(value);
-    else if (key == "--mode")
+    } else if (key == "--mode") {
       args.mode = value;
-    else if (key == "--log-fd")
-      args.log_fd = std::stoi(value);
+    } else {
+      int fd = std::stoi(value);
+      if (key == "--request-fd") args.request_fd = fd;
+      if (key == "--response-fd") args.response_fd = fd;
+      if (key == "--log-fd") args.log_fd = fd;
+      if (key == "--socket-fd") args.socket_fd = fd;
+    }
   }
+  if (args.socket_fd >= 0) return serve_socket(args);
   try {
     TestWorker worker(args);
     return worker.run();
