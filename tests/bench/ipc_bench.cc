@@ -43,9 +43,9 @@ struct ShmPeer {
   SupervisorChannel channel;
   pid_t pid;
   uint64_t next_id = 1;
-  explicit ShmPeer(size_t response_bytes)
-      : channel(
-            SupervisorChannel::create({.instance_id = "bench", .worker_id = 1, .slots = kWindow})),
+  explicit ShmPeer(size_t response_bytes, std::chrono::microseconds spin = ChannelOptions{}.spin)
+      : channel(SupervisorChannel::create(
+            {.instance_id = "bench", .worker_id = 1, .slots = kWindow, .spin = spin})),
         pid(testing::spawn_worker(WSUP_IPC_TEST_WORKER, channel,
                                   {"--mode", "bench:" + std::to_string(response_bytes)})) {}
   ~ShmPeer() {
@@ -76,7 +76,7 @@ struct SocketPeer {
   int fd = -1;
   pid_t pid;
   std::vector<std::byte> frame, reply;
-  explicit SocketPeer(size_t response_bytes) {
+  explicit SocketPeer(size_t response_bytes, std::chrono::microseconds = {}) {
     int fds[2];
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) std::abort();
     fd = fds[0];
@@ -128,7 +128,7 @@ struct SocketPeer {
 
 template <typename Peer>
 void BM_RoundTrip(benchmark::State& state) {
-  Peer peer(1024);
+  Peer peer(1024, std::chrono::microseconds(state.range(0)));
   HttpRequest request = bench_request(1, 256);
   std::vector<double> us;
   for (auto _ : state) {
@@ -182,7 +182,14 @@ void BM_Throughput(benchmark::State& state) {
   }
 }
 
-BENCHMARK(BM_RoundTrip<ShmPeer>)->Name("RoundTrip_256B_1KiB/shm")->MinTime(1.0)->UseRealTime();
+// RoundTrip/shm/N: both consumers spin N microseconds before they sleep on the eventfd.
+BENCHMARK(BM_RoundTrip<ShmPeer>)
+    ->Name("RoundTrip_256B_1KiB/shm")
+    ->Arg(0)
+    ->Arg(20)
+    ->Arg(100)
+    ->MinTime(1.0)
+    ->UseRealTime();
 BENCHMARK(BM_RoundTrip<SocketPeer>)
     ->Name("RoundTrip_256B_1KiB/unix_socket")
     ->MinTime(1.0)

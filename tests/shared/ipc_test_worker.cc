@@ -89,8 +89,10 @@ class TestWorker {
         bell_(io_, ::dup(channel_.request_doorbell_fd())),
         timer_(io_) {
     if (args.mode.rfind("hang:", 0) == 0) hang_after_ = std::stoul(args.mode.substr(5));
-    if (args.mode.rfind("bench:", 0) == 0)
+    if (args.mode.rfind("bench:", 0) == 0) {
+      bench_ = true;
       bench_body_ = std::string(std::stoul(args.mode.substr(6)), 'b');
+    }
     channel_.set_pid(::getpid());
     channel_.set_state(wsup::WorkerState::ready);
   }
@@ -128,7 +130,7 @@ class TestWorker {
 
   HttpResponse answer(const HttpRequest& request) {
     HttpResponse response{request.id, 200, {}, {}};
-    if (!bench_body_.empty()) {
+    if (bench_) {
       response.body = bench_body_;
       return response;
     }
@@ -171,6 +173,7 @@ class TestWorker {
   boost::asio::posix::stream_descriptor bell_;
   boost::asio::steady_timer timer_;
   uint64_t hang_after_ = 0, taken_ = 0, next_seq_ = 0, sleep_round_ = 0;
+  bool bench_ = false;
   std::string bench_body_;
   int exit_code_ = 0;
 };
