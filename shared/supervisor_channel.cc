@@ -224,11 +224,12 @@ bool SupervisorChannel::try_cancel(uint64_t request_id) {
 size_t SupervisorChannel::poll_responses(const std::function<void(Completion&&)>& on_completion) {
   State& s = *state_;
   size_t delivered = 0;
+  {
+    // Only this (reader) thread closes the channel, in reap_after_death: checking once is enough.
+    std::lock_guard lock(s.mutex);
+    if (s.closed) return delivered;
+  }
   for (;;) {
-    {
-      std::lock_guard lock(s.mutex);
-      if (s.closed) return delivered;
-    }
     uint32_t i = 0;
     shm::RingRead read = s.responses.pop(i);
     if (read == shm::RingRead::empty) return delivered;

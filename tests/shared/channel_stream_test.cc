@@ -110,6 +110,47 @@ TEST(ChannelStream, RandomSizedRecordsBothWaysArriveOnceInOrderIntact) {
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
 }
 
+// No spinning, so every exchange goes through announce-sleep-ring; the worker's timed wait is
+// 30 s and ours is too, so a single lost wake-up would blow the time limit.
+TEST(ChannelStream, SleepingConsumersAreAlwaysWokenWithoutTimeouts) {
+  auto options = stream_options("wake");
+  options.spin = std::chrono::microseconds(0);
+  auto channel = SupervisorChannel::create(options);
+  pid_t worker = testing::spawn_worker(WSUP_IPC_TEST_WORKER, channel,
+                                       {"--mode", "bench:10", "--heartbeat-ms", "30000"});
+  std::mt19937_64 rng(1);
+  auto start = std::chrono::steady_clock::now();
+  uint64_t id = 1, received = 0;
+  constexpr uint64_t kExchanges = 3000;
+  while (id <= kExchanges) {
+    // Bursts of 1..3 requests, so both sides keep falling asleep and being rung.
+    uint64_t burst = 1 + rng() % 3;
+    uint64_t sent = 0;
+    for (; sent < burst && id <= kExchanges; ++sent) {
+      HttpRequest r;
+      r.id = id++;
+      r.method = "GET";
+      ASSERT_EQ(channel.try_submit(r), SubmitStatus::ok);
+    }
+    uint64_t want = received + sent;
+    while (received < want) {
+      if (channel.poll_responses([&](Completion&&) { ++received; }) == 0) {
+        channel.wait_for_responses(std::chrono::milliseconds(30'000));
+      }
+    }
+  }
+  auto elapsed = std::chrono::steady_clock::now() - start;
+  EXPECT_LT(elapsed, std::chrono::seconds(20));
+  ChannelCounters counters = channel.counters();
+  EXPECT_GT(counters.worker_doorbells, 0u);
+  EXPECT_GT(counters.supervisor_sleeps, 0u);
+  HttpRequest quit;
+  quit.id = id;
+  quit.method = "QUIT";
+  ASSERT_EQ(channel.try_submit(quit), SubmitStatus::ok);
+  EXPECT_EQ(testing::wait_exit_status(worker), 0);
+}
+
 TEST(ChannelStream, ManySubmittingThreadsShareOneRing) {
   auto options = stream_options("threads");
   auto channel = SupervisorChannel::create(options);

@@ -7,6 +7,7 @@
 //                      checksum; verifies the request's x-sum and x-seq order (500 on mismatch)
 //          hang:N      take N requests, write their ids to --log-fd, never answer, sleep
 //          bench:N     answer every request with an N-byte body, no checks
+// --heartbeat-ms M: the timed wait (heartbeat) when idle; default 100.
 // With --socket-fd FD instead of a channel (benchmark baseline): read frames (u32 length +
 // encoded request record) from the Unix socket, answer as bench:N does, with the same codec.
 // In every mode a request with method QUIT is answered and ends the process. With --log-fd,
@@ -36,6 +37,7 @@ using wsup::testing::header_value;
 struct Args {
   std::string channel, mode = "echo";
   int request_fd = -1, response_fd = -1, log_fd = -1, socket_fd = -1;
+  int heartbeat_ms = 100;
 };
 
 bool read_full(int fd, void* data, size_t size) {
@@ -163,7 +165,7 @@ class TestWorker {
       drain();
     };
     bell_.async_wait(boost::asio::posix::stream_descriptor::wait_read, wake);
-    timer_.expires_after(std::chrono::milliseconds(100));
+    timer_.expires_after(std::chrono::milliseconds(args_.heartbeat_ms));
     timer_.async_wait(wake);
   }
 
@@ -194,6 +196,7 @@ int main(int argc, char** argv) {
       if (key == "--response-fd") args.response_fd = fd;
       if (key == "--log-fd") args.log_fd = fd;
       if (key == "--socket-fd") args.socket_fd = fd;
+      if (key == "--heartbeat-ms") args.heartbeat_ms = fd;
     }
   }
   if (args.socket_fd >= 0) return serve_socket(args);
