@@ -3,11 +3,15 @@
 //   build/release/tests/bench/ipc_bench            (figures go to docs/PERFORMANCE.md)
 // RoundTrip: one 256-byte request, wait for its 1 KiB response; p50/p99 in microseconds.
 // Throughput/N: N-byte request bodies, empty responses, up to 64 requests in flight.
-// syscalls/rec: doorbell writes plus sleeps (poll + read each) on both sides, per request.
+// syscalls/rec: doorbell writes plus sleeps (poll + read each) on both sides, per request
+// (not counting sched_yield while spinning; for every system call run it under
+// `WSUP_BENCH_PRINT_RECORDS=1 perf stat -e raw_syscalls:sys_enter` and divide).
 #include <benchmark/benchmark.h>
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <vector>
@@ -49,6 +53,11 @@ struct ShmPeer {
         pid(testing::spawn_worker(WSUP_IPC_TEST_WORKER, channel,
                                   {"--mode", "bench:" + std::to_string(response_bytes)})) {}
   ~ShmPeer() {
+    // For `perf stat -e raw_syscalls:sys_enter`: the records this peer carried, to divide by.
+    if (std::getenv("WSUP_BENCH_PRINT_RECORDS")) {
+      std::fprintf(stderr, "records=%llu\n",
+                   static_cast<unsigned long long>(channel.counters().submitted));
+    }
     HttpRequest quit = bench_request(next_id++, 0);
     quit.method = "QUIT";
     while (channel.try_submit(quit) == SubmitStatus::full) drain();
