@@ -109,26 +109,13 @@ struct SocketPeer {
     uint32_t length = static_cast<uint32_t>(frame.size() - 4);
     std::memcpy(frame.data(), &length, 4);
     codec::encode(r, false, std::span(frame).subspan(4));
-    for (size_t at = 0; at < frame.size();) {
-      ssize_t n = ::write(fd, frame.data() + at, frame.size() - at);
-      if (n <= 0) std::abort();
-      at += static_cast<size_t>(n);
-    }
-  }
-  void read_full(void* data, size_t size) {
-    auto* p = static_cast<char*>(data);
-    while (size > 0) {
-      ssize_t n = ::read(fd, p, size);
-      if (n <= 0) std::abort();
-      p += n;
-      size -= static_cast<size_t>(n);
-    }
+    if (!testing::write_full(fd, frame.data(), frame.size())) std::abort();
   }
   size_t drain() {  // one response
     uint32_t length = 0;
-    read_full(&length, 4);
+    if (!testing::read_full(fd, &length, 4)) std::abort();
     reply.resize(length);
-    read_full(reply.data(), length);
+    if (!testing::read_full(fd, reply.data(), length)) std::abort();
     auto record = codec::decode(reply, 1ull << 30);
     benchmark::DoNotOptimize(record);
     return 1;

@@ -44,6 +44,29 @@ inline std::string make_body(uint64_t seed, size_t size) {
   return body;
 }
 
+// Whole-buffer read/write on a blocking socket; false on EOF or error.
+inline bool read_full(int fd, void* data, size_t size) {
+  auto* p = static_cast<char*>(data);
+  while (size > 0) {
+    ssize_t n = ::read(fd, p, size);
+    if (n <= 0) return false;
+    p += n;
+    size -= static_cast<size_t>(n);
+  }
+  return true;
+}
+
+inline bool write_full(int fd, const void* data, size_t size) {
+  auto* p = static_cast<const char*>(data);
+  while (size > 0) {
+    ssize_t n = ::write(fd, p, size);
+    if (n <= 0) return false;
+    p += n;
+    size -= static_cast<size_t>(n);
+  }
+  return true;
+}
+
 inline std::string header_value(const HeaderList& headers, const std::string& name) {
   for (const auto& [k, v] : headers) {
     if (k == name) return v;

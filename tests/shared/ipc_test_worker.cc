@@ -33,34 +33,14 @@ namespace {
 using wsup::HttpRequest;
 using wsup::HttpResponse;
 using wsup::testing::header_value;
+using wsup::testing::read_full;
+using wsup::testing::write_full;
 
 struct Args {
   std::string channel, mode = "echo";
   int request_fd = -1, response_fd = -1, log_fd = -1, socket_fd = -1;
   int heartbeat_ms = 100;
 };
-
-bool read_full(int fd, void* data, size_t size) {
-  auto* p = static_cast<char*>(data);
-  while (size > 0) {
-    ssize_t n = ::read(fd, p, size);
-    if (n <= 0) return false;
-    p += n;
-    size -= static_cast<size_t>(n);
-  }
-  return true;
-}
-
-bool write_full(int fd, const void* data, size_t size) {
-  auto* p = static_cast<const char*>(data);
-  while (size > 0) {
-    ssize_t n = ::write(fd, p, size);
-    if (n <= 0) return false;
-    p += n;
-    size -= static_cast<size_t>(n);
-  }
-  return true;
-}
 
 // The benchmark's baseline: the same exchange over a Unix socket pair.
 int serve_socket(const Args& args) {
