@@ -190,7 +190,7 @@ class WorkerChannel {
 
   void set_state(WorkerState state);
   void set_pid(int32_t pid);
-  void heartbeat();
+  void heartbeat();  // also done by finish_sleep and by every successful try_take
   // Copies up to 255 bytes of `reason` into the header and sets state fatal. No allocation.
   void record_fatal(std::string_view reason) noexcept;
 

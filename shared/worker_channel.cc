@@ -150,6 +150,7 @@ TakeResult WorkerChannel::try_take() {
       return corrupt;
     }
     s.taken.emplace(id, State::Taken{i, generation});
+    heartbeat();  // a busy worker never sleeps: taking work is a sign of life too (vDSO clock)
     TakeResult result;
     result.kind = TakeResult::Kind::request;
     result.request = std::move(record.request);
