@@ -73,6 +73,28 @@ TEST_F(UrlTest, ParsesAbsoluteUrlsPerSpec) {
   }
 }
 
+TEST_F(UrlTest, EncodesAndNormalizesEdgeCases) {
+  const std::vector<ParseCase> cases = {
+      {"http://example.com/foo/%2e%2", "", "http://example.com/foo/%2e%2"},
+      {"http://www.google.com/foo?bar=baz# \xC2\xBB", "",
+       "http://www.google.com/foo?bar=baz#%20%C2%BB"},
+      {"HTTP://a/%7Efoo", "", "http://a/%7Efoo"},
+      {"javascript:alert(1)", "", "javascript:alert(1)"},
+      {"http://[::ffff:1.2.3.4]/", "", "http://[::ffff:102:304]/"},
+      {"http://[::1]:80/", "", "http://[::1]/"},
+      {"http://h:0/", "", "http://h:0/"},
+      {"file:///C|/foo", "", "file:///C:/foo"},
+      {"/..//x", "http://h/a/b", "http://h//x"},
+      {"foo://h/a/../b", "", "foo://h/b"},
+      {"http://\xEF\xBC\xA7\xEF\xBD\x8F.com", "", "http://go.com/"},
+      {"http://GOO\xE2\x80\x8Bgoo.com", "", "http://googoo.com/"},
+  };
+  for (const ParseCase& c : cases) EXPECT_EQ(Eval(ParseExpression(c)), c.href) << c.input;
+  EXPECT_EQ(Eval("new URL('http://example.com/\\ud800').pathname"), "/%EF%BF%BD");
+  EXPECT_EQ(Eval("try { new URL('http://\\uff05\\uff14\\uff11.com') } catch (e) { e.name }"),
+            "TypeError");
+}
+
 TEST_F(UrlTest, ParsesIpv4InEveryLegacyNumberForm) {
   const std::vector<ParseCase> cases = {
       {"http://0x7f.1/", "", "http://127.0.0.1/"},

@@ -1,7 +1,7 @@
 // The WHATWG host parser (URL section 3.5): IPv6 (pieces parsed by Boost.URL through
 // natives.parseIPv6, serialized here), IPv4 in all its legacy number forms, opaque hosts, and
-// domains (lowercased; non-ASCII labels NFC-normalized, lowercased and Punycode-encoded: an
-// approximation of UTS #46 that skips its mapping table and bidi/joiner checks).
+// domains (lowercased; non-ASCII domains approximate UTS #46: default-ignorables removed, NFKC,
+// lowercase, Punycode per label; its exact mapping table and bidi/joiner checks are skipped).
 (function (global, natives, internal) {
   'use strict';
   const {percentEncode, percentDecode, percentEncodeSets} = internal;
@@ -123,7 +123,10 @@
 
   function domainToASCII(domain) {
     if (/^[\x00-\x7F]*$/.test(domain)) return domain.toLowerCase();
-    const mapped = domain.normalize('NFC').toLowerCase().replace(/[\u3002\uFF0E\uFF61]/g, '.');
+    // UTS #46 maps roughly like NFKC_Casefold and deletes default-ignorable code points.
+    const mapped = domain.replace(/[\u00AD\u034F\u180B-\u180D\u200B\u2060\uFE00-\uFE0F\uFEFF]/g, '')
+        .normalize('NFKC').toLowerCase().normalize('NFC').replace(/[\u3002\uFF0E\uFF61]/g, '.');
+    if (/^[\x00-\x7F]*$/.test(mapped)) return mapped;
     return mapped.split('.').map((label) => (/^[\x00-\x7F]*$/.test(label) ? label : 'xn--' + punycode(label))).join('.');
   }
 
