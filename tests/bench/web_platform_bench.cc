@@ -3,27 +3,16 @@
 //   build/release/tests/bench/web_platform_bench --benchmark_repetitions=3
 #include <benchmark/benchmark.h>
 
-#include <cstdio>
 #include <memory>
 #include <vector>
 
 #include <v8.h>
 
+#include "tests/worker/api/web_platform_snapshot.h"
 #include "worker/api/web_platform.h"
 #include "worker/v8_engine.h"
 
 namespace {
-
-struct StartupBlob {
-  v8::StartupData data{nullptr, 0};
-  ~StartupBlob() { delete[] data.data; }
-};
-
-std::vector<intptr_t> References() {
-  std::vector<intptr_t> references = wsup::worker::api::web_platform_external_references();
-  references.push_back(0);
-  return references;
-}
 
 // An isolate for the benchmark's lifetime; from `blob` when given.
 class BenchIsolate {
@@ -66,20 +55,10 @@ void BM_ContextNewPlusInstallWebPlatform(benchmark::State& state) {
 BENCHMARK(BM_ContextNewPlusInstallWebPlatform)->Unit(benchmark::kMicrosecond);
 
 void BM_ContextNewFromWebPlatformSnapshot(benchmark::State& state) {
-  std::vector<intptr_t> references = References();
-  StartupBlob blob;
-  {
-    v8::SnapshotCreator creator(references.data());
-    v8::Isolate* isolate = creator.GetIsolate();
-    {
-      v8::Isolate::Scope isolate_scope(isolate);
-      v8::HandleScope scope(isolate);
-      v8::Local<v8::Context> context = v8::Context::New(isolate);
-      if (!wsup::worker::api::install_web_platform(context)) state.SkipWithError("install failed");
-      creator.SetDefaultContext(context);
-    }
-    blob.data = creator.CreateBlob(v8::SnapshotCreator::FunctionCodeHandling::kClear);
-  }
+  const std::vector<intptr_t> references = wsup::test::WebPlatformReferences();
+  wsup::test::StartupBlob blob;
+  if (!wsup::test::MakeWebPlatformSnapshot(references, blob))
+    state.SkipWithError("snapshot failed");
   state.counters["blob_bytes"] = blob.data.raw_size;
   BenchIsolate isolate(&blob.data, references.data());
   v8::Isolate::Scope isolate_scope(isolate.get());

@@ -18,7 +18,8 @@ class WebPlatformTest : public ::testing::Test {
   void SetUp() override;
   void TearDown() override;
 
-  // Evaluates `source` in its own block scope; returns String(result), or "THROWN: " + String(exception).
+  // Evaluates `source` in its own block scope; returns String(result), or "THROWN: " +
+  // String(exception).
   std::string Eval(const std::string& source);
   // Evaluates `source` (which yields a promise), runs microtasks, returns String(settled value),
   // "REJECTED: " + String(reason), or "PENDING".

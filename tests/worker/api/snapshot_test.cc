@@ -5,36 +5,17 @@
 #include <vector>
 
 #include "tests/worker/api/js_test_fixture.h"
-#include "worker/api/web_platform.h"
+#include "tests/worker/api/web_platform_snapshot.h"
 
 namespace wsup::test {
 namespace {
 
 using SnapshotTest = WebPlatformTest;  // for the one V8Engine per binary
 
-struct StartupBlob {
-  v8::StartupData data{nullptr, 0};
-  ~StartupBlob() { delete[] data.data; }
-};
-
 TEST_F(SnapshotTest, ApisWorkInAContextDeserializedFromASnapshot) {
-  std::vector<intptr_t> references = worker::api::web_platform_external_references();
-  references.push_back(0);
-
+  const std::vector<intptr_t> references = WebPlatformReferences();
   StartupBlob blob;
-  {
-    v8::SnapshotCreator creator(references.data());
-    v8::Isolate* isolate = creator.GetIsolate();
-    {
-      v8::Isolate::Scope isolate_scope(isolate);
-      v8::HandleScope scope(isolate);
-      v8::Local<v8::Context> context = v8::Context::New(isolate);
-      v8::TryCatch try_catch(isolate);
-      ASSERT_TRUE(worker::api::install_web_platform(context));
-      creator.SetDefaultContext(context);
-    }
-    blob.data = creator.CreateBlob(v8::SnapshotCreator::FunctionCodeHandling::kClear);
-  }
+  ASSERT_TRUE(MakeWebPlatformSnapshot(references, blob));
   ASSERT_NE(blob.data.data, nullptr);
   ASSERT_GT(blob.data.raw_size, 0);
 
@@ -70,10 +51,11 @@ TEST_F(SnapshotTest, ApisWorkInAContextDeserializedFromASnapshot) {
                        "globalThis.mark === undefined ? (globalThis.mark = 1, 'fresh') "
                        ": 'leaked'"),
                 "fresh");
-      EXPECT_EQ(EvalIn(context,
-                       "globalThis.hex = ''; crypto.subtle.digest('SHA-1', new Uint8Array(0))"
-                       ".then((b) => { globalThis.hex = new Uint8Array(b)[0].toString(16); }); 'ok'"),
-                "ok");
+      EXPECT_EQ(
+          EvalIn(context,
+                 "globalThis.hex = ''; crypto.subtle.digest('SHA-1', new Uint8Array(0))"
+                 ".then((b) => { globalThis.hex = new Uint8Array(b)[0].toString(16); }); 'ok'"),
+          "ok");
       isolate->PerformMicrotaskCheckpoint();
       EXPECT_EQ(EvalIn(context, "hex"), "da");  // SHA-1('') = da39a3ee...
     }

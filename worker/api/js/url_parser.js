@@ -63,6 +63,12 @@ function shortenPath(url) {
     return;
   url.path.pop();
 }
+function copyAuthority(url, base) {
+  url.username = base.username;
+  url.password = base.password;
+  url.host = base.host;
+  url.port = base.port;
+}
 const hasCredentials = (url) => url.username !== '' || url.password !== '';
 
 function newRecord() {
@@ -178,10 +184,7 @@ function basicParse(input, base = null, url = null, stateOverride = 0) {
         if (c === '/' || (isSpecialScheme(url.scheme) && c === '\\')) {
           state = S.RELATIVE_SLASH;
         } else {
-          url.username = base.username;
-          url.password = base.password;
-          url.host = base.host;
-          url.port = base.port;
+          copyAuthority(url, base);
           url.path = base.path.slice();
           url.query = base.query;
           if (c === '?') {
@@ -204,10 +207,7 @@ function basicParse(input, base = null, url = null, stateOverride = 0) {
         } else if (c === '/') {
           state = S.AUTHORITY;
         } else {
-          url.username = base.username;
-          url.password = base.password;
-          url.host = base.host;
-          url.port = base.port;
+          copyAuthority(url, base);
           state = S.PATH;
           --pointer;
         }
