@@ -33,6 +33,24 @@ class BenchIsolate {
   v8::Isolate* isolate_;
 };
 
+// Heap bytes one live context holds: the used-heap growth over kLive live contexts.
+template <typename MakeContext>
+double HeapPerLiveContext(v8::Isolate* isolate, MakeContext make_context) {
+  constexpr int kLive = 50;
+  isolate->LowMemoryNotification();
+  v8::HeapStatistics before;
+  isolate->GetHeapStatistics(&before);
+  std::vector<v8::Global<v8::Context>> live;
+  for (int i = 0; i < kLive; ++i) {
+    v8::HandleScope scope(isolate);
+    live.emplace_back(isolate, make_context());
+  }
+  isolate->LowMemoryNotification();
+  v8::HeapStatistics after;
+  isolate->GetHeapStatistics(&after);
+  return static_cast<double>(after.used_heap_size() - before.used_heap_size()) / kLive;
+}
+
 void BM_BareContextNew(benchmark::State& state) {
   BenchIsolate isolate;
   v8::Isolate::Scope isolate_scope(isolate.get());
@@ -40,6 +58,8 @@ void BM_BareContextNew(benchmark::State& state) {
     v8::HandleScope scope(isolate.get());
     benchmark::DoNotOptimize(v8::Context::New(isolate.get()));
   }
+  state.counters["heap_per_context"] =
+      HeapPerLiveContext(isolate.get(), [&] { return v8::Context::New(isolate.get()); });
 }
 BENCHMARK(BM_BareContextNew)->Unit(benchmark::kMicrosecond);
 
@@ -51,6 +71,11 @@ void BM_ContextNewPlusInstallWebPlatform(benchmark::State& state) {
     v8::Local<v8::Context> context = v8::Context::New(isolate.get());
     if (!wsup::worker::api::install_web_platform(context)) state.SkipWithError("install failed");
   }
+  state.counters["heap_per_context"] = HeapPerLiveContext(isolate.get(), [&] {
+    v8::Local<v8::Context> context = v8::Context::New(isolate.get());
+    wsup::worker::api::install_web_platform(context);
+    return context;
+  });
 }
 BENCHMARK(BM_ContextNewPlusInstallWebPlatform)->Unit(benchmark::kMicrosecond);
 
@@ -66,6 +91,8 @@ void BM_ContextNewFromWebPlatformSnapshot(benchmark::State& state) {
     v8::HandleScope scope(isolate.get());
     benchmark::DoNotOptimize(v8::Context::New(isolate.get()));
   }
+  state.counters["heap_per_context"] =
+      HeapPerLiveContext(isolate.get(), [&] { return v8::Context::New(isolate.get()); });
 }
 BENCHMARK(BM_ContextNewFromWebPlatformSnapshot)->Unit(benchmark::kMicrosecond);
 
