@@ -4,14 +4,19 @@
 'use strict';
 const {utf8Encode, utf8Decode} = internal;
 
-// Each set as a 128-entry table over ASCII; every code point above U+007E is in every set.
+// Each set is a 128-bit mask over ASCII in four 32-bit words (small: it is copied into every
+// context); every code point above U+007E is in every set.
 function asciiSet(base, extra) {
-  const table = base === null ? new Array(128).fill(0) : base.slice();  // plain: snapshot-friendly
-  for (let c = 0; c < 0x20; ++c) table[c] = 1;
-  table[0x7F] = 1;
-  for (const ch of extra) table[ch.charCodeAt(0)] = 1;
-  return table;
+  const mask = base === null ? [0, 0, 0, 0] : base.slice();
+  const add = (c) => {
+    mask[c >> 5] |= 1 << (c & 31);
+  };
+  for (let c = 0; c < 0x20; ++c) add(c);
+  add(0x7F);
+  for (const ch of extra) add(ch.charCodeAt(0));
+  return mask;
 }
+const inSet = (set, c) => ((set[c >> 5] >>> (c & 31)) & 1) === 1;
 const c0Control = asciiSet(null, '');
 const fragment = asciiSet(c0Control, ' "<>`');
 const query = asciiSet(c0Control, ' "#<>');
@@ -40,7 +45,7 @@ function percentEncode(text, set, spaceAsPlus = false) {
   let i = 0;
   for (; i < text.length; ++i) {
     const c = text.charCodeAt(i);
-    if (c >= 0x80 || set[c] === 1) break;
+    if (c >= 0x80 || inSet(set, c)) break;
   }
   if (i === text.length) return text;
   let out = text.slice(0, i);
@@ -50,7 +55,7 @@ function percentEncode(text, set, spaceAsPlus = false) {
       if (c === 0x20 && spaceAsPlus)
         out += '+';
       else
-        out += set[c] === 1 ? encodeByte(c) : text[i];
+        out += inSet(set, c) ? encodeByte(c) : text[i];
       continue;
     }
     let end = i + 1;
