@@ -10,12 +10,15 @@
 namespace wsup::test {
 namespace {
 
-using SnapshotTest = WebPlatformTest;  // for the one V8Engine per binary
+// For the one V8Engine per binary; the parameter is how the blob treats compiled code.
+class SnapshotTest
+    : public WebPlatformTest,
+      public ::testing::WithParamInterface<v8::SnapshotCreator::FunctionCodeHandling> {};
 
-TEST_F(SnapshotTest, ApisWorkInAContextDeserializedFromASnapshot) {
+TEST_P(SnapshotTest, ApisWorkInAContextDeserializedFromASnapshot) {
   const std::vector<intptr_t> references = WebPlatformReferences();
   StartupBlob blob;
-  ASSERT_TRUE(MakeWebPlatformSnapshot(references, blob));
+  ASSERT_TRUE(MakeWebPlatformSnapshot(references, blob, GetParam()));
   ASSERT_NE(blob.data.data, nullptr);
   ASSERT_GT(blob.data.raw_size, 0);
 
@@ -62,6 +65,16 @@ TEST_F(SnapshotTest, ApisWorkInAContextDeserializedFromASnapshot) {
   }
   isolate->Dispose();
 }
+
+INSTANTIATE_TEST_SUITE_P(CodeHandling, SnapshotTest,
+                         ::testing::Values(v8::SnapshotCreator::FunctionCodeHandling::kKeep,
+                                           v8::SnapshotCreator::FunctionCodeHandling::kClear),
+                         [](const auto& test_param) {
+                           return test_param.param ==
+                                          v8::SnapshotCreator::FunctionCodeHandling::kKeep
+                                      ? "KeepCode"
+                                      : "ClearCode";
+                         });
 
 }  // namespace
 }  // namespace wsup::test

@@ -28,7 +28,10 @@ inline std::vector<intptr_t> WebPlatformReferences() {
 }
 
 // Fills `blob`; returns false if install_web_platform failed under the SnapshotCreator.
-inline bool MakeWebPlatformSnapshot(const std::vector<intptr_t>& references, StartupBlob& blob) {
+// kKeep is what the runtime uses (bytecode compiled during install stays in the blob).
+inline bool MakeWebPlatformSnapshot(const std::vector<intptr_t>& references, StartupBlob& blob,
+                                    v8::SnapshotCreator::FunctionCodeHandling code_handling =
+                                        v8::SnapshotCreator::FunctionCodeHandling::kKeep) {
   v8::SnapshotCreator creator(references.data());
   v8::Isolate* isolate = creator.GetIsolate();
   {
@@ -39,7 +42,7 @@ inline bool MakeWebPlatformSnapshot(const std::vector<intptr_t>& references, Sta
     if (!worker::api::install_web_platform(context)) return false;
     creator.SetDefaultContext(context);
   }
-  blob.data = creator.CreateBlob(v8::SnapshotCreator::FunctionCodeHandling::kClear);
+  blob.data = creator.CreateBlob(code_handling);
   return blob.data.data != nullptr;
 }
 
