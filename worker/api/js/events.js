@@ -4,7 +4,7 @@
 'use strict';
 const {DOMException} = global;  // captured: user code may replace globals
 
-const kDispatch = Symbol('dispatch');  // removed from Event once captured below
+let dispatch;  // (event, target, listeners, remove): set by Event's static block
 
 class Event {
   #type;
@@ -50,37 +50,38 @@ class Event {
   stopPropagation() { this.#stopPropagation = true; }
   stopImmediatePropagation() { this.#stopPropagation = this.#stopImmediate = true; }
 
-  // Runs `listeners` (a snapshot of the target's list) per DOM "inner invoke".
-  static[kDispatch](event, target, listeners, remove) {
-    if (event.#phase !== 0)
-      throw new DOMException('The event is already being dispatched.', 'InvalidStateError');
-    event.#target = event.#currentTarget = target;
-    event.#phase = 2;  // AT_TARGET
-    event.#stopPropagation = event.#stopImmediate = false;
-    try {
-      for (const listener of listeners) {
-        if (listener.removed) continue;
-        if (listener.once) remove(listener);
-        const callback = listener.callback;
-        try {
-          if (typeof callback === 'function')
-            callback.call(target, event);
-          else
-            callback.handleEvent(event);
-        } catch (error) {
-          internal.reportError(error);
+  // Runs `listeners` (a snapshot of the target's list) per DOM "inner invoke". A static block
+  // rather than a static method: it sees Event's private fields but adds no property to Event.
+  static {
+    dispatch = (event, target, listeners, remove) => {
+      if (event.#phase !== 0)
+        throw new DOMException('The event is already being dispatched.', 'InvalidStateError');
+      event.#target = event.#currentTarget = target;
+      event.#phase = 2;  // AT_TARGET
+      event.#stopPropagation = event.#stopImmediate = false;
+      try {
+        for (const listener of listeners) {
+          if (listener.removed) continue;
+          if (listener.once) remove(listener);
+          const callback = listener.callback;
+          try {
+            if (typeof callback === 'function')
+              callback.call(target, event);
+            else
+              callback.handleEvent(event);
+          } catch (error) {
+            internal.reportError(error);
+          }
+          if (event.#stopImmediate) break;
         }
-        if (event.#stopImmediate) break;
+      } finally {
+        event.#phase = 0;
+        event.#currentTarget = null;
       }
-    } finally {
-      event.#phase = 0;
-      event.#currentTarget = null;
-    }
-    return !event.#defaultPrevented;
+      return !event.#defaultPrevented;
+    };
   }
 }
-const dispatch = Event[kDispatch];
-delete Event[kDispatch];
 for (const [name, value] of [
          ['NONE', 0], ['CAPTURING_PHASE', 1], ['AT_TARGET', 2], ['BUBBLING_PHASE', 3]]) {
   Object.defineProperty(Event, name, {value, enumerable: true});
