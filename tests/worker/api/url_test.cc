@@ -235,6 +235,11 @@ TEST_F(UrlTest, SettersUpdateHrefAndRejectBadValues) {
             "https://me%40x:p%20w@c.com:81/new%20path?x=1\n"
             "?q=a%20b\n"
             "https://me%40x:p%20w@c.com:81/new%20path");
+  // Clearing what follows an opaque path strips the path's trailing spaces.
+  EXPECT_EQ(Eval("const u = new URL('data:space    ?query#frag'); u.search = ''; const a = u.href;"
+                 "u.hash = ''; a + '|' + u.href"),
+            "data:space    #frag|data:space");
+  EXPECT_EQ(Eval("const u = new URL('sc:x  ?a=1'); u.searchParams.delete('a'); u.href"), "sc:x");
   EXPECT_EQ(Eval("const f = new URL('file:///x'); f.port = '1'; f.username = 'u'; f.href"),
             "file:///x");
   EXPECT_EQ(Eval("try { new URL('http://h').href = 'nope'; 'no' } catch (e) { e.name }"),

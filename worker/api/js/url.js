@@ -24,6 +24,13 @@ function parseWithBase(url, base) {
   return basicParse(String(url), baseRecord);
 }
 
+// "Potentially strip trailing spaces from an opaque path": once nothing follows an opaque path,
+// its trailing spaces would not survive a reparse, so they go.
+function stripTrailingSpacesFromOpaquePath(record) {
+  if (typeof record.path !== 'string' || record.fragment !== null || record.query !== null) return;
+  record.path = record.path.replace(/ +$/, '');
+}
+
 const cannotHaveCredentialsOrPort = (r) => r.host === null || r.host === '' || r.scheme === 'file';
 
 class URL {
@@ -39,6 +46,7 @@ class URL {
     this.#searchParams = new URLSearchParams(record.query ?? '');
     linkSearchParams(this.#searchParams, (serialized) => {
       this.#record.query = serialized === '' ? null : serialized;
+      if (serialized === '') stripTrailingSpacesFromOpaquePath(this.#record);
     });
   }
 
@@ -120,6 +128,7 @@ class URL {
     if (value === '') {
       this.#record.query = null;
       setSearchParamsList(this.#searchParams, null);
+      stripTrailingSpacesFromOpaquePath(this.#record);
       return;
     }
     const input = value[0] === '?' ? value.slice(1) : value;
@@ -137,6 +146,7 @@ class URL {
     value = String(value);
     if (value === '') {
       this.#record.fragment = null;
+      stripTrailingSpacesFromOpaquePath(this.#record);
       return;
     }
     this.#record.fragment = '';
