@@ -26,6 +26,15 @@ TEST_F(EncodingTest, EncodeIntoWritesOnlyWholeCodePoints) {
             "2,120,121");
 }
 
+TEST_F(EncodingTest, EmptyBuffersAreFine) {
+  EXPECT_EQ(
+      Eval("const r = new TextEncoder().encodeInto('abc', new Uint8Array(0));"
+           "r.read + ',' + r.written + ',' + new TextDecoder().decode(new ArrayBuffer(0)).length"
+           " + ',' + new TextDecoder().decode().length"),
+      "0,0,0,0");
+  EXPECT_EQ(Eval("crypto.getRandomValues(new Uint8Array(0)).length"), "0");
+}
+
 TEST_F(EncodingTest, DecodesAndReplacesMalformedSequencesPerSpec) {
   auto decode = [this](const std::string& bytes) {
     return Eval("Array.from(new TextDecoder().decode(new Uint8Array([" + bytes +
