@@ -1,6 +1,7 @@
 // performance, navigator, and how the globals are installed (WebIDL attributes, no leaks of
 // the installer's private objects).
 #include "tests/worker/api/js_test_fixture.h"
+#include "worker/api/web_platform.h"
 
 namespace wsup::test {
 namespace {
@@ -35,6 +36,19 @@ TEST_F(GlobalsTest, GlobalsAreNonEnumerableAndInstallerStateIsUnreachable) {
                  "try { atob('*') } catch (e) { e.name + new URL('http://h/?a=1').searchParams"
                  ".get('a') }"),
             "InvalidCharacterError1");
+}
+
+TEST_F(GlobalsTest, InstallFailureReturnsFalseWithTheExceptionPending) {
+  v8::Isolate::Scope isolate_scope(isolate());
+  v8::HandleScope scope(isolate());
+  v8::Local<v8::Context> sealed = v8::Context::New(isolate());
+  ASSERT_EQ(EvalIn(sealed, "Object.preventExtensions(globalThis); 'sealed'"), "sealed");
+  v8::TryCatch try_catch(isolate());
+  EXPECT_FALSE(worker::api::install_web_platform(sealed));
+  ASSERT_TRUE(try_catch.HasCaught());
+  v8::Context::Scope context_scope(sealed);  // ToString of the exception needs a context
+  v8::String::Utf8Value message(isolate(), try_catch.Exception());
+  EXPECT_EQ(std::string(*message).rfind("TypeError", 0), 0u) << *message;
 }
 
 }  // namespace
