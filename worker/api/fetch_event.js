@@ -1,0 +1,106 @@
+// The fetch event, both script styles:
+//  - service worker: addEventListener('fetch', (event) => event.respondWith(...)), with
+//    event.request, event.waitUntil() and event.passThroughOnException() (a no-op here);
+//  - ES module: export default { fetch(request, env, ctx) } with ctx.waitUntil().
+// internal.dispatchFetch returns [responsePromise | undefined, waitUntilPromises]; the runtime
+// drives the promises and reads the Response through internal.serializeResponse.
+
+const fetchListeners = [];
+const EventBase = typeof Event === 'function' ? Event : class {};
+
+class FetchEvent extends EventBase {
+  #request;
+  #response = undefined;
+  #waitUntil;
+  #dispatching = true;
+  #stopped = false;
+
+  constructor(type, init, waitUntil) {
+    super(type);
+    this.#request = init.request;
+    this.#waitUntil = waitUntil ?? [];
+  }
+
+  get request() {
+    return this.#request;
+  }
+
+  respondWith(response) {
+    if (!this.#dispatching) {
+      throw new Error('FetchEvent.respondWith() must be called synchronously from the listener.');
+    }
+    if (this.#response !== undefined) {
+      throw new Error('FetchEvent.respondWith() has already been called.');
+    }
+    this.#response = Promise.resolve(response);
+  }
+
+  waitUntil(promise) {
+    this.#waitUntil.push(Promise.resolve(promise));
+  }
+
+  passThroughOnException() {}
+
+  stopImmediatePropagation() {
+    this.#stopped = true;
+    if (typeof super.stopImmediatePropagation === 'function') super.stopImmediatePropagation();
+  }
+
+  static {
+    internal.dispatchServiceWorker = (request) => {
+      const waitUntil = [];
+      const event = new FetchEvent('fetch', {request}, waitUntil);
+      for (const listener of fetchListeners.slice()) {
+        if (typeof listener === 'function') {
+          listener.call(globalThis, event);
+        } else {
+          listener.handleEvent(event);
+        }
+        if (event.#stopped) break;
+      }
+      event.#dispatching = false;
+      return [event.#response, waitUntil];
+    };
+  }
+}
+
+function addEventListener(type, listener) {
+  if (`${type}` !== 'fetch' || listener === null || listener === undefined) return;
+  if (!fetchListeners.includes(listener)) fetchListeners.push(listener);
+}
+
+function removeEventListener(type, listener) {
+  const index = fetchListeners.indexOf(listener);
+  if (`${type}` === 'fetch' && index !== -1) fetchListeners.splice(index, 1);
+}
+
+class ExecutionContext {
+  #waitUntil;
+  constructor(waitUntil) {
+    this.#waitUntil = waitUntil;
+  }
+  waitUntil(promise) {
+    this.#waitUntil.push(Promise.resolve(promise));
+  }
+  passThroughOnException() {}
+}
+
+internal.dispatchFetch = (namespace, method, url, flatHeaders, body, env) => {
+  const request = makeIncomingRequest(method, url, flatHeaders, body);
+  if (namespace === undefined) return internal.dispatchServiceWorker(request);
+  const handler = namespace.default;
+  if (handler === null || typeof handler !== 'object' && typeof handler !== 'function' ||
+      typeof handler.fetch !== 'function') {
+    throw new TypeError('The module has no default export with a fetch() method.');
+  }
+  const waitUntil = [];
+  const result = handler.fetch(request, env, new ExecutionContext(waitUntil));
+  return [Promise.resolve(result), waitUntil];
+};
+
+for (const [name, value] of Object.entries({
+       Headers, Request, Response, FetchEvent, ExecutionContext, addEventListener,
+       removeEventListener,
+     })) {
+  Object.defineProperty(globalThis, name, {value, writable: true, configurable: true});
+}

@@ -1,0 +1,88 @@
+#include "worker/isolate_pool.h"
+
+#include "worker/js_error.h"
+#include "worker/js_host.h"
+#include "worker/startup_error.h"
+#include "worker/startup_snapshot.h"
+
+namespace wsup::worker {
+namespace {
+
+// Uncaught exceptions that no TryCatch of the runtime sees (a queueMicrotask callback that
+// throws) go to the log of the request whose context was running.
+void on_uncaught_message(v8::Local<v8::Message> message, v8::Local<v8::Value> exception) {
+  v8::Isolate* isolate = v8::Isolate::GetCurrent();
+  v8::Local<v8::Context> context = isolate->GetCurrentContext();
+  JsHost* host = JsHost::of(context);
+  if (host == nullptr) return;
+  JsError error = describe_js_error(context, exception, message);
+  host->console_message(log::Level::error, "uncaught exception: " + compiler_style(error) +
+                                               (error.stack.empty() ? "" : "\n" + error.stack));
+}
+
+}  // namespace
+
+WorkerIsolate::WorkerIsolate(const std::vector<LoadedScript>& scripts,
+                             const IsolateLimits& limits) {
+  const StartupSnapshot& snapshot = StartupSnapshot::instance();
+  allocator_.reset(v8::ArrayBuffer::Allocator::NewDefaultAllocator());
+  v8::Isolate::CreateParams params;
+  params.array_buffer_allocator = allocator_.get();
+  params.snapshot_blob = snapshot.blob();
+  params.external_references = snapshot.external_references();
+  params.constraints.ConfigureDefaultsFromHeapSize(0, limits.heap_bytes);
+  isolate_.reset(v8::Isolate::New(params));
+  v8::Isolate* isolate = isolate_.get();
+  isolate->AddMessageListener(on_uncaught_message);
+
+  v8::Isolate::Scope isolate_scope(isolate);
+  v8::HandleScope handle_scope(isolate);
+  v8::Local<v8::Context> context = v8::Context::New(isolate);
+  v8::Context::Scope context_scope(context);
+  service_workers_.resize(scripts.size());
+  for (size_t i = 0; i < scripts.size(); ++i) {
+    if (scripts[i].spec.module) continue;
+    v8::TryCatch try_catch(isolate);
+    v8::Local<v8::UnboundScript> unbound;
+    if (!compile_service_worker(isolate, scripts[i]).ToLocal(&unbound)) {
+      throw StartupError(
+          compiler_style(describe_js_error(context, try_catch.Exception(), try_catch.Message())));
+    }
+    service_workers_[i].Reset(isolate, unbound);
+  }
+}
+
+v8::Local<v8::UnboundScript> WorkerIsolate::service_worker(size_t index) const {
+  return service_workers_[index].Get(isolate_.get());
+}
+
+bool WorkerIsolate::heap_exhausted() const {
+  return heap_exhausted_;
+}
+
+IsolatePool::IsolatePool(const std::vector<LoadedScript>& scripts, const IsolateLimits& limits,
+                         size_t size)
+    : scripts_(scripts), limits_(limits) {
+  for (size_t i = 0; i < size; ++i) {
+    isolates_.push_back(std::make_unique<WorkerIsolate>(scripts_, limits_));
+    free_.push_back(size - 1 - i);
+  }
+}
+
+std::optional<size_t> IsolatePool::acquire() {
+  if (free_.empty()) return std::nullopt;
+  size_t index = free_.back();
+  free_.pop_back();
+  return index;
+}
+
+void IsolatePool::release(size_t index) {
+  free_.push_back(index);
+}
+
+void IsolatePool::replace(size_t index) {
+  isolates_[index].reset();
+  isolates_[index] = std::make_unique<WorkerIsolate>(scripts_, limits_);
+}
+
+}  // namespace wsup::worker

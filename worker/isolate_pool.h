@@ -1,0 +1,69 @@
+// The worker's V8 isolates, created once at start-up from the runtime's startup snapshot, each
+// holding every service-worker script compiled once (bound to a fresh context per request).
+// One request runs on an isolate at a time; requests that find every isolate busy wait in
+// FIFO order (see Runtime).
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include <v8.h>
+
+#include "worker/script_loader.h"
+
+namespace wsup::worker {
+
+struct IsolateLimits {
+  size_t heap_bytes = 128u << 20;          // V8 heap (young + old generation)
+  size_t array_buffer_bytes = 128u << 20;  // ArrayBuffer backing stores, outside the heap
+};
+
+class WorkerIsolate {
+ public:
+  // Creates the isolate and compiles every service-worker script of `scripts` into it.
+  // Throws StartupError. `scripts` must outlive the isolate.
+  WorkerIsolate(const std::vector<LoadedScript>& scripts, const IsolateLimits& limits);
+  WorkerIsolate(const WorkerIsolate&) = delete;
+  WorkerIsolate& operator=(const WorkerIsolate&) = delete;
+
+  v8::Isolate* isolate() const { return isolate_.get(); }
+  // The compiled service-worker script number `index` (empty for a module script).
+  v8::Local<v8::UnboundScript> service_worker(size_t index) const;
+  // True once the heap hit its limit: the isolate must be replaced after its request.
+  bool heap_exhausted() const;
+
+ private:
+  struct Disposer {
+    void operator()(v8::Isolate* isolate) const { isolate->Dispose(); }
+  };
+  // Declaration order is teardown order in reverse: scripts, then the isolate, then the
+  // allocator its backing stores came from.
+  std::unique_ptr<v8::ArrayBuffer::Allocator> allocator_;
+  std::unique_ptr<v8::Isolate, Disposer> isolate_;
+  std::vector<v8::Global<v8::UnboundScript>> service_workers_;
+  bool heap_exhausted_ = false;
+};
+
+class IsolatePool {
+ public:
+  IsolatePool(const std::vector<LoadedScript>& scripts, const IsolateLimits& limits, size_t size);
+
+  size_t size() const { return isolates_.size(); }
+  size_t idle() const { return free_.size(); }
+  // An idle isolate's index, or nothing when every isolate is busy.
+  std::optional<size_t> acquire();
+  void release(size_t index);
+  // Disposes isolate `index` (busy, held by the caller) and creates a fresh one in its place.
+  void replace(size_t index);
+  WorkerIsolate& at(size_t index) { return *isolates_[index]; }
+
+ private:
+  const std::vector<LoadedScript>& scripts_;
+  IsolateLimits limits_;
+  std::vector<std::unique_ptr<WorkerIsolate>> isolates_;
+  std::vector<size_t> free_;  // LIFO: the most recently used isolate has the warmest caches
+};
+
+}  // namespace wsup::worker
