@@ -1,7 +1,10 @@
 #include "worker/isolate_pool.h"
 
+#include <unistd.h>
+
 #include "worker/js_error.h"
 #include "worker/js_host.h"
+#include "worker/limits/budgeted_array_buffer_allocator.h"
 #include "worker/startup_error.h"
 #include "worker/startup_snapshot.h"
 
@@ -20,19 +23,32 @@ void on_uncaught_message(v8::Local<v8::Message> message, v8::Local<v8::Value> ex
                                                (error.stack.empty() ? "" : "\n" + error.stack));
 }
 
+// The default fatal report: one line on stderr, written without allocating.
+void report_fatal_to_stderr(const limits::FatalReport& report, void*) {
+  char line[512];
+  static constexpr char kPrefix[] = "level=error msg=\"V8 fatal error\" ";
+  size_t length = limits::format_fatal_report(report, line, sizeof(line) - 1);
+  line[length++] = '\n';
+  [[maybe_unused]] ssize_t ignored = ::write(2, kPrefix, sizeof(kPrefix) - 1);
+  ignored = ::write(2, line, length);
+}
+
 }  // namespace
 
 WorkerIsolate::WorkerIsolate(const std::vector<LoadedScript>& scripts,
                              const IsolateLimits& limits) {
   const StartupSnapshot& snapshot = StartupSnapshot::instance();
-  allocator_.reset(v8::ArrayBuffer::Allocator::NewDefaultAllocator());
+  allocator_ = limits::BudgetedArrayBufferAllocator::create(limits.array_buffer_bytes);
   v8::Isolate::CreateParams params;
-  params.array_buffer_allocator = allocator_.get();
+  params.array_buffer_allocator_shared = allocator_;
   params.snapshot_blob = snapshot.blob();
   params.external_references = snapshot.external_references();
-  params.constraints.ConfigureDefaultsFromHeapSize(0, limits.heap_bytes);
+  limits::HeapLimitGuard::configure(params, limits.heap_bytes);
   isolate_.reset(v8::Isolate::New(params));
   v8::Isolate* isolate = isolate_.get();
+  limits::install_fatal_handlers(
+      isolate, limits.on_fatal ? limits.on_fatal : report_fatal_to_stderr, limits.on_fatal_data);
+  heap_guard_ = std::make_unique<limits::HeapLimitGuard>(isolate, limits.heap_bytes);
   isolate->AddMessageListener(on_uncaught_message);
 
   v8::Isolate::Scope isolate_scope(isolate);
@@ -54,10 +70,6 @@ WorkerIsolate::WorkerIsolate(const std::vector<LoadedScript>& scripts,
 
 v8::Local<v8::UnboundScript> WorkerIsolate::service_worker(size_t index) const {
   return service_workers_[index].Get(isolate_.get());
-}
-
-bool WorkerIsolate::heap_exhausted() const {
-  return heap_exhausted_;
 }
 
 IsolatePool::IsolatePool(const std::vector<LoadedScript>& scripts, const IsolateLimits& limits,

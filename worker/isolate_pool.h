@@ -11,11 +11,16 @@
 
 #include <v8.h>
 
+#include "worker/limits/fatal_handlers.h"
+#include "worker/limits/heap_limit_guard.h"
 #include "worker/script_loader.h"
 
 namespace wsup::worker {
 
 struct IsolateLimits {
+  // Where V8's fatal out-of-memory reports go before the process aborts (null: stderr).
+  limits::FatalCallback on_fatal = nullptr;
+  void* on_fatal_data = nullptr;
   size_t heap_bytes = 128u << 20;          // V8 heap (young + old generation)
   size_t array_buffer_bytes = 128u << 20;  // ArrayBuffer backing stores, outside the heap
 };
@@ -32,7 +37,8 @@ class WorkerIsolate {
   // The compiled service-worker script number `index` (empty for a module script).
   v8::Local<v8::UnboundScript> service_worker(size_t index) const;
   // True once the heap hit its limit: the isolate must be replaced after its request.
-  bool heap_exhausted() const;
+  bool heap_exhausted() const { return heap_guard_->exceeded(); }
+  const limits::HeapLimitGuard* heap_guard() const { return heap_guard_.get(); }
 
  private:
   struct Disposer {
@@ -40,10 +46,10 @@ class WorkerIsolate {
   };
   // Declaration order is teardown order in reverse: scripts, then the isolate, then the
   // allocator its backing stores came from.
-  std::unique_ptr<v8::ArrayBuffer::Allocator> allocator_;
+  std::shared_ptr<v8::ArrayBuffer::Allocator> allocator_;
   std::unique_ptr<v8::Isolate, Disposer> isolate_;
+  std::unique_ptr<limits::HeapLimitGuard> heap_guard_;  // unregistered before Dispose
   std::vector<v8::Global<v8::UnboundScript>> service_workers_;
-  bool heap_exhausted_ = false;
 };
 
 class IsolatePool {

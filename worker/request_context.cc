@@ -40,8 +40,8 @@ v8::Local<v8::Value> body_to_js(v8::Isolate* isolate, const std::string& body) {
 
 RequestContext::RequestContext(boost::asio::io_context& loop, WorkerIsolate& isolate,
                                size_t script_index, const LoadedScript& script,
-                               const RuntimeLimits& limits, HttpRequest request, Done done,
-                               Finished finished)
+                               const RuntimeLimits& limits, limits::LimitEnforcer& enforcer,
+                               HttpRequest request, Done done, Finished finished)
     : loop_(loop),
       isolate_(isolate),
       v8_isolate_(isolate.isolate()),
@@ -51,6 +51,8 @@ RequestContext::RequestContext(boost::asio::io_context& loop, WorkerIsolate& iso
       request_(std::move(request)),
       done_(std::move(done)),
       finished_callback_(std::move(finished)),
+      enforcer_(enforcer),
+      budget_(isolate.isolate(), std::chrono::milliseconds(limits.cpu_ms), isolate.heap_guard()),
       wall_timer_(loop) {}
 
 RequestContext::~RequestContext() {
@@ -77,6 +79,9 @@ void RequestContext::start() {
     JsHost::attach(context, this);
     context_.Reset(v8_isolate_, context);
   }
+  enforcer_.request_started(budget_);
+  request_started_ = true;
+  note_limits();  // the heap guard can fire during Context::New
   run_slice(true,
             [this](v8::Local<v8::Context> context) { return run_script_and_dispatch(context); });
   advance();
@@ -89,20 +94,40 @@ void RequestContext::run_slice(bool throw_fails_request,
   v8::Local<v8::Context> context = context_.Get(v8_isolate_);
   v8::Context::Scope context_scope(context);
   {
-    v8::TryCatch try_catch(v8_isolate_);
-    const bool ok = body(context);
-    if (try_catch.HasTerminated()) return;
-    if (!ok || try_catch.HasCaught()) {
-      log_js_error("uncaught exception", context, try_catch.Exception(), try_catch.Message());
-      if (throw_fails_request && !responded_ && !ready_) {
-        ready_ = error_response(500,
-                                "Internal Server Error: the worker script threw an "
-                                "exception (see the worker log)\n");
+    // Before the TryCatch: its end cancels any termination, so the next slice can run.
+    limits::JsSlice slice(enforcer_, budget_);
+    if (slice.may_run()) {
+      v8::TryCatch try_catch(v8_isolate_);
+      const bool ok = body(context);
+      if (!try_catch.HasTerminated()) {
+        if (!ok || try_catch.HasCaught()) {
+          log_js_error("uncaught exception", context, try_catch.Exception(), try_catch.Message());
+          if (throw_fails_request && !responded_ && !ready_) {
+            ready_ = error_response(500,
+                                    "Internal Server Error: the worker script threw an "
+                                    "exception (see the worker log)\n");
+          }
+        }
+        try_catch.Reset();
+        microtasks_->PerformCheckpoint(v8_isolate_);
+        if (!try_catch.HasTerminated()) inspect_promises(context);
       }
     }
   }
-  microtasks_->PerformCheckpoint(v8_isolate_);
-  inspect_promises(context);
+  note_limits();
+}
+
+void RequestContext::note_limits() {
+  switch (budget_.verdict()) {
+    case limits::LimitVerdict::cpu_exceeded:
+      if (limit_hit_ == LimitHit::none) limit_hit_ = LimitHit::cpu;
+      break;
+    case limits::LimitVerdict::heap_exceeded:
+      limit_hit_ = LimitHit::heap;
+      break;
+    case limits::LimitVerdict::within_limits:
+      break;
+  }
 }
 
 bool RequestContext::run_script_and_dispatch(v8::Local<v8::Context> context) {
@@ -458,6 +483,17 @@ void RequestContext::abandon() {
 }
 
 void RequestContext::release_v8_state() {
+  if (request_started_) {
+    request_started_ = false;
+    const limits::LimitVerdict verdict = enforcer_.request_ended(budget_);
+    if (verdict != limits::LimitVerdict::within_limits) {
+      log::warn("request stopped at a limit",
+                {{"script", script_.spec.name},
+                 {"req", request_.id},
+                 {"limit", limits::limit_verdict_name(verdict)},
+                 {"cpu_us", static_cast<int64_t>(budget_.cpu_used().count() / 1000)}});
+    }
+  }
   wall_timer_.cancel();
   timers_.clear();
   if (!context_.IsEmpty()) {

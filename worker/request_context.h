@@ -21,6 +21,7 @@
 
 #include "shared/http_message.h"
 #include "worker/js_host.h"
+#include "worker/limits/limit_enforcer.h"
 #include "worker/runtime.h"
 
 namespace wsup::worker {
@@ -33,8 +34,9 @@ class RequestContext final : public JsHost, public std::enable_shared_from_this<
   using Finished = std::function<void(RequestContext&)>;
 
   RequestContext(boost::asio::io_context& loop, WorkerIsolate& isolate, size_t script_index,
-                 const LoadedScript& script, const RuntimeLimits& limits, HttpRequest request,
-                 Done done, Finished finished);
+                 const LoadedScript& script, const RuntimeLimits& limits,
+                 limits::LimitEnforcer& enforcer, HttpRequest request, Done done,
+                 Finished finished);
   ~RequestContext() override;
 
   // Runs the script and dispatches the fetch event; the rest happens on the loop.
@@ -72,6 +74,8 @@ class RequestContext final : public JsHost, public std::enable_shared_from_this<
   // microtasks drained, the response promise looked at. `body` returns false when it threw.
   // A throw answers 500 when `throw_fails_request`.
   void run_slice(bool throw_fails_request, const std::function<bool(v8::Local<v8::Context>)>& body);
+  // Records a CPU or heap verdict of the request's budget in limit_hit_.
+  void note_limits();
   bool run_script_and_dispatch(v8::Local<v8::Context> context);
   bool run_module(v8::Local<v8::Context> context, v8::Local<v8::Value>& namespace_object);
   v8::Local<v8::Object> make_env(v8::Local<v8::Context> context);
@@ -98,6 +102,10 @@ class RequestContext final : public JsHost, public std::enable_shared_from_this<
   HttpRequest request_;
   Done done_;
   Finished finished_callback_;
+
+  limits::LimitEnforcer& enforcer_;
+  limits::RequestBudget budget_;
+  bool request_started_ = false;
 
   std::unique_ptr<v8::MicrotaskQueue> microtasks_;
   v8::Global<v8::Context> context_;

@@ -69,6 +69,8 @@ Runtime::Runtime(boost::asio::io_context& loop, RuntimeOptions options)
   IsolateLimits limits;
   limits.heap_bytes = size_t{options_.limits.heap_mib} << 20;
   limits.array_buffer_bytes = limits.heap_bytes;
+  limits.on_fatal = options_.on_fatal;
+  limits.on_fatal_data = options_.on_fatal_data;
   pool_ = std::make_unique<IsolatePool>(scripts_, limits, options_.isolates);
 }
 
@@ -104,7 +106,7 @@ void Runtime::handle(HttpRequest request, Done done) {
 void Runtime::start(size_t isolate_index, size_t script_index, HttpRequest request, Done done) {
   auto context = std::make_shared<RequestContext>(
       loop_, pool_->at(isolate_index), script_index, scripts_[script_index], options_.limits,
-      std::move(request), std::move(done),
+      enforcer_, std::move(request), std::move(done),
       [this, isolate_index](RequestContext& finished) { on_finished(finished, isolate_index); });
   running_.emplace(context.get(), context);
   context->start();

@@ -24,6 +24,9 @@
 #include <boost/asio/io_context.hpp>
 
 #include "shared/http_message.h"
+#include "worker/limits/cpu_watchdog.h"
+#include "worker/limits/fatal_handlers.h"
+#include "worker/limits/limit_enforcer.h"
 #include "worker/script_loader.h"
 
 namespace wsup::config {
@@ -45,6 +48,9 @@ struct RuntimeOptions {
   std::vector<ScriptSpec> scripts;
   size_t isolates = 4;
   RuntimeLimits limits;
+  // Where V8's fatal out-of-memory reports go before the process aborts (null: stderr).
+  limits::FatalCallback on_fatal = nullptr;
+  void* on_fatal_data = nullptr;
 
   // The worker's share of cluster.yaml.
   static RuntimeOptions from_config(const config::ClusterConfig& config);
@@ -85,6 +91,9 @@ class Runtime {
   RuntimeOptions options_;
   std::vector<LoadedScript> scripts_;
   std::unordered_map<std::string, size_t> script_by_name_;
+  // Watches this (the constructing) thread's CPU clock; outlives every request.
+  limits::CpuWatchdog watchdog_;
+  limits::WatchdogLimitEnforcer enforcer_{watchdog_};
   std::unique_ptr<IsolatePool> pool_;
   std::unordered_map<RequestContext*, std::shared_ptr<RequestContext>> running_;
   // Finished requests, destroyed from the loop (each finishes on a stack of its own frames).
