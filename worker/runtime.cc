@@ -28,7 +28,7 @@ std::vector<LoadedScript> load_all(const std::vector<ScriptSpec>& specs,
     v8::Isolate::Scope isolate_scope(isolate);
     for (const ScriptSpec& spec : specs) {
       try {
-        scripts.push_back(load_script(isolate, spec));
+        scripts.push_back(load_script(isolate, spec, errors == nullptr));
       } catch (const StartupError& error) {
         if (errors == nullptr) throw;
         errors->push_back(error.what());

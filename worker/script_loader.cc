@@ -55,6 +55,8 @@ v8::ScriptCompiler::Source cached_source(v8::Isolate* isolate, const std::string
                                       const std::string& path) {
   JsError error = describe_js_error(context, try_catch.Exception(), try_catch.Message());
   if (error.location.empty()) error.location = path;
+  // A compile error is not "uncaught" in any sense a script author would recognize.
+  if (error.message.starts_with("Uncaught ")) error.message.erase(0, 9);
   throw StartupError(compiler_style(error));
 }
 
@@ -123,7 +125,7 @@ class ModuleGraphLoader {
 
 }  // namespace
 
-LoadedScript load_script(v8::Isolate* isolate, const ScriptSpec& spec) {
+LoadedScript load_script(v8::Isolate* isolate, const ScriptSpec& spec, bool read_secrets) {
   LoadedScript script;
   script.spec = spec;
   v8::HandleScope scope(isolate);
@@ -143,7 +145,7 @@ LoadedScript load_script(v8::Isolate* isolate, const ScriptSpec& spec) {
     script.code_cache = to_bytes(std::unique_ptr<v8::ScriptCompiler::CachedData>(
         v8::ScriptCompiler::CreateCodeCache(unbound)));
   }
-  for (const auto& [binding, variable] : spec.secrets) {
+  for (const auto& [binding, variable] : read_secrets ? spec.secrets : decltype(spec.secrets){}) {
     const char* value = std::getenv(variable.c_str());
     if (value == nullptr) {
       log::warn("secret not bound: environment variable is not set",

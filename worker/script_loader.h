@@ -39,8 +39,9 @@ struct LoadedScript {
 
 // Reads and compiles `spec` (a module with every file it imports) inside `isolate` (entered by
 // the caller). Throws StartupError "path:line:column: message" on the first error. Secrets are
-// read from the environment here, once; a missing variable is logged and left unbound.
-LoadedScript load_script(v8::Isolate* isolate, const ScriptSpec& spec);
+// read from the environment here, once (unless !read_secrets, for --check); a missing variable
+// is logged and left unbound.
+LoadedScript load_script(v8::Isolate* isolate, const ScriptSpec& spec, bool read_secrets = true);
 
 // Compiles from the code cache (recompiling if V8 rejects it); empty with an exception pending
 // on failure. Needs an entered context.
