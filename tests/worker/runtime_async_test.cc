@@ -156,3 +156,20 @@ TEST(RuntimeAsyncTest, WaitUntilIsBoundedByTheWallLimit) {
 
 }  // namespace
 }  // namespace wsup::worker::testing
+
+namespace wsup::worker::testing {
+namespace {
+
+TEST(RuntimeAsyncTest, AbortSignalTimeoutAbortsWithTimeoutError) {
+  const std::string result = evaluate(
+      "if (typeof AbortSignal !== 'function') return 'no AbortSignal';\n"
+      "const signal = AbortSignal.timeout(5);\n"
+      "const before = signal.aborted;\n"
+      "await new Promise((done) => signal.addEventListener('abort', done));\n"
+      "return [before, signal.aborted, signal.reason.name];");
+  if (result == "\"no AbortSignal\"") GTEST_SKIP() << "web platform APIs not linked in";
+  EXPECT_EQ(result, R"([false,true,"TimeoutError"])");
+}
+
+}  // namespace
+}  // namespace wsup::worker::testing
