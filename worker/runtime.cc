@@ -104,9 +104,13 @@ void Runtime::handle(HttpRequest request, Done done) {
 }
 
 void Runtime::start(size_t isolate_index, size_t script_index, HttpRequest request, Done done) {
+  Done counted = [this, done = std::move(done)](HttpResponse response) {
+    ++served_;
+    done(std::move(response));
+  };
   auto context = std::make_shared<RequestContext>(
       loop_, pool_->at(isolate_index), script_index, scripts_[script_index], options_.limits,
-      enforcer_, std::move(request), std::move(done),
+      enforcer_, std::move(request), std::move(counted),
       [this, isolate_index](RequestContext& finished) { on_finished(finished, isolate_index); });
   running_.emplace(context.get(), context);
   context->start();
@@ -121,6 +125,7 @@ void Runtime::on_finished(RequestContext& request, size_t isolate_index) {
   if (request.isolate_must_be_replaced()) {
     log::warn("replacing an isolate that reached its heap limit", {{"req", request.id()}});
     pool_->replace(isolate_index);
+    ++isolates_replaced_;
   }
   pool_->release(isolate_index);
   // Started from the loop, not from this stack, so a long queue cannot recurse deeply.
@@ -144,6 +149,26 @@ void Runtime::start_next_waiting() {
     auto script = script_by_name_.find(next.request.script);
     start(*isolate, script->second, std::move(next.request), std::move(next.done));
   }
+}
+
+RuntimeStats Runtime::stats(bool full_gc) {
+  RuntimeStats stats;
+  stats.isolates = pool_->size();
+  stats.running = running_.size();
+  stats.waiting = waiting_.size();
+  stats.served = served_;
+  stats.isolates_replaced = isolates_replaced_;
+  for (size_t i = 0; i < pool_->size(); ++i) {
+    v8::Isolate* isolate = pool_->at(i).isolate();
+    v8::Isolate::Scope scope(isolate);
+    if (full_gc && running_.empty()) isolate->LowMemoryNotification();
+    v8::HeapStatistics heap;
+    isolate->GetHeapStatistics(&heap);
+    stats.heap_used_bytes += heap.used_heap_size();
+    stats.native_contexts += heap.number_of_native_contexts();
+    stats.detached_contexts += heap.number_of_detached_contexts();
+  }
+  return stats;
 }
 
 std::vector<std::string> check_scripts(const std::vector<ScriptSpec>& scripts) {

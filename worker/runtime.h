@@ -56,6 +56,17 @@ struct RuntimeOptions {
   static RuntimeOptions from_config(const config::ClusterConfig& config);
 };
 
+struct RuntimeStats {
+  size_t isolates = 0;
+  size_t running = 0;              // requests holding an isolate
+  size_t waiting = 0;              // requests queued for one
+  uint64_t served = 0;             // requests answered so far
+  uint64_t isolates_replaced = 0;  // after reaching the heap limit
+  size_t heap_used_bytes = 0;      // V8 heap in use, all isolates together
+  size_t native_contexts = 0;      // contexts V8 still holds (live or not yet collected)
+  size_t detached_contexts = 0;
+};
+
 class Runtime {
  public:
   using Done = std::function<void(HttpResponse)>;
@@ -75,6 +86,9 @@ class Runtime {
   // Requests running (holding an isolate) and waiting for one.
   size_t running() const { return running_.size(); }
   size_t waiting() const { return waiting_.size(); }
+  // Counters and heap figures (for metrics). `full_gc` first collects garbage on idle isolates,
+  // so the context counts show what is really retained (tests, diagnostics; costs ms).
+  RuntimeStats stats(bool full_gc = false);
 
  private:
   struct Waiting {
@@ -99,6 +113,8 @@ class Runtime {
   // Finished requests, destroyed from the loop (each finishes on a stack of its own frames).
   std::vector<std::shared_ptr<RequestContext>> finished_;
   std::deque<Waiting> waiting_;
+  uint64_t served_ = 0;
+  uint64_t isolates_replaced_ = 0;
   // Handlers posted to the loop hold a weak_ptr to this and do nothing once the runtime is gone.
   std::shared_ptr<Runtime*> alive_ = std::make_shared<Runtime*>(this);
 };

@@ -154,3 +154,22 @@ TEST(RuntimeTest, ResponseBodyBytesAndHeadersReachTheHttpResponse) {
 
 }  // namespace
 }  // namespace wsup::worker::testing
+
+namespace wsup::worker::testing {
+namespace {
+
+TEST(RuntimeTest, DroppedContextsAreCollectedNotRetained) {
+  auto harness = Harness::single(
+      "addEventListener('fetch', (e) => e.respondWith(new Response('x'.repeat(1000))));", false, 2);
+  for (int i = 0; i < 60; ++i) ASSERT_EQ(harness->fetch().status, 200);
+  RuntimeStats stats = harness->runtime().stats(true);
+  EXPECT_EQ(stats.served, 60u);
+  EXPECT_EQ(stats.running, 0u);
+  EXPECT_EQ(stats.isolates, 2u);
+  // Each isolate keeps its scratch context at most; none of the 60 request contexts survive.
+  EXPECT_LE(stats.native_contexts, 2u * 2);
+  EXPECT_LT(stats.heap_used_bytes, size_t{16} << 20);
+}
+
+}  // namespace
+}  // namespace wsup::worker::testing
