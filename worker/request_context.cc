@@ -284,11 +284,15 @@ void RequestContext::inspect_promises(v8::Local<v8::Context> context) {
   v8::Local<v8::Array> wait_until = wait_until_.Get(isolate);
   for (uint32_t i = 0; i < wait_until->Length(); ++i) {
     v8::Local<v8::Value> item;
-    if (wait_until->Get(context, i).ToLocal(&item) && item->IsPromise() &&
-        item.As<v8::Promise>()->State() == v8::Promise::kPending) {
+    if (!wait_until->Get(context, i).ToLocal(&item) || !item->IsPromise()) continue;
+    v8::Local<v8::Promise> promise = item.As<v8::Promise>();
+    if (promise->State() == v8::Promise::kPending) {
       wait_until_settled_ = false;
-      return;
+    } else if (promise->State() == v8::Promise::kRejected && i >= wait_until_reported_) {
+      log_js_error("waitUntil promise rejected", context, promise->Result(), {});
     }
+    // Rejections are reported once: everything before the first pending promise is settled.
+    if (wait_until_settled_) wait_until_reported_ = i + 1;
   }
 }
 

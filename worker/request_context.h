@@ -122,6 +122,7 @@ class RequestContext final : public JsHost, public std::enable_shared_from_this<
   std::optional<HttpResponse> ready_;  // the answer, once known, until respond() sends it
   bool responded_ = false;
   bool wait_until_settled_ = true;
+  uint32_t wait_until_reported_ = 0;  // waitUntil promises [0, n) are settled and reported
   bool finished_ = false;
   LimitHit limit_hit_ = LimitHit::none;
 };

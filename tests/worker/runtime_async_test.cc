@@ -88,6 +88,22 @@ TEST(RuntimeAsyncTest, WaitUntilKeepsTheContextAliveAfterTheResponse) {
   EXPECT_EQ(harness->runtime().running(), 0u);
 }
 
+TEST(RuntimeAsyncTest, RejectedWaitUntilPromiseIsLoggedOnceAndDoesNotChangeTheResponse) {
+  auto harness = Harness::single(
+      "export default { fetch(r, env, ctx) {\n"
+      "  ctx.waitUntil(Promise.reject(new Error('background failed')));\n"
+      "  ctx.waitUntil(new Promise((d) => setTimeout(d, 3)));\n"
+      "  return new Response('fine');\n"
+      "} };",
+      true);
+  ::testing::internal::CaptureStderr();
+  HttpResponse response = harness->fetch();
+  std::string log = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(response.body, "fine");
+  EXPECT_THAT(log, HasSubstr("waitUntil promise rejected"));
+  EXPECT_EQ(log.find("waitUntil promise rejected"), log.rfind("waitUntil promise rejected"));
+}
+
 TEST(RuntimeAsyncTest, ServiceWorkerWaitUntilAndAsyncRespondWith) {
   auto harness = Harness::single(
       "addEventListener('fetch', (e) => {\n"
