@@ -206,7 +206,6 @@ bool RequestContext::run_module(v8::Local<v8::Context> context,
     v8::Local<v8::Module> module;
     if (!compile_module(isolate, script_.modules[i]).ToLocal(&module)) return false;
     modules_[i].Reset(isolate, module);
-    module_by_identity_[module->GetIdentityHash()] = i;
   }
   v8::Local<v8::Module> entry = modules_[0].Get(isolate);
   if (!entry->InstantiateModule(context, resolve_module).FromMaybe(false)) return false;
@@ -238,9 +237,11 @@ v8::MaybeLocal<v8::Module> RequestContext::resolve_module(
   // Every request context's JsHost is its RequestContext.
   auto* request = static_cast<RequestContext*>(JsHost::of(context));
   v8::Isolate* isolate = context->GetIsolate();
-  auto from = request->module_by_identity_.find(referrer->GetIdentityHash());
-  if (from != request->module_by_identity_.end()) {
-    const auto& imports = request->script_.modules[from->second].imports;
+  // A module graph has a handful of files: a linear search by handle identity is exact, where
+  // identity hashes may collide.
+  for (size_t from = 0; from < request->modules_.size(); ++from) {
+    if (request->modules_[from].Get(isolate) != referrer) continue;
+    const auto& imports = request->script_.modules[from].imports;
     auto to = imports.find(to_utf8(isolate, specifier));
     if (to != imports.end()) return request->modules_[to->second].Get(isolate);
   }
@@ -512,7 +513,6 @@ void RequestContext::release_v8_state() {
   wait_until_.Reset();
   internal_.Reset();
   modules_.clear();
-  module_by_identity_.clear();
   context_.Reset();
   microtasks_.reset();
 }

@@ -113,7 +113,6 @@ class RequestContext final : public JsHost, public std::enable_shared_from_this<
   v8::Global<v8::Promise> response_promise_;
   v8::Global<v8::Array> wait_until_;
   std::vector<v8::Global<v8::Module>> modules_;  // index-aligned with script_.modules
-  std::map<int, size_t> module_by_identity_;     // Module::GetIdentityHash -> index
 
   std::map<uint32_t, Timer> timers_;
   uint32_t next_timer_id_ = 1;
