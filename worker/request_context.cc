@@ -506,8 +506,7 @@ void RequestContext::release_v8_state() {
     v8::HandleScope handle_scope(v8_isolate_);
     v8::Local<v8::Context> context = context_.Get(v8_isolate_);
     JsHost::attach(context, nullptr);
-    // Detaching lets the MicrotaskQueue go now, while the context waits for the GC.
-    context->DetachGlobal();
+    isolate_.retire_microtask_queue(context, std::move(microtasks_));
   }
   response_promise_.Reset();
   wait_until_.Reset();

@@ -167,6 +167,7 @@ RuntimeStats Runtime::stats(bool full_gc) {
     stats.heap_used_bytes += heap.used_heap_size();
     stats.native_contexts += heap.number_of_native_contexts();
     stats.detached_contexts += heap.number_of_detached_contexts();
+    stats.retired_microtask_queues += pool_->at(i).retired_microtask_queues();
   }
   return stats;
 }

@@ -65,6 +65,7 @@ struct RuntimeStats {
   size_t heap_used_bytes = 0;      // V8 heap in use, all isolates together
   size_t native_contexts = 0;      // contexts V8 still holds (live or not yet collected)
   size_t detached_contexts = 0;
+  size_t retired_microtask_queues = 0;  // of dropped contexts the GC has not collected yet
 };
 
 class Runtime {

@@ -40,27 +40,36 @@ IsolatePtr new_isolate(bool wsup_snapshot, v8::ArrayBuffer::Allocator* allocator
   return IsolatePtr(v8::Isolate::New(params));
 }
 
-// A fresh context per iteration, made the way the runtime makes one (own MicrotaskQueue,
-// detached when dropped) or the plain way.
+// A fresh context per iteration: the plain way, or the way the runtime makes one (on a pool
+// isolate from the wsup snapshot, own MicrotaskQueue, retired to the isolate when dropped).
 void run_context_loop(benchmark::State& state, bool wsup_snapshot, bool install_by_script) {
   std::unique_ptr<v8::ArrayBuffer::Allocator> allocator(
       v8::ArrayBuffer::Allocator::NewDefaultAllocator());
-  IsolatePtr isolate = new_isolate(wsup_snapshot, allocator.get());
-  v8::Isolate::Scope isolate_scope(isolate.get());
+  std::vector<wsup::worker::LoadedScript> no_scripts;
+  std::optional<wsup::worker::WorkerIsolate> pool_isolate;
+  IsolatePtr plain_isolate;
+  v8::Isolate* isolate = nullptr;
+  if (wsup_snapshot) {
+    pool_isolate.emplace(no_scripts, wsup::worker::IsolateLimits{});
+    isolate = pool_isolate->isolate();
+  } else {
+    plain_isolate = new_isolate(false, allocator.get());
+    isolate = plain_isolate.get();
+  }
+  v8::Isolate::Scope isolate_scope(isolate);
   for (auto _ : state) {
-    v8::HandleScope scope(isolate.get());
-    if (wsup_snapshot || install_by_script) {
-      auto queue = v8::MicrotaskQueue::New(isolate.get(), v8::MicrotasksPolicy::kExplicit);
-      v8::Local<v8::Context> context =
-          v8::Context::New(isolate.get(), nullptr, {}, {}, {}, queue.get());
+    v8::HandleScope scope(isolate);
+    if (wsup_snapshot) {
+      auto queue = v8::MicrotaskQueue::New(isolate, v8::MicrotasksPolicy::kExplicit);
+      v8::Local<v8::Context> context = v8::Context::New(isolate, nullptr, {}, {}, {}, queue.get());
+      benchmark::DoNotOptimize(context);
+      pool_isolate->retire_microtask_queue(context, std::move(queue));
+    } else {
+      v8::Local<v8::Context> context = v8::Context::New(isolate);
       if (install_by_script) {
         v8::Context::Scope context_scope(context);
         wsup::worker::install_wsup_globals(context);
       }
-      benchmark::DoNotOptimize(context);
-      context->DetachGlobal();
-    } else {
-      v8::Local<v8::Context> context = v8::Context::New(isolate.get());
       benchmark::DoNotOptimize(context);
     }
   }

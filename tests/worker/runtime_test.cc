@@ -169,6 +169,9 @@ TEST(RuntimeTest, DroppedContextsAreCollectedNotRetained) {
   // Each isolate keeps its scratch context at most; none of the 60 request contexts survive.
   EXPECT_LE(stats.native_contexts, 2u * 2);
   EXPECT_LT(stats.heap_used_bytes, size_t{16} << 20);
+  // The queues of collected contexts are freed when the next request on the isolate ends.
+  for (int i = 0; i < 2; ++i) harness->fetch();
+  EXPECT_LE(harness->runtime().stats().retired_microtask_queues, 2u * 2);
 }
 
 }  // namespace
