@@ -156,6 +156,13 @@ TEST(RequestTest, InvalidRedirectModeIsATypeError) {
             0u);
 }
 
+TEST(FetchEventTest, ConstructorNeedsARequest) {
+  EXPECT_EQ(evaluate("new FetchEvent('fetch');").rfind("THROWS TypeError", 0), 0u);
+  EXPECT_EQ(evaluate("const e = new FetchEvent('fetch', {request: new Request('https://x/a')});\n"
+                     "return [e.type, e.request.url];"),
+            R"(["fetch","https://x/a"])");
+}
+
 TEST(FetchEventTest, ServiceWorkerEventHasRequestAndRejectsSecondRespondWith) {
   auto harness = Harness::single(
       "addEventListener('fetch', (e) => {\n"

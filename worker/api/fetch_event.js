@@ -6,7 +6,16 @@
 // drives the promises and reads the Response through internal.serializeResponse.
 
 const fetchListeners = [];
-const EventBase = typeof Event === 'function' ? Event : class {};
+// The web platform's Event when it is linked in; otherwise just enough of one.
+const EventBase = typeof Event === 'function' ? Event : class {
+  #type;
+  constructor(type) {
+    this.#type = `${type}`;
+  }
+  get type() {
+    return this.#type;
+  }
+};
 
 class FetchEvent extends EventBase {
   #request;
@@ -16,6 +25,9 @@ class FetchEvent extends EventBase {
   #stopped = false;
 
   constructor(type, init, waitUntil) {
+    if (init === null || typeof init !== 'object' || !(init.request instanceof Request)) {
+      throw new TypeError("Failed to construct 'FetchEvent': init.request must be a Request.");
+    }
     super(type);
     this.#request = init.request;
     this.#waitUntil = waitUntil ?? [];
