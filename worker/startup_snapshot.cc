@@ -5,10 +5,8 @@
 #include "worker/api/console.h"
 #include "worker/api/fetch_api.h"
 #include "worker/api/timers.h"
-#include "worker/startup_error.h"
-#ifdef WSUP_HAVE_WEB_PLATFORM
 #include "worker/api/web_platform.h"
-#endif
+#include "worker/startup_error.h"
 
 namespace wsup::worker {
 namespace {
@@ -49,12 +47,10 @@ v8::Local<v8::Object> install_wsup_globals(v8::Local<v8::Context> context) {
   v8::Isolate* isolate = context->GetIsolate();
   v8::EscapableHandleScope scope(isolate);
   v8::TryCatch try_catch(isolate);
-#ifdef WSUP_HAVE_WEB_PLATFORM
   if (!api::install_web_platform(context)) {
     throw StartupError("installing the web platform APIs failed: " +
                        pending_exception_text(isolate, try_catch));
   }
-#endif
   v8::Local<v8::Object> internal;
   if (!api::install_timers(context) || !api::install_console(context) ||
       !api::install_fetch_api(context).ToLocal(&internal)) {
@@ -66,9 +62,7 @@ v8::Local<v8::Object> install_wsup_globals(v8::Local<v8::Context> context) {
 
 std::vector<intptr_t> StartupSnapshot::collect_external_references() {
   std::vector<intptr_t> references;
-#ifdef WSUP_HAVE_WEB_PLATFORM
   references = api::web_platform_external_references();
-#endif
   api::add_fetch_api_references(references);
   api::add_timers_references(references);
   api::add_console_references(references);
