@@ -1,5 +1,7 @@
 #include "worker/isolate_pool.h"
 
+#include <algorithm>
+
 #include <unistd.h>
 
 #include "worker/js_error.h"
@@ -99,6 +101,23 @@ void WorkerIsolate::on_context_collected(const v8::WeakCallbackInfo<RetiredQueue
   retired->owner->collected_.push_back(retired);
 }
 
+void WorkerIsolate::prepare_spare_context() {
+  if (spare_) return;
+  v8::Isolate* isolate = isolate_.get();
+  v8::Isolate::Scope isolate_scope(isolate);
+  v8::HandleScope handle_scope(isolate);
+  SpareContext spare;
+  spare.queue = v8::MicrotaskQueue::New(isolate, v8::MicrotasksPolicy::kExplicit);
+  spare.context.Reset(isolate, v8::Context::New(isolate, nullptr, {}, {}, {}, spare.queue.get()));
+  spare_ = std::move(spare);
+}
+
+std::optional<WorkerIsolate::SpareContext> WorkerIsolate::take_spare_context() {
+  std::optional<SpareContext> spare = std::move(spare_);
+  spare_.reset();
+  return spare;
+}
+
 IsolatePool::IsolatePool(const std::vector<LoadedScript>& scripts, const IsolateLimits& limits,
                          size_t size)
     : scripts_(scripts), limits_(limits) {
@@ -117,6 +136,10 @@ std::optional<size_t> IsolatePool::acquire() {
 
 void IsolatePool::release(size_t index) {
   free_.push_back(index);
+}
+
+bool IsolatePool::is_idle(size_t index) const {
+  return std::find(free_.begin(), free_.end(), index) != free_.end();
 }
 
 void IsolatePool::replace(size_t index) {

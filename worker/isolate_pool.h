@@ -48,6 +48,17 @@ class WorkerIsolate {
                               std::unique_ptr<v8::MicrotaskQueue> queue);
   size_t retired_microtask_queues() const { return retired_.size(); }
 
+  // A fresh context made ahead of time, while the loop had nothing else to do, so the next
+  // request on this isolate does not wait for Context::New. Never used for anything before
+  // that request takes it.
+  struct SpareContext {
+    std::unique_ptr<v8::MicrotaskQueue> queue;
+    v8::Global<v8::Context> context;  // reset before the queue goes (declared last)
+  };
+  bool has_spare_context() const { return spare_.has_value(); }
+  void prepare_spare_context();
+  std::optional<SpareContext> take_spare_context();
+
  private:
   struct Disposer {
     void operator()(v8::Isolate* isolate) const { isolate->Dispose(); }
@@ -68,6 +79,7 @@ class WorkerIsolate {
   // Freed before the isolate is disposed (declared after it).
   std::unordered_map<RetiredQueue*, std::unique_ptr<RetiredQueue>> retired_;
   std::vector<RetiredQueue*> collected_;  // contexts the GC took; their queues go next time
+  std::optional<SpareContext> spare_;
 };
 
 class IsolatePool {
@@ -76,6 +88,7 @@ class IsolatePool {
 
   size_t size() const { return isolates_.size(); }
   size_t idle() const { return free_.size(); }
+  bool is_idle(size_t index) const;
   // An idle isolate's index, or nothing when every isolate is busy.
   std::optional<size_t> acquire();
   void release(size_t index);

@@ -73,9 +73,14 @@ void RequestContext::start() {
   {
     v8::Isolate::Scope isolate_scope(v8_isolate_);
     v8::HandleScope handle_scope(v8_isolate_);
-    microtasks_ = v8::MicrotaskQueue::New(v8_isolate_, v8::MicrotasksPolicy::kExplicit);
-    v8::Local<v8::Context> context =
-        v8::Context::New(v8_isolate_, nullptr, {}, {}, {}, microtasks_.get());
+    v8::Local<v8::Context> context;
+    if (auto spare = isolate_.take_spare_context()) {
+      microtasks_ = std::move(spare->queue);
+      context = spare->context.Get(v8_isolate_);
+    } else {
+      microtasks_ = v8::MicrotaskQueue::New(v8_isolate_, v8::MicrotasksPolicy::kExplicit);
+      context = v8::Context::New(v8_isolate_, nullptr, {}, {}, {}, microtasks_.get());
+    }
     JsHost::attach(context, this);
     context_.Reset(v8_isolate_, context);
   }

@@ -72,6 +72,15 @@ Runtime::Runtime(boost::asio::io_context& loop, RuntimeOptions options)
   limits.on_fatal = options_.on_fatal;
   limits.on_fatal_data = options_.on_fatal_data;
   pool_ = std::make_unique<IsolatePool>(scripts_, limits, options_.isolates);
+  if (options_.spare_contexts) post(&Runtime::prepare_spare_contexts);
+}
+
+// Posted, so it runs after whatever the loop already has to do.
+void Runtime::prepare_spare_contexts() {
+  for (size_t i = 0; i < pool_->size(); ++i) {
+    if (pool_->is_idle(i) && !pool_->at(i).has_spare_context())
+      pool_->at(i).prepare_spare_context();
+  }
 }
 
 Runtime::~Runtime() {
@@ -129,7 +138,11 @@ void Runtime::on_finished(RequestContext& request, size_t isolate_index) {
   }
   pool_->release(isolate_index);
   // Started from the loop, not from this stack, so a long queue cannot recurse deeply.
-  if (!waiting_.empty()) post(&Runtime::start_next_waiting);
+  if (!waiting_.empty()) {
+    post(&Runtime::start_next_waiting);
+  } else if (options_.spare_contexts) {
+    post(&Runtime::prepare_spare_contexts);
+  }
 }
 
 void Runtime::post(void (Runtime::*member)()) {
@@ -168,6 +181,7 @@ RuntimeStats Runtime::stats(bool full_gc) {
     stats.native_contexts += heap.number_of_native_contexts();
     stats.detached_contexts += heap.number_of_detached_contexts();
     stats.retired_microtask_queues += pool_->at(i).retired_microtask_queues();
+    stats.spare_contexts += pool_->at(i).has_spare_context() ? 1 : 0;
   }
   return stats;
 }

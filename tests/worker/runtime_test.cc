@@ -158,6 +158,18 @@ TEST(RuntimeTest, ResponseBodyBytesAndHeadersReachTheHttpResponse) {
 namespace wsup::worker::testing {
 namespace {
 
+TEST(RuntimeTest, IdleIsolatesHoldASpareContextThatTheNextRequestUses) {
+  auto harness = Harness::single(
+      "globalThis.n = (globalThis.n || 0) + 1;\n"
+      "addEventListener('fetch', (e) => e.respondWith(new Response(String(n))));",
+      false, 2);
+  EXPECT_EQ(harness->fetch().body, "1");  // runs the loop: spares are made once it is idle
+  EXPECT_EQ(harness->runtime().stats().spare_contexts, 2u);
+  EXPECT_EQ(harness->fetch().body, "1");  // a spare is as fresh as a new context
+  EXPECT_EQ(harness->fetch().body, "1");
+  EXPECT_EQ(harness->runtime().stats().spare_contexts, 2u);
+}
+
 TEST(RuntimeTest, DroppedContextsAreCollectedNotRetained) {
   auto harness = Harness::single(
       "addEventListener('fetch', (e) => e.respondWith(new Response('x'.repeat(1000))));", false, 2);
@@ -166,7 +178,8 @@ TEST(RuntimeTest, DroppedContextsAreCollectedNotRetained) {
   EXPECT_EQ(stats.served, 60u);
   EXPECT_EQ(stats.running, 0u);
   EXPECT_EQ(stats.isolates, 2u);
-  // Each isolate keeps its scratch context at most; none of the 60 request contexts survive.
+  // Each isolate keeps its spare context (and at most a scratch one); none of the 60 request
+  // contexts survive.
   EXPECT_LE(stats.native_contexts, 2u * 2);
   EXPECT_LT(stats.heap_used_bytes, size_t{16} << 20);
   // The queues of collected contexts are freed when the next request on the isolate ends.
