@@ -179,7 +179,7 @@ class WorkerChannel {
   uint32_t worker_id() const;
 
   TakeResult try_take();
-  // Announce sleep (store, full fence, re-check). False: work arrived, do not sleep.
+  // Announce sleep (seq_cst store, then re-check the ring). False: work arrived, do not sleep.
   bool prepare_to_sleep();
   // After waking (doorbell readable or timer): drains the eventfd, clears the announcement and
   // records a heartbeat.
