@@ -8,7 +8,7 @@
 // Supervisor side:
 //   auto channel = SupervisorChannel::create({.instance_id = "a1b2", .worker_id = 3, .epoch = 1});
 //   // fork(); in the child: clear_close_on_exec(channel.worker_doorbell_fd()) and the other one,
-//   // then exec wsup-worker --channel <name> --request-fd <worker_doorbell_fd>
+//   // then exec wsup-worker --segment <name> --request-fd <worker_doorbell_fd>
 //   //                       --response-fd <supervisor_doorbell_fd>
 //   channel.try_submit(request);               // any HTTP thread; Full -> keep it in your queue
 //   channel.poll_responses(on_completion);     // one reader thread ...
