@@ -72,28 +72,11 @@ const char* kSlowScript = R"(addEventListener('fetch', (event) => {
 });
 )";
 
-// Until wsup-worker has its serving mode (--segment ...) and --check, it prints its usage or a
-// "not built yet" line and exits: say so instead of failing for a reason that is not the
-// supervisor's. A worker that has them never prints either.
-bool worker_lacks_modes(const std::string& output) {
-  return output.find("usage: wsup-worker") != std::string::npos ||
-         output.find("wsup-worker: the request loop is not built yet") != std::string::npos;
-}
-
-#define SKIP_IF_WORKER_CANNOT_SERVE(supervisor, port)                          \
-  do {                                                                         \
-    if (!(supervisor).wait_serving(port)) {                                    \
-      if (worker_lacks_modes((supervisor).log()))                              \
-        GTEST_SKIP() << "wsup-worker has no serving mode yet (--segment ...)"; \
-      FAIL() << "the cluster did not start:\n" << (supervisor).log();          \
-    }                                                                          \
-  } while (0)
-
 }  // namespace
 
 TEST(Cluster, TwoScriptsExampleRoutesApiToTheModuleAndTheRestToTheSite) {
   TwoScripts c;
-  SKIP_IF_WORKER_CANNOT_SERVE(*c.supervisor, c.port);
+  ASSERT_TRUE(c.supervisor->wait_serving(c.port)) << c.supervisor->log();
   HttpResult api = http_get(c.port, "/api/items");
   EXPECT_EQ(api.status, 200) << api.body;
   EXPECT_NE(api.body.find("\"script\":\"api\""), std::string::npos) << api.body;
@@ -107,14 +90,14 @@ TEST(Cluster, TwoScriptsExampleRoutesApiToTheModuleAndTheRestToTheSite) {
 
 TEST(Cluster, WallTimeOfAScriptWaitingOnATimerEndsIn504) {
   OneScript c(kSlowScript, "workers: 1\nlimits:\n  wall_ms: 500");
-  SKIP_IF_WORKER_CANNOT_SERVE(*c.supervisor, c.port);
+  ASSERT_TRUE(c.supervisor->wait_serving(c.port)) << c.supervisor->log();
   EXPECT_EQ(http_get(c.port, "/?ms=10").body, "slept 10");
   EXPECT_EQ(http_get(c.port, "/?ms=3000").status, 504);
 }
 
 TEST(Cluster, ReloadAndRestartWorkerUnderLoadFailNoRequest) {
   OneScript c(kSlowScript, "workers: 2");
-  SKIP_IF_WORKER_CANNOT_SERVE(*c.supervisor, c.port);
+  ASSERT_TRUE(c.supervisor->wait_serving(c.port)) << c.supervisor->log();
   auto before = worker_pids(*c.supervisor);
   LoadGenerator load(c.port, "/?ms=2", 4);
   std::this_thread::sleep_for(300ms);
@@ -133,7 +116,7 @@ TEST(Cluster, ReloadAndRestartWorkerUnderLoadFailNoRequest) {
 
 TEST(Cluster, KillNineOfAWorkerFailsOnlyItsRequestsAndTheWorkerComesBack) {
   OneScript c(kSlowScript, "workers: 2");
-  SKIP_IF_WORKER_CANNOT_SERVE(*c.supervisor, c.port);
+  ASSERT_TRUE(c.supervisor->wait_serving(c.port)) << c.supervisor->log();
   std::vector<std::thread> clients;
   std::mutex m;
   std::map<int, int> statuses;
@@ -169,7 +152,7 @@ TEST(Cluster, KillNineOfAWorkerFailsOnlyItsRequestsAndTheWorkerComesBack) {
 
 TEST(Cluster, SigtermLetsInFlightRequestsFinish) {
   OneScript c(kSlowScript, "workers: 1\ndrain_timeout: 5s");
-  SKIP_IF_WORKER_CANNOT_SERVE(*c.supervisor, c.port);
+  ASSERT_TRUE(c.supervisor->wait_serving(c.port)) << c.supervisor->log();
   std::vector<std::thread> clients;
   std::atomic<int> ok{0};
   for (int i = 0; i < 3; ++i)
@@ -190,7 +173,6 @@ TEST(Cluster, ScriptSyntaxErrorIsRefusedWithItsFileLineAndColumn) {
       dir.write("c.yaml", "scripts:\n  - name: b\n    path: broken.js\n    routes: [\"/*\"]\n");
   CommandResult r =
       run_command({WSUP_BINARY, "check", cfg.string(), "--worker-binary", WSUP_WORKER_BINARY});
-  if (worker_lacks_modes(r.output)) GTEST_SKIP() << "wsup-worker has no --check mode yet";
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.output.find("broken.js:2:"), std::string::npos) << r.output;
 }
