@@ -110,6 +110,8 @@ void HttpFront::configure(httplib::Server& server, size_t threads) {
   server.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     t_note = RequestNote{};  // a new request: nothing left over from an aborted previous one
     note_request(req);
+    if (slow_clients_)
+      slow_clients_->request_started(req.local_port, req.remote_addr, req.remote_port);
     auto table = routing();
     if (header_bytes(req) > table->limits.max_header_bytes) {
       plain(res, 431, "wsup: request headers too large\n");
@@ -208,6 +210,8 @@ void HttpFront::configure(httplib::Server& server, size_t threads) {
     record.script = t_note.script;
     record.worker = t_note.worker;
     access_log_.write(record);
+    if (slow_clients_)
+      slow_clients_->request_finished(req.local_port, req.remote_addr, req.remote_port);
     t_note = RequestNote{};
   });
 }
@@ -240,8 +244,13 @@ void HttpFront::start() {
     ::listen(listen_fd, SOMAXCONN);  // Linux: a second listen() only changes the backlog
     ports_.push_back(static_cast<uint16_t>(port));
     log::info("listening", {{"host", address.host}, {"port", port}, {"threads", threads}});
-    httplib::Server* raw = server.get();
     servers_.push_back(std::move(server));
+  }
+  // Before any connection is served: the HTTP threads read slow_clients_ without a lock.
+  slow_clients_ = std::make_unique<SlowClientReaper>(std::set<int>(ports_.begin(), ports_.end()),
+                                                     std::chrono::seconds(kReadTimeoutSeconds));
+  for (auto& server : servers_) {
+    httplib::Server* raw = server.get();
     threads_.emplace_back([raw] { raw->listen_after_bind(); });
   }
 }
@@ -256,6 +265,7 @@ void HttpFront::stop() {
   }
   for (std::thread& t : threads_) t.join();
   threads_.clear();
+  slow_clients_.reset();  // no HTTP thread is left to use it
 }
 
 }  // namespace wsup::supervisor

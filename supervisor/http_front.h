@@ -18,6 +18,7 @@
 #include "supervisor/access_log.h"
 #include "supervisor/dispatcher.h"
 #include "supervisor/metrics.h"
+#include "supervisor/slow_client_reaper.h"
 
 namespace httplib {
 class Server;
@@ -65,6 +66,7 @@ class HttpFront {
   std::vector<std::unique_ptr<httplib::Server>> servers_;
   std::vector<std::thread> threads_;
   std::vector<uint16_t> ports_;
+  std::unique_ptr<SlowClientReaper> slow_clients_;  // set once the ports are bound
 };
 
 }  // namespace wsup::supervisor

@@ -1,7 +1,12 @@
 // The supervisor's request path and lifecycle over real HTTP, with fake-worker (V8-free, answers
 // /sleep/MS, /crash, /status/N) standing in for wsup-worker so every case is deterministic.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -363,4 +368,33 @@ TEST(SupervisorCli, CheckReportsScriptCompileErrorsFromTheWorker) {
       << "scripts:\n  - name: a\n    path: a.js\n    routes: [\"/*\"]\n";
   r = run_command({WSUP_BINARY, "check", cfg.string(), "--worker-binary", FAKE_WORKER_BINARY});
   EXPECT_EQ(r.exit_code, 0) << r.output;
+}
+
+TEST(SupervisorLifecycle, ClientsDribblingTheirHeadersAreCutAfterTheReadTimeout) {
+  Cluster c("workers: 1");
+  ASSERT_TRUE(c.serving()) << c.supervisor->log();
+  // Half a request line, then nothing: cpp-httplib's per-recv timeout alone would wait forever
+  // if a byte came every few seconds; the front cuts it 10 s after it connected.
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(c.port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  auto start = std::chrono::steady_clock::now();
+  bool closed = false;
+  for (int i = 0; i < 16 && !closed; ++i) {
+    if (::send(fd, "G", 1, MSG_NOSIGNAL) != 1) closed = true;  // a byte a second
+    pollfd p{fd, POLLIN | POLLRDHUP, 0};
+    if (::poll(&p, 1, 1000) > 0) {
+      char buf[64];
+      closed = ::recv(fd, buf, sizeof buf, MSG_DONTWAIT) <= 0;
+    }
+  }
+  auto held = std::chrono::steady_clock::now() - start;
+  ::close(fd);
+  EXPECT_TRUE(closed);
+  EXPECT_GE(held, 9s);
+  EXPECT_LT(held, 14s);
+  EXPECT_EQ(http_get(c.port, "/").status, 200);  // everyone else is still served
 }
