@@ -1,6 +1,6 @@
 // The cluster.yaml schema as one struct tree, with every default in one place.
-// docs/CONFIG.md documents each key; config/parse.h turns YAML into this tree and
-// config/validate.h checks it, reporting file:line:column for every error.
+// docs/CONFIG.md documents each key; config/load.h turns YAML into this tree, checking it and
+// reporting file:line:column for every error; config/router.h maps (host, path) to a script.
 #pragma once
 
 #include <chrono>
@@ -35,8 +35,8 @@ struct Limits {
 };
 
 struct Route {
-  std::string host;     // "" = any host; "*.example.com" allowed
-  std::string path;     // "/hello/*" style pattern; "" = any path
+  std::string host;     // lower case; "" = any host; "*.example.com" allowed
+  std::string path;     // "/hello/*" style pattern ('*' only at the end); "/*" = any path
   std::string pattern;  // as written in the config, for messages
   SourceLocation where;
 };

@@ -1,0 +1,215 @@
+// `scripts:` in cluster.yaml: each script's name, file, kind (module or service worker), routes and
+// bindings (vars, secrets).
+#include <algorithm>
+#include <cctype>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "config/sections.h"
+#include "config/values.h"
+
+namespace wsup::config::detail {
+namespace {
+
+bool is_name(std::string_view text) {
+  return !text.empty() && text.size() <= 64 && std::all_of(text.begin(), text.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+  });
+}
+
+// A binding is read in JS as env.NAME, so it must be an identifier.
+bool is_identifier(std::string_view text) {
+  return !text.empty() && !std::isdigit(static_cast<unsigned char>(text.front())) &&
+         std::all_of(text.begin(), text.end(), [](char c) {
+           return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '$';
+         });
+}
+
+bool is_environment_name(std::string_view text) {
+  return is_identifier(text) && text.find('$') == std::string_view::npos;
+}
+
+// ES module syntax can only appear as a top-level statement, which by convention starts a line; a
+// service worker never has one. `import(` (dynamic import) is legal in both and does not count.
+bool looks_like_module(const std::string& source) {
+  std::istringstream lines(source);
+  std::string line;
+  while (std::getline(lines, line)) {
+    size_t start = line.find_first_not_of(" \t");
+    if (start == std::string::npos) continue;
+    std::string_view text = std::string_view(line).substr(start);
+    if (text.substr(0, 7) == "export " || text.substr(0, 7) == "export{" ||
+        text.substr(0, 7) == "import " || text.substr(0, 7) == "import{")
+      return true;
+  }
+  return false;
+}
+
+void read_routes(const Field& field, Script& script, DiagnosticList& diagnostics) {
+  auto read_one = [&](const Field& f) {
+    if (!f.value.IsScalar()) {
+      diagnostics.add(f,
+                      "must be a route pattern string (e.g. \"/api/*\"), got " + describe(f.value));
+      return;
+    }
+    std::string error;
+    std::optional<Route> route = parse_route(f.value.Scalar(), error);
+    if (!route) {
+      diagnostics.add(f, "route \"" + f.value.Scalar() + "\" " + error);
+      return;
+    }
+    route->where = diagnostics.location(f);
+    script.routes.push_back(*route);
+  };
+  if (!field.value.IsSequence()) return read_one(field);
+  if (field.value.size() == 0)
+    diagnostics.add(field, "must list at least one route (e.g. [\"/*\"])");
+  for (size_t i = 0; i < field.value.size(); ++i)
+    read_one(Field{{}, field.value[i], index_path(field.path, i)});
+}
+
+void read_vars(const Field& field, Script& script, DiagnosticList& diagnostics) {
+  if (!field.value.IsMap()) {
+    diagnostics.add(field,
+                    "must be a mapping of binding names to values, got " + describe(field.value));
+    return;
+  }
+  for (auto entry : field.value) {
+    Field var{entry.first, entry.second,
+              join_path(field.path, entry.first.IsScalar() ? entry.first.Scalar() : "?")};
+    std::string name = entry.first.IsScalar() ? entry.first.Scalar() : "";
+    if (!is_identifier(name)) {
+      diagnostics.add(diagnostics.location(entry.first), var.path,
+                      "binding name must be a JavaScript identifier (letters, digits, _ or $)");
+    } else if (!script.vars.emplace(name, to_json(entry.second)).second) {
+      diagnostics.add(diagnostics.location(entry.first), var.path, "duplicate key");
+    }
+  }
+}
+
+void read_secrets(const Field& field, Script& script, DiagnosticList& diagnostics) {
+  auto bind = [&](const YAML::Node& at, const std::string& path, const std::string& binding,
+                  const std::string& variable) {
+    if (!is_identifier(binding)) {
+      diagnostics.add(diagnostics.location(at), path,
+                      "binding name must be a JavaScript identifier");
+    } else if (!is_environment_name(variable)) {
+      diagnostics.add(
+          diagnostics.location(at), path,
+          "\"" + variable + "\" is not an environment variable name (letters, digits and _)");
+    } else if (script.vars.count(binding)) {
+      diagnostics.add(diagnostics.location(at), path, "binding '" + binding + "' is already a var");
+    } else if (!script.secrets.emplace(binding, variable).second) {
+      diagnostics.add(diagnostics.location(at), path, "duplicate secret binding '" + binding + "'");
+    }
+  };
+  if (field.value.IsSequence()) {
+    for (size_t i = 0; i < field.value.size(); ++i) {
+      const YAML::Node item = field.value[i];
+      std::string path = index_path(field.path, i);
+      if (!item.IsScalar())
+        diagnostics.add(diagnostics.location(item), path,
+                        "must be an environment variable name, got " + describe(item));
+      else
+        bind(item, path, item.Scalar(), item.Scalar());
+    }
+  } else if (field.value.IsMap()) {
+    for (auto entry : field.value) {
+      std::string binding = entry.first.IsScalar() ? entry.first.Scalar() : "?";
+      std::string path = join_path(field.path, binding);
+      if (!entry.second.IsScalar())
+        diagnostics.add(diagnostics.location(entry.first), path,
+                        "must name an environment variable, got " + describe(entry.second));
+      else
+        bind(entry.first, path, binding, entry.second.Scalar());
+    }
+  } else {
+    diagnostics.add(
+        field,
+        "must be a mapping (binding: ENV_VAR) or a list of environment variable names, got " +
+            describe(field.value));
+  }
+}
+
+// Resolves the script file and checks it can be read; fills `source` for module detection.
+void read_path(const Field& field, const std::filesystem::path& base_dir, Script& script,
+               std::string& source, DiagnosticList& diagnostics) {
+  std::optional<std::string> text = read_string(field, diagnostics);
+  if (!text) return;
+  std::error_code error;
+  std::filesystem::path resolved =
+      std::filesystem::absolute(base_dir / *text, error).lexically_normal();
+  script.path = resolved.string();
+  if (!std::filesystem::exists(resolved, error)) {
+    diagnostics.add(field, "script file " + script.path + " does not exist");
+  } else if (!std::filesystem::is_regular_file(resolved, error)) {
+    diagnostics.add(field, "script file " + script.path + " is not a regular file");
+  } else if (std::ifstream file(resolved, std::ios::binary); !file) {
+    diagnostics.add(field, "script file " + script.path + " cannot be read");
+  } else {
+    source.assign(std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>());
+  }
+}
+
+}  // namespace
+
+void read_scripts(const Field& field, const std::filesystem::path& base_dir,
+                  std::vector<Script>& scripts, DiagnosticList& diagnostics) {
+  if (!field.value.IsSequence()) {
+    diagnostics.add(field, "must be a list of scripts, got " + describe(field.value));
+    return;
+  }
+  if (field.value.size() == 0) diagnostics.add(field, "must list at least one script");
+  for (size_t i = 0; i < field.value.size(); ++i) {
+    Field item{{}, field.value[i], index_path(field.path, i)};
+    Script script;
+    script.where = diagnostics.location(item);
+    std::optional<bool> module;
+    std::string source;
+    Field vars_field, secrets_field;
+    bool has_name = false, has_path = false, has_routes = false;
+    bool is_map = for_each_field(
+        item, {"name", "path", "module", "routes", "vars", "secrets"}, diagnostics,
+        [&](const Field& f) {
+          std::string_view key = f.key.Scalar();
+          if (key == "name") {
+            has_name = true;
+            std::optional<std::string> name = read_string(f, diagnostics);
+            if (name && !is_name(*name))
+              diagnostics.add(
+                  f, "\"" + *name + "\" is not a script name (1-64 letters, digits, - or _)");
+            else if (name)
+              script.name = *name;
+          }
+          if (key == "path") {
+            has_path = true;
+            read_path(f, base_dir, script, source, diagnostics);
+          }
+          if (key == "module") module = read_bool(f, diagnostics);
+          if (key == "routes") {
+            has_routes = true;
+            read_routes(f, script, diagnostics);
+          }
+          if (key == "vars") vars_field = f;
+          if (key == "secrets") secrets_field = f;
+        });
+    if (!is_map) continue;
+    // vars before secrets whatever their order in the file, so a clash is always reported on the
+    // secret.
+    if (vars_field.value.IsDefined() && !vars_field.path.empty())
+      read_vars(vars_field, script, diagnostics);
+    if (secrets_field.value.IsDefined() && !secrets_field.path.empty())
+      read_secrets(secrets_field, script, diagnostics);
+    if (!has_name)
+      diagnostics.add(script.where, item.path + ".name", "is missing: every script needs a name");
+    if (!has_path)
+      diagnostics.add(script.where, item.path + ".path", "is missing: every script needs a file");
+    if (!has_routes)
+      diagnostics.add(script.where, item.path + ".routes", "is missing: add e.g. routes: [\"/*\"]");
+    script.module = module.value_or(script.path.ends_with(".mjs") || looks_like_module(source));
+    scripts.push_back(std::move(script));
+  }
+}
+
+}  // namespace wsup::config::detail

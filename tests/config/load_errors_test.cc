@@ -1,0 +1,193 @@
+// Bad configs are refused with the exact file:line:column, key path and message of each problem.
+#include <gtest/gtest.h>
+
+#include "config/load.h"
+#include "tests/config/script_dir.h"
+
+namespace wsup::config {
+namespace {
+
+// A valid scripts section (lines 1-4 when it comes first), for cases that test something else.
+const std::string kScriptA = "scripts:\n  - name: a\n    path: a.js\n    routes: [\"/*\"]\n";
+
+struct BadConfig {
+  std::string name;  // the behaviour, as the test case name
+  std::string yaml;
+  int line;
+  int column;
+  std::string key_path;
+  std::string message_part;
+};
+
+std::vector<Diagnostic> errors_of(const std::string& yaml, const testing::ScriptDir& dir) {
+  try {
+    parse(yaml, dir.file("cluster.yaml"));
+  } catch (const ConfigError& error) {
+    return error.errors();
+  }
+  return {};
+}
+
+class BadConfigTest : public ::testing::TestWithParam<BadConfig> {};
+
+TEST_P(BadConfigTest, IsRefusedWithOneDiagnosticAtTheRightPlace) {
+  testing::ScriptDir dir;
+  const BadConfig& bad = GetParam();
+  std::vector<Diagnostic> errors = errors_of(bad.yaml, dir);
+  ASSERT_EQ(errors.size(), 1u) << ::testing::PrintToString(bad.yaml) << "\n"
+                               << (errors.empty() ? "accepted" : ConfigError(errors).what());
+  EXPECT_EQ(errors[0].where.file, dir.file("cluster.yaml"));
+  EXPECT_EQ(errors[0].where.line, bad.line) << errors[0].to_string();
+  EXPECT_EQ(errors[0].where.column, bad.column) << errors[0].to_string();
+  EXPECT_EQ(errors[0].key_path, bad.key_path) << errors[0].to_string();
+  EXPECT_NE(errors[0].message.find(bad.message_part), std::string::npos) << errors[0].to_string();
+}
+
+const BadConfig kBadConfigs[] = {
+    {"YamlSyntaxError", "workers: [1, 2\nlisten: 8080\n" + kScriptA, 2, 7, "", "YAML syntax error"},
+    {"TopLevelIsAList", "- a\n- b\n", 1, 1, "", "must be a mapping of keys, got a list"},
+    {"UnknownKeySuggestsTheClosest", "worker: 4\n" + kScriptA, 1, 1, "worker",
+     "unknown key (did you mean 'workers'?)"},
+    {"SectionKeyAtTopLevelSuggestsItsSection", "cpu_ms: 5\n" + kScriptA, 1, 1, "cpu_ms",
+     "unknown key (did you mean 'limits.cpu_ms'?)"},
+    {"DuplicateKey", "workers: 2\nworkers: 3\n" + kScriptA, 2, 1, "workers", "duplicate key"},
+    {"WorkersZero", "workers: 0\n" + kScriptA, 1, 10, "workers",
+     "must be between 1 and 256, got 0"},
+    {"WorkersAboveLimit", "workers: 300\n" + kScriptA, 1, 10, "workers",
+     "must be between 1 and 256, got 300"},
+    {"WorkersNotANumber", "workers: many\n" + kScriptA, 1, 10, "workers",
+     "must be a number from 1 to 256 or \"auto\", got \"many\""},
+    {"WorkersWithoutValuePointsAtTheKey", "workers:\n" + kScriptA, 1, 1, "workers", "got nothing"},
+    {"IsolatesZero", "isolates_per_worker: 0\n" + kScriptA, 1, 22, "isolates_per_worker",
+     "must be between 1 and 64, got 0"},
+    {"RingSlotsNotPowerOfTwo", "ring_slots: 100\n" + kScriptA, 1, 13, "ring_slots",
+     "must be a power of two"},
+    {"RingSlotsTooFew", "ring_slots: 1\n" + kScriptA, 1, 13, "ring_slots",
+     "must be between 2 and 65536, got 1"},
+    {"SlotArenaNotCacheLineMultiple", "slot_arena_bytes: 100000\n" + kScriptA, 1, 19,
+     "slot_arena_bytes", "must be a multiple of 64"},
+    {"HttpThreadsZero", "http_threads: 0\n" + kScriptA, 1, 15, "http_threads",
+     "must be between 1 and 4096"},
+    {"DrainTimeoutWithoutUnit", "drain_timeout: 10\n" + kScriptA, 1, 16, "drain_timeout",
+     "needs a unit"},
+    {"DrainTimeoutUnknownUnit", "drain_timeout: 3 fortnights\n" + kScriptA, 1, 16, "drain_timeout",
+     "unknown time unit 'fortnights'"},
+    {"CpuMsZero", "limits:\n  cpu_ms: 0\n" + kScriptA, 2, 11, "limits.cpu_ms",
+     "must be between 1 and 600000 ms, got 0 ms"},
+    {"WallTimeTooLong", "limits:\n  wall_ms: 2h\n" + kScriptA, 2, 12, "limits.wall_ms",
+     "must be between 1 and 3600000 ms, got 7200000 ms"},
+    {"LimitsUnknownKeySuggestsTheClosest", "limits:\n  cpu_mss: 10\n" + kScriptA, 2, 3,
+     "limits.cpu_mss", "did you mean 'cpu_ms'?"},
+    {"HeapTooSmall", "limits:\n  heap_mib: 8\n" + kScriptA, 2, 13, "limits.heap_mib",
+     "must be between 16 and 65536, got 8"},
+    {"BodySizeNotASize", "limits:\n  max_body_bytes: lots\n" + kScriptA, 2, 19,
+     "limits.max_body_bytes", "\"lots\" is not a size"},
+    {"BodySizeUnknownUnit", "limits:\n  max_body_bytes: 16XB\n" + kScriptA, 2, 19,
+     "limits.max_body_bytes", "unknown size unit 'XB'"},
+    {"ListenWithoutPort", "listen: localhost\n" + kScriptA, 1, 9, "listen", "has no valid port"},
+    {"ListenPortOutOfRange", "listen: 70000\n" + kScriptA, 1, 9, "listen",
+     "port must be between 1 and 65535, got 70000"},
+    {"ListenMapping", "listen: {port: 80}\n" + kScriptA, 1, 9, "listen",
+     "must be \"host:port\" or a port number, got a mapping"},
+    {"ListenAddressTwice", "listen:\n  - 127.0.0.1:8080\n  - 127.0.0.1:8080\n" + kScriptA, 3, 5,
+     "listen", "clashes with 127.0.0.1:8080 at 2:5"},
+    {"AdminHttpClashesWithListen",
+     "listen: 127.0.0.1:8080\nadmin:\n  http: 0.0.0.0:8080\n" + kScriptA, 3, 9, "admin.http",
+     "clashes with listen address 127.0.0.1:8080 at 1:9"},
+    {"ControlSocketPathTooLong",
+     "admin:\n  control_socket: /" + std::string(120, 'x') + "\n" + kScriptA, 2, 19,
+     "admin.control_socket", "at most 107"},
+    {"LogLevelUnknown", "logging:\n  level: verbose\n" + kScriptA, 2, 10, "logging.level",
+     "must be one of: debug, info, warn, error"},
+    {"AccessLogTypoSuggestsTheClosest", "logging:\n  access_log: jsn\n" + kScriptA, 2, 15,
+     "logging.access_log", "did you mean 'json'?"},
+    {"ScriptsMissing", "workers: 2\n", 1, 1, "scripts", "is missing"},
+    {"ScriptsEmpty", "scripts: []\n", 1, 10, "scripts", "must list at least one script"},
+    {"ScriptEntryNotAMapping", "scripts:\n  - a.js\n", 2, 5, "scripts[0]", "must be a mapping"},
+    {"ScriptNameInvalid", "scripts:\n  - name: bad name!\n    path: a.js\n    routes: [\"/*\"]\n",
+     2, 11, "scripts[0].name", "is not a script name"},
+    {"ScriptFileMissing", "scripts:\n  - name: a\n    path: nope.js\n    routes: [\"/*\"]\n", 3, 11,
+     "scripts[0].path", "nope.js does not exist"},
+    {"ScriptNameTwice", kScriptA + "  - name: a\n    path: b.js\n    routes: [\"/b/*\"]\n", 5, 5,
+     "scripts[1].name", "duplicate script name 'a' (first used at 2:5)"},
+    {"RoutesMissing", "scripts:\n  - name: a\n    path: a.js\n", 2, 5, "scripts[0].routes",
+     "is missing"},
+    {"RouteStarInTheMiddle", "scripts:\n  - name: a\n    path: a.js\n    routes: [\"/api/*/x\"]\n",
+     4, 14, "scripts[0].routes[0]", "may only have '*' at the end"},
+    {"RouteWithoutPath", "scripts:\n  - name: a\n    path: a.js\n    routes: [api.example.com]\n",
+     4, 14, "scripts[0].routes[0]", "has no path: write \"api.example.com/*\""},
+    {"RouteWithScheme",
+     "scripts:\n  - name: a\n    path: a.js\n    routes: [\"https://x.com/*\"]\n", 4, 14,
+     "scripts[0].routes[0]", "must not include a scheme"},
+    {"RouteServedTwice", kScriptA + "  - name: b\n    path: b.js\n    routes: [\"/*\"]\n", 7, 14,
+     "scripts[1].routes[0]", "is already served by script 'a' at 4:14"},
+    {"ModuleNotABoolean", kScriptA + "    module: maybe\n", 5, 13, "scripts[0].module",
+     "must be one of: false, true"},
+    {"VarsNotAMapping", kScriptA + "    vars: [1, 2]\n", 5, 11, "scripts[0].vars",
+     "must be a mapping"},
+    {"VarNameNotAnIdentifier", kScriptA + "    vars:\n      my-var: 1\n", 6, 7,
+     "scripts[0].vars.my-var", "must be a JavaScript identifier"},
+    {"SecretNotAnEnvironmentName", kScriptA + "    secrets:\n      TOKEN: not-a-name\n", 6, 7,
+     "scripts[0].secrets.TOKEN", "is not an environment variable name"},
+    {"SecretClashesWithVar", kScriptA + "    vars: {TOKEN: x}\n    secrets: [TOKEN]\n", 6, 15,
+     "scripts[0].secrets[0]", "binding 'TOKEN' is already a var"},
+};
+
+INSTANTIATE_TEST_SUITE_P(Config, BadConfigTest, ::testing::ValuesIn(kBadConfigs),
+                         [](const auto& case_info) { return case_info.param.name; });
+
+TEST(ConfigErrors, EveryErrorIsReportedInFileOrderNotJustTheFirst) {
+  testing::ScriptDir dir;
+  std::vector<Diagnostic> errors = errors_of(
+      "workers: 0\nring_slots: 3\nlimits:\n  cpu_ms: 0\nscripts:\n  - name: a\n    path: nope.js\n"
+      "    routes: [\"/x/*/y\"]\n",
+      dir);
+  ASSERT_EQ(errors.size(), 5u);
+  EXPECT_EQ(errors[0].key_path, "workers");
+  EXPECT_EQ(errors[1].key_path, "ring_slots");
+  EXPECT_EQ(errors[2].key_path, "limits.cpu_ms");
+  EXPECT_EQ(errors[3].key_path, "scripts[0].path");
+  EXPECT_EQ(errors[4].key_path, "scripts[0].routes[0]");
+}
+
+TEST(ConfigErrors, WhatListsOneErrorPerLineAsFileLineColumnKeyMessage) {
+  testing::ScriptDir dir;
+  try {
+    parse("workers: 0\nisolates_per_worker: 0\n" + kScriptA, dir.file("cluster.yaml"));
+    FAIL() << "accepted";
+  } catch (const ConfigError& error) {
+    std::string file = dir.file("cluster.yaml");
+    EXPECT_EQ(std::string(error.what()),
+              file + ":1:10: workers: must be between 1 and 256, got 0\n" + file +
+                  ":2:22: isolates_per_worker: must be between 1 and 64, got 0");
+  }
+}
+
+TEST(ConfigErrors, MissingConfigFileNamesTheFile) {
+  try {
+    load("/nonexistent/wsup/cluster.yaml");
+    FAIL() << "accepted";
+  } catch (const ConfigError& error) {
+    EXPECT_EQ(
+        std::string(error.what()),
+        "/nonexistent/wsup/cluster.yaml: cannot read the config file: No such file or directory");
+  }
+}
+
+TEST(ConfigErrors, DirectoryIsRefusedAsAConfigFile) {
+  testing::ScriptDir dir;
+  try {
+    load(dir.file(""));
+    FAIL() << "accepted";
+  } catch (const ConfigError& error) {
+    EXPECT_NE(std::string(error.what()).find("is a directory"), std::string::npos) << error.what();
+  }
+}
+
+TEST(ConfigErrors, EmptyFileIsRefused) {
+  testing::ScriptDir dir;
+  EXPECT_THROW(parse("# nothing here\n", dir.file("cluster.yaml")), ConfigError);
+}
+
+}  // namespace
+}  // namespace wsup::config

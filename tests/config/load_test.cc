@@ -1,0 +1,221 @@
+// Good configs produce the expected ClusterConfig, defaults included.
+#include <gtest/gtest.h>
+
+#include "config/load.h"
+#include "tests/config/script_dir.h"
+
+namespace wsup::config {
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST(ConfigLoad, MinimalConfigGetsEveryDefault) {
+  testing::ScriptDir dir;
+  ClusterConfig config = parse("scripts:\n  - name: a\n    path: a.js\n    routes: [\"/*\"]\n",
+                               dir.file("cluster.yaml"));
+  EXPECT_EQ(config.file, dir.file("cluster.yaml"));
+  ASSERT_EQ(config.listen.size(), 1u);
+  EXPECT_EQ(config.listen[0].host, "127.0.0.1");
+  EXPECT_EQ(config.listen[0].port, 8080);
+  EXPECT_EQ(config.workers, 0u);
+  EXPECT_EQ(config.isolates_per_worker, 4u);
+  EXPECT_EQ(config.ring_slots, 64u);
+  EXPECT_EQ(config.slot_arena_bytes, 64u * 1024);
+  EXPECT_EQ(config.http_threads, 0u);
+  EXPECT_EQ(config.drain_timeout, 10s);
+  EXPECT_EQ(config.limits.cpu_ms, 50u);
+  EXPECT_EQ(config.limits.heap_mib, 128u);
+  EXPECT_EQ(config.limits.wall_ms, 30'000u);
+  EXPECT_EQ(config.limits.max_header_bytes, 32u * 1024);
+  EXPECT_EQ(config.limits.max_body_bytes, 16ull << 20);
+  EXPECT_EQ(config.limits.max_connections, 1024u);
+  EXPECT_EQ(config.logging.level, Logging::Level::info);
+  EXPECT_EQ(config.logging.access_format, Logging::AccessFormat::json);
+  EXPECT_EQ(config.logging.destination, "stderr");
+  EXPECT_EQ(config.admin.control_socket, "");
+  EXPECT_FALSE(config.admin.http.has_value());
+  ASSERT_EQ(config.scripts.size(), 1u);
+  const Script& script = config.scripts[0];
+  EXPECT_EQ(script.name, "a");
+  EXPECT_EQ(script.path, dir.file("a.js"));
+  EXPECT_FALSE(script.module);
+  EXPECT_EQ(script.where.line, 2);
+  EXPECT_EQ(script.where.column, 5);
+  ASSERT_EQ(script.routes.size(), 1u);
+  EXPECT_EQ(script.routes[0].host, "");
+  EXPECT_EQ(script.routes[0].path, "/*");
+  EXPECT_EQ(script.routes[0].pattern, "/*");
+  EXPECT_TRUE(script.vars.empty());
+  EXPECT_TRUE(script.secrets.empty());
+}
+
+TEST(ConfigLoad, EveryKeyIsReadWithUnitsAndTypes) {
+  testing::ScriptDir dir;
+  ClusterConfig config = parse(R"(
+listen: ["0.0.0.0:80", "[::1]:8443", 9000]
+workers: auto
+isolates_per_worker: 8
+ring_slots: 256
+slot_arena_bytes: 128KiB
+http_threads: 512
+drain_timeout: 1.5s
+limits:
+  cpu_ms: 2s
+  heap_mib: 1GiB
+  wall_ms: 500
+  max_header_bytes: 16 KiB
+  max_body_bytes: 2MB
+  max_connections: 4000
+logging:
+  level: debug
+  access_log: common
+  destination: logs/access.log
+admin:
+  control_socket: run/wsup.sock
+  http: 9090
+scripts:
+  - name: api
+    path: m.mjs
+    routes: ["API.example.com/*", "*.example.com/v1/*", "*/static/*", /exact]
+    vars:
+      NAME: wsup
+      QUOTED_NUMBER: "42"
+      COUNT: 42
+      RATIO: 0.25
+      ENABLED: true
+      NOTHING: ~
+      NESTED: {list: [1, "two", {three: 3}], text: "a \"b\"\n"}
+    secrets:
+      TOKEN: API_TOKEN
+  - name: site
+    path: b.js
+    module: true
+    routes: /*
+    secrets: [DB_PASSWORD, DB_USER]
+  - name: detected
+    path: exports.js
+    routes: ["/detected/*"]
+)",
+                               dir.file("cluster.yaml"));
+  ASSERT_EQ(config.listen.size(), 3u);
+  EXPECT_EQ(config.listen[0].host, "0.0.0.0");
+  EXPECT_EQ(config.listen[0].port, 80);
+  EXPECT_EQ(config.listen[1].host, "::1");
+  EXPECT_EQ(config.listen[1].port, 8443);
+  EXPECT_EQ(config.listen[2].host, "127.0.0.1");
+  EXPECT_EQ(config.listen[2].port, 9000);
+  EXPECT_EQ(config.listen[1].where.line, 2);
+  EXPECT_EQ(config.listen[1].where.column, 24);
+  EXPECT_EQ(config.workers, 0u);
+  EXPECT_EQ(config.isolates_per_worker, 8u);
+  EXPECT_EQ(config.ring_slots, 256u);
+  EXPECT_EQ(config.slot_arena_bytes, 128u * 1024);
+  EXPECT_EQ(config.http_threads, 512u);
+  EXPECT_EQ(config.drain_timeout, 1500ms);
+  EXPECT_EQ(config.limits.cpu_ms, 2000u);
+  EXPECT_EQ(config.limits.heap_mib, 1024u);
+  EXPECT_EQ(config.limits.wall_ms, 500u);
+  EXPECT_EQ(config.limits.max_header_bytes, 16u * 1024);
+  EXPECT_EQ(config.limits.max_body_bytes, 2'000'000u);
+  EXPECT_EQ(config.limits.max_connections, 4000u);
+  EXPECT_EQ(config.logging.level, Logging::Level::debug);
+  EXPECT_EQ(config.logging.access_format, Logging::AccessFormat::common);
+  EXPECT_EQ(config.logging.destination, dir.file("logs/access.log"));
+  EXPECT_EQ(config.admin.control_socket, dir.file("run/wsup.sock"));
+  ASSERT_TRUE(config.admin.http.has_value());
+  EXPECT_EQ(config.admin.http->host, "127.0.0.1");
+  EXPECT_EQ(config.admin.http->port, 9090);
+
+  ASSERT_EQ(config.scripts.size(), 3u);
+  const Script& api = config.scripts[0];
+  EXPECT_TRUE(api.module) << ".mjs is a module";
+  ASSERT_EQ(api.routes.size(), 4u);
+  EXPECT_EQ(api.routes[0].host, "api.example.com");
+  EXPECT_EQ(api.routes[0].path, "/*");
+  EXPECT_EQ(api.routes[0].pattern, "API.example.com/*");
+  EXPECT_EQ(api.routes[1].host, "*.example.com");
+  EXPECT_EQ(api.routes[1].path, "/v1/*");
+  EXPECT_EQ(api.routes[2].host, "");
+  EXPECT_EQ(api.routes[2].path, "/static/*");
+  EXPECT_EQ(api.routes[3].path, "/exact");
+  std::map<std::string, std::string> expected_vars{
+      {"NAME", "\"wsup\""},
+      {"QUOTED_NUMBER", "\"42\""},
+      {"COUNT", "42"},
+      {"RATIO", "0.25"},
+      {"ENABLED", "true"},
+      {"NOTHING", "null"},
+      {"NESTED", R"({"list":[1,"two",{"three":3}],"text":"a \"b\"\n"})"},
+  };
+  EXPECT_EQ(api.vars, expected_vars);
+  EXPECT_EQ(api.secrets, (std::map<std::string, std::string>{{"TOKEN", "API_TOKEN"}}));
+
+  const Script& site = config.scripts[1];
+  EXPECT_TRUE(site.module) << "an explicit module: true wins over detection";
+  ASSERT_EQ(site.routes.size(), 1u);
+  EXPECT_EQ(site.routes[0].path, "/*");
+  EXPECT_EQ(site.secrets, (std::map<std::string, std::string>{{"DB_PASSWORD", "DB_PASSWORD"},
+                                                              {"DB_USER", "DB_USER"}}));
+  EXPECT_TRUE(config.scripts[2].module) << "export default in a .js file makes it a module";
+}
+
+TEST(ConfigLoad, ModuleFalseOverridesDetection) {
+  testing::ScriptDir dir;
+  ClusterConfig config =
+      parse("scripts:\n  - {name: m, path: m.mjs, module: false, routes: [\"/*\"]}\n",
+            dir.file("cluster.yaml"));
+  EXPECT_FALSE(config.scripts[0].module);
+}
+
+TEST(ConfigLoad, LoadReadsTheFileAndResolvesScriptsAgainstItsFolder) {
+  testing::ScriptDir dir;
+  dir.write("cluster.yaml",
+            "listen: 8088\nscripts:\n  - name: a\n    path: ./a.js\n    routes: [\"/*\"]\n");
+  ClusterConfig config = load(dir.file("cluster.yaml"));
+  EXPECT_EQ(config.listen[0].port, 8088);
+  EXPECT_EQ(config.scripts[0].path, dir.file("a.js"));
+}
+
+TEST(ConfigLoad, RequireSecretsNamesEveryUnsetVariable) {
+  testing::ScriptDir dir;
+  ClusterConfig config = parse(
+      "scripts:\n  - name: a\n    path: a.js\n    routes: [\"/*\"]\n"
+      "    secrets: {SET: WSUP_TEST_SECRET_SET, UNSET: WSUP_TEST_SECRET_UNSET}\n",
+      dir.file("cluster.yaml"));
+  ::setenv("WSUP_TEST_SECRET_SET", "x", 1);
+  ::unsetenv("WSUP_TEST_SECRET_UNSET");
+  try {
+    require_secrets(config);
+    FAIL() << "accepted";
+  } catch (const ConfigError& error) {
+    EXPECT_EQ(std::string(error.what()), dir.file("cluster.yaml") +
+                                             ":2:5: scripts[0].secrets.UNSET: environment variable "
+                                             "WSUP_TEST_SECRET_UNSET is not set");
+  }
+  ::setenv("WSUP_TEST_SECRET_UNSET", "y", 1);
+  EXPECT_NO_THROW(require_secrets(config));
+}
+
+TEST(ConfigLoad, HelloExampleIsOneServiceWorkerOnEveryRoute) {
+  ClusterConfig config = load(WSUP_SOURCE_DIR "/config/examples/hello.yaml");
+  EXPECT_EQ(config.listen[0].host, "127.0.0.1");
+  EXPECT_EQ(config.listen[0].port, 8080);
+  EXPECT_EQ(config.workers, 0u);
+  ASSERT_EQ(config.scripts.size(), 1u);
+  EXPECT_FALSE(config.scripts[0].module);
+  EXPECT_EQ(config.scripts[0].path, WSUP_SOURCE_DIR "/config/examples/hello.js");
+}
+
+TEST(ConfigLoad, TwoScriptsExampleHasAModuleWithVarsAndASecret) {
+  ClusterConfig config = load(WSUP_SOURCE_DIR "/config/examples/two-scripts.yaml");
+  ASSERT_EQ(config.scripts.size(), 2u);
+  EXPECT_TRUE(config.scripts[0].module);
+  EXPECT_EQ(config.scripts[0].routes[0].path, "/api/*");
+  EXPECT_EQ(config.scripts[0].vars.at("MAX_ITEMS"), "3");
+  EXPECT_EQ(config.scripts[0].secrets.at("API_TOKEN"), "WSUP_EXAMPLE_TOKEN");
+  EXPECT_FALSE(config.scripts[1].module);
+  EXPECT_EQ(config.scripts[1].routes[0].path, "/*");
+}
+
+}  // namespace
+}  // namespace wsup::config
