@@ -1,6 +1,7 @@
 // wsup-chaos-probe: the small raw-socket tools the chaos scenarios need, all on 127.0.0.1.
 //
 //   free-port [N]                      print N currently free loopback TCP ports, one per line
+//   hold-port SECONDS                  listen on a free loopback port, print it, hold it
 //   raw PORT FILE [TIMEOUT_MS]         send FILE's bytes, print each response's status code on
 //                                      its own line, then "closed" or "open" (server kept it open)
 //   slowloris PORT CONNECTIONS SECONDS [INTERVAL_MS]
@@ -190,9 +191,29 @@ int slowloris(uint16_t port, int connections, int seconds, int interval_ms) {
   return 0;
 }
 
+// Binds and listens on a free loopback port, prints it, then holds it for `seconds`.
+int hold_port(int seconds) {
+  Socket s;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  if (::bind(s.fd(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+      ::listen(s.fd(), 16) != 0 ||
+      ::getsockname(s.fd(), reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    std::perror("hold-port");
+    return 1;
+  }
+  std::printf("%u\n", ntohs(addr.sin_port));
+  std::fflush(stdout);
+  std::this_thread::sleep_for(std::chrono::seconds(seconds));
+  return 0;
+}
+
 [[noreturn]] void usage() {
   std::fprintf(stderr,
                "usage: wsup-chaos-probe free-port [N]\n"
+               "       wsup-chaos-probe hold-port SECONDS\n"
                "       wsup-chaos-probe raw PORT FILE [TIMEOUT_MS]\n"
                "       wsup-chaos-probe slowloris PORT CONNECTIONS SECONDS [INTERVAL_MS]\n");
   std::exit(2);
@@ -205,6 +226,7 @@ int main(int argc, char** argv) {
   if (argc < 2) usage();
   std::string command = argv[1];
   if (command == "free-port") return free_ports(argc > 2 ? std::atoi(argv[2]) : 1);
+  if (command == "hold-port" && argc >= 3) return hold_port(std::min(std::atoi(argv[2]), 600));
   if (command == "raw" && argc >= 4) {
     return raw(static_cast<uint16_t>(std::atoi(argv[2])), argv[3],
                argc > 4 ? std::atoi(argv[4]) : 2000);
