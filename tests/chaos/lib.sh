@@ -32,7 +32,6 @@ fail() {
     printf -- '--- last lines of the supervisor log (%s/wsup.log) ---\n' "$CHAOS_TMP" >&2
     tail -n 25 "$CHAOS_TMP/wsup.log" >&2 || true
   fi
-  CHAOS_FAILED=1
   exit 1
 }
 
@@ -44,7 +43,6 @@ now_ms() { date +%s%3N; }
 
 chaos_init() {
   CHAOS_NAME="$1"
-  CHAOS_FAILED=0
   for tool in WSUP WSUP_WORKER WSUP_LOADGEN WSUP_PROBE; do
     [[ -n ${!tool:-} && -x ${!tool} ]] || fail "$tool is not set to an executable (got '${!tool:-}')"
   done
@@ -177,7 +175,7 @@ unexpected_failures() {
   shift
   local allowed
   allowed=$(printf '"%s",' "$@")
-  jq -r "[.status | to_entries[] | select((.key|tonumber) >= 300 and ([${allowed%,}] | index(.key) | not)) | .value] | add // 0" \
+  jq -r "[.status | to_entries[] | .key as \$k | select((\$k | tonumber) >= 300 and ([${allowed%,}] | map(. == \$k) | any | not)) | .value] | add // 0" \
     "$CHAOS_TMP/$name.json"
 }
 summary() {

@@ -42,7 +42,7 @@ WSUP_WORKER="$real_worker"
 
 [[ -f $CHAOS_TMP/fault-armed/pid ]] || fail "no worker was started through the fault wrapper"
 faulty_pid=$(cat "$CHAOS_TMP/fault-armed/pid")
-load_run load --path / --connections 4 --rate 200 --duration $(pick 4 20) --timeout-ms 10000
+load_run load --path / --connections 4 --rate 200 --duration "$(pick 4 20)" --timeout-ms 10000
 log "load: $(summary load)"
 
 kill -0 "$WSUP_PID" 2>/dev/null || fail "the supervisor died on corrupt response records"
