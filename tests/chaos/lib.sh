@@ -78,6 +78,15 @@ chaos_cleanup() {
   exit "$rc"
 }
 
+# alive PID: the process exists and is not a zombie (an exited child not yet reaped by its new
+# parent still answers kill -0).
+alive() {
+  local stat
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  stat=${stat##*) }
+  [[ ${stat%% *} != Z ]]
+}
+
 # free_ports N: N loopback ports free right now.
 free_ports() { "$WSUP_PROBE" free-port "$1"; }
 

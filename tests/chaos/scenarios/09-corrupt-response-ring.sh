@@ -51,7 +51,7 @@ n502=$(status_count load 502)
 bad=$(unexpected_failures load 502)
 [[ $bad == 0 ]] || fail "answers other than 2xx/502: $(field load '.status|tojson')"
 ((n502 > 0)) || fail "no request failed: the faulty worker did not corrupt its ring (does wsup-worker honour WSUP_TEST_FAULT=corrupt-responses with --allow-test-faults?)"
-! kill -0 "$faulty_pid" 2>/dev/null || fail "the worker that wrote garbage (pid $faulty_pid) was not restarted"
+! alive "$faulty_pid" || fail "the worker that wrote garbage (pid $faulty_pid) was not restarted"
 grep -Eiq 'corrupt|invalid|malformed|reject' "$CHAOS_TMP/wsup.log" || fail "the supervisor did not log the rejected records"
 ready=$(wait_all_ready $workers 10000)
 load_run after --path / --connections 4 --requests 200 --duration 10

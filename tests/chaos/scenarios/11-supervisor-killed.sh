@@ -36,14 +36,14 @@ for ((r = 0; r < rounds; r++)); do
   kill -KILL "$old_supervisor"
   # Poll the workers until none is left (at most 3 s, the assertion is 1 s).
   while :; do
-    alive=0
-    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=$((alive + 1)); done
-    ((alive == 0)) && break
+    left_alive=0
+    for pid in "${pids[@]}"; do alive "$pid" && left_alive=$((left_alive + 1)); done
+    ((left_alive == 0)) && break
     (($(now_ms) - killed_at < 3000)) || break
     sleep 0.01
   done
   gone_ms=$(($(now_ms) - killed_at))
-  ((alive == 0)) || fail "$alive worker(s) still running 3 s after the supervisor died (orphans: ${pids[*]})"
+  ((left_alive == 0)) || fail "$left_alive worker(s) still running 3 s after the supervisor died (orphans: ${pids[*]})"
   ((gone_ms <= 1000)) || fail "workers took ${gone_ms} ms to exit after the supervisor died (limit 1000 ms)"
   exits+=("$gone_ms")
   load_stop "load$r"
