@@ -141,16 +141,22 @@ status_json() { wsupctl status --json; }
 worker_pids() { status_json | jq -r '.workers[].pid'; }
 worker_field() { status_json | jq -r --argjson id "$1" ".workers[] | select(.id == \$id) | .$2"; }
 
-# wait_all_ready N TIMEOUT_MS: until N workers are in state ready; prints the time it took.
+# wait_all_ready N TIMEOUT_MS [OLD_PID...]: until N workers are ready, none of them one of the
+# OLD_PIDs (processes just killed, which status may still show for a moment); prints the time
+# it took in ms.
 wait_all_ready() {
-  local want="$1" started
+  local want="$1" timeout="$2" started
+  shift 2
+  local old
+  old=$(printf '%s\n' "$@" | jq -R 'select(length > 0) | tonumber' | jq -s -c .)
   started=$(now_ms)
-  local deadline=$((started + $2))
+  local deadline=$((started + timeout))
   while :; do
     local ready
-    ready=$(status_json 2>/dev/null | jq '[.workers[] | select(.state == "ready")] | length' 2>/dev/null || echo 0)
+    ready=$(status_json 2>/dev/null | jq --argjson old "$old" \
+      '[.workers[] | select(.state == "ready" and (.pid as $p | $old | any(. == $p) | not))] | length' 2>/dev/null || echo 0)
     [[ $ready -ge $want ]] && break
-    (($(now_ms) < deadline)) || fail "only $ready of $want workers ready after $2 ms"
+    (($(now_ms) < deadline)) || fail "only $ready of $want workers ready after $timeout ms"
     sleep 0.02
   done
   echo $(($(now_ms) - started))

@@ -33,21 +33,19 @@ recoveries=()
 for ((k = 0; k < kills; k++)); do
   id=$((k % workers))
   status=$(status_json)
-  row=$(jq -c --argjson id $id '.workers[] | select(.id == $id)' <<<"$status")
+  # During a restart one id can have two rows (old and new process): take the ready one.
+  row=$(jq -c --argjson id $id '[.workers[] | select(.id == $id and .state == "ready")] | first' <<<"$status")
   pid=$(jq -r .pid <<<"$row")
   in_flight=$(jq -r .in_flight <<<"$row")
-  [[ $pid =~ ^[0-9]+$ && $pid -gt 0 ]] || fail "no pid for worker $id in status: $status"
+  [[ $pid =~ ^[0-9]+$ && $pid -gt 0 ]] || fail "no ready worker $id in status: $status"
   killed_at=$(now_ms)
   kill -KILL "$pid"
   in_flight_sum=$((in_flight_sum + in_flight))
-  # Back when the worker slot has a new pid in state ready.
+  # Back when worker $id has another process in state ready.
   deadline=$((killed_at + 10000))
-  while :; do
-    row=$(status_json 2>/dev/null | jq -c --argjson id $id '.workers[] | select(.id == $id)' 2>/dev/null || true)
-    if [[ -n $row && $(jq -r .pid <<<"$row") != "$pid" && $(jq -r .state <<<"$row") == ready ]]; then
-      break
-    fi
-    (($(now_ms) < deadline)) || fail "worker $id not ready 10 s after kill -9 (last status: $row)"
+  until [[ $(status_json 2>/dev/null | jq --argjson id $id --argjson old "$pid" \
+    '[.workers[] | select(.id == $id and .state == "ready" and .pid != $old)] | length' 2>/dev/null) -gt 0 ]]; do
+    (($(now_ms) < deadline)) || fail "worker $id not ready 10 s after kill -9 (status: $(status_json 2>&1))"
     sleep 0.01
   done
   recovered=$(($(now_ms) - killed_at))

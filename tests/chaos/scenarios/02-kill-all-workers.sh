@@ -31,11 +31,11 @@ started=$(now_ms)
 sleep 1
 outages=()
 for ((r = 0; r < rounds; r++)); do
-  pids=($(worker_pids))
+  pids=($(status_json | jq -r '.workers[] | select(.state == "ready") | .pid'))
   ((${#pids[@]} == workers)) || fail "expected $workers worker pids, got: ${pids[*]}"
   killed_at=$(now_ms)
   kill -KILL "${pids[@]}"
-  outage=$(wait_all_ready $workers 15000)
+  outage=$(wait_all_ready $workers 15000 "${pids[@]}")
   outages+=("$outage")
   log "round $((r + 1)): killed ${pids[*]}; all workers ready again after ${outage} ms"
   echo "$((killed_at - started)) $outage" >>"$CHAOS_TMP/outages.txt"
