@@ -1,0 +1,248 @@
+#include "shared/record_codec.h"
+
+#include <cstring>
+#include <string>
+
+namespace wsup::codec {
+namespace {
+
+class Writer {
+ public:
+  explicit Writer(std::span<std::byte> out) : out_(out) {}
+  template <typename T>
+  void put(T value) {
+    std::memcpy(out_.data() + at_, &value, sizeof value);
+    at_ += sizeof value;
+  }
+  void put_bytes(const std::string& bytes) {
+    if (!bytes.empty()) std::memcpy(out_.data() + at_, bytes.data(), bytes.size());
+    at_ += bytes.size();
+  }
+  void put_str(const std::string& s) {
+    put(static_cast<uint32_t>(s.size()));
+    put_bytes(s);
+  }
+  size_t at() const { return at_; }
+
+ private:
+  std::span<std::byte> out_;
+  size_t at_ = 0;
+};
+
+// Reads forward through untrusted bytes; every read checks what is left, once.
+class Reader {
+ public:
+  explicit Reader(std::span<const std::byte> in) : in_(in) {}
+  template <typename T>
+  bool get(T& value) {
+    if (in_.size() - at_ < sizeof value) return false;
+    std::memcpy(&value, in_.data() + at_, sizeof value);
+    at_ += sizeof value;
+    return true;
+  }
+  bool get_bytes(uint64_t length, std::string& out) {
+    if (in_.size() - at_ < length) return false;
+    out.assign(reinterpret_cast<const char*>(in_.data() + at_), static_cast<size_t>(length));
+    at_ += static_cast<size_t>(length);
+    return true;
+  }
+  bool get_str(std::string& out) {
+    uint32_t length = 0;
+    return get(length) && get_bytes(length, out);
+  }
+  size_t left() const { return in_.size() - at_; }
+
+ private:
+  std::span<const std::byte> in_;
+  size_t at_ = 0;
+};
+
+size_t headers_size(const HeaderList& headers) {
+  size_t size = 0;
+  for (const auto& [name, value] : headers) size += 8 + name.size() + value.size();
+  return size;
+}
+
+void put_header(Writer& w, RecordType type, uint32_t total, uint64_t id, uint32_t flags,
+                uint32_t header_count) {
+  w.put(static_cast<uint32_t>(type));
+  w.put(total);
+  w.put(id);
+  w.put(flags);
+  w.put(header_count);
+}
+
+void put_headers_and_body(Writer& w, const HeaderList& headers, const std::string& body,
+                          bool spill_body) {
+  for (const auto& [name, value] : headers) {
+    w.put_str(name);
+    w.put_str(value);
+  }
+  w.put(static_cast<uint64_t>(body.size()));
+  if (!spill_body) w.put_bytes(body);
+}
+
+DecodeStatus get_headers_and_body(Reader& r, uint32_t header_count, uint64_t max_body_bytes,
+                                  DecodedRecord& record, HeaderList& headers, std::string& body) {
+  // Each header needs at least two length words: refuse counts that cannot fit before reserving.
+  if (header_count > r.left() / 8) return DecodeStatus::too_many_headers;
+  headers.resize(header_count);
+  for (auto& [name, value] : headers) {
+    if (!r.get_str(name) || !r.get_str(value)) return DecodeStatus::truncated;
+  }
+  uint64_t body_bytes = 0;
+  if (!r.get(body_bytes)) return DecodeStatus::truncated;
+  if (body_bytes > max_body_bytes) return DecodeStatus::body_too_large;
+  record.body_bytes = body_bytes;
+  if (!record.body_spilled && !r.get_bytes(body_bytes, body)) return DecodeStatus::truncated;
+  return DecodeStatus::ok;
+}
+
+}  // namespace
+
+const char* to_string(DecodeStatus status) {
+  switch (status) {
+    case DecodeStatus::ok:
+      return "ok";
+    case DecodeStatus::truncated:
+      return "truncated";
+    case DecodeStatus::bad_type:
+      return "bad_type";
+    case DecodeStatus::bad_total_length:
+      return "bad_total_length";
+    case DecodeStatus::bad_flags:
+      return "bad_flags";
+    case DecodeStatus::too_many_headers:
+      return "too_many_headers";
+    case DecodeStatus::bad_status:
+      return "bad_status";
+    case DecodeStatus::bad_error_code:
+      return "bad_error_code";
+    case DecodeStatus::body_too_large:
+      return "body_too_large";
+    case DecodeStatus::trailing_bytes:
+      return "trailing_bytes";
+  }
+  return "unknown";
+}
+
+size_t encoded_size(const HttpRequest& request, bool spill_body) {
+  return kRecordHeaderBytes + 12 + request.script.size() + request.method.size() +
+         request.url.size() + headers_size(request.headers) + 8 +
+         (spill_body ? 0 : request.body.size());
+}
+
+size_t encoded_size(const HttpResponse& response, bool spill_body) {
+  return kRecordHeaderBytes + 4 + headers_size(response.headers) + 8 +
+         (spill_body ? 0 : response.body.size());
+}
+
+size_t encode(const HttpRequest& request, bool spill_body, std::span<std::byte> out) {
+  Writer w(out);
+  put_header(w, RecordType::request, static_cast<uint32_t>(encoded_size(request, spill_body)),
+             request.id, spill_body ? kBodySpilled : 0,
+             static_cast<uint32_t>(request.headers.size()));
+  w.put_str(request.script);
+  w.put_str(request.method);
+  w.put_str(request.url);
+  put_headers_and_body(w, request.headers, request.body, spill_body);
+  return w.at();
+}
+
+size_t encode(const HttpResponse& response, bool spill_body, std::span<std::byte> out) {
+  Writer w(out);
+  put_header(w, RecordType::response, static_cast<uint32_t>(encoded_size(response, spill_body)),
+             response.id, spill_body ? kBodySpilled : 0,
+             static_cast<uint32_t>(response.headers.size()));
+  w.put(static_cast<uint32_t>(response.status));
+  put_headers_and_body(w, response.headers, response.body, spill_body);
+  return w.at();
+}
+
+size_t encode_error(uint64_t request_id, ChannelError error, std::span<std::byte> out) {
+  Writer w(out);
+  put_header(w, RecordType::error, kErrorRecordBytes, request_id, 0, 0);
+  w.put(static_cast<uint32_t>(error));
+  return w.at();
+}
+
+DecodedRecord decode(std::span<const std::byte> bytes, uint64_t max_body_bytes) {
+  DecodedRecord record;
+  Reader header(bytes);
+  uint32_t type = 0, total = 0, flags = 0, header_count = 0;
+  if (!header.get(type) || !header.get(total) || !header.get(record.request_id) ||
+      !header.get(flags) || !header.get(header_count)) {
+    record.status = DecodeStatus::truncated;
+    return record;
+  }
+  if (total < kRecordHeaderBytes || total > bytes.size()) {
+    record.status = DecodeStatus::bad_total_length;
+    return record;
+  }
+  // Decode within the record's own length only; what follows in the arena is not ours.
+  Reader r(bytes.subspan(kRecordHeaderBytes, total - kRecordHeaderBytes));
+  if ((flags & ~kBodySpilled) != 0) {
+    record.status = DecodeStatus::bad_flags;
+    return record;
+  }
+  record.body_spilled = (flags & kBodySpilled) != 0;
+  switch (static_cast<RecordType>(type)) {
+    case RecordType::request: {
+      record.type = RecordType::request;
+      record.request.id = record.request_id;
+      if (!r.get_str(record.request.script) || !r.get_str(record.request.method) ||
+          !r.get_str(record.request.url)) {
+        record.status = DecodeStatus::truncated;
+        return record;
+      }
+      record.status = get_headers_and_body(r, header_count, max_body_bytes, record,
+                                           record.request.headers, record.request.body);
+      break;
+    }
+    case RecordType::response: {
+      record.type = RecordType::response;
+      record.response.id = record.request_id;
+      uint32_t status = 0;
+      if (!r.get(status)) {
+        record.status = DecodeStatus::truncated;
+        return record;
+      }
+      if (status < 100 || status > 999) {
+        record.status = DecodeStatus::bad_status;
+        return record;
+      }
+      record.response.status = static_cast<uint16_t>(status);
+      record.status = get_headers_and_body(r, header_count, max_body_bytes, record,
+                                           record.response.headers, record.response.body);
+      break;
+    }
+    case RecordType::error: {
+      record.type = RecordType::error;
+      uint32_t code = 0;
+      if (flags != 0 || header_count != 0) {
+        record.status = DecodeStatus::bad_flags;
+        return record;
+      }
+      if (!r.get(code)) {
+        record.status = DecodeStatus::truncated;
+        return record;
+      }
+      if (code == 0 || code > static_cast<uint32_t>(ChannelError::spill_failed)) {
+        record.status = DecodeStatus::bad_error_code;
+        return record;
+      }
+      record.error = static_cast<ChannelError>(code);
+      record.status = DecodeStatus::ok;
+      break;
+    }
+    default:
+      record.status = DecodeStatus::bad_type;
+      return record;
+  }
+  if (record.status == DecodeStatus::ok && r.left() != 0) {
+    record.status = DecodeStatus::trailing_bytes;
+  }
+  return record;
+}
+
+}  // namespace wsup::codec

@@ -1,0 +1,197 @@
+// Both ends of a channel in one process: the slot state machine, the doorbell protocol, the
+// header reports, and corrupt records written straight into the segment.
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "shared/channel.h"
+#include "shared/record_codec.h"
+#include "shared/segment.h"
+
+namespace wsup {
+namespace {
+
+struct Pair {
+  SupervisorChannel supervisor;
+  WorkerChannel worker;
+  shm::Segment raw;  // a third mapping, to scribble on the segment like a broken peer would
+};
+
+Pair make_pair(uint32_t slots = 4) {
+  ChannelOptions o;
+  o.instance_id = "proto";
+  o.worker_id = 2;
+  o.slots = slots;
+  o.slot_arena_bytes = 4096;
+  o.max_body_bytes = 1 << 20;
+  auto supervisor = SupervisorChannel::create(o);
+  auto worker = WorkerChannel::open(supervisor.name(), ::dup(supervisor.worker_doorbell_fd()),
+                                    ::dup(supervisor.supervisor_doorbell_fd()));
+  auto raw = shm::Segment::open(supervisor.name());
+  return {std::move(supervisor), std::move(worker), std::move(raw)};
+}
+
+HttpRequest request(uint64_t id, std::string body = "hello") {
+  return {id, "s", "POST", "http://x/" + std::to_string(id), {{"a", "b"}}, std::move(body)};
+}
+
+std::vector<Completion> poll_all(SupervisorChannel& s) {
+  std::vector<Completion> out;
+  s.poll_responses([&](Completion&& c) { out.push_back(std::move(c)); });
+  return out;
+}
+
+bool readable(int fd) {
+  pollfd p{fd, POLLIN, 0};
+  return ::poll(&p, 1, 0) == 1;
+}
+
+TEST(ChannelProtocol, RequestAndResponseRoundTripWithHeadersAndLargeBodies) {
+  Pair p = make_pair();
+  std::string big(200'000, 'q');  // far past the 4 KiB arena: goes through a spill object
+  ASSERT_EQ(p.supervisor.try_submit(request(1, big)), SubmitStatus::ok);
+  TakeResult t = p.worker.try_take();
+  ASSERT_EQ(t.kind, TakeResult::Kind::request);
+  EXPECT_EQ(t.request.body, big);
+  EXPECT_EQ(t.request.headers, (HeaderList{{"a", "b"}}));
+  EXPECT_EQ(p.worker.respond({1, 201, {{"x", "y"}}, std::string(100'000, 'z')}), RespondStatus::ok);
+  auto done = poll_all(p.supervisor);
+  ASSERT_EQ(done.size(), 1u);
+  EXPECT_EQ(done[0].error, ChannelError::none);
+  EXPECT_EQ(done[0].response.status, 201);
+  EXPECT_EQ(done[0].response.body, std::string(100'000, 'z'));
+  EXPECT_EQ(p.supervisor.in_flight(), 0u);
+  EXPECT_EQ(p.worker.respond({1, 200, {}, {}}), RespondStatus::unknown_request);
+}
+
+TEST(ChannelProtocol, FullWhenEverySlotIsBusyAndTooLargeAboveMaxBody) {
+  Pair p = make_pair(2);
+  EXPECT_EQ(p.supervisor.try_submit(request(1)), SubmitStatus::ok);
+  EXPECT_EQ(p.supervisor.try_submit(request(2)), SubmitStatus::ok);
+  EXPECT_EQ(p.supervisor.try_submit(request(3)), SubmitStatus::full);
+  EXPECT_EQ(p.supervisor.try_submit(request(4, std::string((1 << 20) + 1, 'x'))),
+            SubmitStatus::too_large);
+}
+
+TEST(ChannelProtocol, CancelWinsOnlyBeforeTheWorkerTakesAndFreesTheSlotAfterwards) {
+  Pair p = make_pair(2);
+  ASSERT_EQ(p.supervisor.try_submit(request(1)), SubmitStatus::ok);
+  ASSERT_EQ(p.supervisor.try_submit(request(2)), SubmitStatus::ok);
+  EXPECT_TRUE(p.supervisor.try_cancel(1));
+  EXPECT_FALSE(p.supervisor.try_cancel(1));
+  // The cancelled slot stays out of use until the worker pops its index.
+  EXPECT_EQ(p.supervisor.try_submit(request(3)), SubmitStatus::full);
+  TakeResult t = p.worker.try_take();  // skips 1, takes 2
+  ASSERT_EQ(t.kind, TakeResult::Kind::request);
+  EXPECT_EQ(t.request.id, 2u);
+  EXPECT_FALSE(p.supervisor.try_cancel(2));
+  EXPECT_EQ(p.supervisor.try_submit(request(3)), SubmitStatus::ok);
+}
+
+TEST(ChannelProtocol, DoorbellRingsOnlyWhenTheWorkerAnnouncedSleep) {
+  Pair p = make_pair();
+  ASSERT_EQ(p.supervisor.try_submit(request(1)), SubmitStatus::ok);
+  EXPECT_FALSE(readable(p.worker.request_doorbell_fd()));  // awake consumer: no syscall
+  EXPECT_FALSE(p.worker.prepare_to_sleep());               // work is there: do not sleep
+  ASSERT_EQ(p.worker.try_take().kind, TakeResult::Kind::request);
+  ASSERT_TRUE(p.worker.prepare_to_sleep());
+  ASSERT_EQ(p.supervisor.try_submit(request(2)), SubmitStatus::ok);
+  ASSERT_EQ(p.supervisor.try_submit(request(3)), SubmitStatus::ok);
+  EXPECT_TRUE(readable(p.worker.request_doorbell_fd()));
+  EXPECT_EQ(p.supervisor.counters().worker_doorbells, 1u);  // one ring per sleep
+  p.worker.finish_sleep();
+  EXPECT_FALSE(readable(p.worker.request_doorbell_fd()));
+}
+
+TEST(ChannelProtocol, WorkerReportsPidStateHeartbeatAndFatalReason) {
+  Pair p = make_pair();
+  EXPECT_EQ(p.supervisor.worker_state(), WorkerState::starting);
+  p.worker.set_pid(4242);
+  p.worker.set_state(WorkerState::draining);
+  p.worker.heartbeat();
+  EXPECT_EQ(p.supervisor.worker_pid(), 4242);
+  EXPECT_EQ(p.supervisor.worker_state(), WorkerState::draining);
+  EXPECT_LT(p.supervisor.heartbeat_age(), std::chrono::milliseconds(1000));
+  EXPECT_FALSE(p.supervisor.fatal_reason());
+  p.worker.record_fatal("Reached heap limit: " + std::string(400, 'x'));
+  EXPECT_EQ(p.supervisor.worker_state(), WorkerState::fatal);
+  auto reason = p.supervisor.fatal_reason();
+  ASSERT_TRUE(reason);
+  EXPECT_EQ(reason->substr(0, 20), "Reached heap limit: ");
+  EXPECT_EQ(reason->size(), shm::kFatalReasonBytes - 1);
+}
+
+std::span<std::byte> record_of(Pair& p, uint32_t slot) {
+  return p.raw.view().arena(slot);
+}
+
+TEST(ChannelProtocol, CorruptRequestRecordFailsOnlyThatRequest) {
+  Pair p = make_pair();
+  ASSERT_EQ(p.supervisor.try_submit(request(1)), SubmitStatus::ok);  // lands in slot 0
+  ASSERT_EQ(p.supervisor.try_submit(request(2)), SubmitStatus::ok);
+  uint32_t huge = 0xfffffff0;  // total_bytes far past the arena
+  std::memcpy(record_of(p, 0).data() + 4, &huge, sizeof huge);
+  TakeResult first = p.worker.try_take();
+  EXPECT_EQ(first.kind, TakeResult::Kind::corrupt);
+  EXPECT_EQ(first.request_id, 1u);
+  TakeResult second = p.worker.try_take();
+  ASSERT_EQ(second.kind, TakeResult::Kind::request);
+  ASSERT_EQ(p.worker.respond({2, 200, {}, "ok"}), RespondStatus::ok);
+  auto done = poll_all(p.supervisor);
+  ASSERT_EQ(done.size(), 2u);
+  EXPECT_EQ(done[0].request_id, 1u);
+  EXPECT_EQ(done[0].error, ChannelError::corrupt_request);
+  EXPECT_EQ(done[1].request_id, 2u);
+  EXPECT_EQ(done[1].error, ChannelError::none);
+  EXPECT_EQ(done[1].response.body, "ok");
+}
+
+TEST(ChannelProtocol, CorruptOrMislabelledResponseFailsOnlyThatRequest) {
+  Pair p = make_pair();
+  for (uint64_t id = 1; id <= 3; ++id)
+    ASSERT_EQ(p.supervisor.try_submit(request(id)), SubmitStatus::ok);
+  for (uint64_t id = 1; id <= 3; ++id)
+    ASSERT_EQ(p.worker.try_take().kind, TakeResult::Kind::request);
+  for (uint64_t id = 1; id <= 3; ++id)
+    ASSERT_EQ(p.worker.respond({id, 200, {}, "r"}), RespondStatus::ok);
+  uint32_t unknown_type = 0x12345678;
+  std::memcpy(record_of(p, 0).data(), &unknown_type, sizeof unknown_type);
+  uint64_t other_id = 99;  // a response that claims to answer another request
+  std::memcpy(record_of(p, 1).data() + 8, &other_id, sizeof other_id);
+  auto done = poll_all(p.supervisor);
+  ASSERT_EQ(done.size(), 3u);
+  EXPECT_EQ(done[0].error, ChannelError::corrupt_record);
+  EXPECT_EQ(done[0].request_id, 1u);
+  EXPECT_EQ(done[1].error, ChannelError::corrupt_record);
+  EXPECT_EQ(done[1].request_id, 2u);
+  EXPECT_EQ(done[2].error, ChannelError::none);
+  EXPECT_EQ(p.supervisor.in_flight(), 0u);
+}
+
+TEST(ChannelProtocol, GarbageResponseRingEntryIsSkippedAndWildCursorMarksBroken) {
+  Pair p = make_pair();
+  const shm::SegmentView& v = p.raw.view();
+  v.response_entries[0].store(9999);
+  v.responses->tail.store(1, std::memory_order_release);
+  EXPECT_EQ(poll_all(p.supervisor).size(), 0u);
+  EXPECT_EQ(p.supervisor.counters().corrupt, 1u);
+  EXPECT_FALSE(p.supervisor.broken());
+  v.responses->tail.store(1'000'000, std::memory_order_release);
+  EXPECT_EQ(poll_all(p.supervisor).size(), 0u);
+  EXPECT_TRUE(p.supervisor.broken());
+  EXPECT_EQ(p.supervisor.try_submit(request(1)), SubmitStatus::closed);
+}
+
+TEST(ChannelProtocol, WorkerRefusesASegmentWithABadHeader) {
+  Pair p = make_pair();
+  p.raw.view().header->constants.slots = 100'000;
+  EXPECT_THROW(WorkerChannel::open(p.supervisor.name(), ::dup(0), ::dup(0)), std::runtime_error);
+  p.raw.view().header->constants.slots = 4;
+  p.raw.view().header->constants.magic = 1;
+  EXPECT_THROW(WorkerChannel::open(p.supervisor.name(), ::dup(0), ::dup(0)), std::runtime_error);
+}
+
+}  // namespace
+}  // namespace wsup

@@ -1,0 +1,130 @@
+// The record codec: round trips, and hand-written corrupt records rejected cleanly.
+#include "shared/record_codec.h"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <vector>
+
+namespace wsup::codec {
+namespace {
+
+std::vector<std::byte> encode_request(const HttpRequest& r, bool spill = false) {
+  std::vector<std::byte> out(encoded_size(r, spill));
+  EXPECT_EQ(encode(r, spill, out), out.size());
+  return out;
+}
+
+HttpRequest sample() {
+  return {77, "app", "PUT", "http://h/p?q=1", {{"A", "1"}, {"a", "2"}, {"", ""}}, "body\0x"};
+}
+
+template <typename T>
+void put(std::vector<std::byte>& bytes, size_t at, T value) {
+  std::memcpy(bytes.data() + at, &value, sizeof value);
+}
+
+TEST(RecordCodec, RequestRoundTripsWithDuplicateHeadersAndEmptyFields) {
+  auto bytes = encode_request(sample());
+  DecodedRecord d = decode(bytes, 1 << 20);
+  ASSERT_EQ(d.status, DecodeStatus::ok);
+  EXPECT_EQ(d.type, RecordType::request);
+  EXPECT_EQ(d.request.id, 77u);
+  EXPECT_EQ(d.request.script, "app");
+  EXPECT_EQ(d.request.method, "PUT");
+  EXPECT_EQ(d.request.url, "http://h/p?q=1");
+  EXPECT_EQ(d.request.headers, sample().headers);
+  EXPECT_EQ(d.request.body, sample().body);
+}
+
+TEST(RecordCodec, ResponseAndErrorRoundTrip) {
+  HttpResponse r{5, 404, {{"k", "v"}}, std::string(1000, 'b')};
+  std::vector<std::byte> out(encoded_size(r, false));
+  encode(r, false, out);
+  DecodedRecord d = decode(out, 1 << 20);
+  ASSERT_EQ(d.status, DecodeStatus::ok);
+  EXPECT_EQ(d.response.status, 404);
+  EXPECT_EQ(d.response.body, r.body);
+  std::vector<std::byte> err(kErrorRecordBytes);
+  encode_error(9, ChannelError::body_too_large, err);
+  DecodedRecord e = decode(err, 0);
+  ASSERT_EQ(e.status, DecodeStatus::ok);
+  EXPECT_EQ(e.request_id, 9u);
+  EXPECT_EQ(e.error, ChannelError::body_too_large);
+}
+
+TEST(RecordCodec, SpilledBodyCarriesOnlyItsLength) {
+  auto bytes = encode_request(sample(), true);
+  DecodedRecord d = decode(bytes, 1 << 20);
+  ASSERT_EQ(d.status, DecodeStatus::ok);
+  EXPECT_TRUE(d.body_spilled);
+  EXPECT_EQ(d.body_bytes, sample().body.size());
+  EXPECT_TRUE(d.request.body.empty());
+}
+
+TEST(RecordCodec, EveryTruncationIsRejected) {
+  auto bytes = encode_request(sample());
+  for (size_t n = 0; n < bytes.size(); ++n) {
+    DecodedRecord d = decode(std::span(bytes).first(n), 1 << 20);
+    EXPECT_NE(d.status, DecodeStatus::ok) << "accepted " << n << " of " << bytes.size();
+  }
+}
+
+TEST(RecordCodec, StringLengthPastTheEndIsTruncated) {
+  auto bytes = encode_request(sample());
+  put<uint32_t>(bytes, kRecordHeaderBytes, 0xffffffff);  // script length
+  EXPECT_EQ(decode(bytes, 1 << 20).status, DecodeStatus::truncated);
+}
+
+TEST(RecordCodec, TotalLengthPastTheBufferOrBelowHeaderIsRejected) {
+  auto bytes = encode_request(sample());
+  put<uint32_t>(bytes, 4, static_cast<uint32_t>(bytes.size() + 1));
+  EXPECT_EQ(decode(bytes, 1 << 20).status, DecodeStatus::bad_total_length);
+  put<uint32_t>(bytes, 4, 3);
+  EXPECT_EQ(decode(bytes, 1 << 20).status, DecodeStatus::bad_total_length);
+}
+
+TEST(RecordCodec, NegativeLookingSizesAreRejected) {
+  auto bytes = encode_request(sample());
+  // A body length of -1 as a signed number: far above any limit.
+  size_t body_length_at = bytes.size() - sample().body.size() - 8;
+  put<int64_t>(bytes, body_length_at, -1);
+  EXPECT_EQ(decode(bytes, 1 << 20).status, DecodeStatus::body_too_large);
+  auto again = encode_request(sample());
+  put<int32_t>(again, 20, -1);  // header_count
+  EXPECT_EQ(decode(again, 1 << 20).status, DecodeStatus::too_many_headers);
+}
+
+TEST(RecordCodec, UnknownTypeFlagsStatusAndErrorCodeAreRejected) {
+  auto bytes = encode_request(sample());
+  put<uint32_t>(bytes, 0, 0xdeadbeef);
+  EXPECT_EQ(decode(bytes, 1 << 20).status, DecodeStatus::bad_type);
+  bytes = encode_request(sample());
+  put<uint32_t>(bytes, 16, 0x80);
+  EXPECT_EQ(decode(bytes, 1 << 20).status, DecodeStatus::bad_flags);
+  HttpResponse r{1, 200, {}, {}};
+  std::vector<std::byte> out(encoded_size(r, false));
+  encode(r, false, out);
+  put<uint32_t>(out, kRecordHeaderBytes, 42);
+  EXPECT_EQ(decode(out, 10).status, DecodeStatus::bad_status);
+  std::vector<std::byte> err(kErrorRecordBytes);
+  encode_error(1, ChannelError::corrupt_record, err);
+  put<uint32_t>(err, kRecordHeaderBytes, 1000);
+  EXPECT_EQ(decode(err, 0).status, DecodeStatus::bad_error_code);
+}
+
+TEST(RecordCodec, TrailingBytesInsideTheRecordAreRejectedButBytesAfterItIgnored) {
+  auto bytes = encode_request(sample());
+  bytes.resize(bytes.size() + 3);
+  EXPECT_EQ(decode(bytes, 1 << 20).status, DecodeStatus::ok);  // arena space after the record
+  put<uint32_t>(bytes, 4, static_cast<uint32_t>(bytes.size()));
+  EXPECT_EQ(decode(bytes, 1 << 20).status, DecodeStatus::trailing_bytes);
+}
+
+TEST(RecordCodec, BodyAboveTheLimitIsRejected) {
+  auto bytes = encode_request(sample());
+  EXPECT_EQ(decode(bytes, sample().body.size() - 1).status, DecodeStatus::body_too_large);
+}
+
+}  // namespace
+}  // namespace wsup::codec
