@@ -1,0 +1,211 @@
+// Per-request cost of the worker runtime, all in one run so the figures compare:
+//   bare Context::New (V8's own snapshot), a context with wsup's globals (from the runtime's
+//   startup snapshot, and installed by running the API code without one), a full hello-world
+//   request through Runtime (no IPC), the same with a 20-field JSON response, isolate creation,
+//   and heap held per live context.
+//
+//   build/release/tests/bench/runtime_bench
+#include <benchmark/benchmark.h>
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include <v8.h>
+#include <boost/asio/io_context.hpp>
+
+#include "shared/log.h"
+#include "tests/worker/runtime_harness.h"
+#include "worker/isolate_pool.h"
+#include "worker/runtime.h"
+#include "worker/startup_snapshot.h"
+#include "worker/v8_engine.h"
+
+namespace {
+
+using wsup::worker::StartupSnapshot;
+
+struct IsolateDeleter {
+  void operator()(v8::Isolate* isolate) const { isolate->Dispose(); }
+};
+using IsolatePtr = std::unique_ptr<v8::Isolate, IsolateDeleter>;
+
+IsolatePtr new_isolate(bool wsup_snapshot, v8::ArrayBuffer::Allocator* allocator) {
+  v8::Isolate::CreateParams params;
+  params.array_buffer_allocator = allocator;
+  if (wsup_snapshot) {
+    params.snapshot_blob = StartupSnapshot::instance().blob();
+    params.external_references = StartupSnapshot::instance().external_references();
+  }
+  return IsolatePtr(v8::Isolate::New(params));
+}
+
+// A fresh context per iteration: the plain way, or the way the runtime makes one (on a pool
+// isolate from the wsup snapshot, own MicrotaskQueue, retired to the isolate when dropped).
+void run_context_loop(benchmark::State& state, bool wsup_snapshot, bool install_by_script) {
+  std::unique_ptr<v8::ArrayBuffer::Allocator> allocator(
+      v8::ArrayBuffer::Allocator::NewDefaultAllocator());
+  std::vector<wsup::worker::LoadedScript> no_scripts;
+  std::optional<wsup::worker::WorkerIsolate> pool_isolate;
+  IsolatePtr plain_isolate;
+  v8::Isolate* isolate = nullptr;
+  if (wsup_snapshot) {
+    pool_isolate.emplace(no_scripts, wsup::worker::IsolateLimits{});
+    isolate = pool_isolate->isolate();
+  } else {
+    plain_isolate = new_isolate(false, allocator.get());
+    isolate = plain_isolate.get();
+  }
+  v8::Isolate::Scope isolate_scope(isolate);
+  for (auto _ : state) {
+    v8::HandleScope scope(isolate);
+    if (wsup_snapshot) {
+      auto queue = v8::MicrotaskQueue::New(isolate, v8::MicrotasksPolicy::kExplicit);
+      v8::Local<v8::Context> context = v8::Context::New(isolate, nullptr, {}, {}, {}, queue.get());
+      benchmark::DoNotOptimize(context);
+      pool_isolate->retire_microtask_queue(context, std::move(queue));
+    } else {
+      v8::Local<v8::Context> context = v8::Context::New(isolate);
+      if (install_by_script) {
+        v8::Context::Scope context_scope(context);
+        wsup::worker::install_wsup_globals(context);
+      }
+      benchmark::DoNotOptimize(context);
+    }
+  }
+}
+
+void BM_BareContextNew(benchmark::State& state) {
+  run_context_loop(state, false, false);
+}
+void BM_ContextWithWsupGlobalsFromSnapshot(benchmark::State& state) {
+  run_context_loop(state, true, false);
+}
+void BM_ContextWithWsupGlobalsInstalledWithoutSnapshot(benchmark::State& state) {
+  run_context_loop(state, false, true);
+}
+
+void run_requests(benchmark::State& state, const std::string& source) {
+  auto harness = wsup::worker::testing::Harness::single(source, false, 1);
+  wsup::worker::Runtime& runtime = harness->runtime();
+  boost::asio::io_context& loop = harness->loop();
+  size_t bytes = 0;
+  for (auto _ : state) {
+    runtime.handle(wsup::worker::testing::make_request("main"),
+                   [&bytes](wsup::HttpResponse response) { bytes += response.body.size(); });
+    loop.restart();
+    loop.run();
+  }
+  state.counters["body_bytes"] =
+      static_cast<double>(bytes) / static_cast<double>(state.iterations());
+}
+
+void BM_HelloWorldRequest(benchmark::State& state) {
+  run_requests(state,
+               "addEventListener('fetch', (e) => e.respondWith(new Response('Hello world')));");
+}
+
+// Latency of one hello-world request (handle() to done), when the loop had idle time before it
+// to make the isolate's spare context: what a client sees on a lightly loaded worker. The
+// spare's creation runs after `done`, outside the measured time.
+void BM_HelloWorldRequestLatencyWithSpareContext(benchmark::State& state) {
+  auto harness = wsup::worker::testing::Harness::single(
+      "addEventListener('fetch', (e) => e.respondWith(new Response('Hello world')));", false, 1);
+  harness->loop().run();  // the first spare
+  for (auto _ : state) {
+    const auto begin = std::chrono::steady_clock::now();
+    std::chrono::steady_clock::time_point end;
+    harness->runtime().handle(
+        wsup::worker::testing::make_request("main"),
+        [&end](wsup::HttpResponse) { end = std::chrono::steady_clock::now(); });
+    harness->loop().restart();
+    harness->loop().run();
+    state.SetIterationTime(std::chrono::duration<double>(end - begin).count());
+  }
+}
+
+void BM_Json20FieldsRequest(benchmark::State& state) {
+  run_requests(state,
+               "addEventListener('fetch', (e) => {\n"
+               "  const body = {};\n"
+               "  for (let i = 0; i < 20; i++) body['field' + i] = i % 2 ? 'value ' + i : i;\n"
+               "  e.respondWith(Response.json(body));\n"
+               "});");
+}
+
+void BM_HelloWorldModuleRequest(benchmark::State& state) {
+  auto harness = wsup::worker::testing::Harness::single(
+      "export default { fetch() { return new Response('Hello world'); } };", true, 1);
+  for (auto _ : state) {
+    harness->runtime().handle(wsup::worker::testing::make_request("main"),
+                              [](wsup::HttpResponse) {});
+    harness->loop().restart();
+    harness->loop().run();
+  }
+}
+
+void BM_BareIsolateNew(benchmark::State& state) {
+  std::unique_ptr<v8::ArrayBuffer::Allocator> allocator(
+      v8::ArrayBuffer::Allocator::NewDefaultAllocator());
+  for (auto _ : state) benchmark::DoNotOptimize(new_isolate(false, allocator.get()));
+}
+
+void BM_WorkerIsolateNew(benchmark::State& state) {
+  std::vector<wsup::worker::LoadedScript> no_scripts;
+  for (auto _ : state) {
+    wsup::worker::WorkerIsolate isolate(no_scripts, wsup::worker::IsolateLimits{});
+    benchmark::DoNotOptimize(isolate.isolate());
+  }
+}
+
+// Heap held by each live context: used heap after creating N contexts and keeping them, minus
+// the heap before, divided by N (full GCs on both sides).
+void BM_HeapPerLiveContext(benchmark::State& state) {
+  const bool wsup_snapshot = state.range(0) != 0;
+  std::unique_ptr<v8::ArrayBuffer::Allocator> allocator(
+      v8::ArrayBuffer::Allocator::NewDefaultAllocator());
+  constexpr int kContexts = 100;
+  double per_context = 0;
+  for (auto _ : state) {
+    IsolatePtr isolate = new_isolate(wsup_snapshot, allocator.get());
+    v8::Isolate::Scope isolate_scope(isolate.get());
+    v8::HandleScope scope(isolate.get());
+    v8::HeapStatistics before;
+    v8::HeapStatistics after;
+    isolate->LowMemoryNotification();
+    isolate->GetHeapStatistics(&before);
+    std::vector<v8::Local<v8::Context>> live;
+    for (int i = 0; i < kContexts; ++i) live.push_back(v8::Context::New(isolate.get()));
+    isolate->LowMemoryNotification();
+    isolate->GetHeapStatistics(&after);
+    per_context = (static_cast<double>(after.used_heap_size()) -
+                   static_cast<double>(before.used_heap_size())) /
+                  kContexts;
+  }
+  state.counters["heap_bytes_per_context"] = per_context;
+}
+
+}  // namespace
+
+BENCHMARK(BM_BareContextNew);
+BENCHMARK(BM_ContextWithWsupGlobalsFromSnapshot);
+BENCHMARK(BM_ContextWithWsupGlobalsInstalledWithoutSnapshot);
+BENCHMARK(BM_HelloWorldRequest);
+BENCHMARK(BM_HelloWorldModuleRequest);
+BENCHMARK(BM_HelloWorldRequestLatencyWithSpareContext)->UseManualTime();
+BENCHMARK(BM_Json20FieldsRequest);
+BENCHMARK(BM_BareIsolateNew)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_WorkerIsolateNew)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_HeapPerLiveContext)->Arg(0)->Arg(1)->Iterations(3);
+
+int main(int argc, char** argv) {
+  wsup::worker::testing::ensure_v8();  // before any thread, as in wsup-worker
+  wsup::log::set_level(wsup::log::Level::warn);
+  StartupSnapshot::instance();
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

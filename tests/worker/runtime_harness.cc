@@ -1,0 +1,122 @@
+#include "tests/worker/runtime_harness.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <fstream>
+#include <stdexcept>
+
+#include "worker/v8_engine.h"
+
+namespace wsup::worker::testing {
+
+void ensure_v8() {
+  static V8Engine engine("wsup-tests");
+}
+
+TempDir::TempDir() {
+  static std::atomic<int> counter{0};
+  path_ = std::filesystem::temp_directory_path() /
+          ("wsup-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+  std::filesystem::create_directories(path_);
+}
+
+TempDir::~TempDir() {
+  std::error_code ignored;
+  std::filesystem::remove_all(path_, ignored);
+}
+
+std::string TempDir::write(const std::string& name, const std::string& text) const {
+  std::filesystem::path file = path_ / name;
+  std::filesystem::create_directories(file.parent_path());
+  std::ofstream(file, std::ios::binary) << text;
+  return file.string();
+}
+
+HttpRequest make_request(const std::string& script, const std::string& url,
+                         const std::string& method, HeaderList headers, std::string body) {
+  static uint64_t next_id = 1;
+  HttpRequest request;
+  request.id = next_id++;
+  request.script = script;
+  request.url = url;
+  request.method = method;
+  request.headers = std::move(headers);
+  request.body = std::move(body);
+  return request;
+}
+
+const std::string* find_header(const HttpResponse& response, const std::string& name) {
+  for (const auto& [key, value] : response.headers) {
+    if (key == name) return &value;
+  }
+  return nullptr;
+}
+
+Harness::Harness(std::vector<ScriptSpec> scripts, size_t isolates, RuntimeLimits limits)
+    : Harness(std::make_unique<TempDir>(), std::move(scripts), isolates, limits) {}
+
+Harness::Harness(std::unique_ptr<TempDir> dir, std::vector<ScriptSpec> scripts, size_t isolates,
+                 RuntimeLimits limits)
+    : dir_(std::move(dir)) {
+  ensure_v8();
+  RuntimeOptions options;
+  options.scripts = std::move(scripts);
+  options.isolates = isolates;
+  options.limits = limits;
+  runtime_ = std::make_unique<Runtime>(loop_, std::move(options));
+}
+
+std::unique_ptr<Harness> Harness::single(const std::string& source, bool module, size_t isolates,
+                                         RuntimeLimits limits) {
+  auto dir = std::make_unique<TempDir>();
+  ScriptSpec spec;
+  spec.name = "main";
+  spec.path = dir->write(module ? "main.mjs" : "main.js", source);
+  spec.module = module;
+  return std::unique_ptr<Harness>(new Harness(std::move(dir), {spec}, isolates, limits));
+}
+
+HttpResponse Harness::fetch(HttpRequest request) {
+  std::vector<HttpRequest> requests;
+  requests.push_back(std::move(request));
+  return fetch_all(std::move(requests)).at(0);
+}
+
+HttpResponse Harness::fetch(const std::string& script, const std::string& url) {
+  return fetch(make_request(script, url));
+}
+
+std::vector<HttpResponse> Harness::fetch_all(std::vector<HttpRequest> requests) {
+  std::vector<std::optional<HttpResponse>> responses(requests.size());
+  for (size_t i = 0; i < requests.size(); ++i) {
+    runtime_->handle(std::move(requests[i]), [&responses, i](HttpResponse response) {
+      responses[i] = std::move(response);
+    });
+  }
+  loop_.restart();
+  loop_.run();
+  std::vector<HttpResponse> result;
+  for (auto& response : responses) {
+    if (!response) throw std::logic_error("a request got no response");
+    result.push_back(std::move(*response));
+  }
+  return result;
+}
+
+std::string evaluate(const std::string& body) {
+  auto harness = Harness::single(
+      "export default { async fetch(request, env, ctx) {\n"
+      "  let result;\n"
+      "  try { result = JSON.stringify(await (async () => {\n" +
+          body +
+          "\n  })()); } catch (e) { result = 'THROWS ' + e.name + ': ' + e.message; }\n"
+          "  return new Response(result);\n} };\n",
+      true);
+  HttpResponse response = harness->fetch();
+  if (response.status != 200)
+    return "STATUS " + std::to_string(response.status) + " " + response.body;
+  return response.body;
+}
+
+}  // namespace wsup::worker::testing

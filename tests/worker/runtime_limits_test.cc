@@ -1,0 +1,70 @@
+// Per-request limits through the runtime: CPU (503), heap (503, isolate replaced), ArrayBuffer
+// budget (RangeError), each followed by a request that works on the same worker.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "tests/worker/runtime_harness.h"
+
+namespace wsup::worker::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr const char* kScript =
+    "export default { async fetch(r) {\n"
+    "  const path = r.url.slice('http://x'.length);\n"
+    "  if (path === '/spin') for (;;) {}\n"
+    "  if (path === '/spin-later') { await new Promise((d) => setTimeout(d, 1)); for (;;) {} }\n"
+    "  if (path === '/spin-microtasks') { const loop = () => Promise.resolve().then(loop); "
+    "loop(); await new Promise(() => {}); }\n"
+    "  if (path === '/grow') { const keep = []; for (;;) keep.push(new Array(1e5).fill(1.5)); }\n"
+    "  if (path === '/buffer') { try { new ArrayBuffer(2 ** 31); return new Response('allocated'); "
+    "} catch (e) { return new Response(e.constructor.name); } }\n"
+    "  globalThis.survivor = (globalThis.survivor || 0) + 1;\n"
+    "  return new Response('ok ' + globalThis.survivor);\n"
+    "} };\n";
+
+HttpResponse quiet_fetch(Harness& harness, const std::string& path) {
+  ::testing::internal::CaptureStderr();
+  HttpResponse response = harness.fetch("main", "http://x" + path);
+  ::testing::internal::GetCapturedStderr();
+  return response;
+}
+
+TEST(RuntimeLimitsTest, CpuLimitGives503ThenTheSameIsolateServes) {
+  RuntimeLimits limits;
+  limits.cpu_ms = 20;
+  auto harness = Harness::single(kScript, true, 1, limits);
+  for (const char* path : {"/spin", "/spin-later", "/spin-microtasks"}) {
+    HttpResponse spin = quiet_fetch(*harness, path);
+    EXPECT_EQ(spin.status, 503) << path;
+    EXPECT_THAT(spin.body, HasSubstr("CPU time limit")) << path;
+    HttpResponse next = quiet_fetch(*harness, "/");
+    EXPECT_EQ(next.status, 200) << path;
+    EXPECT_EQ(next.body, "ok 1") << path;
+  }
+}
+
+TEST(RuntimeLimitsTest, HeapLimitGives503AndTheIsolateIsReplaced) {
+  RuntimeLimits limits;
+  limits.heap_mib = 32;
+  limits.cpu_ms = 10000;  // the heap, not the CPU, must stop it
+  auto harness = Harness::single(kScript, true, 1, limits);
+  HttpResponse grow = quiet_fetch(*harness, "/grow");
+  EXPECT_EQ(grow.status, 503);
+  EXPECT_THAT(grow.body, HasSubstr("memory limit"));
+  HttpResponse next = quiet_fetch(*harness, "/");
+  EXPECT_EQ(next.status, 200);
+  EXPECT_EQ(next.body, "ok 1");
+}
+
+TEST(RuntimeLimitsTest, HugeArrayBufferIsARangeErrorNotADeadProcess) {
+  RuntimeLimits limits;
+  limits.heap_mib = 64;
+  auto harness = Harness::single(kScript, true, 1, limits);
+  EXPECT_EQ(quiet_fetch(*harness, "/buffer").body, "RangeError");
+  EXPECT_EQ(quiet_fetch(*harness, "/").body, "ok 1");
+}
+
+}  // namespace
+}  // namespace wsup::worker::testing

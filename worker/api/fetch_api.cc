@@ -1,0 +1,83 @@
+#include "worker/api/fetch_api.h"
+
+#include <cstring>
+
+extern const char kFetchApiSource[];  // generated from the .js files (worker/CMakeLists.txt)
+
+namespace wsup::worker::api {
+namespace {
+
+// internal.utf8Encode(string) -> Uint8Array, lone surrogates as U+FFFD (TextEncoder's rule).
+void utf8_encode(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  v8::Isolate* isolate = info.GetIsolate();
+  v8::Local<v8::String> text = info[0].As<v8::String>();
+  const int length = text->Utf8Length(isolate);
+  v8::Local<v8::ArrayBuffer> buffer = v8::ArrayBuffer::New(isolate, length);
+  if (length > 0) {
+    text->WriteUtf8(isolate, static_cast<char*>(buffer->GetBackingStore()->Data()), length, nullptr,
+                    v8::String::NO_NULL_TERMINATION | v8::String::REPLACE_INVALID_UTF8);
+  }
+  info.GetReturnValue().Set(v8::Uint8Array::New(buffer, 0, length));
+}
+
+// internal.utf8Decode(Uint8Array) -> string, invalid sequences as U+FFFD.
+void utf8_decode(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  v8::Isolate* isolate = info.GetIsolate();
+  v8::Local<v8::Uint8Array> bytes = info[0].As<v8::Uint8Array>();
+  const size_t length = bytes->ByteLength();
+  if (length > static_cast<size_t>(v8::String::kMaxLength)) {
+    isolate->ThrowException(v8::Exception::RangeError(
+        v8::String::NewFromUtf8Literal(isolate, "body too large to decode as a string")));
+    return;
+  }
+  const char* data =
+      static_cast<const char*>(bytes->Buffer()->GetBackingStore()->Data()) + bytes->ByteOffset();
+  v8::Local<v8::String> text;
+  if (v8::String::NewFromUtf8(isolate, length == 0 ? "" : data, v8::NewStringType::kNormal,
+                              static_cast<int>(length))
+          .ToLocal(&text)) {
+    info.GetReturnValue().Set(text);
+  }
+}
+
+bool set_native(v8::Local<v8::Context> context, v8::Local<v8::Object> target, const char* name,
+                v8::FunctionCallback callback) {
+  v8::Isolate* isolate = context->GetIsolate();
+  v8::Local<v8::Function> function;
+  return v8::FunctionTemplate::New(isolate, callback, {}, {}, 1, v8::ConstructorBehavior::kThrow)
+             ->GetFunction(context)
+             .ToLocal(&function) &&
+         target->Set(context, v8::String::NewFromUtf8(isolate, name).ToLocalChecked(), function)
+             .FromMaybe(false);
+}
+
+}  // namespace
+
+void add_fetch_api_references(std::vector<intptr_t>& out) {
+  out.push_back(reinterpret_cast<intptr_t>(&utf8_encode));
+  out.push_back(reinterpret_cast<intptr_t>(&utf8_decode));
+}
+
+v8::MaybeLocal<v8::Object> install_fetch_api(v8::Local<v8::Context> context) {
+  v8::Isolate* isolate = context->GetIsolate();
+  v8::EscapableHandleScope scope(isolate);
+  v8::Local<v8::Object> internal = v8::Object::New(isolate);
+  if (!set_native(context, internal, "utf8Encode", utf8_encode) ||
+      !set_native(context, internal, "utf8Decode", utf8_decode)) {
+    return {};
+  }
+  v8::ScriptOrigin origin(isolate, v8::String::NewFromUtf8Literal(isolate, "wsup:fetch_api.js"));
+  v8::Local<v8::String> source;
+  v8::Local<v8::Script> script;
+  v8::Local<v8::Value> factory;
+  if (!v8::String::NewFromUtf8(isolate, kFetchApiSource).ToLocal(&source) ||
+      !v8::Script::Compile(context, source, &origin).ToLocal(&script) ||
+      !script->Run(context).ToLocal(&factory) || !factory->IsFunction()) {
+    return {};
+  }
+  v8::Local<v8::Value> argv[] = {internal};
+  if (factory.As<v8::Function>()->Call(context, context->Global(), 1, argv).IsEmpty()) return {};
+  return scope.Escape(internal);
+}
+
+}  // namespace wsup::worker::api

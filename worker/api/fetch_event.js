@@ -1,0 +1,160 @@
+// The fetch event, both script styles:
+//  - service worker: addEventListener('fetch', (event) => event.respondWith(...)), with
+//    event.request, event.waitUntil() and event.passThroughOnException() (a no-op here);
+//  - ES module: export default { fetch(request, env, ctx) } with ctx.waitUntil().
+// internal.dispatchFetch returns [responsePromise | undefined, waitUntilPromises]; the runtime
+// drives the promises and reads the Response through internal.serializeResponse.
+
+const fetchListeners = [];
+// The web platform's Event when it is linked in; otherwise just enough of one.
+const EventBase = typeof Event === 'function' ? Event : class {
+  #type;
+  constructor(type) {
+    this.#type = `${type}`;
+  }
+  get type() {
+    return this.#type;
+  }
+};
+
+class FetchEvent extends EventBase {
+  #request;
+  #response = undefined;
+  #waitUntil;
+  #dispatching = true;
+  #stopped = false;
+
+  constructor(type, init, waitUntil) {
+    if (init === null || typeof init !== 'object' || !(init.request instanceof Request)) {
+      throw new TypeError("Failed to construct 'FetchEvent': init.request must be a Request.");
+    }
+    super(type);
+    this.#request = init.request;
+    this.#waitUntil = waitUntil ?? [];
+  }
+
+  get request() {
+    return this.#request;
+  }
+
+  respondWith(response) {
+    if (!this.#dispatching) {
+      throw new Error('FetchEvent.respondWith() must be called synchronously from the listener.');
+    }
+    if (this.#response !== undefined) {
+      throw new Error('FetchEvent.respondWith() has already been called.');
+    }
+    this.#response = Promise.resolve(response);
+  }
+
+  waitUntil(promise) {
+    this.#waitUntil.push(Promise.resolve(promise));
+  }
+
+  passThroughOnException() {}
+
+  stopImmediatePropagation() {
+    this.#stopped = true;
+    if (typeof super.stopImmediatePropagation === 'function') super.stopImmediatePropagation();
+  }
+
+  static {
+    internal.dispatchServiceWorker = (request) => {
+      const waitUntil = [];
+      const event = new FetchEvent('fetch', {request}, waitUntil);
+      for (const listener of fetchListeners.slice()) {
+        if (typeof listener === 'function') {
+          listener.call(globalThis, event);
+        } else {
+          listener.handleEvent(event);
+        }
+        if (event.#stopped) break;
+      }
+      event.#dispatching = false;
+      return [event.#response, waitUntil];
+    };
+  }
+}
+
+function addEventListener(type, listener) {
+  if (`${type}` !== 'fetch' || listener === null || listener === undefined) return;
+  if (!fetchListeners.includes(listener)) fetchListeners.push(listener);
+}
+
+function removeEventListener(type, listener) {
+  const index = fetchListeners.indexOf(listener);
+  if (`${type}` === 'fetch' && index !== -1) fetchListeners.splice(index, 1);
+}
+
+class ExecutionContext {
+  #waitUntil;
+  constructor(waitUntil) {
+    this.#waitUntil = waitUntil;
+  }
+  waitUntil(promise) {
+    this.#waitUntil.push(Promise.resolve(promise));
+  }
+  passThroughOnException() {}
+}
+
+internal.dispatchFetch = (namespace, method, url, flatHeaders, body, env) => {
+  const request = makeIncomingRequest(method, url, flatHeaders, body);
+  if (namespace === undefined) return internal.dispatchServiceWorker(request);
+  const handler = namespace.default;
+  if (handler === null || typeof handler !== 'object' && typeof handler !== 'function' ||
+      typeof handler.fetch !== 'function') {
+    throw new TypeError('The module has no default export with a fetch() method.');
+  }
+  const waitUntil = [];
+  const result = handler.fetch(request, env, new ExecutionContext(waitUntil));
+  return [Promise.resolve(result), waitUntil];
+};
+
+// AbortSignal.timeout(ms) (DOM Standard) needs timers, so the runtime adds it to the web
+// platform's AbortSignal: a signal aborted with a "TimeoutError" DOMException after `ms`.
+if (typeof AbortSignal === 'function' && typeof AbortController === 'function') {
+  const startTimer = setTimeout;  // captured: user code may replace the global
+  const TimeoutError = typeof DOMException === 'function' ? DOMException : null;
+  Object.defineProperty(AbortSignal, 'timeout', {
+    value: function timeout(milliseconds) {
+      const ms = Number(milliseconds);
+      if (arguments.length < 1 || !Number.isFinite(ms) || ms < 0) {
+        throw new TypeError("AbortSignal.timeout: parameter 1 is not a valid number of " +
+                            'milliseconds.');
+      }
+      const controller = new AbortController();
+      startTimer(() => {
+        const message = 'The operation was aborted due to timeout';
+        controller.abort(TimeoutError ? new TimeoutError(message, 'TimeoutError')
+                                      : Object.assign(new Error(message), {name: 'TimeoutError'}));
+      }, ms);
+      return controller.signal;
+    },
+    writable: true,
+    configurable: true,
+  });
+}
+
+for (const [name, value] of Object.entries({
+       Headers, Request, Response, FetchEvent, ExecutionContext, addEventListener,
+       removeEventListener,
+     })) {
+  Object.defineProperty(globalThis, name, {value, writable: true, configurable: true});
+}
+
+// Runs the hot paths once while the startup snapshot is built, so their bytecode is baked in
+// (kKeep) and a request's fresh context does not compile them again. Leaves no state behind.
+internal.warmUp = () => {
+  const echo = {default: {fetch: (request) => new Response(request.url, {headers: {a: 'b'}})}};
+  const [promise] = internal.dispatchFetch(echo, 'GET', 'http://warm/', ['X-A', '1'], null, {});
+  promise.then((response) => internal.serializeResponse(response));
+  internal.dispatchFetch(undefined, 'POST', 'http://warm/', [], null, {});
+  const response = Response.json({a: 1, b: 'two'}, {status: 201});
+  internal.serializeResponse(response);
+  response.headers.get('content-type');
+  const headers = new Headers([['b', '1'], ['a', '2']]);
+  headers.forEach(() => {});
+  [...headers];
+  new Request('http://warm/', {method: 'POST', body: 'x'}).text();
+  new Response('x').text();
+};

@@ -1,0 +1,59 @@
+// AbortController and AbortSignal (DOM Standard). AbortSignal.timeout() needs timers, so the
+// runtime adds it (an AbortController aborted from setTimeout with a TimeoutError DOMException);
+// AbortSignal.any() is not provided.
+(function(global, natives, internal) {
+'use strict';
+const {DOMException, Event, EventTarget} = global;  // captured: user code may replace globals
+
+const kCreate = Symbol('create');  // the only way to make an AbortSignal; never exposed
+let abortSignal;                   // (signal, reason): set by AbortSignal's static block
+
+class AbortSignal extends EventTarget {
+  #aborted = false;
+  #reason = undefined;
+  #onabort = null;
+
+  constructor(key) {
+    if (key !== kCreate) throw new TypeError('Illegal constructor');
+    super();
+  }
+  get aborted() { return this.#aborted; }
+  get reason() { return this.#reason; }
+  throwIfAborted() {
+    if (this.#aborted) throw this.#reason;
+  }
+
+  get onabort() { return this.#onabort; }
+  set onabort(handler) {
+    if (this.#onabort !== null) this.removeEventListener('abort', this.#onabort);
+    this.#onabort = typeof handler === 'function' ? handler : null;
+    if (this.#onabort !== null) this.addEventListener('abort', this.#onabort);
+  }
+
+  static abort(reason = undefined) {
+    const signal = new AbortSignal(kCreate);
+    abortSignal(signal, reason);
+    return signal;
+  }
+
+  static {
+    abortSignal = (signal, reason) => {
+      if (signal.#aborted) return;
+      signal.#aborted = true;
+      signal.#reason = reason !== undefined ?
+          reason :
+          new DOMException('This operation was aborted', 'AbortError');
+      signal.dispatchEvent(new Event('abort'));
+    };
+  }
+}
+
+class AbortController {
+  #signal = new AbortSignal(kCreate);
+  get signal() { return this.#signal; }
+  abort(reason = undefined) { abortSignal(this.#signal, reason); }
+}
+
+internal.exposeClass(AbortSignal, 'AbortSignal');
+internal.exposeClass(AbortController, 'AbortController');
+})

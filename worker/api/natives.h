@@ -1,0 +1,27 @@
+// Native halves of the web platform. They are handed to the JS installers as properties of a
+// private `natives` object, never installed on the global, and capture no C++ state (no
+// v8::External, no per-context data), so contexts holding them can go into a startup snapshot.
+#pragma once
+
+#include <span>
+
+#include <v8.h>
+
+namespace wsup::worker::api {
+
+struct NativeFunction {
+  const char* name;
+  v8::FunctionCallback callback;
+  int length;
+};
+
+std::span<const NativeFunction> encoding_natives();  // natives_encoding.cc
+std::span<const NativeFunction> crypto_natives();    // natives_crypto.cc
+std::span<const NativeFunction> clone_natives();     // natives_clone.cc
+std::span<const NativeFunction> url_natives();       // natives_url.cc (Boost.URL pieces)
+
+// Helpers shared by the native files.
+void throw_type_error(v8::Isolate* isolate, const char* message);
+v8::Local<v8::String> one_byte_string(v8::Isolate* isolate, const char* text, int length = -1);
+
+}  // namespace wsup::worker::api

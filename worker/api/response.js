@@ -1,0 +1,123 @@
+// Response (WHATWG Fetch, "Response class"): status, statusText, ok, headers, url, redirected,
+// type, the Body mixin, clone(), and the static json(), redirect() and error().
+
+const kNullBodyStatuses = [101, 103, 204, 205, 304];
+const kRedirectStatuses = [301, 302, 303, 307, 308];
+const kReasonPhrase = /^[\t\x20-\x7e\x80-\xff]*$/;
+const kClonedResponse = Symbol('cloned response');
+
+class Response extends Body {
+  #status = 200;
+  #statusText = '';
+  #headers;
+  #type = 'default';
+  #url = '';
+
+  constructor(body = null, init = undefined) {
+    if (body === kClonedResponse) {
+      super(bodySource(init));
+      this.#status = init.#status;
+      this.#statusText = init.#statusText;
+      this.#headers = new Headers(init.#headers);
+      headersSetGuard(this.#headers, headersGuard(init.#headers));
+      this.#type = init.#type;
+      this.#url = init.#url;
+      return;
+    }
+    if (init !== undefined && init !== null && typeof init !== 'object') {
+      throw new TypeError("Failed to construct 'Response': parameter 2 is not an object.");
+    }
+    init ??= {};
+    const status = init.status === undefined ? 200 : Number(init.status);
+    if (!Number.isInteger(status) || status < 200 || status > 599) {
+      throw new RangeError(`Failed to construct 'Response': The status provided (${init.status}) ` +
+                           'is outside the range [200, 599].');
+    }
+    const statusText = init.statusText === undefined ? '' : `${init.statusText}`;
+    if (!kReasonPhrase.test(statusText)) {
+      throw new TypeError(`Failed to construct 'Response': Invalid statusText.`);
+    }
+    const headers = new Headers(init.headers);
+    const extracted = extractBody(body);
+    if (extracted !== null) {
+      if (kNullBodyStatuses.includes(status)) {
+        throw new TypeError(`Response with null body status ${status} cannot have a body.`);
+      }
+      if (extracted.type !== null && !headers.has('content-type')) {
+        headers.append('content-type', extracted.type);
+      }
+    }
+    super(extracted === null ? null : extracted.source);
+    this.#status = status;
+    this.#statusText = statusText;
+    this.#headers = headers;
+  }
+
+  static json(data, init = undefined) {
+    const text = JSON.stringify(data);
+    if (text === undefined) throw new TypeError('Response.json: value is not JSON serializable');
+    const headers = new Headers(init?.headers);
+    if (!headers.has('content-type')) headers.set('content-type', 'application/json');
+    return new Response(text, {status: init?.status, statusText: init?.statusText, headers});
+  }
+
+  static redirect(url, status = 302) {
+    const location = parseRequestUrl(url);
+    status = Number(status);
+    if (!kRedirectStatuses.includes(status)) {
+      throw new RangeError(`Invalid redirect status code ${status}`);
+    }
+    const response = new Response(null, {status, headers: {location}});
+    headersSetGuard(response.#headers, 'immutable');
+    return response;
+  }
+
+  static error() {
+    const response = new Response(null);
+    response.#status = 0;
+    response.#type = 'error';
+    headersSetGuard(response.#headers, 'immutable');
+    return response;
+  }
+
+  get status() {
+    return this.#status;
+  }
+  get statusText() {
+    return this.#statusText;
+  }
+  get ok() {
+    return this.#status >= 200 && this.#status <= 299;
+  }
+  get headers() {
+    return this.#headers;
+  }
+  get url() {
+    return this.#url;
+  }
+  get redirected() {
+    return false;
+  }
+  get type() {
+    return this.#type;
+  }
+
+  clone() {
+    if (this.bodyUsed) throw new TypeError('Cannot clone a Response whose body has been used.');
+    return new Response(kClonedResponse, this);
+  }
+
+  get [Symbol.toStringTag]() {
+    return 'Response';
+  }
+
+  // [status, flat header list, body (null | string | Uint8Array)] for the runtime, or null
+  // when `value` is not a usable Response.
+  static #serialize(value) {
+    if (!(value instanceof Response) || value.#type === 'error') return null;
+    return [value.#status, flattenHeaders(value.#headers), bodySource(value)];
+  }
+  static {
+    internal.serializeResponse = (value) => Response.#serialize(value);
+  }
+}

@@ -1,0 +1,150 @@
+#include "worker/isolate_pool.h"
+
+#include <algorithm>
+
+#include <unistd.h>
+
+#include "worker/js_error.h"
+#include "worker/js_host.h"
+#include "worker/limits/budgeted_array_buffer_allocator.h"
+#include "worker/startup_error.h"
+#include "worker/startup_snapshot.h"
+
+namespace wsup::worker {
+namespace {
+
+// Uncaught exceptions that no TryCatch of the runtime sees (a queueMicrotask callback that
+// throws) go to the log of the request whose context was running.
+void on_uncaught_message(v8::Local<v8::Message> message, v8::Local<v8::Value> exception) {
+  v8::Isolate* isolate = v8::Isolate::GetCurrent();
+  v8::Local<v8::Context> context = isolate->GetCurrentContext();
+  JsHost* host = JsHost::of(context);
+  if (host == nullptr) return;
+  JsError error = describe_js_error(context, exception, message);
+  host->console_message(log::Level::error, "uncaught exception: " + compiler_style(error) +
+                                               (error.stack.empty() ? "" : "\n" + error.stack));
+}
+
+// The default fatal report: one line on stderr, written without allocating.
+void report_fatal_to_stderr(const limits::FatalReport& report, void*) {
+  char line[512];
+  static constexpr char kPrefix[] = "level=error msg=\"V8 fatal error\" ";
+  size_t length = limits::format_fatal_report(report, line, sizeof(line) - 1);
+  line[length++] = '\n';
+  [[maybe_unused]] ssize_t ignored = ::write(2, kPrefix, sizeof(kPrefix) - 1);
+  ignored = ::write(2, line, length);
+}
+
+}  // namespace
+
+WorkerIsolate::WorkerIsolate(const std::vector<LoadedScript>& scripts,
+                             const IsolateLimits& limits) {
+  const StartupSnapshot& snapshot = StartupSnapshot::instance();
+  allocator_ = limits::BudgetedArrayBufferAllocator::create(limits.array_buffer_bytes);
+  v8::Isolate::CreateParams params;
+  params.array_buffer_allocator_shared = allocator_;
+  params.snapshot_blob = snapshot.blob();
+  params.external_references = snapshot.external_references();
+  limits::HeapLimitGuard::configure(params, limits.heap_bytes);
+  // A young generation of an eighth of the heap (V8's default for this size is ~1/32): each
+  // request allocates a context's worth of short-lived objects, and fewer scavenges of a
+  // larger nursery cost less per request. The total stays at heap_bytes.
+  const size_t young = limits.heap_bytes / 8;
+  params.constraints.set_max_young_generation_size_in_bytes(young);
+  params.constraints.set_max_old_generation_size_in_bytes(limits.heap_bytes - young);
+  isolate_.reset(v8::Isolate::New(params));
+  v8::Isolate* isolate = isolate_.get();
+  limits::install_fatal_handlers(
+      isolate, limits.on_fatal ? limits.on_fatal : report_fatal_to_stderr, limits.on_fatal_data);
+  heap_guard_ = std::make_unique<limits::HeapLimitGuard>(isolate, limits.heap_bytes);
+  isolate->AddMessageListener(on_uncaught_message);
+
+  v8::Isolate::Scope isolate_scope(isolate);
+  v8::HandleScope handle_scope(isolate);
+  v8::Local<v8::Context> context = v8::Context::New(isolate);
+  v8::Context::Scope context_scope(context);
+  service_workers_.resize(scripts.size());
+  for (size_t i = 0; i < scripts.size(); ++i) {
+    if (scripts[i].spec.module) continue;
+    v8::TryCatch try_catch(isolate);
+    v8::Local<v8::UnboundScript> unbound;
+    if (!compile_service_worker(isolate, scripts[i]).ToLocal(&unbound)) {
+      throw StartupError(
+          compiler_style(describe_js_error(context, try_catch.Exception(), try_catch.Message())));
+    }
+    service_workers_[i].Reset(isolate, unbound);
+  }
+}
+
+v8::Local<v8::UnboundScript> WorkerIsolate::service_worker(size_t index) const {
+  return service_workers_[index].Get(isolate_.get());
+}
+
+void WorkerIsolate::retire_microtask_queue(v8::Local<v8::Context> context,
+                                           std::unique_ptr<v8::MicrotaskQueue> queue) {
+  for (RetiredQueue* collected : collected_) retired_.erase(collected);
+  collected_.clear();
+  auto retired = std::make_unique<RetiredQueue>();
+  retired->owner = this;
+  retired->queue = std::move(queue);
+  retired->context.Reset(isolate_.get(), context);
+  retired->context.SetWeak(retired.get(), on_context_collected, v8::WeakCallbackType::kParameter);
+  RetiredQueue* key = retired.get();
+  retired_.emplace(key, std::move(retired));
+}
+
+// First-pass weak callback, inside the GC: only reset the handle and note the queue; it is
+// freed outside the GC, at the next retire_microtask_queue.
+void WorkerIsolate::on_context_collected(const v8::WeakCallbackInfo<RetiredQueue>& info) {
+  RetiredQueue* retired = info.GetParameter();
+  retired->context.Reset();
+  retired->owner->collected_.push_back(retired);
+}
+
+void WorkerIsolate::prepare_spare_context() {
+  if (spare_) return;
+  v8::Isolate* isolate = isolate_.get();
+  v8::Isolate::Scope isolate_scope(isolate);
+  v8::HandleScope handle_scope(isolate);
+  SpareContext spare;
+  spare.queue = v8::MicrotaskQueue::New(isolate, v8::MicrotasksPolicy::kExplicit);
+  spare.context.Reset(isolate, v8::Context::New(isolate, nullptr, {}, {}, {}, spare.queue.get()));
+  spare_ = std::move(spare);
+}
+
+std::optional<WorkerIsolate::SpareContext> WorkerIsolate::take_spare_context() {
+  std::optional<SpareContext> spare = std::move(spare_);
+  spare_.reset();
+  return spare;
+}
+
+IsolatePool::IsolatePool(const std::vector<LoadedScript>& scripts, const IsolateLimits& limits,
+                         size_t size)
+    : scripts_(scripts), limits_(limits) {
+  for (size_t i = 0; i < size; ++i) {
+    isolates_.push_back(std::make_unique<WorkerIsolate>(scripts_, limits_));
+    free_.push_back(size - 1 - i);
+  }
+}
+
+std::optional<size_t> IsolatePool::acquire() {
+  if (free_.empty()) return std::nullopt;
+  size_t index = free_.back();
+  free_.pop_back();
+  return index;
+}
+
+void IsolatePool::release(size_t index) {
+  free_.push_back(index);
+}
+
+bool IsolatePool::is_idle(size_t index) const {
+  return std::find(free_.begin(), free_.end(), index) != free_.end();
+}
+
+void IsolatePool::replace(size_t index) {
+  isolates_[index].reset();
+  isolates_[index] = std::make_unique<WorkerIsolate>(scripts_, limits_);
+}
+
+}  // namespace wsup::worker

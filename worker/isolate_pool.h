@@ -1,0 +1,106 @@
+// The worker's V8 isolates, created once at start-up from the runtime's startup snapshot, each
+// holding every service-worker script compiled once (bound to a fresh context per request).
+// One request runs on an isolate at a time; requests that find every isolate busy wait in
+// FIFO order (see Runtime).
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <unordered_map>
+#include <vector>
+
+#include <v8.h>
+
+#include "worker/limits/fatal_handlers.h"
+#include "worker/limits/heap_limit_guard.h"
+#include "worker/script_loader.h"
+
+namespace wsup::worker {
+
+struct IsolateLimits {
+  // Where V8's fatal out-of-memory reports go before the process aborts (null: stderr).
+  limits::FatalCallback on_fatal = nullptr;
+  void* on_fatal_data = nullptr;
+  size_t heap_bytes = 128u << 20;          // V8 heap (young + old generation)
+  size_t array_buffer_bytes = 128u << 20;  // ArrayBuffer backing stores, outside the heap
+};
+
+class WorkerIsolate {
+ public:
+  // Creates the isolate and compiles every service-worker script of `scripts` into it.
+  // Throws StartupError. `scripts` must outlive the isolate.
+  WorkerIsolate(const std::vector<LoadedScript>& scripts, const IsolateLimits& limits);
+  WorkerIsolate(const WorkerIsolate&) = delete;
+  WorkerIsolate& operator=(const WorkerIsolate&) = delete;
+
+  v8::Isolate* isolate() const { return isolate_.get(); }
+  // The compiled service-worker script number `index` (empty for a module script).
+  v8::Local<v8::UnboundScript> service_worker(size_t index) const;
+  // True once the heap hit its limit: the isolate must be replaced after its request.
+  bool heap_exhausted() const { return heap_guard_->exceeded(); }
+  const limits::HeapLimitGuard* heap_guard() const { return heap_guard_.get(); }
+
+  // Takes a dropped request context's MicrotaskQueue and frees it once V8 has collected the
+  // context, which points at it. (Context::DetachGlobal would release it at once, but costs
+  // ~40 µs per request.) Nothing ever runs the queue again, so its leftovers stay dead.
+  void retire_microtask_queue(v8::Local<v8::Context> context,
+                              std::unique_ptr<v8::MicrotaskQueue> queue);
+  size_t retired_microtask_queues() const { return retired_.size(); }
+
+  // A fresh context made ahead of time, while the loop had nothing else to do, so the next
+  // request on this isolate does not wait for Context::New. Never used for anything before
+  // that request takes it.
+  struct SpareContext {
+    std::unique_ptr<v8::MicrotaskQueue> queue;
+    v8::Global<v8::Context> context;  // reset before the queue goes (declared last)
+  };
+  bool has_spare_context() const { return spare_.has_value(); }
+  void prepare_spare_context();
+  std::optional<SpareContext> take_spare_context();
+
+ private:
+  struct Disposer {
+    void operator()(v8::Isolate* isolate) const { isolate->Dispose(); }
+  };
+  // Declaration order is teardown order in reverse: scripts, then the isolate, then the
+  // allocator its backing stores came from.
+  std::shared_ptr<v8::ArrayBuffer::Allocator> allocator_;
+  std::unique_ptr<v8::Isolate, Disposer> isolate_;
+  std::unique_ptr<limits::HeapLimitGuard> heap_guard_;  // unregistered before Dispose
+  std::vector<v8::Global<v8::UnboundScript>> service_workers_;
+
+  struct RetiredQueue {
+    WorkerIsolate* owner = nullptr;
+    std::unique_ptr<v8::MicrotaskQueue> queue;
+    v8::Global<v8::Context> context;  // weak; reset first on teardown (declared last)
+  };
+  static void on_context_collected(const v8::WeakCallbackInfo<RetiredQueue>& info);
+  // Freed before the isolate is disposed (declared after it).
+  std::unordered_map<RetiredQueue*, std::unique_ptr<RetiredQueue>> retired_;
+  std::vector<RetiredQueue*> collected_;  // contexts the GC took; their queues go next time
+  std::optional<SpareContext> spare_;
+};
+
+class IsolatePool {
+ public:
+  IsolatePool(const std::vector<LoadedScript>& scripts, const IsolateLimits& limits, size_t size);
+
+  size_t size() const { return isolates_.size(); }
+  size_t idle() const { return free_.size(); }
+  bool is_idle(size_t index) const;
+  // An idle isolate's index, or nothing when every isolate is busy.
+  std::optional<size_t> acquire();
+  void release(size_t index);
+  // Disposes isolate `index` (busy, held by the caller) and creates a fresh one in its place.
+  void replace(size_t index);
+  WorkerIsolate& at(size_t index) { return *isolates_[index]; }
+
+ private:
+  const std::vector<LoadedScript>& scripts_;
+  IsolateLimits limits_;
+  std::vector<std::unique_ptr<WorkerIsolate>> isolates_;
+  std::vector<size_t> free_;  // LIFO: the most recently used isolate has the warmest caches
+};
+
+}  // namespace wsup::worker

@@ -1,0 +1,35 @@
+// The bridge from per-request native callbacks (timers, console) to the request that owns the
+// current context. Every request context stores its JsHost in embedder-data slot
+// kJsHostSlot; the callbacks look it up from Isolate::GetCurrentContext().
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include <v8.h>
+
+#include "shared/log.h"
+
+namespace wsup::worker {
+
+// Slot 0 is left alone (V8's inspector uses it in some embedders).
+inline constexpr int kJsHostSlot = 1;
+
+class JsHost {
+ public:
+  virtual ~JsHost() = default;
+
+  // setTimeout / setInterval: returns the id (> 0) that clearTimeout/clearInterval take.
+  virtual uint32_t set_timer(v8::Local<v8::Function> callback,
+                             std::vector<v8::Local<v8::Value>> arguments, double delay_ms,
+                             bool repeat) = 0;
+  virtual void clear_timer(uint32_t id) = 0;
+  virtual void console_message(log::Level level, std::string_view text) = 0;
+
+  // Null when the context belongs to no request (e.g. while a snapshot is being built).
+  static JsHost* of(v8::Local<v8::Context> context);
+  static void attach(v8::Local<v8::Context> context, JsHost* host);
+};
+
+}  // namespace wsup::worker

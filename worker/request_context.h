@@ -1,0 +1,129 @@
+// One request's life on an isolate: a fresh context with its own MicrotaskQueue, the script
+// bound and run in it, the fetch event dispatched, then microtasks and timers driven on the
+// loop until the response settles and the waitUntil promises are done (or nothing can settle
+// them any more, or the wall limit passes). Then the context is dropped and the isolate handed
+// back through the `finished` callback.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <v8.h>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "shared/http_message.h"
+#include "worker/js_host.h"
+#include "worker/limits/limit_enforcer.h"
+#include "worker/runtime.h"
+
+namespace wsup::worker {
+
+class WorkerIsolate;
+
+class RequestContext final : public JsHost, public std::enable_shared_from_this<RequestContext> {
+ public:
+  using Done = std::function<void(HttpResponse)>;
+  using Finished = std::function<void(RequestContext&)>;
+
+  RequestContext(boost::asio::io_context& loop, WorkerIsolate& isolate, size_t script_index,
+                 const LoadedScript& script, const RuntimeLimits& limits,
+                 limits::LimitEnforcer& enforcer, HttpRequest request, Done done,
+                 Finished finished);
+  ~RequestContext() override;
+
+  // Runs the script and dispatches the fetch event; the rest happens on the loop.
+  void start();
+  // Drops the context without answering and without calling `finished` (runtime shutdown).
+  void abandon();
+
+  uint64_t id() const { return request_.id; }
+  // The isolate's heap hit its limit during this request: replace it.
+  bool isolate_must_be_replaced() const;
+
+  // JsHost
+  uint32_t set_timer(v8::Local<v8::Function> callback, std::vector<v8::Local<v8::Value>> arguments,
+                     double delay_ms, bool repeat) override;
+  void clear_timer(uint32_t id) override;
+  void console_message(log::Level level, std::string_view text) override;
+
+  // The context's module resolver (ES module scripts).
+  static v8::MaybeLocal<v8::Module> resolve_module(v8::Local<v8::Context> context,
+                                                   v8::Local<v8::String> specifier,
+                                                   v8::Local<v8::FixedArray> import_assertions,
+                                                   v8::Local<v8::Module> referrer);
+
+ private:
+  struct Timer {
+    std::unique_ptr<boost::asio::steady_timer> timer;
+    v8::Global<v8::Function> callback;
+    std::vector<v8::Global<v8::Value>> arguments;
+    std::chrono::milliseconds interval{0};
+    bool repeat = false;
+  };
+  enum class LimitHit { none, cpu, heap };
+
+  // One slice of this request's JavaScript: scopes entered, exceptions caught and logged,
+  // microtasks drained, the response promise looked at. `body` returns false when it threw.
+  // A throw answers 500 when `throw_fails_request`.
+  void run_slice(bool throw_fails_request, const std::function<bool(v8::Local<v8::Context>)>& body);
+  // Records a CPU or heap verdict of the request's budget in limit_hit_.
+  void note_limits();
+  bool run_script_and_dispatch(v8::Local<v8::Context> context);
+  bool run_module(v8::Local<v8::Context> context, v8::Local<v8::Value>& namespace_object);
+  v8::Local<v8::Object> make_env(v8::Local<v8::Context> context);
+  void inspect_promises(v8::Local<v8::Context> context);
+  HttpResponse to_http_response(v8::Local<v8::Context> context, v8::Local<v8::Value> value);
+  void log_js_error(std::string_view what, v8::Local<v8::Context> context,
+                    v8::Local<v8::Value> exception, v8::Local<v8::Message> message);
+  // Decides what happens next after a slice or a timer: answer, finish or keep waiting.
+  void advance();
+  void arm_timer(uint32_t id);
+  void on_timer(uint32_t id);
+  void on_wall_timeout();
+  void respond(HttpResponse response);
+  HttpResponse error_response(uint16_t status, std::string_view body) const;
+  void finish();
+  void release_v8_state();
+
+  boost::asio::io_context& loop_;
+  WorkerIsolate& isolate_;
+  v8::Isolate* const v8_isolate_;
+  const size_t script_index_;
+  const LoadedScript& script_;
+  const RuntimeLimits limits_;
+  HttpRequest request_;
+  Done done_;
+  Finished finished_callback_;
+
+  limits::LimitEnforcer& enforcer_;
+  limits::RequestBudget budget_;
+  bool request_started_ = false;
+
+  std::unique_ptr<v8::MicrotaskQueue> microtasks_;
+  v8::Global<v8::Context> context_;
+  v8::Global<v8::Object> internal_;
+  v8::Global<v8::Promise> response_promise_;
+  v8::Global<v8::Array> wait_until_;
+  std::vector<v8::Global<v8::Module>> modules_;  // index-aligned with script_.modules
+
+  std::map<uint32_t, Timer> timers_;
+  uint32_t next_timer_id_ = 1;
+  boost::asio::steady_timer wall_timer_;
+
+  std::optional<HttpResponse> ready_;  // the answer, once known, until respond() sends it
+  bool responded_ = false;
+  bool wait_until_settled_ = true;
+  uint32_t wait_until_reported_ = 0;  // waitUntil promises [0, n) are settled and reported
+  bool finished_ = false;
+  LimitHit limit_hit_ = LimitHit::none;
+};
+
+}  // namespace wsup::worker

@@ -1,0 +1,195 @@
+#include "worker/runtime.h"
+
+#include <boost/asio/post.hpp>
+
+#include "config/cluster_config.h"
+#include "shared/log.h"
+#include "worker/isolate_pool.h"
+#include "worker/request_context.h"
+#include "worker/startup_error.h"
+#include "worker/startup_snapshot.h"
+
+namespace wsup::worker {
+namespace {
+
+// Loads (and so compiles) every script in a scratch isolate made from the runtime's snapshot.
+std::vector<LoadedScript> load_all(const std::vector<ScriptSpec>& specs,
+                                   std::vector<std::string>* errors) {
+  const StartupSnapshot& snapshot = StartupSnapshot::instance();
+  std::unique_ptr<v8::ArrayBuffer::Allocator> allocator(
+      v8::ArrayBuffer::Allocator::NewDefaultAllocator());
+  v8::Isolate::CreateParams params;
+  params.array_buffer_allocator = allocator.get();
+  params.snapshot_blob = snapshot.blob();
+  params.external_references = snapshot.external_references();
+  v8::Isolate* isolate = v8::Isolate::New(params);
+  std::vector<LoadedScript> scripts;
+  try {
+    v8::Isolate::Scope isolate_scope(isolate);
+    for (const ScriptSpec& spec : specs) {
+      try {
+        scripts.push_back(load_script(isolate, spec, errors == nullptr));
+      } catch (const StartupError& error) {
+        if (errors == nullptr) throw;
+        errors->push_back(error.what());
+      }
+    }
+  } catch (...) {
+    isolate->Dispose();
+    throw;
+  }
+  isolate->Dispose();
+  return scripts;
+}
+
+}  // namespace
+
+RuntimeOptions RuntimeOptions::from_config(const config::ClusterConfig& config) {
+  RuntimeOptions options;
+  for (const config::Script& script : config.scripts) {
+    options.scripts.push_back(
+        ScriptSpec{script.name, script.path, script.module, script.vars, script.secrets});
+  }
+  options.isolates = config.isolates_per_worker == 0 ? 1 : config.isolates_per_worker;
+  options.limits.cpu_ms = config.limits.cpu_ms;
+  options.limits.heap_mib = config.limits.heap_mib;
+  options.limits.wall_ms = config.limits.wall_ms;
+  return options;
+}
+
+Runtime::Runtime(boost::asio::io_context& loop, RuntimeOptions options)
+    : loop_(loop), options_(std::move(options)) {
+  if (options_.isolates == 0) throw StartupError("isolates per worker must be at least 1");
+  for (size_t i = 0; i < options_.scripts.size(); ++i) {
+    if (!script_by_name_.emplace(options_.scripts[i].name, i).second) {
+      throw StartupError("two scripts are named \"" + options_.scripts[i].name + "\"");
+    }
+  }
+  scripts_ = load_all(options_.scripts, nullptr);
+  IsolateLimits limits;
+  limits.heap_bytes = size_t{options_.limits.heap_mib} << 20;
+  limits.array_buffer_bytes = limits.heap_bytes;
+  limits.on_fatal = options_.on_fatal;
+  limits.on_fatal_data = options_.on_fatal_data;
+  pool_ = std::make_unique<IsolatePool>(scripts_, limits, options_.isolates);
+  if (options_.spare_contexts) post(&Runtime::prepare_spare_contexts);
+}
+
+// Posted, so it runs after whatever the loop already has to do.
+void Runtime::prepare_spare_contexts() {
+  for (size_t i = 0; i < pool_->size(); ++i) {
+    if (pool_->is_idle(i) && !pool_->at(i).has_spare_context())
+      pool_->at(i).prepare_spare_context();
+  }
+}
+
+Runtime::~Runtime() {
+  for (auto& [raw, request] : running_) request->abandon();
+  running_.clear();
+  finished_.clear();
+  waiting_.clear();
+  pool_.reset();
+}
+
+void Runtime::handle(HttpRequest request, Done done) {
+  auto script = script_by_name_.find(request.script);
+  if (script == script_by_name_.end()) {
+    log::error("request names no configured script",
+               {{"req", request.id}, {"script", request.script}});
+    HttpResponse response;
+    response.id = request.id;
+    response.status = 500;
+    response.headers.emplace_back("content-type", "text/plain;charset=UTF-8");
+    response.body = "Internal Server Error: no script named \"" + request.script + "\"\n";
+    done(std::move(response));
+    return;
+  }
+  std::optional<size_t> isolate = waiting_.empty() ? pool_->acquire() : std::nullopt;
+  if (!isolate) {
+    waiting_.push_back(Waiting{std::move(request), std::move(done)});
+    return;
+  }
+  start(*isolate, script->second, std::move(request), std::move(done));
+}
+
+void Runtime::start(size_t isolate_index, size_t script_index, HttpRequest request, Done done) {
+  Done counted = [this, done = std::move(done)](HttpResponse response) {
+    ++served_;
+    done(std::move(response));
+  };
+  auto context = std::make_shared<RequestContext>(
+      loop_, pool_->at(isolate_index), script_index, scripts_[script_index], options_.limits,
+      enforcer_, std::move(request), std::move(counted),
+      [this, isolate_index](RequestContext& finished) { on_finished(finished, isolate_index); });
+  running_.emplace(context.get(), context);
+  context->start();
+}
+
+void Runtime::on_finished(RequestContext& request, size_t isolate_index) {
+  auto node = running_.extract(&request);
+  if (!node.empty()) {
+    finished_.push_back(std::move(node.mapped()));
+    post(&Runtime::bury_finished);
+  }
+  if (request.isolate_must_be_replaced()) {
+    log::warn("replacing an isolate that reached its heap limit", {{"req", request.id()}});
+    pool_->replace(isolate_index);
+    ++isolates_replaced_;
+  }
+  pool_->release(isolate_index);
+  // Started from the loop, not from this stack, so a long queue cannot recurse deeply.
+  if (!waiting_.empty()) {
+    post(&Runtime::start_next_waiting);
+  } else if (options_.spare_contexts) {
+    post(&Runtime::prepare_spare_contexts);
+  }
+}
+
+void Runtime::post(void (Runtime::*member)()) {
+  boost::asio::post(loop_, [alive = std::weak_ptr<Runtime*>(alive_), member] {
+    if (auto runtime = alive.lock()) ((**runtime).*member)();
+  });
+}
+
+void Runtime::start_next_waiting() {
+  while (!waiting_.empty()) {
+    std::optional<size_t> isolate = pool_->acquire();
+    if (!isolate) return;
+    Waiting next = std::move(waiting_.front());
+    waiting_.pop_front();
+    // handle() again for the script lookup; the pool has an idle isolate and the queue is
+    // served in order, so it starts at once.
+    auto script = script_by_name_.find(next.request.script);
+    start(*isolate, script->second, std::move(next.request), std::move(next.done));
+  }
+}
+
+RuntimeStats Runtime::stats(bool full_gc) {
+  RuntimeStats stats;
+  stats.isolates = pool_->size();
+  stats.running = running_.size();
+  stats.waiting = waiting_.size();
+  stats.served = served_;
+  stats.isolates_replaced = isolates_replaced_;
+  for (size_t i = 0; i < pool_->size(); ++i) {
+    v8::Isolate* isolate = pool_->at(i).isolate();
+    v8::Isolate::Scope scope(isolate);
+    if (full_gc && running_.empty()) isolate->LowMemoryNotification();
+    v8::HeapStatistics heap;
+    isolate->GetHeapStatistics(&heap);
+    stats.heap_used_bytes += heap.used_heap_size();
+    stats.native_contexts += heap.number_of_native_contexts();
+    stats.detached_contexts += heap.number_of_detached_contexts();
+    stats.retired_microtask_queues += pool_->at(i).retired_microtask_queues();
+    stats.spare_contexts += pool_->at(i).has_spare_context() ? 1 : 0;
+  }
+  return stats;
+}
+
+std::vector<std::string> check_scripts(const std::vector<ScriptSpec>& scripts) {
+  std::vector<std::string> errors;
+  load_all(scripts, &errors);
+  return errors;
+}
+
+}  // namespace wsup::worker

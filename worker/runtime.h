@@ -1,0 +1,132 @@
+// The worker runtime: HTTP requests in, HTTP responses out, each request run in a fresh V8
+// context on an isolate of a pool created once. The wsup-worker event loop calls it; tests
+// call it directly, without the supervisor or shared memory.
+//
+//   boost::asio::io_context loop;
+//   Runtime runtime(loop, options);              // compiles every script; throws StartupError
+//   runtime.handle(request, [](HttpResponse r) { ... });
+//   loop.run();                                  // timers and queued requests run here
+//
+// Errors become responses: 500 for an uncaught exception, a rejected response promise, a value
+// that is not a Response, or a handler that will never respond; 503 past the CPU or memory
+// limit; 504 past the wall-time limit. Each is logged with script= and req=.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+
+#include "shared/http_message.h"
+#include "worker/limits/cpu_watchdog.h"
+#include "worker/limits/fatal_handlers.h"
+#include "worker/limits/limit_enforcer.h"
+#include "worker/script_loader.h"
+
+namespace wsup::config {
+struct ClusterConfig;
+}
+
+namespace wsup::worker {
+
+class IsolatePool;
+class RequestContext;
+
+struct RuntimeLimits {
+  uint32_t cpu_ms = 50;      // CPU time per request: 503 past it
+  uint32_t heap_mib = 128;   // V8 heap per isolate: 503 past it, then the isolate is replaced
+  uint32_t wall_ms = 30000;  // wall time per request, waitUntil included: 504 past it
+};
+
+struct RuntimeOptions {
+  std::vector<ScriptSpec> scripts;
+  size_t isolates = 4;
+  RuntimeLimits limits;
+  // Make each isolate's next context while the loop is idle (takes Context::New off a request's
+  // latency, not off its CPU cost).
+  bool spare_contexts = true;
+  // Where V8's fatal out-of-memory reports go before the process aborts (null: stderr).
+  limits::FatalCallback on_fatal = nullptr;
+  void* on_fatal_data = nullptr;
+
+  // The worker's share of cluster.yaml.
+  static RuntimeOptions from_config(const config::ClusterConfig& config);
+};
+
+struct RuntimeStats {
+  size_t isolates = 0;
+  size_t running = 0;              // requests holding an isolate
+  size_t waiting = 0;              // requests queued for one
+  uint64_t served = 0;             // requests answered so far
+  uint64_t isolates_replaced = 0;  // after reaching the heap limit
+  size_t heap_used_bytes = 0;      // V8 heap in use, all isolates together
+  size_t native_contexts = 0;      // contexts V8 still holds (live or not yet collected)
+  size_t detached_contexts = 0;
+  size_t retired_microtask_queues = 0;  // of dropped contexts the GC has not collected yet
+  size_t spare_contexts = 0;            // isolates holding a context made ahead of time
+};
+
+class Runtime {
+ public:
+  using Done = std::function<void(HttpResponse)>;
+
+  // Loads and compiles every script and creates the isolate pool. Throws StartupError with
+  // "path:line:column: message" for a script that does not compile. Needs a live V8Engine.
+  Runtime(boost::asio::io_context& loop, RuntimeOptions options);
+  // Drops every request still running without answering it.
+  ~Runtime();
+  Runtime(const Runtime&) = delete;
+  Runtime& operator=(const Runtime&) = delete;
+
+  // Runs `request` through the script it names. `done` is called exactly once, on the loop's
+  // thread, possibly before handle() returns. Worker thread only.
+  void handle(HttpRequest request, Done done);
+
+  // Requests running (holding an isolate) and waiting for one.
+  size_t running() const { return running_.size(); }
+  size_t waiting() const { return waiting_.size(); }
+  // Counters and heap figures (for metrics). `full_gc` first collects garbage on idle isolates,
+  // so the context counts show what is really retained (tests, diagnostics; costs ms).
+  RuntimeStats stats(bool full_gc = false);
+
+ private:
+  struct Waiting {
+    HttpRequest request;
+    Done done;
+  };
+  void start(size_t isolate_index, size_t script_index, HttpRequest request, Done done);
+  void on_finished(RequestContext& request, size_t isolate_index);
+  void start_next_waiting();
+  void post(void (Runtime::*member)());
+  void prepare_spare_contexts();
+  void bury_finished() { finished_.clear(); }
+
+  boost::asio::io_context& loop_;
+  RuntimeOptions options_;
+  std::vector<LoadedScript> scripts_;
+  std::unordered_map<std::string, size_t> script_by_name_;
+  // Watches this (the constructing) thread's CPU clock; outlives every request.
+  limits::CpuWatchdog watchdog_;
+  limits::WatchdogLimitEnforcer enforcer_{watchdog_};
+  std::unique_ptr<IsolatePool> pool_;
+  std::unordered_map<RequestContext*, std::shared_ptr<RequestContext>> running_;
+  // Finished requests, destroyed from the loop (each finishes on a stack of its own frames).
+  std::vector<std::shared_ptr<RequestContext>> finished_;
+  std::deque<Waiting> waiting_;
+  uint64_t served_ = 0;
+  uint64_t isolates_replaced_ = 0;
+  // Handlers posted to the loop hold a weak_ptr to this and do nothing once the runtime is gone.
+  std::shared_ptr<Runtime*> alive_ = std::make_shared<Runtime*>(this);
+};
+
+// Compiles every script of `options` without serving; returns one "path:line:column: message"
+// per script that fails (empty: all good). For `wsup-worker --check`.
+std::vector<std::string> check_scripts(const std::vector<ScriptSpec>& scripts);
+
+}  // namespace wsup::worker

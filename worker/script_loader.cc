@@ -1,0 +1,178 @@
+#include "worker/script_loader.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+
+#include "shared/log.h"
+#include "worker/js_error.h"
+#include "worker/startup_error.h"
+
+namespace wsup::worker {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string read_file(const std::string& path, const std::string& context) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw StartupError(context + "cannot read " + path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+v8::Local<v8::String> v8_string(v8::Isolate* isolate, const std::string& text) {
+  return v8::String::NewFromUtf8(isolate, text.data(), v8::NewStringType::kNormal,
+                                 static_cast<int>(text.size()))
+      .ToLocalChecked();
+}
+
+v8::ScriptOrigin origin_for(v8::Isolate* isolate, const std::string& path, bool module) {
+  return v8::ScriptOrigin(isolate, v8_string(isolate, path), 0, 0, false, -1, {}, false, false,
+                          module);
+}
+
+std::vector<uint8_t> to_bytes(std::unique_ptr<v8::ScriptCompiler::CachedData> data) {
+  if (!data) return {};
+  return std::vector<uint8_t>(data->data, data->data + data->length);
+}
+
+// The source with its code cache attached (V8 deletes the CachedData, not the bytes).
+v8::ScriptCompiler::Source cached_source(v8::Isolate* isolate, const std::string& text,
+                                         const v8::ScriptOrigin& origin,
+                                         const std::vector<uint8_t>& cache) {
+  auto* data = cache.empty() ? nullptr
+                             : new v8::ScriptCompiler::CachedData(
+                                   cache.data(), static_cast<int>(cache.size()),
+                                   v8::ScriptCompiler::CachedData::BufferNotOwned);
+  return v8::ScriptCompiler::Source(v8_string(isolate, text), origin, data);
+}
+
+[[noreturn]] void throw_compile_error(v8::Local<v8::Context> context, v8::TryCatch& try_catch,
+                                      const std::string& path) {
+  JsError error = describe_js_error(context, try_catch.Exception(), try_catch.Message());
+  if (error.location.empty()) error.location = path;
+  // A compile error is not "uncaught" in any sense a script author would recognize.
+  if (error.message.starts_with("Uncaught ")) error.message.erase(0, 9);
+  throw StartupError(compiler_style(error));
+}
+
+class ModuleGraphLoader {
+ public:
+  ModuleGraphLoader(v8::Local<v8::Context> context, const std::string& entry)
+      : context_(context), root_(fs::path(entry).lexically_normal().parent_path()) {}
+
+  std::vector<ModuleFile> load(const std::string& entry) {
+    add(fs::path(entry).lexically_normal().string(), "");
+    return std::move(files_);
+  }
+
+ private:
+  // Returns the index of `path` in files_, loading and compiling it the first time.
+  size_t add(const std::string& path, const std::string& importer_location) {
+    for (size_t i = 0; i < files_.size(); ++i) {
+      if (files_[i].path == path) return i;
+    }
+    v8::Isolate* isolate = context_->GetIsolate();
+    v8::HandleScope scope(isolate);
+    ModuleFile file;
+    file.path = path;
+    file.source = read_file(path, importer_location);
+    v8::TryCatch try_catch(isolate);
+    v8::ScriptOrigin origin = origin_for(isolate, path, true);
+    v8::ScriptCompiler::Source source(v8_string(isolate, file.source), origin);
+    v8::Local<v8::Module> module;
+    if (!v8::ScriptCompiler::CompileModule(isolate, &source).ToLocal(&module)) {
+      throw_compile_error(context_, try_catch, path);
+    }
+    file.code_cache = to_bytes(std::unique_ptr<v8::ScriptCompiler::CachedData>(
+        v8::ScriptCompiler::CreateCodeCache(module->GetUnboundModuleScript())));
+    const size_t index = files_.size();
+    files_.push_back(std::move(file));
+
+    v8::Local<v8::FixedArray> requests = module->GetModuleRequests();
+    for (int i = 0; i < requests->Length(); ++i) {
+      auto request = requests->Get(context_, i).As<v8::ModuleRequest>();
+      v8::String::Utf8Value specifier_text(isolate, request->GetSpecifier());
+      const std::string specifier = *specifier_text;
+      v8::Location where = module->SourceOffsetToLocation(request->GetSourceOffset());
+      const std::string location = path + ":" + std::to_string(where.GetLineNumber() + 1) + ":" +
+                                   std::to_string(where.GetColumnNumber() + 1) + ": ";
+      if (!specifier.starts_with("./") && !specifier.starts_with("../")) {
+        throw StartupError(location + "cannot import \"" + specifier +
+                           "\": only relative imports (./ or ../) of files in the script's "
+                           "folder are supported");
+      }
+      fs::path target = (fs::path(path).parent_path() / specifier).lexically_normal();
+      auto [root_end, unused] = std::mismatch(root_.begin(), root_.end(), target.begin());
+      if (root_end != root_.end()) {
+        throw StartupError(location + "cannot import \"" + specifier +
+                           "\": it lies outside the script's folder " + root_.string());
+      }
+      const size_t imported = add(target.string(), location);
+      files_[index].imports[specifier] = imported;
+    }
+    return index;
+  }
+
+  v8::Local<v8::Context> context_;
+  fs::path root_;
+  std::vector<ModuleFile> files_;
+};
+
+}  // namespace
+
+LoadedScript load_script(v8::Isolate* isolate, const ScriptSpec& spec, bool read_secrets) {
+  LoadedScript script;
+  script.spec = spec;
+  v8::HandleScope scope(isolate);
+  v8::Local<v8::Context> context = v8::Context::New(isolate);
+  v8::Context::Scope context_scope(context);
+  if (spec.module) {
+    script.modules = ModuleGraphLoader(context, spec.path).load(spec.path);
+  } else {
+    script.source = read_file(spec.path, "");
+    v8::TryCatch try_catch(isolate);
+    v8::ScriptOrigin origin = origin_for(isolate, spec.path, false);
+    v8::ScriptCompiler::Source source(v8_string(isolate, script.source), origin);
+    v8::Local<v8::UnboundScript> unbound;
+    if (!v8::ScriptCompiler::CompileUnboundScript(isolate, &source).ToLocal(&unbound)) {
+      throw_compile_error(context, try_catch, spec.path);
+    }
+    script.code_cache = to_bytes(std::unique_ptr<v8::ScriptCompiler::CachedData>(
+        v8::ScriptCompiler::CreateCodeCache(unbound)));
+  }
+  for (const auto& [binding, variable] : read_secrets ? spec.secrets : decltype(spec.secrets){}) {
+    const char* value = std::getenv(variable.c_str());
+    if (value == nullptr) {
+      log::warn("secret not bound: environment variable is not set",
+                {{"script", spec.name}, {"binding", binding}, {"variable", variable}});
+      continue;
+    }
+    script.secret_values.emplace_back(binding, value);
+  }
+  return script;
+}
+
+v8::MaybeLocal<v8::UnboundScript> compile_service_worker(v8::Isolate* isolate,
+                                                         const LoadedScript& script) {
+  v8::ScriptOrigin origin = origin_for(isolate, script.spec.path, false);
+  v8::ScriptCompiler::Source source =
+      cached_source(isolate, script.source, origin, script.code_cache);
+  const auto options = script.code_cache.empty() ? v8::ScriptCompiler::kNoCompileOptions
+                                                 : v8::ScriptCompiler::kConsumeCodeCache;
+  return v8::ScriptCompiler::CompileUnboundScript(isolate, &source, options);
+}
+
+v8::MaybeLocal<v8::Module> compile_module(v8::Isolate* isolate, const ModuleFile& file) {
+  v8::ScriptOrigin origin = origin_for(isolate, file.path, true);
+  v8::ScriptCompiler::Source source = cached_source(isolate, file.source, origin, file.code_cache);
+  const auto options = file.code_cache.empty() ? v8::ScriptCompiler::kNoCompileOptions
+                                               : v8::ScriptCompiler::kConsumeCodeCache;
+  return v8::ScriptCompiler::CompileModule(isolate, &source, options);
+}
+
+}  // namespace wsup::worker

@@ -1,0 +1,52 @@
+// Reading and compiling worker scripts. A script is compiled once at start-up to find its
+// errors and make a V8 code cache; isolates (and, for ES modules, every request) then compile
+// from that cache, which skips parsing.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <v8.h>
+
+namespace wsup::worker {
+
+// One script as the configuration names it.
+struct ScriptSpec {
+  std::string name;     // what HttpRequest::script selects
+  std::string path;     // the file; relative imports resolve against its folder
+  bool module = false;  // ES module (export default { fetch }) rather than service worker
+  std::map<std::string, std::string> vars;     // binding -> JSON text ("\"str\"", "42", ...)
+  std::map<std::string, std::string> secrets;  // binding -> environment variable name
+};
+
+struct ModuleFile {
+  std::string path;  // normalized absolute path, also the module's resource name
+  std::string source;
+  std::vector<uint8_t> code_cache;
+  std::map<std::string, size_t> imports;  // specifier as written -> index in modules
+};
+
+struct LoadedScript {
+  ScriptSpec spec;
+  std::string source;               // service worker: the script text
+  std::vector<uint8_t> code_cache;  // service worker: its code cache
+  std::vector<ModuleFile> modules;  // module: [0] is the entry, then every file it imports
+  std::vector<std::pair<std::string, std::string>> secret_values;  // binding -> value
+};
+
+// Reads and compiles `spec` (a module with every file it imports) inside `isolate` (entered by
+// the caller). Throws StartupError "path:line:column: message" on the first error. Secrets are
+// read from the environment here, once (unless !read_secrets, for --check); a missing variable
+// is logged and left unbound.
+LoadedScript load_script(v8::Isolate* isolate, const ScriptSpec& spec, bool read_secrets = true);
+
+// Compiles from the code cache (recompiling if V8 rejects it); empty with an exception pending
+// on failure. Needs an entered context.
+v8::MaybeLocal<v8::UnboundScript> compile_service_worker(v8::Isolate* isolate,
+                                                         const LoadedScript& script);
+v8::MaybeLocal<v8::Module> compile_module(v8::Isolate* isolate, const ModuleFile& file);
+
+}  // namespace wsup::worker

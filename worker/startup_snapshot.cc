@@ -1,0 +1,100 @@
+#include "worker/startup_snapshot.h"
+
+#include <string>
+
+#include "worker/api/console.h"
+#include "worker/api/fetch_api.h"
+#include "worker/api/timers.h"
+#include "worker/api/web_platform.h"
+#include "worker/startup_error.h"
+
+namespace wsup::worker {
+namespace {
+
+std::string pending_exception_text(v8::Isolate* isolate, v8::TryCatch& try_catch) {
+  if (!try_catch.HasCaught()) return "unknown error";
+  v8::String::Utf8Value text(isolate, try_catch.Exception());
+  std::string result = *text == nullptr ? "exception" : *text;
+  v8::Local<v8::Message> message = try_catch.Message();
+  if (!message.IsEmpty()) {
+    v8::String::Utf8Value name(isolate, message->GetScriptResourceName());
+    result = std::string(*name == nullptr ? "?" : *name) + ":" +
+             std::to_string(message->GetLineNumber(isolate->GetCurrentContext()).FromMaybe(0)) +
+             ": " + result;
+  }
+  return result;
+}
+
+// Runs internal.warmUp() (fetch_event.js) and drains its microtasks, then deletes it: the
+// bytecode of the request path is compiled into the snapshot instead of into every context.
+void warm_up(v8::Local<v8::Context> context, v8::Local<v8::Object> internal) {
+  v8::Isolate* isolate = context->GetIsolate();
+  v8::TryCatch try_catch(isolate);
+  v8::Local<v8::String> key = v8::String::NewFromUtf8Literal(isolate, "warmUp");
+  v8::Local<v8::Value> warm_up;
+  if (!internal->Get(context, key).ToLocal(&warm_up) || !warm_up->IsFunction() ||
+      warm_up.As<v8::Function>()->Call(context, internal, 0, nullptr).IsEmpty()) {
+    throw StartupError("warming up the fetch API failed: " +
+                       pending_exception_text(isolate, try_catch));
+  }
+  isolate->PerformMicrotaskCheckpoint();
+  internal->Delete(context, key).Check();
+}
+
+}  // namespace
+
+v8::Local<v8::Object> install_wsup_globals(v8::Local<v8::Context> context) {
+  v8::Isolate* isolate = context->GetIsolate();
+  v8::EscapableHandleScope scope(isolate);
+  v8::TryCatch try_catch(isolate);
+  if (!api::install_web_platform(context)) {
+    throw StartupError("installing the web platform APIs failed: " +
+                       pending_exception_text(isolate, try_catch));
+  }
+  v8::Local<v8::Object> internal;
+  if (!api::install_timers(context) || !api::install_console(context) ||
+      !api::install_fetch_api(context).ToLocal(&internal)) {
+    throw StartupError("installing the fetch API failed: " +
+                       pending_exception_text(isolate, try_catch));
+  }
+  return scope.Escape(internal);
+}
+
+std::vector<intptr_t> StartupSnapshot::collect_external_references() {
+  std::vector<intptr_t> references;
+  references = api::web_platform_external_references();
+  api::add_fetch_api_references(references);
+  api::add_timers_references(references);
+  api::add_console_references(references);
+  references.push_back(0);
+  return references;
+}
+
+const StartupSnapshot& StartupSnapshot::instance() {
+  static const StartupSnapshot snapshot;
+  return snapshot;
+}
+
+StartupSnapshot::StartupSnapshot() : references_(collect_external_references()) {
+  v8::SnapshotCreator creator(references_.data());
+  v8::Isolate* isolate = creator.GetIsolate();
+  {
+    v8::HandleScope handle_scope(isolate);
+    v8::Local<v8::Context> context = v8::Context::New(isolate);
+    v8::Context::Scope context_scope(context);
+    v8::Local<v8::Object> internal = install_wsup_globals(context);
+    warm_up(context, internal);
+    internal_index_ = creator.AddData(context, internal);
+    creator.SetDefaultContext(context);
+  }
+  // kKeep: the bytecode compiled while installing stays in the blob, so contexts made from it
+  // do not compile the API code again.
+  blob_ = creator.CreateBlob(v8::SnapshotCreator::FunctionCodeHandling::kKeep);
+  if (blob_.data == nullptr) throw StartupError("V8 could not create the startup snapshot");
+}
+
+StartupSnapshot::~StartupSnapshot() {
+  delete[] blob_.data;
+}
+
+}  // namespace wsup::worker

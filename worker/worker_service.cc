@@ -1,0 +1,119 @@
+#include "worker/worker_service.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <system_error>
+
+#include <boost/asio/post.hpp>
+
+#include "shared/log.h"
+
+namespace wsup::worker {
+namespace {
+
+int dup_or_throw(int fd) {
+  const int copy = ::dup(fd);
+  if (copy < 0) throw std::system_error(errno, std::generic_category(), "dup(request doorbell)");
+  return copy;
+}
+
+}  // namespace
+
+WorkerService::WorkerService(boost::asio::io_context& loop, Runtime& runtime,
+                             WorkerChannel& channel, std::chrono::milliseconds heartbeat)
+    : loop_(loop),
+      runtime_(runtime),
+      channel_(channel),
+      heartbeat_(heartbeat),
+      doorbell_(loop, dup_or_throw(channel.request_doorbell_fd())),
+      heartbeat_timer_(loop),
+      signals_(loop, SIGTERM, SIGINT) {}
+
+WorkerService::~WorkerService() = default;
+
+void WorkerService::start() {
+  signals_.async_wait([this](const boost::system::error_code& error, int signal) {
+    if (error) return;
+    log::info("draining", {{"signal", signal}});
+    drain();
+  });
+  channel_.set_pid(static_cast<int32_t>(::getpid()));
+  channel_.set_state(WorkerState::ready);
+  channel_.heartbeat();
+  poll();
+}
+
+void WorkerService::drain() {
+  if (draining_) return;
+  draining_ = true;
+  channel_.set_state(WorkerState::draining);
+  stop_if_drained();
+}
+
+void WorkerService::poll() {
+  if (stopped_) return;
+  if (!draining_) {
+    for (;;) {
+      TakeResult taken = channel_.try_take();
+      if (taken.kind == TakeResult::Kind::empty) break;
+      if (taken.kind == TakeResult::Kind::corrupt) {
+        log::warn("dropped a corrupt request record", {{"req", taken.request_id}});
+        continue;
+      }
+      ++in_flight_;
+      runtime_.handle(std::move(taken.request), [this](HttpResponse response) {
+        --in_flight_;
+        const RespondStatus status = channel_.respond(response);
+        if (status != RespondStatus::ok) {
+          log::warn("could not write the response",
+                    {{"req", response.id}, {"status", static_cast<int>(status)}});
+        }
+        if (draining_) stop_if_drained();
+      });
+    }
+  }
+  channel_.heartbeat();
+  if (stopped_) return;
+  sleep();
+}
+
+void WorkerService::sleep() {
+  if (!channel_.prepare_to_sleep()) {  // work arrived meanwhile; nothing announced
+    boost::asio::post(loop_, [this] { poll(); });
+    return;
+  }
+  sleeping_ = true;
+  doorbell_.async_wait(boost::asio::posix::stream_descriptor::wait_read,
+                       [this](const boost::system::error_code&) { wake(); });
+  heartbeat_timer_.expires_after(heartbeat_);
+  heartbeat_timer_.async_wait([this](const boost::system::error_code& error) {
+    if (!error) wake();
+  });
+}
+
+// The doorbell rang or the heartbeat interval passed (whichever came first; the other is
+// cancelled and its handler finds sleeping_ already false).
+void WorkerService::wake() {
+  if (!sleeping_) return;
+  sleeping_ = false;
+  heartbeat_timer_.cancel();
+  doorbell_.cancel();
+  channel_.finish_sleep();
+  poll();
+}
+
+// Once every taken request is answered. waitUntil work still running keeps loop.run() busy
+// (bounded by the wall limit) after this.
+void WorkerService::stop_if_drained() {
+  if (stopped_ || in_flight_ != 0) return;
+  stopped_ = true;
+  sleeping_ = false;
+  channel_.set_state(WorkerState::stopped);
+  heartbeat_timer_.cancel();
+  doorbell_.cancel();
+  signals_.cancel();
+  log::info("drained; stopping");
+}
+
+}  // namespace wsup::worker
