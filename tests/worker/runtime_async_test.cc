@@ -189,3 +189,25 @@ TEST(RuntimeAsyncTest, AbortSignalTimeoutAbortsWithTimeoutError) {
 
 }  // namespace
 }  // namespace wsup::worker::testing
+
+namespace wsup::worker::testing {
+namespace {
+
+TEST(RuntimeAsyncTest, RuntimeDestroyedWithRequestsInFlightDropsThemCleanly) {
+  auto harness = Harness::single(
+      "export default { async fetch() { await new Promise((d) => setTimeout(d, 60000)); "
+      "return new Response('late'); } };",
+      true, 1);
+  int answered = 0;
+  for (int i = 0; i < 3; ++i) {
+    harness->runtime().handle(make_request("main"), [&answered](HttpResponse) { ++answered; });
+  }
+  harness->loop().poll();  // start the first; the others wait for the isolate
+  EXPECT_EQ(harness->runtime().running(), 1u);
+  EXPECT_EQ(harness->runtime().waiting(), 2u);
+  harness.reset();  // runtime, isolates and loop go; no answer, no crash, no leak
+  EXPECT_EQ(answered, 0);
+}
+
+}  // namespace
+}  // namespace wsup::worker::testing
