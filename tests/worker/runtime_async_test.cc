@@ -211,3 +211,22 @@ TEST(RuntimeAsyncTest, RuntimeDestroyedWithRequestsInFlightDropsThemCleanly) {
 
 }  // namespace
 }  // namespace wsup::worker::testing
+
+namespace wsup::worker::testing {
+namespace {
+
+TEST(RuntimeAsyncTest, TimersWithEqualDelaysRunInCreationOrder) {
+  EXPECT_EQ(evaluate("const order = [];\n"
+                     "await new Promise((done) => {\n"
+                     "  for (let i = 0; i < 50; i++) setTimeout(() => order.push(i), i % 2);\n"
+                     "  setTimeout(done, 5);\n"
+                     "});\n"
+                     "const zeros = order.filter((i) => i % 2 === 0);\n"
+                     "const ones = order.filter((i) => i % 2 === 1);\n"
+                     "return [zeros.every((v, k) => k === 0 || v > zeros[k - 1]), "
+                     "ones.every((v, k) => k === 0 || v > ones[k - 1]), order.length];"),
+            "[true,true,50]");
+}
+
+}  // namespace
+}  // namespace wsup::worker::testing
