@@ -8,7 +8,7 @@
 // Supervisor side:
 //   auto channel = SupervisorChannel::create({.instance_id = "a1b2", .worker_id = 3, .epoch = 1});
 //   // fork(); in the child: clear_close_on_exec(channel.worker_doorbell_fd()) and the other one,
-//   // then exec wsup-worker --channel <name> --request-fd <worker_doorbell_fd>
+//   // then exec wsup-worker --segment <name> --request-fd <worker_doorbell_fd>
 //   //                       --response-fd <supervisor_doorbell_fd>
 //   channel.try_submit(request);               // any HTTP thread; Full -> keep it in your queue
 //   channel.poll_responses(on_completion);     // one reader thread ...
@@ -179,7 +179,7 @@ class WorkerChannel {
   uint32_t worker_id() const;
 
   TakeResult try_take();
-  // Announce sleep (store, full fence, re-check). False: work arrived, do not sleep.
+  // Announce sleep (seq_cst store, then re-check the ring). False: work arrived, do not sleep.
   bool prepare_to_sleep();
   // After waking (doorbell readable or timer): drains the eventfd, clears the announcement and
   // records a heartbeat.

@@ -1,11 +1,12 @@
 // Doorbells (eventfds) and the NEED_WAKEUP protocol on an IndexRing, plus the ring's
 // single-producer/single-consumer cursor operations.
 //
-// Consumer: spin a little while the ring is empty; then announce (consumer_sleeping = 1), full
-// fence, re-check the ring; only if still empty wait on the eventfd. Producer: publish the entry
-// (tail, release), full fence, and ring the eventfd only if the consumer announced, clearing the
-// announcement so one sleep costs at most one write(2). The two fences guarantee that either the
-// consumer sees the new entry or the producer sees the announcement (Dekker): no lost wake-up.
+// Consumer: spin a little while the ring is empty; then announce (consumer_sleeping = 1,
+// seq_cst), re-check the ring (seq_cst load); only if still empty wait on the eventfd. Producer:
+// publish the entry (tail, seq_cst), load the flag (seq_cst), and ring the eventfd only if the
+// consumer announced, clearing the announcement so one sleep costs at most one write(2). The
+// seq_cst total order guarantees that either the consumer sees the new entry or the producer
+// sees the announcement (Dekker): no lost wake-up.
 #pragma once
 
 #include <sched.h>

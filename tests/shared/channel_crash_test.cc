@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <optional>
 #include <random>
 #include <set>
 #include <thread>
@@ -126,8 +127,14 @@ TEST(ChannelCrash, KilledMidStreamEveryRequestIsClassifiedExactlyOnce) {
         testing::spawn_worker(WSUP_IPC_TEST_WORKER, channel, log.worker_args("bench:2000"));
     std::set<uint64_t> submitted, answered;
     uint64_t next_id = 1;
-    auto kill_at = std::chrono::steady_clock::now() + std::chrono::milliseconds(20 + rng() % 80);
-    while (std::chrono::steady_clock::now() < kill_at) {
+    // The kill clock starts at the first answer: a slow start (sanitizers) must not make the
+    // kill land before any traffic.
+    auto kill_after = std::chrono::milliseconds(20 + rng() % 80);
+    auto give_up = std::chrono::steady_clock::now() + 20s;
+    std::optional<std::chrono::steady_clock::time_point> kill_at;
+    while (!kill_at || std::chrono::steady_clock::now() < *kill_at) {
+      if (!kill_at && !answered.empty()) kill_at = std::chrono::steady_clock::now() + kill_after;
+      ASSERT_LT(std::chrono::steady_clock::now(), give_up) << "the worker never answered";
       while (channel.try_submit(request(next_id, rng() % 20'000)) == SubmitStatus::ok) {
         submitted.insert(next_id++);
       }

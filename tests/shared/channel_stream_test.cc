@@ -18,7 +18,9 @@ using testing::make_body;
 
 uint64_t record_count() {
   if (const char* env = std::getenv("WSUP_IPC_RECORDS")) return std::strtoull(env, nullptr, 10);
-#if defined(NDEBUG) && !defined(__SANITIZE_ADDRESS__)
+#if defined(__SANITIZE_THREAD__)
+  return 30'000;
+#elif defined(NDEBUG) && !defined(__SANITIZE_ADDRESS__)
   return 1'000'000;
 #else
   return 100'000;  // debug and sanitizer builds; WSUP_IPC_RECORDS=5000000 for a long run

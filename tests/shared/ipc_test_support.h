@@ -74,12 +74,12 @@ inline std::string header_value(const HeaderList& headers, const std::string& na
   return {};
 }
 
-// fork + exec `binary --channel NAME --request-fd N --response-fd M extra...`, passing the two
+// fork + exec `binary --segment NAME --request-fd N --response-fd M extra...`, passing the two
 // doorbells the way the supervisor does. Returns the child's pid.
 inline pid_t spawn_worker(const std::string& binary, const SupervisorChannel& channel,
                           const std::vector<std::string>& extra = {}) {
   std::vector<std::string> args = {binary,
-                                   "--channel",
+                                   "--segment",
                                    channel.name(),
                                    "--request-fd",
                                    std::to_string(channel.worker_doorbell_fd()),

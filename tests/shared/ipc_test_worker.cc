@@ -2,7 +2,7 @@
 // from a Boost.Asio loop (doorbell as a posix::stream_descriptor plus a heartbeat timer), the
 // way wsup-worker does.
 //
-//   ipc_test_worker --channel NAME --request-fd N --response-fd M [--mode MODE] [--log-fd FD]
+//   ipc_test_worker --segment NAME --request-fd N --response-fd M [--mode MODE] [--log-fd FD]
 //   modes: echo        answer every request: body of x-resp-size bytes (x-resp-seed), x-sum
 //                      checksum; verifies the request's x-sum and x-seq order (500 on mismatch)
 //          hang:N      take N requests, write their ids to --log-fd, never answer, sleep
@@ -166,7 +166,7 @@ int main(int argc, char** argv) {
   Args args;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string key = argv[i], value = argv[i + 1];
-    if (key == "--channel") {
+    if (key == "--segment") {
       args.channel = value;
     } else if (key == "--mode") {
       args.mode = value;

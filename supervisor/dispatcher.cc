@@ -1,0 +1,219 @@
+#include "supervisor/dispatcher.h"
+
+#include <algorithm>
+#include <utility>
+
+namespace wsup::supervisor {
+
+std::optional<size_t> pick_least_outstanding(std::span<const EndpointLoad> endpoints) {
+  std::optional<size_t> best;
+  for (size_t i = 0; i < endpoints.size(); ++i) {
+    const EndpointLoad& e = endpoints[i];
+    if (!e.routable || e.outstanding >= e.capacity) continue;
+    if (!best || e.outstanding < endpoints[*best].outstanding) best = i;
+  }
+  return best;
+}
+
+struct Dispatcher::Pending {
+  explicit Pending(HttpRequest r) : request(std::move(r)) {}
+  HttpRequest request;
+  std::condition_variable settled_cv;
+  bool settled = false;
+  std::optional<EndpointId> endpoint;  // set while a worker's ring holds it
+  DispatchResult result;
+};
+
+void Dispatcher::add_endpoint(EndpointId id, int worker, size_t capacity,
+                              std::shared_ptr<RequestChannel> channel) {
+  std::lock_guard lock(mutex_);
+  Endpoint& e = endpoints_[id];
+  e.worker = worker;
+  e.capacity = capacity;
+  e.routable = true;
+  e.channel = std::move(channel);
+  pump_overflow_locked();
+}
+
+void Dispatcher::drain_endpoint(EndpointId id) {
+  std::lock_guard lock(mutex_);
+  if (auto it = endpoints_.find(id); it != endpoints_.end()) it->second.routable = false;
+}
+
+void Dispatcher::endpoint_died(EndpointId id, const std::set<uint64_t>& taken) {
+  std::lock_guard lock(mutex_);
+  auto it = endpoints_.find(id);
+  if (it == endpoints_.end()) return;
+  std::set<uint64_t> held = std::move(it->second.in_flight);
+  int worker = it->second.worker;
+  endpoints_.erase(it);
+  // Walk backwards so that re-queued requests keep their arrival order at the queue's front.
+  for (auto rid = held.rbegin(); rid != held.rend(); ++rid) {
+    auto p = pending_.find(*rid);
+    if (p == pending_.end() || p->second->settled) continue;  // abandoned by its client
+    if (taken.count(*rid) != 0) {
+      settle_locked(*p->second, Outcome::worker_died, worker);
+    } else {
+      p->second->endpoint.reset();
+      overflow_.push_front(p->second);
+    }
+  }
+  pump_overflow_locked();
+}
+
+size_t Dispatcher::outstanding(EndpointId id) const {
+  std::lock_guard lock(mutex_);
+  auto it = endpoints_.find(id);
+  return it == endpoints_.end() ? 0 : it->second.in_flight.size();
+}
+
+size_t Dispatcher::total_pending() const {
+  std::lock_guard lock(mutex_);
+  size_t n = overflow_.size();
+  for (const auto& [id, e] : endpoints_) n += e.in_flight.size();
+  return n;
+}
+
+size_t Dispatcher::routable_count() const {
+  std::lock_guard lock(mutex_);
+  size_t n = 0;
+  for (const auto& [id, e] : endpoints_) n += e.routable ? 1 : 0;
+  return n;
+}
+
+size_t Dispatcher::overflow_depth() const {
+  std::lock_guard lock(mutex_);
+  return overflow_.size();
+}
+
+void Dispatcher::close() {
+  std::lock_guard lock(mutex_);
+  closed_ = true;
+}
+
+void Dispatcher::set_no_worker_expected(bool value) {
+  std::lock_guard lock(mutex_);
+  no_worker_expected_ = value;
+}
+
+void Dispatcher::abandon_all() {
+  std::lock_guard lock(mutex_);
+  closed_ = true;
+  overflow_.clear();
+  for (auto& [id, pending] : pending_)
+    if (!pending->settled) settle_locked(*pending, Outcome::shutting_down, -1);
+}
+
+void Dispatcher::complete(EndpointId id, HttpResponse response) {
+  std::lock_guard lock(mutex_);
+  auto e = endpoints_.find(id);
+  if (e == endpoints_.end() || e->second.in_flight.erase(response.id) == 0) return;  // stale
+  auto p = pending_.find(response.id);
+  if (p != pending_.end() && !p->second->settled && p->second->endpoint == id) {
+    p->second->result.response = std::move(response);
+    settle_locked(*p->second, Outcome::response, e->second.worker);
+  }
+  pump_overflow_locked();
+}
+
+DispatchResult Dispatcher::handle(HttpRequest request,
+                                  std::chrono::steady_clock::time_point deadline,
+                                  const std::function<bool()>& client_gone) {
+  std::unique_lock lock(mutex_);
+  if (closed_) return DispatchResult{Outcome::shutting_down, {}, -1};
+  if (no_worker_expected_ && endpoints_.empty()) return DispatchResult{Outcome::no_worker, {}, -1};
+  auto pending = std::make_shared<Pending>(std::move(request));
+  const uint64_t rid = pending->request.id;
+  SubmitResult submitted = submit_locked(pending);
+  if (submitted == SubmitResult::too_large) return DispatchResult{Outcome::too_large, {}, -1};
+  if (submitted != SubmitResult::accepted) {
+    if (overflow_.size() >= options_.overflow_limit)
+      return DispatchResult{Outcome::overloaded, {}, -1};
+    overflow_.push_back(pending);
+  }
+  pending_[rid] = pending;
+  bool gone = false;
+  for (;;) {
+    auto now = std::chrono::steady_clock::now();
+    auto until = client_gone ? std::min(deadline, now + kClientCheckInterval) : deadline;
+    pending->settled_cv.wait_until(lock, until, [&] { return pending->settled; });
+    if (pending->settled || std::chrono::steady_clock::now() >= deadline) break;
+    lock.unlock();  // the check makes system calls; responses must not wait for it
+    gone = client_gone();
+    lock.lock();
+    if (gone) break;
+  }
+  if (!pending->settled) {
+    int worker = -1;
+    if (pending->endpoint) {
+      auto e = endpoints_.find(*pending->endpoint);
+      if (e != endpoints_.end()) {
+        worker = e->second.worker;
+        // Withdrawn before the worker took it: the slot is free again. Otherwise the worker still
+        // runs it; its late response is dropped by complete().
+        if (e->second.channel->try_cancel(rid)) e->second.in_flight.erase(rid);
+      }
+    } else {
+      std::erase(overflow_, pending);
+    }
+    bool nothing_routable = worker < 0 && endpoints_.empty();
+    Outcome outcome = gone               ? Outcome::client_gone
+                      : nothing_routable ? Outcome::no_worker
+                                         : Outcome::timed_out;
+    settle_locked(*pending, outcome, worker);
+    pump_overflow_locked();
+  }
+  pending_.erase(rid);
+  return std::move(pending->result);
+}
+
+SubmitResult Dispatcher::submit_locked(const std::shared_ptr<Pending>& pending) {
+  std::vector<EndpointLoad> loads;
+  std::vector<Endpoint*> by_index;
+  for (auto& [id, e] : endpoints_) {
+    loads.push_back({id, e.routable, e.in_flight.size(), e.capacity});
+    by_index.push_back(&e);
+  }
+  bool any_too_large = false;
+  bool any_other = false;  // full, at capacity or closed: waiting may help
+  for (const EndpointLoad& l : loads) any_other |= l.routable && l.outstanding >= l.capacity;
+  while (auto index = pick_least_outstanding(loads)) {
+    Endpoint& e = *by_index[*index];
+    switch (e.channel->try_submit(pending->request)) {
+      case SubmitResult::accepted:
+        e.in_flight.insert(pending->request.id);
+        pending->endpoint = loads[*index].id;
+        return SubmitResult::accepted;
+      case SubmitResult::too_large:
+        any_too_large = true;
+        break;
+      case SubmitResult::full:
+      case SubmitResult::closed:
+        any_other = true;
+        break;
+    }
+    loads[*index].routable = false;  // not this one again for this request
+  }
+  // Only when every routable worker refused it as too large can it never be served.
+  return any_too_large && !any_other ? SubmitResult::too_large : SubmitResult::full;
+}
+
+void Dispatcher::pump_overflow_locked() {
+  while (!overflow_.empty()) {
+    std::shared_ptr<Pending> next = overflow_.front();
+    SubmitResult r = submit_locked(next);
+    if (r == SubmitResult::full) return;
+    overflow_.pop_front();
+    if (r == SubmitResult::too_large) settle_locked(*next, Outcome::too_large, -1);
+  }
+}
+
+void Dispatcher::settle_locked(Pending& pending, Outcome outcome, int worker) {
+  pending.settled = true;
+  pending.endpoint.reset();
+  pending.result.outcome = outcome;
+  pending.result.worker = worker;
+  pending.settled_cv.notify_one();
+}
+
+}  // namespace wsup::supervisor

@@ -1,0 +1,124 @@
+// Hands each request to the live, non-draining worker with the fewest outstanding requests, waits
+// for its response, and settles every request exactly once: response, 502 (its worker died after
+// taking it), 503 (everything full), 504 (wall time ran out).
+//
+// Workers appear as endpoints (one per worker *process*: a restarted worker is a new endpoint).
+// HTTP threads call handle() and block; the response readers call complete(); the lifecycle loop
+// calls add/drain/remove. One mutex guards it all: every operation under it is short (a ring
+// write, a map update), and per-request condition variables wake only the thread concerned.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <span>
+#include <vector>
+
+#include "shared/http_message.h"
+#include "supervisor/request_channel.h"
+
+namespace wsup::supervisor {
+
+using EndpointId = uint64_t;
+
+// One routable worker as the selection sees it.
+struct EndpointLoad {
+  EndpointId id = 0;
+  bool routable = false;  // ready and not draining
+  size_t outstanding = 0;
+  size_t capacity = 0;  // ring slots; at capacity the ring is full
+};
+// The endpoint with the fewest outstanding requests that is routable and below capacity; ties go to
+// the one listed first. nullopt when none qualifies.
+std::optional<size_t> pick_least_outstanding(std::span<const EndpointLoad> endpoints);
+
+enum class Outcome {
+  response,       // the script's response
+  worker_died,    // 502
+  overloaded,     // 503 + Retry-After
+  no_worker,      // 503: nothing is routable and the wait ran out
+  timed_out,      // 504
+  too_large,      // 413: the request cannot fit any worker's channel
+  shutting_down,  // 503
+  client_gone,    // the client hung up while waiting (logged as 499, nothing is sent)
+};
+
+struct DispatchResult {
+  Outcome outcome = Outcome::response;
+  HttpResponse response;  // valid when outcome == response
+  int worker = -1;        // worker slot that served or held it, -1 when none
+};
+
+class Dispatcher {
+ public:
+  struct Options {
+    size_t overflow_limit = 1024;  // requests waiting in supervisor memory for a free slot
+  };
+  explicit Dispatcher(Options options) : options_(options) {}
+  Dispatcher(const Dispatcher&) = delete;
+  Dispatcher& operator=(const Dispatcher&) = delete;
+
+  // --- lifecycle side
+  // A ready worker process: start routing to it.
+  void add_endpoint(EndpointId id, int worker, size_t capacity,
+                    std::shared_ptr<RequestChannel> channel);
+  // Stop routing new requests to it; what it holds finishes.
+  void drain_endpoint(EndpointId id);
+  // The process is gone. `taken` lists the requests it had taken (they get 502); every other
+  // request it held is handed to another worker.
+  void endpoint_died(EndpointId id, const std::set<uint64_t>& taken);
+  size_t outstanding(EndpointId id) const;
+  // Requests held by workers or waiting for one, over all endpoints.
+  size_t total_pending() const;
+  size_t routable_count() const;
+  size_t overflow_depth() const;
+  // Refuse new requests (503); requests already in are still settled.
+  void close();
+  // True while no worker can come back on its own (all failed): requests then get 503 at once
+  // instead of waiting their wall time for a worker.
+  void set_no_worker_expected(bool value);
+  // Shutdown after the drain timeout: settle everything still waiting with shutting_down.
+  void abandon_all();
+
+  // --- response side (reader threads)
+  void complete(EndpointId id, HttpResponse response);
+
+  // --- HTTP side: blocks until settled or `deadline`. `client_gone`, when given, is asked every
+  // kClientCheckInterval (without the lock held) whether the client hung up: then the request is
+  // withdrawn from its worker if not taken yet.
+  static constexpr std::chrono::milliseconds kClientCheckInterval{100};
+  DispatchResult handle(HttpRequest request, std::chrono::steady_clock::time_point deadline,
+                        const std::function<bool()>& client_gone = {});
+
+ private:
+  struct Pending;
+  struct Endpoint {
+    int worker = -1;
+    size_t capacity = 0;
+    bool routable = true;
+    std::shared_ptr<RequestChannel> channel;
+    std::set<uint64_t> in_flight;  // submitted and not yet answered (incl. abandoned ones)
+  };
+  // Tries every routable endpoint, fewest outstanding first. Lock held.
+  SubmitResult submit_locked(const std::shared_ptr<Pending>& pending);
+  // Moves overflow requests into rings while there is room. Lock held.
+  void pump_overflow_locked();
+  void settle_locked(Pending& pending, Outcome outcome, int worker);
+
+  Options options_;
+  mutable std::mutex mutex_;
+  std::map<EndpointId, Endpoint> endpoints_;
+  std::map<uint64_t, std::shared_ptr<Pending>> pending_;  // request id -> waiter
+  std::deque<std::shared_ptr<Pending>> overflow_;
+  bool closed_ = false;
+  bool no_worker_expected_ = false;
+};
+
+}  // namespace wsup::supervisor

@@ -1,0 +1,57 @@
+// Request counters and latency histogram, rendered in the Prometheus text format (version 0.0.4)
+// together with a snapshot of per-worker gauges the worker pool supplies.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <span>
+#include <string>
+#include <string_view>
+#include <tuple>
+
+namespace wsup::supervisor {
+
+// One worker slot as /metrics and `wsup status` show it.
+struct WorkerSnapshot {
+  int id = 0;
+  int pid = 0;                   // 0 when no process runs
+  std::string state;             // starting, ready, draining, restarting, failed, stopped
+  double uptime_seconds = 0;     // of the current process
+  uint64_t requests_served = 0;  // by this slot, over all its processes
+  size_t in_flight = 0;          // held by its worker process
+  size_t queue_depth = 0;        // in its ring, not taken yet
+  uint64_t restarts = 0;
+  uint64_t heap_bytes = 0;  // isolate heap in use, as the worker last reported it
+  double cpu_seconds = 0;   // user + system of the current process
+  uint64_t rss_bytes = 0;   // resident memory of the current process
+};
+
+class Metrics {
+ public:
+  // Upper bounds of the latency buckets, in seconds (+Inf is implied).
+  static constexpr std::array<double, 12> kLatencyBuckets = {
+      0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0};
+
+  // `script` is "" for requests that matched no route; `worker` -1 when no worker was involved.
+  void record_request(std::string_view script, int worker, int status,
+                      std::chrono::microseconds latency);
+  uint64_t served_by(int worker) const;
+
+  std::string render(std::span<const WorkerSnapshot> workers, size_t overflow_depth) const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::map<std::tuple<std::string, int, int>, uint64_t> requests_;  // (script, worker, status)
+  std::map<int, uint64_t> served_by_worker_;
+  std::array<uint64_t, kLatencyBuckets.size()> bucket_counts_{};  // non-cumulative
+  uint64_t latency_count_ = 0;
+  double latency_sum_seconds_ = 0;
+};
+
+// Escapes a label value for the text format (backslash, double quote, newline).
+std::string prometheus_label(std::string_view value);
+
+}  // namespace wsup::supervisor

@@ -1,0 +1,323 @@
+#include "supervisor/supervisor.h"
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <future>
+#include <optional>
+#include <random>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+#include "config/load.h"
+#include "shared/log.h"
+#include "supervisor/admin_http.h"
+#include "supervisor/control.h"
+#include "supervisor/http_front.h"
+#include "supervisor/loop_events.h"
+#include "supervisor/reload_check.h"
+#include "supervisor/status_report.h"
+#include "supervisor/worker_binary.h"
+#include "supervisor/worker_pool.h"
+
+namespace wsup::supervisor {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr std::chrono::milliseconds kTick{20};            // longest sleep of the loop
+constexpr std::chrono::seconds kStartupTimeout{60};       // all workers ready or failed
+constexpr std::chrono::milliseconds kWatchInterval{300};  // wsup dev's mtime polling
+constexpr std::chrono::seconds kWorkerExitTimeout{6};     // after stop_all: grace + margin
+
+std::string random_instance_id() {
+  std::random_device rd;
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%08x", rd());
+  return buf;
+}
+
+PoolSettings pool_settings(const config::ClusterConfig& config, const std::string& worker_binary,
+                           const std::string& instance_id) {
+  PoolSettings s;
+  s.worker_binary = worker_binary;
+  s.config_path = config.file;
+  s.instance_id = instance_id;
+  s.workers =
+      config.workers != 0 ? config.workers : std::max(1u, std::thread::hardware_concurrency());
+  s.channel.slots = config.ring_slots;
+  s.channel.slot_arena_bytes = config.slot_arena_bytes;
+  s.channel.max_body_bytes = config.limits.max_body_bytes;
+  s.drain_timeout = config.drain_timeout;
+  return s;
+}
+
+void apply_log_level(const config::ClusterConfig& config) {
+  log::set_level(static_cast<log::Level>(static_cast<int>(config.logging.level)));
+}
+
+int64_t mtime_ns(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 ? st.st_mtim.tv_sec * 1'000'000'000 + st.st_mtim.tv_nsec
+                                        : 0;
+}
+
+class Supervisor {
+ public:
+  Supervisor(const StartOptions& options, SignalFd& signals, config::ClusterConfig config)
+      : options_(options),
+        signals_(signals),
+        config_(std::move(config)),
+        worker_binary_(find_worker_binary(options.worker_binary)),
+        instance_id_(random_instance_id()),
+        // Requests beyond the rings wait in supervisor memory, one place per allowed connection.
+        dispatcher_({.overflow_limit = config_.limits.max_connections}),
+        access_log_(config_.logging.access_format, config_.logging.destination),
+        pool_(pool_settings(config_, worker_binary_, instance_id_), dispatcher_, metrics_),
+        front_(config_, dispatcher_, metrics_, access_log_) {}
+
+  // Workers first, listeners once at least one is ready. False: a signal asked to stop.
+  bool start();
+  void run();
+
+ private:
+  void wait_for_events(bool with_commands);
+  void on_signals();
+  void on_commands();
+  void begin_reload(std::optional<std::promise<ControlReply>> reply);
+  void finish_reload_check();
+  void watch_script(Clock::time_point now);
+  void begin_stop();
+  bool drain_done(Clock::time_point now);  // true once everything is stopped
+
+  const StartOptions options_;
+  SignalFd& signals_;
+  config::ClusterConfig config_;
+  const std::string worker_binary_;
+  const std::string instance_id_;
+  Dispatcher dispatcher_;
+  Metrics metrics_;
+  AccessLog access_log_;
+  WorkerPool pool_;
+  HttpFront front_;
+  std::optional<AdminHttp> admin_;
+  CommandQueue commands_;
+  std::optional<ControlServer> control_;
+
+  bool stopping_ = false;
+  Clock::time_point drain_deadline_;
+  std::thread front_stopper_;  // closes the listeners, waits for in-flight requests
+  std::atomic<bool> front_stopped_{false};
+  std::vector<std::promise<ControlReply>> stop_replies_;
+  std::optional<std::future<ReloadVerdict>> reload_check_;
+  std::vector<std::promise<ControlReply>> reload_replies_;
+  int64_t watched_mtime_ = 0;
+  Clock::time_point next_watch_;
+};
+
+void Supervisor::wait_for_events(bool with_commands) {
+  std::vector<pollfd> fds = {{signals_.fd(), POLLIN, 0}};
+  if (with_commands) fds.push_back({commands_.fd(), POLLIN, 0});
+  for (int fd : pool_.pidfds()) fds.push_back({fd, POLLIN, 0});
+  ::poll(fds.data(), fds.size(), static_cast<int>(kTick.count()));
+}
+
+bool Supervisor::start() {
+  if (size_t removed = remove_stale_segments("wsup-"))
+    log::info("removed stale shared-memory segments", {{"count", removed}});
+  pool_.start_all();
+  // Every worker ready or failed; a script that cannot start fails fast through the backoff.
+  auto deadline = Clock::now() + kStartupTimeout;
+  while (!pool_.settled() && Clock::now() < deadline) {
+    wait_for_events(false);
+    while (auto s = signals_.next())
+      if (*s != SIGHUP) return false;
+    pool_.tick(Clock::now());
+  }
+  if (pool_.ready_count() == 0)
+    throw std::runtime_error("no worker became ready; the workers exited like this:\n" +
+                             pool_.last_exit_reasons());
+
+  front_.start();
+  if (config_.admin.http) {
+    admin_.emplace(*config_.admin.http,
+                   AdminHttp::Sources{[this] {
+                                        auto workers = pool_.snapshot();
+                                        return metrics_.render(workers,
+                                                               dispatcher_.overflow_depth());
+                                      },
+                                      [this] { return render_status_json(pool_.snapshot()); },
+                                      [this] { return pool_.ready_count() > 0; }});
+  }
+  const std::string control_path = !options_.control_path.empty() ? options_.control_path
+                                   : !config_.admin.control_socket.empty()
+                                       ? config_.admin.control_socket
+                                       : default_control_path(config_.file);
+  // Status is answered on the control thread; everything that changes the cluster goes through
+  // the main loop.
+  control_.emplace(control_path, [this](const ControlCommand& c) -> ControlReply {
+    if (c.kind == ControlCommand::Kind::status)
+      return {true, render_status_table(pool_.snapshot())};
+    if (c.kind == ControlCommand::Kind::status_json)
+      return {true, render_status_json(pool_.snapshot())};
+    return commands_.post(c).get();
+  });
+  watched_mtime_ = options_.watch_file.empty() ? 0 : mtime_ns(options_.watch_file);
+  log::info("wsup started", {{"workers", pool_.ready_count()},
+                             {"port", front_.ports().empty() ? 0 : front_.ports().front()},
+                             {"control", control_path},
+                             {"pid", static_cast<int64_t>(::getpid())}});
+  return true;
+}
+
+void Supervisor::run() {
+  for (;;) {
+    wait_for_events(true);
+    auto now = Clock::now();
+    on_signals();
+    on_commands();
+    finish_reload_check();
+    watch_script(now);
+    pool_.tick(now);
+    if (stopping_ && drain_done(now)) break;
+  }
+  front_stopper_.join();
+  for (auto& r : stop_replies_) r.set_value({true, "stopped\n"});
+  log::info("wsup stopped");
+}
+
+void Supervisor::on_signals() {
+  while (auto s = signals_.next()) {
+    if (*s == SIGHUP)
+      begin_reload(std::nullopt);
+    else
+      begin_stop();
+  }
+}
+
+void Supervisor::on_commands() {
+  for (auto& [command, reply] : commands_.take()) {
+    if (command.kind == ControlCommand::Kind::stop) {
+      stop_replies_.push_back(std::move(reply));
+      begin_stop();
+    } else if (stopping_) {
+      reply.set_value({false, "the supervisor is stopping\n"});
+    } else if (command.kind == ControlCommand::Kind::reload) {
+      begin_reload(std::move(reply));
+    } else if (command.kind == ControlCommand::Kind::restart_worker) {
+      auto shared = std::make_shared<std::promise<ControlReply>>(std::move(reply));
+      pool_.restart_worker(command.worker, [shared](ControlReply r) { shared->set_value(r); });
+    } else {
+      reply.set_value({false, "not a main-loop command\n"});
+    }
+  }
+}
+
+void Supervisor::begin_reload(std::optional<std::promise<ControlReply>> reply) {
+  if (reply) reload_replies_.push_back(std::move(*reply));
+  if (reload_check_ || stopping_) return;  // one at a time: later callers share its answer
+  log::info("reload: checking config and scripts", {{"config", options_.config_path}});
+  reload_check_ = start_reload_check(options_.config_path, worker_binary_);
+}
+
+void Supervisor::finish_reload_check() {
+  if (!reload_check_ ||
+      reload_check_->wait_for(std::chrono::seconds(0)) != std::future_status::ready)
+    return;
+  ReloadVerdict verdict = reload_check_->get();
+  reload_check_.reset();
+  auto replies =
+      std::make_shared<std::vector<std::promise<ControlReply>>>(std::move(reload_replies_));
+  reload_replies_.clear();
+  if (!verdict.config) {
+    log::error("reload refused", {{"why", verdict.refusal.body}});
+    // wsup dev: show the compile error as the worker printed it, lines intact.
+    if (!options_.watch_file.empty()) std::fputs(verdict.refusal.body.c_str(), stderr);
+    for (auto& r : *replies) r.set_value(verdict.refusal);
+    return;
+  }
+  if (stopping_) {
+    for (auto& r : *replies) r.set_value({false, "the supervisor is stopping\n"});
+    return;
+  }
+  auto same_address = [](const config::ListenAddress& a, const config::ListenAddress& b) {
+    return a.host == b.host && a.port == b.port;
+  };
+  if (!std::equal(config_.listen.begin(), config_.listen.end(), verdict.config->listen.begin(),
+                  verdict.config->listen.end(), same_address))
+    log::warn("reload: new listen addresses take effect at the next start");
+  if (verdict.config->limits.max_body_bytes != config_.limits.max_body_bytes ||
+      verdict.config->http_threads != config_.http_threads)
+    log::warn("reload: max_body_bytes and http_threads take effect at the next start");
+  // Routes, limits and log level switch once every worker runs the new config.
+  auto next = std::make_shared<const config::ClusterConfig>(std::move(*verdict.config));
+  pool_.replace_all(pool_settings(*next, worker_binary_, instance_id_),
+                    [this, next, replies](ControlReply r) {
+                      if (r.ok) {
+                        front_.set_routing(std::make_shared<const RoutingTable>(*next));
+                        apply_log_level(*next);
+                        config_.drain_timeout = next->drain_timeout;
+                        log::info("reload done");
+                      }
+                      for (auto& p : *replies) p.set_value(r);
+                    });
+}
+
+void Supervisor::watch_script(Clock::time_point now) {
+  if (options_.watch_file.empty() || stopping_ || now < next_watch_) return;
+  next_watch_ = now + kWatchInterval;
+  int64_t m = mtime_ns(options_.watch_file);
+  if (m == 0 || m == watched_mtime_) return;
+  watched_mtime_ = m;
+  log::info("script changed; restarting workers", {{"file", options_.watch_file}});
+  begin_reload(std::nullopt);
+}
+
+void Supervisor::begin_stop() {
+  if (stopping_) return;
+  stopping_ = true;
+  log::info("stopping: draining in-flight requests",
+            {{"drain_timeout_ms", static_cast<int64_t>(config_.drain_timeout.count())}});
+  drain_deadline_ = Clock::now() + config_.drain_timeout;
+  dispatcher_.close();
+  front_stopper_ = std::thread([this] {
+    front_.stop();
+    front_stopped_.store(true, std::memory_order_release);  // pairs with drain_done's acquire
+  });
+}
+
+bool Supervisor::drain_done(Clock::time_point now) {
+  bool drained = dispatcher_.total_pending() == 0 && front_stopped_.load(std::memory_order_acquire);
+  if (!drained && now < drain_deadline_) return false;
+  if (!drained)
+    log::warn("drain timeout: failing what is left", {{"pending", dispatcher_.total_pending()}});
+  dispatcher_.abandon_all();
+  pool_.stop_all();
+  auto deadline = Clock::now() + kWorkerExitTimeout;
+  while (!pool_.all_exited() && Clock::now() < deadline) {
+    wait_for_events(false);
+    pool_.tick(Clock::now());
+  }
+  return true;
+}
+
+}  // namespace
+
+int run_supervisor(const StartOptions& options) {
+  SignalFd signals;  // first: every thread created below inherits the blocked signals
+  config::ClusterConfig config = config::load(options.config_path);
+  config::require_secrets(config);  // workers inherit this environment and read them there
+  apply_log_level(config);
+  log::set_destination(config.logging.destination);
+  Supervisor supervisor(options, signals, std::move(config));
+  if (!supervisor.start()) return 0;
+  supervisor.run();
+  return 0;
+}
+
+}  // namespace wsup::supervisor

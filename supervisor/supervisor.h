@@ -1,0 +1,22 @@
+// `wsup start`: the supervisor process. Its main loop reads top to bottom like nginx's master:
+// signals arrive through a signalfd (blocked in every thread, so no handler runs at all),
+// control commands through a queue + eventfd, worker exits through pidfds; every wake-up ends in
+// one WorkerPool::tick(). SIGTERM/SIGINT/stop drain and stop, SIGHUP/reload reload.
+#pragma once
+
+#include <string>
+
+namespace wsup::supervisor {
+
+struct StartOptions {
+  std::string config_path;
+  std::string control_path;   // "" = admin.control_socket or the default path
+  std::string worker_binary;  // "" = found next to wsup
+  std::string watch_file;     // dev mode: reload when this file's mtime changes
+};
+
+// Runs until stopped. Throws config::ConfigError (bad config) or std::runtime_error (start-up
+// failure: no worker ready, port in use, ...) with a user-facing message. Returns the exit code.
+int run_supervisor(const StartOptions& options);
+
+}  // namespace wsup::supervisor

@@ -1,0 +1,19 @@
+// Locating wsup-worker and running its `--check` mode.
+#pragma once
+
+#include <string>
+
+namespace wsup::supervisor {
+
+// `explicit_path` when given; else wsup-worker next to this executable (installed layout), else
+// ../worker/wsup-worker (build tree). Throws std::runtime_error listing where it looked.
+std::string find_worker_binary(const std::string& explicit_path);
+
+struct CheckResult {
+  bool ok = false;
+  std::string output;  // the worker's stdout+stderr (compile errors with file:line:column)
+};
+// Runs `wsup-worker --check CONFIG`, which compiles every script, and captures its output.
+CheckResult run_worker_check(const std::string& worker_binary, const std::string& config_path);
+
+}  // namespace wsup::supervisor

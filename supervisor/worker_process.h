@@ -1,0 +1,93 @@
+// One wsup-worker child process: its shared-memory channel, its pid and pidfd, and the thread that
+// reads its responses. Created by fork/exec; destroyed only after the process is reaped (the
+// destructor SIGKILLs and reaps one that is still running, so no child outlives its owner).
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "shared/channel.h"
+#include "supervisor/dispatcher.h"
+#include "supervisor/request_channel.h"
+
+namespace wsup::supervisor {
+
+struct WorkerSpawnSpec {
+  std::string worker_binary;  // absolute path of wsup-worker
+  std::string config_path;    // cluster.yaml the worker reads
+  int worker_id = 0;
+  ChannelOptions channel;  // instance_id, worker_id, epoch, sizes
+};
+
+// The dispatcher's view of a SupervisorChannel.
+class ShmRequestChannel : public RequestChannel {
+ public:
+  explicit ShmRequestChannel(SupervisorChannel& channel) : channel_(channel) {}
+  SubmitResult try_submit(const HttpRequest& request) override;
+  bool try_cancel(uint64_t request_id) override { return channel_.try_cancel(request_id); }
+
+ private:
+  SupervisorChannel& channel_;
+};
+
+class WorkerProcess {
+ public:
+  using Clock = std::chrono::steady_clock;
+  // Creates the segment, forks and execs the worker. Throws std::runtime_error on failure.
+  WorkerProcess(const WorkerSpawnSpec& spec, EndpointId endpoint);
+  ~WorkerProcess();
+  WorkerProcess(const WorkerProcess&) = delete;
+  WorkerProcess& operator=(const WorkerProcess&) = delete;
+
+  EndpointId endpoint() const { return endpoint_; }
+  int pid() const { return pid_; }
+  int pidfd() const { return pidfd_; }  // readable once the process has exited
+  uint32_t epoch() const { return spec_.channel.epoch; }
+  Clock::time_point started_at() const { return started_at_; }
+  SupervisorChannel& channel() { return *channel_; }
+  std::shared_ptr<RequestChannel> request_channel() { return request_channel_; }
+
+  // The worker announced it compiled its scripts and serves.
+  bool ready() const { return channel_->worker_state() == WorkerState::ready; }
+  // Responses (and channel errors, as 502 responses) go to `deliver` from a reader thread.
+  void start_reader(std::function<void(HttpResponse&&)> deliver);
+  // SIGTERM: the worker finishes what it holds and exits.
+  void terminate() const;
+  void kill() const;
+  // Non-blocking: true once the process has exited (and was reaped); the description then says
+  // how ("exit status 1", "killed by signal 9 (Killed)", plus the worker's recorded fatal reason).
+  bool try_reap();
+  bool exited() const { return exit_description_.has_value(); }
+  const std::string& exit_description() const { return *exit_description_; }
+  // After try_reap(): stops the reader and settles the channel (see SupervisorChannel::Reaped).
+  SupervisorChannel::Reaped reap_channel();
+  // User+system CPU seconds of the running process (from /proc), 0 when unknown.
+  double cpu_seconds() const;
+  // Resident set size of the running process (from /proc), 0 when unknown.
+  uint64_t rss_bytes() const;
+
+ private:
+  void stop_reader();
+
+  WorkerSpawnSpec spec_;
+  EndpointId endpoint_;
+  std::unique_ptr<SupervisorChannel> channel_;
+  std::shared_ptr<RequestChannel> request_channel_;
+  int pid_ = -1;
+  int pidfd_ = -1;
+  Clock::time_point started_at_;
+  std::optional<std::string> exit_description_;
+  std::atomic<bool> stop_reader_{false};
+  std::thread reader_;
+  bool channel_reaped_ = false;
+};
+
+// Completion -> the response the client gets (a 502 when the channel reported an error).
+HttpResponse response_from_completion(Completion&& completion);
+
+}  // namespace wsup::supervisor

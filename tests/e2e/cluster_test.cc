@@ -1,0 +1,178 @@
+// The real cluster: `wsup` with real `wsup-worker` processes running the example scripts, over
+// loopback HTTP. Ports are chosen at run time; every loop is bounded.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "harness.h"
+
+using namespace wsup::e2e;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::string read(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::string replace(std::string text, const std::string& from, const std::string& to) {
+  size_t at = text.find(from);
+  if (at != std::string::npos) text.replace(at, from.size(), to);
+  return text;
+}
+
+// config/examples/two-scripts.yaml with its scripts, moved to a free port.
+struct TwoScripts {
+  TwoScripts() : port(free_port()) {
+    std::filesystem::path examples = WSUP_EXAMPLES_DIR;
+    for (const char* f : {"api.mjs", "site.js"}) dir.write(f, read(examples / f));
+    config = dir.write("two-scripts.yaml",
+                       replace(read(examples / "two-scripts.yaml"), "listen: 127.0.0.1:8081",
+                               "listen: 127.0.0.1:" + std::to_string(port)));
+    control = (dir.path() / "control.sock").string();
+    supervisor = std::make_unique<Supervisor>(config.string(), control, WSUP_WORKER_BINARY,
+                                              std::vector<std::string>{"WSUP_EXAMPLE_TOKEN=t0k3n"});
+  }
+  TempDir dir;
+  uint16_t port;
+  std::filesystem::path config;
+  std::string control;
+  std::unique_ptr<Supervisor> supervisor;
+};
+
+// One script on a free port, with extra top-level settings.
+struct OneScript {
+  OneScript(const std::string& script, const std::string& settings) : port(free_port()) {
+    dir.write("w.js", script);
+    config =
+        dir.write("cluster.yaml", "listen: 127.0.0.1:" + std::to_string(port) + "\n" + settings +
+                                      "\nscripts:\n  - name: w\n    path: w.js\n"
+                                      "    routes: [\"/*\"]\n");
+    control = (dir.path() / "control.sock").string();
+    supervisor = std::make_unique<Supervisor>(config.string(), control, WSUP_WORKER_BINARY);
+  }
+  TempDir dir;
+  uint16_t port;
+  std::filesystem::path config;
+  std::string control;
+  std::unique_ptr<Supervisor> supervisor;
+};
+
+const char* kSlowScript = R"(addEventListener('fetch', (event) => {
+  const ms = Number(new URL(event.request.url).searchParams.get('ms') || 0);
+  event.respondWith(new Promise((resolve) =>
+      setTimeout(() => resolve(new Response('slept ' + ms)), ms)));
+});
+)";
+
+}  // namespace
+
+TEST(Cluster, TwoScriptsExampleRoutesApiToTheModuleAndTheRestToTheSite) {
+  TwoScripts c;
+  ASSERT_TRUE(c.supervisor->wait_serving(c.port)) << c.supervisor->log();
+  HttpResult api = http_get(c.port, "/api/items");
+  EXPECT_EQ(api.status, 200) << api.body;
+  EXPECT_NE(api.body.find("\"script\":\"api\""), std::string::npos) << api.body;
+  EXPECT_NE(api.body.find("\"echo\":\"/api/items\""), std::string::npos) << api.body;
+  EXPECT_NE(api.body.find("\"tokenConfigured\":true"), std::string::npos) << api.body;
+  EXPECT_EQ(api.headers.find("content-type")->second, "application/json");
+  HttpResult site = http_get(c.port, "/about");
+  EXPECT_EQ(site.status, 200);
+  EXPECT_EQ(site.body, "site: /about\n");
+}
+
+TEST(Cluster, WallTimeOfAScriptWaitingOnATimerEndsIn504) {
+  OneScript c(kSlowScript, "workers: 1\nlimits:\n  wall_ms: 500");
+  ASSERT_TRUE(c.supervisor->wait_serving(c.port)) << c.supervisor->log();
+  EXPECT_EQ(http_get(c.port, "/?ms=10").body, "slept 10");
+  EXPECT_EQ(http_get(c.port, "/?ms=3000").status, 504);
+}
+
+TEST(Cluster, ReloadAndRestartWorkerUnderLoadFailNoRequest) {
+  OneScript c(kSlowScript, "workers: 2");
+  ASSERT_TRUE(c.supervisor->wait_serving(c.port)) << c.supervisor->log();
+  auto before = worker_pids(*c.supervisor);
+  LoadGenerator load(c.port, "/?ms=2", 4);
+  std::this_thread::sleep_for(300ms);
+  CommandResult restart = c.supervisor->control({"restart-worker", "0"});
+  EXPECT_EQ(restart.exit_code, 0) << restart.output;
+  CommandResult reload = c.supervisor->control({"reload"});
+  EXPECT_EQ(reload.exit_code, 0) << reload.output;
+  std::this_thread::sleep_for(300ms);
+  load.stop();
+  EXPECT_GT(load.total(), 50);
+  EXPECT_EQ(load.failed(), 0) << c.supervisor->log();
+  auto after = worker_pids(*c.supervisor);
+  EXPECT_NE(after[0], before[0]);
+  EXPECT_NE(after[1], before[1]);
+}
+
+TEST(Cluster, KillNineOfAWorkerFailsOnlyItsRequestsAndTheWorkerComesBack) {
+  OneScript c(kSlowScript, "workers: 2");
+  ASSERT_TRUE(c.supervisor->wait_serving(c.port)) << c.supervisor->log();
+  std::vector<std::thread> clients;
+  std::mutex m;
+  std::map<int, int> statuses;
+  for (int i = 0; i < 4; ++i) {
+    clients.emplace_back([&] {
+      HttpResult r = http_get(c.port, "/?ms=1500");
+      std::lock_guard lock(m);
+      ++statuses[r.status];
+    });
+    std::this_thread::sleep_for(50ms);
+  }
+  std::this_thread::sleep_for(300ms);
+  int victim = worker_pids(*c.supervisor)[1];
+  ASSERT_GT(victim, 0);
+  ::kill(victim, SIGKILL);
+  for (auto& t : clients) t.join();
+  EXPECT_EQ(statuses[502], 2);
+  EXPECT_EQ(statuses[200], 2);
+  int back = 0;
+  for (int i = 0; i < 100 && (back == 0 || back == victim); ++i) {
+    std::this_thread::sleep_for(50ms);
+    auto pids = worker_pids(*c.supervisor);
+    std::string status = c.supervisor->control({"status"}).output;
+    if (std::count(status.begin(), status.end(), '\n') == 3 &&
+        status.find("starting") == std::string::npos &&
+        status.find("restarting") == std::string::npos)
+      back = pids[1];
+  }
+  EXPECT_NE(back, 0);
+  EXPECT_NE(back, victim);
+  EXPECT_EQ(http_get(c.port, "/?ms=1").status, 200);
+}
+
+TEST(Cluster, SigtermLetsInFlightRequestsFinish) {
+  OneScript c(kSlowScript, "workers: 1\ndrain_timeout: 5s");
+  ASSERT_TRUE(c.supervisor->wait_serving(c.port)) << c.supervisor->log();
+  std::vector<std::thread> clients;
+  std::atomic<int> ok{0};
+  for (int i = 0; i < 3; ++i)
+    clients.emplace_back([&] { ok += http_get(c.port, "/?ms=500").status == 200 ? 1 : 0; });
+  std::this_thread::sleep_for(150ms);
+  c.supervisor->signal(SIGTERM);
+  for (auto& t : clients) t.join();
+  EXPECT_EQ(ok.load(), 3);
+  EXPECT_EQ(c.supervisor->wait_exit(10s), 0);
+}
+
+TEST(Cluster, ScriptSyntaxErrorIsRefusedWithItsFileLineAndColumn) {
+  TempDir dir;
+  dir.write(
+      "broken.js",
+      "addEventListener('fetch', (event) => {\n  event.respondWith(new Response('x');\n});\n");
+  auto cfg =
+      dir.write("c.yaml", "scripts:\n  - name: b\n    path: broken.js\n    routes: [\"/*\"]\n");
+  CommandResult r =
+      run_command({WSUP_BINARY, "check", cfg.string(), "--worker-binary", WSUP_WORKER_BINARY});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.output.find("broken.js:2:"), std::string::npos) << r.output;
+}

@@ -1,0 +1,264 @@
+#include "harness.h"
+
+#include <fcntl.h>
+#include <httplib.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <stdexcept>
+
+extern char** environ;
+
+namespace wsup::e2e {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::vector<char*> c_strings(std::vector<std::string>& strings) {
+  std::vector<char*> out;
+  for (std::string& s : strings) out.push_back(s.data());
+  out.push_back(nullptr);
+  return out;
+}
+
+std::vector<std::string> environment_with(const std::vector<std::string>& extra) {
+  std::vector<std::string> env;
+  for (char** e = environ; *e; ++e) env.emplace_back(*e);
+  env.insert(env.end(), extra.begin(), extra.end());
+  return env;
+}
+
+pid_t spawn(std::vector<std::string> argv, int output_fd,
+            const std::vector<std::string>& extra_env) {
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, output_fd, STDOUT_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, output_fd, STDERR_FILENO);
+  std::vector<std::string> env = environment_with(extra_env);
+  auto args = c_strings(argv);
+  auto envp = c_strings(env);
+  pid_t pid = -1;
+  int rc = ::posix_spawn(&pid, args[0], &actions, nullptr, args.data(), envp.data());
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) throw std::runtime_error("cannot run " + argv[0] + ": " + std::strerror(rc));
+  return pid;
+}
+
+std::optional<int> wait_bounded(pid_t pid, std::chrono::milliseconds timeout) {
+  auto deadline = Clock::now() + timeout;
+  for (;;) {
+    int status = 0;
+    pid_t r = ::waitpid(pid, &status, WNOHANG);
+    if (r == pid) return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    if (r < 0 || Clock::now() >= deadline) return std::nullopt;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+}  // namespace
+
+uint16_t free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+TempDir::TempDir() {
+  std::string pattern = "/tmp/wsup-e2e-XXXXXX";
+  if (!::mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
+  path_ = pattern;
+}
+TempDir::~TempDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+std::filesystem::path TempDir::write(const std::string& name, const std::string& text) const {
+  std::filesystem::path p = path_ / name;
+  std::ofstream(p) << text;
+  return p;
+}
+
+CommandResult run_command(const std::vector<std::string>& argv, std::chrono::milliseconds timeout,
+                          const std::vector<std::string>& extra_env) {
+  TempDir dir;
+  std::string out_path = (dir.path() / "out").string();
+  int fd = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  pid_t pid = spawn(argv, fd, extra_env);
+  ::close(fd);
+  CommandResult result;
+  auto code = wait_bounded(pid, timeout);
+  if (!code) {
+    ::kill(pid, SIGKILL);
+    code = wait_bounded(pid, std::chrono::seconds(5));
+  }
+  result.exit_code = code.value_or(-1);
+  result.output = read_file(out_path);
+  return result;
+}
+
+namespace {
+HttpResult to_result(const httplib::Result& r) {
+  HttpResult out;
+  if (!r) return out;
+  out.status = r->status;
+  out.body = r->body;
+  for (const auto& [k, v] : r->headers) out.headers.emplace(k, v);
+  return out;
+}
+}  // namespace
+
+HttpResult http_get(uint16_t port, const std::string& path,
+                    const std::vector<std::pair<std::string, std::string>>& headers) {
+  httplib::Client client("127.0.0.1", port);
+  client.set_read_timeout(30, 0);
+  httplib::Headers h;
+  for (const auto& [k, v] : headers) h.emplace(k, v);
+  return to_result(client.Get(path.c_str(), h));
+}
+
+HttpResult http_post(uint16_t port, const std::string& path, const std::string& body) {
+  httplib::Client client("127.0.0.1", port);
+  client.set_read_timeout(30, 0);
+  return to_result(client.Post(path.c_str(), body, "application/octet-stream"));
+}
+
+Supervisor::Supervisor(const std::string& config_path, const std::string& control_path,
+                       const std::string& worker_binary, const std::vector<std::string>& extra_env)
+    : log_path_(control_path + ".log"), control_path_(control_path) {
+  int fd = ::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  std::vector<std::string> argv = {WSUP_BINARY, "start", config_path, "--control", control_path};
+  if (!worker_binary.empty()) {
+    argv.push_back("--worker-binary");
+    argv.push_back(worker_binary);
+  }
+  pid_ = spawn(argv, fd, extra_env);
+  ::close(fd);
+}
+
+Supervisor::Supervisor(const std::vector<std::string>& wsup_args, const std::string& control_path,
+                       const std::string& log_path)
+    : log_path_(log_path), control_path_(control_path) {
+  int fd = ::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  std::vector<std::string> argv = {WSUP_BINARY};
+  argv.insert(argv.end(), wsup_args.begin(), wsup_args.end());
+  pid_ = spawn(argv, fd, {});
+  ::close(fd);
+}
+
+Supervisor::~Supervisor() {
+  if (exit_code_) return;
+  ::kill(pid_, SIGTERM);
+  if (!wait_exit(std::chrono::seconds(15))) {
+    ::kill(pid_, SIGKILL);
+    wait_exit(std::chrono::seconds(5));
+  }
+}
+
+bool Supervisor::wait_serving(uint16_t port, std::chrono::milliseconds timeout) {
+  auto deadline = Clock::now() + timeout;
+  while (Clock::now() < deadline) {
+    if (exit_code_ || wait_exit(std::chrono::milliseconds(0))) return false;
+    httplib::Client client("127.0.0.1", port);
+    client.set_connection_timeout(0, 200'000);
+    if (client.Get("/")) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
+}
+
+void Supervisor::signal(int sig) const {
+  ::kill(pid_, sig);
+}
+
+std::optional<int> Supervisor::wait_exit(std::chrono::milliseconds timeout) {
+  if (!exit_code_) exit_code_ = wait_bounded(pid_, timeout);
+  return exit_code_;
+}
+
+std::string Supervisor::log() const {
+  return read_file(log_path_);
+}
+
+CommandResult Supervisor::control(const std::vector<std::string>& args) const {
+  std::vector<std::string> argv = {WSUP_BINARY};
+  argv.insert(argv.end(), args.begin(), args.end());
+  argv.push_back("--control");
+  argv.push_back(control_path_);
+  return run_command(argv, std::chrono::seconds(60));
+}
+
+LoadGenerator::LoadGenerator(uint16_t port, std::string path, int clients) {
+  for (int i = 0; i < clients; ++i) {
+    threads_.emplace_back([this, port, path] {
+      httplib::Client client("127.0.0.1", port);  // keep-alive across the loop
+      client.set_keep_alive(true);
+      client.set_read_timeout(30, 0);
+      // relaxed: a stop request only needs to be seen eventually
+      while (!stop_.load(std::memory_order_relaxed)) {
+        auto r = client.Get(path.c_str());
+        int status = r ? r->status : 0;
+        std::lock_guard lock(mutex_);
+        ++counts_[status];
+      }
+    });
+  }
+}
+
+LoadGenerator::~LoadGenerator() {
+  stop();
+}
+
+void LoadGenerator::stop() {
+  stop_.store(true, std::memory_order_relaxed);
+  for (std::thread& t : threads_) t.join();
+  threads_.clear();
+}
+
+std::map<int, int> LoadGenerator::counts() const {
+  std::lock_guard lock(mutex_);
+  return counts_;
+}
+
+int LoadGenerator::total() const {
+  int n = 0;
+  for (auto [status, count] : counts()) n += count;
+  return n;
+}
+
+int LoadGenerator::failed() const {
+  int n = 0;
+  for (auto [status, count] : counts()) n += status == 200 ? 0 : count;
+  return n;
+}
+
+std::map<int, int> worker_pids(const Supervisor& supervisor) {
+  std::map<int, int> pids;
+  std::string json = supervisor.control({"status", "--json"}).output;
+  std::regex row(R"re("id":(\d+),"pid":(\d+))re");
+  for (std::sregex_iterator it(json.begin(), json.end(), row), end; it != end; ++it)
+    pids[std::stoi((*it)[1])] = std::stoi((*it)[2]);
+  return pids;
+}
+
+}  // namespace wsup::e2e

@@ -1,0 +1,366 @@
+// The supervisor's request path and lifecycle over real HTTP, with fake-worker (V8-free, answers
+// /sleep/MS, /crash, /status/N) standing in for wsup-worker so every case is deterministic.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include <httplib.h>
+
+#include "harness.h"
+
+using namespace wsup::e2e;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct Cluster {
+  explicit Cluster(const std::string& settings, const std::string& scripts = "",
+                   const std::vector<std::string>& env = {})
+      : port(free_port()) {
+    dir.write("a.js", "// fake-worker does not read scripts\n");
+    dir.write("b.js", "// fake-worker does not read scripts\n");
+    config = dir.write("cluster.yaml", "listen: 127.0.0.1:" + std::to_string(port) + "\n" +
+                                           settings + "\nscripts:\n" +
+                                           (scripts.empty() ? "  - name: a\n    path: a.js\n"
+                                                              "    routes: [\"/*\"]\n"
+                                                            : scripts));
+    control = (dir.path() / "control.sock").string();
+    supervisor = std::make_unique<Supervisor>(config.string(), control, FAKE_WORKER_BINARY, env);
+  }
+  bool serving() { return supervisor->wait_serving(port); }
+
+  TempDir dir;
+  uint16_t port;
+  std::filesystem::path config;
+  std::string control;
+  std::unique_ptr<Supervisor> supervisor;
+};
+
+// Waits (bounded) until every worker in `status --json` is ready.
+bool all_ready(const Supervisor& s, size_t workers) {
+  for (int i = 0; i < 200; ++i) {
+    std::string json = s.control({"status", "--json"}).output;
+    size_t ready = 0;
+    for (size_t at = json.find("\"ready\""); at != std::string::npos;
+         at = json.find("\"ready\"", at + 1))
+      ++ready;
+    if (ready == workers) return true;
+    std::this_thread::sleep_for(50ms);
+  }
+  return false;
+}
+
+}  // namespace
+
+TEST(SupervisorLifecycle, RoutesEachPathToItsScriptAnd404sTheRest) {
+  Cluster c("workers: 2", R"(  - name: api
+    path: a.js
+    routes: ["/api/*"]
+  - name: site
+    path: b.js
+    routes: ["/site/*", "/"]
+)");
+  ASSERT_TRUE(c.serving()) << c.supervisor->log();
+  HttpResult api = http_get(c.port, "/api/items?x=1");
+  EXPECT_EQ(api.status, 200);
+  EXPECT_NE(api.body.find("script=api"), std::string::npos) << api.body;
+  EXPECT_NE(api.body.find("/api/items?x=1"), std::string::npos) << api.body;
+  EXPECT_NE(http_get(c.port, "/site/index").body.find("script=site"), std::string::npos);
+  EXPECT_EQ(http_get(c.port, "/nowhere").status, 404);
+}
+
+TEST(SupervisorLifecycle, ResponsesCarryTheScriptsStatusHeadersAndBody) {
+  Cluster c("workers: 1");
+  ASSERT_TRUE(c.serving()) << c.supervisor->log();
+  HttpResult r = http_get(c.port, "/status/418", {{"Accept-Encoding", "gzip"}});
+  EXPECT_EQ(r.status, 418);
+  EXPECT_EQ(r.headers.count("x-fake-worker"), 1u);
+  EXPECT_EQ(r.headers.count("Content-Encoding"), 0u);  // not recompressed by the front
+  EXPECT_EQ(r.headers.count("x-request-id"), 0u);      // no header the script did not set
+  HttpResult posted = http_post(c.port, "/echo", std::string(500, 'x'));
+  EXPECT_NE(posted.body.find("POST"), std::string::npos);
+  EXPECT_NE(posted.body.find("body=500"), std::string::npos);
+}
+
+TEST(SupervisorLifecycle, OversizedRequestsGet413And431) {
+  Cluster c("workers: 1\nlimits:\n  max_body_bytes: 1000\n  max_header_bytes: 2048");
+  ASSERT_TRUE(c.serving()) << c.supervisor->log();
+  EXPECT_EQ(http_post(c.port, "/x", std::string(1001, 'x')).status, 413);
+  EXPECT_EQ(http_post(c.port, "/x", std::string(1000, 'x')).status, 200);
+  EXPECT_EQ(http_get(c.port, "/x", {{"X-Big", std::string(3000, 'h')}}).status, 431);
+}
+
+TEST(SupervisorLifecycle, WallTimeRunsOutWith504) {
+  Cluster c("workers: 1\nlimits:\n  wall_ms: 300");
+  ASSERT_TRUE(c.serving()) << c.supervisor->log();
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(http_get(c.port, "/sleep/3000").status, 504);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
+}
+
+TEST(SupervisorLifecycle, ClientThatGivesUpIsNoticedAndLoggedAs499) {
+  Cluster c("workers: 1");
+  ASSERT_TRUE(c.serving()) << c.supervisor->log();
+  {
+    httplib::Client impatient("127.0.0.1", c.port);
+    impatient.set_read_timeout(0, 300'000);
+    EXPECT_FALSE(impatient.Get("/sleep/5000"));
+  }  // closes the connection
+  std::string log;
+  for (int i = 0; i < 100 && log.find("\"status\":499") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(20ms);
+    log = c.supervisor->log();
+  }
+  size_t at = log.find("\"status\":499");
+  ASSERT_NE(at, std::string::npos) << log;
+  // Noticed within a check interval or two of the hang-up, long before the worker's 5 s.
+  double ms = std::stod(log.substr(log.find("\"ms\":", at) + 5));
+  EXPECT_LT(ms, 1500) << log;
+}
+
+TEST(SupervisorLifecycle, FullQueuesAnswer503WithRetryAfter) {
+  // One worker, two ring slots, two overflow places: of 10 concurrent slow requests some must
+  // wait and the rest be refused at once with 503.
+  Cluster c("workers: 1\nring_slots: 2\nhttp_threads: 16\nlimits:\n  max_connections: 2");
+  ASSERT_TRUE(c.serving()) << c.supervisor->log();
+  std::vector<std::thread> clients;
+  std::mutex m;
+  std::map<int, int> statuses;
+  bool saw_retry_after = false;
+  for (int i = 0; i < 10; ++i)
+    clients.emplace_back([&] {
+      HttpResult r = http_get(c.port, "/sleep/400");
+      std::lock_guard lock(m);
+      ++statuses[r.status];
+      if (r.status == 503) saw_retry_after |= r.headers.count("Retry-After") == 1;
+    });
+  for (auto& t : clients) t.join();
+  EXPECT_GE(statuses[200], 2);
+  EXPECT_GE(statuses[503], 1);
+  EXPECT_EQ(statuses[200] + statuses[503], 10);
+  EXPECT_TRUE(saw_retry_after);
+}
+
+TEST(SupervisorLifecycle, WorkerCrashGives502ForItsRequestAndTheWorkerComesBack) {
+  Cluster c("workers: 1");
+  ASSERT_TRUE(c.serving()) << c.supervisor->log();
+  int before = worker_pids(*c.supervisor)[0];
+  EXPECT_EQ(http_get(c.port, "/crash").status, 502);
+  ASSERT_TRUE(all_ready(*c.supervisor, 1));
+  EXPECT_NE(worker_pids(*c.supervisor)[0], before);
+  EXPECT_EQ(http_get(c.port, "/ok").status, 200);
+  EXPECT_NE(c.supervisor->control({"status"}).output.find("ready"), std::string::npos);
+}
+
+TEST(SupervisorLifecycle, KillNineUnderLoadFailsOnlyTheRequestsTheWorkerHeld) {
+  Cluster c("workers: 2");
+  ASSERT_TRUE(c.serving()) << c.supervisor->log();
+  ASSERT_TRUE(all_ready(*c.supervisor, 2));
+  // Six slow requests spread over both workers (least outstanding alternates).
+  std::vector<std::thread> clients;
+  std::mutex m;
+  std::map<int, int> statuses;
+  for (int i = 0; i < 6; ++i) {
+    clients.emplace_back([&] {
+      HttpResult r = http_get(c.port, "/sleep/1500");
+      std::lock_guard lock(m);
+      ++statuses[r.status];
+    });
+    std::this_thread::sleep_for(30ms);
+  }
+  std::this_thread::sleep_for(200ms);
+  int victim = worker_pids(*c.supervisor)[0];
+  ASSERT_GT(victim, 0);
+  ::kill(victim, SIGKILL);
+  for (auto& t : clients) t.join();
+  EXPECT_EQ(statuses[502], 3);  // exactly the three worker 0 held
+  EXPECT_EQ(statuses[200], 3);
+  ASSERT_TRUE(all_ready(*c.supervisor, 2));
+  EXPECT_NE(worker_pids(*c.supervisor)[0], victim);
+  EXPECT_EQ(http_get(c.port, "/after").status, 200);
+}
+
+TEST(SupervisorLifecycle, RestartWorkerUnderLoadHasNoFailedRequest) {
+  Cluster c("workers: 2");
+  ASSERT_TRUE(c.serving()) << c.supervisor->log();
+  int before = worker_pids(*c.supervisor)[1];
+  LoadGenerator load(c.port, "/sleep/5", 4);
+  std::this_thread::sleep_for(200ms);
+  CommandResult r = c.supervisor->control({"restart-worker", "1"});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  std::this_thread::sleep_for(200ms);
+  load.stop();
+  EXPECT_GT(load.total(), 20);
+  EXPECT_EQ(load.failed(), 0);
+  EXPECT_NE(worker_pids(*c.supervisor)[1], before);
+}
+
+TEST(SupervisorLifecycle, ReloadUnderLoadReplacesEveryWorkerWithNoFailedRequest) {
+  Cluster c("workers: 2");
+  ASSERT_TRUE(c.serving()) << c.supervisor->log();
+  auto before = worker_pids(*c.supervisor);
+  LoadGenerator load(c.port, "/sleep/5", 4);
+  std::this_thread::sleep_for(200ms);
+  CommandResult r = c.supervisor->control({"reload"});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  std::this_thread::sleep_for(200ms);
+  load.stop();
+  EXPECT_GT(load.total(), 20);
+  EXPECT_EQ(load.failed(), 0) << c.supervisor->log();
+  auto after = worker_pids(*c.supervisor);
+  EXPECT_NE(after[0], before[0]);
+  EXPECT_NE(after[1], before[1]);
+}
+
+TEST(SupervisorLifecycle, SighupReloadsLikeTheReloadCommand) {
+  Cluster c("workers: 1");
+  ASSERT_TRUE(c.serving()) << c.supervisor->log();
+  int before = worker_pids(*c.supervisor)[0];
+  c.supervisor->signal(SIGHUP);
+  int after = before;
+  for (int i = 0; i < 100 && (after == before || after == 0); ++i) {
+    std::this_thread::sleep_for(50ms);
+    after = worker_pids(*c.supervisor)[0];
+  }
+  EXPECT_NE(after, before);
+  EXPECT_EQ(http_get(c.port, "/").status, 200);
+}
+
+TEST(SupervisorLifecycle, ReloadOfABrokenConfigIsRefusedAndWorkersKeepServing) {
+  Cluster c("workers: 1");
+  ASSERT_TRUE(c.serving()) << c.supervisor->log();
+  int before = worker_pids(*c.supervisor)[0];
+  std::string good = c.dir.write("unused", "").string();
+  // fake-worker's --check fails on this marker, like wsup-worker on a script syntax error.
+  std::ofstream(c.config, std::ios::app) << "# fake-check-fails\n";
+  CommandResult r = c.supervisor->control({"reload"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.output.find("reload refused"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("cluster.yaml:1:1"), std::string::npos) << r.output;
+  // A config error names file:line:column too.
+  std::ofstream(c.config, std::ios::app) << "workerz: 3\n";
+  r = c.supervisor->control({"reload"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.output.find("cluster.yaml:"), std::string::npos) << r.output;
+  EXPECT_EQ(worker_pids(*c.supervisor)[0], before);
+  EXPECT_EQ(http_get(c.port, "/").status, 200);
+}
+
+TEST(SupervisorLifecycle, SigtermFinishesInFlightRequestsThenExitsAndRemovesSegments) {
+  Cluster c("workers: 2\ndrain_timeout: 5s");
+  ASSERT_TRUE(c.serving()) << c.supervisor->log();
+  std::vector<std::thread> clients;
+  std::atomic<int> ok{0};
+  for (int i = 0; i < 4; ++i)
+    clients.emplace_back([&] { ok += http_get(c.port, "/sleep/600").status == 200 ? 1 : 0; });
+  std::this_thread::sleep_for(200ms);
+  c.supervisor->signal(SIGTERM);
+  for (auto& t : clients) t.join();
+  EXPECT_EQ(ok.load(), 4);
+  EXPECT_EQ(c.supervisor->wait_exit(10s), 0);
+  std::string prefix = "-" + std::to_string(c.supervisor->pid()) + "-w";
+  for (const auto& entry : std::filesystem::directory_iterator("/dev/shm"))
+    EXPECT_EQ(entry.path().filename().string().find(prefix), std::string::npos) << entry.path();
+  EXPECT_FALSE(std::filesystem::exists(c.control));
+}
+
+TEST(SupervisorLifecycle, StopCommandStopsTheSupervisor) {
+  Cluster c("workers: 1");
+  ASSERT_TRUE(c.serving()) << c.supervisor->log();
+  CommandResult r = c.supervisor->control({"stop"});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(c.supervisor->wait_exit(10s), 0);
+}
+
+TEST(SupervisorLifecycle, WorkersThatNeverGetReadyFailTheStartWithTheirExitReason) {
+  Cluster c("workers: 1", "", {"FAKE_WORKER_EXIT_AT_START=1"});
+  auto code = c.supervisor->wait_exit(20s);
+  ASSERT_TRUE(code);
+  EXPECT_EQ(*code, 1);
+  std::string log = c.supervisor->log();
+  EXPECT_NE(log.find("no worker became ready"), std::string::npos) << log;
+  EXPECT_NE(log.find("exit status 3"), std::string::npos) << log;
+  EXPECT_NE(log.find("crashed too often"), std::string::npos) << log;
+}
+
+TEST(SupervisorLifecycle, AdminListenerServesMetricsAndHealth) {
+  uint16_t admin = free_port();
+  Cluster c("workers: 1\nadmin:\n  http: 127.0.0.1:" + std::to_string(admin));
+  ASSERT_TRUE(c.serving()) << c.supervisor->log();
+  http_get(c.port, "/");
+  EXPECT_EQ(http_get(admin, "/healthz").status, 200);
+  std::string metrics = http_get(admin, "/metrics").body;
+  EXPECT_NE(metrics.find("wsup_requests_total{script=\"a\",worker=\"0\",status=\"200\"}"),
+            std::string::npos)
+      << metrics;
+  EXPECT_NE(metrics.find("wsup_worker_up{worker=\"0\"} 1"), std::string::npos);
+}
+
+TEST(SupervisorCli, DevServesOneScriptAndReplacesWorkersWhenItChanges) {
+  TempDir dir;
+  auto script = dir.write("hello.js", "// fake-worker does not read scripts\n");
+  uint16_t port = free_port();
+  Supervisor dev({"dev", script.string(), "--port", std::to_string(port), "--worker-binary",
+                  FAKE_WORKER_BINARY},
+                 "", (dir.path() / "dev.log").string());
+  ASSERT_TRUE(dev.wait_serving(port)) << dev.log();
+  std::string dev_dir = "/tmp/wsup-dev-" + std::to_string(dev.pid());
+  dev.set_control_path(dev_dir + "/control.sock");
+  EXPECT_NE(http_get(port, "/x").body.find("script=hello"), std::string::npos);
+  int before = worker_pids(dev)[0];
+  ASSERT_GT(before, 0);
+  auto later = std::filesystem::last_write_time(script) + std::chrono::seconds(2);
+  std::filesystem::last_write_time(script, later);
+  int after = before;
+  for (int i = 0; i < 100 && (after == before || after == 0); ++i) {
+    std::this_thread::sleep_for(50ms);
+    after = worker_pids(dev)[0];
+  }
+  EXPECT_NE(after, before) << dev.log();
+  EXPECT_EQ(http_get(port, "/y").status, 200);
+  dev.signal(SIGINT);
+  EXPECT_EQ(dev.wait_exit(10s), 0);
+  EXPECT_FALSE(std::filesystem::exists(dev_dir));
+}
+
+TEST(SupervisorCli, ControlCommandWithoutASupervisorSaysSo) {
+  CommandResult r = run_command({WSUP_BINARY, "status", "--control", "/tmp/wsup-nobody.sock"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.output.find("no wsup supervisor is running on control socket /tmp/wsup-nobody.sock"),
+            std::string::npos)
+      << r.output;
+}
+
+TEST(SupervisorCli, CheckRefusesABadConfigWithFileLineColumn) {
+  TempDir dir;
+  dir.write("a.js", "");
+  auto bad = dir.write("bad.yaml",
+                       "listen: 127.0.0.1:1\nworkerz: 2\nscripts:\n  - name: a\n    path: a.js\n   "
+                       " routes: [\"/*\"]\n");
+  CommandResult r =
+      run_command({WSUP_BINARY, "check", bad.string(), "--worker-binary", FAKE_WORKER_BINARY});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.output.find("bad.yaml:2:1"), std::string::npos) << r.output;
+  // And `start` refuses it the same way, starting nothing.
+  r = run_command({WSUP_BINARY, "start", bad.string(), "--worker-binary", FAKE_WORKER_BINARY});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.output.find("bad.yaml:2:1"), std::string::npos) << r.output;
+}
+
+TEST(SupervisorCli, CheckReportsScriptCompileErrorsFromTheWorker) {
+  TempDir dir;
+  dir.write("a.js", "");
+  auto cfg = dir.write(
+      "c.yaml",
+      "# fake-check-fails\nscripts:\n  - name: a\n    path: a.js\n    routes: [\"/*\"]\n");
+  CommandResult r =
+      run_command({WSUP_BINARY, "check", cfg.string(), "--worker-binary", FAKE_WORKER_BINARY});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.output.find("c.yaml:1:1: SyntaxError"), std::string::npos) << r.output;
+  std::ofstream(cfg, std::ios::trunc)
+      << "scripts:\n  - name: a\n    path: a.js\n    routes: [\"/*\"]\n";
+  r = run_command({WSUP_BINARY, "check", cfg.string(), "--worker-binary", FAKE_WORKER_BINARY});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+}
