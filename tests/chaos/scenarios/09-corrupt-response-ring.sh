@@ -11,6 +11,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 chaos_init 09-corrupt-response-ring
 
 workers=2
+"$WSUP_WORKER" --allow-test-faults --version >/dev/null 2>&1 ||
+  fail "wsup-worker has no --allow-test-faults switch yet: this scenario needs the test fault flag described in docs/RELIABILITY.md (WSUP_TEST_FAULT=corrupt-responses)"
 new_cluster_ports
 {
   config_head
