@@ -29,7 +29,7 @@ start_wsup "$CHAOS_TMP/cluster.yaml"
 hello_load=(--path /hello --connections 4 --rate 200 --duration "$seconds" --timeout-ms 10000)
 load_run warmup --path /hello --connections 4 --rate 200 --duration 1
 load_run baseline "${hello_load[@]}"
-log "baseline: $(summary baseline)"
+log "baseline before: $(summary baseline)"
 
 # One looping request at a time: each burns a worker's CPU for the whole limit.
 load_start loop --path /loop/x --connections 1 --duration "$seconds" --timeout-ms 10000
@@ -38,8 +38,13 @@ load_wait hello
 load_wait loop
 log "loop:  $(summary loop)"
 log "hello: $(summary hello)"
+# A second baseline after the loop phase: on a shared machine one measurement can be inflated by
+# other load, which would make the 2x bound too lenient; the lower of the two is the baseline.
+load_run baseline_after "${hello_load[@]}"
+log "baseline after: $(summary baseline_after)"
 
 expect_nothing_lost baseline
+expect_nothing_lost baseline_after
 expect_nothing_lost hello
 expect_nothing_lost loop
 looped=$(field loop .answered)
@@ -47,7 +52,8 @@ n503=$(status_count loop 503)
 ((looped > 0)) || fail "no looping request was answered"
 [[ $n503 == "$looped" ]] || fail "looping requests must all get 503 (CPU limit): $(field loop '.status|tojson')"
 [[ $(field hello .failed_answers) == 0 ]] || fail "the other route failed requests: $(field hello '.status|tojson')"
-base_p99=$(field baseline .latency_ms.p99)
+base_p99=$(awk -v a="$(field baseline .latency_ms.p99)" -v b="$(field baseline_after .latency_ms.p99)" \
+  'BEGIN { print (a < b ? a : b) }')
 p99=$(field hello .latency_ms.p99)
 awk -v p="$p99" -v b="$base_p99" -v f="$factor" 'BEGIN { exit !(p <= f * b) }' ||
   fail "the other route's p99 ${p99} ms is above ${factor}x its baseline ${base_p99} ms"
