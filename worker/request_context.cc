@@ -5,39 +5,10 @@
 
 #include "worker/isolate_pool.h"
 #include "worker/js_error.h"
+#include "worker/js_values.h"
 #include "worker/startup_snapshot.h"
 
 namespace wsup::worker {
-namespace {
-
-v8::Local<v8::String> v8_string(v8::Isolate* isolate, std::string_view text) {
-  return v8::String::NewFromUtf8(isolate, text.data(), v8::NewStringType::kNormal,
-                                 static_cast<int>(text.size()))
-      .ToLocalChecked();
-}
-
-std::string to_utf8(v8::Isolate* isolate, v8::Local<v8::Value> value) {
-  v8::String::Utf8Value text(isolate, value);
-  return *text == nullptr ? std::string() : std::string(*text, text.length());
-}
-
-// A string body as UTF-8 bytes (lone surrogates become U+FFFD, as TextEncoder does).
-std::string utf8_bytes(v8::Isolate* isolate, v8::Local<v8::String> text) {
-  std::string bytes(static_cast<size_t>(text->Utf8Length(isolate)), '\0');
-  text->WriteUtf8(isolate, bytes.data(), static_cast<int>(bytes.size()), nullptr,
-                  v8::String::NO_NULL_TERMINATION | v8::String::REPLACE_INVALID_UTF8);
-  return bytes;
-}
-
-v8::Local<v8::Value> body_to_js(v8::Isolate* isolate, const std::string& body) {
-  if (body.empty()) return v8::Null(isolate);
-  v8::Local<v8::ArrayBuffer> buffer = v8::ArrayBuffer::New(isolate, body.size());
-  std::memcpy(buffer->GetBackingStore()->Data(), body.data(), body.size());
-  return v8::Uint8Array::New(buffer, 0, body.size());
-}
-
-}  // namespace
-
 RequestContext::RequestContext(boost::asio::io_context& loop, WorkerIsolate& isolate,
                                size_t script_index, const LoadedScript& script,
                                const RuntimeLimits& limits, limits::LimitEnforcer& enforcer,
@@ -135,143 +106,6 @@ void RequestContext::note_limits() {
   }
 }
 
-bool RequestContext::run_script_and_dispatch(v8::Local<v8::Context> context) {
-  v8::Isolate* isolate = v8_isolate_;
-  v8::Local<v8::Object> internal;
-  if (!context->GetDataFromSnapshotOnce<v8::Object>(StartupSnapshot::instance().internal_index())
-           .ToLocal(&internal)) {
-    return false;
-  }
-  internal_.Reset(isolate, internal);
-
-  v8::Local<v8::Value> namespace_object = v8::Undefined(isolate);
-  v8::Local<v8::Object> env = make_env(context);
-  if (script_.spec.module) {
-    if (!run_module(context, namespace_object)) return false;
-    if (ready_) return true;  // evaluation failed and was answered
-  } else {
-    // Service workers see their bindings as globals, as in Workers.
-    v8::Local<v8::Array> names;
-    if (!env->GetOwnPropertyNames(context).ToLocal(&names)) return false;
-    for (uint32_t i = 0; i < names->Length(); ++i) {
-      v8::Local<v8::Value> name = names->Get(context, i).ToLocalChecked();
-      if (!context->Global()
-               ->Set(context, name, env->Get(context, name).ToLocalChecked())
-               .FromMaybe(false)) {
-        return false;
-      }
-    }
-    v8::Local<v8::Script> bound = isolate_.service_worker(script_index_)->BindToCurrentContext();
-    if (bound->Run(context).IsEmpty()) return false;
-  }
-
-  v8::Local<v8::Array> headers =
-      v8::Array::New(isolate, static_cast<int>(request_.headers.size() * 2));
-  uint32_t slot = 0;
-  for (const auto& [name, value] : request_.headers) {
-    if (!headers->Set(context, slot++, v8_string(isolate, name)).FromMaybe(false) ||
-        !headers->Set(context, slot++, v8_string(isolate, value)).FromMaybe(false)) {
-      return false;
-    }
-  }
-  v8::Local<v8::Value> dispatch;
-  if (!internal->Get(context, v8::String::NewFromUtf8Literal(isolate, "dispatchFetch"))
-           .ToLocal(&dispatch)) {
-    return false;
-  }
-  v8::Local<v8::Value> argv[] = {
-      namespace_object, v8_string(isolate, request_.method), v8_string(isolate, request_.url),
-      headers,          body_to_js(isolate, request_.body),  env};
-  v8::Local<v8::Value> result;
-  if (!dispatch.As<v8::Function>()
-           ->Call(context, v8::Undefined(isolate), 6, argv)
-           .ToLocal(&result)) {
-    return false;
-  }
-  v8::Local<v8::Array> pair = result.As<v8::Array>();
-  v8::Local<v8::Value> promise = pair->Get(context, 0).ToLocalChecked();
-  wait_until_.Reset(isolate, pair->Get(context, 1).ToLocalChecked().As<v8::Array>());
-  if (promise->IsPromise()) {
-    response_promise_.Reset(isolate, promise.As<v8::Promise>());
-  } else {
-    log::error("no fetch listener called respondWith()",
-               {{"script", script_.spec.name}, {"req", request_.id}});
-    ready_ = error_response(500,
-                            "Internal Server Error: the handler did not respond (no fetch "
-                            "listener called respondWith())\n");
-  }
-  return true;
-}
-
-bool RequestContext::run_module(v8::Local<v8::Context> context,
-                                v8::Local<v8::Value>& namespace_object) {
-  v8::Isolate* isolate = v8_isolate_;
-  modules_.resize(script_.modules.size());
-  for (size_t i = 0; i < script_.modules.size(); ++i) {
-    v8::Local<v8::Module> module;
-    if (!compile_module(isolate, script_.modules[i]).ToLocal(&module)) return false;
-    modules_[i].Reset(isolate, module);
-  }
-  v8::Local<v8::Module> entry = modules_[0].Get(isolate);
-  if (!entry->InstantiateModule(context, resolve_module).FromMaybe(false)) return false;
-  v8::Local<v8::Value> evaluation;
-  if (!entry->Evaluate(context).ToLocal(&evaluation)) return false;
-  microtasks_->PerformCheckpoint(isolate);
-  if (entry->GetStatus() == v8::Module::kErrored) {
-    log_js_error("uncaught exception", context, entry->GetException(), {});
-    ready_ = error_response(500,
-                            "Internal Server Error: the worker script threw an exception "
-                            "(see the worker log)\n");
-    return true;
-  }
-  if (evaluation->IsPromise() && evaluation.As<v8::Promise>()->State() == v8::Promise::kPending) {
-    log::error("module top-level await did not settle before the fetch event",
-               {{"script", script_.spec.name}, {"req", request_.id}});
-    ready_ = error_response(500,
-                            "Internal Server Error: the module's top-level await did not "
-                            "settle\n");
-    return true;
-  }
-  namespace_object = entry->GetModuleNamespace();
-  return true;
-}
-
-v8::MaybeLocal<v8::Module> RequestContext::resolve_module(
-    v8::Local<v8::Context> context, v8::Local<v8::String> specifier,
-    v8::Local<v8::FixedArray> /*import_assertions*/, v8::Local<v8::Module> referrer) {
-  // Every request context's JsHost is its RequestContext.
-  auto* request = static_cast<RequestContext*>(JsHost::of(context));
-  v8::Isolate* isolate = context->GetIsolate();
-  // A module graph has a handful of files: a linear search by handle identity is exact, where
-  // identity hashes may collide.
-  for (size_t from = 0; from < request->modules_.size(); ++from) {
-    if (request->modules_[from].Get(isolate) != referrer) continue;
-    const auto& imports = request->script_.modules[from].imports;
-    auto to = imports.find(to_utf8(isolate, specifier));
-    if (to != imports.end()) return request->modules_[to->second].Get(isolate);
-  }
-  isolate->ThrowException(v8::Exception::Error(v8::String::Concat(
-      isolate, v8::String::NewFromUtf8Literal(isolate, "Cannot resolve module "), specifier)));
-  return {};
-}
-
-v8::Local<v8::Object> RequestContext::make_env(v8::Local<v8::Context> context) {
-  v8::Isolate* isolate = v8_isolate_;
-  v8::Local<v8::Object> env = v8::Object::New(isolate);
-  for (const auto& [name, json] : script_.spec.vars) {
-    v8::Local<v8::Value> value;
-    v8::TryCatch not_json(isolate);  // the config validates vars; keep odd text as a string
-    if (!v8::JSON::Parse(context, v8_string(isolate, json)).ToLocal(&value)) {
-      value = v8_string(isolate, json);
-    }
-    env->Set(context, v8_string(isolate, name), value).Check();
-  }
-  for (const auto& [name, secret] : script_.secret_values) {
-    env->Set(context, v8_string(isolate, name), v8_string(isolate, secret)).Check();
-  }
-  return env;
-}
-
 void RequestContext::inspect_promises(v8::Local<v8::Context> context) {
   v8::Isolate* isolate = v8_isolate_;
   if (!responded_ && !ready_ && !response_promise_.IsEmpty()) {
@@ -300,50 +134,6 @@ void RequestContext::inspect_promises(v8::Local<v8::Context> context) {
     // Rejections are reported once: everything before the first pending promise is settled.
     if (wait_until_settled_) wait_until_reported_ = i + 1;
   }
-}
-
-HttpResponse RequestContext::to_http_response(v8::Local<v8::Context> context,
-                                              v8::Local<v8::Value> value) {
-  v8::Isolate* isolate = v8_isolate_;
-  v8::TryCatch try_catch(isolate);
-  v8::Local<v8::Object> internal = internal_.Get(isolate);
-  v8::Local<v8::Value> serialize;
-  v8::Local<v8::Value> fields;
-  if (!internal->Get(context, v8::String::NewFromUtf8Literal(isolate, "serializeResponse"))
-           .ToLocal(&serialize) ||
-      !serialize.As<v8::Function>()
-           ->Call(context, v8::Undefined(isolate), 1, &value)
-           .ToLocal(&fields)) {
-    log_js_error("reading the response failed", context, try_catch.Exception(),
-                 try_catch.Message());
-    return error_response(500, "Internal Server Error: the response could not be read\n");
-  }
-  if (!fields->IsArray()) {
-    const std::string type = value->IsObject()
-                                 ? to_utf8(isolate, value.As<v8::Object>()->GetConstructorName())
-                                 : to_utf8(isolate, value->TypeOf(isolate));
-    log::error("the handler's result is not a Response",
-               {{"script", script_.spec.name}, {"req", request_.id}, {"type", type}});
-    return error_response(500, "Internal Server Error: the handler did not return a Response\n");
-  }
-  v8::Local<v8::Array> parts = fields.As<v8::Array>();
-  HttpResponse response;
-  response.status =
-      static_cast<uint16_t>(parts->Get(context, 0).ToLocalChecked().As<v8::Int32>()->Value());
-  v8::Local<v8::Array> headers = parts->Get(context, 1).ToLocalChecked().As<v8::Array>();
-  for (uint32_t i = 0; i + 1 < headers->Length(); i += 2) {
-    response.headers.emplace_back(to_utf8(isolate, headers->Get(context, i).ToLocalChecked()),
-                                  to_utf8(isolate, headers->Get(context, i + 1).ToLocalChecked()));
-  }
-  v8::Local<v8::Value> body = parts->Get(context, 2).ToLocalChecked();
-  if (body->IsString()) {
-    response.body = utf8_bytes(isolate, body.As<v8::String>());
-  } else if (body->IsUint8Array()) {
-    v8::Local<v8::Uint8Array> bytes = body.As<v8::Uint8Array>();
-    response.body.resize(bytes->ByteLength());
-    bytes->CopyContents(response.body.data(), response.body.size());
-  }
-  return response;
 }
 
 void RequestContext::log_js_error(std::string_view what, v8::Local<v8::Context> context,

@@ -86,6 +86,12 @@ TEST(ResponseTest, ErrorStaticIsTypeErrorWithStatusZero) {
             R"(["error",0,false])");
 }
 
+TEST(ResponseTest, UrlSearchParamsBodyIsFormEncoded) {
+  EXPECT_EQ(evaluate("const r = new Response(new URLSearchParams({a: '1 2', b: 'x&y'}));\n"
+                     "return [r.headers.get('content-type'), await r.text()];"),
+            R"(["application/x-www-form-urlencoded;charset=UTF-8","a=1+2&b=x%26y"])");
+}
+
 TEST(ResponseTest, ArbitraryObjectsBecomeTheirStringForm) {
   EXPECT_EQ(evaluate("return await new Response({toString() { return 'custom'; }}).text();"),
             R"("custom")");
@@ -149,6 +155,23 @@ TEST(RequestTest, CloneKeepsBodyAndFieldsWithoutConsumingTheOriginal) {
           "const c = a.clone();\n"
           "return [a.bodyUsed, await c.text(), await a.text(), c.method, c.headers.get('h')];"),
       R"([false,"x","x","POST","1"])");
+}
+
+TEST(RequestTest, SignalDefaultsToANeverAbortedSignalAndFollowsInit) {
+  EXPECT_EQ(evaluate("const plain = new Request('https://x/');\n"
+                     "const controller = new AbortController(); controller.abort('stop');\n"
+                     "const given = new Request('https://x/', {signal: controller.signal});\n"
+                     "const copied = new Request(given);\n"
+                     "return [plain.signal instanceof AbortSignal, plain.signal.aborted, "
+                     "given.signal.aborted, copied.signal === controller.signal];"),
+            R"([true,false,true,true])");
+}
+
+TEST(RequestTest, RelativeUrlsAndCredentialsAreTypeErrors) {
+  EXPECT_EQ(evaluate("new Request('/relative');").rfind("THROWS TypeError", 0), 0u);
+  EXPECT_EQ(evaluate("new Request('https://user:pw@x/');").rfind("THROWS TypeError", 0), 0u);
+  EXPECT_EQ(evaluate("return new Request('HTTPS://EXAMPLE.com/a/../b').url;"),
+            R"("https://example.com/b")");
 }
 
 TEST(RequestTest, InvalidRedirectModeIsATypeError) {

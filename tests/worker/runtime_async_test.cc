@@ -189,3 +189,44 @@ TEST(RuntimeAsyncTest, AbortSignalTimeoutAbortsWithTimeoutError) {
 
 }  // namespace
 }  // namespace wsup::worker::testing
+
+namespace wsup::worker::testing {
+namespace {
+
+TEST(RuntimeAsyncTest, RuntimeDestroyedWithRequestsInFlightDropsThemCleanly) {
+  auto harness = Harness::single(
+      "export default { async fetch() { await new Promise((d) => setTimeout(d, 60000)); "
+      "return new Response('late'); } };",
+      true, 1);
+  int answered = 0;
+  for (int i = 0; i < 3; ++i) {
+    harness->runtime().handle(make_request("main"), [&answered](HttpResponse) { ++answered; });
+  }
+  harness->loop().poll();  // start the first; the others wait for the isolate
+  EXPECT_EQ(harness->runtime().running(), 1u);
+  EXPECT_EQ(harness->runtime().waiting(), 2u);
+  harness.reset();  // runtime, isolates and loop go; no answer, no crash, no leak
+  EXPECT_EQ(answered, 0);
+}
+
+}  // namespace
+}  // namespace wsup::worker::testing
+
+namespace wsup::worker::testing {
+namespace {
+
+TEST(RuntimeAsyncTest, TimersWithEqualDelaysRunInCreationOrder) {
+  EXPECT_EQ(evaluate("const order = [];\n"
+                     "await new Promise((done) => {\n"
+                     "  for (let i = 0; i < 50; i++) setTimeout(() => order.push(i), i % 2);\n"
+                     "  setTimeout(done, 5);\n"
+                     "});\n"
+                     "const zeros = order.filter((i) => i % 2 === 0);\n"
+                     "const ones = order.filter((i) => i % 2 === 1);\n"
+                     "return [zeros.every((v, k) => k === 0 || v > zeros[k - 1]), "
+                     "ones.every((v, k) => k === 0 || v > ones[k - 1]), order.length];"),
+            "[true,true,50]");
+}
+
+}  // namespace
+}  // namespace wsup::worker::testing

@@ -20,6 +20,10 @@ constexpr const char* kScript =
     "  if (path === '/grow') { const keep = []; for (;;) keep.push(new Array(1e5).fill(1.5)); }\n"
     "  if (path === '/buffer') { try { new ArrayBuffer(2 ** 31); return new Response('allocated'); "
     "} catch (e) { return new Response(e.constructor.name); } }\n"
+    "  if (path === '/encode') { const keep = []; for (let i = 0; i < 7; i++) keep.push(new "
+    "ArrayBuffer(8 << 20));\n"
+    "    try { await new Response('x'.repeat(16 << 20)).arrayBuffer(); return new "
+    "Response('encoded'); } catch (e) { return new Response(e.constructor.name); } }\n"
     "  globalThis.survivor = (globalThis.survivor || 0) + 1;\n"
     "  return new Response('ok ' + globalThis.survivor);\n"
     "} };\n";
@@ -63,6 +67,9 @@ TEST(RuntimeLimitsTest, HugeArrayBufferIsARangeErrorNotADeadProcess) {
   limits.heap_mib = 64;
   auto harness = Harness::single(kScript, true, 1, limits);
   EXPECT_EQ(quiet_fetch(*harness, "/buffer").body, "RangeError");
+  EXPECT_EQ(quiet_fetch(*harness, "/").body, "ok 1");
+  // The runtime's own buffers (a body encoded to bytes) count against the budget too.
+  EXPECT_EQ(quiet_fetch(*harness, "/encode").body, "RangeError");
   EXPECT_EQ(quiet_fetch(*harness, "/").body, "ok 1");
 }
 

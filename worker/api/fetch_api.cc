@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "worker/js_values.h"
+
 extern const char kFetchApiSource[];  // generated from the .js files (worker/CMakeLists.txt)
 
 namespace wsup::worker::api {
@@ -12,12 +14,13 @@ void utf8_encode(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Isolate* isolate = info.GetIsolate();
   v8::Local<v8::String> text = info[0].As<v8::String>();
   const int length = text->Utf8Length(isolate);
-  v8::Local<v8::ArrayBuffer> buffer = v8::ArrayBuffer::New(isolate, length);
+  v8::Local<v8::Uint8Array> bytes;
+  if (!new_uint8_array(isolate, static_cast<size_t>(length)).ToLocal(&bytes)) return;
   if (length > 0) {
-    text->WriteUtf8(isolate, static_cast<char*>(buffer->GetBackingStore()->Data()), length, nullptr,
+    text->WriteUtf8(isolate, uint8_array_data(bytes), length, nullptr,
                     v8::String::NO_NULL_TERMINATION | v8::String::REPLACE_INVALID_UTF8);
   }
-  info.GetReturnValue().Set(v8::Uint8Array::New(buffer, 0, length));
+  info.GetReturnValue().Set(bytes);
 }
 
 // internal.utf8Decode(Uint8Array) -> string, invalid sequences as U+FFFD.
@@ -30,8 +33,7 @@ void utf8_decode(const v8::FunctionCallbackInfo<v8::Value>& info) {
         v8::String::NewFromUtf8Literal(isolate, "body too large to decode as a string")));
     return;
   }
-  const char* data =
-      static_cast<const char*>(bytes->Buffer()->GetBackingStore()->Data()) + bytes->ByteOffset();
+  const char* data = uint8_array_data(bytes);
   v8::Local<v8::String> text;
   if (v8::String::NewFromUtf8(isolate, length == 0 ? "" : data, v8::NewStringType::kNormal,
                               static_cast<int>(length))

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Scenario 9: a worker writes garbage into its response ring. The supervisor must reject those
+# records, fail only the requests involved (502), restart that worker, and keep serving.
+#
+# Needs wsup-worker's test-only fault switch (docs/RELIABILITY.md, "Test fault flag"):
+#   wsup-worker --allow-test-faults ...  with  WSUP_TEST_FAULT=corrupt-responses
+# The worker refuses WSUP_TEST_FAULT without --allow-test-faults. A wrapper given to the
+# supervisor as --worker-binary adds the switch for the FIRST worker process only, so the
+# restarted worker is healthy.
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+chaos_init 09-corrupt-response-ring
+
+workers=2
+"$WSUP_WORKER" --allow-test-faults --version >/dev/null 2>&1 ||
+  fail "wsup-worker has no --allow-test-faults switch yet: this scenario needs the test fault flag described in docs/RELIABILITY.md (WSUP_TEST_FAULT=corrupt-responses)"
+new_cluster_ports
+{
+  config_head
+  cat <<EOF
+workers: $workers
+isolates_per_worker: 2
+scripts:
+  - name: hello
+    path: $(script_path hello.js)
+    routes: ["/*"]
+EOF
+} >"$CHAOS_TMP/cluster.yaml"
+
+# The fault is armed once: the first worker process that takes the marker directory (mkdir is
+# atomic) runs with it; its replacement and every other worker run clean. `--check` runs clean.
+cat >"$CHAOS_TMP/faulty-worker" <<EOF
+#!/usr/bin/env bash
+if [[ \${1:-} != --check ]] && mkdir "$CHAOS_TMP/fault-armed" 2>/dev/null; then
+  echo \$\$ >"$CHAOS_TMP/fault-armed/pid"
+  WSUP_TEST_FAULT=corrupt-responses exec "$WSUP_WORKER" --allow-test-faults "\$@"
+fi
+exec "$WSUP_WORKER" "\$@"
+EOF
+chmod +x "$CHAOS_TMP/faulty-worker"
+real_worker="$WSUP_WORKER"
+WSUP_WORKER="$CHAOS_TMP/faulty-worker"
+start_wsup "$CHAOS_TMP/cluster.yaml"
+WSUP_WORKER="$real_worker"
+
+[[ -f $CHAOS_TMP/fault-armed/pid ]] || fail "no worker was started through the fault wrapper"
+faulty_pid=$(cat "$CHAOS_TMP/fault-armed/pid")
+load_run load --path / --connections 4 --rate 200 --duration "$(pick 4 20)" --timeout-ms 10000
+log "load: $(summary load)"
+
+kill -0 "$WSUP_PID" 2>/dev/null || fail "the supervisor died on corrupt response records"
+expect_nothing_lost load
+n502=$(status_count load 502)
+bad=$(unexpected_failures load 502)
+[[ $bad == 0 ]] || fail "answers other than 2xx/502: $(field load '.status|tojson')"
+((n502 > 0)) || fail "no request failed: the faulty worker did not corrupt its ring (does wsup-worker honour WSUP_TEST_FAULT=corrupt-responses with --allow-test-faults?)"
+! alive "$faulty_pid" || fail "the worker that wrote garbage (pid $faulty_pid) was not restarted"
+grep -Eiq 'corrupt|invalid|malformed|reject' "$CHAOS_TMP/wsup.log" || fail "the supervisor did not log the rejected records"
+ready=$(wait_all_ready $workers 10000)
+load_run after --path / --connections 4 --requests 200 --duration 10
+[[ $(field after .failed_answers) == 0 && $(field after .lost) == 0 ]] || fail "requests still fail after the restart: $(summary after)"
+restarts=$(status_json | jq '[.workers[].restarts] | add')
+chaos_pass "sent=$(field load .sent) 200=$(status_count load 200) 502=$n502 lost=0 connect_errors=0; faulty worker restarted (restarts=$restarts), all ready within ${ready} ms of the check; supervisor alive; 200/200 afterwards"
