@@ -1,5 +1,6 @@
 #include "supervisor/metrics.h"
 
+#include <algorithm>
 #include <cstdio>
 
 namespace wsup::supervisor {
@@ -60,6 +61,14 @@ void gauge_header(std::string& out, const char* name, const char* help, const ch
 }
 }  // namespace
 
+void Metrics::record_stages(const std::array<std::chrono::nanoseconds, kStageCount>& stages) {
+  // Relaxed: independent statistics; a scrape may see one request's stages half added.
+  for (size_t i = 0; i < kStageCount; ++i)
+    stage_ns_[i].fetch_add(static_cast<uint64_t>(std::max<int64_t>(0, stages[i].count())),
+                           std::memory_order_relaxed);
+  staged_requests_.fetch_add(1, std::memory_order_relaxed);
+}
+
 std::string Metrics::render(std::span<const WorkerSnapshot> workers, size_t overflow_depth) const {
   std::string out;
   {
@@ -85,6 +94,15 @@ std::string Metrics::render(std::span<const WorkerSnapshot> workers, size_t over
     out += "wsup_request_duration_seconds_sum " + number(latency_sum_seconds_) + "\n";
     out += "wsup_request_duration_seconds_count " + std::to_string(latency_count_) + "\n";
   }
+  gauge_header(out, "wsup_request_stage_seconds_total",
+               "Supervisor time of worker-answered requests, summed per stage.", "counter");
+  for (size_t i = 0; i < kStageCount; ++i)
+    out += std::string("wsup_request_stage_seconds_total{stage=\"") + kStageNames[i] + "\"} " +
+           number(static_cast<double>(stage_ns_[i].load(std::memory_order_relaxed)) / 1e9) + "\n";
+  gauge_header(out, "wsup_request_stage_requests_total",
+               "Requests summed in wsup_request_stage_seconds_total.", "counter");
+  out += "wsup_request_stage_requests_total " +
+         std::to_string(staged_requests_.load(std::memory_order_relaxed)) + "\n";
   gauge_header(out, "wsup_overflow_queue_depth",
                "Requests waiting in the supervisor for a free worker slot.", "gauge");
   out += "wsup_overflow_queue_depth " + std::to_string(overflow_depth) + "\n";
