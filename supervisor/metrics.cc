@@ -48,6 +48,12 @@ std::string number(double v) {
   std::snprintf(buf, sizeof buf, "%.6g", v);
   return buf;
 }
+// Nanosecond sums keep growing: print enough digits that rate() still sees microseconds.
+std::string seconds_from_ns(uint64_t ns) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.12g", static_cast<double>(ns) / 1e9);
+  return buf;
+}
 void gauge_header(std::string& out, const char* name, const char* help, const char* type) {
   out += "# HELP ";
   out += name;
@@ -98,7 +104,7 @@ std::string Metrics::render(std::span<const WorkerSnapshot> workers, size_t over
                "Supervisor time of worker-answered requests, summed per stage.", "counter");
   for (size_t i = 0; i < kStageCount; ++i)
     out += std::string("wsup_request_stage_seconds_total{stage=\"") + kStageNames[i] + "\"} " +
-           number(static_cast<double>(stage_ns_[i].load(std::memory_order_relaxed)) / 1e9) + "\n";
+           seconds_from_ns(stage_ns_[i].load(std::memory_order_relaxed)) + "\n";
   gauge_header(out, "wsup_request_stage_requests_total",
                "Requests summed in wsup_request_stage_seconds_total.", "counter");
   out += "wsup_request_stage_requests_total " +
