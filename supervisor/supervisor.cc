@@ -140,6 +140,8 @@ void Supervisor::wait_for_events(bool with_commands) {
 }
 
 bool Supervisor::start() {
+  if (config_.bench_no_js)
+    log::warn("bench_no_js is on: BENCHMARK ONLY, workers answer a fixed 200 and run no script");
   if (size_t removed = remove_stale_segments("wsup-"))
     log::info("removed stale shared-memory segments", {{"count", removed}});
   pool_.start_all();
@@ -184,8 +186,6 @@ bool Supervisor::start() {
                              {"port", front_.ports().empty() ? 0 : front_.ports().front()},
                              {"control", control_path},
                              {"pid", static_cast<int64_t>(::getpid())}});
-  if (config_.bench_no_js)
-    log::warn("bench_no_js is on: BENCHMARK ONLY, workers answer a fixed 200 and run no script");
   return true;
 }
 
