@@ -4,6 +4,9 @@
 #include "worker/api/web_platform.h"
 
 #include <chrono>
+#include <memory>
+#include <string_view>
+#include <vector>
 
 #include "worker/api/embedded_js.h"
 #include "worker/api/natives.h"
@@ -71,20 +74,188 @@ bool AddNatives(v8::Local<v8::Context> context, v8::Local<v8::Object> natives) {
   return true;
 }
 
+// A family is a group of embedded files run together that define a set of globals. The base
+// family runs at install time (FetchEvent extends Event, and every family uses DOMException);
+// the others only get lazy global properties (v8::Object::SetLazyDataProperty): a context
+// made from the startup snapshot then carries a few accessor properties instead of their
+// classes, closures and maps, and the first access to any of a family's globals in a context
+// runs the family there. Later files may use what earlier files of the same family, or the
+// base family, put on `internal`; families share nothing else.
+struct Family {
+  std::vector<std::string_view> files;
+  std::vector<std::string_view> globals;  // lazy families: what the files define
+};
+
+const Family& base_family() {
+  static const Family family{{"wsup:dom_exception.js", "wsup:events.js"}, {}};
+  return family;
+}
+
+const std::vector<Family>& lazy_families() {
+  static const std::vector<Family> families{
+      {{"wsup:abort.js"}, {"AbortSignal", "AbortController"}},
+      {{"wsup:encoding.js"}, {"TextEncoder", "TextDecoder", "atob", "btoa"}},
+      {{"wsup:percent_encoding.js", "wsup:url_host.js", "wsup:url_search_params.js",
+        "wsup:url_parser.js", "wsup:url.js"},
+       {"URLSearchParams", "URL"}},
+      {{"wsup:crypto.js"}, {"SubtleCrypto", "Crypto", "crypto"}},
+      {{"wsup:globals.js"},
+       {"structuredClone", "Performance", "Navigator", "performance", "navigator"}},
+  };
+  return families;
+}
+
+// The embedded sources as external strings: compiling a family in a fresh context neither
+// copies its text nor allocates it, and V8's per-isolate compilation cache (keyed on source and
+// origin) turns every compile after the first in an isolate into a lookup.
+class StaticSource final : public v8::String::ExternalOneByteStringResource {
+ public:
+  explicit StaticSource(std::string_view text) : text_(text) {}
+  const char* data() const override { return text_.data(); }
+  size_t length() const override { return text_.size(); }
+  void Dispose() override {}  // static storage: nothing to free
+
+ private:
+  std::string_view text_;
+};
+
+const EmbeddedJs* find_source(std::string_view name) {
+  for (const EmbeddedJs& file : embedded_js_sources()) {
+    if (name == file.name) return &file;
+  }
+  return nullptr;
+}
+
+StaticSource* static_source(const EmbeddedJs& file) {
+  static std::vector<std::unique_ptr<StaticSource>> sources = [] {
+    std::vector<std::unique_ptr<StaticSource>> all;
+    for (const EmbeddedJs& each : embedded_js_sources()) {
+      all.push_back(std::make_unique<StaticSource>(each.source));
+    }
+    return all;
+  }();
+  return sources[static_cast<size_t>(&file - embedded_js_sources().data())].get();
+}
+
 bool RunInstaller(v8::Local<v8::Context> context, const EmbeddedJs& file,
                   v8::Local<v8::Value> (&args)[3]) {
   v8::Isolate* isolate = context->GetIsolate();
   v8::ScriptOrigin origin(isolate, one_byte_string(isolate, file.name));
-  // Same source and origin on every call: V8's per-isolate compilation cache makes every
-  // compile after the first in an isolate a lookup.
+  v8::Local<v8::String> source;
   v8::Local<v8::Script> script;
   v8::Local<v8::Value> installer;
-  if (!v8::Script::Compile(context, one_byte_string(isolate, file.source), &origin)
-           .ToLocal(&script) ||
+  if (!v8::String::NewExternalOneByte(isolate, static_source(file)).ToLocal(&source) ||
+      !v8::Script::Compile(context, source, &origin).ToLocal(&script) ||
       !script->Run(context).ToLocal(&installer) || !installer->IsFunction()) {
     return false;
   }
   return !installer.As<v8::Function>()->Call(context, v8::Undefined(isolate), 3, args).IsEmpty();
+}
+
+// Runs a family's files; returns the object of the globals they handed to defineGlobal.
+v8::MaybeLocal<v8::Object> RunFamily(v8::Local<v8::Context> context, const Family& family,
+                                     v8::Local<v8::Object> natives,
+                                     v8::Local<v8::Object> internal) {
+  v8::Isolate* isolate = context->GetIsolate();
+  v8::Local<v8::Object> exported = v8::Object::New(isolate, v8::Null(isolate), nullptr, nullptr, 0);
+  if (internal->Set(context, one_byte_string(isolate, "exported"), exported).IsNothing()) {
+    return {};
+  }
+  v8::Local<v8::Value> args[3] = {context->Global(), natives, internal};
+  for (std::string_view name : family.files) {
+    const EmbeddedJs* file = find_source(name);
+    if (file == nullptr) {
+      throw_type_error(isolate, "web platform: a family names a file that is not embedded");
+      return {};
+    }
+    if (!RunInstaller(context, *file, args)) return {};
+  }
+  return exported;
+}
+
+// Per-context state of the lazy families, in the context's embedder data (kWebPlatformSlot):
+// [natives, internal, then per family its exported globals once run]. It cannot be the lazy
+// properties' data: V8 shares AccessorInfo objects, and what they hold, between every context
+// made from a snapshot, so their data is only the family's index.
+enum StateSlot : uint32_t { kNatives, kInternal, kFirstFamily };
+
+// Getter of every lazy global: runs the family on first use in this context (later names of
+// the same family find its globals cached in the state), and returns the global asked for; V8
+// then replaces the accessor with a plain data property holding that value.
+void LazyGlobalGetter(v8::Local<v8::Name> name, const v8::PropertyCallbackInfo<v8::Value>& info) {
+  v8::Isolate* isolate = info.GetIsolate();
+  v8::Local<v8::Context> context = isolate->GetCurrentContext();
+  v8::Local<v8::Array> state = context->GetEmbedderData(kWebPlatformSlot).As<v8::Array>();
+  const uint32_t family_index = info.Data().As<v8::Integer>()->Value();
+  v8::Local<v8::Value> exported;
+  if (!state->Get(context, kFirstFamily + family_index).ToLocal(&exported)) return;
+  if (!exported->IsObject()) {
+    v8::Local<v8::Value> natives, internal;
+    v8::Local<v8::Object> made;
+    if (!state->Get(context, kNatives).ToLocal(&natives) ||
+        !state->Get(context, kInternal).ToLocal(&internal) ||
+        !RunFamily(context, lazy_families()[family_index], natives.As<v8::Object>(),
+                   internal.As<v8::Object>())
+             .ToLocal(&made) ||
+        state->Set(context, kFirstFamily + family_index, made).IsNothing()) {
+      return;
+    }
+    exported = made;
+  }
+  v8::Local<v8::Value> value;
+  if (exported.As<v8::Object>()->Get(context, name).ToLocal(&value)) {
+    info.GetReturnValue().Set(value);
+  }
+}
+
+bool DefineFailed(v8::Isolate* isolate, v8::Maybe<bool> defined) {
+  if (defined.IsNothing()) return true;
+  if (!defined.FromJust()) {
+    throw_type_error(isolate, "web platform: cannot define a global (is the global sealed?)");
+    return true;
+  }
+  return false;
+}
+
+// Defines every property of `exported` on the global, WebIDL-style.
+bool DefineGlobals(v8::Local<v8::Context> context, v8::Local<v8::Object> exported) {
+  v8::Isolate* isolate = context->GetIsolate();
+  v8::Local<v8::Array> names;
+  if (!exported->GetOwnPropertyNames(context).ToLocal(&names)) return false;
+  for (uint32_t i = 0; i < names->Length(); ++i) {
+    v8::Local<v8::Value> name, value;
+    if (!names->Get(context, i).ToLocal(&name) || !exported->Get(context, name).ToLocal(&value) ||
+        DefineFailed(isolate, context->Global()->DefineOwnProperty(context, name.As<v8::Name>(),
+                                                                   value, v8::DontEnum))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool DefineLazyGlobals(v8::Local<v8::Context> context, v8::Local<v8::Object> natives,
+                       v8::Local<v8::Object> internal) {
+  v8::Isolate* isolate = context->GetIsolate();
+  const std::vector<Family>& families = lazy_families();
+  v8::Local<v8::Array> state =
+      v8::Array::New(isolate, static_cast<int>(kFirstFamily + families.size()));
+  if (state->Set(context, kNatives, natives).IsNothing() ||
+      state->Set(context, kInternal, internal).IsNothing()) {
+    return false;
+  }
+  context->SetEmbedderData(kWebPlatformSlot, state);
+  for (uint32_t index = 0; index < families.size(); ++index) {
+    v8::Local<v8::Integer> data = v8::Integer::NewFromUnsigned(isolate, index);
+    for (std::string_view name : families[index].globals) {
+      v8::Local<v8::String> key =
+          one_byte_string(isolate, name.data(), static_cast<int>(name.size()));
+      if (DefineFailed(isolate, context->Global()->SetLazyDataProperty(
+                                    context, key, LazyGlobalGetter, data, v8::DontEnum))) {
+        return false;
+      }
+    }
+  }
+  return true;
 }
 
 }  // namespace
@@ -97,6 +268,7 @@ const std::vector<intptr_t>& web_platform_external_references() {
         all.push_back(reinterpret_cast<intptr_t>(native.callback));
       }
     }
+    all.push_back(reinterpret_cast<intptr_t>(LazyGlobalGetter));
     return all;
   }();
   return references;
@@ -108,11 +280,10 @@ bool install_web_platform(v8::Local<v8::Context> context) {
   v8::Context::Scope context_scope(context);
   v8::Local<v8::Object> natives = v8::Object::New(isolate);
   if (!AddNatives(context, natives)) return false;
-  v8::Local<v8::Value> args[3] = {context->Global(), natives, v8::Object::New(isolate)};
-  for (const EmbeddedJs& file : embedded_js_sources()) {
-    if (!RunInstaller(context, file, args)) return false;
-  }
-  return true;
+  v8::Local<v8::Object> internal = v8::Object::New(isolate);
+  v8::Local<v8::Object> exported;
+  return RunFamily(context, base_family(), natives, internal).ToLocal(&exported) &&
+         DefineGlobals(context, exported) && DefineLazyGlobals(context, natives, internal);
 }
 
 }  // namespace wsup::worker::api

@@ -2,7 +2,7 @@
 // OpenSSL through natives. Only digest is provided from SubtleCrypto.
 (function(global, natives, internal) {
 'use strict';
-const {DOMException} = global;  // captured: user code may replace globals
+const {DOMException} = internal;  // the original, not the global
 const {randomFill, randomUUID, digest} = natives;
 
 const kIllegal = Symbol('illegal');  // guards the constructors; never exposed

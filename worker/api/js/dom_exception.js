@@ -1,11 +1,13 @@
 // DOMException (WebIDL). Also puts the helpers every later file uses on `internal`:
-// defineGlobal (WebIDL-style non-enumerable global) and exposeClass (sets toStringTag).
+// defineGlobal (hands a global to web_platform.cc, which defines it WebIDL-style: writable,
+// configurable, non-enumerable; lazily for the lazy families) and exposeClass (sets
+// toStringTag). internal.DOMException is the original constructor for the other files, which
+// may run long after user code replaced the global.
 (function(global, natives, internal) {
 'use strict';
 
 function defineGlobal(name, value) {
-  Object.defineProperty(
-      global, name, {value, writable: true, configurable: true, enumerable: false});
+  internal.exported[name] = value;
 }
 function exposeClass(cls, name) {
   Object.defineProperty(cls.prototype, Symbol.toStringTag, {value: name, configurable: true});
@@ -13,6 +15,9 @@ function exposeClass(cls, name) {
 }
 internal.defineGlobal = defineGlobal;
 internal.exposeClass = exposeClass;
+// AbortSignal.timeout (abort.js, which may run long after user code replaced the global) uses
+// the runtime's setTimeout: the runtime installs its timers before the web platform.
+internal.startTimer = typeof global.setTimeout === 'function' ? global.setTimeout : null;
 
 // WebIDL's "DOMException names" table: name, legacy code, legacy constant.
 const kLegacy = [
@@ -61,4 +66,5 @@ for (const [, code, constant] of kLegacy) {
   Object.defineProperty(DOMException.prototype, constant, descriptor);
 }
 exposeClass(DOMException, 'DOMException');
+internal.DOMException = DOMException;
 })

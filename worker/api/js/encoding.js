@@ -1,7 +1,7 @@
 // TextEncoder, TextDecoder (WHATWG Encoding, UTF-8 only), atob and btoa (HTML, forgiving-base64).
 (function(global, natives, internal) {
 'use strict';
-const {DOMException} = global;  // captured: user code may replace globals
+const {DOMException} = internal;  // the original, not the global
 const {utf8Encode, utf8EncodeInto, utf8Decode} = natives;
 const nativeAtob = natives.atob;
 const nativeBtoa = natives.btoa;
@@ -113,8 +113,6 @@ function btoa(data) {
   return encoded;
 }
 
-internal.utf8Encode = utf8Encode;
-internal.utf8Decode = (bytes) => utf8Decode(bytes, false, false);
 internal.exposeClass(TextEncoder, 'TextEncoder');
 internal.exposeClass(TextDecoder, 'TextDecoder');
 internal.defineGlobal('atob', atob);

@@ -2,7 +2,7 @@
 // runs the target's own listeners only (AT_TARGET phase).
 (function(global, natives, internal) {
 'use strict';
-const {DOMException} = global;  // captured: user code may replace globals
+const {DOMException} = internal;
 
 let dispatch;  // (event, target, listeners, remove): set by Event's static block
 
@@ -151,4 +151,6 @@ class EventTarget {
 
 internal.exposeClass(Event, 'Event');
 internal.exposeClass(EventTarget, 'EventTarget');
+internal.Event = Event;
+internal.EventTarget = EventTarget;
 })

@@ -1,7 +1,7 @@
 // structuredClone (HTML), performance (High Resolution Time) and navigator.
 (function(global, natives, internal) {
 'use strict';
-const {DOMException} = global;  // captured: user code may replace globals
+const {DOMException, EventTarget} = internal;  // the originals, not the globals
 const {performanceNow, timeOrigin} = natives;
 const nativeClone = natives.structuredClone;
 const kIllegal = Symbol('illegal');  // guards the constructors; never exposed
