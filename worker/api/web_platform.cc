@@ -1,6 +1,7 @@
-// Installs the web platform: builds a private `natives` object of native functions, then runs
-// each embedded JS file (a function (global, natives, internal)) in order. Only what the JS
-// files define on `global` stays reachable afterwards.
+// Installs the web platform. Each embedded JS file is a function (global, natives, internal):
+// `natives` holds native functions, `internal` what a file hands to later ones. Files run in
+// families: the base family (Event, EventTarget) at install time, every other family on the
+// first access to one of its globals in a context. Neither object is reachable from user code.
 #include "worker/api/web_platform.h"
 
 #include <chrono>
@@ -56,9 +57,12 @@ using NativeTable = std::span<const NativeFunction> (*)();
 constexpr NativeTable kNativeTables[] = {encoding_natives, crypto_natives, clone_natives,
                                          url_natives, time_natives};
 
-bool AddNatives(v8::Local<v8::Context> context, v8::Local<v8::Object> natives) {
+// `tables`: the base family gets only the clocks (Event's timeStamp); the natives of the lazy
+// families are made on the first use of one of them in a context.
+bool AddNatives(v8::Local<v8::Context> context, v8::Local<v8::Object> natives,
+                std::span<const NativeTable> tables) {
   v8::Isolate* isolate = context->GetIsolate();
-  for (NativeTable table : kNativeTables) {
+  for (NativeTable table : tables) {
     for (const NativeFunction& native : table()) {
       v8::Local<v8::Function> function;
       if (!v8::Function::New(context, native.callback, v8::Local<v8::Value>(), native.length,
@@ -87,12 +91,13 @@ struct Family {
 };
 
 const Family& base_family() {
-  static const Family family{{"wsup:dom_exception.js", "wsup:events.js"}, {}};
+  static const Family family{{"wsup:webidl.js", "wsup:events.js"}, {}};
   return family;
 }
 
 const std::vector<Family>& lazy_families() {
   static const std::vector<Family> families{
+      {{"wsup:dom_exception.js"}, {"DOMException"}},  // first: kDomExceptionFamily
       {{"wsup:abort.js"}, {"AbortSignal", "AbortController"}},
       {{"wsup:encoding.js"}, {"TextEncoder", "TextDecoder", "atob", "btoa"}},
       {{"wsup:percent_encoding.js", "wsup:url_host.js", "wsup:url_search_params.js",
@@ -158,7 +163,12 @@ v8::MaybeLocal<v8::Object> RunFamily(v8::Local<v8::Context> context, const Famil
                                      v8::Local<v8::Object> internal) {
   v8::Isolate* isolate = context->GetIsolate();
   v8::Local<v8::Object> exported = v8::Object::New(isolate, v8::Null(isolate), nullptr, nullptr, 0);
-  if (internal->Set(context, one_byte_string(isolate, "exported"), exported).IsNothing()) {
+  // A family's files may touch another lazy family (internal.DOMException), which then runs in
+  // the middle of this one: internal.exported is put back afterwards.
+  v8::Local<v8::String> key = one_byte_string(isolate, "exported");
+  v8::Local<v8::Value> outer;
+  if (!internal->Get(context, key).ToLocal(&outer) ||
+      internal->Set(context, key, exported).IsNothing()) {
     return {};
   }
   v8::Local<v8::Value> args[3] = {context->Global(), natives, internal};
@@ -170,14 +180,16 @@ v8::MaybeLocal<v8::Object> RunFamily(v8::Local<v8::Context> context, const Famil
     }
     if (!RunInstaller(context, *file, args)) return {};
   }
+  if (internal->Set(context, key, outer).IsNothing()) return {};
   return exported;
 }
 
 // Per-context state of the lazy families, in the context's embedder data (kWebPlatformSlot):
-// [natives, internal, then per family its exported globals once run]. It cannot be the lazy
-// properties' data: V8 shares AccessorInfo objects, and what they hold, between every context
-// made from a snapshot, so their data is only the family's index.
+// [natives of the lazy families once made, internal, then per family its exported globals once
+// run]. It cannot be the lazy properties' data: V8 shares AccessorInfo objects, and what they hold,
+// between every context made from a snapshot, so their data is only the family's index.
 enum StateSlot : uint32_t { kNatives, kInternal, kFirstFamily };
+constexpr uint32_t kDomExceptionFamily = 0;  // index in lazy_families()
 
 // Getter of every lazy global: runs the family on first use in this context (later names of
 // the same family find its globals cached in the state), and returns the global asked for; V8
@@ -192,8 +204,15 @@ void LazyGlobalGetter(v8::Local<v8::Name> name, const v8::PropertyCallbackInfo<v
   if (!exported->IsObject()) {
     v8::Local<v8::Value> natives, internal;
     v8::Local<v8::Object> made;
-    if (!state->Get(context, kNatives).ToLocal(&natives) ||
-        !state->Get(context, kInternal).ToLocal(&internal) ||
+    if (!state->Get(context, kNatives).ToLocal(&natives)) return;
+    if (!natives->IsObject()) {
+      natives = v8::Object::New(isolate);
+      if (!AddNatives(context, natives.As<v8::Object>(), kNativeTables) ||
+          state->Set(context, kNatives, natives).IsNothing()) {
+        return;
+      }
+    }
+    if (!state->Get(context, kInternal).ToLocal(&internal) ||
         !RunFamily(context, lazy_families()[family_index], natives.As<v8::Object>(),
                    internal.As<v8::Object>())
              .ToLocal(&made) ||
@@ -233,17 +252,20 @@ bool DefineGlobals(v8::Local<v8::Context> context, v8::Local<v8::Object> exporte
   return true;
 }
 
-bool DefineLazyGlobals(v8::Local<v8::Context> context, v8::Local<v8::Object> natives,
-                       v8::Local<v8::Object> internal) {
+// Defines the lazy globals, and internal.DOMException the same way (the files use the original
+// constructor, not the global, which user code may replace).
+bool DefineLazyGlobals(v8::Local<v8::Context> context, v8::Local<v8::Object> internal) {
   v8::Isolate* isolate = context->GetIsolate();
   const std::vector<Family>& families = lazy_families();
   v8::Local<v8::Array> state =
       v8::Array::New(isolate, static_cast<int>(kFirstFamily + families.size()));
-  if (state->Set(context, kNatives, natives).IsNothing() ||
-      state->Set(context, kInternal, internal).IsNothing()) {
+  if (state->Set(context, kInternal, internal).IsNothing()) return false;
+  context->SetEmbedderData(kWebPlatformSlot, state);
+  if (DefineFailed(isolate, internal->SetLazyDataProperty(
+                                context, one_byte_string(isolate, "DOMException"), LazyGlobalGetter,
+                                v8::Integer::New(isolate, kDomExceptionFamily)))) {
     return false;
   }
-  context->SetEmbedderData(kWebPlatformSlot, state);
   for (uint32_t index = 0; index < families.size(); ++index) {
     v8::Local<v8::Integer> data = v8::Integer::NewFromUnsigned(isolate, index);
     for (std::string_view name : families[index].globals) {
@@ -279,11 +301,12 @@ bool install_web_platform(v8::Local<v8::Context> context) {
   v8::HandleScope handle_scope(isolate);
   v8::Context::Scope context_scope(context);
   v8::Local<v8::Object> natives = v8::Object::New(isolate);
-  if (!AddNatives(context, natives)) return false;
+  constexpr NativeTable kBaseTables[] = {time_natives};
+  if (!AddNatives(context, natives, kBaseTables)) return false;
   v8::Local<v8::Object> internal = v8::Object::New(isolate);
   v8::Local<v8::Object> exported;
   return RunFamily(context, base_family(), natives, internal).ToLocal(&exported) &&
-         DefineGlobals(context, exported) && DefineLazyGlobals(context, natives, internal);
+         DefineGlobals(context, exported) && DefineLazyGlobals(context, internal);
 }
 
 }  // namespace wsup::worker::api

@@ -1,24 +1,8 @@
-// DOMException (WebIDL). Also puts the helpers every later file uses on `internal`:
-// defineGlobal (hands a global to web_platform.cc, which defines it WebIDL-style: writable,
-// configurable, non-enumerable; lazily for the lazy families) and exposeClass (sets
-// toStringTag). internal.DOMException is the original constructor for the other files, which
-// may run long after user code replaced the global.
+// DOMException (WebIDL). The other files reach the original constructor as
+// internal.DOMException (a lazy property like the global: see web_platform.cc), never through
+// the global, which user code may have replaced by the time they run.
 (function(global, natives, internal) {
 'use strict';
-
-function defineGlobal(name, value) {
-  internal.exported[name] = value;
-}
-function exposeClass(cls, name) {
-  Object.defineProperty(cls.prototype, Symbol.toStringTag, {value: name, configurable: true});
-  defineGlobal(name, cls);
-}
-internal.defineGlobal = defineGlobal;
-internal.exposeClass = exposeClass;
-// AbortSignal.timeout (abort.js, which may run long after user code replaced the global) uses
-// the runtime's setTimeout: the runtime installs its timers before the web platform.
-internal.startTimer = typeof global.setTimeout === 'function' ? global.setTimeout : null;
-
 // WebIDL's "DOMException names" table: name, legacy code, legacy constant.
 const kLegacy = [
   ['IndexSizeError', 1, 'INDEX_SIZE_ERR'],
@@ -65,6 +49,5 @@ for (const [, code, constant] of kLegacy) {
   Object.defineProperty(DOMException, constant, descriptor);
   Object.defineProperty(DOMException.prototype, constant, descriptor);
 }
-exposeClass(DOMException, 'DOMException');
-internal.DOMException = DOMException;
+internal.exposeClass(DOMException, 'DOMException');
 })
