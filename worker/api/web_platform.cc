@@ -110,9 +110,9 @@ const std::vector<Family>& lazy_families() {
   return families;
 }
 
-// The embedded sources as external strings: compiling a family in a fresh context neither
-// copies its text nor allocates it, and V8's per-isolate compilation cache (keyed on source and
-// origin) turns every compile after the first in an isolate into a lookup.
+// The embedded sources as external strings: compiling neither copies nor allocates their text,
+// and V8's per-isolate compilation cache (keyed on source and origin) turns every compile after
+// the first in an isolate into a lookup (contexts made without the snapshot).
 class StaticSource final : public v8::String::ExternalOneByteStringResource {
  public:
   explicit StaticSource(std::string_view text) : text_(text) {}
@@ -142,24 +142,36 @@ StaticSource* static_source(const EmbeddedJs& file) {
   return sources[static_cast<size_t>(&file - embedded_js_sources().data())].get();
 }
 
-bool RunInstaller(v8::Local<v8::Context> context, const EmbeddedJs& file,
-                  v8::Local<v8::Value> (&args)[3]) {
+// Compiles a family's files; returns their installer functions, in order. Only the lazy
+// families' installers are kept in a context (and its snapshot): a small function object each,
+// whose code is shared by every context of the isolate, so a family's first use runs without
+// compiling anything.
+v8::MaybeLocal<v8::Array> CompileFamily(v8::Local<v8::Context> context, const Family& family) {
   v8::Isolate* isolate = context->GetIsolate();
-  v8::ScriptOrigin origin(isolate, one_byte_string(isolate, file.name));
-  v8::Local<v8::String> source;
-  v8::Local<v8::Script> script;
-  v8::Local<v8::Value> installer;
-  if (!v8::String::NewExternalOneByte(isolate, static_source(file)).ToLocal(&source) ||
-      !v8::Script::Compile(context, source, &origin).ToLocal(&script) ||
-      !script->Run(context).ToLocal(&installer) || !installer->IsFunction()) {
-    return false;
+  v8::Local<v8::Array> installers = v8::Array::New(isolate, static_cast<int>(family.files.size()));
+  for (uint32_t i = 0; i < family.files.size(); ++i) {
+    const EmbeddedJs* file = find_source(family.files[i]);
+    if (file == nullptr) {
+      throw_type_error(isolate, "web platform: a family names a file that is not embedded");
+      return {};
+    }
+    v8::ScriptOrigin origin(isolate, one_byte_string(isolate, file->name));
+    v8::Local<v8::String> source;
+    v8::Local<v8::Script> script;
+    v8::Local<v8::Value> installer;
+    if (!v8::String::NewExternalOneByte(isolate, static_source(*file)).ToLocal(&source) ||
+        !v8::Script::Compile(context, source, &origin).ToLocal(&script) ||
+        !script->Run(context).ToLocal(&installer) || !installer->IsFunction() ||
+        installers->Set(context, i, installer).IsNothing()) {
+      return {};
+    }
   }
-  return !installer.As<v8::Function>()->Call(context, v8::Undefined(isolate), 3, args).IsEmpty();
+  return installers;
 }
 
-// Runs a family's files; returns the object of the globals they handed to defineGlobal.
-v8::MaybeLocal<v8::Object> RunFamily(v8::Local<v8::Context> context, const Family& family,
-                                     v8::Local<v8::Object> natives,
+// Runs a family's installers; returns the object of the globals they handed to defineGlobal.
+v8::MaybeLocal<v8::Object> RunFamily(v8::Local<v8::Context> context,
+                                     v8::Local<v8::Array> installers, v8::Local<v8::Object> natives,
                                      v8::Local<v8::Object> internal) {
   v8::Isolate* isolate = context->GetIsolate();
   v8::Local<v8::Object> exported = v8::Object::New(isolate, v8::Null(isolate), nullptr, nullptr, 0);
@@ -172,23 +184,29 @@ v8::MaybeLocal<v8::Object> RunFamily(v8::Local<v8::Context> context, const Famil
     return {};
   }
   v8::Local<v8::Value> args[3] = {context->Global(), natives, internal};
-  for (std::string_view name : family.files) {
-    const EmbeddedJs* file = find_source(name);
-    if (file == nullptr) {
-      throw_type_error(isolate, "web platform: a family names a file that is not embedded");
+  for (uint32_t i = 0; i < installers->Length(); ++i) {
+    v8::Local<v8::Value> installer;
+    if (!installers->Get(context, i).ToLocal(&installer) ||
+        installer.As<v8::Function>()->Call(context, v8::Undefined(isolate), 3, args).IsEmpty()) {
       return {};
     }
-    if (!RunInstaller(context, *file, args)) return {};
   }
   if (internal->Set(context, key, outer).IsNothing()) return {};
   return exported;
 }
 
 // Per-context state of the lazy families, in the context's embedder data (kWebPlatformSlot):
-// [natives of the lazy families once made, internal, then per family its exported globals once
-// run]. It cannot be the lazy properties' data: V8 shares AccessorInfo objects, and what they hold,
-// between every context made from a snapshot, so their data is only the family's index.
+// [natives of the lazy families once made, internal, then per family its installers and, once
+// run, its exported globals]. It cannot be the lazy properties' data: V8 shares AccessorInfo
+// objects, and what they hold, between every context made from a snapshot, so their data is
+// only the family's index.
 enum StateSlot : uint32_t { kNatives, kInternal, kFirstFamily };
+constexpr uint32_t installers_slot(uint32_t family) {
+  return kFirstFamily + 2 * family;
+}
+constexpr uint32_t exported_slot(uint32_t family) {
+  return kFirstFamily + 2 * family + 1;
+}
 constexpr uint32_t kDomExceptionFamily = 0;  // index in lazy_families()
 
 // Getter of every lazy global: runs the family on first use in this context (later names of
@@ -200,9 +218,9 @@ void LazyGlobalGetter(v8::Local<v8::Name> name, const v8::PropertyCallbackInfo<v
   v8::Local<v8::Array> state = context->GetEmbedderData(kWebPlatformSlot).As<v8::Array>();
   const uint32_t family_index = info.Data().As<v8::Integer>()->Value();
   v8::Local<v8::Value> exported;
-  if (!state->Get(context, kFirstFamily + family_index).ToLocal(&exported)) return;
+  if (!state->Get(context, exported_slot(family_index)).ToLocal(&exported)) return;
   if (!exported->IsObject()) {
-    v8::Local<v8::Value> natives, internal;
+    v8::Local<v8::Value> natives, internal, installers;
     v8::Local<v8::Object> made;
     if (!state->Get(context, kNatives).ToLocal(&natives)) return;
     if (!natives->IsObject()) {
@@ -213,10 +231,11 @@ void LazyGlobalGetter(v8::Local<v8::Name> name, const v8::PropertyCallbackInfo<v
       }
     }
     if (!state->Get(context, kInternal).ToLocal(&internal) ||
-        !RunFamily(context, lazy_families()[family_index], natives.As<v8::Object>(),
+        !state->Get(context, installers_slot(family_index)).ToLocal(&installers) ||
+        !RunFamily(context, installers.As<v8::Array>(), natives.As<v8::Object>(),
                    internal.As<v8::Object>())
              .ToLocal(&made) ||
-        state->Set(context, kFirstFamily + family_index, made).IsNothing()) {
+        state->Set(context, exported_slot(family_index), made).IsNothing()) {
       return;
     }
     exported = made;
@@ -258,7 +277,7 @@ bool DefineLazyGlobals(v8::Local<v8::Context> context, v8::Local<v8::Object> int
   v8::Isolate* isolate = context->GetIsolate();
   const std::vector<Family>& families = lazy_families();
   v8::Local<v8::Array> state =
-      v8::Array::New(isolate, static_cast<int>(kFirstFamily + families.size()));
+      v8::Array::New(isolate, static_cast<int>(kFirstFamily + 2 * families.size()));
   if (state->Set(context, kInternal, internal).IsNothing()) return false;
   context->SetEmbedderData(kWebPlatformSlot, state);
   if (DefineFailed(isolate, internal->SetLazyDataProperty(
@@ -267,6 +286,11 @@ bool DefineLazyGlobals(v8::Local<v8::Context> context, v8::Local<v8::Object> int
     return false;
   }
   for (uint32_t index = 0; index < families.size(); ++index) {
+    v8::Local<v8::Array> installers;
+    if (!CompileFamily(context, families[index]).ToLocal(&installers) ||
+        state->Set(context, installers_slot(index), installers).IsNothing()) {
+      return false;
+    }
     v8::Local<v8::Integer> data = v8::Integer::NewFromUnsigned(isolate, index);
     for (std::string_view name : families[index].globals) {
       v8::Local<v8::String> key =
@@ -305,7 +329,9 @@ bool install_web_platform(v8::Local<v8::Context> context) {
   if (!AddNatives(context, natives, kBaseTables)) return false;
   v8::Local<v8::Object> internal = v8::Object::New(isolate);
   v8::Local<v8::Object> exported;
-  return RunFamily(context, base_family(), natives, internal).ToLocal(&exported) &&
+  v8::Local<v8::Array> installers;
+  return CompileFamily(context, base_family()).ToLocal(&installers) &&
+         RunFamily(context, installers, natives, internal).ToLocal(&exported) &&
          DefineGlobals(context, exported) && DefineLazyGlobals(context, internal);
 }
 
