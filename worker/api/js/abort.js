@@ -3,7 +3,7 @@
 // AbortSignal.any() is not provided.
 (function(global, natives, internal) {
 'use strict';
-const {DOMException, Event, EventTarget} = internal;  // the originals, not the globals
+const {Event, EventTarget} = internal;  // the originals, not the globals
 
 const kCreate = Symbol('create');  // the only way to make an AbortSignal; never exposed
 let abortSignal;                   // (signal, reason): set by AbortSignal's static block
@@ -42,7 +42,7 @@ class AbortSignal extends EventTarget {
       signal.#aborted = true;
       signal.#reason = reason !== undefined ?
           reason :
-          new DOMException('This operation was aborted', 'AbortError');
+          new internal.DOMException('This operation was aborted', 'AbortError');
       signal.dispatchEvent(new Event('abort'));
     };
   }
@@ -61,13 +61,14 @@ if (startTimer !== null) {
     value: function timeout(milliseconds) {
       const ms = Number(milliseconds);
       if (arguments.length < 1 || !Number.isFinite(ms) || ms < 0) {
-        throw new TypeError('AbortSignal.timeout: parameter 1 is not a valid number of ' +
-                            'milliseconds.');
+        throw new TypeError(
+            'AbortSignal.timeout: parameter 1 is not a valid number of ' +
+            'milliseconds.');
       }
       const controller = new AbortController();
       startTimer(() => {
         controller.abort(
-            new DOMException('The operation was aborted due to timeout', 'TimeoutError'));
+            new internal.DOMException('The operation was aborted due to timeout', 'TimeoutError'));
       }, ms);
       return controller.signal;
     },

@@ -5,9 +5,7 @@
 (function(global, natives, internal) {
 'use strict';
 
-function defineGlobal(name, value) {
-  internal.exported[name] = value;
-}
+function defineGlobal(name, value) { internal.exported[name] = value; }
 function exposeClass(cls, name) {
   Object.defineProperty(cls.prototype, Symbol.toStringTag, {value: name, configurable: true});
   defineGlobal(name, cls);
