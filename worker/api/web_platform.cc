@@ -131,15 +131,16 @@ const EmbeddedJs* find_source(std::string_view name) {
   return nullptr;
 }
 
+// Never destroyed: an isolate disposed during static destruction may still hold the strings.
 StaticSource* static_source(const EmbeddedJs& file) {
-  static std::vector<std::unique_ptr<StaticSource>> sources = [] {
-    std::vector<std::unique_ptr<StaticSource>> all;
+  static const auto* const sources = [] {
+    auto* all = new std::vector<std::unique_ptr<StaticSource>>();
     for (const EmbeddedJs& each : embedded_js_sources()) {
-      all.push_back(std::make_unique<StaticSource>(each.source));
+      all->push_back(std::make_unique<StaticSource>(each.source));
     }
     return all;
   }();
-  return sources[static_cast<size_t>(&file - embedded_js_sources().data())].get();
+  return (*sources)[static_cast<size_t>(&file - embedded_js_sources().data())].get();
 }
 
 // Compiles a family's files; returns their installer functions, in order. Only the lazy
