@@ -30,7 +30,7 @@ struct RequestNote {
   std::string script;
   int worker = -1;
   Clock::time_point start;
-  // Stage boundaries of a worker-answered request (Metrics::Stage); staged when all are set.
+  // Stage boundaries of a worker-answered request (Metrics::kStageNames); staged once all are set.
   bool staged = false;
   Clock::time_point dispatched, submitted, answered, resumed;
 };
