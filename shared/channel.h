@@ -143,7 +143,8 @@ class SupervisorChannel {
   ChannelCounters counters() const;
   std::optional<std::string> fatal_reason() const;  // set by WorkerChannel::record_fatal
   size_t in_flight() const;                         // slots not free
-  bool broken() const;  // a ring cursor from the worker was out of range: kill the worker
+  // The worker wrote a ring cursor out of range or a corrupt response record: kill it.
+  bool broken() const;
 
  private:
   struct State;
@@ -191,6 +192,10 @@ class WorkerChannel {
   void set_state(WorkerState state);
   void set_pid(int32_t pid);
   void heartbeat();  // also done by finish_sleep and by every successful try_take
+  // Test only (wsup-worker --allow-test-faults, chaos scenario 9): answers a taken request with
+  // a record the supervisor must reject. No production path calls it.
+  enum class Corruption { length_past_end, unknown_type, unknown_id };
+  RespondStatus respond_corrupt_for_test(const HttpResponse& response, Corruption how);
   // Copies up to 255 bytes of `reason` into the header and sets state fatal. No allocation.
   void record_fatal(std::string_view reason) noexcept;
 

@@ -52,6 +52,10 @@ struct SupervisorChannel::State {
     if (bytes > arena.size()) {
       c.error = ChannelError::corrupt_record;
     } else {
+      log::warn("corrupt response record", {{"worker", options.worker_id},
+                                            {"req", c.request_id},
+                                            {"reason", "length past the end of the slot"},
+                                            {"record_bytes", bytes}});
       auto record = codec::decode(arena.first(bytes), options.max_body_bytes);
       if (record.status != codec::DecodeStatus::ok || record.request_id != c.request_id ||
           record.type == codec::RecordType::request) {
@@ -73,6 +77,11 @@ struct SupervisorChannel::State {
       }
     }
     if (c.error != ChannelError::none) {
+    if (c.error == ChannelError::corrupt_record) {
+      // A worker that writes garbage cannot be trusted with more requests: the pool kills it.
+      // Relaxed: a flag; the pool's tick and try_submit only need to see it eventually.
+      broken.store(true, std::memory_order_relaxed);
+    }
       count(view.header->supervisor_corrupt);
       shm::remove_object(spill);  // in case the worker wrote one
     }
@@ -249,6 +258,7 @@ size_t SupervisorChannel::poll_responses(const std::function<void(Completion&&)>
       log::warn("response ring names a slot that has no response",
                 {{"worker", s.options.worker_id}, {"slot", i}});
       continue;
+      s.broken.store(true, std::memory_order_relaxed);  // as in read_response
     }
     Completion completion = s.read_response(i);
     {

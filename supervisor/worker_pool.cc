@@ -194,8 +194,10 @@ void WorkerPool::tick_slot_locked(Slot& slot, Clock::time_point now) {
                     {"delay_ms", static_cast<int64_t>(d.delay.count())}});
       }
     } else if (p.channel().broken()) {
-      // A ring cursor out of range: the worker cannot be trusted with more requests.
-      log::error("worker corrupted its channel; killing it", {{"worker", slot.id}});
+      // A ring cursor out of range or a corrupt response record: the worker cannot be trusted
+      // with more requests. What it had taken gets 502 once it is reaped; the rest moves on.
+      log::error("worker corrupted its channel; killing it",
+                 {{"worker", slot.id}, {"pid", p.pid()}});
       p.kill();
     } else if (!slot.current_routed && p.ready()) {
       dispatcher_.add_endpoint(p.endpoint(), slot.id, settings_.channel.slots, p.request_channel());
