@@ -140,6 +140,11 @@ class SupervisorChannel {
   int32_t worker_pid() const;
   WorkerState worker_state() const;
   std::chrono::milliseconds heartbeat_age() const;  // since the worker's last heartbeat()
+  // The worker's last set_heap_used_bytes; 0 before any.
+  uint64_t heap_used_bytes() const;
+  // Time since the worker last came back to its loop (heartbeat) or was rung awake, whichever
+  // is later; zero while it sleeps. A worker stuck in one long request shows a growing value.
+  std::chrono::nanoseconds worker_busy_for() const;
   ChannelCounters counters() const;
   std::optional<std::string> fatal_reason() const;  // set by WorkerChannel::record_fatal
   size_t in_flight() const;                         // slots not free
@@ -195,6 +200,8 @@ class WorkerChannel {
   // Test only (wsup-worker --allow-test-faults, chaos scenario 9): answers a taken request with
   // a record the supervisor must reject. No production path calls it.
   enum class Corruption { length_past_end, unknown_type, unknown_id };
+  // V8 heap in use (all isolates), for status and metrics; the worker reports it periodically.
+  void set_heap_used_bytes(uint64_t bytes);
   RespondStatus respond_corrupt_for_test(const HttpResponse& response, Corruption how);
   // Copies up to 255 bytes of `reason` into the header and sets state fatal. No allocation.
   void record_fatal(std::string_view reason) noexcept;

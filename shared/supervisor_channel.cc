@@ -20,6 +20,7 @@ struct SupervisorChannel::State {
   shm::EventFd worker_bell;      // we ring it: the worker's request doorbell
   shm::EventFd supervisor_bell;  // the worker rings it: our response doorbell
   std::atomic<bool> broken{false};
+  std::atomic<int64_t> rang_at_ns{0};  // last doorbell write: the worker gets time to wake up
 
   // Submit side, guarded by `mutex` (many HTTP threads). The reader takes it to free a slot.
   mutable std::mutex mutex;
@@ -206,6 +207,8 @@ SubmitStatus SupervisorChannel::try_submit(const HttpRequest& request) {
   s.count(s.view.header->submitted);
   if (s.requests.consumer_needs_wakeup()) {
     s.count(s.view.header->worker_doorbells);
+    // Relaxed: a time stamp for worker_busy_for's estimate, no data hangs on it.
+    s.rang_at_ns.store(shm::monotonic_ns(), std::memory_order_relaxed);
     s.worker_bell.ring();
   }
   return SubmitStatus::ok;
@@ -326,6 +329,21 @@ std::chrono::milliseconds SupervisorChannel::heartbeat_age() const {
 ChannelCounters SupervisorChannel::counters() const {
   const shm::SegmentHeader& h = *state_->view.header;
   auto get = [](const std::atomic<uint64_t>& c) { return c.load(std::memory_order_relaxed); };
+uint64_t SupervisorChannel::heap_used_bytes() const {
+  // Relaxed: a report, not a handshake.
+  return state_->view.header->heap_used_bytes.load(std::memory_order_relaxed);
+}
+
+std::chrono::nanoseconds SupervisorChannel::worker_busy_for() const {
+  const State& s = *state_;
+  // Relaxed throughout: an estimate for routing; a stale value only routes one request worse.
+  if (s.view.requests->consumer_sleeping.load(std::memory_order_relaxed) != 0) return {};
+  int64_t since = std::max(s.view.header->heartbeat_ns.load(std::memory_order_relaxed),
+                           s.rang_at_ns.load(std::memory_order_relaxed));
+  int64_t age = shm::monotonic_ns() - since;
+  return std::chrono::nanoseconds(age > 0 ? age : 0);
+}
+
   return {get(h.submitted),        get(h.taken),
           get(h.responded),        get(h.worker_corrupt) + get(h.supervisor_corrupt),
           get(h.worker_doorbells), get(h.supervisor_doorbells),

@@ -227,6 +227,11 @@ void WorkerChannel::set_pid(int32_t pid) {
   state_->view.header->worker_pid.store(pid, std::memory_order_relaxed);
 }
 
+void WorkerChannel::set_heap_used_bytes(uint64_t bytes) {
+  // Relaxed: a report the supervisor polls, like the heartbeat.
+  state_->view.header->heap_used_bytes.store(bytes, std::memory_order_relaxed);
+}
+
 void WorkerChannel::heartbeat() {
   state_->view.header->heartbeat_ns.store(shm::monotonic_ns(), std::memory_order_relaxed);
 }

@@ -357,6 +357,7 @@ std::vector<WorkerSnapshot> WorkerPool::snapshot() const {
       w.queue_depth = slots_used > running ? slots_used - running : 0;
       w.cpu_seconds = p.cpu_seconds();
       w.rss_bytes = p.rss_bytes();
+      w.heap_bytes = p.channel().heap_used_bytes();
     }
     out.push_back(std::move(w));
   }

@@ -74,6 +74,7 @@ void WorkerService::poll() {
     }
   }
   channel_.heartbeat();
+  report_heap();
   if (stopped_) return;
   sleep();
 }
@@ -90,6 +91,15 @@ void WorkerService::sleep() {
   heartbeat_timer_.async_wait([this](const boost::system::error_code& error) {
     if (!error) wake();
   });
+}
+
+// At most once per heartbeat interval: reading every isolate's heap statistics costs
+// microseconds, too much to pay on every request.
+void WorkerService::report_heap() {
+  const auto now = std::chrono::steady_clock::now();
+  if (now - heap_reported_at_ < heartbeat_) return;
+  heap_reported_at_ = now;
+  channel_.set_heap_used_bytes(runtime_.stats().heap_used_bytes);
 }
 
 RespondStatus WorkerService::respond(const HttpResponse& response) {

@@ -41,6 +41,7 @@ class WorkerService {
   void wake();
   void stop_if_drained();
   RespondStatus respond(const HttpResponse& response);
+  void report_heap();
 
   boost::asio::io_context& loop_;
   Runtime& runtime_;
@@ -55,6 +56,7 @@ class WorkerService {
   size_t in_flight_ = 0;  // taken and not yet answered
   TestFaults test_faults_;
   uint64_t responses_ = 0;  // counted only while a test fault is on
+  std::chrono::steady_clock::time_point heap_reported_at_{};
 };
 
 }  // namespace wsup::worker

@@ -195,6 +195,25 @@ TEST(ChannelProtocol, TestFaultRecordsOfEveryKindAreRejectedAndMarkTheWorkerBrok
   }
 }
 
+TEST(ChannelProtocol, WorkerReportsItsHeapInUse) {
+  Pair p = make_pair();
+  EXPECT_EQ(p.supervisor.heap_used_bytes(), 0u);
+  p.worker.set_heap_used_bytes(12345678);
+  EXPECT_EQ(p.supervisor.heap_used_bytes(), 12345678u);
+}
+
+TEST(ChannelProtocol, BusyTimeGrowsWhileTheWorkerIsAwayAndIsZeroWhileItSleeps) {
+  Pair p = make_pair();
+  p.worker.heartbeat();
+  ::usleep(3000);
+  EXPECT_GE(p.supervisor.worker_busy_for(), std::chrono::milliseconds(2));
+  p.worker.heartbeat();
+  EXPECT_LT(p.supervisor.worker_busy_for(), std::chrono::milliseconds(2));
+  ASSERT_TRUE(p.worker.prepare_to_sleep());  // asleep: idle, not busy
+  ::usleep(3000);
+  EXPECT_EQ(p.supervisor.worker_busy_for(), std::chrono::nanoseconds(0));
+}
+
 TEST(ChannelProtocol, GarbageResponseRingEntryIsSkippedAndMarksBrokenAsDoesAWildCursor) {
   Pair p = make_pair();
   const shm::SegmentView& v = p.raw.view();
