@@ -192,17 +192,17 @@ class WorkerChannel {
   void finish_sleep();
 
   RespondStatus respond(const HttpResponse& response);
+  // Test only (wsup-worker --allow-test-faults, chaos scenario 9): answers a taken request with
+  // a record the supervisor must reject. No production path calls it.
+  enum class Corruption { length_past_end, unknown_type, unknown_id };
+  RespondStatus respond_corrupt_for_test(const HttpResponse& response, Corruption how);
   size_t taken_count() const;  // taken and not yet answered
 
   void set_state(WorkerState state);
   void set_pid(int32_t pid);
-  void heartbeat();  // also done by finish_sleep and by every successful try_take
-  // Test only (wsup-worker --allow-test-faults, chaos scenario 9): answers a taken request with
-  // a record the supervisor must reject. No production path calls it.
-  enum class Corruption { length_past_end, unknown_type, unknown_id };
   // V8 heap in use (all isolates), for status and metrics; the worker reports it periodically.
   void set_heap_used_bytes(uint64_t bytes);
-  RespondStatus respond_corrupt_for_test(const HttpResponse& response, Corruption how);
+  void heartbeat();  // also done by finish_sleep and by every successful try_take
   // Copies up to 255 bytes of `reason` into the header and sets state fatal. No allocation.
   void record_fatal(std::string_view reason) noexcept;
 

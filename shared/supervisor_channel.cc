@@ -52,11 +52,11 @@ struct SupervisorChannel::State {
     std::string spill = shm::spill_name(segment.name(), 'r', i, slot_generation[i]);
     if (bytes > arena.size()) {
       c.error = ChannelError::corrupt_record;
-    } else {
       log::warn("corrupt response record", {{"worker", options.worker_id},
                                             {"req", c.request_id},
                                             {"reason", "length past the end of the slot"},
                                             {"record_bytes", bytes}});
+    } else {
       auto record = codec::decode(arena.first(bytes), options.max_body_bytes);
       if (record.status != codec::DecodeStatus::ok || record.request_id != c.request_id ||
           record.type == codec::RecordType::request) {
@@ -77,12 +77,12 @@ struct SupervisorChannel::State {
         }
       }
     }
-    if (c.error != ChannelError::none) {
     if (c.error == ChannelError::corrupt_record) {
       // A worker that writes garbage cannot be trusted with more requests: the pool kills it.
       // Relaxed: a flag; the pool's tick and try_submit only need to see it eventually.
       broken.store(true, std::memory_order_relaxed);
     }
+    if (c.error != ChannelError::none) {
       count(view.header->supervisor_corrupt);
       shm::remove_object(spill);  // in case the worker wrote one
     }
@@ -258,10 +258,10 @@ size_t SupervisorChannel::poll_responses(const std::function<void(Completion&&)>
     // Acquire: the worker's record in the arena happens before its "done" store.
     if (!known || s.slot(i).state.load(std::memory_order_acquire) != shm::kDone) {
       s.count(s.view.header->supervisor_corrupt);
+      s.broken.store(true, std::memory_order_relaxed);  // as in read_response
       log::warn("response ring names a slot that has no response",
                 {{"worker", s.options.worker_id}, {"slot", i}});
       continue;
-      s.broken.store(true, std::memory_order_relaxed);  // as in read_response
     }
     Completion completion = s.read_response(i);
     {
@@ -326,9 +326,6 @@ std::chrono::milliseconds SupervisorChannel::heartbeat_age() const {
   return std::chrono::milliseconds(age > 0 ? age / 1'000'000 : 0);
 }
 
-ChannelCounters SupervisorChannel::counters() const {
-  const shm::SegmentHeader& h = *state_->view.header;
-  auto get = [](const std::atomic<uint64_t>& c) { return c.load(std::memory_order_relaxed); };
 uint64_t SupervisorChannel::heap_used_bytes() const {
   // Relaxed: a report, not a handshake.
   return state_->view.header->heap_used_bytes.load(std::memory_order_relaxed);
@@ -344,6 +341,9 @@ std::chrono::nanoseconds SupervisorChannel::worker_busy_for() const {
   return std::chrono::nanoseconds(age > 0 ? age : 0);
 }
 
+ChannelCounters SupervisorChannel::counters() const {
+  const shm::SegmentHeader& h = *state_->view.header;
+  auto get = [](const std::atomic<uint64_t>& c) { return c.load(std::memory_order_relaxed); };
   return {get(h.submitted),        get(h.taken),
           get(h.responded),        get(h.worker_corrupt) + get(h.supervisor_corrupt),
           get(h.worker_doorbells), get(h.supervisor_doorbells),
