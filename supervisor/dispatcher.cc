@@ -189,10 +189,13 @@ DispatchResult Dispatcher::handle(HttpRequest request,
 
 bool Dispatcher::steal_back_locked(const std::shared_ptr<Pending>& pending) {
   auto e = endpoints_.find(*pending->endpoint);
-  if (e == endpoints_.end() || !busy(e->second)) return true;
+  if (e == endpoints_.end()) return true;
+  const std::chrono::nanoseconds away = e->second.channel->busy_for();
+  if (away < kBusyAfter) return true;
   bool elsewhere = std::any_of(endpoints_.begin(), endpoints_.end(), [&](const auto& other) {
     const Endpoint& o = other.second;
-    return other.first != e->first && o.routable && o.in_flight.size() < o.capacity && !busy(o);
+    return other.first != e->first && o.routable && o.in_flight.size() < o.capacity &&
+           stuck_compared_to(away, o.channel->busy_for());
   });
   if (!elsewhere) return true;
   const uint64_t rid = pending->request.id;
@@ -208,10 +211,16 @@ bool Dispatcher::steal_back_locked(const std::shared_ptr<Pending>& pending) {
 SubmitResult Dispatcher::submit_locked(const std::shared_ptr<Pending>& pending) {
   std::vector<EndpointLoad> loads;
   std::vector<Endpoint*> by_index;
+  std::vector<std::chrono::nanoseconds> away;
+  auto least_away = std::chrono::nanoseconds::max();
   for (auto& [id, e] : endpoints_) {
-    loads.push_back({id, e.routable, e.in_flight.size(), e.capacity, e.routable && busy(e)});
+    away.push_back(e.routable ? e.channel->busy_for() : std::chrono::nanoseconds::max());
+    least_away = std::min(least_away, away.back());
+    loads.push_back({id, e.routable, e.in_flight.size(), e.capacity, false});
     by_index.push_back(&e);
   }
+  for (size_t i = 0; i < loads.size(); ++i)
+    loads[i].busy = loads[i].routable && stuck_compared_to(away[i], least_away);
   bool any_too_large = false;
   bool any_other = false;  // full, at capacity or closed: waiting may help
   for (const EndpointLoad& l : loads) any_other |= l.routable && l.outstanding >= l.capacity;

@@ -4,9 +4,10 @@
 // taking it), 503 (everything full), 504 (wall time ran out).
 //
 // Little unclaimed work sits in shared memory (DESIGN.md): a request still queued, untaken, in the
-// ring of a worker that has been busy for kBusyAfter is taken back (cancelled there) and handed to
-// a worker that is not busy. Its HTTP thread checks, after kStealCheckFirst and then at doubling
-// intervals, until the request is answered or known to be taken.
+// ring of a worker that has been busy for kBusyAfter (and over twice as long as another worker) is
+// taken back (cancelled there) and handed to that other worker. Its HTTP thread checks, after
+// kStealCheckFirst and then at doubling intervals, until the request is answered or known to be
+// taken.
 //
 // Workers appear as endpoints (one per worker *process*: a restarted worker is a new endpoint).
 // HTTP threads call handle() and block; the response readers call complete(); the lifecycle loop
@@ -125,7 +126,11 @@ class Dispatcher {
   // The steal-back check of one waiting request (see above). False once its worker has taken it:
   // no need to check again. Lock held.
   bool steal_back_locked(const std::shared_ptr<Pending>& pending);
-  static bool busy(const Endpoint& e) { return e.channel->busy_for() >= kBusyAfter; }
+  // Away from its loop for kBusyAfter, and clearly longer than `other`: on a machine so loaded
+  // that every worker waits for a CPU, none counts as stuck.
+  static bool stuck_compared_to(std::chrono::nanoseconds away, std::chrono::nanoseconds other) {
+    return away >= kBusyAfter && away > other && away - other > other;  // 2x, no overflow
+  }
   void settle_locked(Pending& pending, Outcome outcome, int worker);
 
   Options options_;
