@@ -142,6 +142,7 @@ DispatchResult Dispatcher::handle(HttpRequest request,
   auto next_client_check = now + kClientCheckInterval;
   std::chrono::milliseconds steal_interval = kStealCheckFirst;
   auto next_steal_check = now + steal_interval;
+  int steal_checks = 0;
   bool may_steal = true;  // until its worker is known to have taken it
   for (;;) {
     auto until = deadline;
@@ -152,7 +153,10 @@ DispatchResult Dispatcher::handle(HttpRequest request,
     if (pending->settled || now >= deadline) break;
     if (may_steal && pending->endpoint && now >= next_steal_check) {
       may_steal = steal_back_locked(pending);
-      steal_interval = std::min(2 * steal_interval, kStealCheckMax);
+      // Every kStealCheckFirst for the first few checks (when it matters), then backing off: a
+      // long-running request must not wake its thread every millisecond.
+      if (++steal_checks >= kStealChecksAtFirstInterval)
+        steal_interval = std::min(2 * steal_interval, kStealCheckMax);
       next_steal_check = now + steal_interval;
     }
     if (client_gone && now >= next_client_check) {

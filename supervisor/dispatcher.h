@@ -6,8 +6,8 @@
 // Little unclaimed work sits in shared memory (DESIGN.md): a request still queued, untaken, in the
 // ring of a worker that has been busy for kBusyAfter (and over twice as long as another worker) is
 // taken back (cancelled there) and handed to that other worker. Its HTTP thread checks, after
-// kStealCheckFirst and then at doubling intervals, until the request is answered or known to be
-// taken.
+// kStealCheckFirst (kStealChecksAtFirstInterval times) and then at doubling intervals, until the
+// request is answered or known to be taken.
 //
 // Workers appear as endpoints (one per worker *process*: a restarted worker is a new endpoint).
 // HTTP threads call handle() and block; the response readers call complete(); the lifecycle loop
@@ -107,6 +107,7 @@ class Dispatcher {
   static constexpr std::chrono::milliseconds kBusyAfter{1};
   static constexpr std::chrono::milliseconds kStealCheckFirst{1};
   static constexpr std::chrono::milliseconds kStealCheckMax{16};
+  static constexpr int kStealChecksAtFirstInterval = 4;
   DispatchResult handle(HttpRequest request, std::chrono::steady_clock::time_point deadline,
                         const std::function<bool()>& client_gone = {});
 

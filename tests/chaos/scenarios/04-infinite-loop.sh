@@ -2,6 +2,16 @@
 # Scenario 4: a script with an infinite loop on one route, under load on another route. The
 # looping requests get 503 (CPU limit); the other route's p99 latency stays within 2x of its
 # baseline (CHAOS_P99_FACTOR overrides the factor for a noisy machine; the figure is reported).
+#
+# Two views of /hello's latency, each against its own baseline:
+# - inside wsup (the access log's time from request read to response: dispatch, queueing in a
+#   worker's ring, the script): what wsup controls. Also counted from the access log: /hello
+#   requests a worker served late (> 5 ms) while it was running a looping request, i.e. that
+#   were held behind the loop. Both always asserted.
+# - at the client (wsup-loadgen): also includes CPU time the looping worker takes from everything
+#   else on the machine (it burns a whole core for the phase). Asserted when the machine has more
+#   than 2 CPUs; on 2 CPUs the loop takes half the machine and the figure is reported, labelled
+#   "not asserted". CHAOS_CLIENT_P99=on|off overrides.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 chaos_init 04-infinite-loop
 
@@ -9,7 +19,7 @@ seconds=$(pick 4 30)
 factor=${CHAOS_P99_FACTOR:-2}
 new_cluster_ports
 {
-  config_head
+  config_head | sed 's/access_log: off/access_log: json/'
   cat <<EOF
 workers: 2
 isolates_per_worker: 2
@@ -28,8 +38,10 @@ start_wsup "$CHAOS_TMP/cluster.yaml"
 
 hello_load=(--path /hello --connections 4 --rate 200 --duration "$seconds" --timeout-ms 10000)
 load_run warmup --path /hello --connections 4 --rate 200 --duration 1
+t_base1=$(now_ms)
 load_run baseline "${hello_load[@]}"
 log "baseline before: $(summary baseline)"
+t_loop=$(now_ms)
 
 # One looping request at a time: each burns a worker's CPU for the whole limit.
 load_start loop --path /loop/x --connections 1 --duration "$seconds" --timeout-ms 10000
@@ -40,8 +52,32 @@ log "loop:  $(summary loop)"
 log "hello: $(summary hello)"
 # A second baseline after the loop phase: on a shared machine one measurement can be inflated by
 # other load, which would make the 2x bound too lenient; the lower of the two is the baseline.
+t_base2=$(now_ms)
 load_run baseline_after "${hello_load[@]}"
 log "baseline after: $(summary baseline_after)"
+t_end=$(now_ms)
+
+# The access log (JSON lines in wsup.log): end = ts in epoch ms, start = end - ms.
+access_json() {
+  grep '^{"ts"' "$CHAOS_TMP/wsup.log" |
+    jq -c '{end: ((.ts[0:19] + "Z" | fromdate) * 1000 + (.ts[20:23] | tonumber)), ms, worker, path}' |
+    jq -s .
+}
+access_json >"$CHAOS_TMP/access.json"
+# inside_p99 FROM TO: p99 of /hello's in-wsup time for requests that ended in [FROM, TO).
+inside_p99() {
+  jq --argjson a "$1" --argjson b "$2" \
+    '[.[] | select(.path == "/hello" and .end >= $a and .end < $b) | .ms] | sort |
+     if length == 0 then 0 else .[((length * 99 / 100) | floor)] end' "$CHAOS_TMP/access.json"
+}
+in_base=$(awk -v a="$(inside_p99 "$t_base1" "$t_loop")" -v b="$(inside_p99 "$t_base2" "$t_end")" \
+  'BEGIN { print (a < b ? a : b) }')
+in_loop=$(inside_p99 "$t_loop" "$t_base2")
+held=$(jq '[.[] | select(.path | startswith("/loop/"))] as $loops |
+  [.[] | select(.path == "/hello" and .ms > 5) | . as $h |
+   select(any($loops[]; .worker == $h.worker and ($h.end - $h.ms) >= (.end - .ms) and
+                        ($h.end - $h.ms) < .end))] | length' "$CHAOS_TMP/access.json")
+log "inside wsup: /hello p99 ${in_loop} ms during the loop vs ${in_base} ms baseline; held behind a loop: $held"
 
 expect_nothing_lost baseline
 expect_nothing_lost baseline_after
@@ -55,7 +91,18 @@ n503=$(status_count loop 503)
 base_p99=$(awk -v a="$(field baseline .latency_ms.p99)" -v b="$(field baseline_after .latency_ms.p99)" \
   'BEGIN { print (a < b ? a : b) }')
 p99=$(field hello .latency_ms.p99)
-awk -v p="$p99" -v b="$base_p99" -v f="$factor" 'BEGIN { exit !(p <= f * b) }' ||
-  fail "the other route's p99 ${p99} ms is above ${factor}x its baseline ${base_p99} ms"
+[[ $held == 0 ]] || fail "$held /hello requests were held behind a looping request in the same worker"
+# A floor of 1 ms: sub-millisecond baselines make 2x a bound on timer noise.
+awk -v p="$in_loop" -v b="$in_base" -v f="$factor" 'BEGIN { exit !(p <= f * (b < 1 ? 1 : b)) }' ||
+  fail "inside wsup, the other route's p99 ${in_loop} ms is above ${factor}x its baseline ${in_base} ms"
+client_check=${CHAOS_CLIENT_P99:-auto}
+[[ $client_check == auto ]] && client_check=$(($(nproc) > 2 ? 1 : 0)) && client_check=${client_check/1/on} && client_check=${client_check/0/off}
+client_note="asserted"
+if [[ $client_check == on ]]; then
+  awk -v p="$p99" -v b="$base_p99" -v f="$factor" 'BEGIN { exit !(p <= f * b) }' ||
+    fail "the other route's p99 ${p99} ms is above ${factor}x its baseline ${base_p99} ms"
+else
+  client_note="NOT asserted: $(nproc) CPUs, the loop takes one"
+fi
 mean_loop=$(field loop .latency_ms.mean)
-chaos_pass "loop: answered=$looped 503=$n503 mean=${mean_loop}ms (cpu_ms 50); other route: sent=$(field hello .sent) failed=0 lost=0 p99=${p99}ms vs baseline p99=${base_p99}ms (limit ${factor}x)"
+chaos_pass "loop: answered=$looped 503=$n503 mean=${mean_loop}ms (cpu_ms 50); other route: sent=$(field hello .sent) failed=0 lost=0 held-behind-loop=$held; inside wsup p99=${in_loop}ms vs baseline ${in_base}ms (limit ${factor}x); at the client p99=${p99}ms vs baseline ${base_p99}ms ($client_note)"
