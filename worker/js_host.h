@@ -13,7 +13,7 @@
 
 namespace wsup::worker {
 
-// Slot 0 is left alone (V8's inspector uses it in some embedders).
+// Slot 0 holds the web platform's per-context state (api::kWebPlatformSlot, a V8 value).
 inline constexpr int kJsHostSlot = 1;
 
 class JsHost {

@@ -47,13 +47,13 @@ v8::Local<v8::Object> install_wsup_globals(v8::Local<v8::Context> context) {
   v8::Isolate* isolate = context->GetIsolate();
   v8::EscapableHandleScope scope(isolate);
   v8::TryCatch try_catch(isolate);
-  if (!api::install_web_platform(context)) {
+  // Timers first: the web platform captures setTimeout for AbortSignal.timeout.
+  if (!api::install_timers(context) || !api::install_web_platform(context)) {
     throw StartupError("installing the web platform APIs failed: " +
                        pending_exception_text(isolate, try_catch));
   }
   v8::Local<v8::Object> internal;
-  if (!api::install_timers(context) || !api::install_console(context) ||
-      !api::install_fetch_api(context).ToLocal(&internal)) {
+  if (!api::install_console(context) || !api::install_fetch_api(context).ToLocal(&internal)) {
     throw StartupError("installing the fetch API failed: " +
                        pending_exception_text(isolate, try_catch));
   }

@@ -1,7 +1,8 @@
 // Per-request cost of the worker runtime, all in one run so the figures compare:
 //   bare Context::New (V8's own snapshot), a context with wsup's globals (from the runtime's
 //   startup snapshot, and installed by running the API code without one), a full hello-world
-//   request through Runtime (no IPC), the same with a 20-field JSON response, isolate creation,
+//   request through Runtime (no IPC), the same with a 20-field JSON response, one using the lazy
+//   URL and TextEncoder (their first use in a context), isolate creation,
 //   and heap held per live context.
 //
 //   build/release/tests/bench/runtime_bench
@@ -134,6 +135,17 @@ void BM_Json20FieldsRequest(benchmark::State& state) {
                "});");
 }
 
+// A request whose handler uses URL and TextEncoder: both lazy families run in its fresh context
+// (worker/api/web_platform.cc), so this is hello world plus their first-use cost.
+void BM_UrlAndTextEncoderRequest(benchmark::State& state) {
+  run_requests(state,
+               "addEventListener('fetch', (e) => {\n"
+               "  const url = new URL(e.request.url);\n"
+               "  const bytes = new TextEncoder().encode(url.pathname);\n"
+               "  e.respondWith(new Response(bytes));\n"
+               "});");
+}
+
 void BM_HelloWorldModuleRequest(benchmark::State& state) {
   auto harness = wsup::worker::testing::Harness::single(
       "export default { fetch() { return new Response('Hello world'); } };", true, 1);
@@ -195,6 +207,7 @@ BENCHMARK(BM_HelloWorldRequest);
 BENCHMARK(BM_HelloWorldModuleRequest);
 BENCHMARK(BM_HelloWorldRequestLatencyWithSpareContext)->UseManualTime();
 BENCHMARK(BM_Json20FieldsRequest);
+BENCHMARK(BM_UrlAndTextEncoderRequest);
 BENCHMARK(BM_BareIsolateNew)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_WorkerIsolateNew)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_HeapPerLiveContext)->Arg(0)->Arg(1)->Iterations(3);

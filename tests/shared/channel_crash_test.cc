@@ -95,7 +95,7 @@ TEST(ChannelCrash, KilledWorkerTakenRequestsGet502QueuedOnesAreRedispatched) {
     pid_t worker = testing::spawn_worker(WSUP_IPC_TEST_WORKER, channel, log.worker_args("hang:5"));
     for (uint64_t id = 1; id <= 12; ++id)
       ASSERT_EQ(channel.try_submit(request(id)), SubmitStatus::ok);
-    auto deadline = std::chrono::steady_clock::now() + 10s;
+    auto deadline = std::chrono::steady_clock::now() + 30s;
     while (channel.counters().taken < 5 && std::chrono::steady_clock::now() < deadline) {
       std::this_thread::sleep_for(1ms);
     }

@@ -1,4 +1,4 @@
-// The JS sources of the web platform, embedded at build time by embed_js.cmake.
+// JavaScript embedded at build time by cmake/WsupEmbedJs.cmake (wsup_embed_js).
 #pragma once
 
 #include <span>
@@ -10,7 +10,12 @@ struct EmbeddedJs {
   const char* source;  // evaluates to function (global, natives, internal)
 };
 
-// In installation order: later files may use what earlier ones put on `internal`.
+// The web platform's files (worker/api/js), in installation order: later files may use what
+// earlier ones put on `internal`.
 std::span<const EmbeddedJs> embedded_js_sources();
+
+// The fetch API (worker/api/{headers,body,request,response,fetch_event}.js) as one entry,
+// "wsup:fetch_api.js": function (internal), the files sharing its scope.
+std::span<const EmbeddedJs> fetch_api_sources();
 
 }  // namespace wsup::worker::api

@@ -2,9 +2,8 @@
 
 #include <cstring>
 
+#include "worker/api/embedded_js.h"
 #include "worker/js_values.h"
-
-extern const char kFetchApiSource[];  // generated from the .js files (worker/CMakeLists.txt)
 
 namespace wsup::worker::api {
 namespace {
@@ -68,11 +67,12 @@ v8::MaybeLocal<v8::Object> install_fetch_api(v8::Local<v8::Context> context) {
       !set_native(context, internal, "utf8Decode", utf8_decode)) {
     return {};
   }
-  v8::ScriptOrigin origin(isolate, v8::String::NewFromUtf8Literal(isolate, "wsup:fetch_api.js"));
+  const EmbeddedJs& bundle = fetch_api_sources().front();
+  v8::ScriptOrigin origin(isolate, v8::String::NewFromUtf8(isolate, bundle.name).ToLocalChecked());
   v8::Local<v8::String> source;
   v8::Local<v8::Script> script;
   v8::Local<v8::Value> factory;
-  if (!v8::String::NewFromUtf8(isolate, kFetchApiSource).ToLocal(&source) ||
+  if (!v8::String::NewFromUtf8(isolate, bundle.source).ToLocal(&source) ||
       !v8::Script::Compile(context, source, &origin).ToLocal(&script) ||
       !script->Run(context).ToLocal(&factory) || !factory->IsFunction()) {
     return {};

@@ -20,8 +20,14 @@ namespace wsup::worker::api {
 // Isolate::CreateParams::external_references and v8::SnapshotCreator.
 const std::vector<intptr_t>& web_platform_external_references();
 
-// Installs the globals into `context`. Works both under v8::SnapshotCreator and on a plain
-// Context::New. Returns false with an exception pending on the isolate on failure.
+// The context embedder data slot holding the web platform's per-context state (the lazy
+// families' private objects); the runtime's JsHost uses slot 1.
+inline constexpr int kWebPlatformSlot = 0;
+
+// Installs the globals into `context`: DOMException, Event and EventTarget at once, the others
+// as lazy global properties whose first access in a context runs their JavaScript there. Works both
+// under v8::SnapshotCreator and on a plain Context::New. Returns false with an exception pending on
+// the isolate on failure.
 bool install_web_platform(v8::Local<v8::Context> context);
 
 }  // namespace wsup::worker::api

@@ -1,9 +1,9 @@
-// AbortController and AbortSignal (DOM Standard). AbortSignal.timeout() needs timers, so the
-// runtime adds it (an AbortController aborted from setTimeout with a TimeoutError DOMException);
+// AbortController and AbortSignal (DOM Standard). AbortSignal.timeout() needs timers, so it
+// exists only when the runtime installed setTimeout before the web platform (internal.startTimer);
 // AbortSignal.any() is not provided.
 (function(global, natives, internal) {
 'use strict';
-const {DOMException, Event, EventTarget} = global;  // captured: user code may replace globals
+const {Event, EventTarget} = internal;  // the originals, not the globals
 
 const kCreate = Symbol('create');  // the only way to make an AbortSignal; never exposed
 let abortSignal;                   // (signal, reason): set by AbortSignal's static block
@@ -42,7 +42,7 @@ class AbortSignal extends EventTarget {
       signal.#aborted = true;
       signal.#reason = reason !== undefined ?
           reason :
-          new DOMException('This operation was aborted', 'AbortError');
+          new internal.DOMException('This operation was aborted', 'AbortError');
       signal.dispatchEvent(new Event('abort'));
     };
   }
@@ -52,6 +52,29 @@ class AbortController {
   #signal = new AbortSignal(kCreate);
   get signal() { return this.#signal; }
   abort(reason = undefined) { abortSignal(this.#signal, reason); }
+}
+
+// AbortSignal.timeout(ms): a signal aborted with a "TimeoutError" DOMException after `ms`.
+const {startTimer} = internal;
+if (startTimer !== null) {
+  Object.defineProperty(AbortSignal, 'timeout', {
+    value: function timeout(milliseconds) {
+      const ms = Number(milliseconds);
+      if (arguments.length < 1 || !Number.isFinite(ms) || ms < 0) {
+        throw new TypeError(
+            'AbortSignal.timeout: parameter 1 is not a valid number of ' +
+            'milliseconds.');
+      }
+      const controller = new AbortController();
+      startTimer(() => {
+        controller.abort(
+            new internal.DOMException('The operation was aborted due to timeout', 'TimeoutError'));
+      }, ms);
+      return controller.signal;
+    },
+    writable: true,
+    configurable: true,
+  });
 }
 
 internal.exposeClass(AbortSignal, 'AbortSignal');

@@ -2,7 +2,6 @@
 // OpenSSL through natives. Only digest is provided from SubtleCrypto.
 (function(global, natives, internal) {
 'use strict';
-const {DOMException} = global;  // captured: user code may replace globals
 const {randomFill, randomUUID, digest} = natives;
 
 const kIllegal = Symbol('illegal');  // guards the constructors; never exposed
@@ -32,7 +31,8 @@ class SubtleCrypto {
         throw new TypeError('The \'algorithm\' argument must have a \'name\'.');
       const normalized = kDigests.find((known) => known === String(name).toUpperCase());
       if (normalized === undefined) {
-        throw new DOMException(`Unrecognized algorithm name: ${String(name)}`, 'NotSupportedError');
+        throw new internal.DOMException(
+            `Unrecognized algorithm name: ${String(name)}`, 'NotSupportedError');
       }
       return Promise.resolve(digest(normalized, toView(data)));
     } catch (error) {
@@ -56,11 +56,11 @@ class Crypto {
     // WebCrypto: non-integer views (Float32Array, Float64Array, DataView) are a
     // TypeMismatchError DOMException.
     if (!kIntegerArrays.some((type) => array instanceof type)) {
-      throw new DOMException(
+      throw new internal.DOMException(
           'The provided ArrayBufferView is not an integer-typed TypedArray.', 'TypeMismatchError');
     }
     if (array.byteLength > 65536) {
-      throw new DOMException(
+      throw new internal.DOMException(
           `The ArrayBufferView's byte length (${
               array
                   .byteLength}) exceeds the number of bytes of entropy available via this API (65536)`,

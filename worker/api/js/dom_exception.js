@@ -1,19 +1,8 @@
-// DOMException (WebIDL). Also puts the helpers every later file uses on `internal`:
-// defineGlobal (WebIDL-style non-enumerable global) and exposeClass (sets toStringTag).
+// DOMException (WebIDL). The other files reach the original constructor as
+// internal.DOMException (a lazy property like the global: see web_platform.cc), never through
+// the global, which user code may have replaced by the time they run.
 (function(global, natives, internal) {
 'use strict';
-
-function defineGlobal(name, value) {
-  Object.defineProperty(
-      global, name, {value, writable: true, configurable: true, enumerable: false});
-}
-function exposeClass(cls, name) {
-  Object.defineProperty(cls.prototype, Symbol.toStringTag, {value: name, configurable: true});
-  defineGlobal(name, cls);
-}
-internal.defineGlobal = defineGlobal;
-internal.exposeClass = exposeClass;
-
 // WebIDL's "DOMException names" table: name, legacy code, legacy constant.
 const kLegacy = [
   ['IndexSizeError', 1, 'INDEX_SIZE_ERR'],
@@ -60,5 +49,5 @@ for (const [, code, constant] of kLegacy) {
   Object.defineProperty(DOMException, constant, descriptor);
   Object.defineProperty(DOMException.prototype, constant, descriptor);
 }
-exposeClass(DOMException, 'DOMException');
+internal.exposeClass(DOMException, 'DOMException');
 })

@@ -1,7 +1,6 @@
 // TextEncoder, TextDecoder (WHATWG Encoding, UTF-8 only), atob and btoa (HTML, forgiving-base64).
 (function(global, natives, internal) {
 'use strict';
-const {DOMException} = global;  // captured: user code may replace globals
 const {utf8Encode, utf8EncodeInto, utf8Decode} = natives;
 const nativeAtob = natives.atob;
 const nativeBtoa = natives.btoa;
@@ -95,7 +94,7 @@ function atob(data) {
     throw new TypeError('Failed to execute \'atob\': 1 argument required.');
   const decoded = nativeAtob(String(data));
   if (decoded === undefined) {
-    throw new DOMException(
+    throw new internal.DOMException(
         'The string to be decoded is not correctly encoded.', 'InvalidCharacterError');
   }
   return decoded;
@@ -106,15 +105,13 @@ function btoa(data) {
     throw new TypeError('Failed to execute \'btoa\': 1 argument required.');
   const encoded = nativeBtoa(String(data));
   if (encoded === undefined) {
-    throw new DOMException(
+    throw new internal.DOMException(
         'The string to be encoded contains characters outside of the Latin1 range.',
         'InvalidCharacterError');
   }
   return encoded;
 }
 
-internal.utf8Encode = utf8Encode;
-internal.utf8Decode = (bytes) => utf8Decode(bytes, false, false);
 internal.exposeClass(TextEncoder, 'TextEncoder');
 internal.exposeClass(TextDecoder, 'TextDecoder');
 internal.defineGlobal('atob', atob);

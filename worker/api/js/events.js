@@ -2,7 +2,6 @@
 // runs the target's own listeners only (AT_TARGET phase).
 (function(global, natives, internal) {
 'use strict';
-const {DOMException} = global;  // captured: user code may replace globals
 
 let dispatch;  // (event, target, listeners, remove): set by Event's static block
 
@@ -54,8 +53,10 @@ class Event {
   // rather than a static method: it sees Event's private fields but adds no property to Event.
   static {
     dispatch = (event, target, listeners, remove) => {
-      if (event.#phase !== 0)
-        throw new DOMException('The event is already being dispatched.', 'InvalidStateError');
+      if (event.#phase !== 0) {
+        throw new internal.DOMException(
+            'The event is already being dispatched.', 'InvalidStateError');
+      }
       event.#target = event.#currentTarget = target;
       event.#phase = 2;  // AT_TARGET
       event.#stopPropagation = event.#stopImmediate = false;
@@ -151,4 +152,6 @@ class EventTarget {
 
 internal.exposeClass(Event, 'Event');
 internal.exposeClass(EventTarget, 'EventTarget');
+internal.Event = Event;
+internal.EventTarget = EventTarget;
 })

@@ -1,7 +1,7 @@
 // structuredClone (HTML), performance (High Resolution Time) and navigator.
 (function(global, natives, internal) {
 'use strict';
-const {DOMException} = global;  // captured: user code may replace globals
+const {EventTarget} = internal;  // the original, not the global
 const {performanceNow, timeOrigin} = natives;
 const nativeClone = natives.structuredClone;
 const kIllegal = Symbol('illegal');  // guards the constructors; never exposed
@@ -11,10 +11,10 @@ function structuredClone(value, options = undefined) {
     throw new TypeError('Failed to execute \'structuredClone\': 1 argument required.');
   const transfer = options?.transfer;
   if (transfer !== undefined && Array.from(transfer).length > 0) {
-    throw new DOMException(
+    throw new internal.DOMException(
         'structuredClone: the transfer option is not supported', 'DataCloneError');
   }
-  return nativeClone(value, DOMException);
+  return nativeClone(value, internal.DOMException);
 }
 
 // now() is real monotonic time in ms since process start (Workers freezes it per request;

@@ -2,7 +2,8 @@
 // shared by url_host.js, url_search_params.js and url.js through `internal`.
 (function(global, natives, internal) {
 'use strict';
-const {utf8Encode, utf8Decode} = internal;
+const {utf8Encode} = natives;
+const utf8Decode = (bytes) => natives.utf8Decode(bytes, false, false);
 
 // Each set is a 128-bit mask over ASCII in four 32-bit words (small: it is copied into every
 // context); every code point above U+007E is in every set.

@@ -2,7 +2,7 @@
 // searchParams object kept in sync with `search` both ways.
 (function(global, natives, internal) {
 'use strict';
-const {URLSearchParams} = global;  // captured: user code may replace globals
+const {URLSearchParams} = internal;  // url_search_params.js's, not the global
 const {
   basicParse,
   serializeUrl,

@@ -128,4 +128,5 @@ Object.defineProperty(URLSearchParams.prototype, Symbol.iterator, {
 });
 
 internal.exposeClass(URLSearchParams, 'URLSearchParams');
+internal.URLSearchParams = URLSearchParams;
 })
