@@ -140,10 +140,16 @@ class SupervisorChannel {
   int32_t worker_pid() const;
   WorkerState worker_state() const;
   std::chrono::milliseconds heartbeat_age() const;  // since the worker's last heartbeat()
+  // The worker's last set_heap_used_bytes; 0 before any.
+  uint64_t heap_used_bytes() const;
+  // Time since the worker last came back to its loop (heartbeat) or was rung awake, whichever
+  // is later; zero while it sleeps. A worker stuck in one long request shows a growing value.
+  std::chrono::nanoseconds worker_busy_for() const;
   ChannelCounters counters() const;
   std::optional<std::string> fatal_reason() const;  // set by WorkerChannel::record_fatal
   size_t in_flight() const;                         // slots not free
-  bool broken() const;  // a ring cursor from the worker was out of range: kill the worker
+  // The worker wrote a ring cursor out of range or a corrupt response record: kill it.
+  bool broken() const;
 
  private:
   struct State;
@@ -186,10 +192,16 @@ class WorkerChannel {
   void finish_sleep();
 
   RespondStatus respond(const HttpResponse& response);
+  // Test only (wsup-worker --allow-test-faults, chaos scenario 9): answers a taken request with
+  // a record the supervisor must reject. No production path calls it.
+  enum class Corruption { length_past_end, unknown_type, unknown_id };
+  RespondStatus respond_corrupt_for_test(const HttpResponse& response, Corruption how);
   size_t taken_count() const;  // taken and not yet answered
 
   void set_state(WorkerState state);
   void set_pid(int32_t pid);
+  // V8 heap in use (all isolates), for status and metrics; the worker reports it periodically.
+  void set_heap_used_bytes(uint64_t bytes);
   void heartbeat();  // also done by finish_sleep and by every successful try_take
   // Copies up to 255 bytes of `reason` into the header and sets state fatal. No allocation.
   void record_fatal(std::string_view reason) noexcept;

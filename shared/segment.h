@@ -20,7 +20,7 @@ namespace wsup::shm {
 
 inline constexpr size_t kCacheLine = 64;
 inline constexpr uint64_t kSegmentMagic = 0x316d6873'70757377;  // "wsupshm1"
-inline constexpr uint32_t kLayoutVersion = 1;
+inline constexpr uint32_t kLayoutVersion = 2;                   // 2: heap_used_bytes in the header
 inline constexpr uint32_t kMaxSlots = 4096;
 inline constexpr uint32_t kMinArenaBytes = 4096;
 inline constexpr uint32_t kMaxArenaBytes = 64u << 20;
@@ -66,6 +66,7 @@ struct alignas(kCacheLine) SegmentHeader {
   std::atomic<uint64_t> worker_corrupt;
   std::atomic<uint64_t> supervisor_doorbells;
   std::atomic<uint64_t> worker_sleeps;
+  std::atomic<uint64_t> heap_used_bytes;  // V8 heap in use over all isolates, last report
   // Written by the supervisor only (own cache line: no false sharing with the worker's).
   alignas(kCacheLine) std::atomic<uint64_t> submitted;
   std::atomic<uint64_t> supervisor_corrupt;

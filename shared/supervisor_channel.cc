@@ -20,6 +20,7 @@ struct SupervisorChannel::State {
   shm::EventFd worker_bell;      // we ring it: the worker's request doorbell
   shm::EventFd supervisor_bell;  // the worker rings it: our response doorbell
   std::atomic<bool> broken{false};
+  std::atomic<int64_t> rang_at_ns{0};  // last doorbell write: the worker gets time to wake up
 
   // Submit side, guarded by `mutex` (many HTTP threads). The reader takes it to free a slot.
   mutable std::mutex mutex;
@@ -51,6 +52,10 @@ struct SupervisorChannel::State {
     std::string spill = shm::spill_name(segment.name(), 'r', i, slot_generation[i]);
     if (bytes > arena.size()) {
       c.error = ChannelError::corrupt_record;
+      log::warn("corrupt response record", {{"worker", options.worker_id},
+                                            {"req", c.request_id},
+                                            {"reason", "length past the end of the slot"},
+                                            {"record_bytes", bytes}});
     } else {
       auto record = codec::decode(arena.first(bytes), options.max_body_bytes);
       if (record.status != codec::DecodeStatus::ok || record.request_id != c.request_id ||
@@ -71,6 +76,11 @@ struct SupervisorChannel::State {
             c.error = ChannelError::spill_failed;
         }
       }
+    }
+    if (c.error == ChannelError::corrupt_record) {
+      // A worker that writes garbage cannot be trusted with more requests: the pool kills it.
+      // Relaxed: a flag; the pool's tick and try_submit only need to see it eventually.
+      broken.store(true, std::memory_order_relaxed);
     }
     if (c.error != ChannelError::none) {
       count(view.header->supervisor_corrupt);
@@ -197,6 +207,8 @@ SubmitStatus SupervisorChannel::try_submit(const HttpRequest& request) {
   s.count(s.view.header->submitted);
   if (s.requests.consumer_needs_wakeup()) {
     s.count(s.view.header->worker_doorbells);
+    // Relaxed: a time stamp for worker_busy_for's estimate, no data hangs on it.
+    s.rang_at_ns.store(shm::monotonic_ns(), std::memory_order_relaxed);
     s.worker_bell.ring();
   }
   return SubmitStatus::ok;
@@ -246,6 +258,7 @@ size_t SupervisorChannel::poll_responses(const std::function<void(Completion&&)>
     // Acquire: the worker's record in the arena happens before its "done" store.
     if (!known || s.slot(i).state.load(std::memory_order_acquire) != shm::kDone) {
       s.count(s.view.header->supervisor_corrupt);
+      s.broken.store(true, std::memory_order_relaxed);  // as in read_response
       log::warn("response ring names a slot that has no response",
                 {{"worker", s.options.worker_id}, {"slot", i}});
       continue;
@@ -311,6 +324,21 @@ std::chrono::milliseconds SupervisorChannel::heartbeat_age() const {
   int64_t beat = state_->view.header->heartbeat_ns.load(std::memory_order_relaxed);
   int64_t age = shm::monotonic_ns() - beat;
   return std::chrono::milliseconds(age > 0 ? age / 1'000'000 : 0);
+}
+
+uint64_t SupervisorChannel::heap_used_bytes() const {
+  // Relaxed: a report, not a handshake.
+  return state_->view.header->heap_used_bytes.load(std::memory_order_relaxed);
+}
+
+std::chrono::nanoseconds SupervisorChannel::worker_busy_for() const {
+  const State& s = *state_;
+  // Relaxed throughout: an estimate for routing; a stale value only routes one request worse.
+  if (s.view.requests->consumer_sleeping.load(std::memory_order_relaxed) != 0) return {};
+  int64_t since = std::max(s.view.header->heartbeat_ns.load(std::memory_order_relaxed),
+                           s.rang_at_ns.load(std::memory_order_relaxed));
+  int64_t age = shm::monotonic_ns() - since;
+  return std::chrono::nanoseconds(age > 0 ? age : 0);
 }
 
 ChannelCounters SupervisorChannel::counters() const {

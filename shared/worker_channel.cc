@@ -197,6 +197,27 @@ RespondStatus WorkerChannel::respond(const HttpResponse& response) {
   return RespondStatus::ok;
 }
 
+RespondStatus WorkerChannel::respond_corrupt_for_test(const HttpResponse& response,
+                                                      Corruption how) {
+  State& s = *state_;
+  auto it = s.taken.find(response.id);
+  if (it == s.taken.end()) return RespondStatus::unknown_request;
+  uint32_t i = it->second.slot;
+  s.taken.erase(it);
+  auto arena = s.view.arena(i);
+  HttpResponse small;  // headers and status only: always fits the arena
+  small.id = how == Corruption::unknown_id ? response.id ^ (uint64_t{1} << 62) : response.id;
+  small.status = response.status;
+  size_t bytes = codec::encode(small, false, arena);
+  if (how == Corruption::unknown_type) {
+    const uint32_t garbage = 0x21444142;  // "BAD!": no record type
+    std::memcpy(arena.data(), &garbage, sizeof garbage);
+  }
+  if (how == Corruption::length_past_end) bytes = arena.size() + 4096;
+  s.complete(i, bytes);
+  return RespondStatus::ok;
+}
+
 void WorkerChannel::set_state(WorkerState state) {
   // Relaxed: a report the supervisor polls.
   state_->view.header->worker_state.store(static_cast<uint32_t>(state), std::memory_order_relaxed);
@@ -204,6 +225,11 @@ void WorkerChannel::set_state(WorkerState state) {
 
 void WorkerChannel::set_pid(int32_t pid) {
   state_->view.header->worker_pid.store(pid, std::memory_order_relaxed);
+}
+
+void WorkerChannel::set_heap_used_bytes(uint64_t bytes) {
+  // Relaxed: a report the supervisor polls, like the heartbeat.
+  state_->view.header->heap_used_bytes.store(bytes, std::memory_order_relaxed);
 }
 
 void WorkerChannel::heartbeat() {

@@ -10,7 +10,12 @@ std::optional<size_t> pick_least_outstanding(std::span<const EndpointLoad> endpo
   for (size_t i = 0; i < endpoints.size(); ++i) {
     const EndpointLoad& e = endpoints[i];
     if (!e.routable || e.outstanding >= e.capacity) continue;
-    if (!best || e.outstanding < endpoints[*best].outstanding) best = i;
+    if (!best) {
+      best = i;
+      continue;
+    }
+    const EndpointLoad& b = endpoints[*best];
+    if (e.busy != b.busy ? !e.busy : e.outstanding < b.outstanding) best = i;
   }
   return best;
 }
@@ -141,15 +146,34 @@ DispatchResult Dispatcher::handle(HttpRequest request,
   }
   pending_[rid] = pending;
   bool gone = false;
+  auto now = std::chrono::steady_clock::now();
+  auto next_client_check = now + kClientCheckInterval;
+  std::chrono::milliseconds steal_interval = kStealCheckFirst;
+  auto next_steal_check = now + steal_interval;
+  int steal_checks = 0;
+  bool may_steal = true;  // until its worker is known to have taken it
   for (;;) {
-    auto now = std::chrono::steady_clock::now();
-    auto until = client_gone ? std::min(deadline, now + kClientCheckInterval) : deadline;
+    auto until = deadline;
+    if (client_gone) until = std::min(until, next_client_check);
+    if (may_steal && pending->endpoint) until = std::min(until, next_steal_check);
     pending->settled_cv.wait_until(lock, until, [&] { return pending->settled; });
-    if (pending->settled || std::chrono::steady_clock::now() >= deadline) break;
-    lock.unlock();  // the check makes system calls; responses must not wait for it
-    gone = client_gone();
-    lock.lock();
-    if (gone) break;
+    now = std::chrono::steady_clock::now();
+    if (pending->settled || now >= deadline) break;
+    if (may_steal && pending->endpoint && now >= next_steal_check) {
+      may_steal = steal_back_locked(pending);
+      // Every kStealCheckFirst for the first few checks (when it matters), then backing off: a
+      // long-running request must not wake its thread every millisecond.
+      if (++steal_checks >= kStealChecksAtFirstInterval)
+        steal_interval = std::min(2 * steal_interval, kStealCheckMax);
+      next_steal_check = now + steal_interval;
+    }
+    if (client_gone && now >= next_client_check) {
+      lock.unlock();  // the check makes system calls; responses must not wait for it
+      gone = client_gone();
+      lock.lock();
+      if (gone) break;
+      next_client_check = std::chrono::steady_clock::now() + kClientCheckInterval;
+    }
   }
   if (!pending->settled) {
     int worker = -1;
@@ -175,13 +199,40 @@ DispatchResult Dispatcher::handle(HttpRequest request,
   return std::move(pending->result);
 }
 
+bool Dispatcher::steal_back_locked(const std::shared_ptr<Pending>& pending) {
+  auto e = endpoints_.find(*pending->endpoint);
+  if (e == endpoints_.end()) return true;
+  const std::chrono::nanoseconds away = e->second.channel->busy_for();
+  if (away < kBusyAfter) return true;
+  bool elsewhere = std::any_of(endpoints_.begin(), endpoints_.end(), [&](const auto& other) {
+    const Endpoint& o = other.second;
+    return other.first != e->first && o.routable && o.in_flight.size() < o.capacity &&
+           stuck_compared_to(away, o.channel->busy_for());
+  });
+  if (!elsewhere) return true;
+  const uint64_t rid = pending->request.id;
+  if (!e->second.channel->try_cancel(rid)) return false;  // taken: it runs there
+  e->second.in_flight.erase(rid);
+  pending->endpoint.reset();
+  // At the queue's front: it has waited longest. submit_locked prefers the worker that is free.
+  overflow_.push_front(pending);
+  pump_overflow_locked();
+  return true;
+}
+
 SubmitResult Dispatcher::submit_locked(const std::shared_ptr<Pending>& pending) {
   std::vector<EndpointLoad> loads;
   std::vector<Endpoint*> by_index;
+  std::vector<std::chrono::nanoseconds> away;
+  auto least_away = std::chrono::nanoseconds::max();
   for (auto& [id, e] : endpoints_) {
-    loads.push_back({id, e.routable, e.in_flight.size(), e.capacity});
+    away.push_back(e.routable ? e.channel->busy_for() : std::chrono::nanoseconds::max());
+    least_away = std::min(least_away, away.back());
+    loads.push_back({id, e.routable, e.in_flight.size(), e.capacity, false});
     by_index.push_back(&e);
   }
+  for (size_t i = 0; i < loads.size(); ++i)
+    loads[i].busy = loads[i].routable && stuck_compared_to(away[i], least_away);
   bool any_too_large = false;
   bool any_other = false;  // full, at capacity or closed: waiting may help
   for (const EndpointLoad& l : loads) any_other |= l.routable && l.outstanding >= l.capacity;

@@ -1,6 +1,13 @@
-// Hands each request to the live, non-draining worker with the fewest outstanding requests, waits
+// Hands each request to the live, non-draining worker with the fewest outstanding requests (one
+// that is busy in a long request only when no other can take it), waits
 // for its response, and settles every request exactly once: response, 502 (its worker died after
 // taking it), 503 (everything full), 504 (wall time ran out).
+//
+// Little unclaimed work sits in shared memory (DESIGN.md): a request still queued, untaken, in the
+// ring of a worker that has been busy for kBusyAfter (and over twice as long as another worker) is
+// taken back (cancelled there) and handed to that other worker. Its HTTP thread checks, after
+// kStealCheckFirst (kStealChecksAtFirstInterval times) and then at doubling intervals, until the
+// request is answered or known to be taken.
 //
 // Workers appear as endpoints (one per worker *process*: a restarted worker is a new endpoint).
 // HTTP threads call handle() and block; the response readers call complete(); the lifecycle loop
@@ -34,9 +41,10 @@ struct EndpointLoad {
   bool routable = false;  // ready and not draining
   size_t outstanding = 0;
   size_t capacity = 0;  // ring slots; at capacity the ring is full
+  bool busy = false;    // its worker has been away from its loop for kBusyAfter or more
 };
-// The endpoint with the fewest outstanding requests that is routable and below capacity; ties go to
-// the one listed first. nullopt when none qualifies.
+// The endpoint with the fewest outstanding requests that is routable and below capacity, not busy
+// ones before busy ones; ties go to the one listed first. nullopt when none qualifies.
 std::optional<size_t> pick_least_outstanding(std::span<const EndpointLoad> endpoints);
 
 enum class Outcome {
@@ -98,6 +106,12 @@ class Dispatcher {
   // kClientCheckInterval (without the lock held) whether the client hung up: then the request is
   // withdrawn from its worker if not taken yet.
   static constexpr std::chrono::milliseconds kClientCheckInterval{100};
+  // A worker away from its loop this long is busy in one request (a healthy one comes back
+  // between requests within microseconds).
+  static constexpr std::chrono::milliseconds kBusyAfter{1};
+  static constexpr std::chrono::milliseconds kStealCheckFirst{1};
+  static constexpr std::chrono::milliseconds kStealCheckMax{16};
+  static constexpr int kStealChecksAtFirstInterval = 4;
   DispatchResult handle(HttpRequest request, std::chrono::steady_clock::time_point deadline,
                         const std::function<bool()>& client_gone = {});
 
@@ -114,6 +128,14 @@ class Dispatcher {
   SubmitResult submit_locked(const std::shared_ptr<Pending>& pending);
   // Moves overflow requests into rings while there is room. Lock held.
   void pump_overflow_locked();
+  // The steal-back check of one waiting request (see above). False once its worker has taken it:
+  // no need to check again. Lock held.
+  bool steal_back_locked(const std::shared_ptr<Pending>& pending);
+  // Away from its loop for kBusyAfter, and clearly longer than `other`: on a machine so loaded
+  // that every worker waits for a CPU, none counts as stuck.
+  static bool stuck_compared_to(std::chrono::nanoseconds away, std::chrono::nanoseconds other) {
+    return away >= kBusyAfter && away > other && away - other > other;  // 2x, no overflow
+  }
   void settle_locked(Pending& pending, Outcome outcome, int worker);
 
   Options options_;

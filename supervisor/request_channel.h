@@ -5,6 +5,7 @@
 // by the dispatcher's lock, so implementations need no locking of their own for these two.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 
 #include "shared/http_message.h"
@@ -25,6 +26,10 @@ class RequestChannel {
   // True when the request was withdrawn before the worker took it; false when the worker has
   // taken it already (its response will still arrive and must be dropped).
   virtual bool try_cancel(uint64_t request_id) = 0;
+  // How long the worker's one thread has been away from its loop (running one request); zero
+  // while it is idle or came back recently. Routing avoids busy workers and takes queued
+  // requests back from them (see Dispatcher).
+  virtual std::chrono::nanoseconds busy_for() const { return {}; }
 };
 
 }  // namespace wsup::supervisor

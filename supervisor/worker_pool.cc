@@ -194,8 +194,10 @@ void WorkerPool::tick_slot_locked(Slot& slot, Clock::time_point now) {
                     {"delay_ms", static_cast<int64_t>(d.delay.count())}});
       }
     } else if (p.channel().broken()) {
-      // A ring cursor out of range: the worker cannot be trusted with more requests.
-      log::error("worker corrupted its channel; killing it", {{"worker", slot.id}});
+      // A ring cursor out of range or a corrupt response record: the worker cannot be trusted
+      // with more requests. What it had taken gets 502 once it is reaped; the rest moves on.
+      log::error("worker corrupted its channel; killing it",
+                 {{"worker", slot.id}, {"pid", p.pid()}});
       p.kill();
     } else if (!slot.current_routed && p.ready()) {
       dispatcher_.add_endpoint(p.endpoint(), slot.id, settings_.channel.slots, p.request_channel());
@@ -355,6 +357,7 @@ std::vector<WorkerSnapshot> WorkerPool::snapshot() const {
       w.queue_depth = slots_used > running ? slots_used - running : 0;
       w.cpu_seconds = p.cpu_seconds();
       w.rss_bytes = p.rss_bytes();
+      w.heap_bytes = p.channel().heap_used_bytes();
     }
     out.push_back(std::move(w));
   }

@@ -40,8 +40,12 @@ HttpResponse response_from_completion(Completion&& completion) {
   r.id = completion.request_id;
   r.status = 502;
   r.headers = {{"content-type", "text/plain; charset=utf-8"}};
-  r.body = std::string("wsup: the worker's response could not be read (") +
-           to_string(completion.error) + ")\n";
+  r.body = completion.error == ChannelError::corrupt_record
+               ? std::string(
+                     "wsup: the worker wrote a corrupt response record (rejected); the "
+                     "worker is being restarted\n")
+               : std::string("wsup: the worker's response could not be read (") +
+                     to_string(completion.error) + ")\n";
   return r;
 }
 

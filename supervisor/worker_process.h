@@ -30,6 +30,7 @@ class ShmRequestChannel : public RequestChannel {
   explicit ShmRequestChannel(SupervisorChannel& channel) : channel_(channel) {}
   SubmitResult try_submit(const HttpRequest& request) override;
   bool try_cancel(uint64_t request_id) override { return channel_.try_cancel(request_id); }
+  std::chrono::nanoseconds busy_for() const override { return channel_.worker_busy_for(); }
 
  private:
   SupervisorChannel& channel_;

@@ -1,5 +1,7 @@
 // wsup-worker: one single-threaded worker process of a wsup cluster.
 //
+//   wsup-worker [--allow-test-faults] ...   let WSUP_TEST_FAULT act (chaos suite only; without
+//                                  the switch a set WSUP_TEST_FAULT refuses the start)
 //   wsup-worker --version
 //   wsup-worker --check CONFIG     compile every script of CONFIG; print "path:line:column:
 //   message"
@@ -29,6 +31,7 @@
 #include "worker/limits/fatal_handlers.h"
 #include "worker/runtime.h"
 #include "worker/startup_error.h"
+#include "worker/test_faults.h"
 #include "worker/v8_engine.h"
 #include "worker/worker_service.h"
 
@@ -75,7 +78,7 @@ void record_fatal_in_segment(const wsup::worker::limits::FatalReport& report, vo
   static_cast<wsup::WorkerChannel*>(channel)->record_fatal(line);
 }
 
-int serve(const std::map<std::string, std::string>& options) {
+int serve(const std::map<std::string, std::string>& options, wsup::worker::TestFaults test_faults) {
   // No worker outlives its supervisor (the supervisor sets this before exec too).
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (::getppid() == 1) return 1;
@@ -102,6 +105,11 @@ int serve(const std::map<std::string, std::string>& options) {
     throw;
   }
   wsup::worker::WorkerService service(loop, *runtime, channel);
+  if (test_faults.corrupt_every != 0) {
+    wsup::log::warn("test fault armed: corrupt-responses",
+                    {{"every", static_cast<int64_t>(test_faults.corrupt_every)}});
+    service.set_test_faults(test_faults);
+  }
   service.start();  // reports ready: every script compiled
   wsup::log::info("worker ready", {{"pid", static_cast<int64_t>(::getpid())},
                                    {"isolates", config.isolates_per_worker},
@@ -117,7 +125,15 @@ int main(int argc, char** argv) {
   // V8 first, before any other thread exists.
   wsup::worker::V8Engine engine(argv[0]);
   std::vector<std::string> args(argv + 1, argv + argc);
+  // --allow-test-faults (before the normal arguments) lets WSUP_TEST_FAULT take effect.
+  bool allow_test_faults = false;
+  while (!args.empty() && args[0] == "--allow-test-faults") {
+    allow_test_faults = true;
+    args.erase(args.begin());
+  }
   try {
+    const wsup::worker::TestFaults test_faults =
+        wsup::worker::test_faults_from_environment(allow_test_faults);
     if (args.size() == 1 && args[0] == "--version") {
       std::printf("wsup-worker 0.1.0 (V8 %s)\n", v8::V8::GetVersion());
       return 0;
@@ -129,7 +145,7 @@ int main(int argc, char** argv) {
                           options.count("--config") && options.count("--worker-id") &&
                           options.count("--segment") && options.count("--request-fd") &&
                           options.count("--response-fd");
-    if (complete) return serve(options);
+    if (complete) return serve(options, test_faults);
   } catch (const wsup::config::ConfigError& error) {
     std::fprintf(stderr, "%s\n", error.what());
     return 1;

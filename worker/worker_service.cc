@@ -64,7 +64,7 @@ void WorkerService::poll() {
       ++in_flight_;
       runtime_.handle(std::move(taken.request), [this](HttpResponse response) {
         --in_flight_;
-        const RespondStatus status = channel_.respond(response);
+        const RespondStatus status = respond(response);
         if (status != RespondStatus::ok) {
           log::warn("could not write the response",
                     {{"req", response.id}, {"status", static_cast<int>(status)}});
@@ -74,6 +74,7 @@ void WorkerService::poll() {
     }
   }
   channel_.heartbeat();
+  report_heap();
   if (stopped_) return;
   sleep();
 }
@@ -90,6 +91,26 @@ void WorkerService::sleep() {
   heartbeat_timer_.async_wait([this](const boost::system::error_code& error) {
     if (!error) wake();
   });
+}
+
+// At most once per heartbeat interval: reading every isolate's heap statistics costs
+// microseconds, too much to pay on every request.
+void WorkerService::report_heap() {
+  const auto now = std::chrono::steady_clock::now();
+  if (now - heap_reported_at_ < heartbeat_) return;
+  heap_reported_at_ = now;
+  channel_.set_heap_used_bytes(runtime_.stats().heap_used_bytes);
+}
+
+RespondStatus WorkerService::respond(const HttpResponse& response) {
+  if (test_faults_.corrupt_every == 0 || ++responses_ % test_faults_.corrupt_every != 0)
+    return channel_.respond(response);
+  // Cycle through the kinds of garbage: each must be rejected by the supervisor.
+  const uint64_t n = responses_ / test_faults_.corrupt_every;
+  const auto how = static_cast<WorkerChannel::Corruption>(n % 3);
+  log::warn("test fault: writing a corrupt response record",
+            {{"req", response.id}, {"kind", static_cast<int64_t>(n % 3)}});
+  return channel_.respond_corrupt_for_test(response, how);
 }
 
 // The doorbell rang or the heartbeat interval passed (whichever came first; the other is

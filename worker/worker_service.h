@@ -17,6 +17,7 @@
 
 #include "shared/channel.h"
 #include "worker/runtime.h"
+#include "worker/test_faults.h"
 
 namespace wsup::worker {
 
@@ -31,12 +32,16 @@ class WorkerService {
   void start();
   // Stop taking requests; the loop ends once every taken request is answered.
   void drain();
+  // Chaos suite only (wsup-worker --allow-test-faults): corrupt some responses on purpose.
+  void set_test_faults(TestFaults faults) { test_faults_ = faults; }
 
  private:
   void poll();
   void sleep();
   void wake();
   void stop_if_drained();
+  RespondStatus respond(const HttpResponse& response);
+  void report_heap();
 
   boost::asio::io_context& loop_;
   Runtime& runtime_;
@@ -49,6 +54,9 @@ class WorkerService {
   bool draining_ = false;
   bool stopped_ = false;
   size_t in_flight_ = 0;  // taken and not yet answered
+  TestFaults test_faults_;
+  uint64_t responses_ = 0;  // counted only while a test fault is on
+  std::chrono::steady_clock::time_point heap_reported_at_{};
 };
 
 }  // namespace wsup::worker

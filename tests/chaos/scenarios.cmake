@@ -9,7 +9,8 @@ option(WSUP_CHAOS_ALL "Register every chaos scenario with CTest, runnable yet or
 
 set(WSUP_CHAOS_RUNNABLE
     01-kill-one-worker 02-kill-all-workers 03-restart-and-reload 05-memory-bomb 06-script-errors
-    10-bad-configs 11-supervisor-killed 12-isolation-and-permissions)
+    04-infinite-loop 08-malformed-requests 09-corrupt-response-ring 10-bad-configs
+    11-supervisor-killed 12-isolation-and-permissions)
 file(GLOB WSUP_CHAOS_ALL_SCENARIOS RELATIVE ${CMAKE_CURRENT_SOURCE_DIR}/scenarios
      CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/scenarios/[0-9][0-9]-*.sh)
 if(WSUP_CHAOS_ALL)

@@ -168,16 +168,60 @@ TEST(ChannelProtocol, CorruptOrMislabelledResponseFailsOnlyThatRequest) {
   EXPECT_EQ(done[1].request_id, 2u);
   EXPECT_EQ(done[2].error, ChannelError::none);
   EXPECT_EQ(p.supervisor.in_flight(), 0u);
+  EXPECT_TRUE(p.supervisor.broken());  // a worker that writes garbage gets killed and restarted
 }
 
-TEST(ChannelProtocol, GarbageResponseRingEntryIsSkippedAndWildCursorMarksBroken) {
+TEST(ChannelProtocol, TestFaultRecordsOfEveryKindAreRejectedAndMarkTheWorkerBroken) {
+  using Corruption = WorkerChannel::Corruption;
+  for (Corruption how :
+       {Corruption::length_past_end, Corruption::unknown_type, Corruption::unknown_id}) {
+    Pair p = make_pair();
+    ASSERT_EQ(p.supervisor.try_submit(request(1)), SubmitStatus::ok);
+    ASSERT_EQ(p.supervisor.try_submit(request(2)), SubmitStatus::ok);
+    ASSERT_EQ(p.worker.try_take().kind, TakeResult::Kind::request);
+    ASSERT_EQ(p.worker.try_take().kind, TakeResult::Kind::request);
+    ASSERT_EQ(p.worker.respond_corrupt_for_test({1, 200, {}, "r"}, how), RespondStatus::ok);
+    ASSERT_EQ(p.worker.respond({2, 200, {}, "fine"}), RespondStatus::ok);
+    auto done = poll_all(p.supervisor);
+    ASSERT_EQ(done.size(), 2u);
+    EXPECT_EQ(done[0].request_id, 1u);
+    EXPECT_EQ(done[0].error, ChannelError::corrupt_record) << static_cast<int>(how);
+    EXPECT_EQ(done[1].error, ChannelError::none);
+    EXPECT_EQ(done[1].response.body, "fine");
+    EXPECT_TRUE(p.supervisor.broken());
+    EXPECT_EQ(p.supervisor.try_submit(request(3)), SubmitStatus::closed);
+    EXPECT_EQ(p.worker.respond_corrupt_for_test({7, 200, {}, ""}, how),
+              RespondStatus::unknown_request);
+  }
+}
+
+TEST(ChannelProtocol, WorkerReportsItsHeapInUse) {
+  Pair p = make_pair();
+  EXPECT_EQ(p.supervisor.heap_used_bytes(), 0u);
+  p.worker.set_heap_used_bytes(12345678);
+  EXPECT_EQ(p.supervisor.heap_used_bytes(), 12345678u);
+}
+
+TEST(ChannelProtocol, BusyTimeGrowsWhileTheWorkerIsAwayAndIsZeroWhileItSleeps) {
+  Pair p = make_pair();
+  p.worker.heartbeat();
+  ::usleep(3000);
+  EXPECT_GE(p.supervisor.worker_busy_for(), std::chrono::milliseconds(2));
+  p.worker.heartbeat();
+  EXPECT_LT(p.supervisor.worker_busy_for(), std::chrono::milliseconds(2));
+  ASSERT_TRUE(p.worker.prepare_to_sleep());  // asleep: idle, not busy
+  ::usleep(3000);
+  EXPECT_EQ(p.supervisor.worker_busy_for(), std::chrono::nanoseconds(0));
+}
+
+TEST(ChannelProtocol, GarbageResponseRingEntryIsSkippedAndMarksBrokenAsDoesAWildCursor) {
   Pair p = make_pair();
   const shm::SegmentView& v = p.raw.view();
   v.response_entries[0].store(9999);
   v.responses->tail.store(1, std::memory_order_release);
   EXPECT_EQ(poll_all(p.supervisor).size(), 0u);
   EXPECT_EQ(p.supervisor.counters().corrupt, 1u);
-  EXPECT_FALSE(p.supervisor.broken());
+  EXPECT_TRUE(p.supervisor.broken());  // a garbage entry is enough to distrust the worker
   v.responses->tail.store(1'000'000, std::memory_order_release);
   EXPECT_EQ(poll_all(p.supervisor).size(), 0u);
   EXPECT_TRUE(p.supervisor.broken());

@@ -46,6 +46,9 @@ class FakeChannel : public RequestChannel {
     std::lock_guard lock(mutex_);
     return cancelled_;
   }
+  // As if the worker's thread had been running one request for a long time.
+  std::chrono::nanoseconds busy_for() const override { return busy ? 10ms : 0ms; }
+  std::atomic<bool> busy{false};
 
  private:
   std::mutex mutex_;
@@ -103,6 +106,49 @@ TEST(PickLeastOutstanding, SkipsUnroutableAndFullEndpoints) {
 TEST(PickLeastOutstanding, TiesGoToTheFirstListed) {
   std::vector<EndpointLoad> loads = {{7, true, 1, 4}, {8, true, 1, 4}};
   EXPECT_EQ(pick_least_outstanding(loads), 0u);
+}
+
+TEST(PickLeastOutstanding, BusyWorkersComeLastEvenWithFewerOutstanding) {
+  std::vector<EndpointLoad> loads = {{7, true, 0, 4, true}, {8, true, 2, 4, false}};
+  EXPECT_EQ(pick_least_outstanding(loads), 1u);
+  loads[1].outstanding = 4;  // full: the busy one is better than nothing
+  EXPECT_EQ(pick_least_outstanding(loads), 0u);
+}
+
+TEST(Dispatcher, QueuedRequestIsTakenBackFromAWorkerThatBecameBusyAndServedElsewhere) {
+  Dispatcher d({});
+  auto a = std::make_shared<FakeChannel>(8);
+  auto b = std::make_shared<FakeChannel>(8);
+  d.add_endpoint(1, 0, 8, a);
+  d.add_endpoint(2, 1, 8, b);
+  auto result = std::async(std::launch::async, [&] { return d.handle(request(7), far()); });
+  ASSERT_TRUE(wait_queued(*a, 1));  // both idle: the first listed gets it
+  a->busy = true;                   // a's thread is stuck in an earlier request
+  ASSERT_TRUE(wait_queued(*b, 1));
+  EXPECT_EQ(a->cancelled(), 1);
+  EXPECT_TRUE(a->queued().empty());
+  EXPECT_EQ(d.outstanding(1), 0u);
+  d.complete(2, response(7, 200));
+  DispatchResult r = result.get();
+  EXPECT_EQ(r.outcome, Outcome::response);
+  EXPECT_EQ(r.worker, 1);
+}
+
+TEST(Dispatcher, TakenRequestStaysWithItsBusyWorker) {
+  Dispatcher d({});
+  auto a = std::make_shared<FakeChannel>(8);
+  auto b = std::make_shared<FakeChannel>(8);
+  d.add_endpoint(1, 0, 8, a);
+  d.add_endpoint(2, 1, 8, b);
+  auto result = std::async(std::launch::async, [&] { return d.handle(request(7), far()); });
+  ASSERT_TRUE(wait_queued(*a, 1));
+  a->take(7);  // the worker took it, then got busy running it
+  a->busy = true;
+  std::this_thread::sleep_for(50ms);
+  EXPECT_TRUE(b->queued().empty());
+  EXPECT_EQ(a->cancelled(), 0);
+  d.complete(1, response(7, 200));
+  EXPECT_EQ(result.get().worker, 0);
 }
 
 TEST(Dispatcher, ResponseCompletesTheWaitingHandlerWithTheScriptsResponse) {
