@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <sstream>
 
 #include "harness.h"
@@ -138,13 +139,26 @@ TEST(Cluster, KillNineOfAWorkerFailsOnlyItsRequestsAndTheWorkerComesBack) {
     });
     std::this_thread::sleep_for(50ms);
   }
-  std::this_thread::sleep_for(300ms);
+  // Kill worker 1 only once every request has been taken by a worker (none left queued in a
+  // ring), so the number it holds is known: exactly those must fail, with 502.
+  int held = -1;
+  for (int i = 0; i < 100 && held < 0; ++i) {
+    std::this_thread::sleep_for(50ms);
+    std::string json = c.supervisor->control({"status", "--json"}).output;
+    std::smatch w0, w1;
+    static const std::regex worker0(R"("id":0,.*?"in_flight":(\d+),"queue_depth":(\d+))");
+    static const std::regex worker1(R"("id":1,.*?"in_flight":(\d+),"queue_depth":(\d+))");
+    if (std::regex_search(json, w0, worker0) && std::regex_search(json, w1, worker1) &&
+        std::stoi(w0[1]) + std::stoi(w1[1]) == 4 && w0[2] == "0" && w1[2] == "0")
+      held = std::stoi(w1[1]);
+  }
+  ASSERT_GE(held, 1) << "worker 1 never held a request";
   int victim = worker_pids(*c.supervisor)[1];
   ASSERT_GT(victim, 0);
   ::kill(victim, SIGKILL);
   for (auto& t : clients) t.join();
-  EXPECT_EQ(statuses[502], 2);
-  EXPECT_EQ(statuses[200], 2);
+  EXPECT_EQ(statuses[502], held);
+  EXPECT_EQ(statuses[200], 4 - held);
   int back = 0;
   for (int i = 0; i < 100 && (back == 0 || back == victim); ++i) {
     std::this_thread::sleep_for(50ms);
