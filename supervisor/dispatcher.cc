@@ -20,6 +20,14 @@ std::optional<size_t> pick_least_outstanding(std::span<const EndpointLoad> endpo
   return best;
 }
 
+namespace {
+DispatchResult refused(Outcome outcome) {
+  DispatchResult result;
+  result.outcome = outcome;
+  return result;
+}
+}  // namespace
+
 struct Dispatcher::Pending {
   explicit Pending(HttpRequest r) : request(std::move(r)) {}
   HttpRequest request;
@@ -115,6 +123,7 @@ void Dispatcher::complete(EndpointId id, HttpResponse response) {
   if (e == endpoints_.end() || e->second.in_flight.erase(response.id) == 0) return;  // stale
   auto p = pending_.find(response.id);
   if (p != pending_.end() && !p->second->settled && p->second->endpoint == id) {
+    p->second->result.answered = std::chrono::steady_clock::now();
     p->second->result.response = std::move(response);
     settle_locked(*p->second, Outcome::response, e->second.worker);
   }
@@ -125,15 +134,14 @@ DispatchResult Dispatcher::handle(HttpRequest request,
                                   std::chrono::steady_clock::time_point deadline,
                                   const std::function<bool()>& client_gone) {
   std::unique_lock lock(mutex_);
-  if (closed_) return DispatchResult{Outcome::shutting_down, {}, -1};
-  if (no_worker_expected_ && endpoints_.empty()) return DispatchResult{Outcome::no_worker, {}, -1};
+  if (closed_) return refused(Outcome::shutting_down);
+  if (no_worker_expected_ && endpoints_.empty()) return refused(Outcome::no_worker);
   auto pending = std::make_shared<Pending>(std::move(request));
   const uint64_t rid = pending->request.id;
   SubmitResult submitted = submit_locked(pending);
-  if (submitted == SubmitResult::too_large) return DispatchResult{Outcome::too_large, {}, -1};
+  if (submitted == SubmitResult::too_large) return refused(Outcome::too_large);
   if (submitted != SubmitResult::accepted) {
-    if (overflow_.size() >= options_.overflow_limit)
-      return DispatchResult{Outcome::overloaded, {}, -1};
+    if (overflow_.size() >= options_.overflow_limit) return refused(Outcome::overloaded);
     overflow_.push_back(pending);
   }
   pending_[rid] = pending;
@@ -234,6 +242,7 @@ SubmitResult Dispatcher::submit_locked(const std::shared_ptr<Pending>& pending) 
       case SubmitResult::accepted:
         e.in_flight.insert(pending->request.id);
         pending->endpoint = loads[*index].id;
+        pending->result.submitted = std::chrono::steady_clock::now();
         return SubmitResult::accepted;
       case SubmitResult::too_large:
         any_too_large = true;

@@ -62,6 +62,10 @@ struct DispatchResult {
   Outcome outcome = Outcome::response;
   HttpResponse response;  // valid when outcome == response
   int worker = -1;        // worker slot that served or held it, -1 when none
+  // For the per-stage split in /metrics: when a worker's ring accepted the request (the last time,
+  // if it was handed on) and when its response reached complete(). Set when outcome == response.
+  std::chrono::steady_clock::time_point submitted;
+  std::chrono::steady_clock::time_point answered;
 };
 
 class Dispatcher {

@@ -30,6 +30,9 @@ struct RequestNote {
   std::string script;
   int worker = -1;
   Clock::time_point start;
+  // Stage boundaries of a worker-answered request (Metrics::kStageNames); staged once all are set.
+  bool staged = false;
+  Clock::time_point dispatched, submitted, answered, resumed;
 };
 thread_local RequestNote t_note;
 std::atomic<uint64_t> g_next_request_id{1};  // relaxed: only uniqueness matters
@@ -151,8 +154,15 @@ void HttpFront::configure(httplib::Server& server, size_t threads) {
         connection_fd = find_connection_socket(req.local_port, req.remote_addr, req.remote_port);
       return connection_fd >= 0 && peer_hung_up(connection_fd);
     };
+    t_note.dispatched = Clock::now();
     DispatchResult result = dispatcher_.handle(std::move(request), deadline, client_gone);
     t_note.worker = result.worker;
+    if (result.outcome == Outcome::response) {
+      t_note.staged = true;
+      t_note.submitted = result.submitted;
+      t_note.answered = result.answered;
+      t_note.resumed = Clock::now();
+    }
     switch (result.outcome) {
       case Outcome::response:
         res.status = result.response.status;
@@ -194,8 +204,14 @@ void HttpFront::configure(httplib::Server& server, size_t threads) {
 
   server.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
     uint64_t id = note_request(req);
-    auto latency =
-        std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - t_note.start);
+    const Clock::time_point written = Clock::now();
+    auto latency = std::chrono::duration_cast<std::chrono::microseconds>(written - t_note.start);
+    if (t_note.staged) {
+      const RequestNote& n = t_note;
+      metrics_.record_stages({n.dispatched - n.start, n.submitted - n.dispatched,
+                              n.answered - n.submitted, n.resumed - n.answered,
+                              written - n.resumed});
+    }
     metrics_.record_request(t_note.script, t_note.worker, res.status, latency);
     AccessRecord record;
     record.time = std::chrono::system_clock::now();

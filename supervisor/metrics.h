@@ -3,6 +3,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -40,6 +41,17 @@ class Metrics {
                       std::chrono::microseconds latency);
   uint64_t served_by(int worker) const;
 
+  // Where a request answered by a worker spent its time in the supervisor, in order (see
+  // docs/PERFORMANCE.md, "Where the time goes"). Summed over requests; /metrics shows the sums.
+  // Stages, in order: headers parsed -> handed to the dispatcher (routing, body read, copies);
+  // -> written into a worker's ring (lock, encode, doorbell; overflow wait); -> response read by
+  // the reader thread (wake-ups, take, JS, response write); -> the HTTP thread runs again
+  // (condition variable); -> response written to the socket.
+  static constexpr size_t kStageCount = 5;
+  static constexpr std::array<const char*, kStageCount> kStageNames = {
+      "front_in", "submit", "worker", "wake_http", "write_out"};
+  void record_stages(const std::array<std::chrono::nanoseconds, kStageCount>& stages);
+
   std::string render(std::span<const WorkerSnapshot> workers, size_t overflow_depth) const;
 
  private:
@@ -49,6 +61,8 @@ class Metrics {
   std::array<uint64_t, kLatencyBuckets.size()> bucket_counts_{};  // non-cumulative
   uint64_t latency_count_ = 0;
   double latency_sum_seconds_ = 0;
+  std::array<std::atomic<uint64_t>, kStageCount> stage_ns_{};
+  std::atomic<uint64_t> staged_requests_{0};
 };
 
 // Escapes a label value for the text format (backslash, double quote, newline).

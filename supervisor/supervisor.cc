@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
 #include <future>
 #include <optional>
 #include <random>
@@ -42,6 +43,16 @@ std::string random_instance_id() {
   return buf;
 }
 
+// How long a ring consumer (worker, response reader) spins before it sleeps on its eventfd.
+// Spinning saves a wake-up only when a core is free to spin on: on a box with 2 cores or fewer the
+// spinner takes the core the worker or HTTP thread needs (measured in docs/PERFORMANCE.md, "Where
+// the time goes"). WSUP_SPIN_US overrides it, for such measurements.
+std::chrono::microseconds channel_spin() {
+  if (const char* text = std::getenv("WSUP_SPIN_US"); text != nullptr && *text != '\0')
+    return std::chrono::microseconds(std::clamp(std::atoll(text), 0LL, 10'000LL));
+  return std::chrono::microseconds(std::thread::hardware_concurrency() <= 2 ? 0 : 20);
+}
+
 PoolSettings pool_settings(const config::ClusterConfig& config, const std::string& worker_binary,
                            const std::string& instance_id) {
   PoolSettings s;
@@ -53,6 +64,7 @@ PoolSettings pool_settings(const config::ClusterConfig& config, const std::strin
   s.channel.slots = config.ring_slots;
   s.channel.slot_arena_bytes = config.slot_arena_bytes;
   s.channel.max_body_bytes = config.limits.max_body_bytes;
+  s.channel.spin = channel_spin();
   s.drain_timeout = config.drain_timeout;
   return s;
 }
@@ -128,6 +140,8 @@ void Supervisor::wait_for_events(bool with_commands) {
 }
 
 bool Supervisor::start() {
+  if (config_.bench_no_js)
+    log::warn("bench_no_js is on: BENCHMARK ONLY, workers answer a fixed 200 and run no script");
   if (size_t removed = remove_stale_segments("wsup-"))
     log::info("removed stale shared-memory segments", {{"count", removed}});
   pool_.start_all();

@@ -54,6 +54,8 @@ RuntimeOptions RuntimeOptions::from_config(const config::ClusterConfig& config) 
   options.limits.cpu_ms = config.limits.cpu_ms;
   options.limits.heap_mib = config.limits.heap_mib;
   options.limits.wall_ms = config.limits.wall_ms;
+  options.bench_no_js = config.bench_no_js;
+  options.spare_contexts = !config.bench_no_js;  // no request ever reaches an isolate
   return options;
 }
 
@@ -92,6 +94,17 @@ Runtime::~Runtime() {
 }
 
 void Runtime::handle(HttpRequest request, Done done) {
+  if (options_.bench_no_js) {
+    // The same bytes as config/examples/hello.js answers, so the two runs differ only by the JS.
+    HttpResponse response;
+    response.id = request.id;
+    response.status = 200;
+    response.headers.emplace_back("content-type", "text/plain; charset=utf-8");
+    response.body = "Hello from wsup\n";
+    ++served_;
+    done(std::move(response));
+    return;
+  }
   auto script = script_by_name_.find(request.script);
   if (script == script_by_name_.end()) {
     log::error("request names no configured script",

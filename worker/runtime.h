@@ -51,6 +51,9 @@ struct RuntimeOptions {
   // Make each isolate's next context while the loop is idle (takes Context::New off a request's
   // latency, not off its CPU cost).
   bool spare_contexts = true;
+  // Benchmark-only (cluster.yaml `bench_no_js`): answer every request with a fixed 200 at once,
+  // without V8, to measure the pipeline around the scripts.
+  bool bench_no_js = false;
   // Where V8's fatal out-of-memory reports go before the process aborts (null: stderr).
   limits::FatalCallback on_fatal = nullptr;
   void* on_fatal_data = nullptr;

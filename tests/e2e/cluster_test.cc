@@ -95,6 +95,16 @@ TEST(Cluster, WallTimeOfAScriptWaitingOnATimerEndsIn504) {
   EXPECT_EQ(http_get(c.port, "/?ms=3000").status, 504);
 }
 
+TEST(Cluster, BenchNoJsAnswersAFixed200WithoutRunningTheScript) {
+  OneScript c("addEventListener('fetch', (e) => e.respondWith(new Response('from js')));\n",
+              "workers: 1\nbench_no_js: true");
+  ASSERT_TRUE(c.supervisor->wait_serving(c.port)) << c.supervisor->log();
+  HttpResult r = http_get(c.port, "/anything");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, "Hello from wsup\n");
+  EXPECT_NE(c.supervisor->log().find("BENCHMARK ONLY"), std::string::npos) << c.supervisor->log();
+}
+
 TEST(Cluster, ReloadAndRestartWorkerUnderLoadFailNoRequest) {
   OneScript c(kSlowScript, "workers: 2");
   ASSERT_TRUE(c.supervisor->wait_serving(c.port)) << c.supervisor->log();

@@ -301,6 +301,10 @@ TEST(SupervisorLifecycle, AdminListenerServesMetricsAndHealth) {
             std::string::npos)
       << metrics;
   EXPECT_NE(metrics.find("wsup_worker_up{worker=\"0\"} 1"), std::string::npos);
+  // The per-stage split is rendered (its sums are filled once a response has been logged).
+  EXPECT_NE(metrics.find("wsup_request_stage_seconds_total{stage=\"worker\"} "), std::string::npos)
+      << metrics;
+  EXPECT_NE(metrics.find("wsup_request_stage_requests_total "), std::string::npos) << metrics;
 }
 
 TEST(SupervisorCli, DevServesOneScriptAndReplacesWorkersWhenItChanges) {

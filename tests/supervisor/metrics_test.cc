@@ -35,6 +35,24 @@ TEST(Metrics, LatencyHistogramIsCumulative) {
   EXPECT_NE(text.find("wsup_request_duration_seconds_count 3\n"), std::string::npos);
 }
 
+TEST(Metrics, StageTimesAreSummedPerStageInOrder) {
+  Metrics m;
+  m.record_stages({1us, 2us, 300us, 4us, 5us});
+  m.record_stages({1us, 2us, 100us, 4us, 5us});
+  m.record_stages({-1us, 0us, 0us, 0us, 0us});  // a clock step back counts as zero, not negative
+  std::string text = m.render({}, 0);
+  EXPECT_NE(text.find("wsup_request_stage_seconds_total{stage=\"front_in\"} 2e-06\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("wsup_request_stage_seconds_total{stage=\"worker\"} 0.0004\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("wsup_request_stage_seconds_total{stage=\"write_out\"} 1e-05\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("wsup_request_stage_requests_total 3\n"), std::string::npos) << text;
+}
+
 TEST(Metrics, WorkerGaugesAreRenderedPerWorker) {
   Metrics m;
   WorkerSnapshot w;
