@@ -2,23 +2,12 @@
 # through bash; RUN_SERIAL because they measure latency and kill processes, and must not share
 # the machine with other tests' load.
 #
-# Only scenarios that pass against what is built today are registered: a scenario whose
-# prerequisite is missing fails loudly when run by hand (scripts/chaos N), it never skips into
-# green. docs/RELIABILITY.md lists what each one waits for. -DWSUP_CHAOS_ALL=ON registers all 12.
-option(WSUP_CHAOS_ALL "Register every chaos scenario with CTest, runnable yet or not" OFF)
-
-set(WSUP_CHAOS_RUNNABLE
-    01-kill-one-worker 02-kill-all-workers 03-restart-and-reload 05-memory-bomb 06-script-errors
-    04-infinite-loop 08-malformed-requests 09-corrupt-response-ring 10-bad-configs
-    11-supervisor-killed 12-isolation-and-permissions)
-file(GLOB WSUP_CHAOS_ALL_SCENARIOS RELATIVE ${CMAKE_CURRENT_SOURCE_DIR}/scenarios
+# Every scenario is registered: each fails loudly when its expectation is violated, none skips.
+file(GLOB WSUP_CHAOS_SCENARIOS RELATIVE ${CMAKE_CURRENT_SOURCE_DIR}/scenarios
      CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/scenarios/[0-9][0-9]-*.sh)
-if(WSUP_CHAOS_ALL)
-  set(WSUP_CHAOS_RUNNABLE ${WSUP_CHAOS_ALL_SCENARIOS})
-  list(TRANSFORM WSUP_CHAOS_RUNNABLE REPLACE "\\.sh$" "")
-endif()
+list(TRANSFORM WSUP_CHAOS_SCENARIOS REPLACE "\\.sh$" "")
 
-foreach(scenario IN LISTS WSUP_CHAOS_RUNNABLE)
+foreach(scenario IN LISTS WSUP_CHAOS_SCENARIOS)
   add_test(NAME chaos_${scenario}
            COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/scenarios/${scenario}.sh)
   set_tests_properties(chaos_${scenario} PROPERTIES
