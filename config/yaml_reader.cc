@@ -7,6 +7,7 @@
 #include <set>
 
 #include "config/values.h"
+#include "shared/json_escape.h"
 
 namespace wsup::config::detail {
 namespace {
@@ -35,35 +36,7 @@ bool is_plain(const YAML::Node& node) {
 }
 
 std::string json_string(std::string_view text) {
-  std::string out = "\"";
-  for (char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buffer[8];
-          std::snprintf(buffer, sizeof buffer, "\\u%04x", c);
-          out += buffer;
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out + "\"";
+  return "\"" + json_escape(text) + "\"";
 }
 
 // A plain YAML 1.2 core-schema scalar as a JSON literal, or nullopt when it is a string.

@@ -13,6 +13,7 @@
 #include <string_view>
 
 #include "config/cluster_config.h"
+#include "shared/json_escape.h"
 
 namespace wsup::supervisor {
 
@@ -32,8 +33,6 @@ struct AccessRecord {
 
 std::string format_json(const AccessRecord& record);
 std::string format_common(const AccessRecord& record);
-// JSON string literal body (without the quotes) for any bytes.
-std::string json_escape(std::string_view text);
 
 class AccessLog {
  public:

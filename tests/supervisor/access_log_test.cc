@@ -38,5 +38,5 @@ TEST(AccessLog, CommonLogFormatIsStrictClf) {
 }
 
 TEST(AccessLog, ControlCharactersAreEscapedInJson) {
-  EXPECT_EQ(json_escape(std::string("a\x01\n", 3)), "a\\u0001\\n");
+  EXPECT_EQ(wsup::json_escape(std::string("a\x01\n", 3)), "a\\u0001\\n");
 }
