@@ -85,8 +85,12 @@ void WorkerService::sleep() {
     return;
   }
   sleeping_ = true;
+  // A wait cancelled by wake() must not call wake() again: by the time its handler runs the
+  // loop may already be asleep on a fresh wait, and waking it would spin the loop without work.
   doorbell_.async_wait(boost::asio::posix::stream_descriptor::wait_read,
-                       [this](const boost::system::error_code&) { wake(); });
+                       [this](const boost::system::error_code& error) {
+                         if (error != boost::asio::error::operation_aborted) wake();
+                       });
   heartbeat_timer_.expires_after(heartbeat_);
   heartbeat_timer_.async_wait([this](const boost::system::error_code& error) {
     if (!error) wake();
