@@ -105,6 +105,21 @@ admin:
 EOF
 }
 
+# write_hello_config WORKERS: $CHAOS_TMP/cluster.yaml serving hello.js on every route.
+write_hello_config() {
+  {
+    config_head
+    cat <<EOF
+workers: $1
+isolates_per_worker: 2
+scripts:
+  - name: hello
+    path: $(script_path hello.js)
+    routes: ["/*"]
+EOF
+  } >"$CHAOS_TMP/cluster.yaml"
+}
+
 # new_cluster_ports: choose PORT, ADMIN_PORT and CONTROL for the next supervisor.
 new_cluster_ports() {
   local ports

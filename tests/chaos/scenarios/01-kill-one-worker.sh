@@ -11,17 +11,7 @@ kills=$(pick 3 15)
 workers=$(pick 2 4)
 connections=8
 new_cluster_ports
-{
-  config_head
-  cat <<EOF
-workers: $workers
-isolates_per_worker: 2
-scripts:
-  - name: hello
-    path: $(script_path hello.js)
-    routes: ["/*"]
-EOF
-} >"$CHAOS_TMP/cluster.yaml"
+write_hello_config "$workers"
 start_wsup "$CHAOS_TMP/cluster.yaml"
 
 duration=$((kills * 2 + 3))

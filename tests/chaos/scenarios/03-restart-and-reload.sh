@@ -6,17 +6,7 @@ chaos_init 03-restart-and-reload
 seconds=$(pick 8 30)
 workers=2
 new_cluster_ports
-{
-  config_head
-  cat <<EOF
-workers: $workers
-isolates_per_worker: 2
-scripts:
-  - name: hello
-    path: $(script_path hello.js)
-    routes: ["/*"]
-EOF
-} >"$CHAOS_TMP/cluster.yaml"
+write_hello_config "$workers"
 start_wsup "$CHAOS_TMP/cluster.yaml"
 
 load_start load --path / --connections 8 --rate 300 --duration $((seconds + 2)) --timeout-ms 15000

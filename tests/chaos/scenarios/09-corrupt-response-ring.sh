@@ -14,17 +14,7 @@ workers=2
 "$WSUP_WORKER" --allow-test-faults --version >/dev/null 2>&1 ||
   fail "wsup-worker has no --allow-test-faults switch yet: this scenario needs the test fault flag described in docs/RELIABILITY.md (WSUP_TEST_FAULT=corrupt-responses)"
 new_cluster_ports
-{
-  config_head
-  cat <<EOF
-workers: $workers
-isolates_per_worker: 2
-scripts:
-  - name: hello
-    path: $(script_path hello.js)
-    routes: ["/*"]
-EOF
-} >"$CHAOS_TMP/cluster.yaml"
+write_hello_config "$workers"
 
 # The fault is armed once: the first worker process that takes the marker directory (mkdir is
 # atomic) runs with it; its replacement and every other worker run clean. `--check` runs clean.

@@ -7,17 +7,7 @@ chaos_init 11-supervisor-killed
 rounds=$(pick 1 5)
 workers=2
 write_cluster() {
-  {
-    config_head
-    cat <<EOF
-workers: $workers
-isolates_per_worker: 2
-scripts:
-  - name: hello
-    path: $(script_path hello.js)
-    routes: ["/*"]
-EOF
-  } >"$CHAOS_TMP/cluster.yaml"
+  write_hello_config "$workers"
 }
 new_cluster_ports
 write_cluster
