@@ -75,6 +75,9 @@ struct ClusterConfig {
   // Benchmark-only: workers answer every request with a fixed 200 without running any script, so
   // that the supervisor's share of a request (HTTP, rings, wake-ups) can be measured alone.
   bool bench_no_js = false;
+  // The WebAssembly global in every request context. Installing it costs ~70 µs per context, so
+  // `auto` (nullopt) turns it on only when a script's source mentions WebAssembly.
+  std::optional<bool> webassembly;
   std::chrono::milliseconds drain_timeout{10'000};
   Limits limits;
   std::vector<Script> scripts;

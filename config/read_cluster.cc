@@ -170,7 +170,7 @@ void read_cluster(const Field& root, const std::filesystem::path& base_dir, Clus
   bool is_map = for_each_field(
       root,
       {"listen", "workers", "isolates_per_worker", "ring_slots", "slot_arena_bytes", "http_threads",
-       "drain_timeout", "bench_no_js", "limits", "scripts", "logging", "admin"},
+       "drain_timeout", "bench_no_js", "webassembly", "limits", "scripts", "logging", "admin"},
       diagnostics,
       [&](const Field& f) {
         std::string_view key = f.key.Scalar();
@@ -197,6 +197,10 @@ void read_cluster(const Field& root, const std::filesystem::path& base_dir, Clus
           assign(read_count_or_auto(f, 4096, diagnostics), config.http_threads);
         if (key == "bench_no_js")
           config.bench_no_js = read_bool(f, diagnostics).value_or(config.bench_no_js);
+        if (key == "webassembly") {
+          if (std::optional<size_t> choice = read_choice(f, {"auto", "true", "false"}, diagnostics))
+            config.webassembly = *choice == 0 ? std::nullopt : std::optional<bool>(*choice == 1);
+        }
         if (key == "drain_timeout") {
           if (auto ms = read_duration_ms(f, false, 0, 3'600'000, diagnostics))
             config.drain_timeout = std::chrono::milliseconds(*ms);

@@ -139,6 +139,9 @@ void RequestContext::inspect_promises(v8::Local<v8::Context> context) {
 void RequestContext::log_js_error(std::string_view what, v8::Local<v8::Context> context,
                                   v8::Local<v8::Value> exception, v8::Local<v8::Message> message) {
   JsError error = describe_js_error(context, exception, message);
+  if (error.message.find("WebAssembly is not defined") != std::string::npos)
+    error.message +=
+        " (WebAssembly is off in this cluster: set `webassembly: true` in cluster.yaml)";
   log::error(what, {{"script", script_.spec.name},
                     {"req", request_.id},
                     {"error", error.message},

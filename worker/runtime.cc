@@ -1,5 +1,8 @@
 #include "worker/runtime.h"
 
+#include <string_view>
+
+#include <v8-initialization.h>
 #include <boost/asio/post.hpp>
 
 #include "config/cluster_config.h"
@@ -44,6 +47,22 @@ std::vector<LoadedScript> load_all(const std::vector<ScriptSpec>& specs,
 
 }  // namespace
 
+void set_webassembly(bool on) {
+  // Both: with asm.js validation on, V8 installs WebAssembly's internals even when hidden.
+  v8::V8::SetFlagsFromString(on ? "--expose-wasm --validate-asm"
+                                : "--no-expose-wasm --no-validate-asm");
+}
+
+bool mentions_webassembly(const std::vector<LoadedScript>& scripts) {
+  constexpr std::string_view kWord = "WebAssembly";
+  for (const LoadedScript& script : scripts) {
+    if (script.source.find(kWord) != std::string::npos) return true;
+    for (const ModuleFile& file : script.modules)
+      if (file.source.find(kWord) != std::string::npos) return true;
+  }
+  return false;
+}
+
 RuntimeOptions RuntimeOptions::from_config(const config::ClusterConfig& config) {
   RuntimeOptions options;
   for (const config::Script& script : config.scripts) {
@@ -55,6 +74,7 @@ RuntimeOptions RuntimeOptions::from_config(const config::ClusterConfig& config) 
   options.limits.heap_mib = config.limits.heap_mib;
   options.limits.wall_ms = config.limits.wall_ms;
   options.bench_no_js = config.bench_no_js;
+  options.webassembly = config.webassembly;
   options.spare_contexts = !config.bench_no_js;  // no request ever reaches an isolate
   return options;
 }
@@ -67,7 +87,14 @@ Runtime::Runtime(boost::asio::io_context& loop, RuntimeOptions options)
       throw StartupError("two scripts are named \"" + options_.scripts[i].name + "\"");
     }
   }
+  // Flags before compiling: code caches carry a hash of V8's flags and are refused on a mismatch.
+  set_webassembly(options_.webassembly.value_or(false));
   scripts_ = load_all(options_.scripts, nullptr);
+  if (!options_.webassembly && mentions_webassembly(scripts_)) {
+    log::info("WebAssembly is on: a script mentions it (cluster.yaml webassembly: auto)");
+    set_webassembly(true);
+    scripts_ = load_all(options_.scripts, nullptr);
+  }
   IsolateLimits limits;
   limits.heap_bytes = size_t{options_.limits.heap_mib} << 20;
   limits.array_buffer_bytes = limits.heap_bytes;

@@ -17,6 +17,7 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -54,6 +55,9 @@ struct RuntimeOptions {
   // Benchmark-only (cluster.yaml `bench_no_js`): answer every request with a fixed 200 at once,
   // without V8, to measure the pipeline around the scripts.
   bool bench_no_js = false;
+  // The WebAssembly global (a V8 flag, so process-wide): nullopt turns it on only when some
+  // script's source mentions WebAssembly (cluster.yaml `webassembly: auto`).
+  std::optional<bool> webassembly;
   // Where V8's fatal out-of-memory reports go before the process aborts (null: stderr).
   limits::FatalCallback on_fatal = nullptr;
   void* on_fatal_data = nullptr;
@@ -74,6 +78,11 @@ struct RuntimeStats {
   size_t retired_microtask_queues = 0;  // of dropped contexts the GC has not collected yet
   size_t spare_contexts = 0;            // isolates holding a context made ahead of time
 };
+
+// Whether contexts made from now on get the WebAssembly global (sets V8 flags: process-wide).
+void set_webassembly(bool on);
+// Whether any of the scripts' sources (modules: every file) mentions WebAssembly.
+bool mentions_webassembly(const std::vector<LoadedScript>& scripts);
 
 class Runtime {
  public:

@@ -1,22 +1,53 @@
 #include "worker/v8_engine.h"
 
+#include <cstdlib>
+
 #include <libplatform/libplatform.h>
 #include <v8-initialization.h>
 
+#include "worker/worker_platform.h"
+
 namespace wsup::worker {
+namespace {
+
+V8Engine* g_engine = nullptr;  // the one per process; set and cleared on the main thread
+
+// Measured with tests/bench/runtime_bench (docs/PERFORMANCE.md). Incremental marking makes every
+// deserialized context pay write barriers and marking steps, yet its final pauses here were no
+// shorter than a plain mark-sweep's (0.7-2 ms, --trace-gc): each request's context dies young and
+// little stays live, so an atomic mark-sweep is cheaper per request (~60 µs less).
+constexpr char kWorkerFlags[] = "--no-incremental-marking";
+
+}  // namespace
 
 V8Engine::V8Engine(const char* argv0) {
   v8::V8::InitializeICUDefaultLocation(argv0);
   v8::V8::InitializeExternalStartupData(argv0);
+  v8::V8::SetFlagsFromString(kWorkerFlags);
+  // Operators' escape hatch, applied last so it can undo the above (docs/OPERATIONS.md).
+  if (const char* flags = std::getenv("WSUP_V8_FLAGS")) v8::V8::SetFlagsFromString(flags);
   // One background thread is plenty: each worker process owns a single core.
-  platform_ = v8::platform::NewDefaultPlatform(1);
+  platform_ = std::make_unique<WorkerPlatform>(v8::platform::NewDefaultPlatform(1));
   v8::V8::InitializePlatform(platform_.get());
   v8::V8::Initialize();
+  g_engine = this;
 }
 
 V8Engine::~V8Engine() {
+  g_engine = nullptr;
   v8::V8::Dispose();
   v8::V8::DisposePlatform();
+}
+
+v8::Platform& V8Engine::platform() {
+  return *platform_;
+}
+
+void V8Engine::run_pending_tasks(v8::Isolate* isolate) {
+  if (g_engine == nullptr) return;
+  v8::Platform& platform = g_engine->platform_->default_platform();
+  while (v8::platform::PumpMessageLoop(&platform, isolate)) {
+  }
 }
 
 }  // namespace wsup::worker

@@ -11,6 +11,8 @@
 
 namespace wsup::worker {
 
+class WorkerPlatform;
+
 class V8Engine {
  public:
   // argv0 is used by ICU to locate its data next to the binary when needed.
@@ -19,10 +21,16 @@ class V8Engine {
   V8Engine(const V8Engine&) = delete;
   V8Engine& operator=(const V8Engine&) = delete;
 
-  v8::Platform& platform() { return *platform_; }
+  v8::Platform& platform();
+  const WorkerPlatform& worker_platform() const { return *platform_; }
+
+  // Runs the tasks V8 queued for `isolate`'s thread (finalization callbacks, WebAssembly
+  // compilation results, GC follow-ups) that are due now. Call with no context entered; a no-op
+  // when no V8Engine exists.
+  static void run_pending_tasks(v8::Isolate* isolate);
 
  private:
-  std::unique_ptr<v8::Platform> platform_;
+  std::unique_ptr<WorkerPlatform> platform_;
 };
 
 }  // namespace wsup::worker

@@ -101,6 +101,8 @@ const BadConfig kBadConfigs[] = {
      "must be one of: debug, info, warn, error"},
     {"AccessLogTypoSuggestsTheClosest", "logging:\n  access_log: jsn\n" + kScriptA, 2, 15,
      "logging.access_log", "did you mean 'json'?"},
+    {"WebAssemblyNotAutoOrBoolean", "webassembly: yes\n" + kScriptA, 1, 14, "webassembly",
+     "must be one of: auto, true, false"},
     {"ScriptsMissing", "workers: 2\n", 1, 1, "scripts", "is missing"},
     {"ScriptsEmpty", "scripts: []\n", 1, 10, "scripts", "must list at least one script"},
     {"ScriptEntryNotAMapping", "scripts:\n  - a.js\n", 2, 5, "scripts[0]", "must be a mapping"},

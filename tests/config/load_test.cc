@@ -23,6 +23,7 @@ TEST(ConfigLoad, MinimalConfigGetsEveryDefault) {
   EXPECT_EQ(config.slot_arena_bytes, 64u * 1024);
   EXPECT_EQ(config.http_threads, 0u);
   EXPECT_FALSE(config.bench_no_js);
+  EXPECT_FALSE(config.webassembly.has_value());  // auto
   EXPECT_EQ(config.drain_timeout, 10s);
   EXPECT_EQ(config.limits.cpu_ms, 50u);
   EXPECT_EQ(config.limits.heap_mib, 128u);
@@ -60,6 +61,7 @@ ring_slots: 256
 slot_arena_bytes: 128KiB
 http_threads: 512
 bench_no_js: true
+webassembly: false
 drain_timeout: 1.5s
 limits:
   cpu_ms: 2s
@@ -114,6 +116,7 @@ scripts:
   EXPECT_EQ(config.slot_arena_bytes, 128u * 1024);
   EXPECT_EQ(config.http_threads, 512u);
   EXPECT_TRUE(config.bench_no_js);
+  EXPECT_EQ(config.webassembly, std::optional<bool>(false));
   EXPECT_EQ(config.drain_timeout, 1500ms);
   EXPECT_EQ(config.limits.cpu_ms, 2000u);
   EXPECT_EQ(config.limits.heap_mib, 1024u);
