@@ -9,6 +9,7 @@
 #include "worker/limits/budgeted_array_buffer_allocator.h"
 #include "worker/startup_error.h"
 #include "worker/startup_snapshot.h"
+#include "worker/v8_engine.h"
 
 namespace wsup::worker {
 namespace {
@@ -56,6 +57,7 @@ WorkerIsolate::WorkerIsolate(const std::vector<LoadedScript>& scripts,
   v8::Isolate* isolate = isolate_.get();
   limits::install_fatal_handlers(
       isolate, limits.on_fatal ? limits.on_fatal : report_fatal_to_stderr, limits.on_fatal_data);
+  v8::Locker lock(isolate);
   heap_guard_ = std::make_unique<limits::HeapLimitGuard>(isolate, limits.heap_bytes);
   isolate->AddMessageListener(on_uncaught_message);
 
@@ -74,6 +76,33 @@ WorkerIsolate::WorkerIsolate(const std::vector<LoadedScript>& scripts,
     }
     service_workers_[i].Reset(isolate, unbound);
   }
+}
+
+WorkerIsolate::~WorkerIsolate() {
+  {
+    // Handles go back to the isolate under its lock; V8 disposes an unlocked isolate.
+    v8::Locker lock(isolate_.get());
+    v8::Isolate::Scope isolate_scope(isolate_.get());
+    spare_.reset();
+    retired_.clear();
+    collected_.clear();
+    service_workers_.clear();
+    heap_guard_.reset();
+  }
+  request_lock_.reset();
+}
+
+bool WorkerIsolate::try_claim(Holder holder) {
+  Holder expected = Holder::nobody;
+  if (!holder_.compare_exchange_strong(expected, holder, std::memory_order_acq_rel)) return false;
+  // Never waits: the maker holds the Locker only while it holds the claim.
+  if (holder == Holder::request) request_lock_ = std::make_unique<v8::Locker>(isolate_.get());
+  return true;
+}
+
+void WorkerIsolate::unclaim() {
+  request_lock_.reset();
+  holder_.store(Holder::nobody, std::memory_order_release);
 }
 
 v8::Local<v8::UnboundScript> WorkerIsolate::service_worker(size_t index) const {
@@ -101,50 +130,85 @@ void WorkerIsolate::on_context_collected(const v8::WeakCallbackInfo<RetiredQueue
   retired->owner->collected_.push_back(retired);
 }
 
+void WorkerIsolate::run_pending_tasks() {
+  v8::Locker lock(isolate_.get());
+  v8::Isolate::Scope isolate_scope(isolate_.get());
+  v8::HandleScope handle_scope(isolate_.get());
+  V8Engine::run_pending_tasks(isolate_.get());
+}
+
 void WorkerIsolate::prepare_spare_context() {
+  run_pending_tasks();
   if (spare_) return;
   v8::Isolate* isolate = isolate_.get();
+  v8::Locker lock(isolate);
   v8::Isolate::Scope isolate_scope(isolate);
   v8::HandleScope handle_scope(isolate);
   SpareContext spare;
   spare.queue = v8::MicrotaskQueue::New(isolate, v8::MicrotasksPolicy::kExplicit);
-  spare.context.Reset(isolate, v8::Context::New(isolate, nullptr, {}, {}, {}, spare.queue.get()));
+  v8::Local<v8::Context> context =
+      v8::Context::New(isolate, nullptr, {}, {}, {}, spare.queue.get());
+  if (context.IsEmpty()) {
+    // The heap guard terminated it (heap_exhausted() now says so): the next request on this
+    // isolate makes its own context and gets the verdict.
+    isolate->CancelTerminateExecution();
+    return;
+  }
+  spare.context.Reset(isolate, context);
   spare_ = std::move(spare);
+  spare_ready_.store(true, std::memory_order_relaxed);
 }
 
 std::optional<WorkerIsolate::SpareContext> WorkerIsolate::take_spare_context() {
   std::optional<SpareContext> spare = std::move(spare_);
   spare_.reset();
+  spare_ready_.store(false, std::memory_order_relaxed);
   return spare;
 }
 
 IsolatePool::IsolatePool(const std::vector<LoadedScript>& scripts, const IsolateLimits& limits,
-                         size_t size)
+                         size_t size, std::function<void()> on_spare_made)
     : scripts_(scripts), limits_(limits) {
   for (size_t i = 0; i < size; ++i) {
     isolates_.push_back(std::make_unique<WorkerIsolate>(scripts_, limits_));
     free_.push_back(size - 1 - i);
   }
+  if (on_spare_made) {
+    maker_ = std::make_unique<SpareContextMaker>(std::move(on_spare_made));
+    for (size_t index : free_) maker_->make_for(*isolates_[index]);
+  }
+}
+
+IsolatePool::~IsolatePool() {
+  maker_.reset();
 }
 
 std::optional<size_t> IsolatePool::acquire() {
-  if (free_.empty()) return std::nullopt;
-  size_t index = free_.back();
-  free_.pop_back();
-  return index;
+  // Most recently used first; one with its spare ready before one without.
+  for (bool want_spare : {true, false}) {
+    for (size_t i = free_.size(); i-- > 0;) {
+      WorkerIsolate& isolate = *isolates_[free_[i]];
+      if (want_spare && !isolate.has_spare_context()) continue;
+      if (!isolate.try_claim(WorkerIsolate::Holder::request)) continue;  // the maker has it
+      size_t index = free_[i];
+      free_.erase(free_.begin() + static_cast<std::ptrdiff_t>(i));
+      return index;
+    }
+  }
+  return std::nullopt;
 }
 
 void IsolatePool::release(size_t index) {
+  isolates_[index]->unclaim();
   free_.push_back(index);
-}
-
-bool IsolatePool::is_idle(size_t index) const {
-  return std::find(free_.begin(), free_.end(), index) != free_.end();
+  if (maker_) maker_->make_for(*isolates_[index]);
 }
 
 void IsolatePool::replace(size_t index) {
+  if (maker_) maker_->forget(*isolates_[index]);
   isolates_[index].reset();
   isolates_[index] = std::make_unique<WorkerIsolate>(scripts_, limits_);
+  isolates_[index]->try_claim(WorkerIsolate::Holder::request);
 }
 
 }  // namespace wsup::worker

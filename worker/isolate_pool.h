@@ -4,7 +4,10 @@
 // FIFO order (see Runtime).
 #pragma once
 
+#include <atomic>
 #include <cstddef>
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <unordered_map>
@@ -15,6 +18,7 @@
 #include "worker/limits/fatal_handlers.h"
 #include "worker/limits/heap_limit_guard.h"
 #include "worker/script_loader.h"
+#include "worker/spare_context_maker.h"
 
 namespace wsup::worker {
 
@@ -31,8 +35,19 @@ class WorkerIsolate {
   // Creates the isolate and compiles every service-worker script of `scripts` into it.
   // Throws StartupError. `scripts` must outlive the isolate.
   WorkerIsolate(const std::vector<LoadedScript>& scripts, const IsolateLimits& limits);
+  // Needs nobody but the calling thread to hold the isolate.
+  ~WorkerIsolate();
   WorkerIsolate(const WorkerIsolate&) = delete;
   WorkerIsolate& operator=(const WorkerIsolate&) = delete;
+
+  // Which thread may touch the isolate: the loop thread for a request, the spare-context
+  // maker's thread, or nobody. Every use goes through v8::Locker, as V8 requires once an isolate
+  // is used from two threads; the holder word makes sure the two never wait on each other.
+  enum class Holder : uint8_t { nobody, request, spare_maker };
+  // Claims an unheld isolate (compare-and-swap from nobody). A request claim also takes the
+  // loop thread's v8::Locker, kept until unclaim().
+  bool try_claim(Holder holder);
+  void unclaim();
 
   v8::Isolate* isolate() const { return isolate_.get(); }
   // The compiled service-worker script number `index` (empty for a module script).
@@ -55,7 +70,13 @@ class WorkerIsolate {
     std::unique_ptr<v8::MicrotaskQueue> queue;
     v8::Global<v8::Context> context;  // reset before the queue goes (declared last)
   };
-  bool has_spare_context() const { return spare_.has_value(); }
+  // Runs what V8 queued for this isolate's thread (finalization callbacks, GC follow-ups). Only
+  // while no request runs on it.
+  void run_pending_tasks();
+
+  // Read by the loop thread to prefer an isolate whose spare is ready.
+  bool has_spare_context() const { return spare_ready_.load(std::memory_order_relaxed); }
+  // Makes the spare context (and runs pending tasks first). By its holder.
   void prepare_spare_context();
   std::optional<SpareContext> take_spare_context();
 
@@ -80,19 +101,30 @@ class WorkerIsolate {
   std::unordered_map<RetiredQueue*, std::unique_ptr<RetiredQueue>> retired_;
   std::vector<RetiredQueue*> collected_;  // contexts the GC took; their queues go next time
   std::optional<SpareContext> spare_;
+  // A hint for picking isolates; spare_ itself is only touched by the isolate's holder.
+  std::atomic<bool> spare_ready_{false};
+  // acq_rel on claim / release on unclaim: the next holder sees everything the last one did.
+  std::atomic<Holder> holder_{Holder::nobody};
+  std::unique_ptr<v8::Locker> request_lock_;  // the loop thread's, while a request holds it
 };
 
+// The pool lives on the loop thread; only the spare-context maker runs elsewhere.
 class IsolatePool {
  public:
-  IsolatePool(const std::vector<LoadedScript>& scripts, const IsolateLimits& limits, size_t size);
+  // With `on_spare_made` (called on the maker's thread), idle isolates get spare contexts made
+  // on a thread of their own; without it, none are made.
+  IsolatePool(const std::vector<LoadedScript>& scripts, const IsolateLimits& limits, size_t size,
+              std::function<void()> on_spare_made = nullptr);
+  ~IsolatePool();  // stops the maker before any isolate goes
 
   size_t size() const { return isolates_.size(); }
   size_t idle() const { return free_.size(); }
-  bool is_idle(size_t index) const;
-  // An idle isolate's index, or nothing when every isolate is busy.
+  // Claims an idle isolate for a request, preferring one whose spare context is ready; nothing
+  // when every isolate is busy with a request or with its spare.
   std::optional<size_t> acquire();
+  // Gives a request's isolate back (and queues it for a spare context).
   void release(size_t index);
-  // Disposes isolate `index` (busy, held by the caller) and creates a fresh one in its place.
+  // Disposes isolate `index` (claimed by the caller) and puts a fresh one, claimed, in its place.
   void replace(size_t index);
   WorkerIsolate& at(size_t index) { return *isolates_[index]; }
 
@@ -101,6 +133,7 @@ class IsolatePool {
   IsolateLimits limits_;
   std::vector<std::unique_ptr<WorkerIsolate>> isolates_;
   std::vector<size_t> free_;  // LIFO: the most recently used isolate has the warmest caches
+  std::unique_ptr<SpareContextMaker> maker_;  // declared last: stopped first
 };
 
 }  // namespace wsup::worker

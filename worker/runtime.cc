@@ -100,16 +100,13 @@ Runtime::Runtime(boost::asio::io_context& loop, RuntimeOptions options)
   limits.array_buffer_bytes = limits.heap_bytes;
   limits.on_fatal = options_.on_fatal;
   limits.on_fatal_data = options_.on_fatal_data;
-  pool_ = std::make_unique<IsolatePool>(scripts_, limits, options_.isolates);
-  if (options_.spare_contexts) post(&Runtime::prepare_spare_contexts);
-}
-
-// Posted, so it runs after whatever the loop already has to do.
-void Runtime::prepare_spare_contexts() {
-  for (size_t i = 0; i < pool_->size(); ++i) {
-    if (pool_->is_idle(i) && !pool_->at(i).has_spare_context())
-      pool_->at(i).prepare_spare_context();
+  std::function<void()> on_spare_made;
+  if (options_.spare_contexts) {
+    // On the maker's thread: a request may be waiting for that very isolate.
+    on_spare_made = [this] { post(&Runtime::start_next_waiting); };
   }
+  pool_ =
+      std::make_unique<IsolatePool>(scripts_, limits, options_.isolates, std::move(on_spare_made));
 }
 
 Runtime::~Runtime() {
@@ -117,6 +114,7 @@ Runtime::~Runtime() {
   running_.clear();
   finished_.clear();
   waiting_.clear();
+  waiting_work_.reset();
   pool_.reset();
 }
 
@@ -147,12 +145,15 @@ void Runtime::handle(HttpRequest request, Done done) {
   std::optional<size_t> isolate = waiting_.empty() ? pool_->acquire() : std::nullopt;
   if (!isolate) {
     waiting_.push_back(Waiting{std::move(request), std::move(done)});
+    keep_loop_busy_while_waiting();
     return;
   }
   start(*isolate, script->second, std::move(request), std::move(done));
 }
 
 void Runtime::start(size_t isolate_index, size_t script_index, HttpRequest request, Done done) {
+  // Under steady load no isolate is ever idle on the loop, so V8's queued tasks run here.
+  pool_->at(isolate_index).run_pending_tasks();
   Done counted = [this, done = std::move(done)](HttpResponse response) {
     ++served_;
     done(std::move(response));
@@ -178,11 +179,7 @@ void Runtime::on_finished(RequestContext& request, size_t isolate_index) {
   }
   pool_->release(isolate_index);
   // Started from the loop, not from this stack, so a long queue cannot recurse deeply.
-  if (!waiting_.empty()) {
-    post(&Runtime::start_next_waiting);
-  } else if (options_.spare_contexts) {
-    post(&Runtime::prepare_spare_contexts);
-  }
+  if (!waiting_.empty()) post(&Runtime::start_next_waiting);
 }
 
 void Runtime::post(void (Runtime::*member)()) {
@@ -191,12 +188,21 @@ void Runtime::post(void (Runtime::*member)()) {
   });
 }
 
+void Runtime::keep_loop_busy_while_waiting() {
+  if (waiting_.empty()) {
+    waiting_work_.reset();
+  } else if (!waiting_work_) {
+    waiting_work_.emplace(loop_.get_executor());
+  }
+}
+
 void Runtime::start_next_waiting() {
   while (!waiting_.empty()) {
     std::optional<size_t> isolate = pool_->acquire();
     if (!isolate) return;
     Waiting next = std::move(waiting_.front());
     waiting_.pop_front();
+    keep_loop_busy_while_waiting();
     // handle() again for the script lookup; the pool has an idle isolate and the queue is
     // served in order, so it starts at once.
     auto script = script_by_name_.find(next.request.script);
@@ -213,6 +219,8 @@ RuntimeStats Runtime::stats(bool full_gc) {
   stats.isolates_replaced = isolates_replaced_;
   for (size_t i = 0; i < pool_->size(); ++i) {
     v8::Isolate* isolate = pool_->at(i).isolate();
+    // Waits while the maker finishes a spare context on it (at most one Context::New).
+    v8::Locker lock(isolate);
     v8::Isolate::Scope scope(isolate);
     if (full_gc && running_.empty()) isolate->LowMemoryNotification();
     v8::HeapStatistics heap;

@@ -22,6 +22,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 
 #include "shared/http_message.h"
@@ -49,8 +50,8 @@ struct RuntimeOptions {
   std::vector<ScriptSpec> scripts;
   size_t isolates = 4;
   RuntimeLimits limits;
-  // Make each isolate's next context while the loop is idle (takes Context::New off a request's
-  // latency, not off its CPU cost).
+  // Make each idle isolate's next context ahead of time, on a thread of its own (takes
+  // Context::New off a request's latency, not off its CPU cost).
   bool spare_contexts = true;
   // Benchmark-only (cluster.yaml `bench_no_js`): answer every request with a fixed 200 at once,
   // without V8, to measure the pipeline around the scripts.
@@ -116,8 +117,10 @@ class Runtime {
   void on_finished(RequestContext& request, size_t isolate_index);
   void start_next_waiting();
   void post(void (Runtime::*member)());
-  void prepare_spare_contexts();
   void bury_finished() { finished_.clear(); }
+  // A request waiting for an isolate is work the loop has not done yet, even while the only
+  // thing that can end the wait is the spare maker's thread.
+  void keep_loop_busy_while_waiting();
 
   boost::asio::io_context& loop_;
   RuntimeOptions options_;
@@ -131,6 +134,8 @@ class Runtime {
   // Finished requests, destroyed from the loop (each finishes on a stack of its own frames).
   std::vector<std::shared_ptr<RequestContext>> finished_;
   std::deque<Waiting> waiting_;
+  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>
+      waiting_work_;
   uint64_t served_ = 0;
   uint64_t isolates_replaced_ = 0;
   // Handlers posted to the loop hold a weak_ptr to this and do nothing once the runtime is gone.

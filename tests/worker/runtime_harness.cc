@@ -10,8 +10,9 @@
 
 namespace wsup::worker::testing {
 
-void ensure_v8() {
+V8Engine& ensure_v8() {
   static V8Engine engine("wsup-tests");
+  return engine;
 }
 
 TempDir::TempDir() {

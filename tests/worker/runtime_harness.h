@@ -12,11 +12,12 @@
 
 #include "shared/http_message.h"
 #include "worker/runtime.h"
+#include "worker/v8_engine.h"
 
 namespace wsup::worker::testing {
 
-// Starts V8 once for the whole binary (idempotent).
-void ensure_v8();
+// Starts V8 once for the whole binary (idempotent) and returns it.
+V8Engine& ensure_v8();
 
 // A fresh folder under the system temp dir, removed with everything in it.
 class TempDir {

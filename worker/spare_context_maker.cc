@@ -1,0 +1,53 @@
+#include "worker/spare_context_maker.h"
+
+#include <algorithm>
+
+#include "worker/isolate_pool.h"
+
+namespace wsup::worker {
+
+SpareContextMaker::SpareContextMaker(std::function<void()> on_made)
+    : on_made_(std::move(on_made)), thread_([this] { run(); }) {}
+
+SpareContextMaker::~SpareContextMaker() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_one();
+  thread_.join();
+}
+
+void SpareContextMaker::make_for(WorkerIsolate& isolate) {
+  {
+    std::lock_guard lock(mutex_);
+    if (std::find(queue_.begin(), queue_.end(), &isolate) != queue_.end()) return;
+    queue_.push_back(&isolate);
+  }
+  wake_.notify_one();
+}
+
+void SpareContextMaker::forget(WorkerIsolate& isolate) {
+  std::lock_guard lock(mutex_);
+  queue_.erase(std::remove(queue_.begin(), queue_.end(), &isolate), queue_.end());
+}
+
+void SpareContextMaker::run() {
+  std::unique_lock lock(mutex_);
+  while (true) {
+    wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+    if (stopping_) return;
+    WorkerIsolate* isolate = queue_.front();
+    queue_.pop_front();
+    // Claimed under mutex_: forget() then knows this thread is not between popping an isolate
+    // and claiming it.
+    if (!isolate->try_claim(WorkerIsolate::Holder::spare_maker)) continue;
+    lock.unlock();
+    isolate->prepare_spare_context();
+    isolate->unclaim();
+    on_made_();
+    lock.lock();
+  }
+}
+
+}  // namespace wsup::worker
