@@ -111,8 +111,7 @@ v8::Local<v8::UnboundScript> WorkerIsolate::service_worker(size_t index) const {
 
 void WorkerIsolate::retire_microtask_queue(v8::Local<v8::Context> context,
                                            std::unique_ptr<v8::MicrotaskQueue> queue) {
-  for (RetiredQueue* collected : collected_) retired_.erase(collected);
-  collected_.clear();
+  free_collected_queues();
   auto retired = std::make_unique<RetiredQueue>();
   retired->owner = this;
   retired->queue = std::move(queue);
@@ -120,6 +119,16 @@ void WorkerIsolate::retire_microtask_queue(v8::Local<v8::Context> context,
   retired->context.SetWeak(retired.get(), on_context_collected, v8::WeakCallbackType::kParameter);
   RetiredQueue* key = retired.get();
   retired_.emplace(key, std::move(retired));
+}
+
+void WorkerIsolate::collect_garbage() {
+  isolate_->LowMemoryNotification();
+  free_collected_queues();
+}
+
+void WorkerIsolate::free_collected_queues() {
+  for (RetiredQueue* collected : collected_) retired_.erase(collected);
+  collected_.clear();
 }
 
 // First-pass weak callback, inside the GC: only reset the handle and note the queue; it is
@@ -139,9 +148,10 @@ void WorkerIsolate::run_pending_tasks() {
 
 void WorkerIsolate::prepare_spare_context() {
   run_pending_tasks();
-  if (spare_) return;
   v8::Isolate* isolate = isolate_.get();
   v8::Locker lock(isolate);
+  free_collected_queues();  // also here: an isolate may serve no request for a long time
+  if (spare_) return;
   v8::Isolate::Scope isolate_scope(isolate);
   v8::HandleScope handle_scope(isolate);
   SpareContext spare;

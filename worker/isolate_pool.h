@@ -62,6 +62,9 @@ class WorkerIsolate {
   void retire_microtask_queue(v8::Local<v8::Context> context,
                               std::unique_ptr<v8::MicrotaskQueue> queue);
   size_t retired_microtask_queues() const { return retired_.size(); }
+  // A full GC, then frees the queues of the contexts it collected (diagnostics, tests). By the
+  // holder of the isolate's Locker.
+  void collect_garbage();
 
   // A fresh context made ahead of time, while the loop had nothing else to do, so the next
   // request on this isolate does not wait for Context::New. Never used for anything before
@@ -97,6 +100,7 @@ class WorkerIsolate {
     v8::Global<v8::Context> context;  // weak; reset first on teardown (declared last)
   };
   static void on_context_collected(const v8::WeakCallbackInfo<RetiredQueue>& info);
+  void free_collected_queues();
   // Freed before the isolate is disposed (declared after it).
   std::unordered_map<RetiredQueue*, std::unique_ptr<RetiredQueue>> retired_;
   std::vector<RetiredQueue*> collected_;  // contexts the GC took; their queues go next time

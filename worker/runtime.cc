@@ -222,7 +222,7 @@ RuntimeStats Runtime::stats(bool full_gc) {
     // Waits while the maker finishes a spare context on it (at most one Context::New).
     v8::Locker lock(isolate);
     v8::Isolate::Scope scope(isolate);
-    if (full_gc && running_.empty()) isolate->LowMemoryNotification();
+    if (full_gc && running_.empty()) pool_->at(i).collect_garbage();
     v8::HeapStatistics heap;
     isolate->GetHeapStatistics(&heap);
     stats.heap_used_bytes += heap.used_heap_size();
