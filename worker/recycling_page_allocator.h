@@ -4,8 +4,8 @@
 // whole 256 KiB heap pages (munmap, with a TLB shootdown) and mapping fresh ones, whose first
 // touch page-faults every 4 KiB: under load that was ~35 faults and ~90 µs of kernel time per
 // request. This allocator parks up to `capacity` freed regions of exactly `recycled_size` bytes
-// (no access while parked) and returns them zero-filled, as a fresh mapping would be, to the next
-// request of that size. Everything else goes to the wrapped allocator unchanged.
+// and returns them zero-filled, as a fresh mapping would be, to the next request of that size.
+// Everything else goes to the wrapped allocator unchanged.
 //
 // Thread-safe: V8 frees pages from its background threads.
 #pragma once
