@@ -128,10 +128,6 @@ class IsolatePool {
   std::optional<size_t> acquire();
   // Gives a request's isolate back (and queues it for a spare context).
   void release(size_t index);
-  // Whether the maker may make spares now (see SpareContextMaker::set_enabled).
-  void set_spare_making(bool enabled) {
-    if (maker_) maker_->set_enabled(enabled);
-  }
   // Disposes isolate `index` (claimed by the caller) and puts a fresh one, claimed, in its place.
   void replace(size_t index);
   WorkerIsolate& at(size_t index) { return *isolates_[index]; }

@@ -188,10 +188,6 @@ void Runtime::post(void (Runtime::*member)()) {
   });
 }
 
-void Runtime::set_loop_idle(bool idle) {
-  pool_->set_spare_making(idle);
-}
-
 void Runtime::keep_loop_busy_while_waiting() {
   if (waiting_.empty()) {
     waiting_work_.reset();

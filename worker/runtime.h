@@ -101,10 +101,6 @@ class Runtime {
   // thread, possibly before handle() returns. Worker thread only.
   void handle(HttpRequest request, Done done);
 
-  // The loop thread is about to block with nothing to run (true) / has work again (false):
-  // spare contexts are made on the other thread only in between. Without calls, always.
-  void set_loop_idle(bool idle);
-
   // Requests running (holding an isolate) and waiting for one.
   size_t running() const { return running_.size(); }
   size_t waiting() const { return waiting_.size(); }

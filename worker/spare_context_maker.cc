@@ -29,15 +29,6 @@ void SpareContextMaker::make_for(WorkerIsolate& isolate) {
   wake_.notify_one();
 }
 
-void SpareContextMaker::set_enabled(bool enabled) {
-  {
-    std::lock_guard lock(mutex_);
-    if (enabled_ == enabled) return;
-    enabled_ = enabled;
-  }
-  if (enabled) wake_.notify_one();
-}
-
 void SpareContextMaker::forget(WorkerIsolate& isolate) {
   std::lock_guard lock(mutex_);
   queue_.erase(std::remove(queue_.begin(), queue_.end(), &isolate), queue_.end());
@@ -47,7 +38,7 @@ void SpareContextMaker::run() {
   ::pthread_setname_np(::pthread_self(), "wsup-spare-ctx");  // as top -H and perf show it
   std::unique_lock lock(mutex_);
   while (true) {
-    wake_.wait(lock, [this] { return stopping_ || (enabled_ && !queue_.empty()); });
+    wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
     if (stopping_) return;
     WorkerIsolate* isolate = queue_.front();
     queue_.pop_front();

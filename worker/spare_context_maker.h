@@ -29,10 +29,6 @@ class SpareContextMaker {
 
   // Queues `isolate` for a spare context: it is skipped if a request claims it first.
   void make_for(WorkerIsolate& isolate);
-  // While disabled, queued isolates wait (the context in the making is finished). The worker
-  // disables it while its loop thread has requests to run, so that under load the maker does
-  // not compete with its own loop (and other workers) for cores: spares are for idle time.
-  void set_enabled(bool enabled);
   // Drops `isolate` from the queue. Call while a request holds it: afterwards this thread never
   // touches it again, so it may be destroyed.
   void forget(WorkerIsolate& isolate);
@@ -45,7 +41,6 @@ class SpareContextMaker {
   std::condition_variable wake_;
   std::deque<WorkerIsolate*> queue_;
   bool stopping_ = false;
-  bool enabled_ = true;
   std::thread thread_;  // last: starts once the rest is built
 };
 

@@ -85,7 +85,6 @@ void WorkerService::sleep() {
     return;
   }
   sleeping_ = true;
-  runtime_.set_loop_idle(true);
   // A wait cancelled by wake() must not call wake() again: by the time its handler runs the
   // loop may already be asleep on a fresh wait, and waking it would spin the loop without work.
   doorbell_.async_wait(boost::asio::posix::stream_descriptor::wait_read,
@@ -123,7 +122,6 @@ RespondStatus WorkerService::respond(const HttpResponse& response) {
 void WorkerService::wake() {
   if (!sleeping_) return;
   sleeping_ = false;
-  runtime_.set_loop_idle(false);
   heartbeat_timer_.cancel();
   doorbell_.cancel();
   channel_.finish_sleep();

@@ -217,25 +217,6 @@ TEST(RuntimeTest, IdleIsolatesHoldASpareContextThatTheNextRequestUses) {
   EXPECT_EQ(spares_ready(), 2u);
 }
 
-// Under load the worker's loop never idles, and spares would only compete with it for cores.
-TEST(RuntimeTest, SpareContextsAreMadeOnlyWhileTheLoopIsIdle) {
-  auto harness = Harness::single(
-      "addEventListener('fetch', (e) => e.respondWith(new Response('x')));", false, 1);
-  auto spares_after = [&](std::chrono::milliseconds wait) {
-    const auto until = std::chrono::steady_clock::now() + wait;
-    while (harness->runtime().stats().spare_contexts == 0 &&
-           std::chrono::steady_clock::now() < until)
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    return harness->runtime().stats().spare_contexts;
-  };
-  ASSERT_EQ(spares_after(std::chrono::seconds(5)), 1u);
-  harness->runtime().set_loop_idle(false);
-  EXPECT_EQ(harness->fetch().body, "x");  // takes the spare
-  EXPECT_EQ(spares_after(std::chrono::milliseconds(200)), 0u);
-  harness->runtime().set_loop_idle(true);
-  EXPECT_EQ(spares_after(std::chrono::seconds(5)), 1u);
-}
-
 // The loop thread keeps serving while the maker makes contexts: many requests in a row on one
 // isolate each get a fresh context, whether the spare was ready or not.
 TEST(RuntimeTest, BackToBackRequestsRaceTheSpareMakerAndEachGetAFreshContext) {
