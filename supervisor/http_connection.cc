@@ -170,6 +170,12 @@ bool HttpConnection::on_head() {
     answer({501, "wsup: method not implemented\n", false, true});
     return false;
   }
+  if (request.count(http::field::transfer_encoding) != 0 && !parser_->chunked()) {
+    // A coding other than chunked last: its body's end is unknown (RFC 9112 6.1), so neither
+    // the body nor anything after it can be read safely.
+    answer({501, "wsup: unsupported Transfer-Encoding\n", false, true});
+    return false;
+  }
   int script = routing_->router.match(request[http::field::host], request_path(request.target()));
   if (script == config::Router::kNoMatch) {
     // Refused before its body is read: the connection cannot go on past an unread body.

@@ -60,8 +60,6 @@ FrontAnswer answer_for_parse_error(boost::beast::error_code ec) {
   if (ec == http::error::header_limit)
     return {431, "wsup: request headers too large\n", false, true};
   if (ec == http::error::body_limit) return {413, "wsup: request body too large\n", false, true};
-  if (ec == http::error::bad_transfer_encoding)
-    return {501, "wsup: unsupported or conflicting Transfer-Encoding\n", false, true};
   return {400, "wsup: malformed request\n", false, true};
 }
 

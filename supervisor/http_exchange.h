@@ -37,7 +37,7 @@ struct FrontAnswer {
   bool close = false;  // the connection cannot go on (e.g. an unread body, shutting down)
 };
 FrontAnswer answer_for(Outcome outcome);  // every outcome but response and client_gone
-// The answer to a request Beast could not parse: 400, 413, 431, 501.
+// The answer to a request Beast could not parse: 400, 413 (body), 431 (head).
 FrontAnswer answer_for_parse_error(boost::beast::error_code ec);
 
 bool is_framing_header(std::string_view name);

@@ -19,7 +19,7 @@ HttpFront::HttpFront(const config::ClusterConfig& config, Dispatcher& dispatcher
     : config_(config),
       routing_(std::make_shared<RoutingTable>(config)),
       budget_(config.limits.max_connections),
-      refusing_(config.limits.max_connections),
+      refusing_(std::max<size_t>(kRefusingAtLeast, config.limits.max_connections)),
       context_{dispatcher,
                metrics,
                access_log,

@@ -49,6 +49,9 @@ class HttpFront {
   void stop();
 
   static size_t thread_count(const config::ClusterConfig& config);
+  // Connections over the cap being answered 503 at once (each for at most the linger time):
+  // this many, or max_connections if more; beyond that they are closed without an answer.
+  static constexpr size_t kRefusingAtLeast = 256;
   size_t open_connections() const { return budget_.open(); }
 
  private:
