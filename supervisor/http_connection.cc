@@ -80,6 +80,7 @@ void HttpConnection::begin_request() {
   parser_->body_limit(context_.max_body_bytes);
   note_ = RequestNote{};
   head_checked_ = false;
+  head_bytes_ = 0;
   phase_ = Phase::reading;
   const Clock::time_point now = Clock::now();
   idle_until_ = now + context_.timeouts.idle;
@@ -91,8 +92,15 @@ void HttpConnection::parse() {
   while (phase_ == Phase::reading) {
     if (buffer_.size() == 0) return read_more();
     beast::error_code ec;
+    const bool in_head = !parser_->is_header_done();
     size_t used = parser_->put(buffer_.data(), ec);
     buffer_.consume(used);
+    // Beast checks header_limit within one put() only, and put() consumes complete header
+    // lines: the head's total is counted here.
+    if (in_head) head_bytes_ += used;
+    if (in_head && head_bytes_ + (ec == http::error::need_more ? buffer_.size() : 0) >
+                       routing_->limits.max_header_bytes)
+      ec = http::error::header_limit;
     if (ec == http::error::need_more) return read_more();
     if (ec) {
       note_begin();

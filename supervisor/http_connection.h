@@ -127,6 +127,7 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   bool reading_ = false;      // an async read is in flight
   bool peer_closed_ = false;  // end of stream (or an error) on the read side
   bool head_checked_ = false;
+  size_t head_bytes_ = 0;     // of the request's head, parsed so far
   bool close_after_ = false;  // the response in flight ends the connection
   bool keep_alive_ = false;   // what the request asked for (HTTP/1.0 or 1.1 rules)
   bool http10_ = false;

@@ -148,6 +148,19 @@ TEST(HttpFront, MalformedAndOversizedRequestsGetTheirStatusAndTheConnectionClose
   EXPECT_EQ(f.worker->served(), 0);
 }
 
+TEST(HttpFront, HeadArrivingInPiecesIsHeldToTheLimitAsAWhole) {
+  Front f;  // max_header_bytes 4096
+  RawClient c(f.port);
+  c.send("GET /echo HTTP/1.1\r\nHost: t\r\n");
+  for (int i = 0; i < 6 && !c.closed(); ++i) {
+    c.send("X-Part-" + std::to_string(i) + ": " + std::string(1000, 'v') + "\r\n");
+    std::this_thread::sleep_for(10ms);  // each piece its own read
+  }
+  c.send("\r\n");
+  EXPECT_TRUE(c.read_until_close(2s).starts_with("HTTP/1.1 431 "));
+  EXPECT_EQ(f.worker->served(), 0);
+}
+
 TEST(HttpFront, LongTargetWithinTheHeadLimitGets414) {
   config::ClusterConfig config = front_config();
   config.limits.max_header_bytes = 32 * 1024;

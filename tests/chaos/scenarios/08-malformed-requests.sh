@@ -113,7 +113,7 @@ for ((r = 0; r < rounds; r++)); do
   printf '%s' "$burst" >&3
   reply=$(timeout 10 cat <&3 | tr -d '\r') || true
   exec 3<&- 3>&-
-  statuses=$(grep -c '^HTTP/1.1 200 OK$' <<<"$reply" || true)
+  statuses=$( (grep -o 'HTTP/1.1 200 OK' <<<"$reply" || true) | wc -l)
   bodies=$( (grep -o 'n=[0-9]* [A-Z]* body=[^;]*;' <<<"$reply" || true) | tr -d '\n')
   [[ $statuses == "$pipeline_count" ]] || fail "pipelined burst of $pipeline_count: $statuses answered 200 (reply: ${reply:0:600})"
   [[ $bodies == "$want" ]] || fail "pipelined responses out of order or wrong: expected '$want', got '$bodies'"
