@@ -37,8 +37,8 @@ class AdminHttp {
 
  private:
   Sources sources_;
+  ConnectionBudget budget_{kMaxConnections};  // before io_: sessions release it as io_ goes
   asio::io_context io_{1};
-  ConnectionBudget budget_{kMaxConnections};
   std::unique_ptr<HttpListener> listener_;
   uint16_t port_ = 0;
   std::thread thread_;
