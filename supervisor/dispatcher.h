@@ -129,6 +129,9 @@ class Dispatcher {
   static constexpr std::chrono::milliseconds kStealCheckFirst{1};
   static constexpr std::chrono::milliseconds kStealCheckMax{16};
   static constexpr int kStealChecksAtFirstInterval = 4;
+  // The timer thread's resolution: checks due within it are run together (a 504 may come this
+  // much before the wall time).
+  static constexpr std::chrono::milliseconds kTimerSlack{1};
 
  private:
   struct Pending;
