@@ -243,9 +243,13 @@ bool Dispatcher::steal_back_locked(const std::shared_ptr<Pending>& pending) {
 }
 
 SubmitResult Dispatcher::submit_locked(Pending& pending) {
-  std::vector<EndpointLoad> loads;
-  std::vector<Endpoint*> by_index;
-  std::vector<std::chrono::nanoseconds> away;
+  // Scratch space kept between calls (the lock is held): no allocation per request.
+  std::vector<EndpointLoad>& loads = scratch_loads_;
+  std::vector<Endpoint*>& by_index = scratch_endpoints_;
+  std::vector<std::chrono::nanoseconds>& away = scratch_away_;
+  loads.clear();
+  by_index.clear();
+  away.clear();
   auto least_away = std::chrono::nanoseconds::max();
   for (auto& [id, e] : endpoints_) {
     away.push_back(e.routable ? e.channel->busy_for() : std::chrono::nanoseconds::max());

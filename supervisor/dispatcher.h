@@ -176,7 +176,10 @@ class Dispatcher {
   std::map<EndpointId, Endpoint> endpoints_;
   std::map<uint64_t, std::shared_ptr<Pending>> pending_;  // request id -> waiter, until settled
   std::deque<std::shared_ptr<Pending>> overflow_;
-  std::vector<Settled> settled_;  // callbacks due once the lock is released
+  std::vector<Settled> settled_;             // callbacks due once the lock is released
+  std::vector<EndpointLoad> scratch_loads_;  // submit_locked()'s working space
+  std::vector<Endpoint*> scratch_endpoints_;
+  std::vector<std::chrono::nanoseconds> scratch_away_;
   bool closed_ = false;
   bool no_worker_expected_ = false;
   TimerQueue timers_;

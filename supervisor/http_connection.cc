@@ -74,7 +74,7 @@ void HttpConnection::stop_when_idle() {
 }
 
 void HttpConnection::begin_request() {
-  routing_ = context_.routing.get();
+  context_.routing.refresh(routing_, routing_generation_);
   parser_.emplace();
   parser_->header_limit(routing_->limits.max_header_bytes);
   parser_->body_limit(context_.max_body_bytes);
@@ -162,6 +162,8 @@ void HttpConnection::on_read(beast::error_code ec, size_t bytes) {
 
 bool HttpConnection::on_head() {
   note_begin();
+  // A reload between the previous response and this head applies to this request.
+  context_.routing.refresh(routing_, routing_generation_);
   const BeastRequest& request = parser_->get();
   note_.method = request.method_string();
   note_.target = request.target();

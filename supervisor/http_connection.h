@@ -122,6 +122,7 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   boost::beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::shared_ptr<const RoutingTable> routing_;  // the table of the request being read
+  uint64_t routing_generation_ = 0;
   RequestNote note_;
   Phase phase_ = Phase::reading;
   bool reading_ = false;      // an async read is in flight

@@ -298,3 +298,15 @@ TEST(HttpFront, StopAnswersTheRequestInFlightClosesIdleConnectionsThenReturns) {
   RawClient late(f.port);
   EXPECT_FALSE(late.connected());
 }
+
+TEST(HttpFront, ReloadedRoutesApplyToTheNextRequestOfAnOpenConnection) {
+  Front f;
+  RawClient c(f.port);
+  c.send(get("/fresh"));
+  EXPECT_TRUE(c.read_responses(1).starts_with("HTTP/1.1 404 "));
+  config::ClusterConfig reloaded = front_config();
+  reloaded.scripts[0].routes.push_back(config::Route{"", "/fresh", "", {}});
+  f.front.set_routing(std::make_shared<const RoutingTable>(reloaded));
+  c.send(get("/fresh"));
+  EXPECT_TRUE(c.read_responses(1).starts_with("HTTP/1.1 200 "));
+}
