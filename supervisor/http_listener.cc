@@ -38,7 +38,8 @@ HttpListener::HttpListener(tcp::acceptor acceptor, std::vector<asio::io_context*
       ios_(std::move(ios)),
       budget_(budget),
       on_accept_(std::move(on_accept)),
-      port_(acceptor_.local_endpoint().port()) {}
+      port_(acceptor_.local_endpoint().port()),
+      retry_(acceptor_.get_executor()) {}
 
 void HttpListener::start() {
   accept_next();
@@ -47,6 +48,7 @@ void HttpListener::start() {
 void HttpListener::close() {
   boost::system::error_code ignored;
   acceptor_.close(ignored);
+  retry_.cancel();
 }
 
 void HttpListener::accept_next() {
@@ -55,12 +57,17 @@ void HttpListener::accept_next() {
   acceptor_.async_accept(*ios_[io], [this, io](boost::system::error_code ec, tcp::socket socket) {
     if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;  // closed
     if (ec) {
-      // EMFILE and the like: say so and keep accepting rather than stop serving for good.
+      // EMFILE and the like: say so and try again shortly rather than stop serving for good (or
+      // spin on an error that repeats at once).
       log::warn("accept failed", {{"error", ec.message()}});
-    } else {
-      socket.set_option(tcp::no_delay(true), ec);  // responses leave in one write; no Nagle wait
-      on_accept_(std::move(socket), budget_.try_take(), io);
+      retry_.expires_after(kRetryAfterError);
+      retry_.async_wait([this](boost::system::error_code wait_ec) {
+        if (!wait_ec && acceptor_.is_open()) accept_next();
+      });
+      return;
     }
+    socket.set_option(tcp::no_delay(true), ec);  // responses leave in one write; no Nagle wait
+    on_accept_(std::move(socket), budget_.try_take(), io);
     accept_next();
   });
 }

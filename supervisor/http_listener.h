@@ -8,6 +8,8 @@
 
 #include <atomic>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -54,6 +56,7 @@ class HttpListener {
   // the I/O threads' contexts).
   HttpListener(tcp::acceptor acceptor, std::vector<asio::io_context*> ios, ConnectionBudget& budget,
                OnAccept on_accept);
+  static constexpr std::chrono::milliseconds kRetryAfterError{50};
   void start();
   // Stops accepting; call on the acceptor's io_context thread (post it).
   void close();
@@ -68,6 +71,7 @@ class HttpListener {
   ConnectionBudget& budget_;
   OnAccept on_accept_;
   uint16_t port_ = 0;
+  asio::steady_timer retry_;  // after a failed accept
 };
 
 }  // namespace wsup::supervisor
