@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "supervisor/dispatcher_pending.h"
+
 namespace wsup::supervisor {
 
 std::optional<size_t> pick_least_outstanding(std::span<const EndpointLoad> endpoints) {
@@ -20,32 +22,39 @@ std::optional<size_t> pick_least_outstanding(std::span<const EndpointLoad> endpo
   return best;
 }
 
-namespace {
-DispatchResult refused(Outcome outcome) {
-  DispatchResult result;
-  result.outcome = outcome;
-  return result;
+Dispatcher::Dispatcher(Options options) : options_(options) {
+  timer_thread_ = std::thread([this] { run_timers(); });
 }
-}  // namespace
 
-struct Dispatcher::Pending {
-  explicit Pending(HttpRequest r) : request(std::move(r)) {}
-  HttpRequest request;
-  std::condition_variable settled_cv;
-  bool settled = false;
-  std::optional<EndpointId> endpoint;  // set while a worker's ring holds it
-  DispatchResult result;
-};
+Dispatcher::~Dispatcher() {
+  abandon_all();
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  timer_cv_.notify_one();
+  timer_thread_.join();
+}
+
+void Dispatcher::run_settled(std::vector<Settled>& settled) {
+  for (Settled& s : settled) s.done(std::move(s.result));
+  settled.clear();
+}
 
 void Dispatcher::add_endpoint(EndpointId id, int worker, size_t capacity,
                               std::shared_ptr<RequestChannel> channel) {
-  std::lock_guard lock(mutex_);
-  Endpoint& e = endpoints_[id];
-  e.worker = worker;
-  e.capacity = capacity;
-  e.routable = true;
-  e.channel = std::move(channel);
-  pump_overflow_locked();
+  std::vector<Settled> settled;
+  {
+    std::lock_guard lock(mutex_);
+    Endpoint& e = endpoints_[id];
+    e.worker = worker;
+    e.capacity = capacity;
+    e.routable = true;
+    e.channel = std::move(channel);
+    pump_overflow_locked();
+    settled.swap(settled_);
+  }
+  run_settled(settled);
 }
 
 void Dispatcher::drain_endpoint(EndpointId id) {
@@ -54,24 +63,31 @@ void Dispatcher::drain_endpoint(EndpointId id) {
 }
 
 void Dispatcher::endpoint_died(EndpointId id, const std::set<uint64_t>& taken) {
-  std::lock_guard lock(mutex_);
-  auto it = endpoints_.find(id);
-  if (it == endpoints_.end()) return;
-  std::set<uint64_t> held = std::move(it->second.in_flight);
-  int worker = it->second.worker;
-  endpoints_.erase(it);
-  // Walk backwards so that re-queued requests keep their arrival order at the queue's front.
-  for (auto rid = held.rbegin(); rid != held.rend(); ++rid) {
-    auto p = pending_.find(*rid);
-    if (p == pending_.end() || p->second->settled) continue;  // abandoned by its client
-    if (taken.count(*rid) != 0) {
-      settle_locked(*p->second, Outcome::worker_died, worker);
-    } else {
-      p->second->endpoint.reset();
-      overflow_.push_front(p->second);
+  std::vector<Settled> settled;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = endpoints_.find(id);
+    if (it == endpoints_.end()) return;
+    std::set<uint64_t> held = std::move(it->second.in_flight);
+    int worker = it->second.worker;
+    endpoints_.erase(it);
+    // Walk backwards so that re-queued requests keep their arrival order at the queue's front.
+    for (auto rid = held.rbegin(); rid != held.rend(); ++rid) {
+      auto p = pending_.find(*rid);
+      if (p == pending_.end()) continue;  // settled already (timed out, client gone)
+      std::shared_ptr<Pending> pending = p->second;
+      pending->endpoint.reset();
+      if (taken.count(*rid) != 0) {
+        settle_locked(*pending, Outcome::worker_died, worker);
+      } else {
+        overflow_.push_front(pending);
+        schedule_locked(*pending);  // no steal-back checks while it waits in the queue
+      }
     }
+    pump_overflow_locked();
+    settled.swap(settled_);
   }
-  pump_overflow_locked();
+  run_settled(settled);
 }
 
 size_t Dispatcher::outstanding(EndpointId id) const {
@@ -110,93 +126,99 @@ void Dispatcher::set_no_worker_expected(bool value) {
 }
 
 void Dispatcher::abandon_all() {
-  std::lock_guard lock(mutex_);
-  closed_ = true;
-  overflow_.clear();
-  for (auto& [id, pending] : pending_)
-    if (!pending->settled) settle_locked(*pending, Outcome::shutting_down, -1);
+  std::vector<Settled> settled;
+  {
+    std::lock_guard lock(mutex_);
+    closed_ = true;
+    overflow_.clear();
+    std::vector<std::shared_ptr<Pending>> all;
+    for (auto& [id, pending] : pending_) all.push_back(pending);
+    for (auto& pending : all) settle_locked(*pending, Outcome::shutting_down, -1);
+    settled.swap(settled_);
+  }
+  run_settled(settled);
 }
 
 void Dispatcher::complete(EndpointId id, HttpResponse response) {
-  std::lock_guard lock(mutex_);
-  auto e = endpoints_.find(id);
-  if (e == endpoints_.end() || e->second.in_flight.erase(response.id) == 0) return;  // stale
-  auto p = pending_.find(response.id);
-  if (p != pending_.end() && !p->second->settled && p->second->endpoint == id) {
-    p->second->result.answered = std::chrono::steady_clock::now();
-    p->second->result.response = std::move(response);
-    settle_locked(*p->second, Outcome::response, e->second.worker);
+  const Clock::time_point answered = Clock::now();
+  std::vector<Settled> settled;
+  {
+    std::lock_guard lock(mutex_);
+    auto e = endpoints_.find(id);
+    if (e == endpoints_.end() || e->second.in_flight.erase(response.id) == 0) return;  // stale
+    auto p = pending_.find(response.id);
+    if (p != pending_.end() && p->second->endpoint == id) {
+      std::shared_ptr<Pending> pending = p->second;  // settling erases the map's reference
+      pending->result.answered = answered;
+      pending->result.response = std::move(response);
+      settle_locked(*pending, Outcome::response, e->second.worker);
+    }
+    pump_overflow_locked();
+    settled.swap(settled_);
   }
-  pump_overflow_locked();
+  run_settled(settled);
 }
 
-DispatchResult Dispatcher::handle(HttpRequest request,
-                                  std::chrono::steady_clock::time_point deadline,
-                                  const std::function<bool()>& client_gone) {
-  std::unique_lock lock(mutex_);
-  if (closed_) return refused(Outcome::shutting_down);
-  if (no_worker_expected_ && endpoints_.empty()) return refused(Outcome::no_worker);
-  auto pending = std::make_shared<Pending>(std::move(request));
-  const uint64_t rid = pending->request.id;
-  SubmitResult submitted = submit_locked(pending);
-  if (submitted == SubmitResult::too_large) return refused(Outcome::too_large);
-  if (submitted != SubmitResult::accepted) {
-    if (overflow_.size() >= options_.overflow_limit) return refused(Outcome::overloaded);
-    overflow_.push_back(pending);
-  }
-  pending_[rid] = pending;
-  bool gone = false;
-  auto now = std::chrono::steady_clock::now();
-  auto next_client_check = now + kClientCheckInterval;
-  std::chrono::milliseconds steal_interval = kStealCheckFirst;
-  auto next_steal_check = now + steal_interval;
-  int steal_checks = 0;
-  bool may_steal = true;  // until its worker is known to have taken it
-  for (;;) {
-    auto until = deadline;
-    if (client_gone) until = std::min(until, next_client_check);
-    if (may_steal && pending->endpoint) until = std::min(until, next_steal_check);
-    pending->settled_cv.wait_until(lock, until, [&] { return pending->settled; });
-    now = std::chrono::steady_clock::now();
-    if (pending->settled || now >= deadline) break;
-    if (may_steal && pending->endpoint && now >= next_steal_check) {
-      may_steal = steal_back_locked(pending);
-      // Every kStealCheckFirst for the first few checks (when it matters), then backing off: a
-      // long-running request must not wake its thread every millisecond.
-      if (++steal_checks >= kStealChecksAtFirstInterval)
-        steal_interval = std::min(2 * steal_interval, kStealCheckMax);
-      next_steal_check = now + steal_interval;
-    }
-    if (client_gone && now >= next_client_check) {
-      lock.unlock();  // the check makes system calls; responses must not wait for it
-      gone = client_gone();
-      lock.lock();
-      if (gone) break;
-      next_client_check = std::chrono::steady_clock::now() + kClientCheckInterval;
-    }
-  }
-  if (!pending->settled) {
-    int worker = -1;
-    if (pending->endpoint) {
-      auto e = endpoints_.find(*pending->endpoint);
-      if (e != endpoints_.end()) {
-        worker = e->second.worker;
-        // Withdrawn before the worker took it: the slot is free again. Otherwise the worker still
-        // runs it; its late response is dropped by complete().
-        if (e->second.channel->try_cancel(rid)) e->second.in_flight.erase(rid);
-      }
+void Dispatcher::dispatch(HttpRequest request, Clock::time_point deadline, DispatchDone on_done) {
+  DispatchResult refused;
+  {
+    std::lock_guard lock(mutex_);
+    if (closed_) {
+      refused.outcome = Outcome::shutting_down;
+    } else if (no_worker_expected_ && endpoints_.empty()) {
+      refused.outcome = Outcome::no_worker;
     } else {
-      std::erase(overflow_, pending);
+      const uint64_t rid = request.id;
+      auto pending = std::make_shared<Pending>(std::move(request), deadline, std::move(on_done));
+      SubmitResult submitted = submit_locked(*pending);
+      if (submitted == SubmitResult::too_large) {
+        refused.outcome = Outcome::too_large;
+      } else if (submitted != SubmitResult::accepted &&
+                 overflow_.size() >= options_.overflow_limit) {
+        refused.outcome = Outcome::overloaded;
+      } else {
+        if (submitted != SubmitResult::accepted) overflow_.push_back(pending);
+        pending_[rid] = pending;
+        schedule_locked(*pending);
+        return;
+      }
+      on_done = std::move(pending->on_done);
     }
-    bool nothing_routable = worker < 0 && endpoints_.empty();
-    Outcome outcome = gone               ? Outcome::client_gone
-                      : nothing_routable ? Outcome::no_worker
-                                         : Outcome::timed_out;
-    settle_locked(*pending, outcome, worker);
-    pump_overflow_locked();
   }
-  pending_.erase(rid);
-  return std::move(pending->result);
+  on_done(std::move(refused));
+}
+
+void Dispatcher::cancel(uint64_t request_id) {
+  std::vector<Settled> settled;
+  {
+    std::lock_guard lock(mutex_);
+    auto p = pending_.find(request_id);
+    if (p == pending_.end()) return;
+    std::shared_ptr<Pending> pending = p->second;  // settling erases the map's reference
+    withdraw_locked(pending, Outcome::client_gone);
+    settled.swap(settled_);
+  }
+  run_settled(settled);
+}
+
+void Dispatcher::withdraw_locked(const std::shared_ptr<Pending>& pending, Outcome outcome) {
+  const uint64_t rid = pending->request.id;
+  int worker = -1;
+  if (pending->endpoint) {
+    auto e = endpoints_.find(*pending->endpoint);
+    if (e != endpoints_.end()) {
+      worker = e->second.worker;
+      // Withdrawn before the worker took it: the slot is free again. Otherwise the worker still
+      // runs it; its late response is dropped by complete().
+      if (e->second.channel->try_cancel(rid)) e->second.in_flight.erase(rid);
+    }
+  } else {
+    std::erase(overflow_, pending);
+  }
+  if (outcome == Outcome::timed_out && worker < 0 && endpoints_.empty())
+    outcome = Outcome::no_worker;
+  settle_locked(*pending, outcome, worker);
+  pump_overflow_locked();
 }
 
 bool Dispatcher::steal_back_locked(const std::shared_ptr<Pending>& pending) {
@@ -220,10 +242,14 @@ bool Dispatcher::steal_back_locked(const std::shared_ptr<Pending>& pending) {
   return true;
 }
 
-SubmitResult Dispatcher::submit_locked(const std::shared_ptr<Pending>& pending) {
-  std::vector<EndpointLoad> loads;
-  std::vector<Endpoint*> by_index;
-  std::vector<std::chrono::nanoseconds> away;
+SubmitResult Dispatcher::submit_locked(Pending& pending) {
+  // Scratch space kept between calls (the lock is held): no allocation per request.
+  std::vector<EndpointLoad>& loads = scratch_loads_;
+  std::vector<Endpoint*>& by_index = scratch_endpoints_;
+  std::vector<std::chrono::nanoseconds>& away = scratch_away_;
+  loads.clear();
+  by_index.clear();
+  away.clear();
   auto least_away = std::chrono::nanoseconds::max();
   for (auto& [id, e] : endpoints_) {
     away.push_back(e.routable ? e.channel->busy_for() : std::chrono::nanoseconds::max());
@@ -238,11 +264,12 @@ SubmitResult Dispatcher::submit_locked(const std::shared_ptr<Pending>& pending) 
   for (const EndpointLoad& l : loads) any_other |= l.routable && l.outstanding >= l.capacity;
   while (auto index = pick_least_outstanding(loads)) {
     Endpoint& e = *by_index[*index];
-    switch (e.channel->try_submit(pending->request)) {
+    switch (e.channel->try_submit(pending.request)) {
       case SubmitResult::accepted:
-        e.in_flight.insert(pending->request.id);
-        pending->endpoint = loads[*index].id;
-        pending->result.submitted = std::chrono::steady_clock::now();
+        e.in_flight.insert(pending.request.id);
+        pending.endpoint = loads[*index].id;
+        pending.result.submitted = Clock::now();
+        pending.next_steal_check = pending.result.submitted + pending.steal_interval;
         return SubmitResult::accepted;
       case SubmitResult::too_large:
         any_too_large = true;
@@ -261,19 +288,27 @@ SubmitResult Dispatcher::submit_locked(const std::shared_ptr<Pending>& pending) 
 void Dispatcher::pump_overflow_locked() {
   while (!overflow_.empty()) {
     std::shared_ptr<Pending> next = overflow_.front();
-    SubmitResult r = submit_locked(next);
+    SubmitResult r = submit_locked(*next);
     if (r == SubmitResult::full) return;
     overflow_.pop_front();
-    if (r == SubmitResult::too_large) settle_locked(*next, Outcome::too_large, -1);
+    if (r == SubmitResult::too_large)
+      settle_locked(*next, Outcome::too_large, -1);
+    else
+      schedule_locked(*next);  // its steal-back checks start now
   }
 }
 
 void Dispatcher::settle_locked(Pending& pending, Outcome outcome, int worker) {
-  pending.settled = true;
   pending.endpoint.reset();
+  if (pending.timer) {
+    timers_.erase(*pending.timer);
+    pending.timer.reset();
+  }
   pending.result.outcome = outcome;
   pending.result.worker = worker;
-  pending.settled_cv.notify_one();
+  settled_.push_back({std::move(pending.on_done), std::move(pending.result)});
+  const uint64_t rid = pending.request.id;
+  pending_.erase(rid);  // may drop the last reference to `pending`: its last use
 }
 
 }  // namespace wsup::supervisor

@@ -6,13 +6,17 @@
 // Little unclaimed work sits in shared memory (DESIGN.md): a request still queued, untaken, in the
 // ring of a worker that has been busy for kBusyAfter (and over twice as long as another worker) is
 // taken back (cancelled there) and handed to that other worker. Its HTTP thread checks, after
-// kStealCheckFirst (kStealChecksAtFirstInterval times) and then at doubling intervals, until the
-// request is answered or known to be taken.
+// kStealCheckFirst (kStealChecksAtFirstInterval times) after it entered the ring and then at
+// doubling intervals, until the request is answered or known to be taken.
 //
 // Workers appear as endpoints (one per worker *process*: a restarted worker is a new endpoint).
-// HTTP threads call handle() and block; the response readers call complete(); the lifecycle loop
-// calls add/drain/remove. One mutex guards it all: every operation under it is short (a ring
-// write, a map update), and per-request condition variables wake only the thread concerned.
+// The HTTP front calls dispatch() and never waits: the request's on_done runs exactly once, on
+// whichever thread settles it (the caller when refused at once, a response reader, the timer
+// thread at wall time or for a steal-back, the lifecycle loop when a worker dies, the front's
+// cancel() when the client hangs up). The lifecycle loop calls add/drain/remove. One mutex guards
+// it all: every operation under it is short (a ring write, a map update); on_done always runs
+// after the lock is released. One timer thread (wall time, steal-back checks) sleeps until the
+// earliest of those is due.
 #pragma once
 
 #include <chrono>
@@ -26,6 +30,7 @@
 #include <optional>
 #include <set>
 #include <span>
+#include <thread>
 #include <vector>
 
 #include "shared/http_message.h"
@@ -68,12 +73,19 @@ struct DispatchResult {
   std::chrono::steady_clock::time_point answered;
 };
 
+// Called once per dispatched request with its settlement. Runs without the dispatcher's lock and
+// must not block (the front posts it to the connection's I/O thread).
+using DispatchDone = std::function<void(DispatchResult)>;
+
 class Dispatcher {
  public:
+  using Clock = std::chrono::steady_clock;
   struct Options {
     size_t overflow_limit = 1024;  // requests waiting in supervisor memory for a free slot
   };
-  explicit Dispatcher(Options options) : options_(options) {}
+  explicit Dispatcher(Options options);
+  // Settles what is still pending as shutting_down (abandon_all) and stops the timer thread.
+  ~Dispatcher();
   Dispatcher(const Dispatcher&) = delete;
   Dispatcher& operator=(const Dispatcher&) = delete;
 
@@ -102,21 +114,33 @@ class Dispatcher {
   // --- response side (reader threads)
   void complete(EndpointId id, HttpResponse response);
 
-  // --- HTTP side: blocks until settled or `deadline`. `client_gone`, when given, is asked every
-  // kClientCheckInterval (without the lock held) whether the client hung up: then the request is
-  // withdrawn from its worker if not taken yet.
-  static constexpr std::chrono::milliseconds kClientCheckInterval{100};
+  // --- HTTP side
+  // Hands `request` (its id unique among pending ones) to a worker or the overflow queue, or
+  // refuses it at once (on_done then runs before dispatch returns). Settled at `deadline` at the
+  // latest (timed_out, or no_worker when nothing was routable).
+  void dispatch(HttpRequest request, Clock::time_point deadline, DispatchDone on_done);
+  // The client hung up: settles the request as client_gone, withdrawn from its worker's ring if
+  // not taken yet. Nothing happens when it is settled already.
+  void cancel(uint64_t request_id);
+
   // A worker away from its loop this long is busy in one request (a healthy one comes back
   // between requests within microseconds).
   static constexpr std::chrono::milliseconds kBusyAfter{1};
   static constexpr std::chrono::milliseconds kStealCheckFirst{1};
   static constexpr std::chrono::milliseconds kStealCheckMax{16};
   static constexpr int kStealChecksAtFirstInterval = 4;
-  DispatchResult handle(HttpRequest request, std::chrono::steady_clock::time_point deadline,
-                        const std::function<bool()>& client_gone = {});
+  // The timer thread's resolution: checks due within it are run together (a 504 may come this
+  // much before the wall time).
+  static constexpr std::chrono::milliseconds kTimerSlack{1};
 
  private:
   struct Pending;
+  struct Settled {
+    DispatchDone done;
+    DispatchResult result;
+  };
+  // Due times of the pending requests' next check (wall time or steal-back), by request id.
+  using TimerQueue = std::multimap<Clock::time_point, uint64_t>;
   struct Endpoint {
     int worker = -1;
     size_t capacity = 0;
@@ -124,8 +148,10 @@ class Dispatcher {
     std::shared_ptr<RequestChannel> channel;
     std::set<uint64_t> in_flight;  // submitted and not yet answered (incl. abandoned ones)
   };
+  // Runs the on_done callbacks that settle_locked() collected; the lock must not be held.
+  void run_settled(std::vector<Settled>& settled);
   // Tries every routable endpoint, fewest outstanding first. Lock held.
-  SubmitResult submit_locked(const std::shared_ptr<Pending>& pending);
+  SubmitResult submit_locked(Pending& pending);
   // Moves overflow requests into rings while there is room. Lock held.
   void pump_overflow_locked();
   // The steal-back check of one waiting request (see above). False once its worker has taken it:
@@ -136,15 +162,31 @@ class Dispatcher {
   static bool stuck_compared_to(std::chrono::nanoseconds away, std::chrono::nanoseconds other) {
     return away >= kBusyAfter && away > other && away - other > other;  // 2x, no overflow
   }
+  // Takes a request that was not answered back from wherever it waits and settles it. Lock held.
+  void withdraw_locked(const std::shared_ptr<Pending>& pending, Outcome outcome);
   void settle_locked(Pending& pending, Outcome outcome, int worker);
+  // (Re)files the pending request's next check in timers_, waking the timer thread when it moved
+  // before the time the thread sleeps until. Lock held.
+  void schedule_locked(Pending& pending);
+  void on_timer_locked(const std::shared_ptr<Pending>& pending, Clock::time_point now);
+  void run_timers();
 
   Options options_;
   mutable std::mutex mutex_;
   std::map<EndpointId, Endpoint> endpoints_;
-  std::map<uint64_t, std::shared_ptr<Pending>> pending_;  // request id -> waiter
+  std::map<uint64_t, std::shared_ptr<Pending>> pending_;  // request id -> waiter, until settled
   std::deque<std::shared_ptr<Pending>> overflow_;
+  std::vector<Settled> settled_;             // callbacks due once the lock is released
+  std::vector<EndpointLoad> scratch_loads_;  // submit_locked()'s working space
+  std::vector<Endpoint*> scratch_endpoints_;
+  std::vector<std::chrono::nanoseconds> scratch_away_;
   bool closed_ = false;
   bool no_worker_expected_ = false;
+  TimerQueue timers_;
+  std::condition_variable timer_cv_;
+  Clock::time_point timer_wakes_at_ = Clock::time_point::min();  // min: awake, no notify needed
+  bool stopping_ = false;
+  std::thread timer_thread_;  // last: started once everything above exists
 };
 
 }  // namespace wsup::supervisor

@@ -1,43 +1,39 @@
-// The public HTTP listener(s): cpp-httplib servers that turn each request into an HttpRequest,
-// hand it to the dispatcher and write back exactly what the script answered.
+// The public HTTP listener(s): an HTTP/1.1 server on Boost.Beast + Asio that turns each request
+// into an HttpRequest, hands it to the dispatcher and writes back exactly what the script
+// answered.
 //
-// Limits live here, in one place: thread pool size, keep-alive, read/write timeouts, header bytes
-// (431), body bytes (413), routes (404). The request id is logged (access log "req", worker logs
-// "req="); no response header is added for it.
+// A fixed number of I/O threads (`http_threads`; auto: one per core, at least 2), each running
+// its own io_context; listeners hand new connections to them in turn. No thread waits for a
+// worker: the dispatcher settles each request through a callback that is posted back to the
+// connection's thread (http_connection.h).
+//
+// Limits live here, in one place: threads, connection cap (`limits.max_connections`, hard: one
+// over it is answered 503 and closed), keep-alive, header/body/write deadlines (FrontTimeouts),
+// header bytes (431), body bytes (413), routes (404). The request id is logged (access log "req",
+// worker logs "req="); no response header is added for it.
 #pragma once
 
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
 #include <cstdint>
 #include <memory>
-#include <mutex>
-#include <string>
 #include <thread>
 #include <vector>
 
 #include "config/cluster_config.h"
-#include "config/router.h"
 #include "supervisor/access_log.h"
 #include "supervisor/dispatcher.h"
+#include "supervisor/http_connection.h"
+#include "supervisor/http_listener.h"
 #include "supervisor/metrics.h"
-#include "supervisor/slow_client_reaper.h"
-
-namespace httplib {
-class Server;
-}
+#include "supervisor/routing_table.h"
 
 namespace wsup::supervisor {
-
-// What a request needs from the config; replaced as a whole on reload.
-struct RoutingTable {
-  explicit RoutingTable(const config::ClusterConfig& config)
-      : router(config), limits(config.limits) {}
-  config::Router router;
-  config::Limits limits;
-};
 
 class HttpFront {
  public:
   HttpFront(const config::ClusterConfig& config, Dispatcher& dispatcher, Metrics& metrics,
-            const AccessLog& access_log);
+            const AccessLog& access_log, FrontTimeouts timeouts = {});
   ~HttpFront();  // stop()s
   HttpFront(const HttpFront&) = delete;
   HttpFront& operator=(const HttpFront&) = delete;
@@ -48,25 +44,33 @@ class HttpFront {
   std::vector<uint16_t> ports() const { return ports_; }
   // Routes and limits of a reloaded config (listen addresses and thread counts stay).
   void set_routing(std::shared_ptr<const RoutingTable> routing);
-  // Closes the listeners; returns once every connection's current request is answered.
+  // Closes the listeners and idle connections; returns once every connection's current request
+  // is answered and every connection is closed.
   void stop();
 
   static size_t thread_count(const config::ClusterConfig& config);
+  // Connections over the cap being answered 503 at once (each for at most the linger time):
+  // this many, or max_connections if more; beyond that they are closed without an answer.
+  static constexpr size_t kRefusingAtLeast = 256;
+  size_t open_connections() const { return budget_.open(); }
 
  private:
-  std::shared_ptr<const RoutingTable> routing() const;
-  void configure(httplib::Server& server, size_t threads);
+  struct IoThread {
+    asio::io_context io{1};  // run by one thread
+    LiveConnections live;
+    std::thread thread;
+  };
+  void on_accept(tcp::socket socket, bool admitted, size_t io);
 
   const config::ClusterConfig config_;  // listen addresses and limits at start
-  Dispatcher& dispatcher_;
-  Metrics& metrics_;
-  const AccessLog& access_log_;
-  mutable std::mutex routing_mutex_;
-  std::shared_ptr<const RoutingTable> routing_;
-  std::vector<std::unique_ptr<httplib::Server>> servers_;
-  std::vector<std::thread> threads_;
+  CurrentRouting routing_;
+  ConnectionBudget budget_;    // limits.max_connections
+  ConnectionBudget refusing_;  // connections over the cap, being answered 503: bounded too
+  FrontContext context_;
+  std::vector<std::unique_ptr<IoThread>> threads_;
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> keep_running_;
+  std::vector<std::unique_ptr<HttpListener>> listeners_;
   std::vector<uint16_t> ports_;
-  std::unique_ptr<SlowClientReaper> slow_clients_;  // set once the ports are bound
 };
 
 }  // namespace wsup::supervisor

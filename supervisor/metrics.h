@@ -45,8 +45,8 @@ class Metrics {
   // docs/PERFORMANCE.md, "Where the time goes"). Summed over requests; /metrics shows the sums.
   // Stages, in order: headers parsed -> handed to the dispatcher (routing, body read, copies);
   // -> written into a worker's ring (lock, encode, doorbell; overflow wait); -> response read by
-  // the reader thread (wake-ups, take, JS, response write); -> the HTTP thread runs again
-  // (condition variable); -> response written to the socket.
+  // the reader thread (wake-ups, take, JS, response write); -> the connection's I/O thread runs
+  // again (the settlement posted to its io_context); -> response written to the socket.
   static constexpr size_t kStageCount = 5;
   static constexpr std::array<const char*, kStageCount> kStageNames = {
       "front_in", "submit", "worker", "wake_http", "write_out"};

@@ -2,92 +2,12 @@
 
 #include <gtest/gtest.h>
 
-#include <atomic>
-#include <future>
-#include <thread>
+#include "dispatcher_test_support.h"
 
 using namespace wsup;
 using namespace wsup::supervisor;
+using namespace wsup::supervisor::testing;
 using namespace std::chrono_literals;
-
-namespace {
-
-// An in-memory worker ring: holds up to `capacity` submitted requests.
-class FakeChannel : public RequestChannel {
- public:
-  explicit FakeChannel(size_t capacity) : capacity_(capacity) {}
-  SubmitResult try_submit(const HttpRequest& r) override {
-    std::lock_guard lock(mutex_);
-    if (r.body.size() > 1000) return SubmitResult::too_large;
-    if (queued_.size() >= capacity_) return SubmitResult::full;
-    queued_.push_back(r.id);
-    return SubmitResult::accepted;
-  }
-  bool try_cancel(uint64_t id) override {
-    std::lock_guard lock(mutex_);
-    if (taken_.count(id)) return false;
-    std::erase(queued_, id);
-    ++cancelled_;
-    return true;
-  }
-  void take(uint64_t id) {
-    std::lock_guard lock(mutex_);
-    taken_.insert(id);
-  }
-  void answered(uint64_t id) {
-    std::lock_guard lock(mutex_);
-    std::erase(queued_, id);
-  }
-  std::vector<uint64_t> queued() {
-    std::lock_guard lock(mutex_);
-    return queued_;
-  }
-  int cancelled() {
-    std::lock_guard lock(mutex_);
-    return cancelled_;
-  }
-  // As if the worker's thread had been running one request for a long time.
-  std::chrono::nanoseconds busy_for() const override { return busy ? 10ms : 0ms; }
-  std::atomic<bool> busy{false};
-
- private:
-  std::mutex mutex_;
-  size_t capacity_;
-  std::vector<uint64_t> queued_;
-  std::set<uint64_t> taken_;
-  int cancelled_ = 0;
-};
-
-HttpRequest request(uint64_t id, size_t body = 0) {
-  HttpRequest r;
-  r.id = id;
-  r.method = "GET";
-  r.body.assign(body, 'x');
-  return r;
-}
-
-HttpResponse response(uint64_t id, uint16_t status) {
-  HttpResponse r;
-  r.id = id;
-  r.status = status;
-  r.body = "from worker";
-  return r;
-}
-
-auto far() {
-  return std::chrono::steady_clock::now() + 10s;
-}
-
-// Waits (bounded) until `channel` holds `n` requests.
-bool wait_queued(FakeChannel& channel, size_t n) {
-  for (int i = 0; i < 1000; ++i) {
-    if (channel.queued().size() >= n) return true;
-    std::this_thread::sleep_for(1ms);
-  }
-  return false;
-}
-
-}  // namespace
 
 TEST(PickLeastOutstanding, SkipsUnroutableAndFullEndpoints) {
   std::vector<EndpointLoad> loads = {
@@ -121,7 +41,7 @@ TEST(Dispatcher, QueuedRequestIsTakenBackFromAWorkerThatBecameBusyAndServedElsew
   auto b = std::make_shared<FakeChannel>(8);
   d.add_endpoint(1, 0, 8, a);
   d.add_endpoint(2, 1, 8, b);
-  auto result = std::async(std::launch::async, [&] { return d.handle(request(7), far()); });
+  auto result = submit(d, request(7), far());
   ASSERT_TRUE(wait_queued(*a, 1));  // both idle: the first listed gets it
   a->busy = true;                   // a's thread is stuck in an earlier request
   ASSERT_TRUE(wait_queued(*b, 1));
@@ -140,7 +60,7 @@ TEST(Dispatcher, TakenRequestStaysWithItsBusyWorker) {
   auto b = std::make_shared<FakeChannel>(8);
   d.add_endpoint(1, 0, 8, a);
   d.add_endpoint(2, 1, 8, b);
-  auto result = std::async(std::launch::async, [&] { return d.handle(request(7), far()); });
+  auto result = submit(d, request(7), far());
   ASSERT_TRUE(wait_queued(*a, 1));
   a->take(7);  // the worker took it, then got busy running it
   a->busy = true;
@@ -155,7 +75,7 @@ TEST(Dispatcher, ResponseCompletesTheWaitingHandlerWithTheScriptsResponse) {
   Dispatcher d({});
   auto ch = std::make_shared<FakeChannel>(4);
   d.add_endpoint(1, 0, 4, ch);
-  auto result = std::async(std::launch::async, [&] { return d.handle(request(42), far()); });
+  auto result = submit(d, request(42), far());
   ASSERT_TRUE(wait_queued(*ch, 1));
   d.complete(1, response(42, 201));
   DispatchResult r = result.get();
@@ -174,8 +94,7 @@ TEST(Dispatcher, NewRequestsGoToTheWorkerWithFewestOutstanding) {
   d.add_endpoint(2, 1, 8, b);
   std::vector<std::future<DispatchResult>> waiting;
   for (uint64_t id = 1; id <= 4; ++id) {
-    waiting.push_back(
-        std::async(std::launch::async, [&d, id] { return d.handle(request(id), far()); }));
+    waiting.push_back(submit(d, request(id), far()));
     ASSERT_TRUE(wait_queued(*a, (id + 1) / 2));
     ASSERT_TRUE(wait_queued(*b, id / 2));
   }
@@ -183,7 +102,7 @@ TEST(Dispatcher, NewRequestsGoToTheWorkerWithFewestOutstanding) {
   EXPECT_EQ(b->queued().size(), 2u);
   // Answer both of a's: the next request must go to a.
   for (uint64_t id : a->queued()) d.complete(1, response(id, 200));
-  auto next = std::async(std::launch::async, [&] { return d.handle(request(5), far()); });
+  auto next = submit(d, request(5), far());
   ASSERT_TRUE(wait_queued(*a, 3));
   EXPECT_EQ(a->queued().back(), 5u);
   for (uint64_t id : b->queued()) d.complete(2, response(id, 200));
@@ -199,7 +118,7 @@ TEST(Dispatcher, DrainingWorkerGetsNoNewRequests) {
   d.add_endpoint(1, 0, 8, a);
   d.add_endpoint(2, 1, 8, b);
   d.drain_endpoint(1);
-  auto r = std::async(std::launch::async, [&] { return d.handle(request(9), far()); });
+  auto r = submit(d, request(9), far());
   ASSERT_TRUE(wait_queued(*b, 1));
   EXPECT_TRUE(a->queued().empty());
   d.complete(2, response(9, 200));
@@ -210,9 +129,9 @@ TEST(Dispatcher, FullRingsOverflowAndAreServedWhenASlotFrees) {
   Dispatcher d({.overflow_limit = 4});
   auto ch = std::make_shared<FakeChannel>(1);
   d.add_endpoint(1, 0, 1, ch);
-  auto first = std::async(std::launch::async, [&] { return d.handle(request(1), far()); });
+  auto first = submit(d, request(1), far());
   ASSERT_TRUE(wait_queued(*ch, 1));
-  auto second = std::async(std::launch::async, [&] { return d.handle(request(2), far()); });
+  auto second = submit(d, request(2), far());
   for (int i = 0; i < 1000 && d.overflow_depth() == 0; ++i) std::this_thread::sleep_for(1ms);
   EXPECT_EQ(d.overflow_depth(), 1u);
   ch->answered(1);
@@ -229,9 +148,9 @@ TEST(Dispatcher, OverflowBeyondItsLimitIsOverloaded) {
   Dispatcher d({.overflow_limit = 0});
   auto ch = std::make_shared<FakeChannel>(1);
   d.add_endpoint(1, 0, 1, ch);
-  auto first = std::async(std::launch::async, [&] { return d.handle(request(1), far()); });
+  auto first = submit(d, request(1), far());
   ASSERT_TRUE(wait_queued(*ch, 1));
-  EXPECT_EQ(d.handle(request(2), far()).outcome, Outcome::overloaded);
+  EXPECT_EQ(settle(d, request(2), far()).outcome, Outcome::overloaded);
   d.complete(1, response(1, 200));
   first.get();
 }
@@ -240,7 +159,7 @@ TEST(Dispatcher, WallTimeRunsOutWithTimedOutAndTheQueuedRequestIsCancelled) {
   Dispatcher d({});
   auto ch = std::make_shared<FakeChannel>(4);
   d.add_endpoint(1, 0, 4, ch);
-  DispatchResult r = d.handle(request(3), std::chrono::steady_clock::now() + 20ms);
+  DispatchResult r = settle(d, request(3), std::chrono::steady_clock::now() + 20ms);
   EXPECT_EQ(r.outcome, Outcome::timed_out);
   EXPECT_EQ(ch->cancelled(), 1);
   EXPECT_EQ(d.outstanding(1), 0u);
@@ -251,7 +170,7 @@ TEST(Dispatcher, LateResponseOfATakenTimedOutRequestIsDroppedAndFreesTheSlot) {
   auto ch = std::make_shared<FakeChannel>(4);
   d.add_endpoint(1, 0, 4, ch);
   ch->take(3);
-  DispatchResult r = d.handle(request(3), std::chrono::steady_clock::now() + 20ms);
+  DispatchResult r = settle(d, request(3), std::chrono::steady_clock::now() + 20ms);
   EXPECT_EQ(r.outcome, Outcome::timed_out);
   EXPECT_EQ(d.outstanding(1), 1u);  // the worker still runs it
   d.complete(1, response(3, 200));
@@ -262,9 +181,9 @@ TEST(Dispatcher, WorkerDeathFailsTakenRequestsAndRedispatchesTheRest) {
   Dispatcher d({});
   auto dying = std::make_shared<FakeChannel>(4);
   d.add_endpoint(1, 0, 4, dying);
-  auto taken = std::async(std::launch::async, [&] { return d.handle(request(1), far()); });
+  auto taken = submit(d, request(1), far());
   ASSERT_TRUE(wait_queued(*dying, 1));
-  auto queued = std::async(std::launch::async, [&] { return d.handle(request(2), far()); });
+  auto queued = submit(d, request(2), far());
   ASSERT_TRUE(wait_queued(*dying, 2));
 
   auto survivor = std::make_shared<FakeChannel>(4);
@@ -282,33 +201,20 @@ TEST(Dispatcher, WorkerDeathFailsTakenRequestsAndRedispatchesTheRest) {
 TEST(Dispatcher, RequestTooLargeForEveryWorkerIsRefused) {
   Dispatcher d({});
   d.add_endpoint(1, 0, 4, std::make_shared<FakeChannel>(4));
-  EXPECT_EQ(d.handle(request(1, 5000), far()).outcome, Outcome::too_large);
+  EXPECT_EQ(settle(d, request(1, 5000), far()).outcome, Outcome::too_large);
 }
 
 TEST(Dispatcher, WithNoWorkerAtAllTheWaitEndsAsNoWorker) {
   Dispatcher d({});
-  auto r = d.handle(request(1), std::chrono::steady_clock::now() + 10ms);
+  auto r = settle(d, request(1), std::chrono::steady_clock::now() + 10ms);
   EXPECT_EQ(r.outcome, Outcome::no_worker);
-}
-
-TEST(Dispatcher, ClientThatHangsUpGetsItsQueuedRequestWithdrawn) {
-  Dispatcher d({});
-  auto ch = std::make_shared<FakeChannel>(4);
-  d.add_endpoint(1, 0, 4, ch);
-  std::atomic<int> checks{0};
-  auto start = std::chrono::steady_clock::now();
-  DispatchResult r = d.handle(request(5), far(), [&] { return ++checks >= 2; });
-  EXPECT_EQ(r.outcome, Outcome::client_gone);
-  EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
-  EXPECT_EQ(ch->cancelled(), 1);
-  EXPECT_EQ(d.outstanding(1), 0u);
 }
 
 TEST(Dispatcher, WhenNoWorkerCanComeBackRequestsAreRefusedAtOnce) {
   Dispatcher d({});
   d.set_no_worker_expected(true);
   auto start = std::chrono::steady_clock::now();
-  EXPECT_EQ(d.handle(request(1), far()).outcome, Outcome::no_worker);
+  EXPECT_EQ(settle(d, request(1), far()).outcome, Outcome::no_worker);
   EXPECT_LT(std::chrono::steady_clock::now() - start, 1s);
 }
 
@@ -316,5 +222,5 @@ TEST(Dispatcher, ClosedDispatcherRefusesNewRequests) {
   Dispatcher d({});
   d.add_endpoint(1, 0, 4, std::make_shared<FakeChannel>(4));
   d.close();
-  EXPECT_EQ(d.handle(request(1), far()).outcome, Outcome::shutting_down);
+  EXPECT_EQ(settle(d, request(1), far()).outcome, Outcome::shutting_down);
 }

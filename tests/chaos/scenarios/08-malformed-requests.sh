@@ -3,13 +3,9 @@
 # encoding, HTTP/1.0 and pipelined requests, sent raw: each gets the right status (or answers),
 # and a steady load running beside them sees nothing.
 #
-# KNOWN LIMITATION, asserted as such: HTTP/1.1 pipelining. cpp-httplib 0.11.4 (Debian's, compiled
-# into libcpp-httplib.so, so the HTTP front cannot patch its reader) drops the pipelined requests
-# after the first (yhirose/cpp-httplib#1271: the bytes read ahead are discarded with its per-request
-# stream buffer). The front never sees those bytes, so it cannot detect or replay them. This
-# scenario asserts what can be promised: the first pipelined request is answered 200 and a
-# pipelined burst disturbs neither the steady load beside it nor the server. Should a later
-# library answer all three, the scenario says so (and still passes).
+# Pipelining: requests written in one send on one connection (GETs, a POST with a
+# Content-Length body, a chunked POST) are each answered, in order, with their own response (an
+# echo script numbers them), and the connection closes after the one that asked for it.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 chaos_init 08-malformed-requests
 
@@ -27,8 +23,20 @@ scripts:
   - name: hello
     path: $(script_path hello.js)
     routes: ["/hello*"]
+  - name: echo
+    path: $CHAOS_TMP/echo.js
+    routes: ["/echo*"]
 EOF
 } >"$CHAOS_TMP/cluster.yaml"
+# Answers with the request's number (?n=) and its body, so that each pipelined response can be
+# matched to its request.
+cat >"$CHAOS_TMP/echo.js" <<'EOF'
+addEventListener('fetch', (event) => event.respondWith(echo(event.request)));
+async function echo(request) {
+  const n = new URL(request.url).searchParams.get('n');
+  return new Response(`n=${n} ${request.method} body=${await request.text()};`);
+}
+EOF
 start_wsup "$CHAOS_TMP/cluster.yaml"
 
 req="$CHAOS_TMP/requests"
@@ -59,7 +67,7 @@ expected[http10]="200 closed"
 { crlf "GET /hello HTTP/1.1" "Host: 127.0.0.1" ""
   crlf "GET /hello HTTP/1.1" "Host: 127.0.0.1" ""
   crlf "GET /hello HTTP/1.1" "Host: 127.0.0.1" "Connection: close" ""; } >"$req/pipelined"
-expected[pipelined]="200"  # the known limitation above: only the first is answered today
+expected[pipelined]="200 200 200 closed"
 crlf "GET /nowhere HTTP/1.1" "Host: 127.0.0.1" "Connection: close" "" >"$req/no-route"
 expected[no-route]="404 closed"
 
@@ -82,12 +90,36 @@ done
 load_stop load
 log "load: $(summary load)"
 ((${#wrong[@]} == 0)) || fail "$(printf '%s; ' "${wrong[@]}")(all: ${results[*]})"
-pipelined=$(printf '%s\n' "${results[@]}" | sed -n 's/^pipelined=//p')
-if [[ $pipelined == "200 200 200"* ]]; then
-  limitation="pipelining: all 3 pipelined requests answered (the known limitation is gone)"
-else
-  limitation="KNOWN LIMITATION: of 3 pipelined requests only the first is answered (got '$pipelined'; cpp-httplib 0.11.4, yhirose/cpp-httplib#1271); the burst disturbed nothing"
-fi
+
+# Pipelining, byte for byte: N requests in one write, N responses back in request order.
+pipeline_count=$(pick 6 50)
+pipeline_checked=0
+for ((r = 0; r < rounds; r++)); do
+  burst=""
+  want=""
+  for ((n = 1; n <= pipeline_count; n++)); do
+    close_line=""
+    ((n == pipeline_count)) && close_line=$'Connection: close\r\n'
+    case $((n % 3)) in
+      0) burst+="POST /echo?n=$n HTTP/1.1"$'\r\n'"Host: 127.0.0.1"$'\r\n'"Content-Length: 5"$'\r\n'"$close_line"$'\r\n'"b-$((n % 10))-x"
+         want+="n=$n POST body=b-$((n % 10))-x;" ;;
+      1) burst+="POST /echo?n=$n HTTP/1.1"$'\r\n'"Host: 127.0.0.1"$'\r\n'"Transfer-Encoding: chunked"$'\r\n'"$close_line"$'\r\n'"3"$'\r\n'"abc"$'\r\n'"2"$'\r\n'"de"$'\r\n'"0"$'\r\n\r\n'
+         want+="n=$n POST body=abcde;" ;;
+      2) burst+="GET /echo?n=$n HTTP/1.1"$'\r\n'"Host: 127.0.0.1"$'\r\n'"$close_line"$'\r\n'
+         want+="n=$n GET body=;" ;;
+    esac
+  done
+  exec 3<>"/dev/tcp/127.0.0.1/$PORT"
+  printf '%s' "$burst" >&3
+  reply=$(timeout 10 cat <&3 | tr -d '\r') || true
+  exec 3<&- 3>&-
+  statuses=$( (grep -o 'HTTP/1.1 200 OK' <<<"$reply" || true) | wc -l)
+  bodies=$( (grep -o 'n=[0-9]* [A-Z]* body=[^;]*;' <<<"$reply" || true) | tr -d '\n')
+  [[ $statuses == "$pipeline_count" ]] || fail "pipelined burst of $pipeline_count: $statuses answered 200 (reply: ${reply:0:600})"
+  [[ $bodies == "$want" ]] || fail "pipelined responses out of order or wrong: expected '$want', got '$bodies'"
+  pipeline_checked=$((pipeline_checked + pipeline_count))
+done
+limitation="pipelining: $pipeline_checked requests in bursts of $pipeline_count per write, all answered in order"
 log "$limitation"
 expect_nothing_lost load
 [[ $(field load .failed_answers) == 0 ]] || fail "the steady load was disturbed: $(field load '.status|tojson')"

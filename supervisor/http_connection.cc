@@ -1,0 +1,364 @@
+#include "supervisor/http_connection.h"
+
+#include <array>
+#include <atomic>
+#include <boost/asio/execution/outstanding_work.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/require.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http/error.hpp>
+
+#include "shared/log.h"
+
+namespace wsup::supervisor {
+namespace {
+
+using Clock = Dispatcher::Clock;
+namespace beast = boost::beast;
+
+std::atomic<uint64_t> g_next_request_id{1};  // relaxed: only uniqueness matters
+constexpr size_t kReadChunk = 16 * 1024;
+constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+
+bool is_forwarded_method(http::verb method) {
+  switch (method) {
+    case http::verb::get:
+    case http::verb::head:
+    case http::verb::post:
+    case http::verb::put:
+    case http::verb::patch:
+    case http::verb::delete_:
+    case http::verb::options:
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+HttpConnection::HttpConnection(tcp::socket socket, FrontContext& context, LiveConnections& live,
+                               asio::io_context& io, ConnectionBudget& place, bool refuse)
+    : socket_(std::move(socket)),
+      context_(context),
+      live_(live),
+      io_(io),
+      place_(place),
+      refuse_(refuse),
+      timer_(io) {
+  boost::system::error_code ec;
+  auto peer = socket_.remote_endpoint(ec);
+  if (!ec) remote_ = peer.address().to_string();
+}
+
+HttpConnection::~HttpConnection() {
+  if (phase_ != Phase::closed) place_.release();  // only when its io_context was torn down
+}
+
+void HttpConnection::start() {
+  live_.all.insert(this);
+  if (live_.stopping) return close();
+  if (refuse_) {
+    note_begin();
+    return answer({503, "wsup: too many connections, retry shortly\n", true, true});
+  }
+  begin_request();
+  parse();
+}
+
+void HttpConnection::stop_when_idle() {
+  // A request still being read is not answered: closed like an idle connection. One in flight
+  // is answered with "Connection: close" (write_response sees live_.stopping).
+  if (phase_ == Phase::reading) close();
+}
+
+void HttpConnection::begin_request() {
+  context_.routing.refresh(routing_, routing_generation_);
+  parser_.emplace();
+  parser_->header_limit(routing_->limits.max_header_bytes);
+  parser_->body_limit(context_.max_body_bytes);
+  note_ = RequestNote{};
+  head_checked_ = false;
+  head_bytes_ = 0;
+  phase_ = Phase::reading;
+  const Clock::time_point now = Clock::now();
+  idle_until_ = now + context_.timeouts.idle;
+  header_deadline_ = now + context_.timeouts.header;
+  set_deadline(std::min(idle_until_, header_deadline_));
+}
+
+void HttpConnection::parse() {
+  while (phase_ == Phase::reading) {
+    if (buffer_.size() == 0) return read_more();
+    beast::error_code ec;
+    const bool in_head = !parser_->is_header_done();
+    size_t used = parser_->put(buffer_.data(), ec);
+    buffer_.consume(used);
+    // Beast checks header_limit within one put() only, and put() consumes complete header
+    // lines: the head's total is counted here.
+    if (in_head) head_bytes_ += used;
+    if (in_head && head_bytes_ + (ec == http::error::need_more ? buffer_.size() : 0) >
+                       routing_->limits.max_header_bytes)
+      ec = http::error::header_limit;
+    if (ec == http::error::need_more) return read_more();
+    if (ec) {
+      note_begin();
+      if (parser_->got_some()) {  // whatever of the head was parsed, for the access log
+        note_.method = parser_->get().method_string();
+        note_.target = parser_->get().target();
+      }
+      keep_alive_ = false;
+      return answer(answer_for_parse_error(ec));
+    }
+    if (parser_->is_header_done() && !head_checked_) {
+      head_checked_ = true;
+      if (!on_head()) return;
+    }
+    if (parser_->is_done()) return dispatch();
+    if (used == 0) return read_more();
+  }
+}
+
+void HttpConnection::read_more() {
+  if (reading_ || peer_closed_ || phase_ == Phase::closed) return;
+  // Past a request, read ahead only so far: a client pipelining without end waits for TCP.
+  if (phase_ != Phase::reading && phase_ != Phase::closing && buffer_.size() >= kReadAheadLimit)
+    return;
+  reading_ = true;
+  socket_.async_read_some(buffer_.prepare(kReadChunk),
+                          [self = shared_from_this()](beast::error_code ec, size_t bytes) {
+                            self->on_read(ec, bytes);
+                          });
+}
+
+void HttpConnection::on_read(beast::error_code ec, size_t bytes) {
+  reading_ = false;
+  if (phase_ == Phase::closed) return;
+  if (ec) {
+    peer_closed_ = true;  // end of stream or a broken connection: nothing more will come
+    switch (phase_) {
+      case Phase::waiting:
+        // The client hung up while its request waits: withdraw it. on_settled() logs the 499.
+        return context_.dispatcher.cancel(note_.id);
+      case Phase::writing:
+        return;  // on_written() closes
+      default:
+        return close();
+    }
+  }
+  buffer_.commit(bytes);
+  switch (phase_) {
+    case Phase::reading:
+      if (head_checked_) deadline_ = Clock::now() + context_.timeouts.body;  // progress
+      return parse();
+    case Phase::closing:
+      buffer_.consume(buffer_.size());
+      return read_more();
+    default:
+      return read_more();  // read ahead: the next pipelined request, or the hang-up
+  }
+}
+
+bool HttpConnection::on_head() {
+  note_begin();
+  // A reload between the previous response and this head applies to this request.
+  context_.routing.refresh(routing_, routing_generation_);
+  const BeastRequest& request = parser_->get();
+  note_.method = request.method_string();
+  note_.target = request.target();
+  note_.version = request.version() == 10 ? "HTTP/1.0" : "HTTP/1.1";
+  keep_alive_ = request.keep_alive();
+  http10_ = request.version() == 10;
+  head_request_ = request.method() == http::verb::head;
+  const bool body_follows = !parser_->is_done();
+  if (request.target().size() > kMaxTargetBytes) {
+    answer({414, "wsup: request target too long\n", false, true});
+    return false;
+  }
+  if (!is_forwarded_method(request.method())) {
+    answer({501, "wsup: method not implemented\n", false, true});
+    return false;
+  }
+  if (request.count(http::field::transfer_encoding) != 0 && !parser_->chunked()) {
+    // A coding other than chunked last: its body's end is unknown (RFC 9112 6.1), so neither
+    // the body nor anything after it can be read safely.
+    answer({501, "wsup: unsupported Transfer-Encoding\n", false, true});
+    return false;
+  }
+  int script = routing_->router.match(request[http::field::host], request_path(request.target()));
+  if (script == config::Router::kNoMatch) {
+    // Refused before its body is read: the connection cannot go on past an unread body.
+    answer({404, "wsup: no script is routed for this host and path\n", false, body_follows});
+    return false;
+  }
+  note_.script = routing_->router.script_name(script);
+  if (body_follows && beast::iequals(request[http::field::expect], "100-continue")) {
+    // 25 bytes into an idle socket's send buffer: this write does not wait.
+    boost::system::error_code ignored;
+    asio::write(socket_, asio::buffer(kContinue), ignored);
+  }
+  deadline_ = Clock::now() + context_.timeouts.body;
+  return true;
+}
+
+void HttpConnection::dispatch() {
+  HttpRequest request = to_http_request(parser_->get(), note_.id, note_.script);
+  parser_.reset();
+  phase_ = Phase::waiting;
+  deadline_ = Clock::time_point::max();  // the dispatcher enforces the wall time
+  note_.dispatched = Clock::now();
+  const Clock::time_point wall = note_.start + std::chrono::milliseconds(routing_->limits.wall_ms);
+  // The tracked executor keeps this thread's io_context running until the settlement is in.
+  auto executor = asio::require(io_.get_executor(), asio::execution::outstanding_work.tracked);
+  context_.dispatcher.dispatch(
+      std::move(request), wall,
+      [self = shared_from_this(), executor](DispatchResult result) mutable {
+        // The "wake_http" stage: from the settling thread to this connection's I/O thread.
+        asio::post(executor, [self = std::move(self), result = std::move(result)]() mutable {
+          self->on_settled(std::move(result));
+        });
+      });
+  read_more();
+}
+
+void HttpConnection::on_settled(DispatchResult result) {
+  note_.worker = result.worker;
+  if (result.outcome == Outcome::client_gone || phase_ != Phase::waiting) {
+    note_.status = 499;  // nginx's "client closed request": logged, nothing is sent
+    finish_request();
+    return close();
+  }
+  if (result.outcome != Outcome::response) return answer(answer_for(result.outcome));
+  note_.staged = true;
+  note_.submitted = result.submitted;
+  note_.answered = result.answered;
+  note_.resumed = Clock::now();
+  HttpResponse& response = result.response;
+  write_response(response.status, response.headers, std::move(response.body), false);
+}
+
+void HttpConnection::answer(const FrontAnswer& answer) {
+  HeaderList headers = {{"Content-Type", "text/plain; charset=utf-8"}};
+  if (answer.retry_after) headers.emplace_back("Retry-After", "1");
+  write_response(answer.status, headers, std::string(answer.body), answer.close);
+}
+
+void HttpConnection::write_response(int status, const HeaderList& headers, std::string body,
+                                    bool close) {
+  close_after_ = close || !keep_alive_ || live_.stopping || peer_closed_;
+  Framing framing{close_after_, http10_ && !close_after_, head_request_};
+  head_ = response_head(status, headers, body.size(), framing);
+  note_.status = status;
+  note_.body_bytes = body.size();
+  body_ = sends_body(status, head_request_) ? std::move(body) : std::string();
+  phase_ = Phase::writing;
+  set_deadline(Clock::now() + context_.timeouts.write);
+  std::array<asio::const_buffer, 2> buffers = {asio::buffer(head_), asio::buffer(body_)};
+  asio::async_write(socket_, buffers, [self = shared_from_this()](beast::error_code ec, size_t) {
+    self->on_written(ec);
+  });
+}
+
+void HttpConnection::on_written(beast::error_code ec) {
+  if (phase_ == Phase::closed) return;
+  finish_request();
+  head_.clear();
+  body_ = std::string();  // a large body's memory goes now, not with the next response
+  if (ec) return close();
+  if (close_after_) return linger();
+  begin_request();
+  parse();  // a pipelined request may be buffered already
+}
+
+void HttpConnection::linger() {
+  // Closing with unread input would reset the connection and could destroy the response on its
+  // way to the client: stop sending, then drop what still arrives until EOF or linger time.
+  if (peer_closed_) return close();
+  phase_ = Phase::closing;
+  boost::system::error_code ignored;
+  socket_.shutdown(tcp::socket::shutdown_send, ignored);
+  buffer_.consume(buffer_.size());
+  set_deadline(Clock::now() + context_.timeouts.linger);
+  read_more();
+}
+
+void HttpConnection::close() {
+  if (phase_ == Phase::closed) return;
+  if (phase_ == Phase::waiting) context_.dispatcher.cancel(note_.id);
+  phase_ = Phase::closed;
+  boost::system::error_code ignored;
+  socket_.close(ignored);
+  timer_.cancel();
+  live_.all.erase(this);
+  place_.release();
+}
+
+void HttpConnection::note_begin() {
+  if (note_.id != 0) return;
+  note_.id = g_next_request_id.fetch_add(1, std::memory_order_relaxed);
+  note_.start = Clock::now();
+}
+
+void HttpConnection::finish_request() {
+  if (note_.id == 0) return;
+  const Clock::time_point written = Clock::now();
+  auto latency = std::chrono::duration_cast<std::chrono::microseconds>(written - note_.start);
+  if (note_.staged)
+    context_.metrics.record_stages({note_.dispatched - note_.start,
+                                    note_.submitted - note_.dispatched,
+                                    note_.answered - note_.submitted,
+                                    note_.resumed - note_.answered, written - note_.resumed});
+  context_.metrics.record_request(note_.script, note_.worker, note_.status, latency);
+  AccessRecord record;
+  record.time = std::chrono::system_clock::now();
+  record.request_id = note_.id;
+  record.remote = remote_;
+  record.method = note_.method;
+  record.target = note_.target;
+  record.version = note_.version;
+  record.status = note_.status;
+  record.body_bytes = note_.body_bytes;
+  record.duration = latency;
+  record.script = note_.script;
+  record.worker = note_.worker;
+  context_.access_log.write(record);
+  note_.id = 0;  // logged once
+}
+
+void HttpConnection::set_deadline(Clock::time_point deadline) {
+  deadline_ = deadline;
+  // The armed timer fires earlier and re-checks deadline_ then: no re-arming per request.
+  if (deadline == Clock::time_point::max() || deadline >= timer_at_) return;
+  timer_at_ = deadline;
+  timer_.expires_at(deadline);  // a wait still pending completes with operation_aborted
+  timer_.async_wait([self = shared_from_this()](beast::error_code ec) { self->on_timer(ec); });
+}
+
+void HttpConnection::on_timer(beast::error_code ec) {
+  if (ec == asio::error::operation_aborted || phase_ == Phase::closed) return;
+  timer_at_ = Clock::time_point::max();
+  const Clock::time_point now = Clock::now();
+  if (now < deadline_) return set_deadline(deadline_);  // moved later meanwhile
+  switch (phase_) {
+    case Phase::reading:
+      if (!head_checked_ && now < header_deadline_) {
+        // Only the keep-alive idle time is up: a connection that began a request may go on.
+        if (buffer_.size() == 0 && !parser_->got_some()) return close();
+        return set_deadline(header_deadline_);
+      }
+      log::info("slow client cut",
+                {{"remote", remote_}, {"waiting_for", head_checked_ ? "body" : "head"}});
+      return close();
+    case Phase::writing:
+      log::info("client not reading its response: connection cut", {{"remote", remote_}});
+      return close();
+    case Phase::closing:
+      return close();
+    case Phase::waiting:
+    case Phase::closed:
+      return;
+  }
+}
+
+}  // namespace wsup::supervisor

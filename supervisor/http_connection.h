@@ -1,0 +1,145 @@
+// One client connection of the HTTP front: read a request, hand it to the dispatcher, write the
+// response, again, on one I/O thread and without blocking it.
+//
+// The connection's flat_buffer lives as long as the connection, so bytes read ahead (pipelined
+// requests) are the start of the next request: responses leave in request order. While a request
+// waits for its worker the connection keeps reading (up to kReadAheadLimit bytes): end of stream
+// then means the client hung up, and the request is cancelled in the dispatcher (logged as 499).
+//
+// One timer per connection enforces every deadline (FrontTimeouts): it is re-armed only when a
+// deadline moves earlier and otherwise re-checks the current deadline when it fires.
+#pragma once
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_set>
+
+#include "supervisor/access_log.h"
+#include "supervisor/dispatcher.h"
+#include "supervisor/http_exchange.h"
+#include "supervisor/http_listener.h"
+#include "supervisor/metrics.h"
+#include "supervisor/routing_table.h"
+
+namespace wsup::supervisor {
+
+struct FrontTimeouts {
+  std::chrono::milliseconds header{10'000};  // a request's head must be in within this (slowloris)
+  std::chrono::milliseconds idle{5'000};     // keep-alive: no byte of a next request within this
+  std::chrono::milliseconds body{10'000};    // a request body that makes no progress this long
+  std::chrono::milliseconds write{10'000};   // a response the client does not take this long
+  std::chrono::milliseconds linger{1'000};   // after a closing response: read and drop this long
+};
+
+// What every connection uses; owned by the HttpFront, which outlives its connections.
+struct FrontContext {
+  Dispatcher& dispatcher;
+  Metrics& metrics;
+  const AccessLog& access_log;
+  const CurrentRouting& routing;
+  ConnectionBudget& budget;
+  FrontTimeouts timeouts;
+  uint64_t max_body_bytes = 0;  // fixed at start: the rings are sized for it
+};
+
+class HttpConnection;
+// The connections one I/O thread serves, for a graceful stop. Used on that thread only.
+struct LiveConnections {
+  std::unordered_set<HttpConnection*> all;
+  bool stopping = false;
+};
+
+class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
+ public:
+  // Buffered bytes beyond a request that is being served, before the connection stops reading.
+  static constexpr size_t kReadAheadLimit = 64 * 1024;
+
+  // Runs on `io` (the socket's context); holds a place in `place` until closed. `refuse`: over the
+  // connection cap, answered 503 at once and closed.
+  HttpConnection(tcp::socket socket, FrontContext& context, LiveConnections& live,
+                 asio::io_context& io, ConnectionBudget& place, bool refuse);
+  ~HttpConnection();
+  HttpConnection(const HttpConnection&) = delete;
+  HttpConnection& operator=(const HttpConnection&) = delete;
+
+  void start();
+  // Graceful stop: an idle connection closes now; one with a request in flight after answering.
+  void stop_when_idle();
+
+ private:
+  enum class Phase {
+    reading,  // a request's head or body
+    waiting,  // the request is with the dispatcher
+    writing,  // the response
+    closing,  // response sent with Connection: close; dropping input until EOF or linger time
+    closed,
+  };
+  // One request's notes for the access log and the per-stage metrics.
+  struct RequestNote {
+    uint64_t id = 0;
+    std::string script;
+    std::string method, target;
+    std::string version = "HTTP/1.1";
+    int worker = -1;
+    int status = 0;
+    size_t body_bytes = 0;
+    bool staged = false;  // answered by a worker: the stage times below are set
+    Dispatcher::Clock::time_point start, dispatched, submitted, answered, resumed;
+  };
+
+  void begin_request();
+  void parse();
+  void read_more();
+  void on_read(boost::beast::error_code ec, size_t bytes);
+  // Routing and limits once the head is in. False when the request was answered already.
+  bool on_head();
+  void dispatch();
+  void on_settled(DispatchResult result);
+  void answer(const FrontAnswer& answer);
+  void write_response(int status, const HeaderList& headers, std::string body, bool close);
+  void on_written(boost::beast::error_code ec);
+  void note_begin();      // the request's id and start time, once
+  void finish_request();  // access log and metrics of the request just answered
+  void set_deadline(Dispatcher::Clock::time_point deadline);
+  void on_timer(boost::beast::error_code ec);
+  void linger();
+  void close();
+
+  tcp::socket socket_;
+  FrontContext& context_;
+  LiveConnections& live_;
+  asio::io_context& io_;
+  ConnectionBudget& place_;
+  const bool refuse_;
+  std::string remote_;
+  boost::beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::shared_ptr<const RoutingTable> routing_;  // the table of the request being read
+  uint64_t routing_generation_ = 0;
+  RequestNote note_;
+  Phase phase_ = Phase::reading;
+  bool reading_ = false;      // an async read is in flight
+  bool peer_closed_ = false;  // end of stream (or an error) on the read side
+  bool head_checked_ = false;
+  size_t head_bytes_ = 0;     // of the request's head, parsed so far
+  bool close_after_ = false;  // the response in flight ends the connection
+  bool keep_alive_ = false;   // what the request asked for (HTTP/1.0 or 1.1 rules)
+  bool http10_ = false;
+  bool head_request_ = false;
+  std::string head_;  // the response head being written
+  std::string body_;  // the response body being written
+  asio::steady_timer timer_;
+  Dispatcher::Clock::time_point deadline_ = Dispatcher::Clock::time_point::max();
+  Dispatcher::Clock::time_point idle_until_;       // reading: idle keep-alive ends here
+  Dispatcher::Clock::time_point header_deadline_;  // reading: the head must be in by then
+  Dispatcher::Clock::time_point timer_at_ = Dispatcher::Clock::time_point::max();  // max: unarmed
+};
+
+}  // namespace wsup::supervisor

@@ -1,0 +1,58 @@
+// The HTTP front's translations, free of I/O: a parsed Beast request into the HttpRequest a
+// worker reads, a settlement into the bytes of a response head, and the front's own answers.
+//
+// A response carries exactly the headers the script set, minus framing ones (Content-Length,
+// Transfer-Encoding, Connection, Keep-Alive), which the front writes itself; header lines with
+// CR, LF or NUL (from a broken or hostile worker) are dropped.
+#pragma once
+
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "shared/http_message.h"
+#include "supervisor/dispatcher.h"
+
+namespace wsup::supervisor {
+
+namespace http = boost::beast::http;
+using BeastRequest = http::request<http::string_body>;
+
+// A request target longer than this gets 414 (when the whole head is within max_header_bytes).
+constexpr size_t kMaxTargetBytes = 8 * 1024;
+
+// "/path?query" of an origin-form or absolute-form target, as the router takes it.
+std::string_view request_path(std::string_view target);
+// The request as the worker sees it; moves the body out of `message`.
+HttpRequest to_http_request(BeastRequest& message, uint64_t id, const std::string& script);
+
+// A response the front writes itself (errors, refusals).
+struct FrontAnswer {
+  int status = 0;
+  std::string_view body;  // text/plain
+  bool retry_after = false;
+  bool close = false;  // the connection cannot go on (e.g. an unread body, shutting down)
+};
+FrontAnswer answer_for(Outcome outcome);  // every outcome but response and client_gone
+// The answer to a request Beast could not parse: 400, 413 (body), 431 (head).
+FrontAnswer answer_for_parse_error(boost::beast::error_code ec);
+
+bool is_framing_header(std::string_view name);
+
+// How the response head ends the message's framing.
+struct Framing {
+  bool close = false;          // "Connection: close"
+  bool keep_alive_10 = false;  // an HTTP/1.0 client that asked for keep-alive
+  bool head_request = false;   // Content-Length of the body, which is not sent
+};
+// Status line, headers and framing of a response with `body_size` body bytes. Statuses without
+// a body (1xx, 204, 304) get no Content-Length.
+std::string response_head(int status, const HeaderList& headers, size_t body_size,
+                          const Framing& framing);
+// True when a response with this status (to this method) carries its body.
+bool sends_body(int status, bool head_request);
+
+}  // namespace wsup::supervisor

@@ -1,0 +1,312 @@
+// The Beast HTTP front in process, against EchoWorker behind a real Dispatcher: framing,
+// pipelining, limits, deadlines, hang-ups, the connection cap and a graceful stop, over loopback.
+#include "supervisor/http_front.h"
+
+#include <gtest/gtest.h>
+
+#include <future>
+
+#include "front_test_support.h"
+
+using namespace wsup;
+using namespace wsup::supervisor;
+using namespace wsup::supervisor::testing;
+using namespace std::chrono_literals;
+
+namespace {
+
+config::ClusterConfig front_config(uint32_t max_connections = 64) {
+  config::ClusterConfig c;
+  c.listen = {config::ListenAddress{"127.0.0.1", 0, {}}};
+  c.http_threads = 2;
+  c.limits.max_header_bytes = 4096;
+  c.limits.max_body_bytes = 1000;
+  c.limits.max_connections = max_connections;
+  c.limits.wall_ms = 5000;
+  config::Script echo;
+  echo.name = "echo";
+  echo.routes = {config::Route{"", "/echo*", "/echo*", {}}, config::Route{"", "/hold*", "", {}},
+                 config::Route{"", "/headers", "", {}}};
+  c.scripts = {echo};
+  return c;
+}
+
+FrontTimeouts short_timeouts() {
+  FrontTimeouts t;
+  t.header = 400ms;
+  t.idle = 200ms;
+  t.body = 400ms;
+  t.write = 1s;
+  t.linger = 200ms;
+  return t;
+}
+
+// A front on a free port with one EchoWorker.
+struct Front {
+  explicit Front(config::ClusterConfig config = front_config(),
+                 FrontTimeouts timeouts = short_timeouts())
+      : access_log(config::Logging::AccessFormat::off, "stderr"),
+        front(config, dispatcher, metrics, access_log, timeouts) {
+    dispatcher.add_endpoint(1, 0, 64, worker);
+    front.start();
+    port = front.ports().at(0);
+  }
+  ~Front() {
+    worker->release();
+    front.stop();
+  }
+  std::string metrics_text() const { return metrics.render({}, 0); }
+
+  Dispatcher dispatcher{{}};
+  std::shared_ptr<EchoWorker> worker = std::make_shared<EchoWorker>(dispatcher, 1);
+  Metrics metrics;
+  AccessLog access_log;
+  HttpFront front;
+  uint16_t port = 0;
+};
+
+std::string get(const std::string& target, const std::string& extra = "") {
+  return "GET " + target + " HTTP/1.1\r\nHost: t\r\n" + extra + "\r\n";
+}
+
+bool has(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+}  // namespace
+
+TEST(HttpFront, PipelinedRequestsAreAnsweredInOrderOnOneConnection) {
+  Front f;
+  RawClient c(f.port);
+  std::string burst;
+  for (int i = 1; i <= 5; ++i) burst += get("/echo?n=" + std::to_string(i));
+  burst += "POST /echo?n=6 HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\n\r\nsix";
+  burst +=
+      "POST /echo?n=7 HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n"
+      "Connection: close\r\n\r\n3\r\nsev\r\n2\r\nen\r\n0\r\n\r\n";
+  c.send(burst);
+  std::string reply = c.read_until_close();
+  EXPECT_TRUE(c.closed());
+  EXPECT_EQ(complete_responses(reply), 7u) << reply;
+  size_t at = 0;
+  for (int i = 1; i <= 7; ++i) {
+    size_t next = reply.find("http://t/echo?n=" + std::to_string(i) + " ", at);
+    ASSERT_NE(next, std::string::npos) << "response " << i << " missing or out of order: " << reply;
+    at = next;
+  }
+  EXPECT_TRUE(has(reply, "POST http://t/echo?n=6 body=six"));
+  EXPECT_TRUE(has(reply, "POST http://t/echo?n=7 body=seven"));
+}
+
+TEST(HttpFront, ResponseCarriesTheScriptsHeadersPlusFramingOnly) {
+  Front f;
+  RawClient c(f.port);
+  c.send(get("/headers"));
+  std::string reply = c.read_responses(1);
+  EXPECT_TRUE(reply.starts_with("HTTP/1.1 200 OK\r\n")) << reply;
+  EXPECT_TRUE(has(reply, "\r\nx-echo: yes\r\n")) << reply;
+  EXPECT_FALSE(has(reply, "999"));                // the script's Content-Length is replaced
+  EXPECT_FALSE(has(reply, "Connection: close"));  // and its Connection header dropped
+  EXPECT_FALSE(has(reply, "Injected"));           // a header with CR LF in it never gets out
+  EXPECT_TRUE(has(reply, "Content-Length: 26\r\n")) << reply;  // "GET http://t/headers body="
+  c.send(get("/echo"));                                        // the connection is still usable
+  EXPECT_EQ(complete_responses(c.read_responses(1)), 1u);
+}
+
+TEST(HttpFront, MalformedAndOversizedRequestsGetTheirStatusAndTheConnectionCloses) {
+  Front f;
+  struct Case {
+    std::string bytes;
+    std::string status;
+  };
+  const Case cases[] = {
+      {"GARBAGE\r\n\r\n", "400"},
+      {"GET /echo HTTP/1.1 extra\r\nHost: t\r\n\r\n", "400"},
+      {get("/echo", "X-Big: " + std::string(5000, 'h') + "\r\n"), "431"},
+      {"GET /echo/" + std::string(9000, 'p') + " HTTP/1.1\r\nHost: t\r\n\r\n", "431"},  // > head
+      {"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 1001\r\n\r\n", "413"},
+      {"POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n3e9\r\n" +
+           std::string(1001, 'c') + "\r\n0\r\n\r\n",
+       "413"},
+      {"POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhi\r\n0\r\n\r\n",
+       "400"},
+      {"POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\nContent-Length: 2\r\n\r\n",
+       "400"},
+      {"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n",
+       "400"},
+      {"POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip\r\n\r\nGET /x HTTP/1.1\r\n\r\n",
+       "501"},
+      {"BREW /echo HTTP/1.1\r\nHost: t\r\n\r\n", "501"},
+  };
+  for (const Case& k : cases) {
+    RawClient c(f.port);
+    c.send(k.bytes);
+    std::string reply = c.read_until_close(2s);
+    EXPECT_TRUE(reply.starts_with("HTTP/1.1 " + k.status + " ")) << k.bytes.substr(0, 60) << reply;
+    EXPECT_TRUE(c.closed()) << k.bytes.substr(0, 60);
+  }
+  EXPECT_EQ(f.worker->served(), 0);
+}
+
+TEST(HttpFront, HeadArrivingInPiecesIsHeldToTheLimitAsAWhole) {
+  Front f;  // max_header_bytes 4096
+  RawClient c(f.port);
+  c.send("GET /echo HTTP/1.1\r\nHost: t\r\n");
+  for (int i = 0; i < 6 && !c.closed(); ++i) {
+    c.send("X-Part-" + std::to_string(i) + ": " + std::string(1000, 'v') + "\r\n");
+    std::this_thread::sleep_for(10ms);  // each piece its own read
+  }
+  c.send("\r\n");
+  EXPECT_TRUE(c.read_until_close(2s).starts_with("HTTP/1.1 431 "));
+  EXPECT_EQ(f.worker->served(), 0);
+}
+
+TEST(HttpFront, LongTargetWithinTheHeadLimitGets414) {
+  config::ClusterConfig config = front_config();
+  config.limits.max_header_bytes = 32 * 1024;
+  Front f(config);
+  RawClient c(f.port);
+  c.send("GET /echo/" + std::string(kMaxTargetBytes, 'p') + " HTTP/1.1\r\nHost: t\r\n\r\n");
+  EXPECT_TRUE(c.read_until_close(2s).starts_with("HTTP/1.1 414 "));
+}
+
+TEST(HttpFront, UnroutedRequestGets404AndTheConnectionGoesOn) {
+  Front f;
+  RawClient c(f.port);
+  c.send(get("/nowhere"));
+  std::string reply = c.read_responses(1);
+  EXPECT_TRUE(reply.starts_with("HTTP/1.1 404 ")) << reply;
+  c.send(get("/echo"));
+  EXPECT_TRUE(c.read_responses(1).starts_with("HTTP/1.1 200 "));
+}
+
+TEST(HttpFront, Http10ClosesUnlessItAsksForKeepAlive) {
+  Front f;
+  RawClient plain(f.port);
+  plain.send("GET /echo HTTP/1.0\r\n\r\n");
+  std::string reply = plain.read_until_close(2s);
+  EXPECT_TRUE(plain.closed());
+  EXPECT_TRUE(has(reply, "GET http://localhost/echo body=")) << reply;
+
+  RawClient kept(f.port);
+  kept.send("GET /echo HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+  reply = kept.read_responses(1);
+  EXPECT_TRUE(has(reply, "Connection: keep-alive\r\n")) << reply;
+  kept.send("GET /echo HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+  EXPECT_EQ(complete_responses(kept.read_responses(1)), 1u);
+}
+
+TEST(HttpFront, HeadResponseHasTheLengthButNoBody) {
+  Front f;
+  RawClient c(f.port);
+  c.send("HEAD /echo HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+  std::string reply = c.read_until_close(2s);
+  EXPECT_TRUE(has(reply, "Content-Length: 24\r\n")) << reply;  // "HEAD http://t/echo body="
+  EXPECT_TRUE(reply.ends_with("\r\n\r\n")) << reply;
+}
+
+TEST(HttpFront, ExpectContinueGets100BeforeTheBodyIsSent) {
+  Front f;
+  RawClient c(f.port);
+  c.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\n");
+  std::string interim = c.read_until_close(300ms);  // what arrives within 300 ms
+  EXPECT_TRUE(interim.starts_with("HTTP/1.1 100 Continue\r\n\r\n")) << interim;
+  c.send("ok");
+  EXPECT_TRUE(has(c.read_responses(2), "body=ok"));
+}
+
+TEST(HttpFront, HeadDribbledSlowerThanTheHeaderDeadlineIsCut) {
+  Front f;
+  RawClient c(f.port);
+  auto start = std::chrono::steady_clock::now();
+  std::string head = get("/echo");
+  for (size_t i = 0; i < head.size() && !c.closed(); ++i) {
+    c.send(head.substr(i, 1));
+    c.read_until_close(50ms);  // a byte every 50 ms: past the 200 ms idle time, under way
+  }
+  EXPECT_TRUE(c.closed());
+  auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_GE(took, 350ms);
+  EXPECT_LT(took, 1500ms);
+  EXPECT_EQ(f.worker->served(), 0);
+}
+
+TEST(HttpFront, IdleKeepAliveConnectionIsClosedAfterTheIdleTime) {
+  Front f;
+  RawClient c(f.port);
+  c.send(get("/echo"));
+  ASSERT_EQ(complete_responses(c.read_responses(1)), 1u);
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_TRUE(c.closed_within(2s));
+  EXPECT_GE(std::chrono::steady_clock::now() - start, 150ms);
+}
+
+TEST(HttpFront, ClientThatHangsUpWhileWaitingIsCancelledAndLoggedAs499) {
+  Front f;
+  {
+    RawClient c(f.port);
+    c.send(get("/hold"));
+    std::this_thread::sleep_for(100ms);
+  }  // hangs up
+  for (int i = 0; i < 100 && f.worker->cancelled() == 0; ++i) std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(f.worker->cancelled(), 1);  // withdrawn from the worker's queue
+  std::string text;
+  for (int i = 0; i < 100 && !has(text, "status=\"499\""); ++i) {
+    std::this_thread::sleep_for(10ms);
+    text = f.metrics_text();
+  }
+  EXPECT_TRUE(has(text, "wsup_requests_total{script=\"echo\",worker=\"0\",status=\"499\"} 1"))
+      << text;
+}
+
+TEST(HttpFront, ConnectionsBeyondTheCapAreAnswered503AndClosed) {
+  Front f(front_config(2));
+  RawClient a(f.port), b(f.port);
+  a.send(get("/echo"));
+  b.send(get("/echo"));
+  ASSERT_EQ(complete_responses(a.read_responses(1)), 1u);
+  ASSERT_EQ(complete_responses(b.read_responses(1)), 1u);
+  RawClient over(f.port);
+  over.send(get("/echo"));
+  std::string reply = over.read_until_close(2s);
+  EXPECT_TRUE(reply.starts_with("HTTP/1.1 503 ")) << reply;
+  EXPECT_TRUE(has(reply, "Retry-After: 1\r\n"));
+  EXPECT_TRUE(over.closed());
+  a.close();
+  for (int i = 0; i < 100 && f.front.open_connections() > 1; ++i) std::this_thread::sleep_for(5ms);
+  RawClient next(f.port);
+  next.send(get("/echo"));
+  EXPECT_TRUE(next.read_responses(1).starts_with("HTTP/1.1 200 "));
+}
+
+TEST(HttpFront, StopAnswersTheRequestInFlightClosesIdleConnectionsThenReturns) {
+  Front f;
+  RawClient idle(f.port);
+  idle.send(get("/echo"));
+  ASSERT_EQ(complete_responses(idle.read_responses(1)), 1u);
+  RawClient busy(f.port);
+  busy.send(get("/hold"));
+  std::this_thread::sleep_for(50ms);
+  auto stopped = std::async(std::launch::async, [&] { f.front.stop(); });
+  EXPECT_TRUE(idle.closed_within(1s));
+  EXPECT_EQ(stopped.wait_for(100ms), std::future_status::timeout);  // waits for /hold
+  f.worker->release();
+  std::string reply = busy.read_until_close(2s);
+  EXPECT_TRUE(reply.starts_with("HTTP/1.1 200 ")) << reply;
+  EXPECT_TRUE(has(reply, "Connection: close\r\n"));
+  EXPECT_EQ(stopped.wait_for(2s), std::future_status::ready);
+  RawClient late(f.port);
+  EXPECT_FALSE(late.connected());
+}
+
+TEST(HttpFront, ReloadedRoutesApplyToTheNextRequestOfAnOpenConnection) {
+  Front f;
+  RawClient c(f.port);
+  c.send(get("/fresh"));
+  EXPECT_TRUE(c.read_responses(1).starts_with("HTTP/1.1 404 "));
+  config::ClusterConfig reloaded = front_config();
+  reloaded.scripts[0].routes.push_back(config::Route{"", "/fresh", "", {}});
+  f.front.set_routing(std::make_shared<const RoutingTable>(reloaded));
+  c.send(get("/fresh"));
+  EXPECT_TRUE(c.read_responses(1).starts_with("HTTP/1.1 200 "));
+}
