@@ -71,7 +71,7 @@ struct ClusterConfig {
   uint32_t isolates_per_worker = 4;
   uint32_t ring_slots = 64;               // request slots per worker segment
   uint32_t slot_arena_bytes = 64 * 1024;  // bytes per slot; larger bodies travel apart
-  uint32_t http_threads = 0;              // 0 = auto, sized from max_connections
+  uint32_t http_threads = 0;              // 0 = auto: one per core, at least 2
   // Benchmark-only: workers answer every request with a fixed 200 without running any script, so
   // that the supervisor's share of a request (HTTP, rings, wake-ups) can be measured alone.
   bool bench_no_js = false;

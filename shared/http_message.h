@@ -1,7 +1,7 @@
 // The HTTP fields that travel between supervisor and worker, as plain values.
 //
 // These are the record fields only: shared/ attaches no HTTP policy to them. The supervisor
-// fills an HttpRequest from cpp-httplib; the worker runtime answers with an HttpResponse.
+// fills an HttpRequest from the HTTP front; the worker runtime answers with an HttpResponse.
 #pragma once
 
 #include <cstdint>

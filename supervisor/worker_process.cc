@@ -89,7 +89,7 @@ WorkerProcess::WorkerProcess(const WorkerSpawnSpec& spec, EndpointId endpoint)
     sigset_t all;
     ::sigfillset(&all);
     ::sigprocmask(SIG_UNBLOCK, &all, nullptr);
-    // Client sockets and listeners without CLOEXEC (cpp-httplib's) must not leak into the
+    // Any descriptor opened without CLOEXEC (a library's socket) must not leak into the
     // worker: a leaked client fd would keep a closed connection open until the worker exits.
     const unsigned low = static_cast<unsigned>(std::min(request_fd, response_fd));
     const unsigned high = static_cast<unsigned>(std::max(request_fd, response_fd));
