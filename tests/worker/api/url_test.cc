@@ -95,6 +95,47 @@ TEST_F(UrlTest, EncodesAndNormalizesEdgeCases) {
             "TypeError");
 }
 
+// Absolute http(s) URLs already in canonical form (request.url always is) skip the state
+// machine: they must come out unchanged, and every near miss must still get the spec's result.
+TEST_F(UrlTest, CanonicalHttpUrlsStayAsTheyAreAndNearMissesFollowTheSpec) {
+  const std::vector<ParseCase> cases = {
+      {"http://example.com/a/b?c=d&e=%20f", "", "http://example.com/a/b?c=d&e=%20f"},
+      {"https://a-b.example-c.com:8443/p/q/", "", "https://a-b.example-c.com:8443/p/q/"},
+      {"http://127.0.0.1:8080/x?y=/z?w", "", "http://127.0.0.1:8080/x?y=/z?w"},
+      {"http://h/~a/b'c/%zz;x=1,2", "", "http://h/~a/b'c/%zz;x=1,2"},
+      {"http://h?q", "", "http://h/?q"},
+      {"http://h/?", "", "http://h/?"},
+      {"http://h", "", "http://h/"},
+      {"http://example.com:80/x", "", "http://example.com/x"},
+      {"https://h:443/", "", "https://h/"},
+      {"http://h:443/", "", "http://h:443/"},
+      {"http://h:65536/", "", ""},
+      {"http://1.2.3/", "", "http://1.2.0.3/"},
+      {"http://0x7f.1/", "", "http://127.0.0.1/"},
+      {"http://256.0.0.1/", "", ""},
+      {"http://a.09/", "", ""},
+      {"http://h/a/%2E./b", "", "http://h/b"},
+      {"http://h/a/.", "", "http://h/a/"},
+      {"http://h/a/..", "", "http://h/"},
+      {"http://h/?a'b", "", "http://h/?a%27b"},
+      {"http://h/a#f", "", "http://h/a#f"},
+      {"http://Example.com/", "", "http://example.com/"},
+      {"http://u@h/", "", "http://u@h/"},
+      {"http://h/a b", "", "http://h/a%20b"},
+  };
+  for (const ParseCase& c : cases) {
+    if (c.href.empty()) {
+      EXPECT_EQ(Eval(ParseExpression(c)).rfind("THROWN: TypeError", 0), 0u) << c.input;
+    } else {
+      EXPECT_EQ(Eval(ParseExpression(c)), c.href) << c.input;
+    }
+  }
+  EXPECT_EQ(Eval("const u = new URL('http://example.com:8080/a/b?x=1&y=2');"
+                 "[u.protocol, u.hostname, u.port, u.pathname, u.search, u.hash,"
+                 " u.searchParams.get('y'), u.origin].join(' ')"),
+            "http: example.com 8080 /a/b ?x=1&y=2  2 http://example.com:8080");
+}
+
 TEST_F(UrlTest, ParsesIpv4InEveryLegacyNumberForm) {
   const std::vector<ParseCase> cases = {
       {"http://0x7f.1/", "", "http://127.0.0.1/"},
