@@ -59,6 +59,15 @@ constexpr NativeTable kNativeTables[] = {encoding_natives, crypto_natives, clone
 
 // `tables`: the base family gets only the clocks (Event's timeStamp); the natives of the lazy
 // families are made on the first use of one of them in a context.
+// A plain object (Object.prototype) in dictionary mode. The families add dozens of properties
+// to `natives` and `internal` in every context that uses them; on an ordinary object each
+// addition makes and links a new hidden class (map) in that fresh context, on a dictionary-mode
+// one it is a hash-table insert.
+v8::Local<v8::Object> new_property_bag(v8::Isolate* isolate) {
+  v8::Local<v8::Value> object_prototype = v8::Object::New(isolate)->GetPrototype();
+  return v8::Object::New(isolate, object_prototype, nullptr, nullptr, 0);
+}
+
 bool AddNatives(v8::Local<v8::Context> context, v8::Local<v8::Object> natives,
                 std::span<const NativeTable> tables) {
   v8::Isolate* isolate = context->GetIsolate();
@@ -225,7 +234,7 @@ void LazyGlobalGetter(v8::Local<v8::Name> name, const v8::PropertyCallbackInfo<v
     v8::Local<v8::Object> made;
     if (!state->Get(context, kNatives).ToLocal(&natives)) return;
     if (!natives->IsObject()) {
-      natives = v8::Object::New(isolate);
+      natives = new_property_bag(isolate);
       if (!AddNatives(context, natives.As<v8::Object>(), kNativeTables) ||
           state->Set(context, kNatives, natives).IsNothing()) {
         return;
@@ -325,10 +334,10 @@ bool install_web_platform(v8::Local<v8::Context> context) {
   v8::Isolate* isolate = context->GetIsolate();
   v8::HandleScope handle_scope(isolate);
   v8::Context::Scope context_scope(context);
-  v8::Local<v8::Object> natives = v8::Object::New(isolate);
+  v8::Local<v8::Object> natives = new_property_bag(isolate);
   constexpr NativeTable kBaseTables[] = {time_natives};
   if (!AddNatives(context, natives, kBaseTables)) return false;
-  v8::Local<v8::Object> internal = v8::Object::New(isolate);
+  v8::Local<v8::Object> internal = new_property_bag(isolate);
   v8::Local<v8::Object> exported;
   v8::Local<v8::Array> installers;
   return CompileFamily(context, base_family()).ToLocal(&installers) &&
