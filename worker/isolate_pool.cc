@@ -55,9 +55,9 @@ WorkerIsolate::WorkerIsolate(const std::vector<LoadedScript>& scripts,
   params.constraints.set_max_old_generation_size_in_bytes(limits.heap_bytes - young);
   isolate_.reset(v8::Isolate::New(params));
   v8::Isolate* isolate = isolate_.get();
+  v8::Locker lock(isolate);  // every use of a pool isolate is under its Locker (SpareContextMaker)
   limits::install_fatal_handlers(
       isolate, limits.on_fatal ? limits.on_fatal : report_fatal_to_stderr, limits.on_fatal_data);
-  v8::Locker lock(isolate);
   heap_guard_ = std::make_unique<limits::HeapLimitGuard>(isolate, limits.heap_bytes);
   isolate->AddMessageListener(on_uncaught_message);
 

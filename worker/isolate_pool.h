@@ -66,15 +66,15 @@ class WorkerIsolate {
   // holder of the isolate's Locker.
   void collect_garbage();
 
-  // A fresh context made ahead of time, while the loop had nothing else to do, so the next
-  // request on this isolate does not wait for Context::New. Never used for anything before
-  // that request takes it.
+  // A fresh context made ahead of time by the spare-context maker's thread, so the next request
+  // on this isolate does not wait for Context::New. Never used for anything before that
+  // request takes it.
   struct SpareContext {
     std::unique_ptr<v8::MicrotaskQueue> queue;
     v8::Global<v8::Context> context;  // reset before the queue goes (declared last)
   };
-  // Runs what V8 queued for this isolate's thread (finalization callbacks, GC follow-ups). Only
-  // while no request runs on it.
+  // Runs what V8 queued for this isolate's thread (finalization callbacks, GC follow-ups). By
+  // its holder, while no JavaScript runs on it.
   void run_pending_tasks();
 
   // Read by the loop thread to prefer an isolate whose spare is ready.

@@ -152,7 +152,7 @@ void Runtime::handle(HttpRequest request, Done done) {
 }
 
 void Runtime::start(size_t isolate_index, size_t script_index, HttpRequest request, Done done) {
-  // Under steady load no isolate is ever idle on the loop, so V8's queued tasks run here.
+  // V8's queued tasks for this isolate run before each request (and before each spare context).
   pool_->at(isolate_index).run_pending_tasks();
   Done counted = [this, done = std::move(done)](HttpResponse response) {
     ++served_;
