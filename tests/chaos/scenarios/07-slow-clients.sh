@@ -10,17 +10,7 @@ read_timeout_s=10
 # Long enough for the read timeout plus a margin: the short version cannot be shorter than that.
 slow_seconds=$((read_timeout_s + $(pick 4 20)))
 new_cluster_ports
-{
-  config_head
-  cat <<EOF
-workers: 2
-isolates_per_worker: 2
-scripts:
-  - name: hello
-    path: $(script_path hello.js)
-    routes: ["/*"]
-EOF
-} >"$CHAOS_TMP/cluster.yaml"
+write_hello_config 2
 start_wsup "$CHAOS_TMP/cluster.yaml"
 
 "$WSUP_PROBE" slowloris "$PORT" "$slow" "$slow_seconds" 1000 >"$CHAOS_TMP/slowloris.json" &
