@@ -88,22 +88,19 @@ function newRecord() {
 // the runtime hands a script as request.url is one. For those the record is read off the
 // string, because the state machine below runs cold in each request's fresh context (~130 µs
 // for its first URL). The pattern and the checks after it admit only strings the full parser
-// leaves unchanged: lowercase scheme and host, a port that is not the default, no userinfo,
-// fragment, whitespace or non-ASCII, path and query characters outside their percent-encode
-// sets, no dot segments, and a host that is either no IPv4 number or already dotted-decimal.
+// leaves unchanged: lowercase scheme, a host that parseHost gives back as it is, a port that is
+// not the default, no userinfo, fragment, whitespace or non-ASCII, path and query characters
+// outside their percent-encode sets, and no dot segments.
 const kCanonicalHttp = new RegExp(
     '^(https?)://([a-z0-9-]+(?:\\.[a-z0-9-]+)*)(?::([1-9][0-9]{0,4}))?' +
     '(/[A-Za-z0-9\\-._~!$&\'()*+,;=:@%/]*)?(?:\\?([A-Za-z0-9\\-._~!$&()*+,;=:@%/?]*))?$');
 const kDotSegment = /^(?:\.|%2e){1,2}$/i;
-const kEndsInANumber = /(?:^|\.)(?:[0-9]+|0x[0-9a-f]*)$/;
-const kDottedDecimal = /^(?:(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])(?:\.|$)){4}$/;
 
 function parseCanonicalHttp(input) {
   const match = kCanonicalHttp.exec(input);
   if (match === null) return null;
   const [, scheme, host, portText, pathText = '', query = null] = match;
-  if (host.includes('xn--')) return null;  // punycode labels: the full parser checks them
-  if (kEndsInANumber.test(host) && !kDottedDecimal.test(host)) return null;
+  if (parseHost(host, false) !== host) return null;  // IPv4 numbers in other forms, failures
   let port = null;
   if (portText !== undefined) {
     port = Number(portText);
