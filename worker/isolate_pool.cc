@@ -39,26 +39,28 @@ void report_fatal_to_stderr(const limits::FatalReport& report, void*) {
 }  // namespace
 
 WorkerIsolate::WorkerIsolate(const std::vector<LoadedScript>& scripts,
-                             const IsolateLimits& limits) {
+                             const IsolateSettings& settings)
+    : baked_context_(settings.baked_context) {
   const StartupSnapshot& snapshot = StartupSnapshot::instance();
-  allocator_ = limits::BudgetedArrayBufferAllocator::create(limits.array_buffer_bytes);
+  allocator_ = limits::BudgetedArrayBufferAllocator::create(settings.array_buffer_bytes);
   v8::Isolate::CreateParams params;
   params.array_buffer_allocator_shared = allocator_;
   params.snapshot_blob = snapshot.blob();
   params.external_references = snapshot.external_references();
-  limits::HeapLimitGuard::configure(params, limits.heap_bytes);
+  limits::HeapLimitGuard::configure(params, settings.heap_bytes);
   // A young generation of an eighth of the heap (V8's default for this size is ~1/32): each
   // request allocates a context's worth of short-lived objects, and fewer scavenges of a
   // larger nursery cost less per request. The total stays at heap_bytes.
-  const size_t young = limits.heap_bytes / 8;
+  const size_t young = settings.heap_bytes / 8;
   params.constraints.set_max_young_generation_size_in_bytes(young);
-  params.constraints.set_max_old_generation_size_in_bytes(limits.heap_bytes - young);
+  params.constraints.set_max_old_generation_size_in_bytes(settings.heap_bytes - young);
   isolate_.reset(v8::Isolate::New(params));
   v8::Isolate* isolate = isolate_.get();
   v8::Locker lock(isolate);  // every use of a pool isolate is under its Locker (SpareContextMaker)
-  limits::install_fatal_handlers(
-      isolate, limits.on_fatal ? limits.on_fatal : report_fatal_to_stderr, limits.on_fatal_data);
-  heap_guard_ = std::make_unique<limits::HeapLimitGuard>(isolate, limits.heap_bytes);
+  limits::install_fatal_handlers(isolate,
+                                 settings.on_fatal ? settings.on_fatal : report_fatal_to_stderr,
+                                 settings.on_fatal_data);
+  heap_guard_ = std::make_unique<limits::HeapLimitGuard>(isolate, settings.heap_bytes);
   isolate->AddMessageListener(on_uncaught_message);
 
   v8::Isolate::Scope isolate_scope(isolate);
@@ -156,9 +158,10 @@ void WorkerIsolate::prepare_spare_context() {
   v8::HandleScope handle_scope(isolate);
   SpareContext spare;
   spare.queue = v8::MicrotaskQueue::New(isolate, v8::MicrotasksPolicy::kExplicit);
-  v8::Local<v8::Context> context =
-      v8::Context::New(isolate, nullptr, {}, {}, {}, spare.queue.get());
-  if (context.IsEmpty()) {
+  v8::Local<v8::Context> context;
+  if (!StartupSnapshot::instance()
+           .new_context(isolate, baked_context_, spare.queue.get())
+           .ToLocal(&context)) {
     // The heap guard terminated it (heap_exhausted() now says so): the next request on this
     // isolate makes its own context and gets the verdict.
     isolate->CancelTerminateExecution();
@@ -176,11 +179,11 @@ std::optional<WorkerIsolate::SpareContext> WorkerIsolate::take_spare_context() {
   return spare;
 }
 
-IsolatePool::IsolatePool(const std::vector<LoadedScript>& scripts, const IsolateLimits& limits,
+IsolatePool::IsolatePool(const std::vector<LoadedScript>& scripts, const IsolateSettings& settings,
                          size_t size, std::function<void()> on_spare_made)
-    : scripts_(scripts), limits_(limits) {
+    : scripts_(scripts), settings_(settings) {
   for (size_t i = 0; i < size; ++i) {
-    isolates_.push_back(std::make_unique<WorkerIsolate>(scripts_, limits_));
+    isolates_.push_back(std::make_unique<WorkerIsolate>(scripts_, settings_));
     free_.push_back(size - 1 - i);
   }
   if (on_spare_made) {
@@ -217,7 +220,7 @@ void IsolatePool::release(size_t index) {
 void IsolatePool::replace(size_t index) {
   if (maker_) maker_->forget(*isolates_[index]);
   isolates_[index].reset();
-  isolates_[index] = std::make_unique<WorkerIsolate>(scripts_, limits_);
+  isolates_[index] = std::make_unique<WorkerIsolate>(scripts_, settings_);
   isolates_[index]->try_claim(WorkerIsolate::Holder::request);
 }
 

@@ -15,6 +15,7 @@
 
 #include <v8.h>
 
+#include "worker/baked_context.h"
 #include "worker/limits/fatal_handlers.h"
 #include "worker/limits/heap_limit_guard.h"
 #include "worker/script_loader.h"
@@ -22,7 +23,10 @@
 
 namespace wsup::worker {
 
-struct IsolateLimits {
+struct IsolateSettings {
+  // The snapshot context its requests' contexts are made from (Runtime picks it from the
+  // scripts' words: baked_context_for).
+  BakedContext baked_context = BakedContext::plain;
   // Where V8's fatal out-of-memory reports go before the process aborts (null: stderr).
   limits::FatalCallback on_fatal = nullptr;
   void* on_fatal_data = nullptr;
@@ -34,7 +38,7 @@ class WorkerIsolate {
  public:
   // Creates the isolate and compiles every service-worker script of `scripts` into it.
   // Throws StartupError. `scripts` must outlive the isolate.
-  WorkerIsolate(const std::vector<LoadedScript>& scripts, const IsolateLimits& limits);
+  WorkerIsolate(const std::vector<LoadedScript>& scripts, const IsolateSettings& settings);
   // Needs nobody but the calling thread to hold the isolate.
   ~WorkerIsolate();
   WorkerIsolate(const WorkerIsolate&) = delete;
@@ -50,6 +54,8 @@ class WorkerIsolate {
   void unclaim();
 
   v8::Isolate* isolate() const { return isolate_.get(); }
+  // The snapshot context its requests' contexts are made from.
+  BakedContext baked_context() const { return baked_context_; }
   // The compiled service-worker script number `index` (empty for a module script).
   v8::Local<v8::UnboundScript> service_worker(size_t index) const;
   // True once the heap hit its limit: the isolate must be replaced after its request.
@@ -93,6 +99,7 @@ class WorkerIsolate {
   std::unique_ptr<v8::Isolate, Disposer> isolate_;
   std::unique_ptr<limits::HeapLimitGuard> heap_guard_;  // unregistered before Dispose
   std::vector<v8::Global<v8::UnboundScript>> service_workers_;
+  BakedContext baked_context_ = BakedContext::plain;
 
   struct RetiredQueue {
     WorkerIsolate* owner = nullptr;
@@ -117,8 +124,8 @@ class IsolatePool {
  public:
   // With `on_spare_made` (called on the maker's thread), idle isolates get spare contexts made
   // on a thread of their own; without it, none are made.
-  IsolatePool(const std::vector<LoadedScript>& scripts, const IsolateLimits& limits, size_t size,
-              std::function<void()> on_spare_made = nullptr);
+  IsolatePool(const std::vector<LoadedScript>& scripts, const IsolateSettings& settings,
+              size_t size, std::function<void()> on_spare_made = nullptr);
   ~IsolatePool();  // stops the maker before any isolate goes
 
   size_t size() const { return isolates_.size(); }
@@ -134,7 +141,7 @@ class IsolatePool {
 
  private:
   const std::vector<LoadedScript>& scripts_;
-  IsolateLimits limits_;
+  IsolateSettings settings_;
   std::vector<std::unique_ptr<WorkerIsolate>> isolates_;
   std::vector<size_t> free_;  // LIFO: the most recently used isolate has the warmest caches
   std::unique_ptr<SpareContextMaker> maker_;  // declared last: stopped first

@@ -50,7 +50,9 @@ void RequestContext::start() {
       context = spare->context.Get(v8_isolate_);
     } else {
       microtasks_ = v8::MicrotaskQueue::New(v8_isolate_, v8::MicrotasksPolicy::kExplicit);
-      context = v8::Context::New(v8_isolate_, nullptr, {}, {}, {}, microtasks_.get());
+      context = StartupSnapshot::instance()
+                    .new_context(v8_isolate_, isolate_.baked_context(), microtasks_.get())
+                    .FromMaybe(v8::Local<v8::Context>());
     }
     JsHost::attach(context, this);
     context_.Reset(v8_isolate_, context);

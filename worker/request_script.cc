@@ -13,7 +13,9 @@ namespace wsup::worker {
 bool RequestContext::run_script_and_dispatch(v8::Local<v8::Context> context) {
   v8::Isolate* isolate = v8_isolate_;
   v8::Local<v8::Object> internal;
-  if (!context->GetDataFromSnapshotOnce<v8::Object>(StartupSnapshot::instance().internal_index())
+  if (!context
+           ->GetDataFromSnapshotOnce<v8::Object>(
+               StartupSnapshot::instance().internal_index(isolate_.baked_context()))
            .ToLocal(&internal)) {
     return false;
   }

@@ -7,6 +7,7 @@
 
 #include "config/cluster_config.h"
 #include "shared/log.h"
+#include "worker/baked_context.h"
 #include "worker/isolate_pool.h"
 #include "worker/request_context.h"
 #include "worker/startup_error.h"
@@ -95,18 +96,24 @@ Runtime::Runtime(boost::asio::io_context& loop, RuntimeOptions options)
     set_webassembly(true);
     scripts_ = load_all(options_.scripts, nullptr);
   }
-  IsolateLimits limits;
-  limits.heap_bytes = size_t{options_.limits.heap_mib} << 20;
-  limits.array_buffer_bytes = limits.heap_bytes;
-  limits.on_fatal = options_.on_fatal;
-  limits.on_fatal_data = options_.on_fatal_data;
+  IsolateSettings settings;
+  baked_context_ = options_.baked_context.value_or(baked_context_for(scripts_));
+  settings.baked_context = baked_context_;
+  if (settings.baked_context != BakedContext::plain) {
+    log::info("requests start from a snapshot context with web APIs the scripts name already built",
+              {{"context", std::string(to_string(settings.baked_context))}});
+  }
+  settings.heap_bytes = size_t{options_.limits.heap_mib} << 20;
+  settings.array_buffer_bytes = settings.heap_bytes;
+  settings.on_fatal = options_.on_fatal;
+  settings.on_fatal_data = options_.on_fatal_data;
   std::function<void()> on_spare_made;
   if (options_.spare_contexts) {
     // On the maker's thread: a request may be waiting for that very isolate.
     on_spare_made = [this] { post(&Runtime::start_next_waiting); };
   }
-  pool_ =
-      std::make_unique<IsolatePool>(scripts_, limits, options_.isolates, std::move(on_spare_made));
+  pool_ = std::make_unique<IsolatePool>(scripts_, settings, options_.isolates,
+                                        std::move(on_spare_made));
 }
 
 Runtime::~Runtime() {

@@ -26,6 +26,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include "shared/http_message.h"
+#include "worker/baked_context.h"
 #include "worker/limits/cpu_watchdog.h"
 #include "worker/limits/fatal_handlers.h"
 #include "worker/limits/limit_enforcer.h"
@@ -59,6 +60,9 @@ struct RuntimeOptions {
   // The WebAssembly global (a V8 flag, so process-wide): nullopt turns it on only when some
   // script's source mentions WebAssembly (cluster.yaml `webassembly: auto`).
   std::optional<bool> webassembly;
+  // The startup snapshot's context requests start from: nullopt picks it from the words the
+  // scripts use (baked_context_for); tests set it to cover each.
+  std::optional<BakedContext> baked_context;
   // Where V8's fatal out-of-memory reports go before the process aborts (null: stderr).
   limits::FatalCallback on_fatal = nullptr;
   void* on_fatal_data = nullptr;
@@ -107,6 +111,8 @@ class Runtime {
   // Counters and heap figures (for metrics). `full_gc` first collects garbage on idle isolates,
   // so the context counts show what is really retained (tests, diagnostics; costs ms).
   RuntimeStats stats(bool full_gc = false);
+  // The snapshot context its requests start from (RuntimeOptions::baked_context).
+  BakedContext baked_context() const { return baked_context_; }
 
  private:
   struct Waiting {
@@ -137,6 +143,7 @@ class Runtime {
   std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>
       waiting_work_;
   uint64_t served_ = 0;
+  BakedContext baked_context_ = BakedContext::plain;
   uint64_t isolates_replaced_ = 0;
   // Handlers posted to the loop hold a weak_ptr to this and do nothing once the runtime is gone.
   std::shared_ptr<Runtime*> alive_ = std::make_shared<Runtime*>(this);

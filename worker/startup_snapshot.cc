@@ -80,14 +80,29 @@ const StartupSnapshot& StartupSnapshot::instance() {
 StartupSnapshot::StartupSnapshot() : references_(collect_external_references()) {
   v8::SnapshotCreator creator(references_.data());
   v8::Isolate* isolate = creator.GetIsolate();
-  {
+  for (BakedContext kind : kBakedContexts) {
     v8::HandleScope handle_scope(isolate);
     v8::Local<v8::Context> context = v8::Context::New(isolate);
     v8::Context::Scope context_scope(context);
     v8::Local<v8::Object> internal = install_wsup_globals(context);
     warm_up(context, internal);
-    internal_index_ = creator.AddData(context, internal);
-    creator.SetDefaultContext(context);
+    const std::vector<size_t> families = families_baked_into(kind);
+    if (!families.empty()) {
+      v8::TryCatch try_catch(isolate);
+      if (!api::bake_lazy_families(context, families)) {
+        throw StartupError("building the web platform into the snapshot's \"" +
+                           std::string(to_string(kind)) +
+                           "\" context failed: " + pending_exception_text(isolate, try_catch));
+      }
+      isolate->PerformMicrotaskCheckpoint();
+    }
+    internal_index_[static_cast<size_t>(kind)] = creator.AddData(context, internal);
+    if (kind == BakedContext::plain) {
+      creator.SetDefaultContext(context);
+    } else {
+      // Context::FromSnapshot numbers the added contexts from 0, in this order.
+      creator.AddContext(context);
+    }
   }
   // kKeep: the bytecode compiled while installing stays in the blob, so contexts made from it
   // do not compile the API code again.
@@ -99,6 +114,15 @@ StartupSnapshot::StartupSnapshot() : references_(collect_external_references()) 
   // Set here, after creation and before any script is compiled (code caches carry a hash of
   // the flags).
   v8::V8::SetFlagsFromString("--no-rehash-snapshot");
+}
+
+v8::MaybeLocal<v8::Context> StartupSnapshot::new_context(v8::Isolate* isolate, BakedContext kind,
+                                                         v8::MicrotaskQueue* microtasks) const {
+  if (kind == BakedContext::plain) {
+    return v8::Context::New(isolate, nullptr, {}, {}, {}, microtasks);
+  }
+  return v8::Context::FromSnapshot(isolate, static_cast<size_t>(kind) - 1, {}, nullptr, {},
+                                   microtasks);
 }
 
 StartupSnapshot::~StartupSnapshot() {

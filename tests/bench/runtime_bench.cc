@@ -9,8 +9,10 @@
 #include <benchmark/benchmark.h>
 
 #include <chrono>
+#include <fstream>
 #include <memory>
 #include <optional>
+#include <sstream>
 #include <thread>
 #include <vector>
 
@@ -53,7 +55,7 @@ void run_context_loop(benchmark::State& state, bool wsup_snapshot, bool install_
   IsolatePtr plain_isolate;
   v8::Isolate* isolate = nullptr;
   if (wsup_snapshot) {
-    pool_isolate.emplace(no_scripts, wsup::worker::IsolateLimits{});
+    pool_isolate.emplace(no_scripts, wsup::worker::IsolateSettings{});
     isolate = pool_isolate->isolate();
   } else {
     plain_isolate = new_isolate(false, allocator.get());
@@ -89,13 +91,14 @@ void BM_ContextWithWsupGlobalsInstalledWithoutSnapshot(benchmark::State& state) 
   run_context_loop(state, false, true);
 }
 
-void run_requests(benchmark::State& state, const std::string& source) {
+void run_requests(benchmark::State& state, const std::string& source,
+                  const std::string& url = "http://example.com/") {
   auto harness = wsup::worker::testing::Harness::single(source, false, 1);
   wsup::worker::Runtime& runtime = harness->runtime();
   boost::asio::io_context& loop = harness->loop();
   size_t bytes = 0;
   for (auto _ : state) {
-    runtime.handle(wsup::worker::testing::make_request("main"),
+    runtime.handle(wsup::worker::testing::make_request("main", url),
                    [&bytes](wsup::HttpResponse response) { bytes += response.body.size(); });
     loop.restart();
     loop.run();
@@ -150,6 +153,21 @@ void BM_UrlAndTextEncoderRequest(benchmark::State& state) {
                "});");
 }
 
+// The `json` scenario of scripts/bench, same file: a header, the URL's query, a 20-field JSON
+// document. Most Workers handlers parse their URL, so this is hello world plus the first use of
+// the URL family in a fresh context.
+void BM_BenchJsonScenarioRequest(benchmark::State& state) {
+  std::ifstream file(WSUP_BENCH_SCRIPTS "/json.js");
+  std::stringstream source;
+  source << file.rdbuf();
+  if (!file) {
+    state.SkipWithError("cannot read " WSUP_BENCH_SCRIPTS "/json.js");
+    return;
+  }
+  run_requests(state, source.str(),
+               "http://127.0.0.1:18080/json?id=42&name=bench&tags=a,b,c&page=2&order=desc");
+}
+
 void BM_HelloWorldModuleRequest(benchmark::State& state) {
   auto harness = wsup::worker::testing::Harness::single(
       "export default { fetch() { return new Response('Hello world'); } };", true, 1);
@@ -170,7 +188,7 @@ void BM_BareIsolateNew(benchmark::State& state) {
 void BM_WorkerIsolateNew(benchmark::State& state) {
   std::vector<wsup::worker::LoadedScript> no_scripts;
   for (auto _ : state) {
-    wsup::worker::WorkerIsolate isolate(no_scripts, wsup::worker::IsolateLimits{});
+    wsup::worker::WorkerIsolate isolate(no_scripts, wsup::worker::IsolateSettings{});
     benchmark::DoNotOptimize(isolate.isolate());
   }
 }
@@ -214,6 +232,7 @@ BENCHMARK(BM_HelloWorldModuleRequest)->MeasureProcessCPUTime();
 BENCHMARK(BM_HelloWorldRequestLatencyWithSpareContext)->UseManualTime();
 BENCHMARK(BM_Json20FieldsRequest)->MeasureProcessCPUTime();
 BENCHMARK(BM_UrlAndTextEncoderRequest)->MeasureProcessCPUTime();
+BENCHMARK(BM_BenchJsonScenarioRequest)->MeasureProcessCPUTime();
 BENCHMARK(BM_BareIsolateNew)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_WorkerIsolateNew)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_HeapPerLiveContext)->Arg(0)->Arg(1)->Iterations(3);

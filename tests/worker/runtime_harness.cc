@@ -54,28 +54,30 @@ const std::string* find_header(const HttpResponse& response, const std::string& 
   return nullptr;
 }
 
-Harness::Harness(std::vector<ScriptSpec> scripts, size_t isolates, RuntimeLimits limits)
-    : Harness(std::make_unique<TempDir>(), std::move(scripts), isolates, limits) {}
+Harness::Harness(std::vector<ScriptSpec> scripts, size_t isolates, RuntimeLimits limits,
+                 std::optional<BakedContext> baked)
+    : Harness(std::make_unique<TempDir>(), std::move(scripts), isolates, limits, baked) {}
 
 Harness::Harness(std::unique_ptr<TempDir> dir, std::vector<ScriptSpec> scripts, size_t isolates,
-                 RuntimeLimits limits)
+                 RuntimeLimits limits, std::optional<BakedContext> baked)
     : dir_(std::move(dir)) {
   ensure_v8();
   RuntimeOptions options;
   options.scripts = std::move(scripts);
   options.isolates = isolates;
   options.limits = limits;
+  options.baked_context = baked;
   runtime_ = std::make_unique<Runtime>(loop_, std::move(options));
 }
 
 std::unique_ptr<Harness> Harness::single(const std::string& source, bool module, size_t isolates,
-                                         RuntimeLimits limits) {
+                                         RuntimeLimits limits, std::optional<BakedContext> baked) {
   auto dir = std::make_unique<TempDir>();
   ScriptSpec spec;
   spec.name = "main";
   spec.path = dir->write(module ? "main.mjs" : "main.js", source);
   spec.module = module;
-  return std::unique_ptr<Harness>(new Harness(std::move(dir), {spec}, isolates, limits));
+  return std::unique_ptr<Harness>(new Harness(std::move(dir), {spec}, isolates, limits, baked));
 }
 
 HttpResponse Harness::fetch(HttpRequest request) {
@@ -105,7 +107,7 @@ std::vector<HttpResponse> Harness::fetch_all(std::vector<HttpRequest> requests) 
   return result;
 }
 
-std::string evaluate(const std::string& body) {
+std::string evaluate(const std::string& body, std::optional<BakedContext> baked) {
   auto harness = Harness::single(
       "export default { async fetch(request, env, ctx) {\n"
       "  let result;\n"
@@ -113,7 +115,7 @@ std::string evaluate(const std::string& body) {
           body +
           "\n  })()); } catch (e) { result = 'THROWS ' + e.name + ': ' + e.message; }\n"
           "  return new Response(result);\n} };\n",
-      true);
+      true, 1, {}, baked);
   HttpResponse response = harness->fetch();
   if (response.status != 200)
     return "STATUS " + std::to_string(response.status) + " " + response.body;

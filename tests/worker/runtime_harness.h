@@ -43,10 +43,13 @@ const std::string* find_header(const HttpResponse& response, const std::string& 
 class Harness {
  public:
   // `scripts` name files already written into dir(); options.isolates defaults to 1 here.
-  explicit Harness(std::vector<ScriptSpec> scripts, size_t isolates = 1, RuntimeLimits limits = {});
+  // `baked`: the snapshot context requests start from (nullopt: picked from the scripts).
+  explicit Harness(std::vector<ScriptSpec> scripts, size_t isolates = 1, RuntimeLimits limits = {},
+                   std::optional<BakedContext> baked = std::nullopt);
   // One script `name` made of `source`, module or service worker.
   static std::unique_ptr<Harness> single(const std::string& source, bool module,
-                                         size_t isolates = 1, RuntimeLimits limits = {});
+                                         size_t isolates = 1, RuntimeLimits limits = {},
+                                         std::optional<BakedContext> baked = std::nullopt);
 
   // Sends one request and runs the loop until its response (and all work it started) is done.
   HttpResponse fetch(HttpRequest request);
@@ -61,7 +64,7 @@ class Harness {
 
  private:
   Harness(std::unique_ptr<TempDir> dir, std::vector<ScriptSpec> scripts, size_t isolates,
-          RuntimeLimits limits);
+          RuntimeLimits limits, std::optional<BakedContext> baked);
   std::unique_ptr<TempDir> dir_;
   boost::asio::io_context loop_;
   std::unique_ptr<Runtime> runtime_;
@@ -69,6 +72,6 @@ class Harness {
 
 // Runs `body` (statements of an async function; `return` a JSON-able value) in a module's
 // fetch handler and returns JSON.stringify of what it returned, or "THROWS <name>: <message>".
-std::string evaluate(const std::string& body);
+std::string evaluate(const std::string& body, std::optional<BakedContext> baked = std::nullopt);
 
 }  // namespace wsup::worker::testing

@@ -206,11 +206,11 @@ v8::MaybeLocal<v8::Object> RunFamily(v8::Local<v8::Context> context,
 }
 
 // Per-context state of the lazy families, in the context's embedder data (kWebPlatformSlot):
-// [natives of the lazy families once made, internal, then per family its installers and, once
-// run, its exported globals]. It cannot be the lazy properties' data: V8 shares AccessorInfo
-// objects, and what they hold, between every context made from a snapshot, so their data is
-// only the family's index.
-enum StateSlot : uint32_t { kNatives, kInternal, kFirstFamily };
+// [natives of the lazy families once made, internal, what bake_lazy_families keeps alive, then
+// per family its installers and, once run, its exported globals]. It cannot be the lazy properties'
+// data: V8 shares AccessorInfo objects, and what they hold, between every context made from a
+// snapshot, so their data is only the family's index.
+enum StateSlot : uint32_t { kNatives, kInternal, kBaked, kFirstFamily };
 constexpr uint32_t installers_slot(uint32_t family) {
   return kFirstFamily + 2 * family;
 }
@@ -328,6 +328,39 @@ const std::vector<intptr_t>& web_platform_external_references() {
     return all;
   }();
   return references;
+}
+
+std::vector<std::vector<std::string_view>> lazy_family_globals() {
+  std::vector<std::vector<std::string_view>> globals;
+  for (const Family& family : lazy_families()) globals.push_back(family.globals);
+  return globals;
+}
+
+bool bake_lazy_families(v8::Local<v8::Context> context, const std::vector<size_t>& families) {
+  v8::Isolate* isolate = context->GetIsolate();
+  v8::HandleScope handle_scope(isolate);
+  v8::Context::Scope context_scope(context);
+  v8::Local<v8::Array> names = v8::Array::New(isolate, static_cast<int>(families.size()));
+  for (uint32_t i = 0; i < families.size(); ++i) {
+    // bake.js knows a family by its first global.
+    std::string_view name = lazy_families().at(families[i]).globals.front();
+    if (names->Set(context, i, one_byte_string(isolate, name.data(), static_cast<int>(name.size())))
+            .IsNothing()) {
+      return false;
+    }
+  }
+  const Family bake{{"wsup:bake.js"}, {}};
+  v8::Local<v8::Array> compiled;
+  v8::Local<v8::Value> bake_function;
+  v8::Local<v8::Value> args[] = {context->Global(), names};
+  v8::Local<v8::Value> kept;
+  v8::Local<v8::Array> state = context->GetEmbedderData(kWebPlatformSlot).As<v8::Array>();
+  return CompileFamily(context, bake).ToLocal(&compiled) &&
+         compiled->Get(context, 0).ToLocal(&bake_function) &&
+         bake_function.As<v8::Function>()
+             ->Call(context, v8::Undefined(isolate), 2, args)
+             .ToLocal(&kept) &&
+         state->Set(context, kBaked, kept).FromMaybe(false);
 }
 
 bool install_web_platform(v8::Local<v8::Context> context) {
