@@ -96,6 +96,24 @@ TEST(Cluster, WallTimeOfAScriptWaitingOnATimerEndsIn504) {
   EXPECT_EQ(http_get(c.port, "/?ms=3000").status, 504);
 }
 
+TEST(Cluster, BodiesInsideAndOutsideTheRingSlotComeBackWhole) {
+  // 100 KiB fits the default 128 KiB slot; 300 KiB travels in its own shared-memory object both
+  // ways (request body to the worker, response body back).
+  OneScript c(
+      "addEventListener('fetch', (e) => e.respondWith(e.request.arrayBuffer().then((body) =>\n"
+      "    new Response(body, {headers: {'x-length': String(body.byteLength)}}))));\n",
+      "workers: 1");
+  ASSERT_TRUE(c.supervisor->wait_serving(c.port)) << c.supervisor->log();
+  for (size_t size : {size_t{100} * 1024, size_t{300} * 1024}) {
+    std::string body(size, '\0');
+    for (size_t i = 0; i < size; ++i) body[i] = static_cast<char>('a' + (i * 7 + i / 251) % 26);
+    HttpResult r = http_post(c.port, "/echo", body);
+    EXPECT_EQ(r.status, 200) << size;
+    EXPECT_EQ(r.body.size(), size);
+    EXPECT_TRUE(r.body == body) << "the " << size << "-byte body came back changed";
+  }
+}
+
 TEST(Cluster, BenchNoJsAnswersAFixed200WithoutRunningTheScript) {
   OneScript c("addEventListener('fetch', (e) => e.respondWith(new Response('from js')));\n",
               "workers: 1\nbench_no_js: true");
