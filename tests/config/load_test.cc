@@ -20,7 +20,7 @@ TEST(ConfigLoad, MinimalConfigGetsEveryDefault) {
   EXPECT_EQ(config.workers, 0u);
   EXPECT_EQ(config.isolates_per_worker, 4u);
   EXPECT_EQ(config.ring_slots, 64u);
-  EXPECT_EQ(config.slot_arena_bytes, 64u * 1024);
+  EXPECT_EQ(config.slot_arena_bytes, 128u * 1024);
   EXPECT_EQ(config.http_threads, 0u);
   EXPECT_FALSE(config.bench_no_js);
   EXPECT_FALSE(config.webassembly.has_value());  // auto
@@ -58,7 +58,7 @@ listen: ["0.0.0.0:80", "[::1]:8443", 9000]
 workers: auto
 isolates_per_worker: 8
 ring_slots: 256
-slot_arena_bytes: 128KiB
+slot_arena_bytes: 256KiB
 http_threads: 512
 bench_no_js: true
 webassembly: false
@@ -113,7 +113,7 @@ scripts:
   EXPECT_EQ(config.workers, 0u);
   EXPECT_EQ(config.isolates_per_worker, 8u);
   EXPECT_EQ(config.ring_slots, 256u);
-  EXPECT_EQ(config.slot_arena_bytes, 128u * 1024);
+  EXPECT_EQ(config.slot_arena_bytes, 256u * 1024);
   EXPECT_EQ(config.http_threads, 512u);
   EXPECT_TRUE(config.bench_no_js);
   EXPECT_EQ(config.webassembly, std::optional<bool>(false));
