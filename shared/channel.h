@@ -83,6 +83,14 @@ enum class ChannelError {
 };
 const char* to_string(ChannelError error);
 
+// Where a worker's time went since it started (wall time, nanoseconds), as it last reported.
+struct WorkerTimes {
+  uint64_t context_ns = 0;        // making fresh contexts for requests that found none ready
+  uint64_t spare_context_ns = 0;  // making contexts ahead of requests, on the worker's own thread
+  uint64_t script_ns = 0;         // running requests' JavaScript
+  uint64_t spare_hits = 0;        // requests that started in a context made ahead
+};
+
 // One finished request, as the supervisor's reader sees it.
 struct Completion {
   uint64_t request_id = 0;
@@ -142,6 +150,8 @@ class SupervisorChannel {
   std::chrono::milliseconds heartbeat_age() const;  // since the worker's last heartbeat()
   // The worker's last set_heap_used_bytes; 0 before any.
   uint64_t heap_used_bytes() const;
+  // The worker's last set_times; zeros before any.
+  WorkerTimes worker_times() const;
   // Time since the worker last came back to its loop (heartbeat) or was rung awake, whichever
   // is later; zero while it sleeps. A worker stuck in one long request shows a growing value.
   std::chrono::nanoseconds worker_busy_for() const;
@@ -202,6 +212,8 @@ class WorkerChannel {
   void set_pid(int32_t pid);
   // V8 heap in use (all isolates), for status and metrics; the worker reports it periodically.
   void set_heap_used_bytes(uint64_t bytes);
+  // Where its time went, for metrics; the worker reports it periodically.
+  void set_times(const WorkerTimes& times);
   void heartbeat();  // also done by finish_sleep and by every successful try_take
   // Copies up to 255 bytes of `reason` into the header and sets state fatal. No allocation.
   void record_fatal(std::string_view reason) noexcept;

@@ -20,7 +20,7 @@ namespace wsup::shm {
 
 inline constexpr size_t kCacheLine = 64;
 inline constexpr uint64_t kSegmentMagic = 0x316d6873'70757377;  // "wsupshm1"
-inline constexpr uint32_t kLayoutVersion = 2;                   // 2: heap_used_bytes in the header
+inline constexpr uint32_t kLayoutVersion = 3;  // 2: heap_used_bytes; 3: the worker's time split
 inline constexpr uint32_t kMaxSlots = 4096;
 inline constexpr uint32_t kMinArenaBytes = 4096;
 inline constexpr uint32_t kMaxArenaBytes = 64u << 20;
@@ -67,6 +67,11 @@ struct alignas(kCacheLine) SegmentHeader {
   std::atomic<uint64_t> supervisor_doorbells;
   std::atomic<uint64_t> worker_sleeps;
   std::atomic<uint64_t> heap_used_bytes;  // V8 heap in use over all isolates, last report
+  // Where the worker's time went (WorkerTimes), last report.
+  std::atomic<uint64_t> context_ns;
+  std::atomic<uint64_t> spare_context_ns;
+  std::atomic<uint64_t> script_ns;
+  std::atomic<uint64_t> spare_hits;
   // Written by the supervisor only (own cache line: no false sharing with the worker's).
   alignas(kCacheLine) std::atomic<uint64_t> submitted;
   std::atomic<uint64_t> supervisor_corrupt;

@@ -331,6 +331,17 @@ uint64_t SupervisorChannel::heap_used_bytes() const {
   return state_->view.header->heap_used_bytes.load(std::memory_order_relaxed);
 }
 
+WorkerTimes SupervisorChannel::worker_times() const {
+  // Relaxed: a report, not a handshake. Untrusted like the rest: only ever displayed.
+  const shm::SegmentHeader& header = *state_->view.header;
+  WorkerTimes times;
+  times.context_ns = header.context_ns.load(std::memory_order_relaxed);
+  times.spare_context_ns = header.spare_context_ns.load(std::memory_order_relaxed);
+  times.script_ns = header.script_ns.load(std::memory_order_relaxed);
+  times.spare_hits = header.spare_hits.load(std::memory_order_relaxed);
+  return times;
+}
+
 std::chrono::nanoseconds SupervisorChannel::worker_busy_for() const {
   const State& s = *state_;
   // Relaxed throughout: an estimate for routing; a stale value only routes one request worse.

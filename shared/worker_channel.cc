@@ -232,6 +232,15 @@ void WorkerChannel::set_heap_used_bytes(uint64_t bytes) {
   state_->view.header->heap_used_bytes.store(bytes, std::memory_order_relaxed);
 }
 
+void WorkerChannel::set_times(const WorkerTimes& times) {
+  // Relaxed: a report; a scrape may see one field newer than another.
+  shm::SegmentHeader& header = *state_->view.header;
+  header.context_ns.store(times.context_ns, std::memory_order_relaxed);
+  header.spare_context_ns.store(times.spare_context_ns, std::memory_order_relaxed);
+  header.script_ns.store(times.script_ns, std::memory_order_relaxed);
+  header.spare_hits.store(times.spare_hits, std::memory_order_relaxed);
+}
+
 void WorkerChannel::heartbeat() {
   state_->view.header->heartbeat_ns.store(shm::monotonic_ns(), std::memory_order_relaxed);
 }

@@ -134,6 +134,18 @@ std::string Metrics::render(std::span<const WorkerSnapshot> workers, size_t over
        [](const WorkerSnapshot& w) { return std::to_string(w.rss_bytes); }},
       {"wsup_worker_heap_bytes", "V8 heap in use in the worker's isolates.", "gauge",
        [](const WorkerSnapshot& w) { return std::to_string(w.heap_bytes); }},
+      {"wsup_worker_context_seconds_total",
+       "Worker time making fresh contexts for requests that found none made ahead.", "counter",
+       [](const WorkerSnapshot& w) { return seconds_from_ns(w.times.context_ns); }},
+      {"wsup_worker_spare_context_seconds_total",
+       "Worker time making contexts ahead of requests, on its spare-context thread.", "counter",
+       [](const WorkerSnapshot& w) { return seconds_from_ns(w.times.spare_context_ns); }},
+      {"wsup_worker_script_seconds_total",
+       "Worker time running requests' JavaScript (script, handler, microtasks, timers).", "counter",
+       [](const WorkerSnapshot& w) { return seconds_from_ns(w.times.script_ns); }},
+      {"wsup_worker_spare_context_hits_total",
+       "Requests that started in a context made ahead of them.", "counter",
+       [](const WorkerSnapshot& w) { return std::to_string(w.times.spare_hits); }},
   };
   for (const Column& c : columns) {
     gauge_header(out, c.name, c.help, c.type);

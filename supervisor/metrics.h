@@ -13,6 +13,8 @@
 #include <string_view>
 #include <tuple>
 
+#include "shared/channel.h"
+
 namespace wsup::supervisor {
 
 // One worker slot as /metrics and `wsup status` show it.
@@ -28,6 +30,7 @@ struct WorkerSnapshot {
   uint64_t heap_bytes = 0;  // isolate heap in use, as the worker last reported it
   double cpu_seconds = 0;   // user + system of the current process
   uint64_t rss_bytes = 0;   // resident memory of the current process
+  WorkerTimes times;        // where the current process's time went, as it last reported
 };
 
 class Metrics {

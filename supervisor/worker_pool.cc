@@ -358,6 +358,7 @@ std::vector<WorkerSnapshot> WorkerPool::snapshot() const {
       w.cpu_seconds = p.cpu_seconds();
       w.rss_bytes = p.rss_bytes();
       w.heap_bytes = p.channel().heap_used_bytes();
+      w.times = p.channel().worker_times();
     }
     out.push_back(std::move(w));
   }

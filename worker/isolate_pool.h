@@ -135,6 +135,8 @@ class IsolatePool {
   std::optional<size_t> acquire();
   // Gives a request's isolate back (and queues it for a spare context).
   void release(size_t index);
+  // Wall time spent making spare contexts so far, in nanoseconds.
+  uint64_t spare_context_ns() const { return maker_ ? maker_->busy_ns() : 0; }
   // Disposes isolate `index` (claimed by the caller) and puts a fresh one, claimed, in its place.
   void replace(size_t index);
   WorkerIsolate& at(size_t index) { return *isolates_[index]; }

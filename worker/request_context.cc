@@ -7,6 +7,7 @@
 #include "worker/js_error.h"
 #include "worker/js_values.h"
 #include "worker/startup_snapshot.h"
+#include "worker/stopwatch.h"
 
 namespace wsup::worker {
 RequestContext::RequestContext(boost::asio::io_context& loop, WorkerIsolate& isolate,
@@ -48,11 +49,14 @@ void RequestContext::start() {
     if (auto spare = isolate_.take_spare_context()) {
       microtasks_ = std::move(spare->queue);
       context = spare->context.Get(v8_isolate_);
+      started_in_spare_ = true;
     } else {
+      const Stopwatch making;
       microtasks_ = v8::MicrotaskQueue::New(v8_isolate_, v8::MicrotasksPolicy::kExplicit);
       context = StartupSnapshot::instance()
                     .new_context(v8_isolate_, isolate_.baked_context(), microtasks_.get())
                     .FromMaybe(v8::Local<v8::Context>());
+      context_ns_ = making.elapsed_ns();
     }
     JsHost::attach(context, this);
     context_.Reset(v8_isolate_, context);
@@ -67,6 +71,7 @@ void RequestContext::start() {
 
 void RequestContext::run_slice(bool throw_fails_request,
                                const std::function<bool(v8::Local<v8::Context>)>& body) {
+  const Stopwatch running;
   v8::Isolate::Scope isolate_scope(v8_isolate_);
   v8::HandleScope handle_scope(v8_isolate_);
   v8::Local<v8::Context> context = context_.Get(v8_isolate_);
@@ -93,6 +98,7 @@ void RequestContext::run_slice(bool throw_fails_request,
     }
   }
   note_limits();
+  script_ns_ += running.elapsed_ns();
 }
 
 void RequestContext::note_limits() {

@@ -45,6 +45,10 @@ class RequestContext final : public JsHost, public std::enable_shared_from_this<
   void abandon();
 
   uint64_t id() const { return request_.id; }
+  // Where this request's worker time went (Runtime sums them into RuntimeTimes).
+  uint64_t context_ns() const { return context_ns_; }  // Context::New, when no spare was ready
+  uint64_t script_ns() const { return script_ns_; }    // its JavaScript slices
+  bool started_in_spare() const { return started_in_spare_; }
   // The isolate's heap hit its limit during this request: replace it.
   bool isolate_must_be_replaced() const;
 
@@ -124,6 +128,9 @@ class RequestContext final : public JsHost, public std::enable_shared_from_this<
   uint32_t wait_until_reported_ = 0;  // waitUntil promises [0, n) are settled and reported
   bool finished_ = false;
   LimitHit limit_hit_ = LimitHit::none;
+  uint64_t context_ns_ = 0;
+  uint64_t script_ns_ = 0;
+  bool started_in_spare_ = false;
 };
 
 }  // namespace wsup::worker

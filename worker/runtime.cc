@@ -174,6 +174,10 @@ void Runtime::start(size_t isolate_index, size_t script_index, HttpRequest reque
 }
 
 void Runtime::on_finished(RequestContext& request, size_t isolate_index) {
+  times_.context_ns += request.context_ns();
+  times_.script_ns += request.script_ns();
+  times_.spare_hits += request.started_in_spare() ? 1 : 0;
+  ++times_.requests;
   auto node = running_.extract(&request);
   if (!node.empty()) {
     finished_.push_back(std::move(node.mapped()));
@@ -215,6 +219,12 @@ void Runtime::start_next_waiting() {
     auto script = script_by_name_.find(next.request.script);
     start(*isolate, script->second, std::move(next.request), std::move(next.done));
   }
+}
+
+RuntimeTimes Runtime::times() const {
+  RuntimeTimes times = times_;
+  times.spare_context_ns = pool_->spare_context_ns();
+  return times;
 }
 
 RuntimeStats Runtime::stats(bool full_gc) {

@@ -84,6 +84,16 @@ struct RuntimeStats {
   size_t spare_contexts = 0;            // isolates holding a context made ahead of time
 };
 
+// Where the worker's time went, summed since start (wall time, nanoseconds): what the
+// supervisor's /metrics shows per worker.
+struct RuntimeTimes {
+  uint64_t context_ns = 0;        // Context::New for requests that found no spare ready
+  uint64_t spare_context_ns = 0;  // making spare contexts ahead of requests (own thread)
+  uint64_t script_ns = 0;         // requests' JavaScript: script, handler, microtasks, timers
+  uint64_t spare_hits = 0;        // requests that started in a spare context
+  uint64_t requests = 0;          // finished requests these sums cover
+};
+
 // Whether contexts made from now on get the WebAssembly global (sets V8 flags: process-wide).
 void set_webassembly(bool on);
 // Whether any of the scripts' sources (modules: every file) mentions WebAssembly.
@@ -111,6 +121,8 @@ class Runtime {
   // Counters and heap figures (for metrics). `full_gc` first collects garbage on idle isolates,
   // so the context counts show what is really retained (tests, diagnostics; costs ms).
   RuntimeStats stats(bool full_gc = false);
+  // Cheap (no isolate is touched): counters kept as requests finish.
+  RuntimeTimes times() const;
   // The snapshot context its requests start from (RuntimeOptions::baked_context).
   BakedContext baked_context() const { return baked_context_; }
 
@@ -143,6 +155,7 @@ class Runtime {
   std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>
       waiting_work_;
   uint64_t served_ = 0;
+  RuntimeTimes times_;  // spare_context_ns is read from the pool
   BakedContext baked_context_ = BakedContext::plain;
   uint64_t isolates_replaced_ = 0;
   // Handlers posted to the loop hold a weak_ptr to this and do nothing once the runtime is gone.

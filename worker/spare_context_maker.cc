@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "worker/isolate_pool.h"
+#include "worker/stopwatch.h"
 
 namespace wsup::worker {
 
@@ -46,7 +47,9 @@ void SpareContextMaker::run() {
     // and claiming it.
     if (!isolate->try_claim(WorkerIsolate::Holder::spare_maker)) continue;
     lock.unlock();
+    const Stopwatch making;
     isolate->prepare_spare_context();
+    busy_ns_.fetch_add(making.elapsed_ns(), std::memory_order_relaxed);
     isolate->unclaim();
     on_made_();
     lock.lock();

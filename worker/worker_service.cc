@@ -74,7 +74,7 @@ void WorkerService::poll() {
     }
   }
   channel_.heartbeat();
-  report_heap();
+  report_usage();
   if (stopped_) return;
   sleep();
 }
@@ -99,11 +99,14 @@ void WorkerService::sleep() {
 
 // At most once per heartbeat interval: reading every isolate's heap statistics costs
 // microseconds, too much to pay on every request.
-void WorkerService::report_heap() {
+void WorkerService::report_usage() {
   const auto now = std::chrono::steady_clock::now();
-  if (now - heap_reported_at_ < heartbeat_) return;
-  heap_reported_at_ = now;
+  if (now - usage_reported_at_ < heartbeat_) return;
+  usage_reported_at_ = now;
   channel_.set_heap_used_bytes(runtime_.stats().heap_used_bytes);
+  const RuntimeTimes times = runtime_.times();
+  channel_.set_times(
+      WorkerTimes{times.context_ns, times.spare_context_ns, times.script_ns, times.spare_hits});
 }
 
 RespondStatus WorkerService::respond(const HttpResponse& response) {

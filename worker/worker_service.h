@@ -41,7 +41,8 @@ class WorkerService {
   void wake();
   void stop_if_drained();
   RespondStatus respond(const HttpResponse& response);
-  void report_heap();
+  // Heap in use and the time split, into the segment header at most once per heartbeat.
+  void report_usage();
 
   boost::asio::io_context& loop_;
   Runtime& runtime_;
@@ -56,7 +57,7 @@ class WorkerService {
   size_t in_flight_ = 0;  // taken and not yet answered
   TestFaults test_faults_;
   uint64_t responses_ = 0;  // counted only while a test fault is on
-  std::chrono::steady_clock::time_point heap_reported_at_{};
+  std::chrono::steady_clock::time_point usage_reported_at_{};
 };
 
 }  // namespace wsup::worker

@@ -114,6 +114,32 @@ TEST(Cluster, BodiesInsideAndOutsideTheRingSlotComeBackWhole) {
   }
 }
 
+TEST(Cluster, MetricsSplitAWorkersTimeBetweenContextsAndJavaScript) {
+  const uint16_t admin = free_port();
+  OneScript c("addEventListener('fetch', (e) => e.respondWith(new Response('hi')));\n",
+              "workers: 1\nadmin:\n  http: 127.0.0.1:" + std::to_string(admin));
+  ASSERT_TRUE(c.supervisor->wait_serving(c.port)) << c.supervisor->log();
+  for (int i = 0; i < 20; ++i) ASSERT_EQ(http_get(c.port, "/").status, 200);
+  // The worker reports at its heartbeat rate: wait (bounded) for a report covering them.
+  auto value = [](const std::string& metrics, const std::string& name) {
+    std::smatch match;
+    const std::regex line(name + R"(\{worker="0"\} ([0-9.e+-]+))");
+    return std::regex_search(metrics, match, line) ? std::stod(match[1]) : -1.0;
+  };
+  std::string metrics;
+  for (int i = 0; i < 50; ++i) {
+    metrics = http_get(admin, "/metrics").body;
+    if (value(metrics, "wsup_worker_script_seconds_total") > 0) break;
+    std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_GT(value(metrics, "wsup_worker_script_seconds_total"), 0) << metrics;
+  EXPECT_GT(value(metrics, "wsup_worker_context_seconds_total") +
+                value(metrics, "wsup_worker_spare_context_seconds_total"),
+            0)
+      << metrics;
+  EXPECT_GE(value(metrics, "wsup_worker_spare_context_hits_total"), 0) << metrics;
+}
+
 TEST(Cluster, BenchNoJsAnswersAFixed200WithoutRunningTheScript) {
   OneScript c("addEventListener('fetch', (e) => e.respondWith(new Response('from js')));\n",
               "workers: 1\nbench_no_js: true");

@@ -202,6 +202,17 @@ TEST(ChannelProtocol, WorkerReportsItsHeapInUse) {
   EXPECT_EQ(p.supervisor.heap_used_bytes(), 12345678u);
 }
 
+TEST(ChannelProtocol, WorkerReportsWhereItsTimeWent) {
+  Pair p = make_pair();
+  EXPECT_EQ(p.supervisor.worker_times().script_ns, 0u);
+  p.worker.set_times(WorkerTimes{11, 22, 33, 4});
+  const WorkerTimes times = p.supervisor.worker_times();
+  EXPECT_EQ(times.context_ns, 11u);
+  EXPECT_EQ(times.spare_context_ns, 22u);
+  EXPECT_EQ(times.script_ns, 33u);
+  EXPECT_EQ(times.spare_hits, 4u);
+}
+
 TEST(ChannelProtocol, BusyTimeGrowsWhileTheWorkerIsAwayAndIsZeroWhileItSleeps) {
   Pair p = make_pair();
   p.worker.heartbeat();

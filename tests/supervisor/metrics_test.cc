@@ -62,7 +62,14 @@ TEST(Metrics, WorkerGaugesAreRenderedPerWorker) {
   w.restarts = 2;
   w.heap_bytes = 1234;
   w.cpu_seconds = 1.5;
+  w.times = wsup::WorkerTimes{2'000'000'000, 500'000'000, 250'000'000, 9};
   std::string text = m.render({&w, 1}, 7);
+  EXPECT_NE(text.find("wsup_worker_context_seconds_total{worker=\"3\"} 2\n"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("wsup_worker_spare_context_seconds_total{worker=\"3\"} 0.5\n"),
+            std::string::npos);
+  EXPECT_NE(text.find("wsup_worker_script_seconds_total{worker=\"3\"} 0.25\n"), std::string::npos);
+  EXPECT_NE(text.find("wsup_worker_spare_context_hits_total{worker=\"3\"} 9\n"), std::string::npos);
   EXPECT_NE(text.find("wsup_overflow_queue_depth 7\n"), std::string::npos);
   EXPECT_NE(text.find("wsup_worker_up{worker=\"3\"} 1\n"), std::string::npos);
   EXPECT_NE(text.find("wsup_worker_in_flight{worker=\"3\"} 5\n"), std::string::npos);

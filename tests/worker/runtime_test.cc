@@ -231,6 +231,25 @@ TEST(RuntimeTest, BackToBackRequestsRaceTheSpareMakerAndEachGetAFreshContext) {
     EXPECT_EQ(response.body, "1");
 }
 
+TEST(RuntimeTest, TimesSplitContextCreationFromJavaScript) {
+  // A script that spins ~2 ms: its JavaScript time must dwarf the rest of a request.
+  auto harness = Harness::single(
+      "addEventListener('fetch', (e) => {\n"
+      "  const end = Date.now() + 2; while (Date.now() < end) {}\n"
+      "  e.respondWith(new Response('x'));\n"
+      "});",
+      false, 1);
+  for (int i = 0; i < 10; ++i) ASSERT_EQ(harness->fetch().status, 200);
+  const RuntimeTimes times = harness->runtime().times();
+  EXPECT_EQ(times.requests, 10u);
+  EXPECT_GE(times.script_ns, 10u * 1'500'000);
+  // Each request's context came from the spare maker or was made on the spot, never both.
+  const uint64_t made_on_the_spot = times.requests - times.spare_hits;
+  EXPECT_EQ(made_on_the_spot == 0, times.context_ns == 0);
+  EXPECT_GT(times.spare_context_ns + times.context_ns, 0u);
+  EXPECT_LT(times.context_ns, times.script_ns);
+}
+
 TEST(RuntimeTest, DroppedContextsAreCollectedNotRetained) {
   auto harness = Harness::single(
       "addEventListener('fetch', (e) => e.respondWith(new Response('x'.repeat(1000))));", false, 2);
