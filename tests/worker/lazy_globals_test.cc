@@ -94,6 +94,8 @@ TEST(BakedContextChoiceTest, FollowsTheGlobalsTheScriptsName) {
   // One family other than URL is cheaper built on first use; DOMException is not.
   EXPECT_EQ(choose({script_with_source("crypto.randomUUID()")}), BakedContext::plain);
   EXPECT_EQ(choose({script_with_source("e instanceof DOMException")}), BakedContext::all);
+  // Aborting makes a DOMException: AbortController brings DOMException's family along.
+  EXPECT_EQ(choose({script_with_source("new AbortController().abort()")}), BakedContext::all);
   EXPECT_EQ(choose({script_with_source("new URL(u); new TextEncoder()")}), BakedContext::all);
   // Across scripts, and through a module's imports.
   EXPECT_EQ(choose({script_with_source("new URL(u)"), script_with_source("atob(x)")}),

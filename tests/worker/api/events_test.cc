@@ -89,6 +89,11 @@ TEST_F(EventsTest, DomExceptionHasNameMessageAndLegacyCode) {
                  "Object.prototype.toString.call(e)"),
             "Error||0|[object DOMException]");
   EXPECT_EQ(Eval("typeof new DOMException('x').stack"), "string");
+  // WebIDL constants: enumerable, neither writable nor configurable, on both objects.
+  EXPECT_EQ(Eval("[DOMException, DOMException.prototype].map((o) => JSON.stringify("
+                 "Object.getOwnPropertyDescriptor(o, 'ABORT_ERR'))).join('|')"),
+            R"({"value":20,"writable":false,"enumerable":true,"configurable":false}|)"
+            R"({"value":20,"writable":false,"enumerable":true,"configurable":false})");
 }
 
 }  // namespace
