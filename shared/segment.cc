@@ -191,9 +191,8 @@ std::string segment_name(std::string_view instance_id, int pid, uint32_t worker_
          std::to_string(epoch);
 }
 
-std::string spill_name(const std::string& segment, char direction, uint32_t slot,
-                       uint32_t generation) {
-  return segment + "-" + direction + std::to_string(slot) + "-" + std::to_string(generation);
+std::string spill_name(const std::string& segment, char direction, uint32_t slot) {
+  return segment + "-" + direction + std::to_string(slot);
 }
 
 // The bodies are copied with pwrite/pread on the object's descriptor, not through a mapping:
@@ -215,19 +214,28 @@ bool move_all(size_t size, Step step) {
   return true;
 }
 
+uint64_t object_size(const bip::shared_memory_object& object) {
+  bip::offset_t size = 0;
+  return object.get_size(size) && size > 0 ? static_cast<uint64_t>(size) : 0;
+}
+
+// ftruncate itself: Boost's truncate() goes through posix_fallocate, which refuses a length 0.
+void trim(const bip::shared_memory_object& object) {
+  if (object_size(object) > kSpillKeepBytes) {
+    [[maybe_unused]] int ignored = ::ftruncate(object.get_mapping_handle().handle, 0);
+  }
+}
+
 }  // namespace
 
 bool write_spill(const std::string& name, const std::string& body) {
   try {
-    bip::shared_memory_object object(bip::create_only, name.c_str(), bip::read_write, owner_only());
+    bip::shared_memory_object object(bip::open_or_create, name.c_str(), bip::read_write,
+                                     owner_only());
     const int fd = object.get_mapping_handle().handle;
-    if (!move_all(body.size(), [&](size_t at, size_t count) {
-          return ::pwrite(fd, body.data() + at, count, static_cast<off_t>(at));
-        })) {
-      remove_object(name);
-      return false;
-    }
-    return true;
+    return move_all(body.size(), [&](size_t at, size_t count) {
+      return ::pwrite(fd, body.data() + at, count, static_cast<off_t>(at));
+    });
   } catch (const bip::interprocess_exception&) {
     return false;
   }
@@ -236,9 +244,8 @@ bool write_spill(const std::string& name, const std::string& body) {
 std::optional<std::string> read_spill(const std::string& name, uint64_t bytes) {
   std::optional<std::string> body;
   try {
-    bip::shared_memory_object object(bip::open_only, name.c_str(), bip::read_only);
-    bip::offset_t size = 0;
-    if (object.get_size(size) && static_cast<uint64_t>(size) >= bytes && bytes > 0) {
+    bip::shared_memory_object object(bip::open_only, name.c_str(), bip::read_write);
+    if (bytes > 0 && object_size(object) >= bytes) {
       body.emplace(static_cast<size_t>(bytes), '\0');
       const int fd = object.get_mapping_handle().handle;
       if (!move_all(body->size(), [&](size_t at, size_t count) {
@@ -247,11 +254,19 @@ std::optional<std::string> read_spill(const std::string& name, uint64_t bytes) {
         body.reset();
       }
     }
+    trim(object);
   } catch (const bip::interprocess_exception&) {
     body.reset();
   }
-  remove_object(name);
   return body;
+}
+
+void trim_spill(const std::string& name) noexcept {
+  try {
+    bip::shared_memory_object object(bip::open_only, name.c_str(), bip::read_write);
+    trim(object);
+  } catch (const bip::interprocess_exception&) {
+  }
 }
 
 void remove_object(const std::string& name) noexcept {

@@ -49,7 +49,7 @@ struct SupervisorChannel::State {
     c.request_id = slot_request_id[i];
     uint32_t bytes = slot(i).record_bytes.load(std::memory_order_relaxed);
     auto arena = view.arena(i);
-    std::string spill = shm::spill_name(segment.name(), 'r', i, slot_generation[i]);
+    std::string spill = shm::spill_name(segment.name(), 'r', i);
     if (bytes > arena.size()) {
       c.error = ChannelError::corrupt_record;
       log::warn("corrupt response record", {{"worker", options.worker_id},
@@ -84,7 +84,7 @@ struct SupervisorChannel::State {
     }
     if (c.error != ChannelError::none) {
       count(view.header->supervisor_corrupt);
-      shm::remove_object(spill);  // in case the worker wrote one
+      shm::trim_spill(spill);  // in case the worker wrote a body nobody will read
     }
     return c;
   }
@@ -92,8 +92,8 @@ struct SupervisorChannel::State {
   // Under `mutex`: the slot goes back to the pool.
   void release_slot(uint32_t i) {
     if (slot_request_spilled[i]) {
-      // Normally the worker already unlinked it; after a cancel it may still exist.
-      shm::remove_object(shm::spill_name(segment.name(), 'q', i, slot_generation[i]));
+      // Normally the worker read (and trimmed) it; after a cancel nobody did.
+      shm::trim_spill(shm::spill_name(segment.name(), 'q', i));
       slot_request_spilled[i] = 0;
     }
     if (slot_occupied[i]) --occupied;
@@ -181,8 +181,7 @@ SubmitStatus SupervisorChannel::try_submit(const HttpRequest& request) {
   bool spill = codec::encoded_size(request, false) > arena.size();
   if (spill && codec::encoded_size(request, true) > arena.size()) return SubmitStatus::too_large;
   uint32_t generation = ++s.slot_generation[i];
-  if (spill &&
-      !shm::write_spill(shm::spill_name(s.segment.name(), 'q', i, generation), request.body)) {
+  if (spill && !shm::write_spill(shm::spill_name(s.segment.name(), 'q', i), request.body)) {
     return SubmitStatus::spill_failed;
   }
   size_t bytes = codec::encode(request, spill, arena);

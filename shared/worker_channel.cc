@@ -128,7 +128,7 @@ TakeResult WorkerChannel::try_take() {
     bool valid = bytes <= arena.size() && record.status == codec::DecodeStatus::ok &&
                  record.type == codec::RecordType::request && record.request_id == id &&
                  !s.taken.contains(id);
-    std::string spill = shm::spill_name(s.segment.name(), 'q', i, generation);
+    std::string spill = shm::spill_name(s.segment.name(), 'q', i);
     if (valid && record.body_spilled) {
       auto body = shm::read_spill(spill, record.body_bytes);
       if (body) {
@@ -188,8 +188,7 @@ RespondStatus WorkerChannel::respond(const HttpResponse& response) {
     s.complete_with_error(i, response.id, ChannelError::body_too_large);
     return RespondStatus::too_large;
   }
-  if (spill &&
-      !shm::write_spill(shm::spill_name(s.segment.name(), 'r', i, generation), response.body)) {
+  if (spill && !shm::write_spill(shm::spill_name(s.segment.name(), 'r', i), response.body)) {
     s.complete_with_error(i, response.id, ChannelError::spill_failed);
     return RespondStatus::spill_failed;
   }

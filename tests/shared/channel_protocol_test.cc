@@ -2,6 +2,7 @@
 // header reports, and corrupt records written straight into the segment.
 #include <gtest/gtest.h>
 #include <poll.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -64,6 +65,43 @@ TEST(ChannelProtocol, RequestAndResponseRoundTripWithHeadersAndLargeBodies) {
   EXPECT_EQ(done[0].response.body, std::string(100'000, 'z'));
   EXPECT_EQ(p.supervisor.in_flight(), 0u);
   EXPECT_EQ(p.worker.respond({1, 200, {}, {}}), RespondStatus::unknown_request);
+}
+
+// /dev/shm size of a slot's large-body object, -1 if there is none.
+off_t spill_object_size(const SupervisorChannel& supervisor, char direction, uint32_t slot) {
+  struct stat st {};
+  const std::string path = "/dev/shm/" + shm::spill_name(supervisor.name(), direction, slot);
+  return ::stat(path.c_str(), &st) == 0 ? st.st_size : -1;
+}
+
+TEST(ChannelProtocol, ASlotsLargeBodyObjectIsReusedAndEmptiedPastItsKeepSize) {
+  // One slot: every request reuses its two objects. Bodies shrink and grow, so a stale tail of
+  // the previous body must never show; a body past kSpillKeepBytes must not stay allocated.
+  Pair p = make_pair(1);
+  const size_t huge = static_cast<size_t>(shm::kSpillKeepBytes) + 4096;
+  uint64_t id = 0;
+  for (size_t size : {size_t{300'000}, size_t{20'000}, huge, size_t{50'000}}) {
+    ++id;
+    const std::string body(size, static_cast<char>('a' + id));
+    const std::string answer(size, static_cast<char>('A' + id));
+    ASSERT_EQ(p.supervisor.try_submit(request(id, body)), SubmitStatus::ok);
+    TakeResult t = p.worker.try_take();
+    ASSERT_EQ(t.kind, TakeResult::Kind::request);
+    EXPECT_TRUE(t.request.body == body) << "request body " << id << " came through changed";
+    EXPECT_EQ(p.worker.respond({id, 200, {}, answer}), RespondStatus::ok);
+    auto done = poll_all(p.supervisor);
+    ASSERT_EQ(done.size(), 1u);
+    EXPECT_EQ(done[0].error, ChannelError::none);
+    EXPECT_TRUE(done[0].response.body == answer) << "response " << id << " came back changed";
+    for (char direction : {'q', 'r'}) {
+      const off_t object = spill_object_size(p.supervisor, direction, 0);
+      if (size > shm::kSpillKeepBytes) {
+        EXPECT_EQ(object, 0) << direction << " after body " << id;
+      } else {
+        EXPECT_GE(object, static_cast<off_t>(size)) << direction << " after body " << id;
+      }
+    }
+  }
 }
 
 TEST(ChannelProtocol, FullWhenEverySlotIsBusyAndTooLargeAboveMaxBody) {
