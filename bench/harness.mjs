@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import { makeTargets } from "./lib/targets.mjs";
 import { CASES, verify, wrkCommand, runWrk } from "./lib/cases.mjs";
 import { waitReady, portBusy, stopAllNow, logTail } from "./lib/processes.mjs";
+import { treeCpuSeconds } from "./lib/cpu.mjs";
 import { writeReports } from "./lib/report.mjs";
 
 process.chdir(path.resolve(path.dirname(fileURLToPath(import.meta.url)), ".."));
@@ -134,11 +135,19 @@ async function measure(started, c, connections, label) {
         continue;
       }
       const cmd = wrkCommand(c, { port: s.t.port, connections, threads: settings.wrkThreads, duration: settings.duration });
+      const pids = s.g.handles.map((h) => h.child.pid);
+      const cpuBefore = treeCpuSeconds(pids);
       const r = await runWrk(cmd, settings.duration);
+      if (!r.error && r.requests > 0) {
+        // The server's own CPU (all its processes), not wrk's: per request and as cores kept busy.
+        const cpu = treeCpuSeconds(pids) - cpuBefore;
+        r.cpu_us_per_request = (cpu * 1e6) / r.requests;
+        r.cores_busy = cpu / r.duration_s;
+      }
       out[s.t.name].command = cmd.shell;
       r.loadavg = os.loadavg()[0];  // the machine may be shared: keep its load beside each run
       out[s.t.name].runs.push(r);
-      note(`${label} run ${run}/${settings.runs} ${s.t.name}: ${r.error ?? `${Math.round(r.rps)} req/s p50 ${r.p50_us} µs p99 ${r.p99_us} µs${r.errors ? ` errors ${r.errors}` : ""}`}`);
+      note(`${label} run ${run}/${settings.runs} ${s.t.name}: ${r.error ?? `${Math.round(r.rps)} req/s p50 ${r.p50_us} µs p99 ${r.p99_us} µs${r.cores_busy !== undefined ? ` cpu ${Math.round(r.cpu_us_per_request)} µs/req ${r.cores_busy.toFixed(2)} cores` : ""}${r.errors ? ` errors ${r.errors}` : ""}`}`);
     }
   }
   return out;

@@ -78,6 +78,6 @@ export async function runWrk(command, duration) {
   return {
     rps: s.requests / (s.duration_us / 1e6),
     p50_us: s.p50_us, p99_us: s.p99_us, p90_us: s.p90_us, max_us: s.max_us,
-    requests: s.requests, errors, error_detail: s.errors,
+    requests: s.requests, duration_s: s.duration_us / 1e6, errors, error_detail: s.errors,
   };
 }

@@ -21,6 +21,9 @@ export function summarize(entry) {
     rps: median(ok.map((r) => r.rps)), p50_us: median(ok.map((r) => r.p50_us)),
     p99_us: median(ok.map((r) => r.p99_us)), errors: ok.reduce((a, r) => a + r.errors, 0),
     runs: ok.length, rps_min: Math.min(...ok.map((r) => r.rps)), rps_max: Math.max(...ok.map((r) => r.rps)),
+    // Runs recorded before the harness sampled CPU have neither field.
+    cpu_us: ok.every((r) => r.cpu_us_per_request !== undefined) ? median(ok.map((r) => r.cpu_us_per_request)) : undefined,
+    cores: ok.every((r) => r.cores_busy !== undefined) ? median(ok.map((r) => r.cores_busy)) : undefined,
   };
 }
 
@@ -82,7 +85,8 @@ function scalingTable(results) {
       const s = summarize(p.targets[n]);
       if (s.na) { reasons.set(n, s.na); return `n/a (${short(s.na)})`; }
       base[n] ??= s.rps;
-      return `${int(s.rps)} (${(s.rps / base[n]).toFixed(2)}×)${warn(s)}`;
+      const cores = s.cores === undefined ? "" : `, ${s.cores.toFixed(1)} cores`;
+      return `${int(s.rps)} (${(s.rps / base[n]).toFixed(2)}×${cores})${warn(s)}`;
     });
     out.push(`| ${p.workers} | ${cells.join(" | ")} |`);
   }
@@ -165,6 +169,11 @@ function plots(results, outDir) {
   return made;
 }
 
+function cpuMeasured(results, connections) {
+  return results.cases.some((c) => c.connections === connections &&
+    Object.values(c.targets).some((t) => (t.runs ?? []).some((r) => r.cpu_us_per_request !== undefined)));
+}
+
 export function writeReports(results, { outDir, plots: wantPlots }) {
   fs.writeFileSync(path.join(outDir, "results.json"), `${JSON.stringify(results, null, 1)}\n`);
   writeCsv(results, outDir);
@@ -182,9 +191,16 @@ export function writeReports(results, { outDir, plots: wantPlots }) {
     latency
       ? casesTable(results, n, (s) => `${int(s.p50_us)} / ${int(s.p99_us)}${warn(s)}`, (s) => s.p50_us)
       : casesTable(results, n, (s) => `${int(s.rps)}${warn(s)}`, (s) => s.rps));
+    if (!latency && cpuMeasured(results, n)) {
+      parts.push(`### Server CPU at ${n} connections (µs per request / cores kept busy, median of ${st.runs})\n`,
+        "- CPU of the server's processes and their children (from /proc), not wrk's; the same runs as the table above.",
+        "- Ratios compare CPU per request (lower is better for wsup).\n",
+        casesTable(results, n, (s) => (s.cpu_us === undefined ? "n/a" : `${int(s.cpu_us)} / ${s.cores.toFixed(2)}`),
+          (s) => s.cpu_us));
+    }
   }
   if (results.scaling) {
-    parts.push(`### Scaling: hello world at 64 connections by worker count (requests/s, × its 1-worker figure)\n`,
+    parts.push(`### Scaling: hello world at 64 connections by worker count (requests/s, × its 1-worker figure, cores the server kept busy)\n`,
       header(results, 64, "throughput"), `- Targets:\n${targetLines(results, results.scaling.targets, `1..${results.settings.maxWorkers} processes`)}\n`, scalingTable(results));
   }
   if (made.length) parts.push(`Plots: ${made.map((f) => `${path.join(outDir, f)}`).join(", ")}\n`);
