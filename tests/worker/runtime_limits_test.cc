@@ -65,6 +65,7 @@ TEST(RuntimeLimitsTest, HeapLimitGives503AndTheIsolateIsReplaced) {
 TEST(RuntimeLimitsTest, HugeArrayBufferIsARangeErrorNotADeadProcess) {
   RuntimeLimits limits;
   limits.heap_mib = 64;
+  limits.cpu_ms = 10000;  // the heap budget must stop it, also where TSan makes it slow
   auto harness = Harness::single(kScript, true, 1, limits);
   EXPECT_EQ(quiet_fetch(*harness, "/buffer").body, "RangeError");
   EXPECT_EQ(quiet_fetch(*harness, "/").body, "ok 1");
