@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import { makeTargets } from "./lib/targets.mjs";
 import { CASES, verify, wrkCommand, runWrk } from "./lib/cases.mjs";
 import { waitReady, portBusy, stopAllNow, logTail } from "./lib/processes.mjs";
-import { treeCpuSeconds } from "./lib/cpu.mjs";
+import { treeCpu, cpuPerRequest } from "./lib/cpu.mjs";
 import { writeReports } from "./lib/report.mjs";
 
 process.chdir(path.resolve(path.dirname(fileURLToPath(import.meta.url)), ".."));
@@ -136,13 +136,15 @@ async function measure(started, c, connections, label) {
       }
       const cmd = wrkCommand(c, { port: s.t.port, connections, threads: settings.wrkThreads, duration: settings.duration });
       const pids = s.g.handles.map((h) => h.child.pid);
-      const cpuBefore = treeCpuSeconds(pids);
+      const cpuBefore = treeCpu(pids);
       const r = await runWrk(cmd, settings.duration);
       if (!r.error && r.requests > 0) {
-        // The server's own CPU (all its processes), not wrk's: per request and as cores kept busy.
-        const cpu = treeCpuSeconds(pids) - cpuBefore;
-        r.cpu_us_per_request = (cpu * 1e6) / r.requests;
-        r.cores_busy = cpu / r.duration_s;
+        // The server's own CPU (all its processes), not wrk's: per request, by thread name, and
+        // as cores kept busy.
+        const cpu = cpuPerRequest(cpuBefore, treeCpu(pids), r.requests);
+        r.cpu_us_per_request = cpu.total_us;
+        r.cpu_us_by_thread = cpu.threads_us;
+        r.cores_busy = (cpu.total_us * r.requests) / 1e6 / r.duration_s;
       }
       out[s.t.name].command = cmd.shell;
       r.loadavg = os.loadavg()[0];  // the machine may be shared: keep its load beside each run

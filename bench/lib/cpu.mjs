@@ -2,7 +2,7 @@
 // (wsup's workers, a cluster's children), read from /proc. Sampled before and after each wrk
 // run, it gives the server's CPU per request and the cores it kept busy, so that a target
 // that spreads over more cores (one wsup worker is two busy threads) can be told apart from
-// one that does more per core.
+// one that does more per core; split by thread name, it shows where wsup's time goes.
 import fs from "node:fs";
 import { execFileSync } from "node:child_process";
 
@@ -18,42 +18,78 @@ function clockTicks() {
   return ticksPerSecond;
 }
 
-// pid -> { ppid, ticks } for every process readable now.
-function processTable() {
-  const table = new Map();
-  for (const name of fs.readdirSync("/proc")) {
-    if (!/^\d+$/.test(name)) continue;
-    let stat;
-    try {
-      stat = fs.readFileSync(`/proc/${name}/stat`, "utf8");
-    } catch {
-      continue;  // exited while we looked
-    }
-    // The command name is in parentheses and may hold spaces: fields start after the last ')'.
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    // fields[0] is field 3 (state): ppid is field 4, utime 14, stime 15.
-    table.set(Number(name), { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) });
+// { comm, ppid, ticks } from a /proc stat file, or null if it is gone.
+function readStat(file) {
+  let stat;
+  try {
+    stat = fs.readFileSync(file, "utf8");
+  } catch {
+    return null;  // exited while we looked
   }
-  return table;
+  // The name is in parentheses and may hold spaces: the other fields start after the last ')'.
+  const close = stat.lastIndexOf(")");
+  const fields = stat.slice(close + 2).split(" ");
+  // fields[0] is field 3 (state): ppid is field 4, utime 14, stime 15.
+  return {
+    comm: stat.slice(stat.indexOf("(") + 1, close),
+    ppid: Number(fields[1]),
+    ticks: Number(fields[11]) + Number(fields[12]),
+  };
 }
 
-// Seconds of CPU used so far by the processes `roots` and all their living descendants.
-export function treeCpuSeconds(roots) {
-  const table = processTable();
+function descendants(roots) {
   const children = new Map();
-  for (const [pid, p] of table) {
+  for (const name of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    const p = readStat(`/proc/${name}/stat`);
+    if (!p) continue;
     if (!children.has(p.ppid)) children.set(p.ppid, []);
-    children.get(p.ppid).push(pid);
+    children.get(p.ppid).push(Number(name));
   }
-  let ticks = 0;
-  const todo = roots.filter((pid) => table.has(pid));
-  const seen = new Set();
+  const found = new Set();
+  const todo = [...roots];
   while (todo.length > 0) {
     const pid = todo.pop();
-    if (seen.has(pid)) continue;
-    seen.add(pid);
-    ticks += table.get(pid).ticks;
+    if (found.has(pid)) continue;
+    found.add(pid);
     todo.push(...(children.get(pid) ?? []));
   }
-  return ticks / clockTicks();
+  return [...found];
+}
+
+// CPU seconds used so far by `roots` and all their living descendants: `total`, and `threads`
+// keyed "<process name>/<thread name>" (e.g. "wsup-worker/wsup-spare-ctx").
+export function treeCpu(roots) {
+  const threads = {};
+  let total = 0;
+  for (const pid of descendants(roots)) {
+    const process = readStat(`/proc/${pid}/stat`);
+    if (!process) continue;
+    let tids = [];
+    try {
+      tids = fs.readdirSync(`/proc/${pid}/task`);
+    } catch {
+      continue;
+    }
+    for (const tid of tids) {
+      const thread = readStat(`/proc/${pid}/task/${tid}/stat`);
+      if (!thread) continue;
+      const key = `${process.comm}/${thread.comm}`;
+      const seconds = thread.ticks / clockTicks();
+      threads[key] = (threads[key] ?? 0) + seconds;
+      total += seconds;
+    }
+  }
+  return { total, threads };
+}
+
+// What `after` used beyond `before`, per request (µs): the total and each thread group's share.
+export function cpuPerRequest(before, after, requests) {
+  const us = (seconds) => (seconds * 1e6) / requests;
+  const threads = {};
+  for (const [key, seconds] of Object.entries(after.threads)) {
+    const used = seconds - (before.threads[key] ?? 0);
+    if (used > 0) threads[key] = us(used);
+  }
+  return { total_us: us(after.total - before.total), threads_us: threads };
 }

@@ -10,6 +10,14 @@ const median = (xs) => {
   return s.length === 0 ? NaN : s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 
+// Per key, the median over the runs (a key missing from a run counts 0); undefined when no run
+// has the field.
+function medianByKey(maps) {
+  if (maps.some((m) => m === undefined)) return undefined;
+  const keys = [...new Set(maps.flatMap((m) => Object.keys(m)))];
+  return Object.fromEntries(keys.map((k) => [k, median(maps.map((m) => m[k] ?? 0))]));
+}
+
 // { rps, p50_us, p99_us, errors, runs } from one target's runs, or { na } with the reason.
 export function summarize(entry) {
   if (!entry || entry.na) return { na: entry?.na ?? "not measured" };
@@ -24,6 +32,7 @@ export function summarize(entry) {
     // Runs recorded before the harness sampled CPU have neither field.
     cpu_us: ok.every((r) => r.cpu_us_per_request !== undefined) ? median(ok.map((r) => r.cpu_us_per_request)) : undefined,
     cores: ok.every((r) => r.cores_busy !== undefined) ? median(ok.map((r) => r.cores_busy)) : undefined,
+    threads_us: medianByKey(ok.map((r) => r.cpu_us_by_thread)),
   };
 }
 
@@ -169,6 +178,20 @@ function plots(results, outDir) {
   return made;
 }
 
+// wsup's CPU per request by "<process>/<thread>" name, one row per case at `connections`: the
+// supervisor, the workers' loops, their spare-context makers, V8's platform threads.
+function threadSplitTable(results, connections, target) {
+  const rows = results.cases.filter((c) => c.connections === connections)
+    .map((c) => ({ c, s: summarize(c.targets[target]) })).filter(({ s }) => !s.na && s.threads_us);
+  if (rows.length === 0) return "";
+  const weight = {};
+  for (const { s } of rows) for (const [k, v] of Object.entries(s.threads_us)) weight[k] = (weight[k] ?? 0) + v;
+  const shown = Object.keys(weight).sort((a, b) => weight[b] - weight[a]).filter((k) => weight[k] / rows.length >= 1);
+  const out = [`| case | total | ${shown.map((k) => `\`${k}\``).join(" | ")} |`, `|---|---:|${shown.map(() => "---:").join("|")}|`];
+  for (const { c, s } of rows) out.push(`| ${c.case} | ${int(s.cpu_us)} | ${shown.map((k) => int(s.threads_us[k] ?? 0)).join(" | ")} |`);
+  return `${out.join("\n")}\n`;
+}
+
 function cpuMeasured(results, connections) {
   return results.cases.some((c) => c.connections === connections &&
     Object.values(c.targets).some((t) => (t.runs ?? []).some((r) => r.cpu_us_per_request !== undefined)));
@@ -197,6 +220,13 @@ export function writeReports(results, { outDir, plots: wantPlots }) {
         "- Ratios compare CPU per request (lower is better for wsup).\n",
         casesTable(results, n, (s) => (s.cpu_us === undefined ? "n/a" : `${int(s.cpu_us)} / ${s.cores.toFixed(2)}`),
           (s) => s.cpu_us));
+      const split = threadSplitTable(results, n, "wsup");
+      if (split) {
+        parts.push(`### Where wsup's CPU goes at ${n} connections (µs per request by process/thread name, median of ${st.runs})\n`,
+          "- `wsup/*`: the supervisor; `wsup-worker/wsup-worker`: the workers' loops (requests, contexts made on the request's path); " +
+            "`wsup-worker/wsup-spare-ctx`: contexts made ahead; `V8 DefaultWorke…`: V8's GC and compiler threads. Groups under 1 µs are left out.\n",
+          split);
+      }
     }
   }
   if (results.scaling) {
