@@ -146,7 +146,7 @@ function plots(results, outDir) {
     fs.writeFileSync(path.join(outDir, `${file}.dat`), `${dat.join("\n")}\n`);
     gp.push(`set output '${file}.png'`, `set title "${title}\\n{/*0.8 ${sub}}"`, `set ylabel '${ylabel}'`,
       "set style data histograms", "set style histogram clustered gap 1", "set style fill solid 0.85 border -1",
-      log ? "set logscale y" : "unset logscale y", "set yrange [*:*]", "set xrange [*:*]", "set key top right",
+      log ? "set logscale y" : "unset logscale y", "set yrange [*:*]", "set xrange [*:*]", "set key outside right top",
       `plot for [i=2:${cols.length + 1}] '${file}.dat' using i:xtic(1) title columnheader`);
     made.push(`${file}.png`);
   };
@@ -163,7 +163,7 @@ function plots(results, outDir) {
       fs.writeFileSync(path.join(outDir, "scaling.dat"), `${dat.join("\n")}\n`);
       gp.push("set output 'scaling.png'", `set title "hello world, 64 connections, by worker count\\n{/*0.8 ${sub}}"`,
         "set ylabel 'requests/s'", "set xlabel 'workers'", "unset logscale y", "set yrange [0:*]", `set xrange [0.5:${results.scaling.points.length + 0.5}]`,
-        "set xtics 1", "set key top left", `plot for [i=2:${cols.length + 1}] 'scaling.dat' using 1:i with linespoints lw 2 title columnheader`);
+        "set xtics 1", "set key inside top left", `plot for [i=2:${cols.length + 1}] 'scaling.dat' using 1:i with linespoints lw 2 title columnheader`);
       made.push("scaling.png");
     }
   }
