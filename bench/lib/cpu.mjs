@@ -63,8 +63,8 @@ export function treeCpu(roots) {
   const threads = {};
   let total = 0;
   for (const pid of descendants(roots)) {
-    const process = readStat(`/proc/${pid}/stat`);
-    if (!process) continue;
+    const owner = readStat(`/proc/${pid}/stat`);
+    if (!owner) continue;
     let tids = [];
     try {
       tids = fs.readdirSync(`/proc/${pid}/task`);
@@ -74,7 +74,7 @@ export function treeCpu(roots) {
     for (const tid of tids) {
       const thread = readStat(`/proc/${pid}/task/${tid}/stat`);
       if (!thread) continue;
-      const key = `${process.comm}/${thread.comm}`;
+      const key = `${owner.comm}/${thread.comm}`;
       const seconds = thread.ticks / clockTicks();
       threads[key] = (threads[key] ?? 0) + seconds;
       total += seconds;

@@ -158,9 +158,6 @@ void BM_UrlAndTextEncoderRequest(benchmark::State& state) {
                "});");
 }
 
-// The `json` scenario of scripts/bench, same file: a header, the URL's query, a 20-field JSON
-// document. Most Workers handlers parse their URL, so this is hello world plus the first use of
-// the URL family in a fresh context.
 constexpr const char* kBenchJsonUrl =
     "http://127.0.0.1:18080/json?id=42&name=bench&tags=a,b,c&page=2&order=desc";
 
@@ -176,6 +173,9 @@ std::optional<std::string> bench_json_script(benchmark::State& state) {
   return source.str();
 }
 
+// The `json` scenario of scripts/bench, same file: a header, the URL's query, a 20-field JSON
+// document. Most Workers handlers parse their URL, so this is hello world plus the first use of
+// the URL family in a fresh context.
 void BM_BenchJsonScenarioRequest(benchmark::State& state) {
   if (auto source = bench_json_script(state)) run_requests(state, *source, kBenchJsonUrl);
 }
