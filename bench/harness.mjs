@@ -144,7 +144,7 @@ async function measure(started, c, connections, label) {
         const cpu = cpuPerRequest(cpuBefore, treeCpu(pids), r.requests);
         r.cpu_us_per_request = cpu.total_us;
         r.cpu_us_by_thread = cpu.threads_us;
-        r.cores_busy = (cpu.total_us * r.requests) / 1e6 / r.duration_s;
+        r.cores_busy = cpu.seconds / r.duration_s;
       }
       out[s.t.name].command = cmd.shell;
       r.loadavg = os.loadavg()[0];  // the machine may be shared: keep its load beside each run

@@ -37,24 +37,27 @@ function readStat(file) {
   };
 }
 
-function descendants(roots) {
+// pid -> its stat, for `roots` and all their living descendants.
+function processTree(roots) {
+  const stats = new Map();
   const children = new Map();
   for (const name of fs.readdirSync("/proc")) {
     if (!/^\d+$/.test(name)) continue;
     const p = readStat(`/proc/${name}/stat`);
     if (!p) continue;
+    stats.set(Number(name), p);
     if (!children.has(p.ppid)) children.set(p.ppid, []);
     children.get(p.ppid).push(Number(name));
   }
-  const found = new Set();
-  const todo = [...roots];
+  const tree = new Map();
+  const todo = roots.filter((pid) => stats.has(pid));
   while (todo.length > 0) {
     const pid = todo.pop();
-    if (found.has(pid)) continue;
-    found.add(pid);
+    if (tree.has(pid)) continue;
+    tree.set(pid, stats.get(pid));
     todo.push(...(children.get(pid) ?? []));
   }
-  return [...found];
+  return tree;
 }
 
 // CPU seconds used so far by `roots` and all their living descendants: `total`, and `threads`
@@ -62,14 +65,12 @@ function descendants(roots) {
 export function treeCpu(roots) {
   const threads = {};
   let total = 0;
-  for (const pid of descendants(roots)) {
-    const owner = readStat(`/proc/${pid}/stat`);
-    if (!owner) continue;
+  for (const [pid, owner] of processTree(roots)) {
     let tids = [];
     try {
       tids = fs.readdirSync(`/proc/${pid}/task`);
     } catch {
-      continue;
+      continue;  // exited since the tree was read
     }
     for (const tid of tids) {
       const thread = readStat(`/proc/${pid}/task/${tid}/stat`);
@@ -83,7 +84,8 @@ export function treeCpu(roots) {
   return { total, threads };
 }
 
-// What `after` used beyond `before`, per request (µs): the total and each thread group's share.
+// What `after` used beyond `before`: seconds in all, and per request (µs) in all and by thread
+// group.
 export function cpuPerRequest(before, after, requests) {
   const us = (seconds) => (seconds * 1e6) / requests;
   const threads = {};
@@ -91,5 +93,6 @@ export function cpuPerRequest(before, after, requests) {
     const used = seconds - (before.threads[key] ?? 0);
     if (used > 0) threads[key] = us(used);
   }
-  return { total_us: us(after.total - before.total), threads_us: threads };
+  const seconds = after.total - before.total;
+  return { seconds, total_us: us(seconds), threads_us: threads };
 }

@@ -25,13 +25,13 @@ export function summarize(entry) {
   const failed = entry.runs.find((r) => r.error);
   if (failed) return { na: failed.error };  // a median over the runs that happened would flatter it
   if (ok.length === 0) return { na: "no runs" };
+  // Runs recorded before the harness sampled CPU lack its fields: their median is undefined.
+  const medianOfAll = (field) => (ok.every((r) => r[field] !== undefined) ? median(ok.map((r) => r[field])) : undefined);
   return {
     rps: median(ok.map((r) => r.rps)), p50_us: median(ok.map((r) => r.p50_us)),
     p99_us: median(ok.map((r) => r.p99_us)), errors: ok.reduce((a, r) => a + r.errors, 0),
     runs: ok.length, rps_min: Math.min(...ok.map((r) => r.rps)), rps_max: Math.max(...ok.map((r) => r.rps)),
-    // Runs recorded before the harness sampled CPU have neither field.
-    cpu_us: ok.every((r) => r.cpu_us_per_request !== undefined) ? median(ok.map((r) => r.cpu_us_per_request)) : undefined,
-    cores: ok.every((r) => r.cores_busy !== undefined) ? median(ok.map((r) => r.cores_busy)) : undefined,
+    cpu_us: medianOfAll("cpu_us_per_request"), cores: medianOfAll("cores_busy"),
     threads_us: medianByKey(ok.map((r) => r.cpu_us_by_thread)),
   };
 }
