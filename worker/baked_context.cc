@@ -3,14 +3,14 @@
 #include <set>
 #include <string>
 
-#include "worker/api/web_platform.h"
+#include "worker/web/web_platform.h"
 
 namespace wsup::worker {
 namespace {
 
 // A family by one of its globals, so that reordering the families cannot break the rules.
 size_t family_defining(std::string_view global) {
-  const auto families = api::lazy_family_globals();
+  const auto families = web::lazy_family_globals();
   for (size_t i = 0; i < families.size(); ++i) {
     for (std::string_view name : families[i])
       if (name == global) return i;
@@ -42,7 +42,7 @@ std::vector<size_t> families_baked_into(BakedContext kind) {
     case BakedContext::url:
       return {url_family()};
     case BakedContext::all: {
-      std::vector<size_t> all(api::lazy_family_globals().size());
+      std::vector<size_t> all(web::lazy_family_globals().size());
       for (size_t i = 0; i < all.size(); ++i) all[i] = i;
       return all;
     }
@@ -51,7 +51,7 @@ std::vector<size_t> families_baked_into(BakedContext kind) {
 }
 
 BakedContext baked_context_for(const std::vector<LoadedScript>& scripts) {
-  const auto families = api::lazy_family_globals();
+  const auto families = web::lazy_family_globals();
   std::set<size_t> named;
   for (const LoadedScript& script : scripts) {
     std::vector<const std::string*> texts{&script.source};

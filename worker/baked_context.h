@@ -21,7 +21,7 @@ enum class BakedContext : size_t {
 inline constexpr BakedContext kBakedContexts[] = {BakedContext::plain, BakedContext::url,
                                                   BakedContext::all};
 
-// The lazy families (numbered as api::lazy_family_globals) built into `kind`.
+// The lazy families (numbered as web::lazy_family_globals) built into `kind`.
 std::vector<size_t> families_baked_into(BakedContext kind);
 
 // The context for `scripts`, from the lazy families whose globals their text names: `plain`

@@ -4,8 +4,8 @@
 
 #include <unistd.h>
 
+#include "worker/api/js_host.h"
 #include "worker/js_error.h"
-#include "worker/js_host.h"
 #include "worker/limits/budgeted_array_buffer_allocator.h"
 #include "worker/startup_error.h"
 #include "worker/startup_snapshot.h"

@@ -20,7 +20,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "shared/http_message.h"
-#include "worker/js_host.h"
+#include "worker/api/js_host.h"
 #include "worker/limits/limit_enforcer.h"
 #include "worker/runtime.h"
 

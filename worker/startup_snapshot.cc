@@ -7,8 +7,8 @@
 #include "worker/api/console.h"
 #include "worker/api/fetch_api.h"
 #include "worker/api/timers.h"
-#include "worker/api/web_platform.h"
 #include "worker/startup_error.h"
+#include "worker/web/web_platform.h"
 
 namespace wsup::worker {
 namespace {
@@ -50,7 +50,7 @@ v8::Local<v8::Object> install_wsup_globals(v8::Local<v8::Context> context) {
   v8::EscapableHandleScope scope(isolate);
   v8::TryCatch try_catch(isolate);
   // Timers first: the web platform captures setTimeout for AbortSignal.timeout.
-  if (!api::install_timers(context) || !api::install_web_platform(context)) {
+  if (!api::install_timers(context) || !web::install_web_platform(context)) {
     throw StartupError("installing the web platform APIs failed: " +
                        pending_exception_text(isolate, try_catch));
   }
@@ -64,7 +64,7 @@ v8::Local<v8::Object> install_wsup_globals(v8::Local<v8::Context> context) {
 
 std::vector<intptr_t> StartupSnapshot::collect_external_references() {
   std::vector<intptr_t> references;
-  references = api::web_platform_external_references();
+  references = web::web_platform_external_references();
   api::add_fetch_api_references(references);
   api::add_timers_references(references);
   api::add_console_references(references);
@@ -89,7 +89,7 @@ StartupSnapshot::StartupSnapshot() : references_(collect_external_references()) 
     const std::vector<size_t> families = families_baked_into(kind);
     if (!families.empty()) {
       v8::TryCatch try_catch(isolate);
-      if (!api::bake_lazy_families(context, families)) {
+      if (!web::bake_lazy_families(context, families)) {
         throw StartupError("building the web platform into the snapshot's \"" +
                            std::string(to_string(kind)) +
                            "\" context failed: " + pending_exception_text(isolate, try_catch));

@@ -148,7 +148,7 @@ void BM_Json20FieldsRequest(benchmark::State& state) {
 }
 
 // A request whose handler uses URL and TextEncoder: both lazy families run in its fresh context
-// (worker/api/web_platform.cc), so this is hello world plus their first-use cost.
+// (worker/web/web_platform.cc), so this is hello world plus their first-use cost.
 void BM_UrlAndTextEncoderRequest(benchmark::State& state) {
   run_requests(state,
                "addEventListener('fetch', (e) => {\n"

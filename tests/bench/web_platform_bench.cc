@@ -8,9 +8,9 @@
 
 #include <v8.h>
 
-#include "tests/worker/api/web_platform_snapshot.h"
-#include "worker/api/web_platform.h"
+#include "tests/worker/web/web_platform_snapshot.h"
 #include "worker/v8_engine.h"
+#include "worker/web/web_platform.h"
 
 namespace {
 
@@ -69,11 +69,11 @@ void BM_ContextNewPlusInstallWebPlatform(benchmark::State& state) {
   for (auto _ : state) {
     v8::HandleScope scope(isolate.get());
     v8::Local<v8::Context> context = v8::Context::New(isolate.get());
-    if (!wsup::worker::api::install_web_platform(context)) state.SkipWithError("install failed");
+    if (!wsup::worker::web::install_web_platform(context)) state.SkipWithError("install failed");
   }
   state.counters["heap_per_context"] = HeapPerLiveContext(isolate.get(), [&] {
     v8::Local<v8::Context> context = v8::Context::New(isolate.get());
-    wsup::worker::api::install_web_platform(context);
+    wsup::worker::web::install_web_platform(context);
     return context;
   });
 }

@@ -1,4 +1,4 @@
-// The lazy web platform families (worker/api/web_platform.cc): contexts made from the startup
+// The lazy web platform families (worker/web/web_platform.cc): contexts made from the startup
 // snapshot's default context carry only lazy global properties for URL, TextEncoder/TextDecoder,
 // crypto, abort, structuredClone/performance/navigator; the first access in a context runs the
 // family there. The snapshot's other contexts (worker/baked_context.h) carry some families

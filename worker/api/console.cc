@@ -1,6 +1,6 @@
 #include "worker/api/console.h"
 
-#include "worker/js_host.h"
+#include "worker/api/js_host.h"
 
 namespace wsup::worker::api {
 namespace {

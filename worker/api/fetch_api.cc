@@ -2,7 +2,7 @@
 
 #include <cstring>
 
-#include "worker/api/embedded_js.h"
+#include "worker/embedded_js.h"
 #include "worker/js_values.h"
 
 namespace wsup::worker::api {

@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "worker/js_host.h"
+#include "worker/api/js_host.h"
 
 namespace wsup::worker::api {
 namespace {

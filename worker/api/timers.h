@@ -1,5 +1,5 @@
 // setTimeout, setInterval, clearTimeout, clearInterval and queueMicrotask. The timers act on
-// the JsHost of the calling context (worker/js_host.h), which runs them on the worker's
+// the JsHost of the calling context (js_host.h), which runs them on the worker's
 // Boost.Asio loop; queueMicrotask uses the context's own MicrotaskQueue.
 #pragma once
 

@@ -4,8 +4,8 @@
 #include <memory>
 #include <vector>
 
-#include "tests/worker/api/js_test_fixture.h"
-#include "tests/worker/api/web_platform_snapshot.h"
+#include "tests/worker/web/js_test_fixture.h"
+#include "tests/worker/web/web_platform_snapshot.h"
 
 namespace wsup::test {
 namespace {

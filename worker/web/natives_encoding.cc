@@ -3,9 +3,9 @@
 #include <string>
 #include <vector>
 
-#include "worker/api/natives.h"
+#include "worker/web/natives.h"
 
-namespace wsup::worker::api {
+namespace wsup::worker::web {
 namespace {
 
 constexpr char16_t kReplacement = 0xFFFD;
@@ -226,4 +226,4 @@ std::span<const NativeFunction> encoding_natives() {
   return kEncodingNatives;
 }
 
-}  // namespace wsup::worker::api
+}  // namespace wsup::worker::web

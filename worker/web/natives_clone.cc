@@ -3,9 +3,9 @@
 #include <cstdlib>
 #include <memory>
 
-#include "worker/api/natives.h"
+#include "worker/web/natives.h"
 
-namespace wsup::worker::api {
+namespace wsup::worker::web {
 namespace {
 
 // Turns V8's clone errors into DOMException("...", "DataCloneError") using the constructor
@@ -61,4 +61,4 @@ std::span<const NativeFunction> clone_natives() {
   return kCloneNatives;
 }
 
-}  // namespace wsup::worker::api
+}  // namespace wsup::worker::web

@@ -1,6 +1,6 @@
 // Event, EventTarget, AbortController/AbortSignal and DOMException against the DOM Standard
 // and WebIDL.
-#include "tests/worker/api/js_test_fixture.h"
+#include "tests/worker/web/js_test_fixture.h"
 
 namespace wsup::test {
 namespace {

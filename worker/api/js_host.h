@@ -13,7 +13,7 @@
 
 namespace wsup::worker {
 
-// Slot 0 holds the web platform's per-context state (api::kWebPlatformSlot, a V8 value).
+// Slot 0 holds the web platform's per-context state (web::kWebPlatformSlot, a V8 value).
 inline constexpr int kJsHostSlot = 1;
 
 class JsHost {

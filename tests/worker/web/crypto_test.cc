@@ -1,6 +1,6 @@
 // crypto.subtle.digest against the FIPS 180 example vectors; getRandomValues and randomUUID
 // against WebCrypto's rules.
-#include "tests/worker/api/js_test_fixture.h"
+#include "tests/worker/web/js_test_fixture.h"
 
 namespace wsup::test {
 namespace {

@@ -5,9 +5,9 @@
 #include <boost/url/ipv6_address.hpp>
 #include <boost/url/src.hpp>  // Boost.URL is header-only here: this is its one compiled TU.
 
-#include "worker/api/natives.h"
+#include "worker/web/natives.h"
 
-namespace wsup::worker::api {
+namespace wsup::worker::web {
 namespace {
 
 // parseIPv6(string without brackets) -> array of 8 16-bit pieces, or null when invalid.
@@ -38,4 +38,4 @@ std::span<const NativeFunction> url_natives() {
   return kUrlNatives;
 }
 
-}  // namespace wsup::worker::api
+}  // namespace wsup::worker::web

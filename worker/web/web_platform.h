@@ -15,7 +15,7 @@
 
 #include <v8.h>
 
-namespace wsup::worker::api {
+namespace wsup::worker::web {
 
 // Every native callback address these APIs install (not null-terminated; the runtime joins
 // the lists of all API families and adds the terminator), for
@@ -43,4 +43,4 @@ std::vector<std::vector<std::string_view>> lazy_family_globals();
 // building them on first use (~40-135 µs each). Returns false with an exception pending.
 bool bake_lazy_families(v8::Local<v8::Context> context, const std::vector<size_t>& families);
 
-}  // namespace wsup::worker::api
+}  // namespace wsup::worker::web

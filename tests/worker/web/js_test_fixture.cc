@@ -1,7 +1,7 @@
-#include "tests/worker/api/js_test_fixture.h"
+#include "tests/worker/web/js_test_fixture.h"
 
-#include "worker/api/web_platform.h"
 #include "worker/v8_engine.h"
+#include "worker/web/web_platform.h"
 
 namespace wsup::test {
 namespace {
@@ -52,7 +52,7 @@ void WebPlatformTest::SetUp() {
   v8::HandleScope scope(isolate_);
   v8::Local<v8::Context> fresh = v8::Context::New(isolate_);
   v8::TryCatch try_catch(isolate_);
-  ASSERT_TRUE(worker::api::install_web_platform(fresh))
+  ASSERT_TRUE(worker::web::install_web_platform(fresh))
       << ToString(isolate_, try_catch.Exception());
   context_.Reset(isolate_, fresh);
 }

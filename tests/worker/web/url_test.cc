@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-#include "tests/worker/api/js_test_fixture.h"
+#include "tests/worker/web/js_test_fixture.h"
 
 namespace wsup::test {
 namespace {

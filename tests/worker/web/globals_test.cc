@@ -1,7 +1,7 @@
 // performance, navigator, and how the globals are installed (WebIDL attributes, no leaks of
 // the installer's private objects).
-#include "tests/worker/api/js_test_fixture.h"
-#include "worker/api/web_platform.h"
+#include "tests/worker/web/js_test_fixture.h"
+#include "worker/web/web_platform.h"
 
 namespace wsup::test {
 namespace {
@@ -44,7 +44,7 @@ TEST_F(GlobalsTest, InstallFailureReturnsFalseWithTheExceptionPending) {
   v8::Local<v8::Context> sealed = v8::Context::New(isolate());
   ASSERT_EQ(EvalIn(sealed, "Object.preventExtensions(globalThis); 'sealed'"), "sealed");
   v8::TryCatch try_catch(isolate());
-  EXPECT_FALSE(worker::api::install_web_platform(sealed));
+  EXPECT_FALSE(worker::web::install_web_platform(sealed));
   ASSERT_TRUE(try_catch.HasCaught());
   v8::Context::Scope context_scope(sealed);  // ToString of the exception needs a context
   v8::String::Utf8Value message(isolate(), try_catch.Exception());

@@ -1,6 +1,6 @@
 // TextEncoder/TextDecoder against the WHATWG Encoding Standard's UTF-8 encoder and decoder, and
 // atob/btoa against HTML's forgiving-base64.
-#include "tests/worker/api/js_test_fixture.h"
+#include "tests/worker/web/js_test_fixture.h"
 
 namespace wsup::test {
 namespace {

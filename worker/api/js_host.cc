@@ -1,4 +1,4 @@
-#include "worker/js_host.h"
+#include "worker/api/js_host.h"
 
 namespace wsup::worker {
 

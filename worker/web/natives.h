@@ -7,7 +7,7 @@
 
 #include <v8.h>
 
-namespace wsup::worker::api {
+namespace wsup::worker::web {
 
 struct NativeFunction {
   const char* name;
@@ -24,4 +24,4 @@ std::span<const NativeFunction> url_natives();       // natives_url.cc (Boost.UR
 void throw_type_error(v8::Isolate* isolate, const char* message);
 v8::Local<v8::String> one_byte_string(v8::Isolate* isolate, const char* text, int length = -1);
 
-}  // namespace wsup::worker::api
+}  // namespace wsup::worker::web

@@ -1,5 +1,5 @@
 // URLSearchParams against the WHATWG URL Standard's application/x-www-form-urlencoded rules.
-#include "tests/worker/api/js_test_fixture.h"
+#include "tests/worker/web/js_test_fixture.h"
 
 namespace wsup::test {
 namespace {

@@ -1,5 +1,5 @@
 // structuredClone against HTML's structured serialize/deserialize.
-#include "tests/worker/api/js_test_fixture.h"
+#include "tests/worker/web/js_test_fixture.h"
 
 namespace wsup::test {
 namespace {

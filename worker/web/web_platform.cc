@@ -2,17 +2,17 @@
 // `natives` holds native functions, `internal` what a file hands to later ones. Files run in
 // families: the base family (Event, EventTarget) at install time, every other family on the
 // first access to one of its globals in a context. Neither object is reachable from user code.
-#include "worker/api/web_platform.h"
+#include "worker/web/web_platform.h"
 
 #include <chrono>
 #include <memory>
 #include <string_view>
 #include <vector>
 
-#include "worker/api/embedded_js.h"
-#include "worker/api/natives.h"
+#include "worker/embedded_js.h"
+#include "worker/web/natives.h"
 
-namespace wsup::worker::api {
+namespace wsup::worker::web {
 
 void throw_type_error(v8::Isolate* isolate, const char* message) {
   isolate->ThrowException(v8::Exception::TypeError(one_byte_string(isolate, message)));
@@ -134,7 +134,7 @@ class StaticSource final : public v8::String::ExternalOneByteStringResource {
 };
 
 const EmbeddedJs* find_source(std::string_view name) {
-  for (const EmbeddedJs& file : embedded_js_sources()) {
+  for (const EmbeddedJs& file : web_platform_sources()) {
     if (name == file.name) return &file;
   }
   return nullptr;
@@ -144,12 +144,12 @@ const EmbeddedJs* find_source(std::string_view name) {
 StaticSource* static_source(const EmbeddedJs& file) {
   static const auto* const sources = [] {
     auto* all = new std::vector<std::unique_ptr<StaticSource>>();
-    for (const EmbeddedJs& each : embedded_js_sources()) {
+    for (const EmbeddedJs& each : web_platform_sources()) {
       all->push_back(std::make_unique<StaticSource>(each.source));
     }
     return all;
   }();
-  return (*sources)[static_cast<size_t>(&file - embedded_js_sources().data())].get();
+  return (*sources)[static_cast<size_t>(&file - web_platform_sources().data())].get();
 }
 
 // Compiles a family's files; returns their installer functions, in order. Only the lazy
@@ -378,4 +378,4 @@ bool install_web_platform(v8::Local<v8::Context> context) {
          DefineGlobals(context, exported) && DefineLazyGlobals(context, internal);
 }
 
-}  // namespace wsup::worker::api
+}  // namespace wsup::worker::web

@@ -6,9 +6,9 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
-#include "worker/api/natives.h"
+#include "worker/web/natives.h"
 
-namespace wsup::worker::api {
+namespace wsup::worker::web {
 namespace {
 
 // randomFill(ArrayBufferView): JS has already checked the type and the 65536-byte quota.
@@ -87,4 +87,4 @@ std::span<const NativeFunction> crypto_natives() {
   return kCryptoNatives;
 }
 
-}  // namespace wsup::worker::api
+}  // namespace wsup::worker::web

@@ -7,7 +7,7 @@
 
 #include <v8.h>
 
-#include "worker/api/web_platform.h"
+#include "worker/web/web_platform.h"
 
 namespace wsup::test {
 
@@ -22,7 +22,7 @@ struct StartupBlob {
 
 // The web platform's external references, null-terminated as V8 wants them.
 inline std::vector<intptr_t> WebPlatformReferences() {
-  std::vector<intptr_t> references = worker::api::web_platform_external_references();
+  std::vector<intptr_t> references = worker::web::web_platform_external_references();
   references.push_back(0);
   return references;
 }
@@ -39,7 +39,7 @@ inline bool MakeWebPlatformSnapshot(const std::vector<intptr_t>& references, Sta
     v8::HandleScope scope(isolate);
     v8::Local<v8::Context> context = v8::Context::New(isolate);
     v8::TryCatch try_catch(isolate);
-    if (!worker::api::install_web_platform(context)) return false;
+    if (!worker::web::install_web_platform(context)) return false;
     creator.SetDefaultContext(context);
   }
   blob.data = creator.CreateBlob(code_handling);

@@ -1,0 +1,23 @@
+// JavaScript embedded at build time by cmake/WsupEmbedJs.cmake (wsup_embed_js): the one way
+// wsup ships JavaScript inside its binaries, used by the web platform (worker/web/) and the
+// runtime's own APIs (worker/api/).
+#pragma once
+
+#include <span>
+
+namespace wsup::worker {
+
+struct EmbeddedJs {
+  const char* name;    // script origin, e.g. "wsup:url.js", shown in stack traces
+  const char* source;  // evaluates to function (global, natives, internal)
+};
+
+// The web platform's files (worker/web/js); its families (web_platform.cc) say which run
+// together and in what order: later files may use what earlier ones put on `internal`.
+std::span<const EmbeddedJs> web_platform_sources();
+
+// The fetch API (worker/api/{headers,body,request,response,fetch_event}.js) as one entry,
+// "wsup:fetch_api.js": function (internal), the files sharing its scope.
+std::span<const EmbeddedJs> fetch_api_sources();
+
+}  // namespace wsup::worker
