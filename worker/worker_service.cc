@@ -21,14 +21,18 @@ int dup_or_throw(int fd) {
 }  // namespace
 
 WorkerService::WorkerService(boost::asio::io_context& loop, Runtime& runtime,
-                             WorkerChannel& channel, std::chrono::milliseconds heartbeat)
+                             WorkerChannel& channel, std::chrono::milliseconds heartbeat,
+                             ChannelSinks::Factory sink_factory)
     : loop_(loop),
       runtime_(runtime),
       channel_(channel),
       heartbeat_(heartbeat),
       doorbell_(loop, dup_or_throw(channel.request_doorbell_fd())),
       heartbeat_timer_(loop),
-      signals_(loop, SIGTERM, SIGINT) {}
+      signals_(loop, SIGTERM, SIGINT),
+      sinks_(
+          channel, [&loop](std::function<void()> f) { boost::asio::post(loop, std::move(f)); },
+          std::move(sink_factory)) {}
 
 WorkerService::~WorkerService() = default;
 
@@ -53,30 +57,37 @@ void WorkerService::drain() {
 
 void WorkerService::poll() {
   if (stopped_) return;
-  if (!draining_) {
-    for (;;) {
-      TakeResult taken = channel_.try_take();
-      if (taken.kind == TakeResult::Kind::empty) break;
-      if (taken.kind == TakeResult::Kind::corrupt) {
-        log::warn("dropped a corrupt request record", {{"req", taken.request_id}});
-        continue;
-      }
-      ++in_flight_;
-      runtime_.handle(std::move(taken.request), [this](HttpResponse response) {
-        --in_flight_;
-        const RespondStatus status = respond(response);
-        if (status != RespondStatus::ok) {
-          log::warn("could not write the response",
-                    {{"req", response.id}, {"status", static_cast<int>(status)}});
-        }
-        if (draining_) stop_if_drained();
-      });
+  // Also while draining: the supervisor's releases and cancels of streams still open come
+  // through the same ring, behind any request it queued before it stopped routing here.
+  for (;;) {
+    TakeResult taken = channel_.try_take();
+    if (taken.kind == TakeResult::Kind::empty) break;
+    if (taken.kind == TakeResult::Kind::corrupt) {
+      log::warn("dropped a corrupt request record", {{"req", taken.request_id}});
+      continue;
     }
+    if (taken.kind == TakeResult::Kind::request)
+      serve(std::move(taken.request));
+    else
+      sinks_.route(taken);
+    if (stopped_) return;
   }
   channel_.heartbeat();
   report_usage();
   if (stopped_) return;
   sleep();
+}
+
+void WorkerService::serve(HttpRequest request) {
+  ++in_flight_;
+  std::shared_ptr<ChannelResponseSink> sink = sinks_.open(request.id, [this] {
+    --in_flight_;
+    if (draining_) stop_if_drained();
+  });
+  // Until Runtime::handle takes the sink itself: its whole response goes to respond(), which
+  // streams it when it does not fit one record.
+  runtime_.handle(std::move(request),
+                  [sink](HttpResponse response) { sink->respond(std::move(response)); });
 }
 
 void WorkerService::sleep() {
@@ -107,17 +118,6 @@ void WorkerService::report_usage() {
   const RuntimeTimes times = runtime_.times();
   channel_.set_times(
       WorkerTimes{times.context_ns, times.spare_context_ns, times.script_ns, times.spare_hits});
-}
-
-RespondStatus WorkerService::respond(const HttpResponse& response) {
-  if (test_faults_.corrupt_every == 0 || ++responses_ % test_faults_.corrupt_every != 0)
-    return channel_.respond(response);
-  // Cycle through the kinds of garbage: each must be rejected by the supervisor.
-  const uint64_t n = responses_ / test_faults_.corrupt_every;
-  const auto how = static_cast<WorkerChannel::Corruption>(n % 3);
-  log::warn("test fault: writing a corrupt response record",
-            {{"req", response.id}, {"kind", static_cast<int64_t>(n % 3)}});
-  return channel_.respond_corrupt_for_test(response, how);
 }
 
 // The doorbell rang or the heartbeat interval passed (whichever came first; the other is

@@ -65,10 +65,10 @@ struct ShmPeer {
   }
   bool submit(const HttpRequest& r) { return channel.try_submit(r) == SubmitStatus::ok; }
   size_t drain() {
-    size_t n = channel.poll_responses([](Completion&& c) { benchmark::DoNotOptimize(c); });
+    size_t n = channel.poll_responses([](ResponseEvent&& c) { benchmark::DoNotOptimize(c); });
     if (n == 0) {
       channel.wait_for_responses(std::chrono::milliseconds(100));
-      n = channel.poll_responses([](Completion&& c) { benchmark::DoNotOptimize(c); });
+      n = channel.poll_responses([](ResponseEvent&& c) { benchmark::DoNotOptimize(c); });
     }
     return n;
   }

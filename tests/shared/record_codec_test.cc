@@ -39,18 +39,18 @@ TEST(RecordCodec, RequestRoundTripsWithDuplicateHeadersAndEmptyFields) {
 
 TEST(RecordCodec, ResponseAndErrorRoundTrip) {
   HttpResponse r{5, 404, {{"k", "v"}}, std::string(1000, 'b')};
-  std::vector<std::byte> out(encoded_size(r, false));
-  encode(r, false, out);
+  std::vector<std::byte> out(encoded_size(r));
+  encode(r, out);
   DecodedRecord d = decode(out, 1 << 20);
   ASSERT_EQ(d.status, DecodeStatus::ok);
   EXPECT_EQ(d.response.status, 404);
   EXPECT_EQ(d.response.body, r.body);
   std::vector<std::byte> err(kErrorRecordBytes);
-  encode_error(9, ChannelError::body_too_large, err);
+  encode_error(9, ChannelError::headers_too_large, err);
   DecodedRecord e = decode(err, 0);
   ASSERT_EQ(e.status, DecodeStatus::ok);
   EXPECT_EQ(e.request_id, 9u);
-  EXPECT_EQ(e.error, ChannelError::body_too_large);
+  EXPECT_EQ(e.error, ChannelError::headers_too_large);
 }
 
 TEST(RecordCodec, SpilledBodyCarriesOnlyItsLength) {
@@ -103,8 +103,8 @@ TEST(RecordCodec, UnknownTypeFlagsStatusAndErrorCodeAreRejected) {
   put<uint32_t>(bytes, 16, 0x80);
   EXPECT_EQ(decode(bytes, 1 << 20).status, DecodeStatus::bad_flags);
   HttpResponse r{1, 200, {}, {}};
-  std::vector<std::byte> out(encoded_size(r, false));
-  encode(r, false, out);
+  std::vector<std::byte> out(encoded_size(r));
+  encode(r, out);
   put<uint32_t>(out, kRecordHeaderBytes, 42);
   EXPECT_EQ(decode(out, 10).status, DecodeStatus::bad_status);
   std::vector<std::byte> err(kErrorRecordBytes);
