@@ -200,10 +200,10 @@ class SupervisorChannel {
 
 struct TakeResult {
   enum class Kind {
-    empty,     // nothing to do now
-    request,   // a new request: answer it with respond(), or begin() a stream
-    corrupt,   // a corrupt request record, already answered with ChannelError::corrupt_request
-    released,  // the supervisor wrote the stream's last record out: write the next one
+    empty,      // nothing to do now
+    request,    // a new request: answer it with respond(), or begin() a stream
+    corrupt,    // a corrupt request record, already answered with ChannelError::corrupt_request
+    released,   // the supervisor wrote the stream's last record out: write the next one
     cancelled,  // the answer is no longer wanted: the channel has already ended the stream
                 // (aborted); anything written for it from now on is refused
   } kind = Kind::empty;
@@ -255,9 +255,9 @@ class WorkerChannel {
   RespondStatus write(uint64_t request_id, std::string_view bytes);
   // Ends a begun body; only with the turn. The request is answered afterwards.
   RespondStatus end(uint64_t request_id, bool aborted);
-  size_t max_chunk_bytes() const;  // the arena less a chunk record's own fields
+  size_t max_chunk_bytes() const;   // the arena less a chunk record's own fields
   size_t max_record_bytes() const;  // the arena: the largest record respond() can write
-  size_t taken_count() const;  // taken and not yet answered
+  size_t taken_count() const;       // taken and not yet answered
 
   void set_state(WorkerState state);
   void set_pid(int32_t pid);

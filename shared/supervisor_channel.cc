@@ -203,8 +203,7 @@ bool SupervisorChannel::abandon(uint64_t request_id) {
       next = shm::kCancelRequested;
     else
       return false;  // sent or done: the record is on its way; the reader sees `abandoned`
-    if (!s.header(i).state.compare_exchange_weak(state, next, std::memory_order_acq_rel))
-      continue;
+    if (!s.header(i).state.compare_exchange_weak(state, next, std::memory_order_acq_rel)) continue;
     if (next == shm::kCancelled) {
       s.slot_of.erase(request_id);
       s.slots[i] = State::Slot{};

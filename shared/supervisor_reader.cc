@@ -119,9 +119,8 @@ size_t SupervisorChannel::poll_responses(const std::function<void(ResponseEvent&
       slot = s.slots[i];
     }
     // Acquire: the worker's record in the arena happens before its "done" or "sent" store.
-    const uint32_t state = slot.phase == Phase::free
-                               ? shm::kFree
-                               : s.header(i).state.load(std::memory_order_acquire);
+    const uint32_t state =
+        slot.phase == Phase::free ? shm::kFree : s.header(i).state.load(std::memory_order_acquire);
     const bool ours_to_read = slot.phase == Phase::queued || slot.phase == Phase::worker ||
                               (slot.phase == Phase::cancelling && state == shm::kDone);
     if (!ours_to_read || (state != shm::kDone && state != shm::kSent)) {
@@ -180,9 +179,8 @@ SupervisorChannel::Reaped SupervisorChannel::reap_after_death() {
     if (slot.phase == Phase::free) continue;
     uint32_t state = shm::kQueued;
     // acq_rel CAS, as in try_cancel: should the worker still be alive, one of us wins.
-    if (slot.phase == Phase::queued &&
-        s.header(i).state.compare_exchange_strong(state, shm::kCancelled,
-                                                  std::memory_order_acq_rel)) {
+    if (slot.phase == Phase::queued && s.header(i).state.compare_exchange_strong(
+                                           state, shm::kCancelled, std::memory_order_acq_rel)) {
       reaped.not_taken.push_back(slot.request_id);
     } else if (slot.finished) {
       // Its failure was delivered already.

@@ -154,8 +154,8 @@ TakeResult WorkerChannel::try_take() {
     codec::DecodedRecord record;
     if (bytes <= arena.size()) record = codec::decode(arena.first(bytes), s.max_body_bytes);
     bool valid = bytes <= arena.size() && record.status == codec::DecodeStatus::ok &&
-                 record.type == codec::RecordType::request && record.request_id == id &&
-                 id != 0 && !s.taken.contains(id);
+                 record.type == codec::RecordType::request && record.request_id == id && id != 0 &&
+                 !s.taken.contains(id);
     if (valid && record.body_spilled) {
       auto body = shm::read_spill(shm::spill_name(s.segment.name(), i), record.body_bytes);
       if (body) {
@@ -249,9 +249,9 @@ RespondStatus WorkerChannel::begin(const HttpResponse& head, std::optional<uint6
   auto arena = s.view.arena(entry->slot);
   if (codec::head_size(head) > arena.size()) {
     // No stream can start: the request ends here, as an error the supervisor answers 502.
-    const RespondStatus sent = s.send(
-        head.id, *entry,
-        codec::encode_error(head.id, ChannelError::headers_too_large, arena), true);
+    const RespondStatus sent =
+        s.send(head.id, *entry,
+               codec::encode_error(head.id, ChannelError::headers_too_large, arena), true);
     return sent == RespondStatus::ok ? RespondStatus::too_large : sent;
   }
   const size_t bytes = codec::encode_head(head, length, arena);

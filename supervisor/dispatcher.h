@@ -76,7 +76,7 @@ struct DispatchResult {
   HttpResponse response;  // valid when outcome == response (only status and headers if streamed)
   // Set when the response's body is streamed: the connection takes its chunks from it.
   std::shared_ptr<ResponseStream> stream;
-  int worker = -1;        // worker slot that served or held it, -1 when none
+  int worker = -1;  // worker slot that served or held it, -1 when none
   // For the per-stage split in /metrics: when a worker's ring accepted the request (the last time,
   // if it was handed on) and when its response reached complete(). Set when outcome == response.
   std::chrono::steady_clock::time_point submitted;

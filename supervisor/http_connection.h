@@ -111,7 +111,7 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
     int sent_status = 0;      // the status line the client got, when the response was cut
     const char* cut = "";     // why the response was cut short; "" when it was not
     uint64_t body_bytes = 0;  // body bytes handed to the socket
-    bool staged = false;  // answered by a worker: the stage times below are set
+    bool staged = false;      // answered by a worker: the stage times below are set
     Dispatcher::Clock::time_point start, dispatched, submitted, answered, resumed;
     Dispatcher::Clock::time_point head_written;  // a streamed response's head is out (else 0)
   };
@@ -137,6 +137,8 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   void on_stream_head_written();
   void next_chunk();  // takes the stream's next chunk or end, or waits for it
   void on_chunk_written();
+  // The client hung up (or closed its side) while the stream waits for the worker.
+  void client_left_stream();
   // Ends the response abruptly: the stream is cancelled, the access log says `why` with
   // `status`, and the connection closes without a well-formed end.
   void cut(const char* why, int status);
@@ -177,7 +179,7 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   // The streamed response being written (null otherwise).
   std::shared_ptr<ResponseStream> stream_;
   BodyFraming framing_ = BodyFraming::none;
-  uint64_t stream_left_ = 0;  // length framing: body bytes still due
+  uint64_t stream_left_ = 0;                     // length framing: body bytes still due
   Dispatcher::Clock::time_point wall_deadline_;  // the request's wall time: a stream ends there
   asio::steady_timer timer_;
   Dispatcher::Clock::time_point deadline_ = Dispatcher::Clock::time_point::max();

@@ -142,10 +142,19 @@ void HttpConnection::on_stream_head_written() {
   next_chunk();
 }
 
+void HttpConnection::client_left_stream() {
+  if (framing_ == BodyFraming::length && stream_left_ == 0) {
+    // It has the whole declared body; only the worker's end record was still to come.
+    finish_request();
+    return close();  // cancels the stream: the worker is told
+  }
+  cut("client_gone", 499);  // the worker is told: its on_cancel fires
+}
+
 void HttpConnection::next_chunk() {
   phase_ = Phase::streaming;
   // A client that closed its side meanwhile is gone (no read is in flight to notice it later).
-  if (peer_closed_) return cut("client_gone", 499);
+  if (peer_closed_) return client_left_stream();
   set_deadline(wall_deadline_);
   for (;;) {
     auto executor = asio::require(io_.get_executor(), asio::execution::outstanding_work.tracked);
@@ -159,7 +168,8 @@ void HttpConnection::next_chunk() {
       case ResponseStream::Next::Kind::nothing:
         return;  // woken when the worker's next record arrives
       case ResponseStream::Next::Kind::end:
-        if (next.aborted) return cut(next.why, std::string_view(next.why) == "shutdown" ? 503 : 502);
+        if (next.aborted)
+          return cut(next.why, std::string_view(next.why) == "shutdown" ? 503 : 502);
         if (framing_ == BodyFraming::length && stream_left_ != 0)
           return cut("length_mismatch", 502);  // ended short of its declared length
         stream_.reset();

@@ -85,8 +85,8 @@ bool safe_in_header(std::string_view text) {
 }
 }  // namespace
 
-std::string response_head(int status, const HeaderList& headers,
-                          std::optional<uint64_t> body_size, const Framing& framing) {
+std::string response_head(int status, const HeaderList& headers, std::optional<uint64_t> body_size,
+                          const Framing& framing) {
   std::string head;
   head.reserve(128 + 64 * headers.size());
   head += "HTTP/1.1 ";

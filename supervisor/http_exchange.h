@@ -52,8 +52,8 @@ struct Framing {
 // Status line, headers and framing of a response whose body has `body_size` bytes (nullopt:
 // unknown, so chunked or ended by closing the connection, as `framing` says). Statuses without a
 // body (1xx, 204, 304) get neither Content-Length nor Transfer-Encoding.
-std::string response_head(int status, const HeaderList& headers,
-                          std::optional<uint64_t> body_size, const Framing& framing);
+std::string response_head(int status, const HeaderList& headers, std::optional<uint64_t> body_size,
+                          const Framing& framing);
 // The size line of one chunk of a chunked body ("1a2b\r\n"); the chunk's CRLF follows its data.
 std::string chunk_size_line(size_t size);
 inline constexpr std::string_view kChunkEnd = "\r\n";

@@ -73,7 +73,7 @@ void ResponseStream::cancel() {
     if (cancelled_ || taken_end_) return;
     cancelled_ = true;
     chunk_.reset();
-    wake_ = nullptr;  // it may hold the connection: let it go
+    wake_ = nullptr;     // it may hold the connection: let it go
     if (ended_) return;  // the worker is through with it: nothing to tell
   }
   channel_->abandon(request_id_);

@@ -91,7 +91,8 @@ std::vector<int> WorkerPool::pidfds() const {
 void WorkerPool::settle_exit_locked(WorkerProcess& process, int slot_id) {
   SupervisorChannel::Reaped reaped = process.reap_channel();
   // Finished answers first, so a stream whose end was written is not cut below.
-  for (ResponseEvent& e : reaped.completed) deliver_to(dispatcher_, process.endpoint(), std::move(e));
+  for (ResponseEvent& e : reaped.completed)
+    deliver_to(dispatcher_, process.endpoint(), std::move(e));
   std::set<uint64_t> taken(reaped.taken.begin(), reaped.taken.end());
   if (!taken.empty() || !reaped.not_taken.empty())
     log::warn("worker requests settled after exit", {{"worker", slot_id},

@@ -45,8 +45,8 @@ HttpResponse error_response(uint64_t request_id, ChannelError error) {
                ? std::string(
                      "wsup: the worker wrote a corrupt response record (rejected); the "
                      "worker is being restarted\n")
-               : std::string("wsup: the worker's response could not be read (") +
-                     to_string(error) + ")\n";
+               : std::string("wsup: the worker's response could not be read (") + to_string(error) +
+                     ")\n";
   return r;
 }
 

@@ -16,10 +16,7 @@ ChannelResponseSink::ChannelResponseSink(WorkerChannel& channel, uint64_t reques
       finished_(std::move(finished)) {}
 
 void ChannelResponseSink::respond(HttpResponse response) {
-  if (phase_ != Phase::fresh) {
-    log::warn("second answer to a request ignored", {{"req", request_id_}});
-    return;
-  }
+  if (phase_ != Phase::fresh) return ignored("response");
   auto self = shared_from_this();  // finish() may drop every other reference
   response.id = request_id_;
   RespondStatus status = channel_.respond(response);
@@ -40,10 +37,7 @@ void ChannelResponseSink::respond(HttpResponse response) {
 }
 
 void ChannelResponseSink::begin(HttpResponse head, std::optional<uint64_t> length) {
-  if (phase_ != Phase::fresh) {
-    log::warn("second answer to a request ignored", {{"req", request_id_}});
-    return;
-  }
+  if (phase_ != Phase::fresh) return ignored("response head");
   auto self = shared_from_this();
   runtime_streams_ = true;
   head.id = request_id_;
@@ -94,6 +88,7 @@ void ChannelResponseSink::released() {
 void ChannelResponseSink::cancelled() {
   if (phase_ == Phase::finished) return;
   auto self = shared_from_this();
+  cancelled_ = true;
   finish();
   if (on_cancel) on_cancel();
 }
@@ -149,6 +144,12 @@ void ChannelResponseSink::went_out(RespondStatus status, const char* what) {
       if (self->on_cancel) self->on_cancel();
     });
   }
+}
+
+void ChannelResponseSink::ignored(const char* what) const {
+  // An answer that comes after a cancel is the normal end of a race; anything else is a bug.
+  if (!cancelled_)
+    log::warn("second answer to a request ignored", {{"req", request_id_}, {"what", what}});
 }
 
 void ChannelResponseSink::finish() {

@@ -68,6 +68,7 @@ class ChannelResponseSink : public ResponseSink,
   // After a channel call for `what`: ok finishes the sink when its last record went out;
   // anything else means the request is out of our hands (or will be, once a cancel is answered).
   void went_out(RespondStatus status, const char* what);
+  void ignored(const char* what) const;  // an answer for a request answered or cancelled
 
   WorkerChannel& channel_;
   const uint64_t request_id_;
@@ -78,6 +79,7 @@ class ChannelResponseSink : public ResponseSink,
   size_t pending_at_ = 0;
   std::optional<bool> end_asked_;  // end(aborted) was called; sent once pending_ is out
   bool runtime_streams_ = false;   // begin() came from the runtime: it gets on_ready/on_cancel
+  bool cancelled_ = false;         // the supervisor abandoned it
 };
 
 }  // namespace wsup::worker

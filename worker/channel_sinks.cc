@@ -36,8 +36,7 @@ bool ChannelSinks::route(const TakeResult& result) {
     // Cannot happen while every unfinished sink is kept here; end the orphan rather than hold
     // its slot until the worker exits.
     if (result.kind == TakeResult::Kind::released) channel_.end(result.request_id, true);
-    log::warn("channel notification for a request without a sink",
-              {{"req", result.request_id}});
+    log::warn("channel notification for a request without a sink", {{"req", result.request_id}});
     return true;
   }
   std::shared_ptr<ChannelResponseSink> sink = it->second;  // alive through its callbacks

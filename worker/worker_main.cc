@@ -96,7 +96,7 @@ int serve(const std::map<std::string, std::string>& options,
     throw;
   }
   wsup::worker::WorkerService service(loop, *runtime, channel, std::chrono::milliseconds(100),
-                                     std::move(sink_factory));
+                                      std::move(sink_factory));
   service.start();  // reports ready: every script compiled
   wsup::log::info("worker ready", {{"pid", static_cast<int64_t>(::getpid())},
                                    {"isolates", config.isolates_per_worker},

@@ -10,40 +10,16 @@
 #include "shared/channel.h"
 #include "shared/record_codec.h"
 #include "shared/segment.h"
+#include "tests/shared/channel_pair.h"
 #include "tests/support/worker_channel_faults.h"
 
 namespace wsup {
 namespace {
 
-struct Pair {
-  SupervisorChannel supervisor;
-  WorkerChannel worker;
-  shm::Segment raw;  // a third mapping, to scribble on the segment like a broken peer would
-};
-
-Pair make_pair(uint32_t slots = 4) {
-  ChannelOptions o;
-  o.instance_id = "proto";
-  o.worker_id = 2;
-  o.slots = slots;
-  o.slot_arena_bytes = 4096;
-  o.max_body_bytes = 1 << 20;
-  auto supervisor = SupervisorChannel::create(o);
-  auto worker = WorkerChannel::open(supervisor.name(), ::dup(supervisor.worker_doorbell_fd()),
-                                    ::dup(supervisor.supervisor_doorbell_fd()));
-  auto raw = shm::Segment::open(supervisor.name());
-  return {std::move(supervisor), std::move(worker), std::move(raw)};
-}
-
-HttpRequest request(uint64_t id, std::string body = "hello") {
-  return {id, "s", "POST", "http://x/" + std::to_string(id), {{"a", "b"}}, std::move(body)};
-}
-
-std::vector<ResponseEvent> poll_all(SupervisorChannel& s) {
-  std::vector<ResponseEvent> out;
-  s.poll_responses([&](ResponseEvent&& c) { out.push_back(std::move(c)); });
-  return out;
-}
+using testing::make_pair;
+using testing::Pair;
+using testing::poll_all;
+using testing::request;
 
 bool readable(int fd) {
   pollfd p{fd, POLLIN, 0};

@@ -83,8 +83,8 @@ TEST(ChannelStream, RandomSizedRecordsBothWaysArriveOnceIntactRequestsInOrder) {
       // answers to later requests, so each is matched by its id, and each arrives once.
       ++received;
       const uint64_t seq = c.request_id - 1;
-      bool ok = c.error == ChannelError::none && !c.aborted && seq < total &&
-                !answered[seq] && c.response.status == 200 &&
+      bool ok = c.error == ChannelError::none && !c.aborted && seq < total && !answered[seq] &&
+                c.response.status == 200 &&
                 header_value(c.response.headers, "x-seq") == std::to_string(seq) &&
                 header_value(c.response.headers, "x-sum") == std::to_string(fnv1a(c.response.body));
       if (seq < total) answered[seq] = true;

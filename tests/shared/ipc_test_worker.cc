@@ -47,8 +47,8 @@ using wsup::HttpRequest;
 using wsup::HttpResponse;
 using wsup::testing::header_value;
 using wsup::testing::read_full;
-using wsup::testing::write_full;
 using wsup::testing::TestStreamWriter;
+using wsup::testing::write_full;
 
 struct Args {
   std::string channel, mode = "echo";
@@ -89,7 +89,8 @@ class TestWorker {
         channel_(wsup::WorkerChannel::open(args.channel, args.request_fd, args.response_fd)),
         bell_(io_, ::dup(channel_.request_doorbell_fd())),
         timer_(io_),
-        sinks_(channel_, [this](std::function<void()> f) { boost::asio::post(io_, std::move(f)); }) {
+        sinks_(channel_,
+               [this](std::function<void()> f) { boost::asio::post(io_, std::move(f)); }) {
     if (args.mode.rfind("hang:", 0) == 0) hang_after_ = std::stoul(args.mode.substr(5));
     if (args.mode.rfind("bench:", 0) == 0) {
       bench_ = true;

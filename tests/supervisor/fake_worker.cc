@@ -93,9 +93,7 @@ struct Later {
 void stream(std::shared_ptr<wsup::worker::ChannelResponseSink> sink, const wsup::HttpRequest& r,
             const std::string& path, Later& later) {
   auto q = query_numbers(path);
-  auto get = [&](const char* key, uint64_t otherwise) {
-    return q.count(key) ? q[key] : otherwise;
-  };
+  auto get = [&](const char* key, uint64_t otherwise) { return q.count(key) ? q[key] : otherwise; };
   TestStreamWriter::Plan plan;
   plan.chunks = get("chunks", 3);
   plan.size = get("size", 16);
@@ -109,9 +107,8 @@ void stream(std::shared_ptr<wsup::worker::ChannelResponseSink> sink, const wsup:
   plan.on_cancel = [id] {
     std::fprintf(stderr, "fake-worker: cancelled req=%llu\n", static_cast<unsigned long long>(id));
   };
-  wsup::HttpResponse head{id, static_cast<uint16_t>(get("status", 200)),
-                          {{"content-type", "text/plain"}},
-                          {}};
+  wsup::HttpResponse head{
+      id, static_cast<uint16_t>(get("status", 200)), {{"content-type", "text/plain"}}, {}};
   auto schedule = [&later](std::chrono::milliseconds delay, std::function<void()> f) {
     later.at(Clock::now() + delay, std::move(f));
   };

@@ -20,11 +20,11 @@ class TestStreamWriter : public std::enable_shared_from_this<TestStreamWriter> {
   struct Plan {
     uint64_t chunks = 0;  // then a complete end
     size_t size = 1024;
-    std::optional<uint64_t> length;        // declared with the head
-    uint64_t abort_after = UINT64_MAX;     // end aborted after this many chunks
-    uint64_t hang_after = UINT64_MAX;      // write nothing more after this many (until cancelled)
-    uint64_t crash_after = UINT64_MAX;     // abort() the process after this many
-    std::chrono::milliseconds delay{0};    // between one chunk's release and the next
+    std::optional<uint64_t> length;      // declared with the head
+    uint64_t abort_after = UINT64_MAX;   // end aborted after this many chunks
+    uint64_t hang_after = UINT64_MAX;    // write nothing more after this many (until cancelled)
+    uint64_t crash_after = UINT64_MAX;   // abort() the process after this many
+    std::chrono::milliseconds delay{0};  // between one chunk's release and the next
     std::function<std::string(uint64_t k)> content;  // chunk k; default `size` bytes of 'a'+k%26
     std::function<void(uint64_t k)> on_chunk;        // after chunk k was written
     std::function<void()> on_cancel;                 // the supervisor abandoned the answer

@@ -8,8 +8,7 @@
 namespace wsup {
 
 RespondStatus WorkerChannelFaults::respond_corrupt(WorkerChannel& channel,
-                                                   const HttpResponse& response,
-                                                   Corruption how) {
+                                                   const HttpResponse& response, Corruption how) {
   WorkerChannel::State& s = *channel.state_;
   WorkerChannel::State::Taken* entry = nullptr;
   if (RespondStatus status = s.check_turn(response.id, false, entry); status != RespondStatus::ok)

@@ -7,8 +7,7 @@
 namespace wsup::worker {
 
 CorruptingSink::CorruptingSink(WorkerChannel& channel, uint64_t request_id, Defer defer,
-                               std::function<void()> finished,
-                               WorkerChannelFaults::Corruption how)
+                               std::function<void()> finished, WorkerChannelFaults::Corruption how)
     : ChannelResponseSink(channel, request_id, std::move(defer), std::move(finished)), how_(how) {}
 
 void CorruptingSink::respond(HttpResponse response) {
