@@ -142,7 +142,7 @@ void HttpConnection::on_read(beast::error_code ec, size_t bytes) {
         // The client hung up while its request waits: withdraw it. on_settled() logs the 499.
         return context_.dispatcher.cancel(note_.id);
       case Phase::streaming:
-        return client_left_stream();
+        return cut("client_gone", 499);  // the worker is told: its on_cancel fires
       case Phase::writing:
         return;  // the write in flight fails or completes: on_wrote_some() goes on from there
       default:

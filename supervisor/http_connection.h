@@ -5,10 +5,12 @@
 // A streamed response (DispatchResult::stream) is written as it comes: the head at once, then
 // each chunk, and each chunk is released to the worker only once written, so the connection
 // holds at most one chunk. Framing: Content-Length when the worker declared the length (a body
-// that ends short or runs long is cut), chunked otherwise, ended by closing for an HTTP/1.0
-// client, no body at all for HEAD, 204 and 304 (the stream is cancelled). A stream still running
-// at the request's wall time, or whose client hangs up, is cancelled and the response ends
-// abruptly (no last chunk, connection closed), as does one the worker aborts or dies in.
+// that ends short or runs long is cut; its last byte waits for the worker's end, so a client
+// never sees a complete body that was going to run long), chunked otherwise, ended by closing
+// for an HTTP/1.0 client, no body at all for HEAD, 204 and 304 (the stream is cancelled). A
+// stream still running at the request's wall time, or whose client hangs up, is cancelled and
+// the response ends abruptly (no last chunk, connection closed), as does one the worker aborts
+// or dies in.
 //
 // Writes go out with write_some and a no-progress deadline (FrontTimeouts::write): a client
 // that reads slowly but steadily is never cut, one that stops reading is. A response that is cut
@@ -137,8 +139,6 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   void on_stream_head_written();
   void next_chunk();  // takes the stream's next chunk or end, or waits for it
   void on_chunk_written();
-  // The client hung up (or closed its side) while the stream waits for the worker.
-  void client_left_stream();
   // Ends the response abruptly: the stream is cancelled, the access log says `why` with
   // `status`, and the connection closes without a well-formed end.
   void cut(const char* why, int status);
@@ -179,7 +179,8 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   // The streamed response being written (null otherwise).
   std::shared_ptr<ResponseStream> stream_;
   BodyFraming framing_ = BodyFraming::none;
-  uint64_t stream_left_ = 0;                     // length framing: body bytes still due
+  uint64_t stream_left_ = 0;  // length framing: body bytes still due
+  std::string held_byte_;     // length framing: the body's last byte, sent with the end
   Dispatcher::Clock::time_point wall_deadline_;  // the request's wall time: a stream ends there
   asio::steady_timer timer_;
   Dispatcher::Clock::time_point deadline_ = Dispatcher::Clock::time_point::max();

@@ -142,19 +142,10 @@ void HttpConnection::on_stream_head_written() {
   next_chunk();
 }
 
-void HttpConnection::client_left_stream() {
-  if (framing_ == BodyFraming::length && stream_left_ == 0) {
-    // It has the whole declared body; only the worker's end record was still to come.
-    finish_request();
-    return close();  // cancels the stream: the worker is told
-  }
-  cut("client_gone", 499);  // the worker is told: its on_cancel fires
-}
-
 void HttpConnection::next_chunk() {
   phase_ = Phase::streaming;
   // A client that closed its side meanwhile is gone (no read is in flight to notice it later).
-  if (peer_closed_) return client_left_stream();
+  if (peer_closed_) return cut("client_gone", 499);
   set_deadline(wall_deadline_);
   for (;;) {
     auto executor = asio::require(io_.get_executor(), asio::execution::outstanding_work.tracked);
@@ -175,6 +166,8 @@ void HttpConnection::next_chunk() {
         stream_.reset();
         if (framing_ == BodyFraming::chunked)
           return send({}, {}, kLastChunk, &HttpConnection::on_response_written);
+        if (framing_ == BodyFraming::length)
+          return send({}, std::move(held_byte_), {}, &HttpConnection::on_response_written);
         return on_response_written();  // until_close: close_after_ is set
       case ResponseStream::Next::Kind::chunk:
         break;
@@ -189,6 +182,12 @@ void HttpConnection::next_chunk() {
         // Not one byte past the declared length: the client then sees the body end short.
         if (size > stream_left_) return cut("length_mismatch", 502);
         stream_left_ -= size;
+        if (stream_left_ == 0) {
+          // The body's last byte waits for the worker's end: should it send more instead,
+          // the client must not have seen a complete body.
+          held_byte_.assign(1, next.chunk.back());
+          next.chunk.pop_back();
+        }
         return send({}, std::move(next.chunk), {}, &HttpConnection::on_chunk_written);
       case BodyFraming::chunked:
         return send(chunk_size_line(size), std::move(next.chunk), kChunkEnd,
