@@ -24,6 +24,7 @@
 // each request id is written there (8 bytes) right after it is taken.
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/post.hpp>
@@ -102,7 +103,10 @@ class TestWorker {
       bench_stream_.size = std::stoul(args.mode.substr(colon + 1));
       bench_stream_.chunks = (total + bench_stream_.size - 1) / bench_stream_.size;
       bench_chunk_ = std::string(bench_stream_.size, 's');
-      bench_stream_.content = [this](uint64_t) { return bench_chunk_; };
+      bench_stream_.content = [this, total](uint64_t k) {  // the last one may be shorter
+        return bench_chunk_.substr(0,
+                                   std::min(bench_chunk_.size(), total - k * bench_chunk_.size()));
+      };
     }
     channel_.set_pid(::getpid());
     channel_.set_state(wsup::WorkerState::ready);
