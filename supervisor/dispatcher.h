@@ -19,10 +19,11 @@
 // The HTTP front calls dispatch() and never waits: the request's on_done runs exactly once, on
 // whichever thread settles it (the caller when refused at once, a response reader, the timer
 // thread at wall time or for a steal-back, the lifecycle loop when a worker dies, the front's
-// cancel() when the client hangs up). The lifecycle loop calls add/drain/remove. One mutex guards
-// it all: every operation under it is short (a ring write, a map update); on_done always runs
-// after the lock is released. One timer thread (wall time, steal-back checks) sleeps until the
-// earliest of those is due.
+// cancel() when the client hangs up). The timer thread's wall time ends the wait for the answer;
+// a streamed body still running at the wall time is the connection's to cut. The lifecycle loop
+// calls add/drain/remove. One mutex guards it all: every operation under it is short (a ring
+// write, a map update); on_done always runs after the lock is released. One timer thread (wall
+// time, steal-back checks) sleeps until the earliest of those is due.
 #pragma once
 
 #include <chrono>
@@ -139,7 +140,8 @@ class Dispatcher {
   // latest (timed_out, or no_worker when nothing was routable).
   void dispatch(HttpRequest request, Clock::time_point deadline, DispatchDone on_done);
   // The client hung up: settles the request as client_gone, withdrawn from its worker's ring if
-  // not taken yet. Nothing happens when it is settled already.
+  // not taken yet, else abandoned there (the worker is told to stop). Nothing happens when it is
+  // settled already (a streamed response's connection cancels its ResponseStream instead).
   void cancel(uint64_t request_id);
 
   // A worker away from its loop this long is busy in one request (a healthy one comes back

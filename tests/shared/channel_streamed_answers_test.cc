@@ -83,8 +83,13 @@ struct StreamLog {
 struct Worker {
   SupervisorChannel channel;
   pid_t pid;
-  Worker(const char* instance, std::vector<std::string> args = {})
-      : channel(SupervisorChannel::create(options(instance))),
+  Worker(const char* instance, std::vector<std::string> args = {},
+         std::chrono::microseconds spin = ChannelOptions{}.spin)
+      : channel(SupervisorChannel::create([&] {
+          ChannelOptions o = options(instance);
+          o.spin = spin;
+          return o;
+        }())),
         pid(testing::spawn_worker(WSUP_IPC_TEST_WORKER, channel, args)) {}
   ~Worker() {
     if (pid > 0) {
@@ -141,6 +146,19 @@ TEST(ChannelStreamedAnswers, ChunksArriveInOrderIntactOnePerRelease) {
     ++id;
   }
   EXPECT_EQ(w.channel.in_flight(), 0u);
+}
+
+// No spinning and a 30 s heartbeat: every release must ring the sleeping worker, or one stalled
+// chunk blows the 10 s bound.
+TEST(ChannelStreamedAnswers, EveryReleaseWakesASleepingWorker) {
+  Worker w("swake", {"--heartbeat-ms", "30000"}, std::chrono::microseconds(0));
+  testing::Assembler assembler(w.channel);
+  bool done = false;
+  ASSERT_EQ(w.channel.try_submit(stream_request(1, 300, 10)), SubmitStatus::ok);
+  EXPECT_TRUE(w.assemble_until(
+      assembler, [&](testing::Answer&& a) { done = a.chunks == 300 && !a.aborted; },
+      [&] { return done; }));
+  EXPECT_GT(w.channel.counters().worker_doorbells, 0u);
 }
 
 TEST(ChannelStreamedAnswers, AWorkerNeverGetsMoreThanOneChunkAheadOfTheReleases) {
