@@ -1,6 +1,5 @@
 #include "supervisor/http_connection.h"
 
-#include <array>
 #include <atomic>
 #include <boost/asio/execution/outstanding_work.hpp>
 #include <boost/asio/post.hpp>

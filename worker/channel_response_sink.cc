@@ -82,7 +82,9 @@ size_t ChannelResponseSink::max_chunk_bytes() const {
 
 void ChannelResponseSink::released() {
   auto self = shared_from_this();
-  if (pump() && runtime_streams_ && on_ready) on_ready();
+  if (!pump() || !runtime_streams_ || !on_ready) return;
+  auto ready = on_ready;  // a copy: the runtime may replace or clear it from inside the call
+  ready();
 }
 
 void ChannelResponseSink::cancelled() {
@@ -90,7 +92,7 @@ void ChannelResponseSink::cancelled() {
   auto self = shared_from_this();
   cancelled_ = true;
   finish();
-  if (on_cancel) on_cancel();
+  if (auto cancel = on_cancel) cancel();  // a copy, as in released()
 }
 
 bool ChannelResponseSink::pump() {
@@ -141,7 +143,7 @@ void ChannelResponseSink::went_out(RespondStatus status, const char* what) {
   if (runtime_streams_ && on_cancel && defer_) {
     // Nobody will read the rest: let the runtime stop its stream (never from inside its call).
     defer_([self = shared_from_this()] {
-      if (self->on_cancel) self->on_cancel();
+      if (auto cancel = self->on_cancel) cancel();
     });
   }
 }

@@ -72,7 +72,8 @@ class TestStreamWriter : public std::enable_shared_from_this<TestStreamWriter> {
   }
   void done() {
     if (!sink_) return;
-    sink_->on_ready = nullptr;  // they hold this writer: let both go
+    auto self = shared_from_this();  // the callbacks below may hold the last other reference
+    sink_->on_ready = nullptr;       // they hold this writer: let both go
     sink_->on_cancel = nullptr;
     sink_.reset();
   }
