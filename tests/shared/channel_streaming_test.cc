@@ -40,6 +40,21 @@ void expect_notice(Pair& p, TakeResult::Kind kind, uint64_t id) {
   EXPECT_EQ(t.request_id, id);
 }
 
+// Takes request `id`, sends its head and has the supervisor read it: the head is held.
+void head_held(Pair& p, uint64_t id) {
+  take(p, id);
+  ASSERT_EQ(p.worker.begin(head(id), std::nullopt), RespondStatus::ok);
+  ASSERT_EQ(poll_all(p.supervisor).size(), 1u);
+}
+
+// As head_held, then released and seen by the worker: the worker holds the turn again.
+void turn_back(Pair& p, uint64_t id) {
+  head_held(p, id);
+  p.supervisor.release(id);
+  expect_notice(p, TakeResult::Kind::released, id);
+  ASSERT_TRUE(p.worker.has_turn(id));
+}
+
 TEST(ChannelStreaming, HeadChunksAndEndGoOneRecordPerTurn) {
   Pair p = make_pair();
   take(p, 1);
@@ -158,9 +173,7 @@ TEST(ChannelStreaming, CancelBeforeTheHead) {
 
 TEST(ChannelStreaming, CancelWhileTheSupervisorHoldsAChunk) {
   Pair p = make_pair(1);
-  take(p, 1);
-  ASSERT_EQ(p.worker.begin(head(1), std::nullopt), RespondStatus::ok);
-  ASSERT_EQ(poll_all(p.supervisor).size(), 1u);  // the head, held (not released)
+  head_held(p, 1);
   EXPECT_FALSE(p.supervisor.abandon(1));
   p.supervisor.release(1);  // too late: nothing is held any more
   expect_cancel_completes(p, 1);
@@ -168,12 +181,7 @@ TEST(ChannelStreaming, CancelWhileTheSupervisorHoldsAChunk) {
 
 TEST(ChannelStreaming, CancelWhileTheWorkerHoldsTheTurn) {
   Pair p = make_pair(1);
-  take(p, 1);
-  ASSERT_EQ(p.worker.begin(head(1), std::nullopt), RespondStatus::ok);
-  ASSERT_EQ(poll_all(p.supervisor).size(), 1u);
-  p.supervisor.release(1);
-  expect_notice(p, TakeResult::Kind::released, 1);
-  ASSERT_TRUE(p.worker.has_turn(1));
+  turn_back(p, 1);
   EXPECT_FALSE(p.supervisor.abandon(1));
   // The worker writes on, unaware: the record is not published.
   EXPECT_EQ(p.worker.write(1, "written into a cancelled turn"), RespondStatus::cancelled);
@@ -183,11 +191,7 @@ TEST(ChannelStreaming, CancelWhileTheWorkerHoldsTheTurn) {
 
 TEST(ChannelStreaming, CancelWhileAChunkIsOnItsWayDropsIt) {
   Pair p = make_pair(1);
-  take(p, 1);
-  ASSERT_EQ(p.worker.begin(head(1), std::nullopt), RespondStatus::ok);
-  ASSERT_EQ(poll_all(p.supervisor).size(), 1u);
-  p.supervisor.release(1);
-  expect_notice(p, TakeResult::Kind::released, 1);
+  turn_back(p, 1);
   ASSERT_EQ(p.worker.write(1, "in the ring"), RespondStatus::ok);
   EXPECT_FALSE(p.supervisor.abandon(1));         // sent, not yet read: the reader turns it around
   EXPECT_EQ(poll_all(p.supervisor).size(), 0u);  // the chunk is not delivered
@@ -196,9 +200,7 @@ TEST(ChannelStreaming, CancelWhileAChunkIsOnItsWayDropsIt) {
 
 TEST(ChannelStreaming, CancelAfterAReleaseTheWorkerHasNotSeen) {
   Pair p = make_pair(1);
-  take(p, 1);
-  ASSERT_EQ(p.worker.begin(head(1), std::nullopt), RespondStatus::ok);
-  ASSERT_EQ(poll_all(p.supervisor).size(), 1u);
+  head_held(p, 1);
   p.supervisor.release(1);                // index in the request ring
   EXPECT_FALSE(p.supervisor.abandon(1));  // not pushed again: the one entry now means cancel
   expect_cancel_completes(p, 1);
