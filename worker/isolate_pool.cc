@@ -84,6 +84,7 @@ WorkerIsolate::WorkerIsolate(const std::vector<LoadedScript>& scripts,
 }
 
 WorkerIsolate::~WorkerIsolate() {
+  V8Engine::listen_for_tasks(isolate_.get(), nullptr);  // waits for a call in progress
   {
     // Handles go back to the isolate under its lock; V8 disposes an unlocked isolate.
     v8::Locker lock(isolate_.get());
@@ -214,17 +215,24 @@ IsolateTurn::~IsolateTurn() {
 }
 
 IsolatePool::IsolatePool(const std::vector<LoadedScript>& scripts, const IsolateSettings& settings,
-                         size_t size, std::function<void(WorkerIsolate&)> on_maker_done)
-    : scripts_(scripts), settings_(settings) {
-  for (size_t i = 0; i < size; ++i) {
-    isolates_.push_back(std::make_unique<WorkerIsolate>(scripts_, settings_));
+                         size_t size, IsolateEvent on_maker_done, TasksPosted on_tasks_posted)
+    : scripts_(scripts), settings_(settings), on_tasks_posted_(std::move(on_tasks_posted)) {
+  if (on_maker_done) maker_ = std::make_unique<SpareContextMaker>(std::move(on_maker_done));
+  isolates_.resize(size);
+  for (size_t i = 0; i < size; ++i) make_isolate(i);
+}
+
+void IsolatePool::make_isolate(size_t index) {
+  isolates_[index] = std::make_unique<WorkerIsolate>(scripts_, settings_);
+  WorkerIsolate& isolate = *isolates_[index];
+  if (on_tasks_posted_) {
+    V8Engine::listen_for_tasks(isolate.isolate(), [this, &isolate](double delay_s) {
+      on_tasks_posted_(isolate, delay_s);
+    });
   }
-  if (on_maker_done) {
-    maker_ = std::make_unique<SpareContextMaker>(std::move(on_maker_done));
-    for (auto& isolate : isolates_) {
-      isolate->set_spare_maker(maker_.get());
-      maker_->make_for(*isolate);
-    }
+  if (maker_) {
+    isolate.set_spare_maker(maker_.get());
+    maker_->make_for(isolate);
   }
 }
 
@@ -265,11 +273,7 @@ bool IsolatePool::replace(size_t index) {
   // Claimed: the maker is not inside it, and forget() keeps it from coming back.
   if (maker_) maker_->forget(old);
   isolates_[index].reset();
-  isolates_[index] = std::make_unique<WorkerIsolate>(scripts_, settings_);
-  if (maker_) {
-    isolates_[index]->set_spare_maker(maker_.get());
-    maker_->make_for(*isolates_[index]);
-  }
+  make_isolate(index);
   return true;
 }
 

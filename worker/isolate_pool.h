@@ -183,10 +183,15 @@ class IsolateTurn {
 // The pool lives on the loop thread; only the spare-context maker runs elsewhere.
 class IsolatePool {
  public:
+  // Called on any thread; only the isolate's address may be used there (see WorkerPlatform).
+  using IsolateEvent = std::function<void(WorkerIsolate&)>;
+  using TasksPosted = std::function<void(WorkerIsolate&, double delay_s)>;
   // With `on_maker_done` (called on the maker's thread each time it lets go of an isolate),
   // isolates get spare contexts made on a thread of their own; without it, none are made.
+  // `on_tasks_posted`: V8 queued work for an isolate's thread (WorkerPlatform::listen_for_tasks).
   IsolatePool(const std::vector<LoadedScript>& scripts, const IsolateSettings& settings,
-              size_t size, std::function<void(WorkerIsolate&)> on_maker_done = nullptr);
+              size_t size, IsolateEvent on_maker_done = nullptr,
+              TasksPosted on_tasks_posted = nullptr);
   ~IsolatePool();  // stops the maker before any isolate goes
   // Stops the maker now (runtime shutdown): afterwards only the loop thread touches isolates.
   void stop_maker();
@@ -206,8 +211,12 @@ class IsolatePool {
   size_t index_of(const WorkerIsolate& isolate) const;
 
  private:
+  // Creates isolate `index` (in place of whatever was there) and hooks it up.
+  void make_isolate(size_t index);
+
   const std::vector<LoadedScript>& scripts_;
   IsolateSettings settings_;
+  TasksPosted on_tasks_posted_;
   std::vector<std::unique_ptr<WorkerIsolate>> isolates_;
   std::unique_ptr<SpareContextMaker> maker_;  // declared last: stopped first
 };

@@ -100,6 +100,16 @@ void RequestContext::begin() {
   advance();
 }
 
+void RequestContext::run_microtasks() {
+  if (finished_ || context_.IsEmpty()) return;
+  in_turn([](RequestContext& request) {
+    if (request.finished_ || request.context_.IsEmpty()) return;
+    // The slice's checkpoint does the work; the body has nothing to add.
+    request.run_slice(false, [](v8::Local<v8::Context>) { return true; });
+    request.advance();
+  });
+}
+
 void RequestContext::fail_isolate_condemned() {
   if (finished_) return;
   if (!responded_) {
@@ -222,8 +232,10 @@ void RequestContext::advance() {
     ready_.reset();
     respond(std::move(response));
   }
-  if (!responded_ && timers_.empty()) {
-    // Nothing left that could run JavaScript for this request: it can never settle.
+  if (!responded_ && timers_.empty() && !v8_isolate_->HasPendingBackgroundTasks()) {
+    // Nothing left that could run JavaScript for this request: it can never settle. (Work V8
+    // runs in the background, an asynchronous WebAssembly compilation, ends in a task the loop
+    // runs, and then every request on the isolate looks again: Runtime::run_posted_tasks.)
     log::error(
         "the handler did not respond: its response promise is pending and no timer "
         "is left to settle it",

@@ -52,6 +52,9 @@ class RequestContext final : public JsHost, public std::enable_shared_from_this<
   // Answers 503 and ends the request: its isolate is being replaced because another request on
   // it exhausted the heap. Call in a turn on the isolate.
   void fail_isolate_condemned();
+  // Performs the request's pending microtasks in a slice of its own (work V8 ran outside any
+  // request settled one of its promises), then decides what happens next.
+  void run_microtasks();
   // Drops the context without answering and without calling `finished` (runtime shutdown, with
   // the spare maker stopped so the isolate is free).
   void abandon();

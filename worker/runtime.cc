@@ -5,6 +5,7 @@
 
 #include <v8-initialization.h>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "config/cluster_config.h"
 #include "shared/log.h"
@@ -121,8 +122,25 @@ Runtime::Runtime(boost::asio::io_context& loop, RuntimeOptions options)
       });
     };
   }
+  // On the posting thread (a V8 background thread, or this one): the tasks run on the loop.
+  auto on_tasks_posted = [this, alive = std::weak_ptr<Runtime*>(alive_)](WorkerIsolate& isolate,
+                                                                         double delay_s) {
+    auto run = [alive, isolate = &isolate] {
+      if (auto runtime = alive.lock()) (**runtime).run_posted_tasks(isolate);
+    };
+    if (delay_s <= 0) return boost::asio::post(loop_, std::move(run));
+    boost::asio::post(loop_, [this, alive, run = std::move(run), delay_s] {
+      if (!alive.lock()) return;
+      auto timer = std::make_shared<boost::asio::steady_timer>(
+          loop_, std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                     std::chrono::duration<double>(delay_s)));
+      timer->async_wait([timer, run](const boost::system::error_code& error) {
+        if (!error) run();
+      });
+    });
+  };
   pool_ = std::make_unique<IsolatePool>(scripts_, settings, options_.isolates,
-                                        std::move(on_maker_done));
+                                        std::move(on_maker_done), std::move(on_tasks_posted));
 }
 
 Runtime::~Runtime() {
@@ -237,6 +255,28 @@ void Runtime::on_maker_done(WorkerIsolate* isolate) {
     if (isolate->condemned() && isolate->live_requests() == 0) return replace_condemned();
     isolate->run_deferred();
     if (!waiting_.empty()) start_next_waiting();
+    return;
+  }
+}
+
+void Runtime::run_posted_tasks(WorkerIsolate* isolate) {
+  for (size_t i = 0; i < pool_->size(); ++i) {
+    if (&pool_->at(i) != isolate) continue;
+    IsolateTurn turn(*isolate);
+    if (!turn.held()) {
+      // The maker has it; it runs pending tasks itself first, and the rest come with this.
+      isolate->defer([this, isolate] { run_posted_tasks(isolate); });
+      return;
+    }
+    isolate->run_pending_tasks();
+    // A task may have settled a promise of some request's context (WebAssembly.compile): its
+    // reactions wait in that context's own microtask queue, so each request on the isolate
+    // drains its queue, in a slice charged to it.
+    std::vector<std::shared_ptr<RequestContext>> live;
+    for (auto& [raw, request] : running_) {
+      if (&request->isolate() == isolate) live.push_back(request);
+    }
+    for (auto& request : live) request->run_microtasks();
     return;
   }
 }

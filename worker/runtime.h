@@ -158,6 +158,8 @@ class Runtime {
   void bury_finished() { finished_.clear(); }
   // The spare maker let go of `isolate` (its thread): the turns deferred for it may run.
   void on_maker_done(WorkerIsolate* isolate);
+  // V8 queued work for `isolate`'s thread: run it, then let its requests see what it settled.
+  void run_posted_tasks(WorkerIsolate* isolate);
   void announce_room();
   // A queued request is work the loop has not done yet, even while the only thing that can end
   // the wait is another request's end.

@@ -95,6 +95,25 @@ TEST(RuntimeAsyncTest, ManyRequestsInterleaveOnOneIsolateEachInItsOwnContext) {
   }
 }
 
+TEST(RuntimeAsyncTest, WebAssemblyCompileSettlesOnEveryInput) {
+  // V8 finishes an asynchronous compilation in a task it posts for the isolate's thread; the
+  // loop must run it and then the request's microtasks, or the promise never settles.
+  auto harness = Harness::single(
+      "export default { async fetch(r) {\n"
+      "  const empty = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]);\n"
+      "  const bytes = r.url.endsWith('/bad') ? new Uint8Array([1, 2, 3]) : empty;\n"
+      "  try {\n"
+      "    const module = await WebAssembly.compile(bytes);\n"
+      "    const { instance } = await WebAssembly.instantiate(empty);\n"
+      "    return new Response((module instanceof WebAssembly.Module) + ' ' +\n"
+      "                        (instance instanceof WebAssembly.Instance));\n"
+      "  } catch (e) { return new Response(e.name); }\n"
+      "} };",
+      true, 1);
+  EXPECT_EQ(harness->fetch("main", "http://x/good").body, "true true");
+  EXPECT_EQ(harness->fetch("main", "http://x/bad").body, "CompileError");
+}
+
 TEST(RuntimeAsyncTest, RequestsPastTheConcurrencyBoundWaitInOrder) {
   auto harness = Harness::single(
       "export default { async fetch(r) {\n"
