@@ -224,13 +224,18 @@ void RequestContext::advance() {
                                    "Service Unavailable: the worker exceeded its memory "
                                    "limit\n"));
     }
+    cut_stream(limit_hit_ == LimitHit::cpu ? "CPU time limit" : "memory limit");
     finish();
     return;
   }
   if (ready_ && !responded_) {
     HttpResponse response = std::move(*ready_);
     ready_.reset();
-    respond(std::move(response));
+    if (body_stream_.IsEmpty()) {
+      respond(std::move(response));
+    } else {
+      begin_streaming(std::move(response));
+    }
   }
   if (!responded_ && timers_.empty() && !v8_isolate_->HasPendingBackgroundTasks()) {
     // Nothing left that could run JavaScript for this request: it can never settle. (Work V8
@@ -242,7 +247,7 @@ void RequestContext::advance() {
         {{"script", script_.spec.name}, {"req", request_.id}});
     respond(error_response(500, "Internal Server Error: the handler did not respond\n"));
   }
-  if (responded_ && (timers_.empty() || wait_until_settled_)) finish();
+  if (responded_ && (timers_.empty() || wait_until_settled_) && !streaming()) finish();
 }
 
 uint32_t RequestContext::set_timer(v8::Local<v8::Function> callback,
@@ -309,6 +314,7 @@ void RequestContext::on_wall_timeout() {
               {{"script", script_.spec.name}, {"req", request_.id}, {"wall_ms", limits_.wall_ms}});
     respond(error_response(504, "Gateway Timeout: the worker exceeded its wall time limit\n"));
   }
+  cut_stream("wall time limit");
   finish();
 }
 
@@ -334,6 +340,7 @@ void RequestContext::respond(HttpResponse response) {
 
 void RequestContext::finish() {
   if (finished_) return;
+  cut_stream("the request ended");
   finished_ = true;
   wall_timer_.cancel();
   in_turn([](RequestContext& request) {
@@ -376,6 +383,8 @@ void RequestContext::release_v8_state() {
     isolate_.retire_microtask_queue(context, std::move(microtasks_));
   }
   response_promise_.Reset();
+  body_stream_.Reset();
+  pump_js_.Reset();
   wait_until_.Reset();
   internal_.Reset();
   modules_.clear();

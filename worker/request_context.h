@@ -28,6 +28,7 @@
 #include "shared/http_message.h"
 #include "worker/api/js_host.h"
 #include "worker/limits/limit_enforcer.h"
+#include "worker/response_body_pump.h"
 #include "worker/response_sink.h"
 #include "worker/runtime.h"
 
@@ -74,6 +75,9 @@ class RequestContext final : public JsHost, public std::enable_shared_from_this<
                      double delay_ms, bool repeat) override;
   void clear_timer(uint32_t id) override;
   void console_message(log::Level level, std::string_view text) override;
+  bool response_body_chunk(std::string_view bytes) override;
+  void response_body_end() override;
+  void response_body_error(v8::Local<v8::Value> error) override;
 
   // The context's module resolver (ES module scripts).
   static v8::MaybeLocal<v8::Module> resolve_module(v8::Local<v8::Context> context,
@@ -111,6 +115,16 @@ class RequestContext final : public JsHost, public std::enable_shared_from_this<
                     v8::Local<v8::Value> exception, v8::Local<v8::Message> message);
   // Decides what happens next after a slice or a timer: answer, finish or keep waiting.
   void advance();
+  // Streaming the response body (request_body_stream.cc): the head goes out, the body stream
+  // is read by response_body.js's pump as fast as the sink takes it.
+  void begin_streaming(HttpResponse head);
+  void on_sink_ready();   // in a turn
+  void on_sink_cancel();  // in a turn
+  // Calls method `name` of the pump's JS object in a slice.
+  void call_pump(const char* name);
+  // A stream still being sent ends abruptly (a limit, the wall time, the end of the request).
+  void cut_stream(std::string_view why);
+  bool streaming() const { return pump_ && !pump_->done(); }
   void arm_timer(uint32_t id);
   void on_timer(uint32_t id);
   void fire_timer(uint32_t id);  // on_timer's turn
@@ -141,6 +155,14 @@ class RequestContext final : public JsHost, public std::enable_shared_from_this<
   v8::Global<v8::Promise> response_promise_;
   v8::Global<v8::Array> wait_until_;
   std::vector<v8::Global<v8::Module>> modules_;  // index-aligned with script_.modules
+
+  // The response's body stream, from to_http_response until begin_streaming hands it to the
+  // pump; then the pump's JS object ({resume, cancel}) and the C++ side that feeds the sink.
+  v8::Global<v8::Object> body_stream_;
+  std::optional<uint64_t> body_length_;
+  std::unique_ptr<ResponseBodyPump> pump_;
+  v8::Global<v8::Object> pump_js_;
+  bool pump_paused_ = false;
 
   std::map<uint32_t, Timer> timers_;
   uint32_t next_timer_id_ = 1;
