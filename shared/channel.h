@@ -237,7 +237,11 @@ class WorkerChannel {
   uint32_t epoch() const;
   uint32_t worker_id() const;
 
-  TakeResult try_take();
+  // The next thing the request ring says. With `accept_requests` false (the worker is at its
+  // concurrency bound, or draining) a new request is not taken: it stays queued, so the
+  // supervisor can still give it to another worker, and is taken first, in ring order, by a
+  // later try_take(true); releases and cancels behind it are returned meanwhile.
+  TakeResult try_take(bool accept_requests = true);
   // Announce sleep (seq_cst store, then re-check the ring). False: work arrived, do not sleep.
   bool prepare_to_sleep();
   // After waking (doorbell readable or timer): drains the eventfd, clears the announcement and

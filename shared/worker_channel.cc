@@ -81,11 +81,26 @@ size_t WorkerChannel::max_chunk_bytes() const {
   return state_->view.geometry.slot_arena_bytes - codec::kChunkOverheadBytes;
 }
 
-TakeResult WorkerChannel::try_take() {
+TakeResult WorkerChannel::try_take(bool accept_requests) {
   State& s = *state_;
+  if (!accept_requests) {
+    // A deferred request the supervisor took back meanwhile: free its slot now (acquire/release
+    // as below for cancelled slots), not only once requests are accepted again.
+    std::erase_if(s.deferred, [&](uint32_t i) {
+      if (s.slot(i).state.load(std::memory_order_acquire) != shm::kCancelled) return false;
+      s.slot(i).state.store(shm::kFree, std::memory_order_release);
+      return true;
+    });
+  }
   for (;;) {
     uint32_t i = 0;
-    shm::RingRead read = s.requests.pop(i);
+    shm::RingRead read = shm::RingRead::entry;
+    if (accept_requests && !s.deferred.empty()) {
+      i = s.deferred.front();  // popped from the ring before anything still in it
+      s.deferred.pop_front();
+    } else {
+      read = s.requests.pop(i);
+    }
     if (read == shm::RingRead::empty) return {};
     if (read == shm::RingRead::corrupt || i >= s.view.geometry.slots) {
       s.count(s.view.header->worker_corrupt);
@@ -133,6 +148,10 @@ TakeResult WorkerChannel::try_take() {
     if (state == shm::kCancelled) {
       // Release: our last touch of the slot before the supervisor may reuse it.
       slot.state.store(shm::kFree, std::memory_order_release);
+      continue;
+    }
+    if (state == shm::kQueued && !accept_requests) {
+      s.deferred.push_back(i);  // left queued: the supervisor may still give it elsewhere
       continue;
     }
     uint32_t expected = shm::kQueued;

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <unordered_map>
 #include <vector>
 
@@ -38,6 +39,9 @@ struct WorkerChannel::State {
   std::chrono::microseconds spin{20};
   std::unordered_map<uint64_t, Taken> taken;  // by request id, until its final record
   std::vector<uint64_t> slot_request;         // by slot: the request we took there (0: none)
+  // Slots of requests popped by try_take(false): out of the ring but still queued (the
+  // supervisor may take them back), taken first and in order once requests are accepted.
+  std::deque<uint32_t> deferred;
 
   shm::SlotHeader& slot(uint32_t i) const { return view.slot(i); }
   void count(std::atomic<uint64_t>& counter) {

@@ -34,9 +34,15 @@ WorkerService::WorkerService(boost::asio::io_context& loop, Runtime& runtime,
           channel, [&loop](std::function<void()> f) { boost::asio::post(loop, std::move(f)); },
           std::move(sink_factory)) {}
 
-WorkerService::~WorkerService() = default;
+WorkerService::~WorkerService() {
+  runtime_.set_on_room(nullptr);
+}
 
 void WorkerService::start() {
+  // A request that ends makes room for one the service left in the ring at the bound.
+  runtime_.set_on_room([this] {
+    if (sleeping_) wake();
+  });
   signals_.async_wait([this](const boost::system::error_code& error, int signal) {
     if (error) return;
     log::info("draining", {{"signal", signal}});
@@ -57,10 +63,11 @@ void WorkerService::drain() {
 
 void WorkerService::poll() {
   if (stopped_) return;
-  // Also while draining: the supervisor's releases and cancels of streams still open come
-  // through the same ring, behind any request it queued before it stopped routing here.
+  // Requests only while the runtime has room and the worker is not draining: the others stay
+  // queued, where the supervisor can still give them to another worker. The supervisor's
+  // releases and cancels of open streams come through the same ring and are always taken.
   for (;;) {
-    TakeResult taken = channel_.try_take();
+    TakeResult taken = channel_.try_take(!draining_ && runtime_.has_room());
     if (taken.kind == TakeResult::Kind::empty) break;
     if (taken.kind == TakeResult::Kind::corrupt) {
       log::warn("dropped a corrupt request record", {{"req", taken.request_id}});
@@ -84,10 +91,7 @@ void WorkerService::serve(HttpRequest request) {
     --in_flight_;
     if (draining_) stop_if_drained();
   });
-  // Until Runtime::handle takes the sink itself: its whole response goes to respond(), which
-  // streams it when it does not fit one record.
-  runtime_.handle(std::move(request),
-                  [sink](HttpResponse response) { sink->respond(std::move(response)); });
+  runtime_.handle(std::move(request), std::move(sink));
 }
 
 void WorkerService::sleep() {

@@ -4,7 +4,8 @@
 // thread and its Boost.Asio loop. The supervisor's releases and cancels arrive through the same
 // ring as requests and go to their request's sink. The loop sleeps on the request doorbell (an
 // eventfd) together with the runtime's timers; a bounded sleep doubles as the heartbeat the
-// supervisor watches.
+// supervisor watches. Requests are taken only while the runtime has room; the rest stay queued,
+// where the supervisor can still give them to another worker.
 //
 //   WorkerService service(loop, runtime, channel);
 //   service.start();      // reports ready; SIGTERM/SIGINT drain: finish what was taken, then stop
@@ -36,8 +37,8 @@ class WorkerService {
   WorkerService& operator=(const WorkerService&) = delete;
 
   void start();
-  // The loop ends once every taken request is answered (a request the supervisor queued before
-  // it stopped routing here is still taken and answered meanwhile).
+  // Stop taking requests (they stay queued, for the supervisor to hand to another worker); the
+  // loop ends once the channel holds no taken request any more (every answer is out).
   void drain();
 
  private:

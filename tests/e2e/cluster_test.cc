@@ -49,21 +49,9 @@ struct TwoScripts {
 };
 
 // One script on a free port, with extra top-level settings.
-struct OneScript {
-  OneScript(const std::string& script, const std::string& settings) : port(free_port()) {
-    dir.write("w.js", script);
-    config =
-        dir.write("cluster.yaml", "listen: 127.0.0.1:" + std::to_string(port) + "\n" + settings +
-                                      "\nscripts:\n  - name: w\n    path: w.js\n"
-                                      "    routes: [\"/*\"]\n");
-    control = (dir.path() / "control.sock").string();
-    supervisor = std::make_unique<Supervisor>(config.string(), control, WSUP_WORKER_BINARY);
-  }
-  TempDir dir;
-  uint16_t port;
-  std::filesystem::path config;
-  std::string control;
-  std::unique_ptr<Supervisor> supervisor;
+struct OneScript : OneScriptCluster {
+  OneScript(const std::string& script, const std::string& settings)
+      : OneScriptCluster(script, settings, WSUP_WORKER_BINARY) {}
 };
 
 const char* kSlowScript = R"(addEventListener('fetch', (event) => {
@@ -97,19 +85,23 @@ TEST(Cluster, WallTimeOfAScriptWaitingOnATimerEndsIn504) {
 }
 
 TEST(Cluster, BodiesInsideAndOutsideTheRingSlotComeBackWhole) {
-  // 100 KiB fits the default 128 KiB slot; 300 KiB travels in its own shared-memory object both
-  // ways (request body to the worker, response body back).
+  // 100 KiB fits the default 128 KiB slot; 300 KiB and 3 MiB request bodies travel in the slot's
+  // own shared-memory object, and the responses past one record are streamed back in chunks
+  // (with their length declared: Content-Length).
   OneScript c(
       "addEventListener('fetch', (e) => e.respondWith(e.request.arrayBuffer().then((body) =>\n"
       "    new Response(body, {headers: {'x-length': String(body.byteLength)}}))));\n",
       "workers: 1");
   ASSERT_TRUE(c.supervisor->wait_serving(c.port)) << c.supervisor->log();
-  for (size_t size : {size_t{100} * 1024, size_t{300} * 1024}) {
+  for (size_t size : {size_t{100} * 1024, size_t{300} * 1024, size_t{3} << 20}) {
     std::string body(size, '\0');
     for (size_t i = 0; i < size; ++i) body[i] = static_cast<char>('a' + (i * 7 + i / 251) % 26);
     HttpResult r = http_post(c.port, "/echo", body);
     EXPECT_EQ(r.status, 200) << size;
     EXPECT_EQ(r.body.size(), size);
+    auto length = r.headers.find("Content-Length");
+    ASSERT_NE(length, r.headers.end()) << size;
+    EXPECT_EQ(length->second, std::to_string(size));
     EXPECT_TRUE(r.body == body) << "the " << size << "-byte body came back changed";
   }
 }

@@ -219,6 +219,38 @@ TEST(ChannelStreaming, CancelAfterTheEndWasWrittenChangesNothing) {
   EXPECT_EQ(p.supervisor.in_flight(), 0u);
 }
 
+// A worker at its concurrency bound leaves new requests queued, yet must still hear the
+// releases and cancels of its streams that sit behind them in the same ring.
+TEST(ChannelStreaming, AWorkerNotTakingRequestsStillGetsReleasesAndCancels) {
+  Pair p = make_pair(4);
+  head_held(p, 1);
+  ASSERT_EQ(p.supervisor.try_submit(request(2)), SubmitStatus::ok);  // ahead in the ring
+  p.supervisor.release(1);                                           // behind it
+  ASSERT_EQ(p.supervisor.try_submit(request(3)), SubmitStatus::ok);
+  TakeResult t = p.worker.try_take(false);
+  EXPECT_EQ(t.kind, TakeResult::Kind::released);
+  EXPECT_EQ(t.request_id, 1u);
+  EXPECT_EQ(p.worker.try_take(false).kind, TakeResult::Kind::empty);
+  // Still queued: the supervisor can take 2 back and hand it elsewhere; its slot is freed
+  // without waiting for the worker to accept requests again.
+  EXPECT_TRUE(p.supervisor.try_cancel(2));
+  EXPECT_EQ(p.worker.try_take(false).kind, TakeResult::Kind::empty);
+  ASSERT_EQ(p.supervisor.try_submit(request(4)), SubmitStatus::ok);  // fits: 2's slot is free
+  // A cancel behind the queued requests gets through too.
+  EXPECT_FALSE(p.supervisor.abandon(1));
+  t = p.worker.try_take(false);
+  EXPECT_EQ(t.kind, TakeResult::Kind::cancelled);
+  EXPECT_EQ(t.request_id, 1u);
+  // Room again: the deferred request first, then the ring, in order.
+  t = p.worker.try_take(true);
+  ASSERT_EQ(t.kind, TakeResult::Kind::request);
+  EXPECT_EQ(t.request.id, 3u);
+  t = p.worker.try_take(true);
+  ASSERT_EQ(t.kind, TakeResult::Kind::request);
+  EXPECT_EQ(t.request.id, 4u);
+  EXPECT_FALSE(p.supervisor.broken());
+}
+
 TEST(ChannelStreaming, ACorruptChunkCutsOnlyItsStreamAndMarksTheWorkerBroken) {
   Pair p = make_pair(2);
   take(p, 1);  // slot 0
