@@ -147,6 +147,7 @@ class SupervisorChannel {
   int worker_doorbell_fd() const;      // worker's --request-fd: the supervisor rings it
   int supervisor_doorbell_fd() const;  // worker's --response-fd: the worker rings it
 
+  // `request.id` must be unique among the requests in flight and not 0 (the worker refuses 0).
   SubmitStatus try_submit(const HttpRequest& request);
   // queued -> cancelled by CAS; false if the worker already took it (or the id is unknown).
   bool try_cancel(uint64_t request_id);

@@ -7,6 +7,7 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/error.hpp>
+#include <cstring>
 
 #include "shared/log.h"
 
@@ -125,10 +126,11 @@ void HttpConnection::read_more() {
   if (phase_ != Phase::reading && phase_ != Phase::closing && buffer_.size() >= kReadAheadLimit)
     return;
   reading_ = true;
-  socket_.async_read_some(buffer_.prepare(kReadChunk),
-                          [self = shared_from_this()](beast::error_code ec, size_t bytes) {
-                            self->on_read(ec, bytes);
-                          });
+  const auto target = buffer_.prepare(kReadChunk);
+  read_into_ = static_cast<char*>(target.data());
+  socket_.async_read_some(target, [self = shared_from_this()](beast::error_code ec, size_t bytes) {
+    self->on_read(ec, bytes);
+  });
 }
 
 void HttpConnection::on_read(beast::error_code ec, size_t bytes) {
@@ -148,6 +150,12 @@ void HttpConnection::on_read(beast::error_code ec, size_t bytes) {
         return close();
     }
   }
+  // While the read was pending, parsing (after a response went out) may have consumed every
+  // byte, and an emptied flat_buffer starts over at its beginning: the bytes then sit where
+  // prepare() pointed before, not where the buffer now expects them. prepare() needs no room
+  // here (the old target fit, and an emptied buffer has more), so it moves nothing.
+  const auto at = buffer_.prepare(bytes);
+  if (at.data() != read_into_) std::memmove(at.data(), read_into_, bytes);
   buffer_.commit(bytes);
   switch (phase_) {
     case Phase::reading:

@@ -157,6 +157,7 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   const bool refuse_;
   std::string remote_;
   boost::beast::flat_buffer buffer_;
+  char* read_into_ = nullptr;  // where the pending read writes (buffer_.prepare() at its start)
   std::optional<http::request_parser<http::string_body>> parser_;
   std::shared_ptr<const RoutingTable> routing_;  // the table of the request being read
   uint64_t routing_generation_ = 0;

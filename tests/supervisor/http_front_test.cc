@@ -379,3 +379,28 @@ TEST(HttpFront, AClientThatStopsReadingIsCutAndLoggedWithTheBytesSent) {
   EXPECT_GT(sent, 0u);
   EXPECT_LT(sent, uint64_t{16} << 20);
 }
+
+// A pipelined request read ahead while an earlier one waits, then a third arriving after the
+// connection parsed (and so emptied its buffer of) the second: each body must reach the worker
+// as sent. A read pending while the buffer was emptied used to land its bytes where the emptied
+// buffer no longer looked, so the third request came through as stale bytes.
+TEST(HttpFront, BytesReadAheadWhileTheBufferEmptiesLandWhereTheyBelong) {
+  Front f;
+  RawClient c(f.port);
+  auto post = [](const std::string& path, const std::string& body) {
+    return "POST " + path +
+           " HTTP/1.1\r\nHost: t\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" +
+           body;
+  };
+  c.send(post("/hold/1", "first"));  // waits in the worker until release()
+  ASSERT_TRUE(eventually([&] { return f.worker->served() == 0; }));
+  c.send(post("/echo/2", "second"));  // read ahead while 1 waits
+  std::this_thread::sleep_for(50ms);  // the client's pace: 2 is in the connection's buffer
+  f.worker->release();                // 1 is answered; 2 is parsed, emptying the buffer
+  std::string reply = c.read_responses(2);
+  c.send(post("/echo/3", "third"));  // lands in the read that was pending all along
+  reply += c.read_responses(1);
+  EXPECT_TRUE(has(reply, "POST http://t/hold/1 body=first")) << reply;
+  EXPECT_TRUE(has(reply, "POST http://t/echo/2 body=second")) << reply;
+  EXPECT_TRUE(has(reply, "POST http://t/echo/3 body=third")) << reply;
+}
