@@ -44,10 +44,9 @@ enum SlotState : uint32_t {
   kReleased = 6,   // supervisor wrote that record out and pushed the index; the worker's turn
                    // again once it pops it (-> kTaken)
   kCancelRequested = 7,  // supervisor abandoned the answer (from taken, sent or released) and
-                         // pushed the index (unless it was queued already); the worker pops it
-                         // and writes an aborted end (-> kDone)
+                         // pushed the index (from released it is in the ring already); the
+                         // worker pops it and writes an aborted end (-> kDone)
 };
-inline constexpr uint32_t kLastSlotState = kCancelRequested;
 
 // Written once by the supervisor before the worker exists; validated by the worker.
 struct SegmentConstants {

@@ -120,10 +120,6 @@ std::string response_head(int status, const HeaderList& headers, std::optional<u
   return head;
 }
 
-}  // namespace wsup::supervisor
-
-namespace wsup::supervisor {
-
 std::string chunk_size_line(size_t size) {
   char line[24];
   const int n = std::snprintf(line, sizeof line, "%zx\r\n", size);

@@ -41,12 +41,19 @@ HttpResponse error_response(uint64_t request_id, ChannelError error) {
   r.id = request_id;
   r.status = 502;
   r.headers = {{"content-type", "text/plain; charset=utf-8"}};
-  r.body = error == ChannelError::corrupt_record
-               ? std::string(
-                     "wsup: the worker wrote a corrupt response record (rejected); the "
-                     "worker is being restarted\n")
-               : std::string("wsup: the worker's response could not be read (") + to_string(error) +
-                     ")\n";
+  switch (error) {
+    case ChannelError::corrupt_record:
+      r.body =
+          "wsup: the worker wrote a corrupt response record (rejected); the worker is being "
+          "restarted\n";
+      break;
+    case ChannelError::headers_too_large:
+      r.body = "wsup: the script's response headers do not fit one ring slot (slot_arena_bytes)\n";
+      break;
+    default:
+      r.body =
+          std::string("wsup: the worker's response could not be read (") + to_string(error) + ")\n";
+  }
   return r;
 }
 
