@@ -1,6 +1,8 @@
 // Request (WHATWG Fetch, "Request class"), as Cloudflare Workers exposes it: method, url,
-// headers, redirect, signal and the Body mixin. Incoming requests are built through a private
-// fast path and get immutable headers.
+// headers, redirect, signal, the members Workers accepts and ignores (mode, credentials, cache,
+// integrity, keepalive, ...; they read back with the standard's defaults or what init gave),
+// and the Body mixin. Incoming requests are built through a private fast path and get
+// immutable headers.
 
 const kIncoming = Symbol('incoming request');
 const kClone = Symbol('clone');
@@ -8,6 +10,22 @@ const kClone = Symbol('clone');
 const kKnownMethods = ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT'];
 const kForbiddenMethods = ['CONNECT', 'TRACE', 'TRACK'];
 const kRedirectModes = ['follow', 'error', 'manual'];
+// RequestInit's enumerations (Fetch), each with the default a new Request gets.
+const kRequestEnums = {
+  mode: {values: ['same-origin', 'no-cors', 'cors'], default: 'cors'},
+  credentials: {values: ['omit', 'same-origin', 'include'], default: 'same-origin'},
+  cache: {
+    values: ['default', 'no-store', 'reload', 'no-cache', 'force-cache', 'only-if-cached'],
+    default: 'default',
+  },
+  referrerPolicy: {
+    values: ['', 'no-referrer', 'no-referrer-when-downgrade', 'same-origin', 'origin',
+             'strict-origin', 'origin-when-cross-origin', 'strict-origin-when-cross-origin',
+             'unsafe-url'],
+    default: '',
+  },
+  duplex: {values: ['half'], default: 'half'},
+};
 
 function normalizeMethod(method) {
   method = `${method}`;
@@ -34,29 +52,52 @@ function parseRequestUrl(input) {
   return url.href;
 }
 
+function enumMember(init, name, inherited) {
+  const value = init[name];
+  if (value === undefined) return inherited;
+  const text = `${value}`;
+  if (!kRequestEnums[name].values.includes(text)) {
+    throw new TypeError(`Failed to construct 'Request': '${text}' is not a valid ${name}.`);
+  }
+  return text;
+}
+
+// The members this runtime only stores (it makes no requests of its own from them).
+function defaultOptions() {
+  const options = {integrity: '', keepalive: false, referrer: 'about:client'};
+  for (const name of Object.keys(kRequestEnums)) options[name] = kRequestEnums[name].default;
+  return options;
+}
+
 class Request extends Body {
   #method = 'GET';
   #url = '';
   #headers;
   #redirect = 'follow';
   #signal = null;
+  #options;
 
   constructor(input, init = undefined) {
     if (input === kIncoming) {
-      super(init.body);
+      const headers = makeHeadersFromFlatList(init.headers, 'immutable');
+      super(init.body === null ? null : {whole: init.body, stream: null, length: undefined},
+            headers);
       this.#method = init.method;
       this.#url = init.url;
-      this.#headers = makeHeadersFromFlatList(init.headers, 'immutable');
+      this.#headers = headers;
+      this.#options = null;
       return;
     }
     if (input === kClone) {
-      super(bodySource(init));
+      const headers = new Headers(init.#headers);
+      headersSetGuard(headers, headersGuard(init.#headers));
+      super(bodyTee(init), headers);
       this.#method = init.#method;
       this.#url = init.#url;
-      this.#headers = new Headers(init.#headers);
-      headersSetGuard(this.#headers, headersGuard(init.#headers));
+      this.#headers = headers;
       this.#redirect = init.#redirect;
       this.#signal = init.#signal;
+      this.#options = init.#options;
       return;
     }
     if (arguments.length < 1) {
@@ -77,34 +118,54 @@ class Request extends Body {
         throw new TypeError(`Invalid redirect value: "${redirect}"`);
       }
     }
+    const inherited = fromRequest ? input.#allOptions() : defaultOptions();
+    const options = {
+      integrity: init.integrity !== undefined ? `${init.integrity}` : inherited.integrity,
+      keepalive: init.keepalive !== undefined ? Boolean(init.keepalive) : inherited.keepalive,
+      referrer: init.referrer !== undefined ? `${init.referrer}` : inherited.referrer,
+    };
+    for (const name of Object.keys(kRequestEnums)) {
+      options[name] = enumMember(init, name, inherited[name]);
+    }
+    if (init.mode !== undefined && `${init.mode}` === 'navigate') {
+      throw new TypeError("Failed to construct 'Request': Cannot construct a Request with a " +
+                          "RequestInit whose mode member is set as 'navigate'.");
+    }
     const headers = new Headers(init.headers !== undefined ? init.headers
                                 : fromRequest ? input.#headers : undefined);
 
-    let source = null;
+    let body = null;
     if (init.body !== undefined && init.body !== null) {
       if (method === 'GET' || method === 'HEAD') {
         throw new TypeError('Request with a GET or HEAD method cannot have a body.');
       }
-      const extracted = extractBody(init.body);
-      source = extracted.source;
-      if (extracted.type !== null && !headers.has('content-type')) {
-        headers.append('content-type', extracted.type);
+      body = extractBody(init.body);
+      if (body.type !== null && !headers.has('content-type')) {
+        headers.append('content-type', body.type);
       }
-    } else if (fromRequest && init.body === undefined && bodySource(input) !== null) {
-      if (input.bodyUsed) throw new TypeError('Cannot construct a Request with a used body.');
+    } else if (fromRequest && init.body === undefined && !bodyIsNull(input)) {
+      const why = bodyUnusable(input);
+      if (why !== null) {
+        throw new TypeError(`Failed to construct 'Request': the input Request is unusable: ${
+            why}.`);
+      }
       if (method === 'GET' || method === 'HEAD') {
         throw new TypeError('Request with a GET or HEAD method cannot have a body.');
       }
       // The new request takes over the input's body, which counts as read.
-      source = bodySource(input);
-      bodyMarkUsed(input);
+      body = bodyTake(input);
     }
-    super(source);
+    super(body, headers);
     this.#method = method;
     this.#url = url;
     this.#headers = headers;
     this.#redirect = redirect;
     this.#signal = init.signal !== undefined ? init.signal : fromRequest ? input.#signal : null;
+    this.#options = options;
+  }
+
+  #allOptions() {
+    return this.#options ?? defaultOptions();
   }
 
   get method() {
@@ -128,9 +189,43 @@ class Request extends Body {
   get cf() {
     return undefined;
   }
+  get mode() {
+    return this.#allOptions().mode;
+  }
+  get credentials() {
+    return this.#allOptions().credentials;
+  }
+  get cache() {
+    return this.#allOptions().cache;
+  }
+  get referrerPolicy() {
+    return this.#allOptions().referrerPolicy;
+  }
+  get duplex() {
+    return this.#allOptions().duplex;
+  }
+  get integrity() {
+    return this.#allOptions().integrity;
+  }
+  get keepalive() {
+    return this.#allOptions().keepalive;
+  }
+  get referrer() {
+    return this.#allOptions().referrer;
+  }
+  get destination() {
+    return '';
+  }
+  get isReloadNavigation() {
+    return false;
+  }
+  get isHistoryNavigation() {
+    return false;
+  }
 
   clone() {
-    if (this.bodyUsed) throw new TypeError('Cannot clone a Request whose body has been used.');
+    const why = bodyUnusable(this);
+    if (why !== null) throw new TypeError(`Cannot clone a Request: ${why}.`);
     return new Request(kClone, this);
   }
 

@@ -55,7 +55,7 @@ std::span<const NativeFunction> time_natives() {
 
 using NativeTable = std::span<const NativeFunction> (*)();
 constexpr NativeTable kNativeTables[] = {encoding_natives, crypto_natives, clone_natives,
-                                         url_natives, time_natives};
+                                         url_natives,      streams_natives, time_natives};
 
 // `tables`: the base family gets only the clocks (Event's timeStamp); the natives of the lazy
 // families are made on the first use of one of them in a context.
@@ -93,28 +93,48 @@ bool AddNatives(v8::Local<v8::Context> context, v8::Local<v8::Object> natives,
 // made from the startup snapshot then carries a few accessor properties instead of their
 // classes, closures and maps, and the first access to any of a family's globals in a context
 // runs the family there. Later files may use what earlier files of the same family, or the
-// base family, put on `internal`; families share nothing else.
+// base family, put on `internal`. A family reaches another only through the other's
+// `internals`: lazy properties of `internal` (like its globals) whose first read builds that
+// family, so it does not depend on globals user code may have replaced.
 struct Family {
   std::vector<std::string_view> files;
-  std::vector<std::string_view> globals;  // lazy families: what the files define
+  std::vector<std::string_view> globals;    // lazy families: what the files define
+  std::vector<std::string_view> internals;  // what they hand to others (exportInternal)
 };
 
 const Family& base_family() {
-  static const Family family{{"wsup:webidl.js", "wsup:events.js"}, {}};
+  static const Family family{{"wsup:webidl.js", "wsup:events.js"}, {}, {}};
   return family;
 }
 
 const std::vector<Family>& lazy_families() {
   static const std::vector<Family> families{
-      {{"wsup:dom_exception.js"}, {"DOMException"}},  // first: kDomExceptionFamily
-      {{"wsup:abort.js"}, {"AbortSignal", "AbortController"}},
-      {{"wsup:encoding.js"}, {"TextEncoder", "TextDecoder", "atob", "btoa"}},
+      {{"wsup:dom_exception.js"}, {"DOMException"}, {"DOMException"}},
+      {{"wsup:abort.js"}, {"AbortSignal", "AbortController"}, {"AbortController"}},
+      {{"wsup:encoding.js"}, {"TextEncoder", "TextDecoder", "atob", "btoa"}, {"TextDecoder"}},
       {{"wsup:percent_encoding.js", "wsup:url_host.js", "wsup:url_search_params.js",
         "wsup:url_parser.js", "wsup:url.js"},
-       {"URLSearchParams", "URL"}},
-      {{"wsup:crypto.js"}, {"SubtleCrypto", "Crypto", "crypto"}},
+       {"URLSearchParams", "URL"},
+       {"urlForms"}},
+      {{"wsup:crypto.js"}, {"SubtleCrypto", "Crypto", "crypto"}, {}},
       {{"wsup:globals.js"},
-       {"structuredClone", "Performance", "Navigator", "performance", "navigator"}},
+       {"structuredClone", "Performance", "Navigator", "performance", "navigator"},
+       {}},
+      // web-streams-polyfill between wsup's prelude and epilogue (CMakeLists.txt).
+      {{"wsup:streams.js"},
+       {"ReadableStream", "ReadableStreamDefaultReader", "ReadableStreamBYOBReader",
+        "ReadableStreamBYOBRequest", "ReadableStreamDefaultController",
+        "ReadableByteStreamController", "WritableStream", "WritableStreamDefaultWriter",
+        "WritableStreamDefaultController", "TransformStream", "TransformStreamDefaultController",
+        "ByteLengthQueuingStrategy", "CountQueuingStrategy"},
+       {"streams"}},
+      {{"wsup:stream_adapters.js"},
+       {"TextEncoderStream", "TextDecoderStream", "CompressionStream", "DecompressionStream",
+        "IdentityTransformStream", "FixedLengthStream"},
+       {}},
+      {{"wsup:blob.js", "wsup:form_data.js", "wsup:multipart.js"},
+       {"Blob", "File", "FormData"},
+       {"blobs"}},
   };
   return families;
 }
@@ -217,7 +237,6 @@ constexpr uint32_t installers_slot(uint32_t family) {
 constexpr uint32_t exported_slot(uint32_t family) {
   return kFirstFamily + 2 * family + 1;
 }
-constexpr uint32_t kDomExceptionFamily = 0;  // index in lazy_families()
 
 // Getter of every lazy global: runs the family on first use in this context (later names of
 // the same family find its globals cached in the state), and returns the global asked for; V8
@@ -281,8 +300,9 @@ bool DefineGlobals(v8::Local<v8::Context> context, v8::Local<v8::Object> exporte
   return true;
 }
 
-// Defines the lazy globals, and internal.DOMException the same way (the files use the original
-// constructor, not the global, which user code may replace).
+// Defines the lazy globals on the global object and each family's internals the same way on
+// `internal` (the files use the original constructors and helpers, not the globals, which user
+// code may replace).
 bool DefineLazyGlobals(v8::Local<v8::Context> context, v8::Local<v8::Object> internal) {
   v8::Isolate* isolate = context->GetIsolate();
   const std::vector<Family>& families = lazy_families();
@@ -290,11 +310,6 @@ bool DefineLazyGlobals(v8::Local<v8::Context> context, v8::Local<v8::Object> int
       v8::Array::New(isolate, static_cast<int>(kFirstFamily + 2 * families.size()));
   if (state->Set(context, kInternal, internal).IsNothing()) return false;
   context->SetEmbedderData(kWebPlatformSlot, state);
-  if (DefineFailed(isolate, internal->SetLazyDataProperty(
-                                context, one_byte_string(isolate, "DOMException"), LazyGlobalGetter,
-                                v8::Integer::New(isolate, kDomExceptionFamily)))) {
-    return false;
-  }
   for (uint32_t index = 0; index < families.size(); ++index) {
     v8::Local<v8::Array> installers;
     if (!CompileFamily(context, families[index]).ToLocal(&installers) ||
@@ -302,13 +317,17 @@ bool DefineLazyGlobals(v8::Local<v8::Context> context, v8::Local<v8::Object> int
       return false;
     }
     v8::Local<v8::Integer> data = v8::Integer::NewFromUnsigned(isolate, index);
-    for (std::string_view name : families[index].globals) {
+    auto define_lazy = [&](v8::Local<v8::Object> target, std::string_view name) {
       v8::Local<v8::String> key =
           one_byte_string(isolate, name.data(), static_cast<int>(name.size()));
-      if (DefineFailed(isolate, context->Global()->SetLazyDataProperty(
-                                    context, key, LazyGlobalGetter, data, v8::DontEnum))) {
-        return false;
-      }
+      return !DefineFailed(isolate, target->SetLazyDataProperty(context, key, LazyGlobalGetter,
+                                                                data, v8::DontEnum));
+    };
+    for (std::string_view name : families[index].globals) {
+      if (!define_lazy(context->Global(), name)) return false;
+    }
+    for (std::string_view name : families[index].internals) {
+      if (!define_lazy(internal, name)) return false;
     }
   }
   return true;
@@ -328,6 +347,21 @@ const std::vector<intptr_t>& web_platform_external_references() {
     return all;
   }();
   return references;
+}
+
+v8::Local<v8::Object> web_platform_internal(v8::Local<v8::Context> context) {
+  v8::Isolate* isolate = context->GetIsolate();
+  if (context->GetNumberOfEmbedderDataFields() <= static_cast<uint32_t>(kWebPlatformSlot)) {
+    return v8::Object::New(isolate);
+  }
+  v8::Local<v8::Value> state = context->GetEmbedderData(kWebPlatformSlot);
+  v8::Local<v8::Value> internal;
+  if (state.IsEmpty() || !state->IsArray() ||
+      !state.As<v8::Array>()->Get(context, kInternal).ToLocal(&internal) ||
+      !internal->IsObject()) {
+    return v8::Object::New(isolate);
+  }
+  return internal.As<v8::Object>();
 }
 
 std::vector<std::vector<std::string_view>> lazy_family_globals() {

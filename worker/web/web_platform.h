@@ -32,6 +32,12 @@ inline constexpr int kWebPlatformSlot = 0;
 // the isolate on failure.
 bool install_web_platform(v8::Local<v8::Context> context);
 
+// The private object the web platform's files share (js/webidl.js), for the runtime's own
+// JavaScript (worker/api/): the families' `internals` (internal.streams, internal.blobs, ...)
+// are lazy properties of it, so reading one builds that family. An empty object when
+// `context` has no web platform.
+v8::Local<v8::Object> web_platform_internal(v8::Local<v8::Context> context);
+
 // The lazy families, each as the globals it defines (its index is its number below). A script
 // whose text names none of a family's globals is unlikely to use it (it still may, by a
 // computed name: the family then runs lazily as usual).
