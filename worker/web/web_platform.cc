@@ -383,7 +383,7 @@ bool bake_lazy_families(v8::Local<v8::Context> context, const std::vector<size_t
       return false;
     }
   }
-  const Family bake{{"wsup:bake.js"}, {}};
+  const Family bake{{"wsup:bake.js"}, {}, {}};
   v8::Local<v8::Array> compiled;
   v8::Local<v8::Value> bake_function;
   v8::Local<v8::Value> args[] = {context->Global(), names};
