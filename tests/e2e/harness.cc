@@ -137,10 +137,11 @@ HttpResult http_get(uint16_t port, const std::string& path,
   return to_result(client.Get(path.c_str(), h));
 }
 
-HttpResult http_post(uint16_t port, const std::string& path, const std::string& body) {
+HttpResult http_post(uint16_t port, const std::string& path, const std::string& body,
+                     const std::string& content_type) {
   httplib::Client client("127.0.0.1", port);
   client.set_read_timeout(30, 0);
-  return to_result(client.Post(path.c_str(), body, "application/octet-stream"));
+  return to_result(client.Post(path.c_str(), body, content_type.c_str()));
 }
 
 Supervisor::Supervisor(const std::string& config_path, const std::string& control_path,

@@ -49,7 +49,8 @@ struct HttpResult {
 };
 HttpResult http_get(uint16_t port, const std::string& path,
                     const std::vector<std::pair<std::string, std::string>>& headers = {});
-HttpResult http_post(uint16_t port, const std::string& path, const std::string& body);
+HttpResult http_post(uint16_t port, const std::string& path, const std::string& body,
+                     const std::string& content_type = "application/octet-stream");
 
 // `wsup start CONFIG --control SOCKET [--worker-binary W]` as a child process.
 class Supervisor {
