@@ -16,7 +16,9 @@ const kTypeError = TypeError;
 const kIsView = ArrayBuffer.isView;
 const kJsonParse = JSON.parse;
 
-const madeOver = new WeakMap();  // stream made lazily over a whole body -> that whole
+// Stream made lazily over a whole body -> that whole; made with the first such stream.
+let madeOver = null;
+const wholeUnder = (stream) => madeOver?.get(stream);
 
 // Returns {whole, stream, length, type} for a BodyInit, or null for a null body (Fetch
 // "extract a body"): `whole` a string or a Uint8Array nobody else holds, or null for a stream
@@ -65,7 +67,7 @@ function extractStream(stream) {
   if (streams.isLocked(stream) || streams.isDisturbed(stream)) {
     throw new kTypeError('The ReadableStream of a body must be neither read from nor locked.');
   }
-  const whole = madeOver.get(stream);
+  const whole = wholeUnder(stream);
   if (whole !== undefined) return {whole, stream, length: undefined, type: null};
   return {whole: null, stream, length: web.fixedLengthOf?.(stream), type: null};
 }
@@ -98,7 +100,7 @@ class Body {
     };
     bodyUnusable = (b) => b.#unusable();
     bodyTee = (b) => {
-      if (b.#stream === null || madeOver.get(b.#stream) === b.#whole) {
+      if (b.#stream === null || wholeUnder(b.#stream) === b.#whole) {
         return {whole: b.#whole, stream: null, length: undefined};
       }
       const [mine, theirs] = web.streams.tee(b.#stream);
@@ -126,7 +128,7 @@ class Body {
   #untouched() {
     const stream = this.#stream;
     if (stream === null) return true;
-    if (madeOver.get(stream) !== this.#whole) return false;
+    if (wholeUnder(stream) !== this.#whole) return false;
     const {streams} = web;
     return !streams.isLocked(stream) && !streams.isDisturbed(stream);
   }
@@ -149,6 +151,7 @@ class Body {
       const whole = this.#whole;
       const stream = web.streams.wholeStream(
           () => typeof whole === 'string' ? internal.utf8Encode(whole) : whole.slice());
+      madeOver ??= new WeakMap();
       madeOver.set(stream, whole);
       this.#stream = stream;
       // Read already, without a stream: the stream shows it, as reading it would have.

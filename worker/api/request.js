@@ -10,22 +10,25 @@ const kClone = Symbol('clone');
 const kKnownMethods = ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT'];
 const kForbiddenMethods = ['CONNECT', 'TRACE', 'TRACK'];
 const kRedirectModes = ['follow', 'error', 'manual'];
-// RequestInit's enumerations (Fetch), each with the default a new Request gets.
-const kRequestEnums = {
-  mode: {values: ['same-origin', 'no-cors', 'cors'], default: 'cors'},
-  credentials: {values: ['omit', 'same-origin', 'include'], default: 'same-origin'},
-  cache: {
-    values: ['default', 'no-store', 'reload', 'no-cache', 'force-cache', 'only-if-cached'],
-    default: 'default',
-  },
-  referrerPolicy: {
-    values: ['', 'no-referrer', 'no-referrer-when-downgrade', 'same-origin', 'origin',
-             'strict-origin', 'origin-when-cross-origin', 'strict-origin-when-cross-origin',
-             'unsafe-url'],
-    default: '',
-  },
-  duplex: {values: ['half'], default: 'half'},
-};
+// RequestInit's enumerations (Fetch): the values each accepts, the first being the default a
+// new Request gets. Made on demand: objects a request's context is born with cost every request.
+const kRequestEnumNames = ['mode', 'credentials', 'cache', 'referrerPolicy', 'duplex'];
+function requestEnumValues(name) {
+  switch (name) {
+    case 'mode':
+      return ['cors', 'same-origin', 'no-cors'];
+    case 'credentials':
+      return ['same-origin', 'omit', 'include'];
+    case 'cache':
+      return ['default', 'no-store', 'reload', 'no-cache', 'force-cache', 'only-if-cached'];
+    case 'referrerPolicy':
+      return ['', 'no-referrer', 'no-referrer-when-downgrade', 'same-origin', 'origin',
+              'strict-origin', 'origin-when-cross-origin', 'strict-origin-when-cross-origin',
+              'unsafe-url'];
+    default:  // duplex
+      return ['half'];
+  }
+}
 
 function normalizeMethod(method) {
   method = `${method}`;
@@ -56,7 +59,7 @@ function enumMember(init, name, inherited) {
   const value = init[name];
   if (value === undefined) return inherited;
   const text = `${value}`;
-  if (!kRequestEnums[name].values.includes(text)) {
+  if (!requestEnumValues(name).includes(text)) {
     throw new TypeError(`Failed to construct 'Request': '${text}' is not a valid ${name}.`);
   }
   return text;
@@ -65,7 +68,7 @@ function enumMember(init, name, inherited) {
 // The members this runtime only stores (it makes no requests of its own from them).
 function defaultOptions() {
   const options = {integrity: '', keepalive: false, referrer: 'about:client'};
-  for (const name of Object.keys(kRequestEnums)) options[name] = kRequestEnums[name].default;
+  for (const name of kRequestEnumNames) options[name] = requestEnumValues(name)[0];
   return options;
 }
 
@@ -124,9 +127,7 @@ class Request extends Body {
       keepalive: init.keepalive !== undefined ? Boolean(init.keepalive) : inherited.keepalive,
       referrer: init.referrer !== undefined ? `${init.referrer}` : inherited.referrer,
     };
-    for (const name of Object.keys(kRequestEnums)) {
-      options[name] = enumMember(init, name, inherited[name]);
-    }
+    for (const name of kRequestEnumNames) options[name] = enumMember(init, name, inherited[name]);
     if (init.mode !== undefined && `${init.mode}` === 'navigate') {
       throw new TypeError("Failed to construct 'Request': Cannot construct a Request with a " +
                           "RequestInit whose mode member is set as 'navigate'.");

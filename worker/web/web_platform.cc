@@ -100,6 +100,11 @@ struct Family {
   std::vector<std::string_view> files;
   std::vector<std::string_view> globals;    // lazy families: what the files define
   std::vector<std::string_view> internals;  // what they hand to others (exportInternal)
+  // Compiled at install (the installers live in every context: no compile on first use) or
+  // on first use (a compilation cache lookup per context after the isolate's first). Large
+  // families are compiled on first use: a compiled installer carries its inner functions'
+  // preparse data, which every context made from the snapshot would deserialize.
+  bool compile_at_install = true;
 };
 
 const Family& base_family() {
@@ -127,14 +132,17 @@ const std::vector<Family>& lazy_families() {
         "ReadableByteStreamController", "WritableStream", "WritableStreamDefaultWriter",
         "WritableStreamDefaultController", "TransformStream", "TransformStreamDefaultController",
         "ByteLengthQueuingStrategy", "CountQueuingStrategy"},
-       {"streams"}},
+       {"streams"},
+       false},
       {{"wsup:stream_adapters.js"},
        {"TextEncoderStream", "TextDecoderStream", "CompressionStream", "DecompressionStream",
         "IdentityTransformStream", "FixedLengthStream"},
-       {}},
+       {},
+       false},
       {{"wsup:blob.js", "wsup:form_data.js", "wsup:multipart.js"},
        {"Blob", "File", "FormData"},
-       {"blobs"}},
+       {"blobs"},
+       false},
   };
   return families;
 }
@@ -260,8 +268,18 @@ void LazyGlobalGetter(v8::Local<v8::Name> name, const v8::PropertyCallbackInfo<v
       }
     }
     if (!state->Get(context, kInternal).ToLocal(&internal) ||
-        !state->Get(context, installers_slot(family_index)).ToLocal(&installers) ||
-        !RunFamily(context, installers.As<v8::Array>(), natives.As<v8::Object>(),
+        !state->Get(context, installers_slot(family_index)).ToLocal(&installers)) {
+      return;
+    }
+    if (!installers->IsArray()) {  // compiled on first use
+      v8::Local<v8::Array> compiled;
+      if (!CompileFamily(context, lazy_families()[family_index]).ToLocal(&compiled) ||
+          state->Set(context, installers_slot(family_index), compiled).IsNothing()) {
+        return;
+      }
+      installers = compiled;
+    }
+    if (!RunFamily(context, installers.As<v8::Array>(), natives.As<v8::Object>(),
                    internal.As<v8::Object>())
              .ToLocal(&made) ||
         state->Set(context, exported_slot(family_index), made).IsNothing()) {
@@ -312,8 +330,9 @@ bool DefineLazyGlobals(v8::Local<v8::Context> context, v8::Local<v8::Object> int
   context->SetEmbedderData(kWebPlatformSlot, state);
   for (uint32_t index = 0; index < families.size(); ++index) {
     v8::Local<v8::Array> installers;
-    if (!CompileFamily(context, families[index]).ToLocal(&installers) ||
-        state->Set(context, installers_slot(index), installers).IsNothing()) {
+    if (families[index].compile_at_install &&
+        (!CompileFamily(context, families[index]).ToLocal(&installers) ||
+         state->Set(context, installers_slot(index), installers).IsNothing())) {
       return false;
     }
     v8::Local<v8::Integer> data = v8::Integer::NewFromUnsigned(isolate, index);
