@@ -2,13 +2,17 @@
 //
 // A body is null, whole, or a stream. A whole body is a string (encoded to UTF-8 only when
 // bytes are asked for) or a Uint8Array that nothing mutates (every reader gets a copy). It stays
-// whole until someone reads `.body`: then a ReadableStream is made over it (the web platform's
-// streams family, through `web.streams`), remembered in `madeOver` with the whole it came from.
-// While such a stream is untouched (never read, never locked), everything that would read it
-// takes the whole directly instead: text() and friends, the runtime (serializeResponse), and a
-// new Request/Response built from it, which shares the whole and the stream object (so
-// `new Response(res.body, res)` does no stream work and copies nothing). A stream body of any
-// other kind is read chunk by chunk; each chunk must be bytes.
+// whole until someone reads `.body`: then a ReadableStream is made over it by the web platform's
+// streams family (web.streams.wholeStream), which finds the whole again (wholeOf) while the
+// stream is untouched (never read, never locked). Until then everything that would read the
+// stream takes the whole directly instead: text() and friends, the runtime
+// (serializeResponse), and a new Request/Response built from it, which shares the whole and the
+// stream object (so `new Response(res.body, res)` does no stream work and copies nothing). A
+// stream body of any other kind is read chunk by chunk; each chunk must be bytes.
+//
+// Every function here is one more object in every request's fresh context (the snapshot holds
+// them per context), so rarely used logic lives in the streams and Blob families, which only a
+// request that uses them builds.
 
 const kArrayBuffer = ArrayBuffer;
 const kUint8Array = Uint8Array;
@@ -16,13 +20,9 @@ const kTypeError = TypeError;
 const kIsView = ArrayBuffer.isView;
 const kJsonParse = JSON.parse;
 
-// Stream made lazily over a whole body -> that whole; made with the first such stream.
-let madeOver = null;
-const wholeUnder = (stream) => madeOver?.get(stream);
-
 // Returns {whole, stream, length, type} for a BodyInit, or null for a null body (Fetch
-// "extract a body"): `whole` a string or a Uint8Array nobody else holds, or null for a stream
-// body; `stream` a ReadableStream or null; `length` a stream's declared byte length
+// "extract a body"): `whole` a string or a Uint8Array nobody else changes, or null for a
+// stream body; `stream` a ReadableStream or null; `length` a stream's declared byte length
 // (FixedLengthStream) or undefined; `type` the Content-Type it implies, or null.
 function extractBody(init) {
   if (init === undefined || init === null) return null;
@@ -39,7 +39,15 @@ function extractBody(init) {
     }
     // A family that never ran in this context made no object of its classes: each family's
     // brand check exists on `web` only once it has run, so checking costs nothing here.
-    if (web.isReadableStream?.(init)) return extractStream(init);
+    if (web.isReadableStream?.(init)) {
+      const {streams} = web;
+      const whole = streams.wholeOf(init);
+      if (whole !== undefined) return {whole, stream: init, length: undefined, type: null};
+      if (streams.isLocked(init) || streams.isDisturbed(init)) {
+        throw new kTypeError('The ReadableStream of a body must be neither read from nor locked.');
+      }
+      return {whole: null, stream: init, length: web.fixedLengthOf?.(init), type: null};
+    }
     const blobBytes = web.blobBytesOf?.(init);
     if (blobBytes !== undefined) {
       return {whole: blobBytes, stream: null, length: undefined, type: init.type || null};
@@ -62,27 +70,13 @@ function extractBody(init) {
   return {whole: `${init}`, stream: null, length: undefined, type: 'text/plain;charset=UTF-8'};
 }
 
-function extractStream(stream) {
-  const {streams} = web;
-  if (streams.isLocked(stream) || streams.isDisturbed(stream)) {
-    throw new kTypeError('The ReadableStream of a body must be neither read from nor locked.');
-  }
-  const whole = wholeUnder(stream);
-  if (whole !== undefined) return {whole, stream, length: undefined, type: null};
-  return {whole: null, stream, length: web.fixedLengthOf?.(stream), type: null};
-}
-
-const wholeLength = (whole) =>
-    typeof whole === 'string' ? internal.utf8Length(whole) : whole.byteLength;
-
 // A chunk of a body stream as bytes, or workerd's TypeError (for the runtime's pump).
 internal.toBodyBytes = (chunk) => web.streams.toBytes(chunk);
 
-let bodyIsNull;        // (body) -> whether it is a null body
-let bodyTake;          // (body) -> extracted-like {whole, stream, length}, and marks it used
-let bodyUnusable;      // (body) -> why it cannot be read now, or null
-let bodyTee;           // (body) -> extracted-like body for a clone; this one keeps a branch
-let bodyForRuntime;    // (body) -> [null | string | Uint8Array | ReadableStream, length]
+let bodyTake;        // (body) -> null for a null body, else {whole, stream, length}; marks it used
+let bodyUnusable;    // (body) -> why it cannot be read now, or null
+let bodyTee;         // (body) -> {whole, stream, length} for a clone; this one keeps a branch
+let bodyForRuntime;  // (body) -> [null | string | Uint8Array | ReadableStream, length]
 
 class Body {
   #whole = null;        // null | string | Uint8Array
@@ -92,15 +86,22 @@ class Body {
   #headers;             // for blob()'s type and formData()'s parser
 
   static {
-    bodyIsNull = (b) => b.#whole === null && b.#stream === null;
     bodyTake = (b) => {
-      const taken = {whole: b.#whole, stream: b.#stream, length: b.#length};
+      if (b.#whole === null && b.#stream === null) return null;
       b.#used = true;
-      return taken;
+      return {whole: b.#whole, stream: b.#stream, length: b.#length};
     };
-    bodyUnusable = (b) => b.#unusable();
+    bodyUnusable = (b) => {
+      if (b.#used || (b.#stream !== null && web.streams.isDisturbed(b.#stream))) {
+        return 'its body has already been read';
+      }
+      if (b.#stream !== null && web.streams.isLocked(b.#stream)) {
+        return 'its body is locked to a reader';
+      }
+      return null;
+    };
     bodyTee = (b) => {
-      if (b.#stream === null || wholeUnder(b.#stream) === b.#whole) {
+      if (b.#stream === null || web.streams.wholeOf(b.#stream) === b.#whole) {
         return {whole: b.#whole, stream: null, length: undefined};
       }
       const [mine, theirs] = web.streams.tee(b.#stream);
@@ -108,9 +109,11 @@ class Body {
       return {whole: null, stream: theirs, length: b.#length};
     };
     bodyForRuntime = (b) => {
-      if (b.#whole !== null && b.#untouched()) return [b.#whole, wholeLength(b.#whole)];
-      if (b.#stream === null) return [null, undefined];
-      return [b.#stream, b.#length];
+      const whole = b.#whole;
+      if (whole !== null && b.#untouched()) {
+        return [whole, typeof whole === 'string' ? internal.utf8Length(whole) : whole.byteLength];
+      }
+      return [b.#stream, b.#stream === null ? undefined : b.#length];
     };
   }
 
@@ -126,65 +129,42 @@ class Body {
 
   // Whether the stream, if any, is still the one made over the whole and nobody touched it.
   #untouched() {
-    const stream = this.#stream;
-    if (stream === null) return true;
-    if (wholeUnder(stream) !== this.#whole) return false;
-    const {streams} = web;
-    return !streams.isLocked(stream) && !streams.isDisturbed(stream);
-  }
-
-  #isUsed() {
-    if (this.#used) return true;
-    return this.#stream !== null && web.streams.isDisturbed(this.#stream);
-  }
-
-  #unusable() {
-    if (this.#isUsed()) return 'its body has already been read';
-    if (this.#stream !== null && web.streams.isLocked(this.#stream)) {
-      return 'its body is locked to a reader';
-    }
-    return null;
+    return this.#stream === null || web.streams.wholeOf(this.#stream) === this.#whole;
   }
 
   get body() {
     if (this.#stream === null && this.#whole !== null) {
-      const whole = this.#whole;
-      const stream = web.streams.wholeStream(
-          () => typeof whole === 'string' ? internal.utf8Encode(whole) : whole.slice());
-      madeOver ??= new WeakMap();
-      madeOver.set(stream, whole);
-      this.#stream = stream;
+      this.#stream = web.streams.wholeStream(this.#whole);
       // Read already, without a stream: the stream shows it, as reading it would have.
-      if (this.#used) web.streams.retire(stream);
+      if (this.#used) web.streams.retire(this.#stream);
     }
     return this.#stream;
   }
 
   get bodyUsed() {
-    return this.#isUsed();
+    return this.#used || (this.#stream !== null && web.streams.isDisturbed(this.#stream));
   }
 
-  // The body's bytes (a string for a whole string body), or null for a null body; rejects
-  // with the standard TypeError when it was read already or is locked.
+  // The body's bytes (a string for a whole string body, shared), or null for a null body;
+  // rejects with the standard TypeError when it was read already or is locked.
   async #consume(method) {
-    const why = this.#unusable();
+    const why = bodyUnusable(this);
     if (why !== null) throw new kTypeError(`${method}: ${why}`);
-    if (this.#whole === null && this.#stream === null) return null;
+    if (this.#whole === null && this.#stream === null) return null;  // a null body is never used
+    this.#used = true;
     if (this.#whole !== null && this.#untouched()) {
-      this.#used = true;
       if (this.#stream !== null) web.streams.retire(this.#stream);
       return this.#whole;
     }
-    this.#used = true;
     return web.streams.readAllBytes(this.#stream);
   }
 
-  // Bytes that the caller may keep and change.
+  // Bytes the caller may keep and change.
   async #ownBytes(method) {
     const source = await this.#consume(method);
     if (source === null) return new kUint8Array(0);
     if (typeof source === 'string') return internal.utf8Encode(source);
-    // A whole Uint8Array is shared (with clones, with the lazily made stream): copy it.
+    // A whole Uint8Array is shared (with clones, with the stream made over it): copy it.
     return source === this.#whole ? source.slice() : source;
   }
 
@@ -217,10 +197,7 @@ class Body {
   }
 
   async formData() {
-    const type = this.#headers.get('content-type');
-    const source = await this.#consume('formData()');
-    const bytes = source === null ? new kUint8Array(0) :
-        typeof source === 'string' ? internal.utf8Encode(source) : source;
-    return web.blobs.parseFormBody(bytes, type);
+    return web.blobs.parseFormBody(await this.#ownBytes('formData()'),
+                                   this.#headers.get('content-type'));
   }
 }

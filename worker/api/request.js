@@ -65,9 +65,13 @@ function enumMember(init, name, inherited) {
   return text;
 }
 
-// The members this runtime only stores (it makes no requests of its own from them).
+// The members this runtime only stores (it makes no requests of its own from them), with
+// their defaults; `destination` and the navigation flags only ever read back the default.
+const kStoredOptionNames = ['integrity', 'keepalive', 'referrer', 'destination',
+                            'isReloadNavigation', 'isHistoryNavigation'];
 function defaultOptions() {
-  const options = {integrity: '', keepalive: false, referrer: 'about:client'};
+  const options = {integrity: '', keepalive: false, referrer: 'about:client', destination: '',
+                   isReloadNavigation: false, isHistoryNavigation: false};
   for (const name of kRequestEnumNames) options[name] = requestEnumValues(name)[0];
   return options;
 }
@@ -121,11 +125,14 @@ class Request extends Body {
         throw new TypeError(`Invalid redirect value: "${redirect}"`);
       }
     }
-    const inherited = fromRequest ? input.#allOptions() : defaultOptions();
+    const inherited = fromRequest ? input.#options ?? defaultOptions() : defaultOptions();
     const options = {
       integrity: init.integrity !== undefined ? `${init.integrity}` : inherited.integrity,
       keepalive: init.keepalive !== undefined ? Boolean(init.keepalive) : inherited.keepalive,
       referrer: init.referrer !== undefined ? `${init.referrer}` : inherited.referrer,
+      destination: '',
+      isReloadNavigation: false,
+      isHistoryNavigation: false,
     };
     for (const name of kRequestEnumNames) options[name] = enumMember(init, name, inherited[name]);
     if (init.mode !== undefined && `${init.mode}` === 'navigate') {
@@ -144,17 +151,17 @@ class Request extends Body {
       if (body.type !== null && !headers.has('content-type')) {
         headers.append('content-type', body.type);
       }
-    } else if (fromRequest && init.body === undefined && !bodyIsNull(input)) {
+    } else if (fromRequest && init.body === undefined) {
       const why = bodyUnusable(input);
       if (why !== null) {
         throw new TypeError(`Failed to construct 'Request': the input Request is unusable: ${
             why}.`);
       }
-      if (method === 'GET' || method === 'HEAD') {
-        throw new TypeError('Request with a GET or HEAD method cannot have a body.');
-      }
       // The new request takes over the input's body, which counts as read.
       body = bodyTake(input);
+      if (body !== null && (method === 'GET' || method === 'HEAD')) {
+        throw new TypeError('Request with a GET or HEAD method cannot have a body.');
+      }
     }
     super(body, headers);
     this.#method = method;
@@ -163,10 +170,6 @@ class Request extends Body {
     this.#redirect = redirect;
     this.#signal = init.signal !== undefined ? init.signal : fromRequest ? input.#signal : null;
     this.#options = options;
-  }
-
-  #allOptions() {
-    return this.#options ?? defaultOptions();
   }
 
   get method() {
@@ -190,39 +193,6 @@ class Request extends Body {
   get cf() {
     return undefined;
   }
-  get mode() {
-    return this.#allOptions().mode;
-  }
-  get credentials() {
-    return this.#allOptions().credentials;
-  }
-  get cache() {
-    return this.#allOptions().cache;
-  }
-  get referrerPolicy() {
-    return this.#allOptions().referrerPolicy;
-  }
-  get duplex() {
-    return this.#allOptions().duplex;
-  }
-  get integrity() {
-    return this.#allOptions().integrity;
-  }
-  get keepalive() {
-    return this.#allOptions().keepalive;
-  }
-  get referrer() {
-    return this.#allOptions().referrer;
-  }
-  get destination() {
-    return '';
-  }
-  get isReloadNavigation() {
-    return false;
-  }
-  get isHistoryNavigation() {
-    return false;
-  }
 
   clone() {
     const why = bodyUnusable(this);
@@ -232,6 +202,20 @@ class Request extends Body {
 
   get [Symbol.toStringTag]() {
     return 'Request';
+  }
+
+  static {
+    // The members stored and read back, each a getter made by the one function below: their
+    // code is shared, which keeps a request's fresh context small (see body.js).
+    const optionsOf = (request) => request.#options ?? defaultOptions();
+    for (const name of [...kRequestEnumNames, ...kStoredOptionNames]) {
+      Object.defineProperty(Request.prototype, name, {
+        get: function() {
+          return optionsOf(this)[name];
+        },
+        configurable: true,
+      });
+    }
   }
 }
 

@@ -110,10 +110,7 @@ class Blob {
   }
   async arrayBuffer() { return this.#bytes.slice().buffer; }
   async bytes() { return this.#bytes.slice(); }
-  stream() {
-    const bytes = this.#bytes;
-    return internal.streams.wholeStream(() => bytes.slice());
-  }
+  stream() { return internal.streams.wholeStream(this.#bytes); }
 }
 
 class File extends Blob {

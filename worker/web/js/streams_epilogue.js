@@ -42,18 +42,32 @@ function toBytes(chunk) {
   throw new TypeError('This ReadableStream did not return bytes.');
 }
 
-// A byte stream that yields one chunk, made by `makeBytes` on the first pull (a Uint8Array the
-// stream may own: byte streams detach the buffers enqueued into them), then closes.
-function wholeStream(makeBytes) {
-  return new ReadableStream({
+const {utf8Encode} = natives;
+const madeOver = new WeakMap();  // stream made by wholeStream -> the whole it yields
+
+// A byte stream over a whole body (a string, yielded as UTF-8, or a Uint8Array nobody
+// mutates): one chunk, a copy the stream may own (byte streams detach the buffers enqueued into
+// them), made on the first pull; then it closes. wholeOf() finds the whole again while nobody has
+// touched the stream, so that whoever would read it can take the whole directly.
+function wholeStream(whole) {
+  const stream = new ReadableStream({
     __proto__: null,
     type: 'bytes',
     pull(controller) {
-      const bytes = makeBytes();
+      const bytes = typeof whole === 'string' ? utf8Encode(whole) : whole.slice();
       if (bytes.byteLength > 0) controller.enqueue(bytes);
       controller.close();
     },
   });
+  madeOver.set(stream, whole);
+  return stream;
+}
+
+// The whole a wholeStream() stream was made over, while it is untouched (never read from,
+// never locked); else undefined.
+function wholeOf(stream) {
+  const whole = madeOver.get(stream);
+  return whole === undefined || isLocked(stream) || isDisturbed(stream) ? undefined : whole;
 }
 
 // Reads `stream` to its end: a promise of a Uint8Array that owns its whole buffer. A chunk
@@ -94,8 +108,8 @@ function retire(stream) {
 }
 
 internal.exportInternal('streams', {
-  ReadableStream, TransformStream, isReadableStream, isLocked, isDisturbed, toBytes, wholeStream, readAllBytes,
-  retire,
+  ReadableStream, TransformStream, isReadableStream, isLocked, isDisturbed, toBytes, wholeStream,
+  wholeOf, readAllBytes, retire,
   tee: (stream) => apply(tee, stream, []),
   cancel: (stream, reason) => apply(cancel, stream, [reason]),
 });
