@@ -42,8 +42,11 @@ std::vector<size_t> families_baked_into(BakedContext kind) {
     case BakedContext::url:
       return {url_family()};
     case BakedContext::all: {
-      std::vector<size_t> all(web::lazy_family_globals().size());
-      for (size_t i = 0; i < all.size(); ++i) all[i] = i;
+      // Every family but the large ones (streams, Blob/FormData): deserializing one of those
+      // costs every request about what building it costs the requests that use it.
+      std::vector<size_t> all;
+      for (size_t i = 0; i < web::lazy_family_globals().size(); ++i)
+        if (!web::lazy_family_built_on_first_use_only(i)) all.push_back(i);
       return all;
     }
   }
@@ -58,7 +61,8 @@ BakedContext baked_context_for(const std::vector<LoadedScript>& scripts) {
     for (const ModuleFile& file : script.modules) texts.push_back(&file.source);
     for (const std::string* text : texts) {
       for (size_t i = 0; i < families.size(); ++i)
-        if (names_any(*text, families[i])) named.insert(i);
+        if (!web::lazy_family_built_on_first_use_only(i) && names_any(*text, families[i]))
+          named.insert(i);
     }
   }
   // Aborting makes a DOMException (the abort reason), so abort's common path runs that family.

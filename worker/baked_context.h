@@ -16,7 +16,7 @@ namespace wsup::worker {
 enum class BakedContext : size_t {
   plain,  // the snapshot's default context
   url,    // URL and URLSearchParams built: most fetch handlers parse their request's URL
-  all,    // every lazy family built
+  all,    // every lazy family built but the large ones built only on first use (streams, Blob)
 };
 inline constexpr BakedContext kBakedContexts[] = {BakedContext::plain, BakedContext::url,
                                                   BakedContext::all};

@@ -62,6 +62,7 @@ WorkerIsolate::WorkerIsolate(const std::vector<LoadedScript>& scripts,
                                  settings.on_fatal_data);
   heap_guard_ = std::make_unique<limits::HeapLimitGuard>(isolate, settings.heap_bytes);
   isolate->AddMessageListener(on_uncaught_message);
+  family_scripts_ = std::make_unique<web::FamilyScriptCache>(isolate);
 
   v8::Isolate::Scope isolate_scope(isolate);
   v8::HandleScope handle_scope(isolate);
@@ -89,6 +90,7 @@ WorkerIsolate::~WorkerIsolate() {
     retired_.clear();
     collected_.clear();
     service_workers_.clear();
+    family_scripts_.reset();
     heap_guard_.reset();
   }
   request_lock_.reset();

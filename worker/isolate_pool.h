@@ -16,6 +16,7 @@
 #include <v8.h>
 
 #include "worker/baked_context.h"
+#include "worker/web/family_scripts.h"
 #include "worker/limits/fatal_handlers.h"
 #include "worker/limits/heap_limit_guard.h"
 #include "worker/script_loader.h"
@@ -99,6 +100,8 @@ class WorkerIsolate {
   std::unique_ptr<v8::Isolate, Disposer> isolate_;
   std::unique_ptr<limits::HeapLimitGuard> heap_guard_;  // unregistered before Dispose
   std::vector<v8::Global<v8::UnboundScript>> service_workers_;
+  // The large web platform families compiled once for all of this isolate's contexts.
+  std::unique_ptr<web::FamilyScriptCache> family_scripts_;
   BakedContext baked_context_ = BakedContext::plain;
 
   struct RetiredQueue {

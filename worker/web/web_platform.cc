@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "worker/embedded_js.h"
+#include "worker/web/family_scripts.h"
 #include "worker/web/natives.h"
 
 namespace wsup::worker::web {
@@ -101,9 +101,9 @@ struct Family {
   std::vector<std::string_view> globals;    // lazy families: what the files define
   std::vector<std::string_view> internals;  // what they hand to others (exportInternal)
   // Compiled at install (the installers live in every context: no compile on first use) or
-  // on first use (a compilation cache lookup per context after the isolate's first). Large
-  // families are compiled on first use: a compiled installer carries its inner functions'
-  // preparse data, which every context made from the snapshot would deserialize.
+  // on first use, from the isolate's FamilyScriptCache (family_scripts.h): the large families,
+  // whose functions would otherwise be carried and compiled again in every context. They are
+  // never baked into a snapshot context either (lazy_family_built_on_first_use_only).
   bool compile_at_install = true;
 };
 
@@ -147,39 +147,6 @@ const std::vector<Family>& lazy_families() {
   return families;
 }
 
-// The embedded sources as external strings: compiling neither copies nor allocates their text,
-// and V8's per-isolate compilation cache (keyed on source and origin) turns every compile after
-// the first in an isolate into a lookup (contexts made without the snapshot).
-class StaticSource final : public v8::String::ExternalOneByteStringResource {
- public:
-  explicit StaticSource(std::string_view text) : text_(text) {}
-  const char* data() const override { return text_.data(); }
-  size_t length() const override { return text_.size(); }
-  void Dispose() override {}  // static storage: nothing to free
-
- private:
-  std::string_view text_;
-};
-
-const EmbeddedJs* find_source(std::string_view name) {
-  for (const EmbeddedJs& file : web_platform_sources()) {
-    if (name == file.name) return &file;
-  }
-  return nullptr;
-}
-
-// Never destroyed: an isolate disposed during static destruction may still hold the strings.
-StaticSource* static_source(const EmbeddedJs& file) {
-  static const auto* const sources = [] {
-    auto* all = new std::vector<std::unique_ptr<StaticSource>>();
-    for (const EmbeddedJs& each : web_platform_sources()) {
-      all->push_back(std::make_unique<StaticSource>(each.source));
-    }
-    return all;
-  }();
-  return (*sources)[static_cast<size_t>(&file - web_platform_sources().data())].get();
-}
-
 // Compiles a family's files; returns their installer functions, in order. Only the lazy
 // families' installers are kept in a context (and its snapshot): a small function object each,
 // whose code is shared by every context of the isolate, so a family's first use runs without
@@ -188,19 +155,10 @@ v8::MaybeLocal<v8::Array> CompileFamily(v8::Local<v8::Context> context, const Fa
   v8::Isolate* isolate = context->GetIsolate();
   v8::Local<v8::Array> installers = v8::Array::New(isolate, static_cast<int>(family.files.size()));
   for (uint32_t i = 0; i < family.files.size(); ++i) {
-    const EmbeddedJs* file = find_source(family.files[i]);
-    if (file == nullptr) {
-      throw_type_error(isolate, "web platform: a family names a file that is not embedded");
-      return {};
-    }
-    v8::ScriptOrigin origin(isolate, one_byte_string(isolate, file->name));
-    v8::Local<v8::String> source;
-    v8::Local<v8::Script> script;
     v8::Local<v8::Value> installer;
-    if (!v8::String::NewExternalOneByte(isolate, static_source(*file)).ToLocal(&source) ||
-        !v8::Script::Compile(context, source, &origin).ToLocal(&script) ||
-        !script->Run(context).ToLocal(&installer) || !installer->IsFunction() ||
-        installers->Set(context, i, installer).IsNothing()) {
+    if (!run_embedded_file(context, family.files[i], !family.compile_at_install)
+             .ToLocal(&installer) ||
+        !installer->IsFunction() || installers->Set(context, i, installer).IsNothing()) {
       return {};
     }
   }
@@ -381,6 +339,10 @@ v8::Local<v8::Object> web_platform_internal(v8::Local<v8::Context> context) {
     return v8::Object::New(isolate);
   }
   return internal.As<v8::Object>();
+}
+
+bool lazy_family_built_on_first_use_only(size_t index) {
+  return !lazy_families().at(index).compile_at_install;
 }
 
 std::vector<std::vector<std::string_view>> lazy_family_globals() {

@@ -38,6 +38,11 @@ bool install_web_platform(v8::Local<v8::Context> context);
 // `context` has no web platform.
 v8::Local<v8::Object> web_platform_internal(v8::Local<v8::Context> context);
 
+// Whether lazy family `index` is one of the large ones built only on first use: compiled then,
+// and never worth building into a snapshot context (deserializing it costs about what building
+// it does, and every request would pay that).
+bool lazy_family_built_on_first_use_only(size_t index);
+
 // The lazy families, each as the globals it defines (its index is its number below). A script
 // whose text names none of a family's globals is unlikely to use it (it still may, by a
 // computed name: the family then runs lazily as usual).

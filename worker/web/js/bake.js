@@ -43,32 +43,6 @@ const exercise = {
   structuredClone() {
     kept.push(structuredClone({a: 1, b: [1, 2]}), performance.now(), navigator.userAgent);
   },
-  ReadableStream() {
-    // A body's common path: a byte stream over whole bytes, read to the end; a default stream
-    // piped through a TransformStream.
-    const bytes = new ReadableStream({
-      type: 'bytes',
-      pull(controller) {
-        controller.enqueue(new Uint8Array([1, 2]));
-        controller.close();
-      },
-    });
-    const reader = bytes.getReader();
-    reader.read().then(() => reader.read());
-    const piped = new ReadableStream({start(controller) { controller.close(); }})
-                      .pipeThrough(new TransformStream());
-    kept.push(bytes, piped, new WritableStream(), new CountQueuingStrategy({highWaterMark: 1}));
-  },
-  TextEncoderStream() {
-    // Not CompressionStream: its zlib state lives outside the heap and cannot be snapshotted.
-    kept.push(new TextEncoderStream(), new TextDecoderStream(), new IdentityTransformStream());
-  },
-  Blob() {
-    const form = new FormData();
-    form.append('a', 'b');
-    form.append('f', new Blob(['x'], {type: 'text/plain'}), 'f.txt');
-    kept.push(form, new Blob(['warm']).slice(1), new File(['x'], 'x.txt'));
-  },
 };
 for (const name of families) {
   global[name];  // the first access runs the family
