@@ -16,8 +16,8 @@ bool is_identifier_char(char c) {
 // Keywords after which a '/' starts a regular expression rather than a division.
 bool keyword_precedes_expression(std::string_view word) {
   static constexpr std::array<std::string_view, 14> kWords = {
-      "return", "typeof", "instanceof", "in",    "of",   "new",   "delete",
-      "void",   "throw",  "case",       "do",    "else", "yield", "await"};
+      "return", "typeof", "instanceof", "in", "of",   "new",   "delete",
+      "void",   "throw",  "case",       "do", "else", "yield", "await"};
   for (std::string_view keyword : kWords)
     if (word == keyword) return true;
   return false;
@@ -63,9 +63,7 @@ class Scanner {
  private:
   enum class Last { punctuator, value, dot };
 
-  char peek(size_t ahead) const {
-    return at_ + ahead < text_.size() ? text_[at_ + ahead] : '\0';
-  }
+  char peek(size_t ahead) const { return at_ + ahead < text_.size() ? text_[at_ + ahead] : '\0'; }
 
   void skip_line_comment() {
     while (at_ < text_.size() && text_[at_] != '\n' && text_[at_] != '\r') ++at_;
@@ -183,7 +181,7 @@ class Scanner {
     }
     if (word == "import") {
       if (following == '(') return false;  // dynamic import()
-      return true;                          // import declaration, or import.meta
+      return true;                         // import declaration, or import.meta
     }
     return following != '(';  // export declaration (`export(` is a method name)
   }

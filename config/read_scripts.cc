@@ -207,12 +207,13 @@ void read_scripts(const Field& field, const std::filesystem::path& base_dir,
     if (!has_routes)
       diagnostics.add(script.where, item.path + ".routes", "is missing: add e.g. routes: [\"/*\"]");
     if (typed_module && module && *typed_module != *module) {
-      diagnostics.add(type_field, "says " + std::string(*typed_module ? "module" : "service-worker") +
+      diagnostics.add(type_field, "says " +
+                                      std::string(*typed_module ? "module" : "service-worker") +
                                       " but `module:` says the opposite: keep one of the two");
     }
     if (!typed_module) typed_module = module;
-    script.module = typed_module.value_or(script.path.ends_with(".mjs") ||
-                                          has_module_syntax(source));
+    script.module =
+        typed_module.value_or(script.path.ends_with(".mjs") || has_module_syntax(source));
     scripts.push_back(std::move(script));
   }
 }

@@ -114,8 +114,7 @@ int cmd_dev(const Args& raw) {
         << "scripts:\n"
         << "  - name: " << name << "\n"
         << "    path: \"" << script.string() << "\"\n"
-        << (type ? "    type: " + *type + "\n" : std::string())
-        << "    routes: [\"/*\"]\n"
+        << (type ? "    type: " + *type + "\n" : std::string()) << "    routes: [\"/*\"]\n"
         << "logging:\n  level: info\n  access_log: common\n"
         << "admin:\n  control_socket: \"" << (dir.path / "control.sock").string() << "\"\n";
   }

@@ -16,11 +16,11 @@
 #include <v8.h>
 
 #include "worker/baked_context.h"
-#include "worker/web/family_scripts.h"
 #include "worker/limits/fatal_handlers.h"
 #include "worker/limits/heap_limit_guard.h"
 #include "worker/script_loader.h"
 #include "worker/spare_context_maker.h"
+#include "worker/web/family_scripts.h"
 
 namespace wsup::worker {
 

@@ -181,8 +181,9 @@ HttpResponse RequestContext::to_http_response(v8::Local<v8::Context> context,
       log::error(to_utf8(isolate, reason),
                  {{"script", script_.spec.name}, {"req", request_.id}, {"type", type}});
     }
-    return error_response(500, "Internal Server Error: the handler did not return a Response "
-                               "that can be sent (see the worker log)\n");
+    return error_response(500,
+                          "Internal Server Error: the handler did not return a Response "
+                          "that can be sent (see the worker log)\n");
   }
   v8::Local<v8::Array> parts = fields.As<v8::Array>();
   HttpResponse response;

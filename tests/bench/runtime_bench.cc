@@ -185,13 +185,14 @@ void BM_HelloWorldRequestFromAllContext(benchmark::State& state) {
 // A body read through a stream: the streams family's first use plus a byte stream read to
 // its end and a user-made stream read by text().
 void BM_StreamsFirstUseRequest(benchmark::State& state) {
-  run_requests(state,
-               "addEventListener('fetch', (e) => e.respondWith((async () => {\n"
-               "  const reader = new Response('Hello').body.getReader();\n"
-               "  const first = await reader.read();\n"
-               "  const s = new ReadableStream({start(c) { c.enqueue(first.value); c.close(); }});\n"
-               "  return new Response(await new Response(s).text());\n"
-               "})()));");
+  run_requests(
+      state,
+      "addEventListener('fetch', (e) => e.respondWith((async () => {\n"
+      "  const reader = new Response('Hello').body.getReader();\n"
+      "  const first = await reader.read();\n"
+      "  const s = new ReadableStream({start(c) { c.enqueue(first.value); c.close(); }});\n"
+      "  return new Response(await new Response(s).text());\n"
+      "})()));");
 }
 
 constexpr const char* kBenchJsonUrl =

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <zlib.h>
 
+#include <map>
+#include <memory>
 #include <string>
 
 #include "harness.h"
@@ -72,24 +74,15 @@ const char* kMinified =
     "Response(a()+\" \"+new URL(e.url).pathname)}};var export_note=\"x.export\";"
     "export{b as default};";
 
-struct BodiesCluster {
-  BodiesCluster() : port(free_port()) {
-    dir.write("app.js", kApp);
-    dir.write("min.js", kMinified);
-    config = dir.write("cluster.yaml",
-                       "listen: 127.0.0.1:" + std::to_string(port) +
-                           "\nworkers: 1\nlimits:\n  max_body_bytes: 4MiB\nscripts:\n"
-                           "  - name: min\n    path: min.js\n    routes: [\"/min/*\"]\n"
-                           "  - name: app\n    path: app.js\n    routes: [\"/*\"]\n");
-    control = (dir.path() / "control.sock").string();
-    supervisor = std::make_unique<Supervisor>(config.string(), control, WSUP_WORKER_BINARY);
-  }
-  TempDir dir;
-  uint16_t port;
-  std::filesystem::path config;
-  std::string control;
-  std::unique_ptr<Supervisor> supervisor;
-};
+// Both scripts, one worker, bodies up to 4 MiB.
+std::unique_ptr<ClusterWithFiles> start_bodies_cluster() {
+  return std::make_unique<ClusterWithFiles>(
+      std::map<std::string, std::string>{{"app.js", kApp}, {"min.js", kMinified}},
+      "workers: 1\nlimits:\n  max_body_bytes: 4MiB\nscripts:\n"
+      "  - name: min\n    path: min.js\n    routes: [\"/min/*\"]\n"
+      "  - name: app\n    path: app.js\n    routes: [\"/*\"]\n",
+      WSUP_WORKER_BINARY);
+}
 
 std::string header(const HttpResult& result, const std::string& name) {
   auto it = result.headers.find(name);
@@ -117,18 +110,15 @@ std::string gunzip(const std::string& compressed) {
 class Bodies : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    cluster_ = new BodiesCluster();
+    cluster_ = start_bodies_cluster();
     ASSERT_TRUE(cluster_->supervisor->wait_serving(cluster_->port)) << cluster_->supervisor->log();
   }
-  static void TearDownTestSuite() {
-    delete cluster_;
-    cluster_ = nullptr;
-  }
+  static void TearDownTestSuite() { cluster_.reset(); }
   static uint16_t port() { return cluster_->port; }
   static std::string log() { return cluster_->supervisor->log(); }
-  static BodiesCluster* cluster_;
+  static std::unique_ptr<ClusterWithFiles> cluster_;
 };
-BodiesCluster* Bodies::cluster_ = nullptr;
+std::unique_ptr<ClusterWithFiles> Bodies::cluster_;
 
 TEST_F(Bodies, RewrappedResponseKeepsAMebibyteByteForByte) {
   HttpResult result = http_get(port(), "/rewrap");
@@ -154,17 +144,20 @@ TEST_F(Bodies, MultipartUploadWithAFileRoundTripsThroughFormData) {
   sum = 0;
   for (unsigned char c : file) sum = (sum + c) % 65521;
   const std::string boundary = "----e2eBoundary7MA4YWxk";
-  const std::string body = "--" + boundary +
-                           "\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\nHéllo"
-                           "\r\n--" + boundary +
-                           "\r\nContent-Disposition: form-data; name=\"file\"; "
-                           "filename=\"d\xC3\xA4ta.bin\"\r\nContent-Type: application/x-blob\r\n\r\n" +
-                           file + "\r\n--" + boundary + "--\r\n";
+  const std::string body =
+      "--" + boundary +
+      "\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\nHéllo"
+      "\r\n--" +
+      boundary +
+      "\r\nContent-Disposition: form-data; name=\"file\"; "
+      "filename=\"d\xC3\xA4ta.bin\"\r\nContent-Type: application/x-blob\r\n\r\n" +
+      file + "\r\n--" + boundary + "--\r\n";
   HttpResult result =
       http_post(port(), "/upload", body, "multipart/form-data; boundary=" + boundary);
   ASSERT_EQ(result.status, 200) << result.body << log();
   EXPECT_EQ(result.body, R"({"title":"Héllo","name":"däta.bin","type":"application/x-blob",)"
-                         R"("size":3000,"sum":)" + std::to_string(sum) + "}");
+                         R"("size":3000,"sum":)" +
+                             std::to_string(sum) + "}");
 }
 
 TEST_F(Bodies, CompressionStreamGzipInflatesWithZlib) {

@@ -25,13 +25,14 @@ TEST(BodyTest, BodyIsNullOrAReadableStream) {
 }
 
 TEST(BodyTest, ReadingTheStreamGivesTheBytesAndUsesTheBody) {
-  EXPECT_EQ(evaluate("const r = new Response('héllo');\n"
-                     "const reader = r.body.getReader(); const chunks = [];\n"
-                     "for (;;) { const {value, done} = await reader.read(); if (done) break;"
-                     " chunks.push(...value); }\n"
-                     "let error; try { await r.text(); } catch (e) { error = e.name; }\n"
-                     "return [new TextDecoder().decode(new Uint8Array(chunks)), r.bodyUsed, error];"),
-            R"(["héllo",true,"TypeError"])");
+  EXPECT_EQ(
+      evaluate("const r = new Response('héllo');\n"
+               "const reader = r.body.getReader(); const chunks = [];\n"
+               "for (;;) { const {value, done} = await reader.read(); if (done) break;"
+               " chunks.push(...value); }\n"
+               "let error; try { await r.text(); } catch (e) { error = e.name; }\n"
+               "return [new TextDecoder().decode(new Uint8Array(chunks)), r.bodyUsed, error];"),
+      R"(["héllo",true,"TypeError"])");
 }
 
 TEST(BodyTest, ALockedBodyCannotBeReadOrCloned) {
@@ -112,14 +113,15 @@ TEST(BodyTest, BlobAndUrlSearchParamsBodies) {
 }
 
 TEST(BodyTest, FormDataRoundTripsThroughMultipart) {
-  EXPECT_EQ(evaluate("const f = new FormData(); f.append('name', 'välue\\nline');\n"
-                     "f.append('fïle', new File(['bytes\\r\\n--x'], 'a \"q\".txt', {type: 'text/x'}));"
-                     "\nconst r = new Response(f); const type = r.headers.get('content-type');\n"
-                     "const back = await r.formData(); const file = back.get('fïle');\n"
-                     "return [/^multipart\\/form-data; boundary=\\S+$/.test(type),"
-                     " back.get('name'), file instanceof File, file.name, file.type,"
-                     " await file.text()];"),
-            R"([true,"välue\r\nline",true,"a \"q\".txt","text/x","bytes\r\n--x"])");
+  EXPECT_EQ(
+      evaluate("const f = new FormData(); f.append('name', 'välue\\nline');\n"
+               "f.append('fïle', new File(['bytes\\r\\n--x'], 'a \"q\".txt', {type: 'text/x'}));"
+               "\nconst r = new Response(f); const type = r.headers.get('content-type');\n"
+               "const back = await r.formData(); const file = back.get('fïle');\n"
+               "return [/^multipart\\/form-data; boundary=\\S+$/.test(type),"
+               " back.get('name'), file instanceof File, file.name, file.type,"
+               " await file.text()];"),
+      R"([true,"välue\r\nline",true,"a \"q\".txt","text/x","bytes\r\n--x"])");
 }
 
 TEST(BodyTest, FormDataParsesUrlEncodedBodies) {
@@ -135,11 +137,12 @@ TEST(BodyTest, MultipartParsingFollowsTheBoundaryAndRefusesMalformedBodies) {
       " new Response(body, {headers: {'content-type': type}}).formData()"
       ".then((f) => JSON.stringify([...f].map(([k, v]) => typeof v === 'string' ? [k, v]"
       " : [k, v.name, v.type, v.size])), (e) => e.name + ': ' + e.message);\n";
-  EXPECT_EQ(evaluate(parse +
-                     "return await parse('--XyZ\\r\\nContent-Disposition: form-data; name=\"a\"\\r\\n"
-                     "\\r\\n1\\r\\n--XyZ\\r\\nContent-Disposition: form-data; name=\"f\"; "
-                     "filename=\"f.bin\"\\r\\n\\r\\n\\r\\n--XyZ--\\r\\n');"),
-            R"("[[\"a\",\"1\"],[\"f\",\"f.bin\",\"text/plain\",0]]")");
+  EXPECT_EQ(
+      evaluate(parse +
+               "return await parse('--XyZ\\r\\nContent-Disposition: form-data; name=\"a\"\\r\\n"
+               "\\r\\n1\\r\\n--XyZ\\r\\nContent-Disposition: form-data; name=\"f\"; "
+               "filename=\"f.bin\"\\r\\n\\r\\n\\r\\n--XyZ--\\r\\n');"),
+      R"("[[\"a\",\"1\"],[\"f\",\"f.bin\",\"text/plain\",0]]")");
   EXPECT_EQ(evaluate(parse + "return await parse('--XyZ\\r\\n\\r\\nx\\r\\n--XyZ--');"),
             R"("TypeError: Failed to parse the body as multipart/form-data: a part has no )"
             R"(Content-Disposition name")");
@@ -160,12 +163,13 @@ TEST(BodyTest, MultipartParsingFollowsTheBoundaryAndRefusesMalformedBodies) {
 
 TEST(BodyTest, HostileMultipartIsRefusedWithoutBlowingUp) {
   // A megabyte of near-boundaries (CR LF - -) never closed: linear work, then a TypeError.
-  EXPECT_EQ(evaluate("const body = '--B\\r\\nContent-Disposition: form-data; name=\"a\"\\r\\n\\r\\n'"
-                     " + '\\r\\n--'.repeat(1 << 18);\n"
-                     "return await new Response(body, {headers: {'content-type':"
-                     " 'multipart/form-data; boundary=B'}}).formData().then(() => 'parsed',"
-                     " (e) => e.name);"),
-            R"("TypeError")");
+  EXPECT_EQ(
+      evaluate("const body = '--B\\r\\nContent-Disposition: form-data; name=\"a\"\\r\\n\\r\\n'"
+               " + '\\r\\n--'.repeat(1 << 18);\n"
+               "return await new Response(body, {headers: {'content-type':"
+               " 'multipart/form-data; boundary=B'}}).formData().then(() => 'parsed',"
+               " (e) => e.name);"),
+      R"("TypeError")");
 }
 
 TEST(RequestBodyTest, RequestMembersHaveTheStandardDefaults) {
@@ -183,8 +187,8 @@ TEST(RequestBodyTest, RequestMembersHaveTheStandardDefaults) {
             R"(["no-cors","no-store","include","sha256-x",true,"cors"])");
   EXPECT_EQ(evaluate("new Request('http://a/', {mode: 'navigate'});").rfind("THROWS TypeError", 0),
             0u);
-  EXPECT_EQ(evaluate("new Request('http://a/', {cache: 'sometimes'});").rfind("THROWS TypeError", 0),
-            0u);
+  EXPECT_EQ(
+      evaluate("new Request('http://a/', {cache: 'sometimes'});").rfind("THROWS TypeError", 0), 0u);
 }
 
 TEST(RequestBodyTest, ANewRequestTakesTheBodyAndTheOldOneIsUsed) {
@@ -213,9 +217,9 @@ TEST(RequestBodyTest, IncomingBodiesAreStreamsABodyLimitCanCount) {
       "  return new Response(`ok ${size}`);\n"
       "} };\n",
       true);
-  EXPECT_EQ(harness->fetch(make_request("main", "http://a/", "POST", {}, std::string(5000, 'x')))
-                .status,
-            413);
+  EXPECT_EQ(
+      harness->fetch(make_request("main", "http://a/", "POST", {}, std::string(5000, 'x'))).status,
+      413);
   HttpResponse small = harness->fetch(make_request("main", "http://a/", "POST", {}, "12345"));
   EXPECT_EQ(small.body, "ok 5");
   EXPECT_EQ(harness->fetch(make_request("main", "http://a/", "GET")).body, "no body");
@@ -277,8 +281,8 @@ class SerializeResponseTest : public ::testing::Test {
         "})()); } catch (e) { return 'THROWS ' + e.name + ': ' + e.message; } })";
     v8::Local<v8::Value> function, result;
     v8::Local<v8::Value> argv[] = {internal};
-    if (!v8::Script::Compile(context, v8::String::NewFromUtf8(isolate_, source.c_str())
-                                          .ToLocalChecked())
+    if (!v8::Script::Compile(context,
+                             v8::String::NewFromUtf8(isolate_, source.c_str()).ToLocalChecked())
              .ToLocalChecked()
              ->Run(context)
              .ToLocal(&function) ||

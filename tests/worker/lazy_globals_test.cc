@@ -27,17 +27,18 @@ TEST_P(LazyGlobalsTest, EveryFamilyWorksOnFirstUseInAFreshContext) {
                      " typeof performance.now(), navigator.userAgent];"),
             R"(["1","é","x",36,1,false,"number","wsup/0.1"])");
   // The streams, stream adapters and Blob/FormData families (some baked into `all`).
-  EXPECT_EQ(evaluate("const form = new FormData(); form.append('f', new File(['é'], 'n.txt'));\n"
-                     "const piped = new Blob(['ab']).stream().pipeThrough(new TextDecoderStream())"
-                     ".pipeThrough(new TransformStream({transform(c, k) {"
-                     " k.enqueue(c.toUpperCase()); }})).pipeThrough(new TextEncoderStream());\n"
-                     "const gz = new Response(new Response('zz').body.pipeThrough("
-                     "new CompressionStream('gzip')).pipeThrough(new DecompressionStream('gzip')));\n"
-                     "return [await new Response(piped).text(), await gz.text(),"
-                     " (await new Response(form).formData()).get('f').name,"
-                     " new WritableStream() instanceof WritableStream,"
-                     " typeof IdentityTransformStream, typeof FixedLengthStream];"),
-            R"(["AB","zz","n.txt",true,"function","function"])");
+  EXPECT_EQ(
+      evaluate("const form = new FormData(); form.append('f', new File(['é'], 'n.txt'));\n"
+               "const piped = new Blob(['ab']).stream().pipeThrough(new TextDecoderStream())"
+               ".pipeThrough(new TransformStream({transform(c, k) {"
+               " k.enqueue(c.toUpperCase()); }})).pipeThrough(new TextEncoderStream());\n"
+               "const gz = new Response(new Response('zz').body.pipeThrough("
+               "new CompressionStream('gzip')).pipeThrough(new DecompressionStream('gzip')));\n"
+               "return [await new Response(piped).text(), await gz.text(),"
+               " (await new Response(form).formData()).get('f').name,"
+               " new WritableStream() instanceof WritableStream,"
+               " typeof IdentityTransformStream, typeof FixedLengthStream];"),
+      R"(["AB","zz","n.txt",true,"function","function"])");
 }
 
 TEST_P(LazyGlobalsTest, LazyGlobalsLookLikeWebIdlGlobalsBeforeAndAfterFirstUse) {

@@ -176,9 +176,7 @@ class Body {
     return text.charCodeAt(0) === 0xFEFF ? text.slice(1) : text;
   }
 
-  async json() {
-    return kJsonParse(await this.text());
-  }
+  async json() { return kJsonParse(await this.text()); }
 
   async arrayBuffer() {
     const bytes = await this.#ownBytes('arrayBuffer()');
@@ -187,9 +185,7 @@ class Body {
         bytes.slice().buffer;
   }
 
-  async bytes() {
-    return this.#ownBytes('bytes()');
-  }
+  async bytes() { return this.#ownBytes('bytes()'); }
 
   async blob() {
     const bytes = await this.#ownBytes('blob()');
@@ -197,7 +193,7 @@ class Body {
   }
 
   async formData() {
-    return web.blobs.parseFormBody(await this.#ownBytes('formData()'),
-                                   this.#headers.get('content-type'));
+    return web.blobs.parseFormBody(
+        await this.#ownBytes('formData()'), this.#headers.get('content-type'));
   }
 }

@@ -90,8 +90,8 @@ void ZlibNew(const v8::FunctionCallbackInfo<v8::Value>& info) {
   }
   stream->initialized = true;
   std::unique_ptr<v8::BackingStore> store = v8::ArrayBuffer::NewBackingStore(
-      stream.get(), 0,
-      [](void* data, size_t, void*) { delete static_cast<ZlibStream*>(data); }, nullptr);
+      stream.get(), 0, [](void* data, size_t, void*) { delete static_cast<ZlibStream*>(data); },
+      nullptr);
   stream.release();  // owned by the backing store now
   info.GetReturnValue().Set(v8::ArrayBuffer::New(isolate, std::move(store)));
 }
@@ -153,8 +153,8 @@ void ZlibPush(const v8::FunctionCallbackInfo<v8::Value>& info) {
     z.next_out = buffer.data();
     z.avail_out = static_cast<uInt>(buffer.size());
     const uInt input_before = z.avail_in;
-    const int status = stream->compress ? deflate(&z, finish ? Z_FINISH : Z_NO_FLUSH)
-                                        : inflate(&z, Z_NO_FLUSH);
+    const int status =
+        stream->compress ? deflate(&z, finish ? Z_FINISH : Z_NO_FLUSH) : inflate(&z, Z_NO_FLUSH);
     const size_t produced = buffer.size() - z.avail_out;
     if (produced > 0) {
       v8::Local<v8::Uint8Array> piece;

@@ -54,7 +54,7 @@ std::span<const NativeFunction> time_natives() {
 }
 
 using NativeTable = std::span<const NativeFunction> (*)();
-constexpr NativeTable kNativeTables[] = {encoding_natives, crypto_natives, clone_natives,
+constexpr NativeTable kNativeTables[] = {encoding_natives, crypto_natives,  clone_natives,
                                          url_natives,      streams_natives, time_natives};
 
 // `tables`: the base family gets only the clocks (Event's timeStamp); the natives of the lazy
@@ -297,8 +297,8 @@ bool DefineLazyGlobals(v8::Local<v8::Context> context, v8::Local<v8::Object> int
     auto define_lazy = [&](v8::Local<v8::Object> target, std::string_view name) {
       v8::Local<v8::String> key =
           one_byte_string(isolate, name.data(), static_cast<int>(name.size()));
-      return !DefineFailed(isolate, target->SetLazyDataProperty(context, key, LazyGlobalGetter,
-                                                                data, v8::DontEnum));
+      return !DefineFailed(
+          isolate, target->SetLazyDataProperty(context, key, LazyGlobalGetter, data, v8::DontEnum));
     };
     for (std::string_view name : families[index].globals) {
       if (!define_lazy(context->Global(), name)) return false;
@@ -334,8 +334,7 @@ v8::Local<v8::Object> web_platform_internal(v8::Local<v8::Context> context) {
   v8::Local<v8::Value> state = context->GetEmbedderData(kWebPlatformSlot);
   v8::Local<v8::Value> internal;
   if (state.IsEmpty() || !state->IsArray() ||
-      !state.As<v8::Array>()->Get(context, kInternal).ToLocal(&internal) ||
-      !internal->IsObject()) {
+      !state.As<v8::Array>()->Get(context, kInternal).ToLocal(&internal) || !internal->IsObject()) {
     return v8::Object::New(isolate);
   }
   return internal.As<v8::Object>();

@@ -26,8 +26,8 @@ const std::vector<BlobCase> kCases = {
      "new Blob(['\\u00e9\\ud800']).bytes().then((b) => Array.from(b).join())",
      "195,169,239,191,189"},
     {"OtherValuesAreStringified", "new Blob([12, null, {}]).text()", "12null[object Object]"},
-    {"ANonIterableIsATypeError",
-     "(() => { try { new Blob({}); } catch (e) { return e.name; } })()", "TypeError"},
+    {"ANonIterableIsATypeError", "(() => { try { new Blob({}); } catch (e) { return e.name; } })()",
+     "TypeError"},
     {"TypeIsLowerCasedOrEmptiedWhenNotPrintableAscii",
      "[new Blob([], {type: 'Text/HTML'}).type, new Blob([], {type: 'a\\u00e9'}).type,"
      " JSON.stringify(new Blob([], {type: 'a\\tb'}).type)].join()",
@@ -76,8 +76,8 @@ const std::vector<BlobCase> kCases = {
      "(() => { const before = Date.now(); const f = new File([], 'x');"
      " return f.lastModified >= before && f.lastModified <= Date.now(); })()",
      "true"},
-    {"FileNeedsTwoArguments",
-     "(() => { try { new File([]); } catch (e) { return e.name; } })()", "TypeError"},
+    {"FileNeedsTwoArguments", "(() => { try { new File([]); } catch (e) { return e.name; } })()",
+     "TypeError"},
     // xhr/formdata
     {"AppendGetGetAllHas",
      "(() => { const f = new FormData(); f.append('a', '1'); f.append('a', '2');"

@@ -44,8 +44,7 @@ globalThis.text = (value) => new TextDecoder().decode(new Uint8Array(value.split
 )js";
 
 const std::vector<AdapterCase> kCases = {
-    {"EncoderStreamEncodesUtf8",
-     "pipe(['a\\u20ac'], new TextEncoderStream())", "97,226,130,172"},
+    {"EncoderStreamEncodesUtf8", "pipe(['a\\u20ac'], new TextEncoderStream())", "97,226,130,172"},
     {"EncoderStreamJoinsASurrogatePairSplitAcrossChunks",
      "pipe(['\\uD83D', '\\uDE00'], new TextEncoderStream())", "240,159,152,128"},
     {"EncoderStreamEndsALoneHighSurrogateWithAReplacement",
@@ -53,7 +52,8 @@ const std::vector<AdapterCase> kCases = {
     {"EncoderStreamEncodingIsUtf8", "new TextEncoderStream().encoding", "utf-8"},
     {"DecoderStreamJoinsACharacterSplitAcrossChunks",
      "pipe([bytes(0xE2), bytes(0x82), bytes(0xAC, 0x61)], new TextDecoderStream())",
-     "\u20AC" "a"},
+     "\u20AC"
+     "a"},
     {"DecoderStreamDropsTheBom",
      "pipe([bytes(0xEF, 0xBB), bytes(0xBF, 0x62)], new TextDecoderStream())", "b"},
     {"DecoderStreamIncompleteInputBecomesAReplacement",
@@ -137,8 +137,7 @@ const std::vector<AdapterCase> kCases = {
      "true,true"},
 };
 
-class StreamAdapters : public WebPlatformTest, public ::testing::WithParamInterface<AdapterCase> {
-};
+class StreamAdapters : public WebPlatformTest, public ::testing::WithParamInterface<AdapterCase> {};
 
 TEST_P(StreamAdapters, SettleAsSpecified) {
   ASSERT_EQ(Eval(kHelpers), "ok");

@@ -149,7 +149,8 @@ const std::vector<StreamCase> kCases = {
      " close() { closed = true; }})); return [got.join(), closed].join(); })()",
      "a,b,true"},
     {"PreventCloseLeavesTheWritableOpen",
-     "(async () => { let closed = false; const w = new WritableStream({close() { closed = true; }});"
+     "(async () => { let closed = false; const w = new WritableStream({close() { closed = true; "
+     "}});"
      " await ReadableStream.from([1]).pipeTo(w, {preventClose: true});"
      " return [closed, w.locked].join(); })()",
      "false,false"},

@@ -46,8 +46,9 @@ function concat(pieces, total) {
 function bytesFromParts(parts, options, what) {
   if (parts === undefined) return new Uint8Array(0);
   if (typeof parts !== 'object' || parts === null || typeof parts[Symbol.iterator] !== 'function') {
-    throw new TypeError(`Failed to construct '${what}': The provided value cannot be converted ` +
-                        'to a sequence.');
+    throw new TypeError(
+        `Failed to construct '${what}': The provided value cannot be converted ` +
+        'to a sequence.');
   }
   const endings = options?.endings === undefined ? 'transparent' : String(options.endings);
   if (endings !== 'transparent' && endings !== 'native') {
@@ -75,8 +76,8 @@ class Blob {
   #type;
 
   static {
-    bytesOf = (value) => (typeof value === 'object' && value !== null && #bytes in value) ?
-        value.#bytes : undefined;
+    bytesOf = (value) =>
+        (typeof value === 'object' && value !== null && #bytes in value) ? value.#bytes : undefined;
   }
 
   constructor(blobParts = undefined, options = undefined) {
@@ -87,7 +88,7 @@ class Blob {
     }
     if (options !== undefined && options !== null && typeof options !== 'object' &&
         typeof options !== 'function') {
-      throw new TypeError("Failed to construct 'Blob': parameter 2 is not an object.");
+      throw new TypeError('Failed to construct \'Blob\': parameter 2 is not an object.');
     }
     this.#bytes = bytesFromParts(blobParts, options, new.target === File ? 'File' : 'Blob');
     this.#type = options?.type === undefined ? '' : normalizeType(options.type);
@@ -125,13 +126,15 @@ class File extends Blob {
       return;
     }
     if (arguments.length < 2) {
-      throw new TypeError("Failed to construct 'File': 2 arguments required, but only " +
-                          `${arguments.length} present.`);
+      throw new TypeError(
+          'Failed to construct \'File\': 2 arguments required, but only ' +
+          `${arguments.length} present.`);
     }
     super(fileBits, options);
     this.#name = String(fileName);
     const lastModified = options?.lastModified;
-    this.#lastModified = lastModified === undefined ? Date.now() : Math.trunc(Number(lastModified)) || 0;
+    this.#lastModified =
+        lastModified === undefined ? Date.now() : Math.trunc(Number(lastModified)) || 0;
   }
 
   get name() { return this.#name; }

@@ -18,7 +18,9 @@ function makeEntry(name, value, filename, argumentCount, method) {
   if (bytesOf(value) !== undefined) {
     const isFile = value instanceof File;
     if (!isFile || filename !== undefined) {
-      const fileName = filename !== undefined ? toUSVString(filename) : isFile ? value.name : 'blob';
+      const fileName = filename !== undefined ? toUSVString(filename) :
+          isFile                              ? value.name :
+                                                'blob';
       value = new File([value], fileName, {
         type: value.type,
         lastModified: isFile ? value.lastModified : undefined,
@@ -27,20 +29,22 @@ function makeEntry(name, value, filename, argumentCount, method) {
     return [name, value];
   }
   if (argumentCount > 2) {
-    throw new TypeError(`Failed to execute '${method}' on 'FormData': parameter 2 is not of ` +
-                        "type 'Blob'.");
+    throw new TypeError(
+        `Failed to execute '${method}' on 'FormData': parameter 2 is not of ` +
+        'type \'Blob\'.');
   }
   return [name, toUSVString(value)];
 }
 
 function requireArguments(count, needed, method) {
   if (count < needed) {
-    throw new TypeError(`Failed to execute '${method}' on 'FormData': ${needed} argument` +
-                        `${needed > 1 ? 's' : ''} required, but only ${count} present.`);
+    throw new TypeError(
+        `Failed to execute '${method}' on 'FormData': ${needed} argument` +
+        `${needed > 1 ? 's' : ''} required, but only ${count} present.`);
   }
 }
 
-let entriesOf;  // (formData) -> its live entry list
+let entriesOf;   // (formData) -> its live entry list
 let isFormData;  // (value) -> whether it is a FormData
 
 class FormData {
@@ -53,8 +57,9 @@ class FormData {
 
   constructor(form = undefined) {
     if (form !== undefined) {
-      throw new TypeError("Failed to construct 'FormData': there are no form elements here " +
-                          '(the argument must be left out).');
+      throw new TypeError(
+          'Failed to construct \'FormData\': there are no form elements here ' +
+          '(the argument must be left out).');
     }
   }
 
@@ -102,8 +107,9 @@ class FormData {
 
   forEach(callback, thisArg = undefined) {
     if (typeof callback !== 'function') {
-      throw new TypeError("Failed to execute 'forEach' on 'FormData': parameter 1 is not of " +
-                          "type 'Function'.");
+      throw new TypeError(
+          'Failed to execute \'forEach\' on \'FormData\': parameter 1 is not of ' +
+          'type \'Function\'.');
     }
     for (const [name, value] of this.entries()) callback.call(thisArg, value, name, this);
   }
@@ -121,9 +127,7 @@ class FormData {
   * values() {
     for (const [, value] of this.entries()) yield value;
   }
-  [Symbol.iterator]() {
-    return this.entries();
-  }
+  [Symbol.iterator]() { return this.entries(); }
 }
 
 internal.isFormData = isFormData;

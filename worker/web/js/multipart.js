@@ -131,9 +131,10 @@ function parseFormBody(bytes, contentType) {
     for (const [name, value] of internal.urlForms.parseForm(text)) appendEntry(form, name, value);
     return form;
   }
-  throw new TypeError('Failed to parse the body as FormData: its Content-Type is ' +
-                      `${contentType === null ? 'missing' : `"${contentType}"`}, not ` +
-                      'multipart/form-data or application/x-www-form-urlencoded');
+  throw new TypeError(
+      'Failed to parse the body as FormData: its Content-Type is ' +
+      `${contentType === null ? 'missing' : `"${contentType}"`}, not ` +
+      'multipart/form-data or application/x-www-form-urlencoded');
 }
 
 // HTML's multipart/form-data encoding: names and filenames escape LF, CR and '"'; string

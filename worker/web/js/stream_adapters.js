@@ -15,9 +15,7 @@ const {TypeError, RangeError, Uint8Array, ArrayBuffer, Number, String} = interna
 // The GenericTransformStream mixin: `readable` and `writable` of a private TransformStream.
 class GenericTransform {
   #transform;
-  constructor(transformer) {
-    this.#transform = new TransformStream(transformer);
-  }
+  constructor(transformer) { this.#transform = new TransformStream(transformer); }
   get readable() { return this.#transform.readable; }
   get writable() { return this.#transform.writable; }
 }
@@ -76,7 +74,8 @@ function zlibTransformer(format, compress, what) {
   format = String(format);
   const index = kFormats.indexOf(format);
   if (index === -1) {
-    throw new TypeError(`Failed to construct '${what}': Unsupported compression format: '${format}'`);
+    throw new TypeError(
+        `Failed to construct '${what}': Unsupported compression format: '${format}'`);
   }
   const handle = zlibNew(index, compress);
   const push = (controller, bytes, finish) => {
@@ -97,7 +96,7 @@ function zlibTransformer(format, compress, what) {
 class CompressionStream extends GenericTransform {
   constructor(format) {
     if (arguments.length < 1) {
-      throw new TypeError("Failed to construct 'CompressionStream': 1 argument required.");
+      throw new TypeError('Failed to construct \'CompressionStream\': 1 argument required.');
     }
     super(zlibTransformer(format, true, 'CompressionStream'));
   }
@@ -106,7 +105,7 @@ class CompressionStream extends GenericTransform {
 class DecompressionStream extends GenericTransform {
   constructor(format) {
     if (arguments.length < 1) {
-      throw new TypeError("Failed to construct 'DecompressionStream': 1 argument required.");
+      throw new TypeError('Failed to construct \'DecompressionStream\': 1 argument required.');
     }
     super(zlibTransformer(format, false, 'DecompressionStream'));
   }
@@ -135,15 +134,15 @@ class FixedLengthStream extends TransformStream {
         const bytes = toBytes(chunk);
         written += bytes.byteLength;
         if (written > length) {
-          throw new TypeError(`FixedLengthStream: more bytes were written than the ${
-              length} it declared`);
+          throw new TypeError(
+              `FixedLengthStream: more bytes were written than the ${length} it declared`);
         }
         controller.enqueue(bytes);
       },
       flush() {
         if (written < length) {
-          throw new TypeError(`FixedLengthStream: closed after ${written} of the ${
-              length} bytes it declared`);
+          throw new TypeError(
+              `FixedLengthStream: closed after ${written} of the ${length} bytes it declared`);
         }
       },
     });

@@ -2,10 +2,18 @@
 // API (worker/api/body.js) what it needs to build, read and hand over body streams, through
 // `internal` only (internal.streams, lazy; internal.isReadableStream once the family has run).
 const kClasses = [
-  'ReadableStream', 'ReadableStreamDefaultReader', 'ReadableStreamBYOBReader',
-  'ReadableStreamBYOBRequest', 'ReadableStreamDefaultController', 'ReadableByteStreamController',
-  'WritableStream', 'WritableStreamDefaultWriter', 'WritableStreamDefaultController',
-  'TransformStream', 'TransformStreamDefaultController', 'ByteLengthQueuingStrategy',
+  'ReadableStream',
+  'ReadableStreamDefaultReader',
+  'ReadableStreamBYOBReader',
+  'ReadableStreamBYOBRequest',
+  'ReadableStreamDefaultController',
+  'ReadableByteStreamController',
+  'WritableStream',
+  'WritableStreamDefaultWriter',
+  'WritableStreamDefaultController',
+  'TransformStream',
+  'TransformStreamDefaultController',
+  'ByteLengthQueuingStrategy',
   'CountQueuingStrategy',
 ];
 for (const name of kClasses) internal.defineGlobal(name, exports[name]);
@@ -108,8 +116,16 @@ function retire(stream) {
 }
 
 internal.exportInternal('streams', {
-  ReadableStream, TransformStream, isReadableStream, isLocked, isDisturbed, toBytes, wholeStream,
-  wholeOf, readAllBytes, retire,
+  ReadableStream,
+  TransformStream,
+  isReadableStream,
+  isLocked,
+  isDisturbed,
+  toBytes,
+  wholeStream,
+  wholeOf,
+  readAllBytes,
+  retire,
   tee: (stream) => apply(tee, stream, []),
   cancel: (stream, reason) => apply(cancel, stream, [reason]),
 });

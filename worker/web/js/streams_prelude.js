@@ -13,8 +13,22 @@
 (function(global, natives, internal) {
 'use strict';
 const {
-  Object, Promise, Symbol, TypeError, RangeError, Error, Number, Math, Uint8Array, ArrayBuffer,
-  DataView, String, Boolean, Function, isFinite, queueMicrotask,
+  Object,
+  Promise,
+  Symbol,
+  TypeError,
+  RangeError,
+  Error,
+  Number,
+  Math,
+  Uint8Array,
+  ArrayBuffer,
+  DataView,
+  String,
+  Boolean,
+  Function,
+  isFinite,
+  queueMicrotask,
 } = internal.originals;
 const {transferArrayBuffer} = natives;
 const structuredClone = (buffer) => transferArrayBuffer(buffer);
@@ -24,9 +38,7 @@ function DOMException(message, name) {
   if (arguments.length === 0) return;
   return new internal.DOMException(message, name);
 }
-function AbortController() {
-  return new internal.AbortController();
-}
+function AbortController() { return new internal.AbortController(); }
 const globalThis = {DOMException};
 const exports = {};
 const module = {exports};

@@ -19,8 +19,22 @@ internal.exportInternal = exportInternal;
 // The builtins as they are now, when the context is made and before any user code has run:
 // files that run lazily, after user code may have replaced globals, take these instead.
 internal.originals = {
-  Object, Promise, Symbol, TypeError, RangeError, Error, Number, Math, Uint8Array, ArrayBuffer,
-  DataView, String, Boolean, Function, Date, isFinite,
+  Object,
+  Promise,
+  Symbol,
+  TypeError,
+  RangeError,
+  Error,
+  Number,
+  Math,
+  Uint8Array,
+  ArrayBuffer,
+  DataView,
+  String,
+  Boolean,
+  Function,
+  Date,
+  isFinite,
   queueMicrotask: typeof global.queueMicrotask === 'function' ? global.queueMicrotask : undefined,
 };
 // AbortSignal.timeout (abort.js, which may run long after user code replaced the global) uses
