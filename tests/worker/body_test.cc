@@ -185,8 +185,10 @@ TEST(RequestBodyTest, RequestMembersHaveTheStandardDefaults) {
                      "return [copy.mode, copy.cache, copy.credentials, copy.integrity,"
                      " copy.keepalive, request.mode];"),
             R"(["no-cors","no-store","include","sha256-x",true,"cors"])");
-  EXPECT_EQ(evaluate("new Request('http://a/', {mode: 'navigate'});").rfind("THROWS TypeError", 0),
-            0u);
+  EXPECT_EQ(
+      evaluate("new Request('http://a/', {mode: 'navigate'});")
+          .rfind("THROWS TypeError: Failed to construct 'Request': Cannot construct a Request", 0),
+      0u);
   EXPECT_EQ(
       evaluate("new Request('http://a/', {cache: 'sometimes'});").rfind("THROWS TypeError", 0), 0u);
 }

@@ -22,10 +22,9 @@ function requestEnumValues(name) {
     case 'cache':
       return ['default', 'no-store', 'reload', 'no-cache', 'force-cache', 'only-if-cached'];
     case 'referrerPolicy':
-      return [
-        '', 'no-referrer', 'no-referrer-when-downgrade', 'same-origin', 'origin', 'strict-origin',
-        'origin-when-cross-origin', 'strict-origin-when-cross-origin', 'unsafe-url'
-      ];
+      return ['', 'no-referrer', 'no-referrer-when-downgrade', 'same-origin', 'origin',
+              'strict-origin', 'origin-when-cross-origin', 'strict-origin-when-cross-origin',
+              'unsafe-url'];
     default:  // duplex
       return ['half'];
   }
@@ -68,18 +67,11 @@ function enumMember(init, name, inherited) {
 
 // The members this runtime only stores (it makes no requests of its own from them), with
 // their defaults; `destination` and the navigation flags only ever read back the default.
-const kStoredOptionNames = [
-  'integrity', 'keepalive', 'referrer', 'destination', 'isReloadNavigation', 'isHistoryNavigation'
-];
+const kStoredOptionNames = ['integrity', 'keepalive', 'referrer', 'destination',
+                            'isReloadNavigation', 'isHistoryNavigation'];
 function defaultOptions() {
-  const options = {
-    integrity: '',
-    keepalive: false,
-    referrer: 'about:client',
-    destination: '',
-    isReloadNavigation: false,
-    isHistoryNavigation: false
-  };
+  const options = {integrity: '', keepalive: false, referrer: 'about:client', destination: '',
+                   isReloadNavigation: false, isHistoryNavigation: false};
   for (const name of kRequestEnumNames) options[name] = requestEnumValues(name)[0];
   return options;
 }
@@ -95,8 +87,8 @@ class Request extends Body {
   constructor(input, init = undefined) {
     if (input === kIncoming) {
       const headers = makeHeadersFromFlatList(init.headers, 'immutable');
-      super(
-          init.body === null ? null : {whole: init.body, stream: null, length: undefined}, headers);
+      super(init.body === null ? null : {whole: init.body, stream: null, length: undefined},
+            headers);
       this.#method = init.method;
       this.#url = init.url;
       this.#headers = headers;
@@ -116,18 +108,16 @@ class Request extends Body {
       return;
     }
     if (arguments.length < 1) {
-      throw new TypeError(
-          'Failed to construct \'Request\': 1 argument required, but only 0 present.');
+      throw new TypeError("Failed to construct 'Request': 1 argument required, but only 0 present.");
     }
     if (init !== undefined && init !== null && typeof init !== 'object') {
-      throw new TypeError('Failed to construct \'Request\': parameter 2 is not an object.');
+      throw new TypeError("Failed to construct 'Request': parameter 2 is not an object.");
     }
     init ??= {};
     const fromRequest = input instanceof Request;
     const url = fromRequest ? input.#url : parseRequestUrl(input);
-    const method = init.method !== undefined ? normalizeMethod(init.method) :
-        fromRequest                          ? input.#method :
-                                               'GET';
+    const method = init.method !== undefined ? normalizeMethod(init.method)
+                                             : fromRequest ? input.#method : 'GET';
     let redirect = fromRequest ? input.#redirect : 'follow';
     if (init.redirect !== undefined) {
       redirect = `${init.redirect}`;
@@ -144,16 +134,13 @@ class Request extends Body {
       isReloadNavigation: false,
       isHistoryNavigation: false,
     };
-    for (const name of kRequestEnumNames) options[name] = enumMember(init, name, inherited[name]);
     if (init.mode !== undefined && `${init.mode}` === 'navigate') {
-      throw new TypeError(
-          'Failed to construct \'Request\': Cannot construct a Request with a ' +
-          'RequestInit whose mode member is set as \'navigate\'.');
+      throw new TypeError("Failed to construct 'Request': Cannot construct a Request with a " +
+                          "RequestInit whose mode member is set as 'navigate'.");
     }
-    const headers = new Headers(
-        init.headers !== undefined ? init.headers :
-            fromRequest            ? input.#headers :
-                                     undefined);
+    for (const name of kRequestEnumNames) options[name] = enumMember(init, name, inherited[name]);
+    const headers = new Headers(init.headers !== undefined ? init.headers
+                                : fromRequest ? input.#headers : undefined);
 
     let body = null;
     if (init.body !== undefined && init.body !== null) {
@@ -167,8 +154,8 @@ class Request extends Body {
     } else if (fromRequest && init.body === undefined) {
       const why = bodyUnusable(input);
       if (why !== null) {
-        throw new TypeError(
-            `Failed to construct 'Request': the input Request is unusable: ${why}.`);
+        throw new TypeError(`Failed to construct 'Request': the input Request is unusable: ${
+            why}.`);
       }
       // The new request takes over the input's body, which counts as read.
       body = bodyTake(input);
@@ -185,17 +172,27 @@ class Request extends Body {
     this.#options = options;
   }
 
-  get method() { return this.#method; }
-  get url() { return this.#url; }
-  get headers() { return this.#headers; }
-  get redirect() { return this.#redirect; }
+  get method() {
+    return this.#method;
+  }
+  get url() {
+    return this.#url;
+  }
+  get headers() {
+    return this.#headers;
+  }
+  get redirect() {
+    return this.#redirect;
+  }
   get signal() {
     if (this.#signal === null && typeof AbortController === 'function') {
       this.#signal = new AbortController().signal;
     }
     return this.#signal;
   }
-  get cf() { return undefined; }
+  get cf() {
+    return undefined;
+  }
 
   clone() {
     const why = bodyUnusable(this);
@@ -203,7 +200,9 @@ class Request extends Body {
     return new Request(kClone, this);
   }
 
-  get[Symbol.toStringTag]() { return 'Request'; }
+  get [Symbol.toStringTag]() {
+    return 'Request';
+  }
 
   static {
     // The members stored and read back, each a getter made by the one function below: their
@@ -211,7 +210,9 @@ class Request extends Body {
     const optionsOf = (request) => request.#options ?? defaultOptions();
     for (const name of [...kRequestEnumNames, ...kStoredOptionNames]) {
       Object.defineProperty(Request.prototype, name, {
-        get: function() { return optionsOf(this)[name]; },
+        get: function() {
+          return optionsOf(this)[name];
+        },
         configurable: true,
       });
     }

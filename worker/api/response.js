@@ -27,14 +27,13 @@ class Response extends Body {
       return;
     }
     if (init !== undefined && init !== null && typeof init !== 'object') {
-      throw new TypeError('Failed to construct \'Response\': parameter 2 is not an object.');
+      throw new TypeError("Failed to construct 'Response': parameter 2 is not an object.");
     }
     init ??= {};
     const status = init.status === undefined ? 200 : Number(init.status);
     if (!Number.isInteger(status) || status < 200 || status > 599) {
-      throw new RangeError(
-          `Failed to construct 'Response': The status provided (${init.status}) ` +
-          'is outside the range [200, 599].');
+      throw new RangeError(`Failed to construct 'Response': The status provided (${init.status}) ` +
+                           'is outside the range [200, 599].');
     }
     const statusText = init.statusText === undefined ? '' : `${init.statusText}`;
     if (!kReasonPhrase.test(statusText)) {
@@ -83,13 +82,27 @@ class Response extends Body {
     return response;
   }
 
-  get status() { return this.#status; }
-  get statusText() { return this.#statusText; }
-  get ok() { return this.#status >= 200 && this.#status <= 299; }
-  get headers() { return this.#headers; }
-  get url() { return this.#url; }
-  get redirected() { return false; }
-  get type() { return this.#type; }
+  get status() {
+    return this.#status;
+  }
+  get statusText() {
+    return this.#statusText;
+  }
+  get ok() {
+    return this.#status >= 200 && this.#status <= 299;
+  }
+  get headers() {
+    return this.#headers;
+  }
+  get url() {
+    return this.#url;
+  }
+  get redirected() {
+    return false;
+  }
+  get type() {
+    return this.#type;
+  }
 
   clone() {
     const why = bodyUnusable(this);
@@ -97,7 +110,9 @@ class Response extends Body {
     return new Response(kClonedResponse, this);
   }
 
-  get[Symbol.toStringTag]() { return 'Response'; }
+  get [Symbol.toStringTag]() {
+    return 'Response';
+  }
 
   // [status, flat header list, body, length] for the runtime, or null (and the reason in
   // internal.lastSerializeError) when `value` is not a usable Response. `body`: null, a string,
@@ -107,7 +122,7 @@ class Response extends Body {
   static #serialize(value) {
     internal.lastSerializeError = undefined;
     if (typeof value !== 'object' || value === null || !(#status in value)) {
-      internal.lastSerializeError = 'the handler\'s result is not a Response';
+      internal.lastSerializeError = "the handler's result is not a Response";
       return null;
     }
     if (value.#type === 'error') {
@@ -122,5 +137,7 @@ class Response extends Body {
     const [body, length] = bodyForRuntime(value);
     return [value.#status, flattenHeaders(value.#headers), body, length];
   }
-  static { internal.serializeResponse = (value) => Response.#serialize(value); }
+  static {
+    internal.serializeResponse = (value) => Response.#serialize(value);
+  }
 }
