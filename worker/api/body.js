@@ -76,7 +76,8 @@ internal.toBodyBytes = (chunk) => web.streams.toBytes(chunk);
 let bodyTake;        // (body) -> null for a null body, else {whole, stream, length}; marks it used
 let bodyUnusable;    // (body) -> why it cannot be read now, or null
 let bodyTee;         // (body) -> {whole, stream, length} for a clone; this one keeps a branch
-let bodyForRuntime;  // (body) -> [null | string | Uint8Array | ReadableStream, length]
+let bodyForRuntime;  // (body, fields) -> fields[2] = null | string | Uint8Array | ReadableStream,
+                     // fields[3] = its byte length or undefined (serializeResponse's contract)
 
 class Body {
   #whole = null;        // null | string | Uint8Array
@@ -108,12 +109,15 @@ class Body {
       b.#stream = mine;
       return {whole: null, stream: theirs, length: b.#length};
     };
-    bodyForRuntime = (b) => {
+    bodyForRuntime = (b, fields) => {
       const whole = b.#whole;
       if (whole !== null && b.#untouched()) {
-        return [whole, typeof whole === 'string' ? internal.utf8Length(whole) : whole.byteLength];
+        fields[2] = whole;
+        fields[3] = typeof whole === 'string' ? internal.utf8Length(whole) : whole.byteLength;
+      } else if (b.#stream !== null) {
+        fields[2] = b.#stream;
+        fields[3] = b.#length;
       }
-      return [b.#stream, b.#stream === null ? undefined : b.#length];
     };
   }
 

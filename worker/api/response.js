@@ -134,8 +134,9 @@ class Response extends Body {
       internal.lastSerializeError = `the Response cannot be sent: ${why}`;
       return null;
     }
-    const [body, length] = bodyForRuntime(value);
-    return [value.#status, flattenHeaders(value.#headers), body, length];
+    const fields = [value.#status, flattenHeaders(value.#headers), null, undefined];
+    bodyForRuntime(value, fields);
+    return fields;
   }
   static {
     internal.serializeResponse = (value) => Response.#serialize(value);
