@@ -41,6 +41,10 @@ const std::vector<SyntaxCase> kCases = {
     {"DivisionIsNotARegexp", "const x = (a) / 2; const y = z[0] / 3 /* export */;", false},
     {"EscapedQuoteAndLineContinuation", "const s = 'it\\'s \\\nexport'; f();", false},
     {"TemplateWithNestedBraces", "const t = `${ {a: {b: '}'}}.a.b }export{x}`;", false},
+    // The documented limit: a '/' after '}' is taken for a regular expression, as after a block;
+    // here it is a division and the "regexp" hides a real export (cluster.yaml's type: fixes it).
+    {"DivisionAfterAnObjectLiteralIsTakenForARegexp", "const h = {} / 2; export default h; 1 / 3;",
+     false},
 };
 
 class HasModuleSyntax : public ::testing::TestWithParam<SyntaxCase> {};

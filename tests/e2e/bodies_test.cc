@@ -184,3 +184,22 @@ TEST_F(Bodies, MinifiedModuleEndingInExportBracesStartsAndAnswers) {
 }
 
 }  // namespace
+
+// `wsup dev --type module` for a module the scan cannot see is one: after `{}` it takes the '/'
+// of a division for the start of a regular expression (config/module_syntax.h), which here
+// hides the export.
+TEST(DevType, StatesTheKindWhereDetectionGuessesWrong) {
+  TempDir dir;
+  auto script = dir.write("app.js",
+                          "const half = {} / 2; export default { fetch() { return new "
+                          "Response('typed ' + String(half)); } }; const third = 1 / 3;\n");
+  uint16_t port = free_port();
+  Supervisor dev({"dev", script.string(), "--port", std::to_string(port), "--type", "module",
+                  "--worker-binary", WSUP_WORKER_BINARY},
+                 "", (dir.path() / "dev.log").string());
+  ASSERT_TRUE(dev.wait_serving(port)) << dev.log();
+  dev.set_control_path("/tmp/wsup-dev-" + std::to_string(dev.pid()) + "/control.sock");
+  HttpResult result = http_get(port, "/");
+  EXPECT_EQ(result.status, 200) << dev.log();
+  EXPECT_EQ(result.body, "typed NaN");
+}
