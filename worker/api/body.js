@@ -197,7 +197,12 @@ class Body {
   }
 
   async formData() {
-    return web.blobs.parseFormBody(
-        await this.#ownBytes('formData()'), this.#headers.get('content-type'));
+    // The parser only reads the bytes (a File's content is copied out), so a whole Uint8Array
+    // is lent to it as it is.
+    const source = await this.#consume('formData()');
+    const bytes = source === null  ? new kUint8Array(0) :
+        typeof source === 'string' ? internal.utf8Encode(source) :
+                                     source;
+    return web.blobs.parseFormBody(bytes, this.#headers.get('content-type'));
   }
 }

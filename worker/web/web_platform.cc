@@ -147,10 +147,10 @@ const std::vector<Family>& lazy_families() {
   return families;
 }
 
-// Compiles a family's files; returns their installer functions, in order. Only the lazy
-// families' installers are kept in a context (and its snapshot): a small function object each,
-// whose code is shared by every context of the isolate, so a family's first use runs without
-// compiling anything.
+// Compiles a family's files; returns their installer functions, in order. The installers of
+// the families compiled at install are kept in the context (and its snapshot): a small function
+// object each, so a family's first use runs without compiling its top level. The large
+// families' files come from the isolate's FamilyScriptCache when it has one (family_scripts.h).
 v8::MaybeLocal<v8::Array> CompileFamily(v8::Local<v8::Context> context, const Family& family) {
   v8::Isolate* isolate = context->GetIsolate();
   v8::Local<v8::Array> installers = v8::Array::New(isolate, static_cast<int>(family.files.size()));
