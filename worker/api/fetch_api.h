@@ -1,8 +1,10 @@
 // Headers, Request, Response and the fetch event (Cloudflare Workers' shapes, WHATWG Fetch
 // semantics). Written in JavaScript (headers.js, body.js, request.js, response.js,
-// fetch_event.js, embedded at build time) over three native helpers (UTF-8 encode, decode and
-// length), and baked into the runtime's startup snapshot. Bodies use the web platform's
-// streams, Blob and FormData families (worker/web/), reached through its private object.
+// response_body.js, fetch_event.js, embedded at build time) over a few natives (UTF-8
+// encode/decode/length, and the response body pump's bodyChunk/bodyEnd/bodyError, which report
+// to the request through its JsHost), and baked into the runtime's startup snapshot. Bodies use
+// the web platform's streams, Blob and FormData families (worker/web/), reached through its
+// private object.
 #pragma once
 
 #include <cstdint>
@@ -17,7 +19,8 @@ void add_fetch_api_references(std::vector<intptr_t>& out);
 
 // Installs the globals into `context` (after the web platform) and returns the private
 // `internal` object holding dispatchFetch(namespace, method, url, flatHeaders, body, env),
-// serializeResponse(value), lastSerializeError and toBodyBytes(chunk) (README.md).
+// serializeResponse(value), lastSerializeError, toBodyBytes(chunk) and
+// pumpResponseBody(stream) (README.md).
 // Empty with an exception pending on failure.
 v8::MaybeLocal<v8::Object> install_fetch_api(v8::Local<v8::Context> context);
 
