@@ -59,6 +59,23 @@ export default {
       return new Response(await new Response(gzipped).arrayBuffer(),
                           {headers: {'x-original-size': String(12 * 2000)}});
     }
+    if (path === '/stream') {
+      // The script's own stream, produced over timer ticks: read by the runtime's pump.
+      let n = 0;
+      return new Response(new ReadableStream({
+        async pull(controller) {
+          await new Promise((done) => setTimeout(done, 1));
+          if (++n > 50) return controller.close();
+          controller.enqueue(new TextEncoder().encode(`chunk ${n}\n`));
+        },
+      }));
+    }
+    if (path === '/short') {
+      const {readable, writable} = new FixedLengthStream(100);
+      const writer = writable.getWriter();
+      writer.write(new Uint8Array(10)).then(() => writer.close()).catch(() => {});
+      return new Response(readable);
+    }
     if (path === '/limit') {
       const refused = await bodyLimit(request, 1024);
       return refused ?? new Response('accepted');
@@ -167,6 +184,21 @@ TEST_F(Bodies, CompressionStreamGzipInflatesWithZlib) {
   std::string expected;
   for (int i = 0; i < 2000; ++i) expected += "compress me ";
   EXPECT_EQ(gunzip(result.body), expected);
+}
+
+TEST_F(Bodies, AStreamedResponseArrivesByteForByte) {
+  HttpResult result = http_get(port(), "/stream");
+  ASSERT_EQ(result.status, 200) << log();
+  std::string expected;
+  for (int n = 1; n <= 50; ++n) expected += "chunk " + std::to_string(n) + "\n";
+  EXPECT_EQ(result.body, expected);
+}
+
+TEST_F(Bodies, AFixedLengthStreamShortOfItsLengthNeverLooksComplete) {
+  // The body broke off: the client must not get a well-formed 200 of the wrong length.
+  HttpResult result = http_get(port(), "/short");
+  EXPECT_NE(result.status, 200) << result.body;
+  EXPECT_NE(log().find("closed after 10 of the 100 bytes it declared"), std::string::npos) << log();
 }
 
 TEST_F(Bodies, BodyLimitSeesTheRequestBody) {
