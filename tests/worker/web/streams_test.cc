@@ -256,18 +256,22 @@ using StreamsTest = WebPlatformTest;
 TEST_F(StreamsTest, GlobalsReplacedBeforeFirstUseDoNotReachTheImplementation) {
   // The family's first use happens while Promise, TypeError, Object and DOMException are the
   // user's; the helpers the test itself needs are put back before it reads the result.
-  EXPECT_EQ(Eval("const saved = [Promise, TypeError, Object];"
+  EXPECT_EQ(Eval("const saved = [Promise, TypeError, Object, Reflect, WeakMap, Map];"
                  "globalThis.Promise = function() { throw new Error('user Promise'); };"
                  "globalThis.TypeError = function() { return {name: 'user TypeError'}; };"
                  "globalThis.Object = null; globalThis.DOMException = null;"
+                 "globalThis.Reflect = null; globalThis.WeakMap = null; globalThis.Map = null;"
                  "const s = new ReadableStream({start(c) { c.enqueue(1); c.close(); }});"
                  "globalThis.reader = s.getReader();"
                  "globalThis.second = (() => { try { s.getReader(); } catch (e) {"
                  "  return e instanceof saved[1] ? 'TypeError' : 'not the original'; } })();"
-                 "[globalThis.Promise, globalThis.TypeError, globalThis.Object] = saved;"
+                 "globalThis.blobReader = new Blob(['ab']).stream()"
+                 "    .pipeThrough(new TextDecoderStream()).getReader();"
+                 "[Promise, TypeError, Object, Reflect, WeakMap, Map] = saved;"
                  "second"),
             "TypeError");
   EXPECT_EQ(EvalAsync("reader.read().then((x) => [x.value, x.done].join())"), "1,false");
+  EXPECT_EQ(EvalAsync("blobReader.read().then((x) => x.value)"), "ab");
 }
 
 TEST_F(StreamsTest, EachContextHasItsOwnClasses) {

@@ -6,7 +6,7 @@
 (function(global, natives, internal) {
 'use strict';
 const {utf8Encode, utf8Decode, randomFill} = natives;
-const {TypeError, Uint8Array, String} = internal.originals;
+const {TypeError, Uint8Array, String, Map, RegExp} = internal.originals;
 const blobs = internal.blobFamily;  // blob.js and form_data.js, earlier in this family
 const {FormData, adopt, bytesOf, appendEntry, formEntries} = blobs;
 

@@ -10,7 +10,8 @@
 const {streams} = internal;  // builds the streams family first
 const {TransformStream, toBytes} = streams;
 const {utf8Encode, zlibNew, zlibPush} = natives;
-const {TypeError, RangeError, Uint8Array, ArrayBuffer, Number, String} = internal.originals;
+const {TypeError, RangeError, Uint8Array, ArrayBuffer, Number, String, WeakMap} =
+    internal.originals;
 
 // The GenericTransformStream mixin: `readable` and `writable` of a private TransformStream.
 class GenericTransform {

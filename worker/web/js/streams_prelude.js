@@ -29,6 +29,8 @@ const {
   Function,
   isFinite,
   queueMicrotask,
+  WeakMap,  // the rest for streams_epilogue.js
+  Reflect,
 } = internal.originals;
 const {transferArrayBuffer} = natives;
 const structuredClone = (buffer) => transferArrayBuffer(buffer);

@@ -5,9 +5,13 @@
 (function(global, natives, internal) {
 'use strict';
 
+// Taken now, at install: the lazy families call exposeClass after user code may have replaced
+// Object or Symbol.
+const {defineProperty} = Object;
+const {toStringTag} = Symbol;
 function defineGlobal(name, value) { internal.exported[name] = value; }
 function exposeClass(cls, name) {
-  Object.defineProperty(cls.prototype, Symbol.toStringTag, {value: name, configurable: true});
+  defineProperty(cls.prototype, toStringTag, {value: name, configurable: true});
   defineGlobal(name, cls);
 }
 // A helper a family hands to other families and to the fetch API as a lazy property of
@@ -35,6 +39,10 @@ internal.originals = {
   Function,
   Date,
   isFinite,
+  Map,
+  WeakMap,
+  Reflect,
+  RegExp,
   queueMicrotask: typeof global.queueMicrotask === 'function' ? global.queueMicrotask : undefined,
 };
 // AbortSignal.timeout (abort.js, which may run long after user code replaced the global) uses
