@@ -18,7 +18,7 @@ const kClasses = [
 ];
 for (const name of kClasses) internal.defineGlobal(name, exports[name]);
 
-const {ReadableStream, ReadableStreamDefaultReader, TransformStream} = exports;
+const {ReadableStream, ReadableStreamDefaultReader, TransformStream, WritableStream} = exports;
 // The prototype's own functions, taken now: user code may replace the properties later.
 const lockedGetter = Object.getOwnPropertyDescriptor(ReadableStream.prototype, 'locked').get;
 const {getReader, tee, cancel} = ReadableStream.prototype;
@@ -117,6 +117,7 @@ function retire(stream) {
 
 internal.exportInternal('streams', {
   ReadableStream,
+  WritableStream,
   TransformStream,
   isReadableStream,
   isLocked,
