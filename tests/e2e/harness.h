@@ -114,14 +114,9 @@ class LoadGenerator {
 
 // One script `w.js` (routes "/*") served by the real binaries on a free port, with extra
 // top-level cluster.yaml settings; stopped when it goes out of scope.
-struct OneScriptCluster {
+struct OneScriptCluster : ClusterWithFiles {
   OneScriptCluster(const std::string& script, const std::string& settings,
                    const std::string& worker_binary);
-  TempDir dir;
-  uint16_t port;
-  std::filesystem::path config;
-  std::string control;
-  std::unique_ptr<Supervisor> supervisor;
 };
 
 // Pids of the workers, by id, from `wsup status --json` (0 when none).
