@@ -54,8 +54,10 @@ std::span<const NativeFunction> time_natives() {
 }
 
 using NativeTable = std::span<const NativeFunction> (*)();
-constexpr NativeTable kNativeTables[] = {encoding_natives, crypto_natives, clone_natives,
-                                         url_natives, time_natives};
+constexpr NativeTable kNativeTables[] = {
+    encoding_natives,    crypto_natives,        crypto_key_natives,    crypto_jwk_natives,
+    crypto_sign_natives, crypto_cipher_natives, crypto_derive_natives, clone_natives,
+    url_natives,         time_natives};
 
 // `tables`: the base family gets only the clocks (Event's timeStamp); the natives of the lazy
 // families are made on the first use of one of them in a context.
@@ -97,6 +99,9 @@ bool AddNatives(v8::Local<v8::Context> context, v8::Local<v8::Object> natives,
 struct Family {
   std::vector<std::string_view> files;
   std::vector<std::string_view> globals;  // lazy families: what the files define
+  // Lazy families: what they hand to other families, as lazy properties of `internal` (the
+  // files define them with internal.defineInternal, or defineGlobal for a global of that name).
+  std::vector<std::string_view> internals = {};
 };
 
 const Family& base_family() {
@@ -106,13 +111,17 @@ const Family& base_family() {
 
 const std::vector<Family>& lazy_families() {
   static const std::vector<Family> families{
-      {{"wsup:dom_exception.js"}, {"DOMException"}},  // first: kDomExceptionFamily
+      {{"wsup:dom_exception.js"}, {"DOMException"}, {"DOMException"}},
       {{"wsup:abort.js"}, {"AbortSignal", "AbortController"}},
       {{"wsup:encoding.js"}, {"TextEncoder", "TextDecoder", "atob", "btoa"}},
       {{"wsup:percent_encoding.js", "wsup:url_host.js", "wsup:url_search_params.js",
         "wsup:url_parser.js", "wsup:url.js"},
        {"URLSearchParams", "URL"}},
-      {{"wsup:crypto.js"}, {"SubtleCrypto", "Crypto", "crypto"}},
+      {{"wsup:crypto.js"}, {"Crypto", "crypto"}},
+      // Apart from crypto's: getRandomValues alone does not build SubtleCrypto.
+      {{"wsup:subtle_webidl.js", "wsup:crypto_key.js", "wsup:subtle_keys.js", "wsup:subtle.js"},
+       {"SubtleCrypto", "CryptoKey"},
+       {"subtle"}},
       {{"wsup:globals.js"},
        {"structuredClone", "Performance", "Navigator", "performance", "navigator"}},
   };
@@ -217,7 +226,6 @@ constexpr uint32_t installers_slot(uint32_t family) {
 constexpr uint32_t exported_slot(uint32_t family) {
   return kFirstFamily + 2 * family + 1;
 }
-constexpr uint32_t kDomExceptionFamily = 0;  // index in lazy_families()
 
 // Getter of every lazy global: runs the family on first use in this context (later names of
 // the same family find its globals cached in the state), and returns the global asked for; V8
@@ -281,8 +289,8 @@ bool DefineGlobals(v8::Local<v8::Context> context, v8::Local<v8::Object> exporte
   return true;
 }
 
-// Defines the lazy globals, and internal.DOMException the same way (the files use the original
-// constructor, not the global, which user code may replace).
+// Defines the lazy globals, and the families' internals (internal.DOMException: the files use
+// the original constructor, not the global, which user code may replace) the same way.
 bool DefineLazyGlobals(v8::Local<v8::Context> context, v8::Local<v8::Object> internal) {
   v8::Isolate* isolate = context->GetIsolate();
   const std::vector<Family>& families = lazy_families();
@@ -290,10 +298,16 @@ bool DefineLazyGlobals(v8::Local<v8::Context> context, v8::Local<v8::Object> int
       v8::Array::New(isolate, static_cast<int>(kFirstFamily + 2 * families.size()));
   if (state->Set(context, kInternal, internal).IsNothing()) return false;
   context->SetEmbedderData(kWebPlatformSlot, state);
-  if (DefineFailed(isolate, internal->SetLazyDataProperty(
-                                context, one_byte_string(isolate, "DOMException"), LazyGlobalGetter,
-                                v8::Integer::New(isolate, kDomExceptionFamily)))) {
-    return false;
+  for (uint32_t index = 0; index < families.size(); ++index) {
+    for (std::string_view name : families[index].internals) {
+      v8::Local<v8::String> key =
+          one_byte_string(isolate, name.data(), static_cast<int>(name.size()));
+      if (DefineFailed(isolate, internal->SetLazyDataProperty(
+                                    context, key, LazyGlobalGetter,
+                                    v8::Integer::NewFromUnsigned(isolate, index)))) {
+        return false;
+      }
+    }
   }
   for (uint32_t index = 0; index < families.size(); ++index) {
     v8::Local<v8::Array> installers;
