@@ -28,7 +28,8 @@ TEST_F(KeyLifetimeTest, CollectedKeysFreeTheirMaterial) {
   EXPECT_TRUE(wsup::testing::eventually([&] {
     isolate()->LowMemoryNotification();
     return KeyMaterial::live_count() == before;
-  })) << KeyMaterial::live_count() - before << " key(s) still alive";
+  })) << KeyMaterial::live_count() - before
+      << " key(s) still alive";
 }
 
 TEST_F(KeyLifetimeTest, KeysStillReferencedStayUsable) {

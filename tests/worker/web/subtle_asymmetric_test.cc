@@ -36,11 +36,12 @@ TEST_F(AsymmetricTest, Ed25519MatchesRfc8032) {
             "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c "
             "92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da"
             "085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00");
-  EXPECT_EQ(Run(run + "return ed25519("
-                      "'c5aa8df43f9f837bedb7442f31dcb7b166d38535076f094b85ce3a2e0b4458f7', 'af82');"),
-            "fc51cd8e6218a1a38da47ed00230f0580816ed13ba3303ac5deb911548908025 "
-            "6291d657deec24024827e69c3abe01a30ce548a284743a445e3680d7db5ac3ac"
-            "18ff9b538d16f290ae67f760984dc6594a7c15e9716ed28dc027beceea1ec40a");
+  EXPECT_EQ(
+      Run(run + "return ed25519("
+                "'c5aa8df43f9f837bedb7442f31dcb7b166d38535076f094b85ce3a2e0b4458f7', 'af82');"),
+      "fc51cd8e6218a1a38da47ed00230f0580816ed13ba3303ac5deb911548908025 "
+      "6291d657deec24024827e69c3abe01a30ce548a284743a445e3680d7db5ac3ac"
+      "18ff9b538d16f290ae67f760984dc6594a7c15e9716ed28dc027beceea1ec40a");
 }
 
 TEST_F(AsymmetricTest, X25519MatchesRfc7748) {
@@ -106,32 +107,34 @@ constexpr const char* kJws = R"JS(
 )JS";
 
 TEST_F(AsymmetricTest, Rfc7515HmacExampleSignsAndVerifies) {
-  EXPECT_EQ(Run(std::string(kJws) +
-                "const key = await subtle.importKey('jwk', {kty: 'oct', k: "
-                "  'AyM1SysPpbyDfgZld3umj1qzKObwVMkoqQ-EstJQLr_T-1qS0gZH75aKtMN3Yj0iPS4hcgUuTwjAzZr1"
-                "Z9CAow'}, {name: 'HMAC', hash: 'SHA-256'}, false, ['sign', 'verify']);"
-                "const data = input('eyJ0eXAiOiJKV1QiLA0KICJhbGciOiJIUzI1NiJ9');"
-                "const mac = await subtle.sign('HMAC', key, data);"
-                "return b64url(mac) + ' ' + await subtle.verify('HMAC', key, mac, data);"),
-            "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk true");
+  EXPECT_EQ(
+      Run(std::string(kJws) +
+          "const key = await subtle.importKey('jwk', {kty: 'oct', k: "
+          "  'AyM1SysPpbyDfgZld3umj1qzKObwVMkoqQ-EstJQLr_T-1qS0gZH75aKtMN3Yj0iPS4hcgUuTwjAzZr1"
+          "Z9CAow'}, {name: 'HMAC', hash: 'SHA-256'}, false, ['sign', 'verify']);"
+          "const data = input('eyJ0eXAiOiJKV1QiLA0KICJhbGciOiJIUzI1NiJ9');"
+          "const mac = await subtle.sign('HMAC', key, data);"
+          "return b64url(mac) + ' ' + await subtle.verify('HMAC', key, mac, data);"),
+      "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk true");
 }
 
 TEST_F(AsymmetricTest, Rfc7515Rs256ExampleSignsToTheSameSignatureAndVerifies) {
   // RSASSA-PKCS1-v1_5 is deterministic: signing gives the RFC's signature byte for byte.
-  EXPECT_EQ(Run(std::string(kJws) +
-                "const algorithm = {name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256'};"
-                "const key = await subtle.importKey('jwk', rsaJwk, algorithm, false, ['sign']);"
-                "const pub = await subtle.importKey('jwk', publicOf(rsaJwk), algorithm, false,"
-                "  ['verify']);"
-                "const data = input('eyJhbGciOiJSUzI1NiJ9');"
-                "const signature = await subtle.sign(algorithm, key, data);"
-                "return [b64url(signature), await subtle.verify(algorithm, pub, signature, data),"
-                "        key.algorithm.modulusLength, hex(key.algorithm.publicExponent)].join(' ');"),
-            "cC4hiUPoj9Eetdgtv3hF80EGrhuB__dzERat0XF9g2VtQgr9PJbu3XOiZj5RZmh7AAuHIm4Bh-0Qc_lF5YKt_"
-            "O8W2Fp5jujGbds9uJdbF9CUAr7t1dnZcAcQjbKBYNX4BAynRFdiuB--f_nZLgrnbyTyWzO75vRK5h6xBArLIA"
-            "RNPvkSjtQBMHlb1L07Qe7K0GarZRmB_eSN9383LcOLn6_dO--xi12jzDwusC-eOkHWEsqtFZESc6BfI7noOPqv"
-            "hJ1phCnvWh6IeYI2w9QOYEUipUTI8np6LbgGY9Fs98rqVt5AXLIhWkWywlVmtVrBp0igcN_IoypGlUPQGe77Rw"
-            " true 2048 010001");
+  EXPECT_EQ(
+      Run(std::string(kJws) +
+          "const algorithm = {name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256'};"
+          "const key = await subtle.importKey('jwk', rsaJwk, algorithm, false, ['sign']);"
+          "const pub = await subtle.importKey('jwk', publicOf(rsaJwk), algorithm, false,"
+          "  ['verify']);"
+          "const data = input('eyJhbGciOiJSUzI1NiJ9');"
+          "const signature = await subtle.sign(algorithm, key, data);"
+          "return [b64url(signature), await subtle.verify(algorithm, pub, signature, data),"
+          "        key.algorithm.modulusLength, hex(key.algorithm.publicExponent)].join(' ');"),
+      "cC4hiUPoj9Eetdgtv3hF80EGrhuB__dzERat0XF9g2VtQgr9PJbu3XOiZj5RZmh7AAuHIm4Bh-0Qc_lF5YKt_"
+      "O8W2Fp5jujGbds9uJdbF9CUAr7t1dnZcAcQjbKBYNX4BAynRFdiuB--f_nZLgrnbyTyWzO75vRK5h6xBArLIA"
+      "RNPvkSjtQBMHlb1L07Qe7K0GarZRmB_eSN9383LcOLn6_dO--xi12jzDwusC-eOkHWEsqtFZESc6BfI7noOPqv"
+      "hJ1phCnvWh6IeYI2w9QOYEUipUTI8np6LbgGY9Fs98rqVt5AXLIhWkWywlVmtVrBp0igcN_IoypGlUPQGe77Rw"
+      " true 2048 010001");
 }
 
 TEST_F(AsymmetricTest, Rfc7515Es256ExampleVerifiesAndSignsAnew) {
@@ -169,8 +172,10 @@ TEST_F(AsymmetricTest, RsaPssAndOaepRoundTripWithTheRfc7515Key) {
           "const opened = await subtle.decrypt({name: 'RSA-OAEP', label}, dec, sealed);"
           "const wrongLabel = await subtle.decrypt({name: 'RSA-OAEP'}, dec, sealed)"
           "  .catch((e) => e.name);"
-          "return [await subtle.verify({name: 'RSA-PSS', saltLength: 32}, pub, signature, text('m')),"
-          "        await subtle.verify({name: 'RSA-PSS', saltLength: 20}, pub, signature, text('m')),"
+          "return [await subtle.verify({name: 'RSA-PSS', saltLength: 32}, pub, signature, "
+          "text('m')),"
+          "        await subtle.verify({name: 'RSA-PSS', saltLength: 20}, pub, signature, "
+          "text('m')),"
           "        hex(signature) !== hex(again), new TextDecoder().decode(opened), wrongLabel,"
           "        sealed.byteLength].join();"),
       "true,false,true,secret,OperationError,256");

@@ -41,27 +41,26 @@ TEST_F(KeysTest, SecretKeysRoundTripThroughRawAndJwk) {
 }
 
 TEST_F(KeysTest, RsaKeysRoundTripThroughSpkiPkcs8AndJwk) {
-  EXPECT_EQ(
-      Run(std::string(kRoundTrip) +
-          "const out = [];"
-          "for (const [name, hash, pub, priv] of ["
-          "    ['RSASSA-PKCS1-v1_5', 'SHA-256', ['verify'], ['sign']],"
-          "    ['RSA-PSS', 'SHA-512', ['verify'], ['sign']],"
-          "    ['RSA-OAEP', 'SHA-1', ['encrypt', 'wrapKey'], ['decrypt', 'unwrapKey']]]) {"
-          "  const algorithm = {name, hash, modulusLength: 1024,"
-          "                     publicExponent: new Uint8Array([1, 0, 1])};"
-          "  const pair = await subtle.generateKey(algorithm, true, [...pub, ...priv]);"
-          "  const jwk = await subtle.exportKey('jwk', pair.privateKey);"
-          "  out.push([await roundTrip('spki', pair.publicKey, algorithm, pub),"
-          "            await roundTrip('pkcs8', pair.privateKey, algorithm, priv),"
-          "            await roundTrip('jwk', pair.publicKey, algorithm, pub),"
-          "            await roundTrip('jwk', pair.privateKey, algorithm, priv), jwk.alg,"
-          "            Object.keys(jwk).sort().join(' ')].join());"
-          "}"
-          "return out.join('\\n');"),
-      "spki,pkcs8,jwk,jwk,RS256,alg d dp dq e ext key_ops kty n p q qi\n"
-      "spki,pkcs8,jwk,jwk,PS512,alg d dp dq e ext key_ops kty n p q qi\n"
-      "spki,pkcs8,jwk,jwk,RSA-OAEP,alg d dp dq e ext key_ops kty n p q qi");
+  EXPECT_EQ(Run(std::string(kRoundTrip) +
+                "const out = [];"
+                "for (const [name, hash, pub, priv] of ["
+                "    ['RSASSA-PKCS1-v1_5', 'SHA-256', ['verify'], ['sign']],"
+                "    ['RSA-PSS', 'SHA-512', ['verify'], ['sign']],"
+                "    ['RSA-OAEP', 'SHA-1', ['encrypt', 'wrapKey'], ['decrypt', 'unwrapKey']]]) {"
+                "  const algorithm = {name, hash, modulusLength: 1024,"
+                "                     publicExponent: new Uint8Array([1, 0, 1])};"
+                "  const pair = await subtle.generateKey(algorithm, true, [...pub, ...priv]);"
+                "  const jwk = await subtle.exportKey('jwk', pair.privateKey);"
+                "  out.push([await roundTrip('spki', pair.publicKey, algorithm, pub),"
+                "            await roundTrip('pkcs8', pair.privateKey, algorithm, priv),"
+                "            await roundTrip('jwk', pair.publicKey, algorithm, pub),"
+                "            await roundTrip('jwk', pair.privateKey, algorithm, priv), jwk.alg,"
+                "            Object.keys(jwk).sort().join(' ')].join());"
+                "}"
+                "return out.join('\\n');"),
+            "spki,pkcs8,jwk,jwk,RS256,alg d dp dq e ext key_ops kty n p q qi\n"
+            "spki,pkcs8,jwk,jwk,PS512,alg d dp dq e ext key_ops kty n p q qi\n"
+            "spki,pkcs8,jwk,jwk,RSA-OAEP,alg d dp dq e ext key_ops kty n p q qi");
 }
 
 TEST_F(KeysTest, EcAndOkpKeysRoundTripThroughEveryFormat) {
@@ -147,17 +146,18 @@ TEST_F(KeysTest, CryptoKeyIsAnInterfaceWhoseStateUserCodeCannotReachOrChange) {
             "true,TypeError,true,[object CryptoKey],0,true,function,TypeError,20,HS1,{}");
   // The methods work through SubtleCrypto.prototype (how some libraries call them), and check
   // what `this` is.
-  EXPECT_EQ(Run("const {sign, digest} = SubtleCrypto.prototype;"
-                "const mac = await sign.call(subtle, 'HMAC', await subtle.importKey('raw',"
-                "  text('k'), {name: 'HMAC', hash: 'SHA-256'}, false, ['sign']), text('x'));"
-                "const wrongThis = await digest.call({}, 'SHA-256', text('x'))"
-                "  .catch((e) => e.name);"
-                "let illegal; try { new SubtleCrypto(); } catch (e) { illegal = e.name; }"
-                "return [mac.byteLength, wrongThis, illegal, crypto.subtle === subtle,"
-                "  subtle instanceof SubtleCrypto, Object.keys(SubtleCrypto.prototype).length,"
-                "  SubtleCrypto.prototype.importKey.length, SubtleCrypto.prototype.unwrapKey.length,"
-                "  SubtleCrypto.prototype.deriveBits.length].join();"),
-            "32,TypeError,TypeError,true,true,13,5,7,2");
+  EXPECT_EQ(
+      Run("const {sign, digest} = SubtleCrypto.prototype;"
+          "const mac = await sign.call(subtle, 'HMAC', await subtle.importKey('raw',"
+          "  text('k'), {name: 'HMAC', hash: 'SHA-256'}, false, ['sign']), text('x'));"
+          "const wrongThis = await digest.call({}, 'SHA-256', text('x'))"
+          "  .catch((e) => e.name);"
+          "let illegal; try { new SubtleCrypto(); } catch (e) { illegal = e.name; }"
+          "return [mac.byteLength, wrongThis, illegal, crypto.subtle === subtle,"
+          "  subtle instanceof SubtleCrypto, Object.keys(SubtleCrypto.prototype).length,"
+          "  SubtleCrypto.prototype.importKey.length, SubtleCrypto.prototype.unwrapKey.length,"
+          "  SubtleCrypto.prototype.deriveBits.length].join();"),
+      "32,TypeError,TypeError,true,true,13,5,7,2");
 }
 
 TEST_F(KeysTest, UsagesAndExtractabilityAreEnforced) {
@@ -194,14 +194,16 @@ TEST_F(KeysTest, JwkImportHonoursKeyOpsUseExtAndAlg) {
           "const jwk = (extra) => ({kty: 'oct', k, ...extra});"
           "return [await name(subtle.importKey('jwk', jwk({key_ops: ['sign']}), hmac, false,"
           "    ['sign'])),"
-          "  await name(subtle.importKey('jwk', jwk({key_ops: ['sign']}), hmac, false, ['verify'])),"
+          "  await name(subtle.importKey('jwk', jwk({key_ops: ['sign']}), hmac, false, "
+          "['verify'])),"
           "  await name(subtle.importKey('jwk', jwk({key_ops: ['sign', 'sign']}), hmac, false,"
           "    ['sign'])),"
           "  await name(subtle.importKey('jwk', jwk({use: 'enc'}), hmac, false, ['sign'])),"
           "  await name(subtle.importKey('jwk', jwk({ext: false}), hmac, true, ['sign'])),"
           "  await name(subtle.importKey('jwk', jwk({alg: 'HS512'}), hmac, false, ['sign'])),"
           "  await name(subtle.importKey('jwk', jwk({kty: 'RSA'}), hmac, false, ['sign'])),"
-          "  await name(subtle.importKey('jwk', jwk({k: 'a+b/'}), hmac, false, ['sign']))].join();"),
+          "  await name(subtle.importKey('jwk', jwk({k: 'a+b/'}), hmac, false, "
+          "['sign']))].join();"),
       "sign,DataError,DataError,DataError,DataError,DataError,DataError,DataError");
 }
 

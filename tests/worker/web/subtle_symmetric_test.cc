@@ -31,8 +31,9 @@ TEST_F(SymmetricTest, HmacMatchesRfc4231) {
             "87aa7cdea5ef619d4ff0b4241a1d6cb02379f4e2ce4ec2787ad0b30545e17cde"
             "daa833b7d6b8a702038b274eaea3f4e4be9d914eeb61f1702e696c203a126854");
   // Test case 2: a key shorter than the output.
-  EXPECT_EQ(Run(run + "return hmac(text('Jefe'), 'SHA-256', text('what do ya want for nothing?'));"),
-            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+  EXPECT_EQ(
+      Run(run + "return hmac(text('Jefe'), 'SHA-256', text('what do ya want for nothing?'));"),
+      "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
   // Test cases 6 and 7: a key longer than the hash's block (hashed first).
   EXPECT_EQ(Run(run + "return hmac(new Uint8Array(131).fill(0xaa), 'SHA-256',"
                       "  text('Test Using Larger Than Block-Size Key - Hash Key First'));"),
@@ -76,14 +77,16 @@ constexpr const char* kGcm = R"JS(
 TEST_F(SymmetricTest, AesGcmMatchesTheGcmSpecificationAndCavpVectors) {
   const std::string run = kGcm;
   // McGrew & Viega, "The Galois/Counter Mode of Operation", test cases 2, 4 and 16.
-  EXPECT_EQ(Run(run + "return aesGcm('00000000000000000000000000000000', '000000000000000000000000',"
-                      "  '00000000000000000000000000000000');"),
-            "0388dace60b6a392f328c2b971b2fe78 ab6e47d42cec13bdf53a67b21257bddf");
+  EXPECT_EQ(
+      Run(run + "return aesGcm('00000000000000000000000000000000', '000000000000000000000000',"
+                "  '00000000000000000000000000000000');"),
+      "0388dace60b6a392f328c2b971b2fe78 ab6e47d42cec13bdf53a67b21257bddf");
   const std::string plain =
       "'d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a72"
       "1c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657ba637b39'";
-  EXPECT_EQ(Run(run + "return aesGcm('feffe9928665731c6d6a8f9467308308', "
-                      "'cafebabefacedbaddecaf888', " +
+  EXPECT_EQ(Run(run +
+                "return aesGcm('feffe9928665731c6d6a8f9467308308', "
+                "'cafebabefacedbaddecaf888', " +
                 plain + ", 'feedfacedeadbeeffeedfacedeadbeefabaddad2');"),
             "42831ec2217774244b7221b784d0d49ce3aa212f2c02a4e035c17e2329aca12e"
             "21d514b25466931c7d8f6a5aac84aa051ba30b396a0aac973d58e091 "
@@ -182,9 +185,10 @@ TEST_F(SymmetricTest, AesKwMatchesRfc3394) {
   EXPECT_EQ(Run(run + "return wrap('000102030405060708090a0b0c0d0e0f', "
                       "'00112233445566778899aabbccddeeff');"),
             "1fa68b0a8112b447aef34bd8fb5a7b829d3e862371d2cfe5");
-  EXPECT_EQ(Run(run + "return wrap('000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f',"
-                      " '00112233445566778899aabbccddeeff000102030405060708090a0b0c0d0e0f');"),
-            "28c9f404c4b810f4cbccb35cfb87f8263f5786e2d80ed326cbc7f0e71a99f43bfb988b9b7a02dd21");
+  EXPECT_EQ(
+      Run(run + "return wrap('000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f',"
+                " '00112233445566778899aabbccddeeff000102030405060708090a0b0c0d0e0f');"),
+      "28c9f404c4b810f4cbccb35cfb87f8263f5786e2d80ed326cbc7f0e71a99f43bfb988b9b7a02dd21");
   // Unwrapping with the wrong KEK fails RFC 3394's integrity check.
   EXPECT_EQ(Run("const kek = await subtle.importKey('raw', new Uint8Array(16), 'AES-KW', false,"
                 "  ['unwrapKey']);"
@@ -202,17 +206,19 @@ constexpr const char* kHkdf = R"JS(
 
 TEST_F(SymmetricTest, HkdfMatchesRfc5869) {
   const std::string run = kHkdf;
-  EXPECT_EQ(Run(run + "return hkdf('SHA-256', new Uint8Array(22).fill(0x0b),"
-                      "  unhex('000102030405060708090a0b0c'), unhex('f0f1f2f3f4f5f6f7f8f9'), 336);"),
-            "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865");
+  EXPECT_EQ(
+      Run(run + "return hkdf('SHA-256', new Uint8Array(22).fill(0x0b),"
+                "  unhex('000102030405060708090a0b0c'), unhex('f0f1f2f3f4f5f6f7f8f9'), 336);"),
+      "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865");
   // Test case 3: empty salt and info.
   EXPECT_EQ(Run(run + "return hkdf('SHA-256', new Uint8Array(22).fill(0x0b), new Uint8Array(0),"
                       "  new Uint8Array(0), 336);"),
             "8da4e775a563c18f715f802a063c5a31b8a11f5c5ee1879ec3454e5f3c738d2d9d201395faa4b61a96c8");
   // Test cases 4 and 7: SHA-1.
-  EXPECT_EQ(Run(run + "return hkdf('SHA-1', new Uint8Array(11).fill(0x0b),"
-                      "  unhex('000102030405060708090a0b0c'), unhex('f0f1f2f3f4f5f6f7f8f9'), 336);"),
-            "085a01ea1b10f36933068b56efa5ad81a4f14b822f5b091568a9cdd4f155fda2c22e422478d305f3f896");
+  EXPECT_EQ(
+      Run(run + "return hkdf('SHA-1', new Uint8Array(11).fill(0x0b),"
+                "  unhex('000102030405060708090a0b0c'), unhex('f0f1f2f3f4f5f6f7f8f9'), 336);"),
+      "085a01ea1b10f36933068b56efa5ad81a4f14b822f5b091568a9cdd4f155fda2c22e422478d305f3f896");
   EXPECT_EQ(Run(run + "return hkdf('SHA-1', new Uint8Array(22).fill(0x0c), new Uint8Array(0),"
                       "  new Uint8Array(0), 336);"),
             "2c91117204d745f3500d636a62f64f0ab3bae548aa53d423b0d1f27ebba6f5e5673a081d70cce7acfc48");

@@ -379,5 +379,5 @@ for (const name of Object.getOwnPropertyNames(SubtleCrypto.prototype)) {
 }
 
 internal.exposeClass(SubtleCrypto, 'SubtleCrypto');
-internal.defineInternal('subtle', new SubtleCrypto(kToken));
+internal.exportInternal('subtle', new SubtleCrypto(kToken));
 })
