@@ -113,6 +113,10 @@ TEST(BakedContextChoiceTest, FollowsTheGlobalsTheScriptsName) {
   // Aborting makes a DOMException: AbortController brings DOMException's family along.
   EXPECT_EQ(choose({script_with_source("new AbortController().abort()")}), BakedContext::all);
   EXPECT_EQ(choose({script_with_source("new URL(u); new TextEncoder()")}), BakedContext::all);
+  // SubtleCrypto is built only into `crypto`, for scripts that use it (crypto.subtle).
+  EXPECT_EQ(choose({script_with_source("crypto.subtle.sign('HMAC', k, d)")}), BakedContext::crypto);
+  EXPECT_EQ(choose({script_with_source("new URL(u); x instanceof CryptoKey")}),
+            BakedContext::crypto);
   // Across scripts, and through a module's imports.
   EXPECT_EQ(choose({script_with_source("new URL(u)"), script_with_source("atob(x)")}),
             BakedContext::all);
