@@ -216,14 +216,16 @@ function normalizeAlgorithm(algorithm, operation) {
 
 // The bounds wsup puts on inputs whose cost is otherwise unbounded: every call runs on the
 // worker's one thread, and a request's CPU limit (50 ms by default) cannot interrupt native code.
+// The costs are CPU time on the 2-core development VM (worker/web/README.md, "Bounded cost").
 const limits = {
-  // Cloudflare's cap: one 32-byte PBKDF2-SHA-256 derivation at this count takes ~40 ms.
+  // Cloudflare's cap: one 32-byte PBKDF2-SHA-256 derivation at this count takes ~26 ms.
   pbkdf2Iterations: 100000,
   // iterations x output blocks: a derivation costs at most twice the one above.
   pbkdf2Work: 200000,
-  // RSA key generation: a 2048-bit key takes ~50-300 ms (random prime search), 4096 seconds.
+  // RSA key generation (a random prime search): ~210 ms on average at 2048 bits, 1.3 s at 4096.
+  // 2048 is what JWT libraries generate by default; it already outlasts the default CPU limit.
   rsaGenerateBits: 2048,
-  // RSA keys imported: a private-key operation on 8192 bits takes ~40 ms, on 16384 ~300.
+  // RSA keys imported: a private-key operation takes ~35 ms at 8192 bits, ~300 at 16384.
   rsaImportBits: 8192,
   rsaMinimumBits: 256,
 };
