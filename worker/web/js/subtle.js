@@ -210,28 +210,23 @@ class SubtleCrypto {
     });
   }
 
-  encrypt(algorithm, key, data) {
+  // encrypt and decrypt: the same steps, one operation name apart.
+  static #cipher(self, count, operation, algorithm, key, data) {
     return settle(() => {
-      SubtleCrypto.#check(this, arguments.length, 3, 'encrypt');
+      SubtleCrypto.#check(self, count, 3, operation);
       algorithm = algorithmArgument(algorithm);
       requireKey(key, 'key');
       const bytes = dataBytes(data, algorithm, 'data');
-      const normalized = normalizeAlgorithm(algorithm, 'encrypt');
-      checkKeyFor(normalized, key, 'encrypt');
-      return cipherWith(true, normalized, key, bytes);
+      const normalized = normalizeAlgorithm(algorithm, operation);
+      checkKeyFor(normalized, key, operation);
+      return cipherWith(operation === 'encrypt', normalized, key, bytes);
     });
   }
-
+  encrypt(algorithm, key, data) {
+    return SubtleCrypto.#cipher(this, arguments.length, 'encrypt', algorithm, key, data);
+  }
   decrypt(algorithm, key, data) {
-    return settle(() => {
-      SubtleCrypto.#check(this, arguments.length, 3, 'decrypt');
-      algorithm = algorithmArgument(algorithm);
-      requireKey(key, 'key');
-      const bytes = dataBytes(data, algorithm, 'data');
-      const normalized = normalizeAlgorithm(algorithm, 'decrypt');
-      checkKeyFor(normalized, key, 'decrypt');
-      return cipherWith(false, normalized, key, bytes);
-    });
+    return SubtleCrypto.#cipher(this, arguments.length, 'decrypt', algorithm, key, data);
   }
 
   sign(algorithm, key, data) {
