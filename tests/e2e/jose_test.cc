@@ -44,11 +44,11 @@ class JoseTest : public ::testing::Test {
         << "jose and @esbuild/linux-x64 are missing from " << WSUP_NPM_DEPS
         << ": run scripts/setup (third_party/npm-packages.txt)";
     const std::string bundle = (dir_.path() / "jose-worker.mjs").string();
-    const CommandResult bundled = run_command(
-        {esbuild.string(), WSUP_JOSE_DIR "/worker.mjs", "--bundle", "--format=esm",
-         "--platform=neutral", "--main-fields=module,main", "--log-level=warning",
-         "--outfile=" + bundle},
-        std::chrono::seconds(60), {std::string("NODE_PATH=") + WSUP_NPM_DEPS});
+    const CommandResult bundled =
+        run_command({esbuild.string(), WSUP_JOSE_DIR "/worker.mjs", "--bundle", "--format=esm",
+                     "--platform=neutral", "--main-fields=module,main", "--log-level=warning",
+                     "--outfile=" + bundle},
+                    std::chrono::seconds(60), {std::string("NODE_PATH=") + WSUP_NPM_DEPS});
     ASSERT_EQ(bundled.exit_code, 0) << bundled.output;
     port_ = free_port();
     // RSA key generation (RS256's /roundtrip) takes longer than the default 50 ms CPU limit.
