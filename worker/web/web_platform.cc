@@ -54,11 +54,12 @@ std::span<const NativeFunction> time_natives() {
 }
 
 using NativeTable = std::span<const NativeFunction> (*)();
-constexpr NativeTable kNativeTables[] = {encoding_natives, crypto_natives,  clone_natives,
-                                         url_natives,      streams_natives, time_natives};
+// Every table, for the external references; each family lists the tables its files use.
+constexpr NativeTable kNativeTables[] = {
+    encoding_natives,    crypto_natives,        crypto_key_natives,    crypto_jwk_natives,
+    crypto_sign_natives, crypto_cipher_natives, crypto_derive_natives, clone_natives,
+    url_natives,         streams_natives,       time_natives};
 
-// `tables`: the base family gets only the clocks (Event's timeStamp); the natives of the lazy
-// families are made on the first use of one of them in a context.
 // A plain object (Object.prototype) in dictionary mode. The families add dozens of properties
 // to `natives` and `internal` in every context that uses them; on an ordinary object each
 // addition makes and links a new hidden class (map) in that fresh context, on a dictionary-mode
@@ -68,10 +69,18 @@ v8::Local<v8::Object> new_property_bag(v8::Isolate* isolate) {
   return v8::Object::New(isolate, object_prototype, nullptr, nullptr, 0);
 }
 
+// Adds the functions of `tables` to `natives`, skipping a table already there (another family
+// of the context added it): each function costs a template and an instance, so a context pays
+// only for the tables of the families it uses.
 bool AddNatives(v8::Local<v8::Context> context, v8::Local<v8::Object> natives,
                 std::span<const NativeTable> tables) {
   v8::Isolate* isolate = context->GetIsolate();
   for (NativeTable table : tables) {
+    if (table().empty()) continue;
+    v8::Maybe<bool> present =
+        natives->HasRealNamedProperty(context, one_byte_string(isolate, table().front().name));
+    if (present.IsNothing()) return false;
+    if (present.FromJust()) continue;
     for (const NativeFunction& native : table()) {
       v8::Local<v8::Function> function;
       if (!v8::Function::New(context, native.callback, v8::Local<v8::Value>(), native.length,
@@ -100,6 +109,7 @@ struct Family {
   std::vector<std::string_view> files;
   std::vector<std::string_view> globals;    // lazy families: what the files define
   std::vector<std::string_view> internals;  // what they hand to others (exportInternal)
+  std::vector<NativeTable> natives;         // the tables of natives the files use
   // Compiled at install (the installers live in every context: no compile on first use) or
   // on first use, from the isolate's FamilyScriptCache (family_scripts.h): the large families,
   // whose functions would otherwise be carried and compiled again in every context. They are
@@ -108,23 +118,34 @@ struct Family {
 };
 
 const Family& base_family() {
-  static const Family family{{"wsup:webidl.js", "wsup:events.js"}, {}, {}};
+  static const Family family{{"wsup:webidl.js", "wsup:events.js"}, {}, {}, {time_natives}};
   return family;
 }
 
 const std::vector<Family>& lazy_families() {
   static const std::vector<Family> families{
-      {{"wsup:dom_exception.js"}, {"DOMException"}, {"DOMException"}},
-      {{"wsup:abort.js"}, {"AbortSignal", "AbortController"}, {"AbortController"}},
-      {{"wsup:encoding.js"}, {"TextEncoder", "TextDecoder", "atob", "btoa"}, {"TextDecoder"}},
+      {{"wsup:dom_exception.js"}, {"DOMException"}, {"DOMException"}, {}},
+      {{"wsup:abort.js"}, {"AbortSignal", "AbortController"}, {"AbortController"}, {}},
+      {{"wsup:encoding.js"},
+       {"TextEncoder", "TextDecoder", "atob", "btoa"},
+       {"TextDecoder"},
+       {encoding_natives}},
       {{"wsup:percent_encoding.js", "wsup:url_host.js", "wsup:url_search_params.js",
         "wsup:url_parser.js", "wsup:url.js"},
        {"URLSearchParams", "URL"},
-       {"urlForms"}},
-      {{"wsup:crypto.js"}, {"SubtleCrypto", "Crypto", "crypto"}, {}},
+       {"urlForms"},
+       {encoding_natives, url_natives}},
+      {{"wsup:crypto.js"}, {"Crypto", "crypto"}, {}, {crypto_natives}},
+      // Apart from crypto's: getRandomValues alone does not build SubtleCrypto.
+      {{"wsup:subtle_webidl.js", "wsup:crypto_key.js", "wsup:subtle_keys.js", "wsup:subtle.js"},
+       {"SubtleCrypto", "CryptoKey"},
+       {"subtle"},
+       {crypto_natives, crypto_key_natives, crypto_jwk_natives, crypto_sign_natives,
+        crypto_cipher_natives, crypto_derive_natives, encoding_natives}},
       {{"wsup:globals.js"},
        {"structuredClone", "Performance", "Navigator", "performance", "navigator"},
-       {}},
+       {},
+       {clone_natives, time_natives}},
       // web-streams-polyfill between wsup's prelude and epilogue (CMakeLists.txt).
       {{"wsup:streams.js"},
        {"ReadableStream", "ReadableStreamDefaultReader", "ReadableStreamBYOBReader",
@@ -133,15 +154,18 @@ const std::vector<Family>& lazy_families() {
         "WritableStreamDefaultController", "TransformStream", "TransformStreamDefaultController",
         "ByteLengthQueuingStrategy", "CountQueuingStrategy"},
        {"streams"},
+       {encoding_natives, streams_natives},
        false},
       {{"wsup:stream_adapters.js"},
        {"TextEncoderStream", "TextDecoderStream", "CompressionStream", "DecompressionStream",
         "IdentityTransformStream", "FixedLengthStream"},
        {},
+       {encoding_natives, streams_natives},
        false},
       {{"wsup:blob.js", "wsup:form_data.js", "wsup:multipart.js"},
        {"Blob", "File", "FormData"},
        {"blobs"},
+       {encoding_natives, crypto_natives},
        false},
   };
   return families;
@@ -192,7 +216,7 @@ v8::MaybeLocal<v8::Object> RunFamily(v8::Local<v8::Context> context,
 }
 
 // Per-context state of the lazy families, in the context's embedder data (kWebPlatformSlot):
-// [natives of the lazy families once made, internal, what bake_lazy_families keeps alive, then
+// [natives of the lazy families run so far, internal, what bake_lazy_families keeps alive, then
 // per family its installers and, once run, its exported globals]. It cannot be the lazy properties'
 // data: V8 shares AccessorInfo objects, and what they hold, between every context made from a
 // snapshot, so their data is only the family's index.
@@ -220,10 +244,10 @@ void LazyGlobalGetter(v8::Local<v8::Name> name, const v8::PropertyCallbackInfo<v
     if (!state->Get(context, kNatives).ToLocal(&natives)) return;
     if (!natives->IsObject()) {
       natives = new_property_bag(isolate);
-      if (!AddNatives(context, natives.As<v8::Object>(), kNativeTables) ||
-          state->Set(context, kNatives, natives).IsNothing()) {
-        return;
-      }
+      if (state->Set(context, kNatives, natives).IsNothing()) return;
+    }
+    if (!AddNatives(context, natives.As<v8::Object>(), lazy_families()[family_index].natives)) {
+      return;
     }
     if (!state->Get(context, kInternal).ToLocal(&internal) ||
         !state->Get(context, installers_slot(family_index)).ToLocal(&installers)) {
@@ -363,7 +387,7 @@ bool bake_lazy_families(v8::Local<v8::Context> context, const std::vector<size_t
       return false;
     }
   }
-  const Family bake{{"wsup:bake.js"}, {}, {}};
+  const Family bake{{"wsup:bake.js"}, {}, {}, {}};
   v8::Local<v8::Array> compiled;
   v8::Local<v8::Value> bake_function;
   v8::Local<v8::Value> args[] = {context->Global(), names};
@@ -382,8 +406,7 @@ bool install_web_platform(v8::Local<v8::Context> context) {
   v8::HandleScope handle_scope(isolate);
   v8::Context::Scope context_scope(context);
   v8::Local<v8::Object> natives = new_property_bag(isolate);
-  constexpr NativeTable kBaseTables[] = {time_natives};
-  if (!AddNatives(context, natives, kBaseTables)) return false;
+  if (!AddNatives(context, natives, base_family().natives)) return false;
   v8::Local<v8::Object> internal = new_property_bag(isolate);
   v8::Local<v8::Object> exported;
   v8::Local<v8::Array> installers;

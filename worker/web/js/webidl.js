@@ -1,7 +1,7 @@
 // The helpers every other file uses, on `internal`: defineGlobal (hands a global to
 // web_platform.cc, which defines it WebIDL-style: writable, configurable, non-enumerable;
-// lazily for the lazy families), exposeClass (sets toStringTag, then defineGlobal), and
-// startTimer.
+// lazily for the lazy families), exposeClass (sets toStringTag, then defineGlobal),
+// exportInternal, and startTimer.
 (function(global, natives, internal) {
 'use strict';
 
