@@ -1,6 +1,7 @@
 // Streamed responses through the real `wsup` and fake-worker (its /stream and /big paths), byte
 // for byte on a raw loopback socket: framing, cuts and what the access log says about them, a
-// hang-up reaching the worker as a cancel, and slow clients that must not grow the supervisor.
+// hang-up reaching the worker as a cancel, and slow clients that must not grow the supervisor;
+// last, a script's own ReadableStream through the real wsup-worker.
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -244,4 +245,60 @@ TEST(Streaming, SlowClientsDoNotGrowTheSupervisor) {
   // What reached the socket is what the kernel buffers held: megabytes, not gigabytes.
   const size_t at = line.find("\"bytes\":") + 8;
   EXPECT_LT(std::stoull(line.substr(at)), uint64_t{64} << 20) << line;
+}
+
+// With the real wsup-worker: a script's own ReadableStream.
+namespace {
+
+const char* kEventsScript = R"js(export default {
+  fetch(request) {
+    const path = new URL(request.url).pathname;
+    if (path !== '/events' && path !== '/fail') return new Response('ok');
+    const fail = path === '/fail';
+    let n = 0;
+    return new Response(new ReadableStream({
+      async pull(controller) {
+        await new Promise((done) => setTimeout(done, 2));
+        if (fail && n === 1) return controller.error(new Error('source broke'));
+        controller.enqueue(new TextEncoder().encode(`event ${++n}\n`));
+      },
+      cancel() { console.log(`stream cancelled after ${n} events`); },
+    }), {headers: {'content-type': 'text/event-stream'}});
+  },
+};
+)js";
+
+}  // namespace
+
+TEST(Streaming, AScriptsEndlessStreamArrivesAsItIsMadeAndAHangUpCancelsItsSource) {
+  OneScriptCluster c(kEventsScript, "workers: 1", WSUP_WORKER_BINARY);
+  ASSERT_TRUE(c.supervisor->wait_serving(c.port)) << c.supervisor->log();
+  {
+    RawClient client(c.port);
+    client.send(get("/events"));
+    // The body never ends: whatever arrives was sent as the script made it.
+    const std::string head =
+        "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n";
+    const std::string first = head + "8\r\nevent 1\n\r\n8\r\nevent 2\n\r\n8\r\nevent 3\n\r\n";
+    EXPECT_EQ(read_bytes(client, first.size()), first);
+  }  // hangs up
+  std::string line = access_line(*c.supervisor, "/events");
+  EXPECT_TRUE(has(line, "\"status\":499,")) << line;
+  EXPECT_TRUE(has(line, "\"cut\":\"client_gone\"")) << line;
+  EXPECT_TRUE(eventually([&] { return has(c.supervisor->log(), "stream cancelled after"); }))
+      << c.supervisor->log();
+}
+
+TEST(Streaming, AScriptsStreamThatErrorsEndsTheBodyAbruptly) {
+  OneScriptCluster c(kEventsScript, "workers: 1", WSUP_WORKER_BINARY);
+  ASSERT_TRUE(c.supervisor->wait_serving(c.port)) << c.supervisor->log();
+  RawClient client(c.port);
+  client.send(get("/fail"));
+  EXPECT_EQ(client.read_until_close(10s),
+            "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nTransfer-Encoding: "
+            "chunked\r\n\r\n8\r\nevent 1\n\r\n");  // and no last chunk
+  EXPECT_TRUE(client.closed());
+  std::string line = access_line(*c.supervisor, "/fail");
+  EXPECT_TRUE(has(line, "\"status\":502,\"bytes\":8,")) << line;
+  EXPECT_TRUE(has(line, "\"cut\":\"worker_aborted\"")) << line;
 }
