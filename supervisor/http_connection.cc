@@ -1,5 +1,6 @@
 #include "supervisor/http_connection.h"
 
+#include <array>
 #include <atomic>
 #include <boost/asio/execution/outstanding_work.hpp>
 #include <boost/asio/post.hpp>
@@ -7,7 +8,6 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/error.hpp>
-#include <cstring>
 
 #include "shared/log.h"
 
@@ -18,7 +18,6 @@ using Clock = Dispatcher::Clock;
 namespace beast = boost::beast;
 
 std::atomic<uint64_t> g_next_request_id{1};  // relaxed: only uniqueness matters
-constexpr size_t kReadChunk = 16 * 1024;
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
 bool is_forwarded_method(http::verb method) {
@@ -126,11 +125,14 @@ void HttpConnection::read_more() {
   if (phase_ != Phase::reading && phase_ != Phase::closing && buffer_.size() >= kReadAheadLimit)
     return;
   reading_ = true;
-  const auto target = buffer_.prepare(kReadChunk);
-  read_into_ = static_cast<char*>(target.data());
-  socket_.async_read_some(target, [self = shared_from_this()](beast::error_code ec, size_t bytes) {
-    self->on_read(ec, bytes);
-  });
+  // Into a buffer of its own, appended to buffer_ when the read completes: the parser may
+  // consume buffer_ meanwhile, and a flat_buffer emptied by consume() restarts at its beginning,
+  // so bytes read into an area prepare() gave out before would then be committed from the wrong
+  // place (stale bytes of an earlier request).
+  socket_.async_read_some(asio::buffer(read_chunk_),
+                          [self = shared_from_this()](beast::error_code ec, size_t bytes) {
+                            self->on_read(ec, bytes);
+                          });
 }
 
 void HttpConnection::on_read(beast::error_code ec, size_t bytes) {
@@ -150,13 +152,8 @@ void HttpConnection::on_read(beast::error_code ec, size_t bytes) {
         return close();
     }
   }
-  // While the read was pending, parsing (after a response went out) may have consumed every
-  // byte, and an emptied flat_buffer starts over at its beginning: the bytes then sit where
-  // prepare() pointed before, not where the buffer now expects them. prepare() needs no room
-  // here (the old target fit, and an emptied buffer has more), so it moves nothing.
-  const auto at = buffer_.prepare(bytes);
-  if (at.data() != read_into_) std::memmove(at.data(), read_into_, bytes);
-  buffer_.commit(bytes);
+  buffer_.commit(
+      asio::buffer_copy(buffer_.prepare(bytes), asio::buffer(read_chunk_.data(), bytes)));
   switch (phase_) {
     case Phase::reading:
       if (head_checked_) deadline_ = Clock::now() + context_.timeouts.body;  // progress

@@ -118,6 +118,22 @@ TEST(HttpFront, PipelinedRequestsAreAnsweredInOrderOnOneConnection) {
   EXPECT_TRUE(has(reply, "POST http://t/echo?n=7 body=seven"));
 }
 
+// The connection reads ahead while a request waits for its worker. When the response is written
+// and the parser then empties the buffer (a next request's head and the start of its body), the
+// read still in flight must land after those bytes, not where the emptied buffer restarts: the
+// rest of the body once came back as bytes of an earlier request ("GET /").
+TEST(HttpFront, BodyBytesReadAheadWhileTheBufferEmptiesArriveIntact) {
+  Front f;
+  RawClient c(f.port);
+  f.worker->release();  // /hold answers at once: only the read-ahead matters here
+  c.send(get("/hold") + "POST /echo?n=2 HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nab");
+  std::string first = c.read_responses(1);
+  ASSERT_EQ(complete_responses(first), 1u) << first;
+  c.send("cde");
+  std::string second = c.read_responses(1);
+  EXPECT_TRUE(has(second, "POST http://t/echo?n=2 body=abcde")) << second;
+}
+
 TEST(HttpFront, ResponseCarriesTheScriptsHeadersPlusFramingOnly) {
   Front f;
   RawClient c(f.port);
@@ -378,29 +394,4 @@ TEST(HttpFront, AClientThatStopsReadingIsCutAndLoggedWithTheBytesSent) {
   const uint64_t sent = std::stoull(line.substr(at));
   EXPECT_GT(sent, 0u);
   EXPECT_LT(sent, uint64_t{16} << 20);
-}
-
-// A pipelined request read ahead while an earlier one waits, then a third arriving after the
-// connection parsed (and so emptied its buffer of) the second: each body must reach the worker
-// as sent. A read pending while the buffer was emptied used to land its bytes where the emptied
-// buffer no longer looked, so the third request came through as stale bytes.
-TEST(HttpFront, BytesReadAheadWhileTheBufferEmptiesLandWhereTheyBelong) {
-  Front f;
-  RawClient c(f.port);
-  auto post = [](const std::string& path, const std::string& body) {
-    return "POST " + path +
-           " HTTP/1.1\r\nHost: t\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" +
-           body;
-  };
-  c.send(post("/hold/1", "first"));  // waits in the worker until release()
-  ASSERT_TRUE(eventually([&] { return f.worker->served() == 0; }));
-  c.send(post("/echo/2", "second"));  // read ahead while 1 waits
-  std::this_thread::sleep_for(50ms);  // the client's pace: 2 is in the connection's buffer
-  f.worker->release();                // 1 is answered; 2 is parsed, emptying the buffer
-  std::string reply = c.read_responses(2);
-  c.send(post("/echo/3", "third"));  // lands in the read that was pending all along
-  reply += c.read_responses(1);
-  EXPECT_TRUE(has(reply, "POST http://t/hold/1 body=first")) << reply;
-  EXPECT_TRUE(has(reply, "POST http://t/echo/2 body=second")) << reply;
-  EXPECT_TRUE(has(reply, "POST http://t/echo/3 body=third")) << reply;
 }
