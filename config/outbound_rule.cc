@@ -227,6 +227,16 @@ std::optional<OutboundRule> parse_outbound_rule(std::string_view text, std::stri
             ")";
     return std::nullopt;
   }
+  // "loopbak" would be a valid single-label host name that never matches: say what it resembles.
+  if (!suffix && host.find('.') == std::string::npos) {
+    for (const ClassName& entry : kClassNames) {
+      if (edit_distance(host, entry.name) <= 2) {
+        error = "looks like a misspelt address class (did you mean '" + std::string(entry.name) +
+                "'? a single-label host name this close to one is " + "refused)";
+        return std::nullopt;
+      }
+    }
+  }
   rule.kind = suffix ? OutboundRule::Kind::host_suffix : OutboundRule::Kind::host;
   rule.host = std::move(host);
   return rule;
