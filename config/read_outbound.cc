@@ -28,9 +28,7 @@ void read_rules(const Field& field, std::vector<OutboundRule>& rules, Diagnostic
     rule->where = diagnostics.location(f);
     rules.push_back(std::move(*rule));
   };
-  if (!field.value.IsSequence()) return read_one(field);
-  for (size_t i = 0; i < field.value.size(); ++i)
-    read_one(Field{{}, field.value[i], index_path(field.path, i)});
+  for_each_item(field, read_one);
 }
 
 }  // namespace

@@ -14,8 +14,8 @@ constexpr size_t kBytesSlice = 64 * 1024;  // a bytes body goes out in slices of
 }  // namespace
 
 void SubrequestRun::on_head_written(const boost::beast::error_code& error) {
+  if (request_ending_) return on_final_write(error);
   if (error) return on_write_failed(error);
-  if (exchange_->request_written() || !hop_.has_body) return;
   if (body_.kind == RequestBody::Kind::bytes) return send_next_bytes();
   body_ready_ = true;
   if (end_requested_) return end_body();
@@ -27,10 +27,14 @@ void SubrequestRun::send_next_bytes() {
   auto on_written = [self = shared_from_this(),
                      generation = generation_](const boost::beast::error_code& error) {
     if (!self->current(generation)) return;
+    if (self->request_ending_) return self->on_final_write(error);
     if (error) return self->on_write_failed(error);
-    if (!self->exchange_->request_written()) self->send_next_bytes();
+    self->send_next_bytes();
   };
-  if (rest.empty()) return exchange_->finish_body(std::move(on_written));
+  if (rest.empty()) {
+    request_ending_ = true;
+    return exchange_->finish_body(std::move(on_written));
+  }
   rest = rest.substr(0, kBytesSlice);
   bytes_sent_ += rest.size();
   exchange_->write_body(rest, std::move(on_written));
@@ -88,10 +92,19 @@ void SubrequestRun::end_body() {
     });
     return;
   }
+  request_ending_ = true;
   exchange_->finish_body(
       [self = shared_from_this(), generation = generation_](const boost::beast::error_code& error) {
-        if (self->current(generation) && error) self->on_write_failed(error);
+        if (self->current(generation)) self->on_final_write(error);
       });
+}
+
+// The request's last write is done. A response that was complete before this (its completion
+// may run first even though the upstream answered after reading the body) ends now, so the
+// connection is back in the pool before on_end.
+void SubrequestRun::on_final_write(const boost::beast::error_code& error) {
+  if (error) on_write_failed(error);
+  if (end_after_write_) complete();
 }
 
 // The upstream may have answered and closed without reading the whole body (a 413, say): the

@@ -160,6 +160,7 @@ void SubrequestRun::start_exchange() {
   if (!head) return fail(FetchError::Kind::invalid_request, invalid);
   exchange_ = std::make_unique<UpstreamExchange>(*connection_, std::move(*head));
   bytes_sent_ = 0;
+  request_ending_ = exchange_->head_is_whole_request();
   exchange_->write_head(
       [self = shared_from_this(), generation = generation_](const boost::beast::error_code& error) {
         if (self->current(generation)) self->on_head_written(error);
@@ -311,6 +312,11 @@ void SubrequestRun::on_body_read(const boost::beast::error_code& error, std::str
 }
 
 void SubrequestRun::complete() {
+  if (request_ending_ && !exchange_->request_written() && !write_failed_) {
+    end_after_write_ = true;  // on_final_write comes back here (or on_timeout, if it never does)
+    arm_timer(Clock::now() + core_->timeout);
+    return;
+  }
   phase_ = Phase::done;
   finished_ = true;
   disarm_timer();
@@ -348,6 +354,8 @@ void SubrequestRun::retire_connection() {
   writing_ = false;
   end_requested_ = false;
   write_failed_ = false;
+  request_ending_ = false;
+  end_after_write_ = false;
   if (connection_ && exchange_ && exchange_->reusable()) {
     ++connection_->exchanges;
     exchange_.reset();
@@ -409,6 +417,10 @@ void SubrequestRun::disarm_timer() {
 }
 
 void SubrequestRun::on_timeout() {
+  if (end_after_write_) {  // the whole response is in: end it, on a connection not reused
+    write_failed_ = true;
+    return complete();
+  }
   const std::string limit = std::to_string(core_->timeout.count()) + " ms";
   if (phase_ == Phase::body)
     return fail(FetchError::Kind::timeout, "the response body stalled: no bytes for " + limit +

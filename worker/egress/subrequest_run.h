@@ -54,6 +54,7 @@ class SubrequestRun : public std::enable_shared_from_this<SubrequestRun> {
   void send_next_bytes();
   void on_body_written(const boost::beast::error_code& error);
   void on_write_failed(const boost::beast::error_code& error);
+  void on_final_write(const boost::beast::error_code& error);
   // Response.
   void on_response_head(const boost::beast::error_code& error);
   void follow_redirect(int status, std::string_view location);
@@ -112,6 +113,8 @@ class SubrequestRun : public std::enable_shared_from_this<SubrequestRun> {
   bool end_requested_ = false;
   bool write_failed_ = false;
   std::string write_error_;
+  bool request_ending_ = false;   // the write that completes the request is issued
+  bool end_after_write_ = false;  // the response is complete; end once that write is done
 
   // Response body.
   std::unique_ptr<ContentDecoder> decoder_;

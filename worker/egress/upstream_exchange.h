@@ -53,6 +53,8 @@ class UpstreamExchange {
   // The end of the body (the last chunk of a chunked body).
   void finish_body(Done done);
   bool request_written() const { return request_written_; }
+  // write_head writes the whole request (no body, or a body of length 0).
+  bool head_is_whole_request() const { return !request_.body().more; }
 
   void read_head(Done done);
   const boost::beast::http::response_header<>& response() const { return parser_->get().base(); }

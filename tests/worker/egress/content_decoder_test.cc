@@ -2,26 +2,12 @@
 // another, an inflating bomb never yields more than the output it is given per call.
 #include "worker/egress/content_decoder.h"
 
-#include <brotli/encode.h>
 #include <gtest/gtest.h>
-#include <zlib.h>
+
+#include "tests/worker/egress/test_encoding.h"
 
 namespace wsup::worker::egress {
 namespace {
-
-std::string deflate_with(const std::string& text, int window_bits) {
-  z_stream stream{};
-  deflateInit2(&stream, 9, Z_DEFLATED, window_bits, 8, Z_DEFAULT_STRATEGY);
-  std::string out(deflateBound(&stream, text.size()) + 32, '\0');
-  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
-  stream.avail_in = static_cast<uInt>(text.size());
-  stream.next_out = reinterpret_cast<Bytef*>(out.data());
-  stream.avail_out = static_cast<uInt>(out.size());
-  deflate(&stream, Z_FINISH);
-  out.resize(stream.total_out);
-  deflateEnd(&stream);
-  return out;
-}
 
 // Feeds `encoded` 7 bytes at a time with a 100-byte output, as the subrequest's pump would.
 std::string decode_in_pieces(ContentDecoder& decoder, const std::string& encoded,
@@ -55,18 +41,14 @@ TEST(ContentDecoderTest, GzipDeflateAndRawDeflateRoundTrip) {
        {std::pair{"gzip", 31}, {"x-gzip", 31}, {"deflate", 15}, {"deflate", -15}, {" GZIP ", 31}}) {
     auto decoder = ContentDecoder::create(coding);
     ASSERT_TRUE(decoder) << coding;
-    EXPECT_EQ(decode_in_pieces(*decoder, deflate_with(kText, bits)), kText) << coding << bits;
+    EXPECT_EQ(decode_in_pieces(*decoder, testing::zlib_encode(kText, bits)), kText)
+        << coding << bits;
     EXPECT_TRUE(decoder->finished());
   }
 }
 
 TEST(ContentDecoderTest, BrotliRoundTrips) {
-  size_t size = BrotliEncoderMaxCompressedSize(kText.size());
-  std::string encoded(size, '\0');
-  ASSERT_TRUE(BrotliEncoderCompress(5, BROTLI_DEFAULT_WINDOW, BROTLI_MODE_TEXT, kText.size(),
-                                    reinterpret_cast<const uint8_t*>(kText.data()), &size,
-                                    reinterpret_cast<uint8_t*>(encoded.data())));
-  encoded.resize(size);
+  std::string encoded = testing::brotli_encode(kText);
   auto decoder = ContentDecoder::create("br");
   EXPECT_EQ(decode_in_pieces(*decoder, encoded), kText);
   EXPECT_TRUE(decoder->finished());
@@ -74,13 +56,14 @@ TEST(ContentDecoderTest, BrotliRoundTrips) {
 
 TEST(ContentDecoderTest, ConcatenatedGzipMembersAreOneBody) {
   auto decoder = ContentDecoder::create("gzip");
-  EXPECT_EQ(decode_in_pieces(*decoder, deflate_with("first ", 31) + deflate_with("second", 31)),
+  EXPECT_EQ(decode_in_pieces(
+                *decoder, testing::zlib_encode("first ", 31) + testing::zlib_encode("second", 31)),
             "first second");
 }
 
 TEST(ContentDecoderTest, ABombIsDecodedAtMostOneOutputAtATime) {
   const std::string zeros(20 << 20, '\0');  // 20 MiB of zeros: ~20 KiB compressed
-  const std::string encoded = deflate_with(zeros, 31);
+  const std::string encoded = testing::zlib_encode(zeros, 31);
   ASSERT_LT(encoded.size(), 64u << 10);
   auto decoder = ContentDecoder::create("gzip");
   size_t largest = 0;
