@@ -54,7 +54,7 @@ SubrequestRun::~SubrequestRun() {
 }
 
 void SubrequestRun::start() {
-  arm_timer(started_ + core_->timeout);
+  set_deadline(started_ + core_->timeout);
   asio::post(core_->loop, [self = shared_from_this(), generation = generation_] {
     if (!self->current(generation)) return;
     std::string error;
@@ -213,7 +213,7 @@ void SubrequestRun::follow_redirect(int status, std::string_view location) {
 
 void SubrequestRun::deliver_head() {
   phase_ = Phase::body;
-  disarm_timer();
+  clear_deadline();
   const auto& response = exchange_->response();
   ResponseHead head;
   head.status = static_cast<uint16_t>(response.result_int());
@@ -294,7 +294,7 @@ void SubrequestRun::deliver(std::string_view chunk) {
 
 void SubrequestRun::read_more() {
   reading_ = true;
-  arm_timer(Clock::now() + core_->timeout);
+  set_deadline(Clock::now() + core_->timeout);
   exchange_->read_body([self = shared_from_this(), generation = generation_](
                            const boost::beast::error_code& error, std::string_view bytes) {
     if (self->current(generation)) self->on_body_read(error, bytes);
@@ -303,7 +303,7 @@ void SubrequestRun::read_more() {
 
 void SubrequestRun::on_body_read(const boost::beast::error_code& error, std::string_view bytes) {
   reading_ = false;
-  disarm_timer();
+  clear_deadline();
   if (error)
     return fail(network_error_kind(error),
                 describe_network_error(error) + " in the middle of the response body");
@@ -314,12 +314,12 @@ void SubrequestRun::on_body_read(const boost::beast::error_code& error, std::str
 void SubrequestRun::complete() {
   if (request_ending_ && !exchange_->request_written() && !write_failed_) {
     end_after_write_ = true;  // on_final_write comes back here (or on_timeout, if it never does)
-    arm_timer(Clock::now() + core_->timeout);
+    set_deadline(Clock::now() + core_->timeout);
     return;
   }
   phase_ = Phase::done;
   finished_ = true;
-  disarm_timer();
+  timer_.cancel();  // its handler lets go of the run
   core_->running.erase(this);
   const bool stream_unfinished =
       body_.kind == RequestBody::Kind::stream && !exchange_->request_written();
@@ -394,7 +394,7 @@ void SubrequestRun::stop() {
   finished_ = true;
   phase_ = Phase::done;
   core_->running.erase(this);
-  disarm_timer();
+  timer_.cancel();
   resolver_.cancel();
   core_->pool.cancel(wait_id_);
   wait_id_ = 0;
@@ -403,17 +403,22 @@ void SubrequestRun::stop() {
   holds_slot_ = false;
 }
 
-void SubrequestRun::arm_timer(Clock::time_point deadline) {
-  const uint64_t armed = ++timer_generation_;
-  timer_.expires_at(deadline);
-  timer_.async_wait([self = shared_from_this(), armed](const boost::system::error_code& error) {
-    if (!error && armed == self->timer_generation_ && !self->finished_) self->on_timeout();
+void SubrequestRun::set_deadline(Clock::time_point deadline) {
+  deadline_ = deadline;
+  if (timer_waiting_ && timer_.expiry() <= deadline) return;  // it fires first, then re-arms
+  timer_waiting_ = true;
+  timer_.expires_at(deadline);  // a wait it replaces ends with operation_aborted
+  timer_.async_wait([self = shared_from_this()](const boost::system::error_code& error) {
+    if (error == asio::error::operation_aborted) return;
+    self->timer_waiting_ = false;
+    self->on_timer();
   });
 }
 
-void SubrequestRun::disarm_timer() {
-  ++timer_generation_;
-  timer_.cancel();
+void SubrequestRun::on_timer() {
+  if (finished_ || deadline_ == Clock::time_point::max()) return;
+  if (Clock::now() >= deadline_) return on_timeout();
+  set_deadline(deadline_);
 }
 
 void SubrequestRun::on_timeout() {

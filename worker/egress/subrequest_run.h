@@ -71,8 +71,11 @@ class SubrequestRun : public std::enable_shared_from_this<SubrequestRun> {
   void fail_refused(const std::string& message);
   void stop();  // closes the connection and lets go of the pool slot; no callback
   void retire_connection();
-  void arm_timer(std::chrono::steady_clock::time_point deadline);
-  void disarm_timer();
+  // One timer serves every wait: `deadline_` moves freely (once per body read), and the timer is
+  // re-armed only when the deadline moves earlier than its expiry, or when it fires early.
+  void set_deadline(std::chrono::steady_clock::time_point deadline);
+  void clear_deadline() { deadline_ = std::chrono::steady_clock::time_point::max(); }
+  void on_timer();
   void on_timeout();
   // A handler of hop `generation` that completes now: false when it must do nothing.
   bool current(uint64_t generation) const { return !finished_ && generation == generation_; }
@@ -97,7 +100,8 @@ class SubrequestRun : public std::enable_shared_from_this<SubrequestRun> {
   Origin slot_origin_;
   tcp::resolver resolver_;
   boost::asio::steady_timer timer_;
-  uint64_t timer_generation_ = 0;
+  std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
+  bool timer_waiting_ = false;
 
   std::unique_ptr<UpstreamConnection> connection_;
   std::unique_ptr<UpstreamExchange> exchange_;

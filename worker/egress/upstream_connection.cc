@@ -28,7 +28,11 @@ UpstreamConnection::UpstreamConnection(asio::io_context& loop, Origin origin, Tl
     : origin_(std::move(origin)),
       stream_(make_stream(loop, tls)),
       read_buffer_(kHeaderLimit + kBodyBufferBytes),
-      body_buffer_(std::make_unique<char[]>(kBodyBufferBytes)) {}
+      body_buffer_(std::make_unique<char[]>(kBodyBufferBytes)) {
+  // Beast sizes each socket read by the buffer's free capacity (at least 512 bytes): without room
+  // up front a body would be read half a KiB at a time.
+  read_buffer_.reserve(kBodyBufferBytes);
+}
 
 UpstreamConnection::tcp::socket& UpstreamConnection::socket() {
   if (auto* tls = std::get_if<TlsStream>(&stream_)) return tls->next_layer();

@@ -96,25 +96,15 @@ void UpstreamExchange::read_head(Done done) {
   });
 }
 
-void UpstreamExchange::read_body(BodyDone done) {
-  std::span<char> buffer = connection_.body_buffer();
-  parser_->get().body().data = buffer.data();
-  parser_->get().body().size = buffer.size();
-  connection_.visit([&](auto& stream) {
-    http::async_read_some(
-        stream, connection_.read_buffer(), *parser_,
-        [this, buffer, done = std::move(done)](error_code error, size_t) {
-          if (error == boost::asio::error::operation_aborted) return done(error, {});
-          if (error == http::error::need_buffer) error = {};
-          // TLS without close_notify: the end of a body framed by the connection's end.
-          if (error == boost::asio::ssl::error::stream_truncated && parser_->need_eof()) {
-            error = {};
-            parser_->put_eof(error);
-          }
-          const size_t got = buffer.size() - parser_->get().body().size;
-          done(error, std::string_view(buffer.data(), got));
-        });
-  });
+std::string_view UpstreamExchange::body_bytes_read(error_code& error, std::span<char> buffer) {
+  if (error == boost::asio::error::operation_aborted) return {};
+  if (error == http::error::need_buffer) error = {};
+  // TLS without close_notify: the end of a body framed by the connection's end.
+  if (error == boost::asio::ssl::error::stream_truncated && parser_->need_eof()) {
+    error = {};
+    parser_->put_eof(error);
+  }
+  return std::string_view(buffer.data(), buffer.size() - parser_->get().body().size);
 }
 
 bool UpstreamExchange::reusable() const {

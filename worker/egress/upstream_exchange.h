@@ -14,10 +14,12 @@
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
 #include <boost/beast/http/serializer.hpp>
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -29,8 +31,6 @@ namespace wsup::worker::egress {
 class UpstreamExchange {
  public:
   using Done = std::function<void(boost::beast::error_code)>;
-  // `bytes` points into the connection's body buffer, valid until the next read_body.
-  using BodyDone = std::function<void(boost::beast::error_code, std::string_view bytes)>;
 
   enum class Framing { none, length, chunked };
   struct RequestHead {
@@ -58,8 +58,24 @@ class UpstreamExchange {
 
   void read_head(Done done);
   const boost::beast::http::response_header<>& response() const { return parser_->get().base(); }
-  // Some body bytes (possibly none, while framing bytes are parsed); call only while !body_done().
-  void read_body(BodyDone done);
+  // Some body bytes (possibly none, while framing bytes are parsed); call only while
+  // !body_done(). done(error_code, std::string_view bytes): `bytes` points into the
+  // connection's body buffer, valid until the next read_body. A template, not a std::function:
+  // it runs once per chunk, and the handler then lives in Asio's recycled operation memory.
+  template <typename Handler>
+  void read_body(Handler&& done) {
+    std::span<char> buffer = connection_.body_buffer();
+    parser_->get().body().data = buffer.data();
+    parser_->get().body().size = buffer.size();
+    connection_.visit([&](auto& stream) {
+      boost::beast::http::async_read_some(stream, connection_.read_buffer(), *parser_,
+                                          [this, buffer, done = std::forward<Handler>(done)](
+                                              boost::beast::error_code error, size_t) mutable {
+                                            std::string_view bytes = body_bytes_read(error, buffer);
+                                            done(error, bytes);
+                                          });
+    });
+  }
   bool body_done() const { return parser_->is_done(); }
   // The upstream sent at least one byte of a response (a failure before that on a reused
   // connection may be retried on a new one).
@@ -71,6 +87,9 @@ class UpstreamExchange {
  private:
   using Parser = boost::beast::http::response_parser<boost::beast::http::buffer_body>;
   void new_parser();
+  // After a body read: the bytes it put into `buffer`; clears the errors that are none
+  // (need_buffer, TLS ending without close_notify where the connection's end ends the body).
+  std::string_view body_bytes_read(boost::beast::error_code& error, std::span<char> buffer);
 
   UpstreamConnection& connection_;
   boost::beast::http::request<boost::beast::http::buffer_body> request_;
