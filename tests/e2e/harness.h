@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -95,6 +96,18 @@ class LoadGenerator {
   mutable std::mutex mutex_;
   std::map<int, int> counts_;
   std::vector<std::thread> threads_;
+};
+
+// One script `w.js` (routes "/*") served by the real binaries on a free port, with extra
+// top-level cluster.yaml settings; stopped when it goes out of scope.
+struct OneScriptCluster {
+  OneScriptCluster(const std::string& script, const std::string& settings,
+                   const std::string& worker_binary);
+  TempDir dir;
+  uint16_t port;
+  std::filesystem::path config;
+  std::string control;
+  std::unique_ptr<Supervisor> supervisor;
 };
 
 // Pids of the workers, by id, from `wsup status --json` (0 when none).
