@@ -135,6 +135,16 @@ void ConnectionPool::sweep() {
   arm_sweep();
 }
 
+void ConnectionPool::close_idle() {
+  for (auto it = origins_.begin(); it != origins_.end();) {
+    OriginState& state = it->second;
+    for (Idle& idle : state.idle) idle.connection->close();
+    state.open -= static_cast<uint32_t>(state.idle.size());
+    state.idle.clear();
+    it = state.open == 0 && state.waiting.empty() ? origins_.erase(it) : std::next(it);
+  }
+}
+
 size_t ConnectionPool::idle_connections() const {
   size_t count = 0;
   for (const auto& [key, state] : origins_) count += state.idle.size();

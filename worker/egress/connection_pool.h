@@ -47,6 +47,9 @@ class ConnectionPool {
   void release(std::unique_ptr<UpstreamConnection> connection);
   void discard(const Origin& origin);
 
+  // Closes every idle connection now (the client is going away).
+  void close_idle();
+
   size_t idle_connections() const;
   size_t open_connections() const;  // idle and busy
   uint64_t reused() const { return reused_; }

@@ -16,8 +16,10 @@ HttpClient::HttpClient(boost::asio::io_context& loop, ClientOptions options)
     : core_(std::make_shared<ClientCore>(loop, std::move(options))) {}
 
 HttpClient::~HttpClient() {
-  // abort() takes each run out of the set.
+  // abort() takes each run out of the set. The core itself may outlive this object a little,
+  // until the last completion handler of those runs has let go of it.
   while (!core_->running.empty()) (*core_->running.begin())->abort();
+  core_->pool.close_idle();
 }
 
 Subrequest HttpClient::fetch(SubrequestSpec spec, SubrequestCallbacks callbacks) {

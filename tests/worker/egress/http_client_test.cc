@@ -180,6 +180,40 @@ TEST_F(HttpClientTest, HundredSequentialRequestsShareOneConnection) {
   EXPECT_EQ(client.idle_connections(), 1u);
 }
 
+TEST_F(HttpClientTest, DestroyingTheClientClosesItsIdleConnections) {
+  {
+    HttpClient own(loop, loopback_options());
+    ASSERT_TRUE(fetch_and_wait(loop, own, get(upstream.url("/status/200"))).ended);
+    EXPECT_EQ(own.idle_connections(), 1u);
+  }
+  EXPECT_TRUE(eventually([&] { return upstream.connections_closed_by_client() == 1; }));
+}
+
+TEST_F(HttpClientTest, IdleConnectionsCloseAfterTheIdleTimeout) {
+  ClientOptions options = loopback_options();
+  options.outbound.idle_timeout = 100ms;
+  HttpClient brief(loop, options);
+  ASSERT_TRUE(fetch_and_wait(loop, brief, get(upstream.url("/status/200"))).ended);
+  EXPECT_EQ(brief.idle_connections(), 1u);
+  EXPECT_TRUE(run_until(loop, [&] { return brief.open_connections() == 0; }));
+  EXPECT_TRUE(eventually([&] { return upstream.connections_closed_by_client() == 1; }));
+}
+
+TEST_F(HttpClientTest, PerOriginCapMakesSubrequestsWaitTheirTurn) {
+  ClientOptions options = loopback_options();
+  options.outbound.max_connections_per_origin = 1;
+  HttpClient capped(loop, options);
+  FetchResult results[3];
+  std::vector<Subrequest> subs;
+  for (FetchResult& result : results)
+    subs.push_back(capped.fetch(get(upstream.url("/status/200")), collect_into(result)));
+  EXPECT_LE(capped.open_connections(), 1u);
+  ASSERT_TRUE(
+      run_until(loop, [&] { return results[0].done() && results[1].done() && results[2].done(); }));
+  for (FetchResult& result : results) EXPECT_TRUE(result.ended);
+  EXPECT_EQ(upstream.connections_accepted(), 1u);
+}
+
 TEST_F(HttpClientTest, ConnectionCloseIsNotReused) {
   ASSERT_TRUE(fetch(get(upstream.url("/close"))).ended);
   ASSERT_TRUE(fetch(get(upstream.url("/status/200"))).ended);
