@@ -50,7 +50,7 @@ enum class AddressClass : uint8_t {
   private_network,  // "private": RFC 1918, fc00::/7 (RFC 4193 unique local)
   link_local,       // 169.254.0.0/16, fe80::/10
   cgnat,            // 100.64.0.0/10 (RFC 6598 shared address space, some clouds' internal APIs)
-  metadata,         // cloud instance metadata: 169.254.169.254, fd00:ec2::254, 100.100.100.200
+  metadata,         // cloud instance metadata: 169.254.169.254, 169.254.170.2, fd00:ec2::254, ...
   unspecified,      // 0.0.0.0/8, ::
   multicast,        // 224.0.0.0/4, ff00::/8
   broadcast,        // 255.255.255.255

@@ -232,7 +232,7 @@ std::optional<OutboundRule> parse_outbound_rule(std::string_view text, std::stri
     for (const ClassName& entry : kClassNames) {
       if (edit_distance(host, entry.name) <= 2) {
         error = "looks like a misspelt address class (did you mean '" + std::string(entry.name) +
-                "'? a single-label host name this close to one is " + "refused)";
+                "'? a single-label host name this close to one is refused)";
         return std::nullopt;
       }
     }
