@@ -32,6 +32,9 @@ struct Limits {
   uint32_t max_header_bytes = 32 * 1024;  // 431 past it
   uint64_t max_body_bytes = 16ull << 20;  // 413 past it
   uint32_t max_connections = 1024;        // concurrent client connections
+  // CPU time a script's top level (and its warm-up requests) may use while its snapshot is made;
+  // past it the script is evaluated per request instead.
+  uint32_t startup_cpu_ms = 1000;
 };
 
 struct Route {
@@ -41,6 +44,19 @@ struct Route {
   SourceLocation where;
 };
 
+// How a script's requests share state (docs/CONFIG.md, `isolation`).
+enum class Isolation {
+  request,  // every request in a fresh context: nothing a request leaves behind reaches another
+  isolate,  // one context per isolate, reused by its requests (as on Cloudflare and workerd)
+};
+
+// When an `isolation: isolate` script's context is replaced by a fresh one.
+struct Recycle {
+  uint32_t requests = 0;             // after this many requests (0: never)
+  std::optional<uint32_t> heap_mib;  // once its isolate's live heap passes it (0: never);
+                                     // unset: half of limits.heap_mib
+};
+
 struct Script {
   std::string name;
   std::string path;     // absolute, resolved against the config's folder
@@ -48,6 +64,14 @@ struct Script {
   std::vector<Route> routes;
   std::map<std::string, std::string> vars;     // each value is JSON text ("\"str\"", "42", ...)
   std::map<std::string, std::string> secrets;  // binding name -> environment variable name
+  Isolation isolation = Isolation::request;
+  // Requests start from a snapshot taken after the script's top level ran (false: the top level
+  // runs again in every request's context).
+  bool snapshot = true;
+  // Requests ("/path" or "METHOD /path") run against the snapshot's context before it is taken,
+  // so state the script builds lazily is in every request's starting point.
+  std::vector<std::string> warm_up;
+  Recycle recycle;  // isolation: isolate only
   SourceLocation where;
 };
 

@@ -6,7 +6,6 @@
 #include "worker/isolate_pool.h"
 #include "worker/js_error.h"
 #include "worker/js_values.h"
-#include "worker/startup_snapshot.h"
 #include "worker/stopwatch.h"
 
 namespace wsup::worker {
@@ -62,16 +61,15 @@ void RequestContext::begin() {
   {
     v8::HandleScope handle_scope(v8_isolate_);
     v8::Local<v8::Context> context;
-    if (auto spare = isolate_.take_spare_context()) {
+    const ScriptSnapshot& snapshot = isolate_.snapshot();
+    if (auto spare = isolate_.take_spare_context(snapshot.context_key(script_index_))) {
       microtasks_ = std::move(spare->queue);
       context = spare->context.Get(v8_isolate_);
       started_in_spare_ = true;
     } else {
       const Stopwatch making;
       microtasks_ = v8::MicrotaskQueue::New(v8_isolate_, v8::MicrotasksPolicy::kExplicit);
-      if (!StartupSnapshot::instance()
-               .new_context(v8_isolate_, isolate_.baked_context(), microtasks_.get())
-               .ToLocal(&context)) {
+      if (!snapshot.new_context(v8_isolate_, script_index_, microtasks_.get()).ToLocal(&context)) {
         // The heap guard stopped Context::New: the isolate is out of heap. No context exists,
         // so nothing may be attached to one; the verdict below answers 503.
         v8_isolate_->CancelTerminateExecution();

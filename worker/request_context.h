@@ -28,6 +28,7 @@
 #include "shared/http_message.h"
 #include "worker/api/js_host.h"
 #include "worker/limits/limit_enforcer.h"
+#include "worker/module_graph.h"
 #include "worker/response_body_pump.h"
 #include "worker/response_sink.h"
 #include "worker/runtime.h"
@@ -108,7 +109,6 @@ class RequestContext final : public JsHost, public std::enable_shared_from_this<
   void note_limits();
   bool run_script_and_dispatch(v8::Local<v8::Context> context);
   bool run_module(v8::Local<v8::Context> context, v8::Local<v8::Value>& namespace_object);
-  v8::Local<v8::Object> make_env(v8::Local<v8::Context> context);
   void inspect_promises(v8::Local<v8::Context> context);
   HttpResponse to_http_response(v8::Local<v8::Context> context, v8::Local<v8::Value> value);
   void log_js_error(std::string_view what, v8::Local<v8::Context> context,
@@ -154,7 +154,7 @@ class RequestContext final : public JsHost, public std::enable_shared_from_this<
   v8::Global<v8::Object> internal_;
   v8::Global<v8::Promise> response_promise_;
   v8::Global<v8::Array> wait_until_;
-  std::vector<v8::Global<v8::Module>> modules_;  // index-aligned with script_.modules
+  ModuleGraph modules_;  // the script's modules, when they are evaluated per request
 
   // The response's body stream, from to_http_response until begin_streaming hands it to the
   // pump; then the pump's JS object ({resume, cancel}) and the C++ side that feeds the sink.

@@ -33,6 +33,11 @@ class JsHost {
   virtual void response_body_end() = 0;
   virtual void response_body_error(v8::Local<v8::Value> error) = 0;
 
+  // Asked before an operation a script's global scope may not perform (a timer, I/O, random
+  // values): at a top level being snapshotted (worker/global_scope.h) it throws the
+  // "disallowed" error naming `what` and returns true; in a request it returns false.
+  virtual bool refuse_at_global_scope(std::string_view /*what*/) { return false; }
+
   // Null when the context belongs to no request (e.g. while a snapshot is being built).
   static JsHost* of(v8::Local<v8::Context> context);
   static void attach(v8::Local<v8::Context> context, JsHost* host);

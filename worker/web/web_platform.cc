@@ -11,6 +11,7 @@
 
 #include "worker/embedded_js.h"
 #include "worker/web/natives.h"
+#include "worker/web/runtime_hooks.h"
 
 namespace wsup::worker::web {
 
@@ -33,6 +34,8 @@ const auto kProcessStartMonotonic = std::chrono::steady_clock::now();
 const auto kProcessStartWall = std::chrono::system_clock::now();
 
 void PerformanceNow(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  // A script's top level reads 0, as from Date.now() there (runtime_hooks.h).
+  if (clock_frozen()) return info.GetReturnValue().Set(0.0);
   const std::chrono::duration<double, std::milli> elapsed =
       std::chrono::steady_clock::now() - kProcessStartMonotonic;
   info.GetReturnValue().Set(elapsed.count());

@@ -1,0 +1,30 @@
+#include "worker/web/runtime_hooks.h"
+
+#include <atomic>
+
+namespace wsup::worker::web {
+namespace {
+
+// Written before the runtime's first isolate exists and read by the natives afterwards; relaxed
+// suffices because every writer stores the same functions (the hooks are process constants).
+std::atomic<bool (*)(v8::Isolate*, const char*)> g_allow_random{nullptr};
+std::atomic<bool (*)()> g_clock_frozen{nullptr};
+
+}  // namespace
+
+void set_runtime_hooks(const RuntimeHooks& hooks) {
+  g_allow_random.store(hooks.allow_random, std::memory_order_relaxed);
+  g_clock_frozen.store(hooks.clock_frozen, std::memory_order_relaxed);
+}
+
+bool random_allowed(v8::Isolate* isolate, const char* what) {
+  auto allow = g_allow_random.load(std::memory_order_relaxed);
+  return allow == nullptr || allow(isolate, what);
+}
+
+bool clock_frozen() {
+  auto frozen = g_clock_frozen.load(std::memory_order_relaxed);
+  return frozen != nullptr && frozen();
+}
+
+}  // namespace wsup::worker::web
