@@ -60,6 +60,7 @@ WorkerIsolate::WorkerIsolate(const std::vector<LoadedScript>& scripts,
                                  settings.on_fatal_data);
   heap_guard_ = std::make_unique<limits::HeapLimitGuard>(isolate, settings.heap_bytes);
   isolate->AddMessageListener(on_uncaught_message);
+  isolate->AddGCEpilogueCallback(on_major_gc, this, v8::kGCTypeMarkSweepCompact);
   // Atomics.wait would block the worker's only thread, where no CPU limit and no wall timer can
   // reach it; workerd refuses it the same way (a TypeError in the script).
   isolate->SetAllowAtomicsWait(false);
@@ -88,6 +89,7 @@ WorkerIsolate::~WorkerIsolate() {
     v8::Locker lock(isolate_.get());
     v8::Isolate::Scope isolate_scope(isolate_.get());
     spare_.reset();
+    shared_contexts_.clear();
     retired_.clear();
     collected_.clear();
     service_workers_.clear();
@@ -151,6 +153,14 @@ void WorkerIsolate::on_context_collected(const v8::WeakCallbackInfo<RetiredQueue
   RetiredQueue* retired = info.GetParameter();
   retired->context.Reset();
   retired->owner->collected_.push_back(retired);
+}
+
+void WorkerIsolate::on_major_gc(v8::Isolate* isolate, v8::GCType, v8::GCCallbackFlags, void* self) {
+  v8::HeapStatistics heap;
+  isolate->GetHeapStatistics(&heap);
+  auto* owner = static_cast<WorkerIsolate*>(self);
+  owner->live_heap_bytes_.store(heap.used_heap_size(), std::memory_order_relaxed);
+  owner->major_gcs_.fetch_add(1, std::memory_order_relaxed);
 }
 
 void WorkerIsolate::run_pending_tasks() {

@@ -26,6 +26,7 @@
 #include "worker/limits/heap_limit_guard.h"
 #include "worker/script_loader.h"
 #include "worker/script_snapshot.h"
+#include "worker/shared_context.h"
 #include "worker/spare_context_maker.h"
 
 namespace wsup::worker {
@@ -122,6 +123,12 @@ class WorkerIsolate {
   // finds the isolate free (the runtime calls it whenever the maker lets go).
   void defer(std::function<void()> work) { deferred_.push_back(std::move(work)); }
   void run_deferred();
+  // isolation: isolate: the contexts its requests of such scripts share (loop thread).
+  SharedContexts& shared_contexts() { return shared_contexts_; }
+  // The heap in use right after its last full (mark-compact) collection, and how many there
+  // were: what is still alive, where used_heap_size counts garbage too.
+  size_t live_heap_bytes() const { return live_heap_bytes_.load(std::memory_order_relaxed); }
+  uint64_t major_gcs() const { return major_gcs_.load(std::memory_order_relaxed); }
   // What Runtime::stats last read of it (reported again while the maker holds it).
   struct Report {
     v8::HeapStatistics heap;
@@ -165,9 +172,16 @@ class WorkerIsolate {
   // acq_rel on claim / release on unclaim: the next holder sees everything the last one did.
   std::atomic<Holder> holder_{Holder::nobody};
   std::unique_ptr<v8::Locker> loop_lock_;  // the loop thread's, while it holds the isolate
+  static void on_major_gc(v8::Isolate* isolate, v8::GCType type, v8::GCCallbackFlags flags,
+                          void* self);
+  // Written by whichever thread holds the isolate when it collects, read by the loop: relaxed,
+  // they are statistics (a stale read delays a recycling decision by a request).
+  std::atomic<size_t> live_heap_bytes_{0};
+  std::atomic<uint64_t> major_gcs_{0};
   SpareContextMaker* maker_ = nullptr;
 
   // Loop thread only.
+  SharedContexts shared_contexts_;  // cleared under the lock before the isolate goes
   size_t live_requests_ = 0;
   bool condemned_ = false;
   int turn_depth_ = 0;  // nested IsolateTurns of the loop thread

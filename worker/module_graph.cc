@@ -1,5 +1,6 @@
 #include "worker/module_graph.h"
 
+#include "worker/api/js_host.h"
 #include "worker/js_values.h"
 
 namespace wsup::worker {
@@ -34,6 +35,20 @@ v8::MaybeLocal<v8::Module> ModuleGraph::resolve(v8::Isolate* isolate,
   isolate->ThrowException(v8::Exception::Error(v8::String::Concat(
       isolate, v8::String::NewFromUtf8Literal(isolate, "Cannot resolve module "), specifier)));
   return {};
+}
+
+v8::MaybeLocal<v8::Module> ModuleGraph::resolve_in_context(
+    v8::Local<v8::Context> context, v8::Local<v8::String> specifier,
+    v8::Local<v8::FixedArray> /*import_assertions*/, v8::Local<v8::Module> referrer) {
+  v8::Isolate* isolate = context->GetIsolate();
+  JsHost* host = JsHost::of(context);
+  const ModuleGraph* graph = host != nullptr ? host->module_graph() : nullptr;
+  if (graph == nullptr) {
+    isolate->ThrowException(v8::Exception::Error(
+        v8::String::NewFromUtf8Literal(isolate, "No module graph is being linked here")));
+    return {};
+  }
+  return graph->resolve(isolate, specifier, referrer);
 }
 
 }  // namespace wsup::worker

@@ -27,6 +27,13 @@ class ModuleGraph {
   // Drops the compiled modules (handles go back to the isolate: call with it entered).
   void clear() { modules_.clear(); }
 
+  // For Module::InstantiateModule: resolves among the graph of the context's JsHost
+  // (JsHost::module_graph).
+  static v8::MaybeLocal<v8::Module> resolve_in_context(v8::Local<v8::Context> context,
+                                                       v8::Local<v8::String> specifier,
+                                                       v8::Local<v8::FixedArray> import_assertions,
+                                                       v8::Local<v8::Module> referrer);
+
  private:
   const LoadedScript* script_ = nullptr;
   std::vector<v8::Global<v8::Module>> modules_;  // index-aligned with script_->modules

@@ -14,26 +14,25 @@ bool RequestContext::run_script_and_dispatch(v8::Local<v8::Context> context) {
   v8::Isolate* isolate = v8_isolate_;
   const ScriptSnapshot& snapshot = isolate_.snapshot();
   v8::Local<v8::Object> internal;
-  if (!snapshot.take_internal(context).ToLocal(&internal)) return false;
-  internal_.Reset(isolate, internal);
-
   v8::Local<v8::Value> namespace_object = v8::Undefined(isolate);
+  if (shared_ != nullptr) {
+    if (!prepare_shared_context(context, internal, namespace_object)) return false;
+    if (ready_) return true;  // evaluation failed and was answered
+  } else {
+    if (!snapshot.take_internal(context).ToLocal(&internal)) return false;
+    if (snapshot.snapshotted(script_index_)) {
+      // The context holds the evaluated top level: a module's exports as {default}, or a
+      // service worker's listeners (and its bindings as globals) already registered.
+      if (!snapshot.take_entry(context, script_index_).ToLocal(&namespace_object)) return false;
+    } else {
+      if (!evaluate_top_level(context, modules_, namespace_object)) return false;
+      if (ready_) return true;  // evaluation failed and was answered
+    }
+  }
+  internal_.Reset(isolate, internal);
   // A service worker reads its bindings as globals, never as an argument.
   v8::Local<v8::Value> env = v8::Undefined(isolate);
   if (script_.spec.module) env = make_env(context, script_);
-  if (snapshot.snapshotted(script_index_)) {
-    // The context holds the evaluated top level: a module's exports as {default}, or a service
-    // worker's listeners (and its bindings as globals) already registered.
-    if (!snapshot.take_entry(context, script_index_).ToLocal(&namespace_object)) return false;
-  } else if (script_.spec.module) {
-    if (!run_module(context, namespace_object)) return false;
-    if (ready_) return true;  // evaluation failed and was answered
-  } else {
-    // Service workers see their bindings as globals, as in Workers.
-    if (!bind_env_as_globals(context, make_env(context, script_))) return false;
-    v8::Local<v8::Script> bound = isolate_.service_worker(script_index_)->BindToCurrentContext();
-    if (bound->Run(context).IsEmpty()) return false;
-  }
 
   v8::Local<v8::Array> headers =
       v8::Array::New(isolate, static_cast<int>(request_.headers.size() * 2));
@@ -78,15 +77,26 @@ bool RequestContext::run_script_and_dispatch(v8::Local<v8::Context> context) {
   return true;
 }
 
-bool RequestContext::run_module(v8::Local<v8::Context> context,
+bool RequestContext::evaluate_top_level(v8::Local<v8::Context> context, ModuleGraph& graph,
+                                        v8::Local<v8::Value>& namespace_object) {
+  if (script_.spec.module) return run_module(context, graph, namespace_object);
+  // Service workers see their bindings as globals, as in Workers.
+  if (!bind_env_as_globals(context, make_env(context, script_))) return false;
+  v8::Local<v8::Script> bound = isolate_.service_worker(script_index_)->BindToCurrentContext();
+  return !bound->Run(context).IsEmpty();
+}
+
+bool RequestContext::run_module(v8::Local<v8::Context> context, ModuleGraph& graph,
                                 v8::Local<v8::Value>& namespace_object) {
   v8::Isolate* isolate = v8_isolate_;
-  if (!modules_.compile(isolate, script_)) return false;
-  v8::Local<v8::Module> entry = modules_.entry(isolate);
-  if (!entry->InstantiateModule(context, resolve_module).FromMaybe(false)) return false;
+  if (!graph.compile(isolate, script_)) return false;
+  v8::Local<v8::Module> entry = graph.entry(isolate);
+  if (!entry->InstantiateModule(context, ModuleGraph::resolve_in_context).FromMaybe(false)) {
+    return false;
+  }
   v8::Local<v8::Value> evaluation;
   if (!entry->Evaluate(context).ToLocal(&evaluation)) return false;
-  microtasks_->PerformCheckpoint(isolate);
+  queue_->PerformCheckpoint(isolate);
   if (entry->GetStatus() == v8::Module::kErrored) {
     log_js_error("uncaught exception", context, entry->GetException(), {});
     ready_ = error_response(500,
@@ -104,14 +114,6 @@ bool RequestContext::run_module(v8::Local<v8::Context> context,
   }
   namespace_object = entry->GetModuleNamespace();
   return true;
-}
-
-v8::MaybeLocal<v8::Module> RequestContext::resolve_module(
-    v8::Local<v8::Context> context, v8::Local<v8::String> specifier,
-    v8::Local<v8::FixedArray> /*import_assertions*/, v8::Local<v8::Module> referrer) {
-  // Every request context's JsHost is its RequestContext.
-  auto* request = static_cast<RequestContext*>(JsHost::of(context));
-  return request->modules_.resolve(context->GetIsolate(), specifier, referrer);
 }
 
 HttpResponse RequestContext::to_http_response(v8::Local<v8::Context> context,

@@ -258,7 +258,8 @@ void Runtime::run_posted_tasks(WorkerIsolate* isolate) {
     for (auto& [raw, request] : running_) {
       if (&request->isolate() == isolate) live.push_back(request);
     }
-    for (auto& request : live) request->run_microtasks();
+    // Every request on the isolate looks: none needs to wake the others on its context.
+    for (auto& request : live) request->run_microtasks(false);
     return;
   }
 }

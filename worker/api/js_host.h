@@ -13,6 +13,8 @@
 
 namespace wsup::worker {
 
+class ModuleGraph;
+
 // Slot 0 holds the web platform's per-context state (web::kWebPlatformSlot, a V8 value).
 inline constexpr int kJsHostSlot = 1;
 
@@ -37,6 +39,10 @@ class JsHost {
   // values): at a top level being snapshotted (worker/global_scope.h) it throws the
   // "disallowed" error naming `what` and returns true; in a request it returns false.
   virtual bool refuse_at_global_scope(std::string_view /*what*/) { return false; }
+
+  // The module graph being instantiated in this context, for the module resolver
+  // (module_graph.h); null when none is.
+  virtual const ModuleGraph* module_graph() const { return nullptr; }
 
   // Null when the context belongs to no request (e.g. while a snapshot is being built).
   static JsHost* of(v8::Local<v8::Context> context);
