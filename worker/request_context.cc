@@ -246,10 +246,13 @@ void RequestContext::advance() {
       begin_streaming(std::move(response));
     }
   }
-  if (!responded_ && timers_.empty() && !v8_isolate_->HasPendingBackgroundTasks()) {
+  if (!responded_ && timers_.empty() && !v8_isolate_->HasPendingBackgroundTasks() &&
+      shared_ == nullptr) {
     // Nothing left that could run JavaScript for this request: it can never settle. (Work V8
     // runs in the background, an asynchronous WebAssembly compilation, ends in a task the loop
-    // runs, and then every request on the isolate looks again: Runtime::run_posted_tasks.)
+    // runs, and then every request on the isolate looks again: Runtime::run_posted_tasks.) On a
+    // shared context the code of any request, one still to come included, may settle it: such a
+    // request waits for its wall time instead.
     log::error(
         "the handler did not respond: its response promise is pending and no timer "
         "is left to settle it",
