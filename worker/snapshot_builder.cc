@@ -111,10 +111,11 @@ SnapshotBuild build_script_snapshot(const std::vector<LoadedScript>& scripts,
       add_script_context(creator, scripts[i], i, plan, watchdog, starts[i], build);
     }
   }
+  // A script that breaks the global scope's rules does not start: nothing to serialize.
+  if (!build.errors.empty()) return build;
   // kKeep: the bytecode the top levels compiled stays, so requests do not compile it again.
   v8::StartupData blob = creator.CreateBlob(v8::SnapshotCreator::FunctionCodeHandling::kKeep);
   std::unique_ptr<const char[]> owned(blob.data);
-  if (!build.errors.empty()) return build;
   if (blob.data == nullptr) throw StartupError("V8 could not create the scripts' snapshot");
   build.snapshot = std::make_shared<ScriptSnapshot>(std::string(blob.data, blob.raw_size),
                                                     plan.base, std::move(starts));

@@ -222,8 +222,12 @@ SnapshotBuild build_snapshot_in_child(const std::string& binary,
       std::vector<bool> only(scripts.size(), false);
       only[i] = true;
       ChildRun single;
-      if (!try_build(binary, scripts, only, plan, webassembly, single)) {
+      std::optional<SnapshotBuild> alone =
+          try_build(binary, scripts, only, plan, webassembly, single);
+      if (!alone) {
         culprits[i] = crash_reason(single);
+      } else if (!alone->errors.empty()) {
+        return std::move(*alone);  // the script is wrong as written: nothing else matters
       }
     }
   }
@@ -234,6 +238,7 @@ SnapshotBuild build_snapshot_in_child(const std::string& binary,
   for (size_t i = 0; i < scripts.size(); ++i) asks[i] = asks[i] && culprits[i].empty();
   if (std::any_of(evaluated.begin(), evaluated.end(), [&](size_t i) { return asks[i]; })) {
     build = try_build(binary, scripts, asks, plan, webassembly, run);
+    if (build && !build->errors.empty()) return std::move(*build);
   }
   std::vector<ScriptStart> starts(scripts.size());
   if (build) {
