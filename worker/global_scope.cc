@@ -40,6 +40,10 @@ bool clock_frozen() {
   return ClockFreeze::active();
 }
 
+void native_state_made(v8::Isolate* isolate, const char* what) {
+  if (JsHost* host = JsHost::of(isolate->GetCurrentContext())) host->note_native_state(what);
+}
+
 const EmbeddedJs& global_scope_js() {
   return global_scope_sources().front();
 }
@@ -110,6 +114,10 @@ std::string GlobalScope::leave() {
       reason += (reason.empty() ? "" : "; ") + to_utf8(isolate_, problem);
     }
   }
+  if (!native_state_.empty()) {
+    reason += (reason.empty() ? "" : "; ") + std::string("the top level made ") + native_state_ +
+              ", whose native state cannot go into a snapshot";
+  }
   leave_.Reset();
   JsHost::attach(context, nullptr);
   attached_ = false;
@@ -142,6 +150,10 @@ uint32_t GlobalScope::set_timer(v8::Local<v8::Function>, std::vector<v8::Local<v
   return 0;
 }
 
+void GlobalScope::note_native_state(std::string_view what) {
+  if (native_state_.empty()) native_state_ = what;
+}
+
 void GlobalScope::console_message(log::Level level, std::string_view text) {
   console_.push_back(ConsoleLine{level, std::string(text)});
 }
@@ -154,6 +166,7 @@ void install_global_scope_hooks() {
   web::RuntimeHooks hooks;
   hooks.allow_random = allow_random;
   hooks.clock_frozen = clock_frozen;
+  hooks.native_state_made = native_state_made;
   web::set_runtime_hooks(hooks);
 }
 

@@ -70,6 +70,7 @@ class GlobalScope final : public JsHost {
   void response_body_end() override {}
   void response_body_error(v8::Local<v8::Value>) override {}
   bool refuse_at_global_scope(std::string_view what) override;
+  void note_native_state(std::string_view what) override;
 
  private:
   v8::Isolate* isolate_;
@@ -79,7 +80,8 @@ class GlobalScope final : public JsHost {
   Phase phase_ = Phase::top_level;
   std::vector<Violation> violations_;
   std::vector<ConsoleLine> console_;
-  ClockFreeze clock_;  // Date.now() reads 0 while this lives
+  std::string native_state_;  // what the script made that holds native state ("" nothing)
+  ClockFreeze clock_;         // Date.now() reads 0 while this lives
   bool attached_ = false;
 };
 

@@ -98,6 +98,26 @@ TEST(ScriptSnapshot, RandomValuesTimersAtTopLevelAreRefusedWithTheirLocation) {
   EXPECT_THAT(error, HasSubstr("setInterval()"));
 }
 
+TEST(ScriptSnapshot, KeysAreNotGeneratedAtTopLevelNorKeptInASnapshot) {
+  std::string error = start_error(
+      "await crypto.subtle.generateKey({name: 'HMAC', hash: 'SHA-256'}, true, ['sign']);\n"
+      "export default {};\n");
+  EXPECT_THAT(error, HasSubstr("crypto.subtle.generateKey()"));
+  // An imported key's material lives outside the heap, where a snapshot cannot follow it: the
+  // script is evaluated per request, and its key works there.
+  auto harness = module_script(
+      "const key = await crypto.subtle.importKey('raw', new Uint8Array(16), {name: 'HMAC',\n"
+      "  hash: 'SHA-256'}, false, ['sign']);\n"
+      "export default { async fetch() {\n"
+      "  const mac = await crypto.subtle.sign('HMAC', key, new Uint8Array(1));\n"
+      "  return new Response(String(mac.byteLength));\n"
+      "} };\n");
+  EXPECT_THAT(harness->runtime().snapshot().start(0).fallback_reason,
+              HasSubstr("a CryptoKey or a digest stream, whose native state cannot go into a "
+                        "snapshot"));
+  EXPECT_EQ(harness->fetch().body, "32");
+}
+
 TEST(ScriptSnapshot, TheClockReadsZeroAtTopLevelAndRunsInRequests) {
   auto harness = module_script(
       "const atTopLevel = [Date.now(), new Date().getTime(), performance.now()];\n"

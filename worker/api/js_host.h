@@ -39,6 +39,8 @@ class JsHost {
   // values): at a top level being snapshotted (worker/global_scope.h) it throws the
   // "disallowed" error naming `what` and returns true; in a request it returns false.
   virtual bool refuse_at_global_scope(std::string_view /*what*/) { return false; }
+  // An object holding native state was made (web/runtime_hooks.h): a snapshot cannot carry it.
+  virtual void note_native_state(std::string_view /*what*/) {}
 
   // The module graph being instantiated in this context, for the module resolver
   // (module_graph.h); null when none is.

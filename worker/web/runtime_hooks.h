@@ -14,11 +14,15 @@ struct RuntimeHooks {
   bool (*allow_random)(v8::Isolate* isolate, const char* what) = nullptr;
   // performance.now() reads 0 while this returns true (as Date.now() does then).
   bool (*clock_frozen)() = nullptr;
+  // An object holding native state was made (a CryptoKey's key material, a digest in progress):
+  // state a snapshot cannot carry (its ArrayBuffer handle would come back empty).
+  void (*native_state_made)(v8::Isolate* isolate, const char* what) = nullptr;
 };
 
 void set_runtime_hooks(const RuntimeHooks& hooks);
 // False, with an exception thrown, when the runtime refuses random values here.
 bool random_allowed(v8::Isolate* isolate, const char* what);
 bool clock_frozen();
+void note_native_state(v8::Isolate* isolate, const char* what);
 
 }  // namespace wsup::worker::web
