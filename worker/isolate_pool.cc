@@ -39,7 +39,9 @@ void report_fatal_to_stderr(const limits::FatalReport& report, void*) {
 
 WorkerIsolate::WorkerIsolate(const std::vector<LoadedScript>& scripts,
                              const IsolateSettings& settings)
-    : snapshot_(settings.snapshot) {
+    : snapshot_(settings.snapshot ? settings.snapshot
+                                  : std::make_shared<const ScriptSnapshot>(
+                                        BakedContext::plain, std::vector<ScriptStart>{})) {
   allocator_ = limits::BudgetedArrayBufferAllocator::create(settings.array_buffer_bytes);
   v8::Isolate::CreateParams params;
   params.array_buffer_allocator_shared = allocator_;

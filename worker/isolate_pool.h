@@ -32,7 +32,8 @@
 namespace wsup::worker {
 
 struct IsolateSettings {
-  // The snapshot its isolates are made from, and their requests' contexts (Runtime builds it).
+  // The snapshot its isolates are made from, and their requests' contexts (Runtime builds it);
+  // null: the process's startup snapshot, contexts from its plain context.
   std::shared_ptr<const ScriptSnapshot> snapshot;
   // Where V8's fatal out-of-memory reports go before the process aborts (null: stderr).
   limits::FatalCallback on_fatal = nullptr;

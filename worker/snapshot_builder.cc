@@ -35,10 +35,10 @@ std::string violation_error(const GlobalScope::Violation& violation) {
 }
 
 // Evaluates `script` into a new context; with a failed warm-up, again without the warm-up.
-// Adds the context to `creator` when it can go into the snapshot.
-void add_script_context(v8::SnapshotCreator& creator, const LoadedScript& script, size_t index,
-                        const SnapshotPlan& plan, limits::CpuWatchdog& watchdog, ScriptStart& start,
-                        SnapshotBuild& build) {
+// Appends the context to `contexts` when it can go into the snapshot.
+void evaluate_script(v8::SnapshotCreator& creator, const LoadedScript& script, size_t index,
+                     const SnapshotPlan& plan, limits::CpuWatchdog& watchdog, ScriptStart& start,
+                     SnapshotBuild& build, std::vector<v8::Global<v8::Context>>& contexts) {
   v8::Isolate* isolate = creator.GetIsolate();
   EvaluationOptions options;
   options.cpu_budget = plan.startup_cpu;
@@ -67,7 +67,7 @@ void add_script_context(v8::SnapshotCreator& creator, const LoadedScript& script
     }
     creator.AddData(made.context, made.internal);     // ScriptSnapshot::kInternalDatum
     creator.AddData(made.context, evaluation.entry);  // ScriptSnapshot::kEntryDatum
-    creator.AddContext(made.context);
+    contexts.emplace_back(isolate, made.context);
     start.snapshotted = true;
     start.warmed_up = evaluation.warmed_up;
     return;
@@ -94,25 +94,32 @@ SnapshotBuild build_script_snapshot(const std::vector<LoadedScript>& scripts,
   v8::SnapshotCreator creator(startup.external_references(), startup.blob());
   v8::Isolate* isolate = creator.GetIsolate();
   prepare_builder_isolate(isolate);
+  // The creator is handed the contexts only once no script broke the rules: a creator destroyed
+  // without CreateBlob must hold none (V8 10.2 frees its handles after disposing the isolate).
+  std::vector<v8::Global<v8::Context>> contexts;  // plain, the base kind, then the scripts'
   {
     limits::CpuWatchdog watchdog;
     v8::HandleScope scope(isolate);
-    // The contexts ScriptSnapshot expects first: plain as the default, then the base kind.
-    BaseContext plain = base_context(isolate, BakedContext::plain);
-    creator.AddData(plain.context, plain.internal);
-    creator.SetDefaultContext(plain.context);
-    if (plan.base != BakedContext::plain) {
-      BaseContext base = base_context(isolate, plan.base);
+    for (BakedContext kind : {BakedContext::plain, plan.base}) {
+      if (!contexts.empty() && kind == BakedContext::plain) break;
+      BaseContext base = base_context(isolate, kind);
       creator.AddData(base.context, base.internal);
-      creator.AddContext(base.context);
+      contexts.emplace_back(isolate, base.context);
     }
     for (size_t i = 0; i < scripts.size(); ++i) {
       if (!scripts[i].spec.snapshot || !starts[i].fallback_reason.empty()) continue;
-      add_script_context(creator, scripts[i], i, plan, watchdog, starts[i], build);
+      evaluate_script(creator, scripts[i], i, plan, watchdog, starts[i], build, contexts);
     }
   }
   // A script that breaks the global scope's rules does not start: nothing to serialize.
   if (!build.errors.empty()) return build;
+  {
+    // In the order ScriptSnapshot expects: plain as the default, then the others.
+    v8::HandleScope scope(isolate);
+    creator.SetDefaultContext(contexts.front().Get(isolate));
+    for (size_t i = 1; i < contexts.size(); ++i) creator.AddContext(contexts[i].Get(isolate));
+    contexts.clear();
+  }
   // kKeep: the bytecode the top levels compiled stays, so requests do not compile it again.
   v8::StartupData blob = creator.CreateBlob(v8::SnapshotCreator::FunctionCodeHandling::kKeep);
   std::unique_ptr<const char[]> owned(blob.data);
