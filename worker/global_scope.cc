@@ -94,19 +94,25 @@ std::string GlobalScope::leave() {
   v8::HandleScope scope(isolate_);
   v8::Local<v8::Context> context = context_.Get(isolate_);
   v8::TryCatch try_catch(isolate_);
+  v8::Local<v8::Value> result;
   v8::Local<v8::Value> problems;
+  v8::Local<v8::Value> weak;
   std::string reason;
   if (leave_.IsEmpty() ||
-      !leave_.Get(isolate_)
-           ->Call(context, v8::Undefined(isolate_), 0, nullptr)
-           .ToLocal(&problems) ||
-      !problems->IsArray()) {
+      !leave_.Get(isolate_)->Call(context, v8::Undefined(isolate_), 0, nullptr).ToLocal(&result) ||
+      !result->IsObject() ||
+      !result.As<v8::Object>()->Get(context, v8_string(isolate_, "problems")).ToLocal(&problems) ||
+      !problems->IsArray() ||
+      !result.As<v8::Object>()
+           ->Get(context, v8_string(isolate_, "weakCollections"))
+           .ToLocal(&weak)) {
     reason =
         "taking the snapshot's stand-ins out failed" +
         (try_catch.HasCaught() ? ": " + compiler_style(describe_js_error(
                                             context, try_catch.Exception(), try_catch.Message()))
                                : std::string());
   } else {
+    weak_collections_ = weak->IsTrue();
     v8::Local<v8::Array> list = problems.As<v8::Array>();
     for (uint32_t i = 0; i < list->Length(); ++i) {
       v8::Local<v8::Value> problem;

@@ -54,6 +54,8 @@ class GlobalScope final : public JsHost {
   std::string leave();
 
   const std::vector<Violation>& violations() const { return violations_; }
+  // After leave(): whether the script made a WeakMap or WeakSet (see global_scope.js, 3.).
+  bool weak_collections() const { return weak_collections_; }
   bool violated(Phase phase) const;
   // The console output of the script so far (the builder logs it with the script's name).
   std::vector<ConsoleLine> take_console() { return std::move(console_); }
@@ -81,7 +83,8 @@ class GlobalScope final : public JsHost {
   std::vector<Violation> violations_;
   std::vector<ConsoleLine> console_;
   std::string native_state_;  // what the script made that holds native state ("" nothing)
-  ClockFreeze clock_;         // Date.now() reads 0 while this lives
+  bool weak_collections_ = false;
+  ClockFreeze clock_;  // Date.now() reads 0 while this lives
   bool attached_ = false;
 };
 

@@ -1,12 +1,17 @@
 // Runs in a script's snapshot context before the script's top level (worker/global_scope.cc).
 // Returns leave(), which runs after the top level and the warm-up requests, just before the
-// context is added to the snapshot, and returns the reasons (strings) it cannot be, if any.
+// context is added to the snapshot, and returns {problems: the reasons (strings) it cannot be,
+// weakCollections: whether the script made a WeakMap or WeakSet (3. below)}.
 //
 // 1. V8 10.2 leaves some shipped built-ins out of every context a SnapshotCreator makes and
 //    adds them to each context later made from the snapshot. Bundles call them at top level, so
 //    the top level gets stand-ins written to the spec; leave() deletes them again (V8 would add a
 //    second property of the same name to a holder that still has one) and a top level that
 //    captured one (`const at = Array.prototype.at`) keeps a working stand-in.
+// 3. Whether the top level makes a WeakMap or a WeakSet: V8 10.2 crashes when a full, atomic
+//    mark-compact runs while a context holding one is deserialized, so the runtime then turns
+//    incremental marking on (worker/script_preparation.cc). Counted through proxies of the two
+//    constructors, put back by leave().
 // 2. Math.random() at global scope is refused (`refuse`, a native, throws and records where), as
 //    on Cloudflare Workers: a value drawn while the snapshot is made would be shared by every
 //    request. The guard stays Math.random only until leave(); a reference the top level kept
@@ -150,12 +155,29 @@ const guardedRandom = {
 }.random;
 defineProperty(Math, 'random', {value: guardedRandom});
 
+let weakCollections = false;
+const counted = [];  // [name, builtin, proxy]
+for (const name of ['WeakMap', 'WeakSet']) {
+  const builtin = globalThis[name];
+  const counting = new Proxy(builtin, {
+    construct(target, args, newTarget) {
+      weakCollections = true;
+      return Reflect.construct(target, args, newTarget);
+    },
+  });
+  defineProperty(globalThis, name, {value: counting});
+  counted.push([name, builtin, counting]);
+}
+
 // The globals V8 adds to every context made from a snapshot, and so a script may not define.
 const kAddedGlobals = ['Atomics', 'SharedArrayBuffer', 'WebAssembly'];
 
 return function leave() {
   atGlobalScope = false;
   const problems = [];
+  for (const [name, builtin, counting] of counted) {
+    if (globalThis[name] === counting) defineProperty(globalThis, name, {value: builtin});
+  }
   // A top level that put its own Math.random in place (a seeded generator) keeps it.
   if (Math.random === guardedRandom &&
       !Reflect.defineProperty(Math, 'random', {value: builtinRandom})) {
@@ -185,6 +207,6 @@ return function leave() {
                     'context made from a snapshot');
     }
   }
-  return problems;
+  return {problems, weakCollections};
 };
 })

@@ -278,6 +278,7 @@ Evaluation evaluate_for_snapshot(v8::Local<v8::Context> context, v8::Local<v8::O
     }
   }
   const std::string left = scope.leave();
+  result.weak_collections = scope.weak_collections();
   result.console = scope.take_console();
   if (!failure.empty()) {
     result.reason = failure;

@@ -27,7 +27,8 @@ struct Evaluation {
   // Calls at top level that the global scope's rules refuse: errors in the script.
   std::vector<GlobalScope::Violation> violations;
   size_t warmed_up = 0;
-  std::string warm_up_failure;  // a warm-up request failed: evaluate again without warm-up
+  std::string warm_up_failure;    // a warm-up request failed: evaluate again without warm-up
+  bool weak_collections = false;  // the script made a WeakMap or WeakSet (GlobalScope)
   std::vector<GlobalScope::ConsoleLine> console;
 };
 

@@ -31,6 +31,10 @@ struct ScriptStart {
   std::string fallback_reason;  // why it is evaluated per request though it asked for a snapshot
   size_t warmed_up = 0;         // warm-up requests that ran before the snapshot was taken
   std::string warm_up_failure;  // why its warm-up requests were left out ("" if none were)
+  // Its context holds a WeakMap or WeakSet: V8 10.2 crashes when a full mark-compact without
+  // incremental marking runs while such a context is deserialized (see
+  // script_preparation.cc, which turns incremental marking on then).
+  bool weak_collections = false;
 };
 
 class ScriptSnapshot {

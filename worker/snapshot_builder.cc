@@ -70,6 +70,7 @@ void evaluate_script(v8::SnapshotCreator& creator, const LoadedScript& script, s
     contexts.emplace_back(isolate, made.context);
     start.snapshotted = true;
     start.warmed_up = evaluation.warmed_up;
+    start.weak_collections = evaluation.weak_collections;
     return;
   }
 }

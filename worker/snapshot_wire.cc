@@ -161,6 +161,7 @@ std::string encode_snapshot_build(const SnapshotBuild& build,
     out.text(start != nullptr ? start->fallback_reason : "");
     out.number(start != nullptr ? start->warmed_up : 0);
     out.text(start != nullptr ? start->warm_up_failure : "");
+    out.number(start != nullptr && start->weak_collections ? 1 : 0);
   }
   out.text(build.snapshot && build.snapshot->built() ? build.snapshot->blob_bytes() : "");
   return out.take();
@@ -190,6 +191,7 @@ std::optional<SnapshotBuild> decode_snapshot_build(const std::string& bytes,
     starts[i].fallback_reason = in.text();
     starts[i].warmed_up = in.number();
     starts[i].warm_up_failure = in.text();
+    starts[i].weak_collections = in.number() != 0;
   }
   std::string blob = in.text();
   if (!in.ok() || !same_sources) return std::nullopt;

@@ -242,7 +242,7 @@ void BM_AppRequest(benchmark::State& state) {
     harness->loop().restart();
     harness->loop().run();
   }
-  state.SetLabel(std::string(app.file).substr(18) + (start == 0   ? " per request"
+  state.SetLabel(std::string(app.file).substr(17) + (start == 0   ? " per request"
                                                      : start == 1 ? " snapshot"
                                                      : start == 2 ? " snapshot+warm-up"
                                                                   : " isolate"));

@@ -269,5 +269,22 @@ TEST(ScriptSnapshot, AFailedWarmUpIsLeftOutAndTheTopLevelSnapshotted) {
   EXPECT_EQ(harness->fetch().body, "1");  // no trace of the failed warm-up
 }
 
+TEST(ScriptSnapshot, ContextsHoldingWeakCollectionsSurviveCollectionsWhileDeserialized) {
+  // Each request deserializes a few MB; collections start in the middle of that. V8 10.2 crashes
+  // there when the context holds a WeakMap and marking is not incremental: the runtime notes the
+  // WeakMap and turns incremental marking on.
+  RuntimeLimits limits;
+  limits.heap_mib = 64;
+  auto harness = module_script(
+      "const registry = new WeakMap();\n"
+      "const big = Array.from({length: 60000}, (_, k) => ({k, name: 'n' + k, list: [k]}));\n"
+      "for (const item of big.slice(0, 20000)) registry.set(item, {k: item.k});\n"
+      "export default { fetch: () => new Response(String(registry.get(big[7]).k)) };\n",
+      {}, limits);
+  ASSERT_TRUE(harness->runtime().snapshot().snapshotted(0));
+  EXPECT_TRUE(harness->runtime().snapshot().start(0).weak_collections);
+  for (int i = 0; i < 60; ++i) ASSERT_EQ(harness->fetch().body, "7") << "request " << i;
+}
+
 }  // namespace
 }  // namespace wsup::worker::testing
