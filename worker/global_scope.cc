@@ -40,6 +40,10 @@ bool clock_frozen() {
   return ClockFreeze::active();
 }
 
+void weak_collections_made(v8::Isolate* isolate) {
+  if (JsHost* host = JsHost::of(isolate->GetCurrentContext())) host->note_weak_collections();
+}
+
 void native_state_made(v8::Isolate* isolate, const char* what) {
   if (JsHost* host = JsHost::of(isolate->GetCurrentContext())) host->note_native_state(what);
 }
@@ -112,7 +116,7 @@ std::string GlobalScope::leave() {
                                             context, try_catch.Exception(), try_catch.Message()))
                                : std::string());
   } else {
-    weak_collections_ = weak->IsTrue();
+    weak_collections_ = weak_collections_ || weak->IsTrue();
     v8::Local<v8::Array> list = problems.As<v8::Array>();
     for (uint32_t i = 0; i < list->Length(); ++i) {
       v8::Local<v8::Value> problem;
@@ -173,6 +177,7 @@ void install_global_scope_hooks() {
   hooks.allow_random = allow_random;
   hooks.clock_frozen = clock_frozen;
   hooks.native_state_made = native_state_made;
+  hooks.weak_collections_made = weak_collections_made;
   web::set_runtime_hooks(hooks);
 }
 

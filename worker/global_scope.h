@@ -73,6 +73,7 @@ class GlobalScope final : public JsHost {
   void response_body_error(v8::Local<v8::Value>) override {}
   bool refuse_at_global_scope(std::string_view what) override;
   void note_native_state(std::string_view what) override;
+  void note_weak_collections() override { weak_collections_ = true; }
 
  private:
   v8::Isolate* isolate_;

@@ -11,7 +11,8 @@
 // 3. Whether the top level makes a WeakMap or a WeakSet: V8 10.2 crashes when a full, atomic
 //    mark-compact runs while a context holding one is deserialized, so the runtime then turns
 //    incremental marking on (worker/script_preparation.cc). Counted through proxies of the two
-//    constructors, put back by leave().
+//    constructors, put back by leave(); the web platform's families that keep WeakMaps say so
+//    themselves (GlobalScope::note_weak_collections).
 // 2. Math.random() at global scope is refused (`refuse`, a native, throws and records where), as
 //    on Cloudflare Workers: a value drawn while the snapshot is made would be shared by every
 //    request. The guard stays Math.random only until leave(); a reference the top level kept
@@ -46,7 +47,8 @@ function relativeIndex(index, length) {
   return k < 0 || k >= length ? -1 : k;
 }
 function requireCallable(predicate) {
-  if (typeof predicate !== 'function') throw new TypeError(`${String(predicate)} is not a function`);
+  if (typeof predicate !== 'function')
+    throw new TypeError(`${String(predicate)} is not a function`);
 }
 
 // Method syntax: like the built-ins, these are not constructors and have the right name;
@@ -117,20 +119,28 @@ const stringMethods = {
 };
 
 const objectMethods = {
-  hasOwn(object, key) {
-    return ownProperty.call(toObject(object, 'Object.hasOwn'), key);
-  },
+  hasOwn(object, key) { return ownProperty.call(toObject(object, 'Object.hasOwn'), key); },
 };
 
 // V8's default (--stack-trace-limit), which every context made from the snapshot gets back.
 const kStackTraceLimit = 10;
-const method = {writable: true, enumerable: false, configurable: true};
-const plain = {writable: true, enumerable: true, configurable: true};
+const method = {
+  writable: true,
+  enumerable: false,
+  configurable: true
+};
+const plain = {
+  writable: true,
+  enumerable: true,
+  configurable: true
+};
 const unscopables = Array.prototype[Symbol.unscopables];
 const standIns = [
   [Array.prototype, 'Array.prototype', arrayMethods, method],
-  [unscopables, 'Array.prototype[Symbol.unscopables]',
-   {at: true, findLast: true, findLastIndex: true}, plain],
+  [
+    unscopables, 'Array.prototype[Symbol.unscopables]',
+    {at: true, findLast: true, findLastIndex: true}, plain
+  ],
   [TypedArrayPrototype, '%TypedArray%.prototype', typedArrayMethods, method],
   [String.prototype, 'String.prototype', stringMethods, method],
   [Object, 'Object', objectMethods, method],
@@ -188,8 +198,9 @@ return function leave() {
     holders.set(holder, where);
     if (where === 'Error' && name === 'stackTraceLimit' && hasOwn(holder, name) &&
         holder[name] !== kStackTraceLimit) {
-      problems.push('the top level sets Error.stackTraceLimit, which every context made from ' +
-                    'a snapshot gets back at V8\'s default');
+      problems.push(
+          'the top level sets Error.stackTraceLimit, which every context made from ' +
+          'a snapshot gets back at V8\'s default');
     }
     if (hasOwn(holder, name) && !deleteProperty(holder, name)) {
       problems.push(`the top level made ${where}.${name} unchangeable`);
@@ -203,8 +214,9 @@ return function leave() {
   }
   for (const name of kAddedGlobals) {
     if (hasOwn(globalThis, name)) {
-      problems.push(`the top level defines the global ${name}, which V8 adds itself to every ` +
-                    'context made from a snapshot');
+      problems.push(
+          `the top level defines the global ${name}, which V8 adds itself to every ` +
+          'context made from a snapshot');
     }
   }
   return {problems, weakCollections};

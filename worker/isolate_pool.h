@@ -28,6 +28,7 @@
 #include "worker/script_snapshot.h"
 #include "worker/shared_context.h"
 #include "worker/spare_context_maker.h"
+#include "worker/web/family_scripts.h"
 
 namespace wsup::worker {
 
@@ -150,6 +151,8 @@ class WorkerIsolate {
   std::unique_ptr<v8::Isolate, Disposer> isolate_;
   std::unique_ptr<limits::HeapLimitGuard> heap_guard_;  // unregistered before Dispose
   std::vector<v8::Global<v8::UnboundScript>> service_workers_;
+  // The large web platform families compiled once for all of this isolate's contexts.
+  std::unique_ptr<web::FamilyScriptCache> family_scripts_;
   std::shared_ptr<const ScriptSnapshot> snapshot_;
 
   struct RetiredQueue {

@@ -155,18 +155,28 @@ TEST(ScriptSnapshot, ServiceWorkerListenersAndBindingsComeFromTheSnapshot) {
   EXPECT_EQ(harness->fetch().body, "hi!3");
 }
 
+// A module script `main` of two files: main.mjs (the entry) and `imported` (path, source).
+struct TwoModules {
+  TwoModules(const std::string& entry, const std::string& imported_path,
+             const std::string& imported) {
+    dir.write(imported_path, imported);
+    ScriptSpec spec;
+    spec.name = "main";
+    spec.module = true;
+    spec.path = dir.write("main.mjs", entry);
+    harness = std::make_unique<Harness>(std::vector<ScriptSpec>{spec});
+  }
+  TempDir dir;
+  std::unique_ptr<Harness> harness;
+};
+
 TEST(ScriptSnapshot, AModuleGraphAndItsTopLevelAwaitGoIntoTheSnapshot) {
-  auto dir = std::make_unique<TempDir>();
-  dir->write("lib/table.mjs", "export const table = await Promise.resolve({x: 41});\n");
-  ScriptSpec spec;
-  spec.name = "main";
-  spec.module = true;
-  spec.path = dir->write("main.mjs",
-                         "import {table} from './lib/table.mjs';\n"
-                         "export default { fetch: () => new Response(String(table.x + 1)) };\n");
-  Harness graph({spec});
-  EXPECT_TRUE(graph.runtime().snapshot().snapshotted(0));
-  EXPECT_EQ(graph.fetch().body, "42");
+  TwoModules graph(
+      "import {table} from './lib/table.mjs';\n"
+      "export default { fetch: () => new Response(String(table.x + 1)) };\n",
+      "lib/table.mjs", "export const table = await Promise.resolve({x: 41});\n");
+  EXPECT_TRUE(graph.harness->runtime().snapshot().snapshotted(0));
+  EXPECT_EQ(graph.harness->fetch().body, "42");
 }
 
 TEST(ScriptSnapshot, ScriptsItCannotTakeAreEvaluatedPerRequestWithTheReason) {
@@ -197,17 +207,13 @@ TEST(ScriptSnapshot, ScriptsItCannotTakeAreEvaluatedPerRequestWithTheReason) {
 }
 
 TEST(ScriptSnapshot, ANamespaceImportKeepsTheScriptPerRequest) {
-  auto dir = std::make_unique<TempDir>();
-  dir->write("b.mjs", "export const b = 2;\n");
-  ScriptSpec spec;
-  spec.name = "main";
-  spec.module = true;
-  spec.path = dir->write("main.mjs",
-                         "import * as lib from './b.mjs';\n"
-                         "export default { fetch: () => new Response(String(lib.b)) };\n");
-  Harness harness({spec});
-  EXPECT_THAT(harness.runtime().snapshot().start(0).fallback_reason, HasSubstr("import * as"));
-  EXPECT_EQ(harness.fetch().body, "2");
+  TwoModules graph(
+      "import * as lib from './b.mjs';\n"
+      "export default { fetch: () => new Response(String(lib.b)) };\n",
+      "b.mjs", "export const b = 2;\n");
+  EXPECT_THAT(graph.harness->runtime().snapshot().start(0).fallback_reason,
+              HasSubstr("import * as"));
+  EXPECT_EQ(graph.harness->fetch().body, "2");
 }
 
 TEST(ScriptSnapshot, SnapshotFalseEvaluatesTheTopLevelInEveryRequest) {
@@ -267,6 +273,16 @@ TEST(ScriptSnapshot, AFailedWarmUpIsLeftOutAndTheTopLevelSnapshotted) {
   EXPECT_THAT(start.warm_up_failure, HasSubstr("warm-up request \"/slow\""));
   EXPECT_THAT(start.warm_up_failure, HasSubstr("setTimeout()"));
   EXPECT_EQ(harness->fetch().body, "1");  // no trace of the failed warm-up
+}
+
+TEST(ScriptSnapshot, AStreamMadeAtTopLevelCountsAsAWeakCollection) {
+  // The streams family keeps WeakMaps of its own, made with the constructor it captured.
+  auto harness = module_script(
+      "const stream = new ReadableStream();\n"
+      "export default { fetch: () => new Response(typeof stream.getReader) };\n");
+  EXPECT_TRUE(harness->runtime().snapshot().snapshotted(0));
+  EXPECT_TRUE(harness->runtime().snapshot().start(0).weak_collections);
+  EXPECT_EQ(harness->fetch().body, "function");
 }
 
 TEST(ScriptSnapshot, ContextsHoldingWeakCollectionsSurviveCollectionsWhileDeserialized) {

@@ -41,6 +41,8 @@ class JsHost {
   virtual bool refuse_at_global_scope(std::string_view /*what*/) { return false; }
   // An object holding native state was made (web/runtime_hooks.h): a snapshot cannot carry it.
   virtual void note_native_state(std::string_view /*what*/) {}
+  // A web platform family that keeps WeakMaps was built here (web/runtime_hooks.h).
+  virtual void note_weak_collections() {}
 
   // The module graph being instantiated in this context, for the module resolver
   // (module_graph.h); null when none is.

@@ -10,6 +10,7 @@ namespace {
 std::atomic<bool (*)(v8::Isolate*, const char*)> g_allow_random{nullptr};
 std::atomic<bool (*)()> g_clock_frozen{nullptr};
 std::atomic<void (*)(v8::Isolate*, const char*)> g_native_state_made{nullptr};
+std::atomic<void (*)(v8::Isolate*)> g_weak_collections_made{nullptr};
 
 }  // namespace
 
@@ -17,6 +18,7 @@ void set_runtime_hooks(const RuntimeHooks& hooks) {
   g_allow_random.store(hooks.allow_random, std::memory_order_relaxed);
   g_clock_frozen.store(hooks.clock_frozen, std::memory_order_relaxed);
   g_native_state_made.store(hooks.native_state_made, std::memory_order_relaxed);
+  g_weak_collections_made.store(hooks.weak_collections_made, std::memory_order_relaxed);
 }
 
 bool random_allowed(v8::Isolate* isolate, const char* what) {
@@ -32,6 +34,11 @@ bool clock_frozen() {
 void note_native_state(v8::Isolate* isolate, const char* what) {
   auto made = g_native_state_made.load(std::memory_order_relaxed);
   if (made != nullptr) made(isolate, what);
+}
+
+void note_weak_collections(v8::Isolate* isolate) {
+  auto made = g_weak_collections_made.load(std::memory_order_relaxed);
+  if (made != nullptr) made(isolate);
 }
 
 }  // namespace wsup::worker::web

@@ -17,6 +17,9 @@ struct RuntimeHooks {
   // An object holding native state was made (a CryptoKey's key material, a digest in progress):
   // state a snapshot cannot carry (its ArrayBuffer handle would come back empty).
   void (*native_state_made)(v8::Isolate* isolate, const char* what) = nullptr;
+  // A family that keeps WeakMaps was built (the large ones: streams, Blob/FormData): the runtime
+  // counts them with the script's own (worker/script_preparation.cc says why it must).
+  void (*weak_collections_made)(v8::Isolate* isolate) = nullptr;
 };
 
 void set_runtime_hooks(const RuntimeHooks& hooks);
@@ -24,5 +27,6 @@ void set_runtime_hooks(const RuntimeHooks& hooks);
 bool random_allowed(v8::Isolate* isolate, const char* what);
 bool clock_frozen();
 void note_native_state(v8::Isolate* isolate, const char* what);
+void note_weak_collections(v8::Isolate* isolate);
 
 }  // namespace wsup::worker::web
