@@ -8,7 +8,8 @@
 
 namespace wsup::config::detail {
 
-// The whole document (top-level keys, listen, limits, logging, admin; scripts via read_scripts).
+// The whole document (top-level keys, listen, limits, http, logging, admin; scripts via
+// read_scripts).
 void read_cluster(const Field& root, const std::filesystem::path& base_dir, ClusterConfig& config,
                   DiagnosticList& diagnostics);
 

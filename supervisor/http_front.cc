@@ -15,7 +15,7 @@ size_t HttpFront::thread_count(const config::ClusterConfig& config) {
 }
 
 HttpFront::HttpFront(const config::ClusterConfig& config, Dispatcher& dispatcher, Metrics& metrics,
-                     const AccessLog& access_log, FrontTimeouts timeouts)
+                     const AccessLog& access_log)
     : config_(config),
       routing_(std::make_shared<RoutingTable>(config)),
       budget_(config.limits.max_connections),
@@ -25,7 +25,7 @@ HttpFront::HttpFront(const config::ClusterConfig& config, Dispatcher& dispatcher
                access_log,
                routing_,
                budget_,
-               timeouts,
+               config.http,
                config.limits.max_body_bytes} {}
 
 HttpFront::~HttpFront() {

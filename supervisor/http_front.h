@@ -8,9 +8,9 @@
 // connection's thread (http_connection.h).
 //
 // Limits live here, in one place: threads, connection cap (`limits.max_connections`, hard: one
-// over it is answered 503 and closed), keep-alive, header/body/write deadlines (FrontTimeouts),
-// header bytes (431), body bytes (413), routes (404). The request id is logged (access log "req",
-// worker logs "req="); no response header is added for it.
+// over it is answered 503 and closed), keep-alive, header/body/write deadlines and the body's rate
+// floor (`http:`), header bytes (431), body bytes (413), routes (404). The request id is logged
+// (access log "req", worker logs "req="); no response header is added for it.
 #pragma once
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -33,7 +33,7 @@ namespace wsup::supervisor {
 class HttpFront {
  public:
   HttpFront(const config::ClusterConfig& config, Dispatcher& dispatcher, Metrics& metrics,
-            const AccessLog& access_log, FrontTimeouts timeouts = {});
+            const AccessLog& access_log);
   ~HttpFront();  // stop()s
   HttpFront(const HttpFront&) = delete;
   HttpFront& operator=(const HttpFront&) = delete;
