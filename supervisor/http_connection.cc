@@ -79,7 +79,8 @@ void HttpConnection::begin_request() {
   parser_->body_limit(context_.max_body_bytes);
   note_ = RequestNote{};
   url_.reset();
-  head_fields_ = 0;
+  head_headers_.clear();
+  head_field_bytes_ = 0;
   head_checked_ = false;
   head_bytes_ = 0;
   phase_ = Phase::reading;
@@ -124,7 +125,7 @@ void HttpConnection::parse() {
       if (!on_head()) return;
     }
     if (parser_->is_done()) {
-      if (trailer_bytes() > routing_->limits.max_header_bytes)
+      if (field_bytes(parser_->get()) - head_field_bytes_ > routing_->limits.max_header_bytes)
         return answer(answer_for_parse_error(http::error::header_limit));
       return dispatch();
     }
@@ -211,7 +212,8 @@ bool HttpConnection::on_head() {
     answer({400, why, false, true});
     return false;
   }
-  head_fields_ = static_cast<size_t>(std::distance(request.begin(), request.end()));
+  head_headers_ = request_headers(request, url_->authority());
+  head_field_bytes_ = field_bytes(request);
   int script = routing_->router.match(url_->authority(), url_->path_and_query());
   if (script == config::Router::kNoMatch) {
     // Refused before its body is read: the connection cannot go on past an unread body.
@@ -226,15 +228,8 @@ bool HttpConnection::on_head() {
   }
   body_window_bytes_ = 0;
   body_window_end_ = Clock::now() + context_.timeouts.body_timeout;
-  deadline_ = body_window_end_;
+  set_deadline(body_window_end_);
   return true;
-}
-
-size_t HttpConnection::trailer_bytes() const {
-  size_t bytes = 0, index = 0;
-  for (const auto& field : parser_->get())
-    if (index++ >= head_fields_) bytes += field.name_string().size() + field.value().size() + 4;
-  return bytes;
 }
 
 std::string HttpConnection::local_authority() const {
@@ -255,13 +250,12 @@ void HttpConnection::dispatch() {
   request.id = note_.id;
   request.script = note_.script;
   request.method = message.method_string();
-  request.headers = request_headers(message, head_fields_, url_->authority());
+  request.headers = std::move(head_headers_);
   request.url = url_->take_text();
   request.body = std::move(message.body());
-  if (const size_t fields = static_cast<size_t>(std::distance(message.begin(), message.end()));
-      fields > head_fields_)
+  if (const size_t trailers = field_bytes(message) - head_field_bytes_; trailers != 0)
     log::debug("request trailers dropped (never forwarded to the script)",
-               {{"req", note_.id}, {"fields", fields - head_fields_}});
+               {{"req", note_.id}, {"bytes", trailers}});
   parser_.reset();
   url_.reset();
   phase_ = Phase::waiting;

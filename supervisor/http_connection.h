@@ -124,8 +124,6 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   // Routing and limits once the head is in. False when the request was answered already.
   bool on_head();
   void dispatch();
-  // The parsed trailer section's size ("name: value\r\n" per field): held to max_header_bytes.
-  size_t trailer_bytes() const;
   // "host:port" of the socket's local end: the URL authority of a request without any.
   std::string local_authority() const;
   // The reading-phase deadline passed: the head's or the body's, or the keep-alive idle time.
@@ -166,7 +164,8 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   std::optional<http::request_parser<http::string_body>> parser_;
   std::shared_ptr<const RoutingTable> routing_;  // the table of the request being read
   std::optional<RequestUrl> url_;                // of the request being read, once its head is in
-  size_t head_fields_ = 0;  // fields of the head: any after them are trailers (never forwarded)
+  HeaderList head_headers_;      // the head's fields as the worker gets them (trailers never are)
+  size_t head_field_bytes_ = 0;  // field_bytes() of the head: what is added later is trailers
   uint64_t routing_generation_ = 0;
   RequestNote note_;
   Phase phase_ = Phase::reading;

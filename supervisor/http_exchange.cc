@@ -59,13 +59,11 @@ std::optional<FrontAnswer> check_head(const BeastRequest& head) {
   return std::nullopt;
 }
 
-HeaderList request_headers(const BeastRequest& head, size_t head_fields,
-                           std::string_view authority) {
+HeaderList request_headers(const BeastRequest& head, std::string_view authority) {
   HeaderList headers;
-  headers.reserve(head_fields + 1);
+  headers.reserve(static_cast<size_t>(std::distance(head.begin(), head.end())) + 1);
   bool has_host = false;
   for (const auto& field : head) {
-    if (headers.size() == head_fields) break;  // beast::http::fields keeps insertion order
     if (field.name() == http::field::host) {
       has_host = true;
       headers.emplace_back(field.name_string(), authority);
@@ -75,6 +73,12 @@ HeaderList request_headers(const BeastRequest& head, size_t head_fields,
   }
   if (!has_host) headers.emplace_back("Host", authority);
   return headers;
+}
+
+size_t field_bytes(const BeastRequest& message) {
+  size_t bytes = 0;
+  for (const auto& field : message) bytes += field.name_string().size() + field.value().size() + 4;
+  return bytes;
 }
 
 FrontAnswer answer_for(Outcome outcome) {

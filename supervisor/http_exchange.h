@@ -42,12 +42,14 @@ struct FrontAnswer {
 // Transfer-Encoding and differing Content-Lengths are refused by Beast's parser already (400).
 std::optional<FrontAnswer> check_head(const BeastRequest& head);
 
-// The head's first `head_fields` fields (those after them are trailers: never forwarded, so a
-// field the client sends after the body cannot pose as a header) as the worker gets them, in
-// order, with the Host field's value replaced by the request URL's authority (added when the
-// request had none), so that the script's Host header and request.url agree.
-HeaderList request_headers(const BeastRequest& head, size_t head_fields,
-                           std::string_view authority);
+// The head's fields as the worker gets them, in order, with the Host field's value replaced by
+// the request URL's authority (added when the request had none), so that the script's Host
+// header and request.url agree. Taken once the head is parsed and before the body: fields parsed
+// later are trailers, and beast::http::fields files a trailer next to a head field of the same
+// name, so they could not be told apart afterwards.
+HeaderList request_headers(const BeastRequest& head, std::string_view authority);
+// The bytes of `message`'s fields as "name: value\r\n" lines.
+size_t field_bytes(const BeastRequest& message);
 FrontAnswer answer_for(Outcome outcome);  // every outcome but response and client_gone
 // The answer to a request Beast could not parse: 400, 413 (body), 431 (head).
 FrontAnswer answer_for_parse_error(boost::beast::error_code ec);

@@ -15,18 +15,19 @@ TEST(HttpExchange, WorkerGetsTheHeadsFieldsInOrderWithTheUrlsAuthorityAsHost) {
   message.insert("Host", "Example.com:80");
   message.insert("X-Two", "a");
   message.insert("x-two", "b");
-  message.insert("Authorization", "trailer");  // parsed after the body: a trailer
-  HeaderList headers = request_headers(message, 3, "example.com");
+  HeaderList headers = request_headers(message, "example.com");
   ASSERT_EQ(headers.size(), 3u);
   EXPECT_EQ(headers[0], (std::pair<std::string, std::string>{"Host", "example.com"}));
   EXPECT_EQ(headers[1], (std::pair<std::string, std::string>{"X-Two", "a"}));
   EXPECT_EQ(headers[2], (std::pair<std::string, std::string>{"x-two", "b"}));
+  EXPECT_EQ(field_bytes(message),
+            std::string("Host: Example.com:80\r\nX-Two: a\r\nx-two: b\r\n").size());
 }
 
 TEST(HttpExchange, AnHttp10RequestWithoutHostGetsTheAuthorityAsHost) {
   BeastRequest message{http::verb::get, "/", 10};
   message.insert("Accept", "*/*");
-  HeaderList headers = request_headers(message, 1, "127.0.0.1:8080");
+  HeaderList headers = request_headers(message, "127.0.0.1:8080");
   ASSERT_EQ(headers.size(), 2u);
   EXPECT_EQ(headers[1], (std::pair<std::string, std::string>{"Host", "127.0.0.1:8080"}));
 }
