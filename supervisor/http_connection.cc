@@ -72,6 +72,20 @@ void HttpConnection::stop_when_idle() {
   if (phase_ == Phase::reading) close();
 }
 
+std::optional<double> HttpConnection::bytes_per_second(Clock::time_point now) const {
+  if (refuse_) return std::nullopt;
+  if (phase_ == Phase::closing) return 0.0;
+  if (phase_ != Phase::reading) return std::nullopt;
+  const double seconds = std::chrono::duration<double>(now - reading_since_).count();
+  return static_cast<double>(reading_bytes_ + 1) / std::max(seconds, 1e-3);
+}
+
+void HttpConnection::evict() {
+  log::debug("connection evicted for a new one (connection cap reached)",
+             {{"remote", remote_}, {"bytes", reading_bytes_}});
+  close();
+}
+
 void HttpConnection::begin_request() {
   context_.routing.refresh(routing_, routing_generation_);
   parser_.emplace();
@@ -85,6 +99,8 @@ void HttpConnection::begin_request() {
   head_bytes_ = 0;
   phase_ = Phase::reading;
   const Clock::time_point now = Clock::now();
+  reading_since_ = now;
+  reading_bytes_ = 0;
   idle_until_ = now + context_.timeouts.idle_timeout;
   header_deadline_ = now + context_.timeouts.header_timeout;
   set_deadline(std::min(idle_until_, header_deadline_));
@@ -170,6 +186,7 @@ void HttpConnection::on_read(beast::error_code ec, size_t bytes) {
       asio::buffer_copy(buffer_.prepare(bytes), asio::buffer(read_chunk_.data(), bytes)));
   switch (phase_) {
     case Phase::reading:
+      reading_bytes_ += bytes;
       if (head_checked_) body_window_bytes_ += bytes;  // on_timer judges the window's rate
       return parse();
     case Phase::closing:

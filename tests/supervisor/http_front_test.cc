@@ -314,11 +314,11 @@ TEST(HttpFront, ClientThatHangsUpWhileWaitingIsCancelledAndLoggedAs499) {
 
 TEST(HttpFront, ConnectionsBeyondTheCapAreAnswered503AndClosed) {
   Front f(front_config(2));
+  // Both places hold a request that is with the worker: neither can make room.
   RawClient a(f.port), b(f.port);
-  a.send(get("/echo"));
-  b.send(get("/echo"));
-  ASSERT_EQ(complete_responses(a.read_responses(1)), 1u);
-  ASSERT_EQ(complete_responses(b.read_responses(1)), 1u);
+  a.send(get("/hold"));
+  b.send(get("/hold"));
+  ASSERT_TRUE(eventually([&] { return f.dispatcher.total_pending() == 2; }));
   RawClient over(f.port);
   over.send(get("/echo"));
   std::string reply = over.read_until_close(2s);
@@ -326,10 +326,31 @@ TEST(HttpFront, ConnectionsBeyondTheCapAreAnswered503AndClosed) {
   EXPECT_TRUE(has(reply, "Retry-After: 1\r\n"));
   EXPECT_TRUE(over.closed());
   a.close();
-  for (int i = 0; i < 100 && f.front.open_connections() > 1; ++i) std::this_thread::sleep_for(5ms);
+  ASSERT_TRUE(eventually([&] { return f.front.open_connections() == 1; }));
   RawClient next(f.port);
   next.send(get("/echo"));
   EXPECT_TRUE(next.read_responses(1).starts_with("HTTP/1.1 200 "));
+}
+
+TEST(HttpFront, OverTheCapTheSlowestReadingConnectionMakesRoom) {
+  config::ClusterConfig config = front_config(2);
+  config.http_threads = 1;  // eviction looks at one I/O thread's connections
+  FrontTimeouts timeouts = short_timeouts();
+  timeouts.header_timeout = timeouts.idle_timeout = timeouts.body_timeout = 60s;
+  timeouts.min_body_rate = 1'000'000'000;  // every connection that is reading is below it
+  Front f(config, timeouts);
+  // One connection waits for its worker (never evicted), one sends its body slowly.
+  RawClient busy(f.port), slow(f.port);
+  busy.send(get("/hold"));
+  ASSERT_TRUE(eventually([&] { return f.dispatcher.total_pending() == 1; }));
+  slow.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\nab");
+  ASSERT_TRUE(eventually([&] { return f.front.open_connections() == 2; }));
+  RawClient newcomer(f.port);
+  newcomer.send(get("/echo"));
+  EXPECT_TRUE(newcomer.read_responses(1).starts_with("HTTP/1.1 200 "));
+  EXPECT_TRUE(slow.closed_within(2s));
+  f.worker->release();
+  EXPECT_TRUE(busy.read_responses(1).starts_with("HTTP/1.1 200 "));
 }
 
 TEST(HttpFront, StopAnswersTheRequestInFlightClosesIdleConnectionsThenReturns) {
