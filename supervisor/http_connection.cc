@@ -45,7 +45,8 @@ HttpConnection::HttpConnection(tcp::socket socket, FrontContext& context, LiveCo
       io_(io),
       place_(place),
       refuse_(refuse),
-      timer_(io) {
+      timer_(io),
+      accepted_at_(Clock::now()) {
   boost::system::error_code ec;
   auto peer = socket_.remote_endpoint(ec);
   if (!ec) remote_ = peer.address().to_string();
@@ -76,13 +77,13 @@ std::optional<double> HttpConnection::bytes_per_second(Clock::time_point now) co
   if (refuse_) return std::nullopt;
   if (phase_ == Phase::closing) return 0.0;
   if (phase_ != Phase::reading) return std::nullopt;
-  const double seconds = std::chrono::duration<double>(now - reading_since_).count();
-  return static_cast<double>(reading_bytes_ + 1) / std::max(seconds, 1e-3);
+  const double seconds = std::chrono::duration<double>(now - accepted_at_).count();
+  return static_cast<double>(bytes_read_ + 1) / std::max(seconds, 1e-3);
 }
 
 void HttpConnection::evict() {
   log::debug("connection evicted for a new one (connection cap reached)",
-             {{"remote", remote_}, {"bytes", reading_bytes_}});
+             {{"remote", remote_}, {"bytes", bytes_read_}});
   close();
 }
 
@@ -99,8 +100,6 @@ void HttpConnection::begin_request() {
   head_bytes_ = 0;
   phase_ = Phase::reading;
   const Clock::time_point now = Clock::now();
-  reading_since_ = now;
-  reading_bytes_ = 0;
   idle_until_ = now + context_.timeouts.idle_timeout;
   header_deadline_ = now + context_.timeouts.header_timeout;
   set_deadline(std::min(idle_until_, header_deadline_));
@@ -182,11 +181,11 @@ void HttpConnection::on_read(beast::error_code ec, size_t bytes) {
         return close();
     }
   }
+  bytes_read_ += bytes;
   buffer_.commit(
       asio::buffer_copy(buffer_.prepare(bytes), asio::buffer(read_chunk_.data(), bytes)));
   switch (phase_) {
     case Phase::reading:
-      reading_bytes_ += bytes;
       if (head_checked_) body_window_bytes_ += bytes;  // on_timer judges the window's rate
       return parse();
     case Phase::closing:

@@ -90,10 +90,11 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   // Graceful stop: an idle connection closes now; one with a request in flight after answering.
   void stop_when_idle();
   // How much this connection gives for its place while the cap is reached (http_front.h): for
-  // one reading a request (or idle between requests), the bytes it sent since it began reading,
-  // per second of reading, counted from 1 byte so a brand-new connection is not ranked last;
-  // 0 for one lingering after its last response; nullopt for one whose request is with a worker
-  // or whose response is being written (never evicted) and for one being refused.
+  // one reading a request (or idle between requests), the bytes it sent over its lifetime per
+  // second of it, counted from 1 byte so a brand-new connection ranks high (a keep-alive client
+  // that sent many requests ranks above a slow one that sent a head and then a trickle); 0 for
+  // one lingering after its last response; nullopt for one whose request is with a worker or
+  // whose response is being written (never evicted) and for one being refused.
   std::optional<double> bytes_per_second(Dispatcher::Clock::time_point now) const;
   // Closes the connection to free its place for a new one (see bytes_per_second).
   void evict();
@@ -204,9 +205,9 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   // Reading a body: the current body_timeout window ends here, and has brought this many bytes.
   Dispatcher::Clock::time_point body_window_end_;
   uint64_t body_window_bytes_ = 0;
-  // Since the current reading phase began (begin_request), for bytes_per_second().
-  Dispatcher::Clock::time_point reading_since_;
-  uint64_t reading_bytes_ = 0;
+  // For bytes_per_second(): when the connection was accepted, and every byte read since.
+  const Dispatcher::Clock::time_point accepted_at_;
+  uint64_t bytes_read_ = 0;
   Dispatcher::Clock::time_point timer_at_ = Dispatcher::Clock::time_point::max();  // max: unarmed
 };
 
