@@ -106,7 +106,9 @@ std::optional<uint64_t> read_rate(const Field& field, uint64_t max, DiagnosticLi
   std::string error;
   std::optional<uint64_t> rate = parse_size_bytes(text, error);
   if (!rate) {
-    diagnostics.add(field, "\"" + written + "\" " + error + " per second");
+    diagnostics.add(
+        field,
+        "\"" + written + "\" is not a rate in bytes per second (write e.g. \"1KiB/s\" or 1024)");
     return std::nullopt;
   }
   if (*rate > max) {

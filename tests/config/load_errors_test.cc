@@ -93,7 +93,7 @@ const BadConfig kBadConfigs[] = {
     {"HttpKeyAtTopLevelSuggestsItsSection", "body_timeout: 5s\n" + kScriptA, 1, 1, "body_timeout",
      "did you mean 'http.body_timeout'?"},
     {"MinBodyRateNotARate", "http:\n  min_body_rate: fast\n" + kScriptA, 2, 18,
-     "http.min_body_rate", "\"fast\" is not a size"},
+     "http.min_body_rate", "\"fast\" is not a rate in bytes per second"},
     {"MinBodyRateAList", "http:\n  min_body_rate: [1]\n" + kScriptA, 2, 18, "http.min_body_rate",
      "must be a rate in bytes per second"},
     {"ListenWithoutPort", "listen: localhost\n" + kScriptA, 1, 9, "listen", "has no valid port"},
