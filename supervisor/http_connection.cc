@@ -220,6 +220,10 @@ bool HttpConnection::on_head() {
     answer(*refused);
     return false;
   }
+  if (std::optional<FrontAnswer> refusal = check_hops(request, routing_->max_hops)) {
+    answer(*refusal);
+    return false;
+  }
   std::optional<std::string_view> host;
   if (request.count(http::field::host) != 0) host = request[http::field::host];
   std::string_view why;

@@ -38,6 +38,16 @@ TEST(ConfigLoad, MinimalConfigGetsEveryDefault) {
   EXPECT_EQ(config.http.min_body_rate, 1024u);
   EXPECT_EQ(config.http.write_timeout, 10s);
   EXPECT_EQ(config.http.linger_timeout, 1s);
+  EXPECT_EQ(config.limits.subrequests, 50u);
+  EXPECT_EQ(config.limits.subrequest_timeout_ms, 30'000u);
+  EXPECT_EQ(config.limits.concurrent_subrequests, 6u);
+  EXPECT_TRUE(config.outbound.allow.empty()) << "special-purpose addresses stay denied";
+  EXPECT_TRUE(config.outbound.deny.empty());
+  EXPECT_FALSE(config.outbound.deny_unlisted);
+  EXPECT_EQ(config.outbound.ca_bundle, "");
+  EXPECT_EQ(config.outbound.max_connections_per_origin, 32u);
+  EXPECT_EQ(config.outbound.idle_timeout, 4s);
+  EXPECT_EQ(config.outbound.max_hops, 8u);
   EXPECT_EQ(config.logging.level, Logging::Level::info);
   EXPECT_EQ(config.logging.access_format, Logging::AccessFormat::json);
   EXPECT_EQ(config.logging.destination, "stderr");
@@ -56,10 +66,46 @@ TEST(ConfigLoad, MinimalConfigGetsEveryDefault) {
   EXPECT_EQ(script.routes[0].pattern, "/*");
   EXPECT_TRUE(script.vars.empty());
   EXPECT_TRUE(script.secrets.empty());
+  EXPECT_EQ(script.isolation, Isolation::request);
+  EXPECT_TRUE(script.snapshot);
+  EXPECT_TRUE(script.warm_up.empty());
+  EXPECT_EQ(script.recycle.requests, 0u);
+  EXPECT_FALSE(script.recycle.heap_mib.has_value());
+  EXPECT_EQ(config.limits.startup_cpu_ms, 1000u);
+}
+
+TEST(ConfigLoad, SnapshotWarmUpIsolationAndRecycleKeysAreRead) {
+  testing::ScriptDir dir;
+  ClusterConfig config = parse(R"(
+limits:
+  startup_cpu_ms: 2s
+scripts:
+  - name: a
+    path: a.js
+    routes: ["/a/*"]
+    warm_up: ["/", "POST /login"]
+    isolation: isolate
+    recycle: {requests: 10000, heap_mib: 48}
+  - name: b
+    path: b.js
+    routes: ["/*"]
+    snapshot: false
+)",
+                               dir.file("cluster.yaml"));
+  EXPECT_EQ(config.limits.startup_cpu_ms, 2000u);
+  const Script& a = config.scripts[0];
+  EXPECT_EQ(a.warm_up, (std::vector<std::string>{"/", "POST /login"}));
+  EXPECT_EQ(a.isolation, Isolation::isolate);
+  EXPECT_TRUE(a.snapshot);
+  EXPECT_EQ(a.recycle.requests, 10000u);
+  EXPECT_EQ(a.recycle.heap_mib, 48u);
+  EXPECT_FALSE(config.scripts[1].snapshot);
+  EXPECT_EQ(config.scripts[1].isolation, Isolation::request);
 }
 
 TEST(ConfigLoad, EveryKeyIsReadWithUnitsAndTypes) {
   testing::ScriptDir dir;
+  dir.write("extra-ca.pem", "-----BEGIN CERTIFICATE-----\n");
   ClusterConfig config = parse(R"(
 listen: ["0.0.0.0:80", "[::1]:8443", 9000]
 workers: auto
@@ -78,6 +124,17 @@ limits:
   max_header_bytes: 16 KiB
   max_body_bytes: 2MB
   max_connections: 4000
+  subrequests: 1_000
+  subrequest_timeout_ms: 2.5s
+  concurrent_subrequests: 12
+outbound:
+  allow: [loopback, "10.1.0.0/16:5432", "*.internal.example", "[fd00::1]:8080"]
+  deny: "*:25"
+  default: deny
+  ca_bundle: extra-ca.pem
+  max_connections_per_origin: 4
+  idle_timeout: 90s
+  max_hops: 3
 http:
   header_timeout: 2s
   idle_timeout: 750ms
@@ -146,6 +203,30 @@ scripts:
   EXPECT_EQ(config.http.min_body_rate, 10u * 1024);
   EXPECT_EQ(config.http.write_timeout, 30s);
   EXPECT_EQ(config.http.linger_timeout, 0ms);
+  EXPECT_EQ(config.limits.subrequests, 1000u);
+  EXPECT_EQ(config.limits.subrequest_timeout_ms, 2500u);
+  EXPECT_EQ(config.limits.concurrent_subrequests, 12u);
+  const Outbound& outbound = config.outbound;
+  ASSERT_EQ(outbound.allow.size(), 4u);
+  EXPECT_EQ(outbound.allow[0].kind, OutboundRule::Kind::address_class);
+  EXPECT_EQ(outbound.allow[0].address_class, AddressClass::loopback);
+  EXPECT_EQ(outbound.allow[1].kind, OutboundRule::Kind::network);
+  EXPECT_EQ(outbound.allow[1].network.prefix, 96 + 16);
+  EXPECT_EQ(outbound.allow[1].port_min, 5432);
+  EXPECT_EQ(outbound.allow[1].port_max, 5432);
+  EXPECT_EQ(outbound.allow[1].where.line, 23);
+  EXPECT_EQ(outbound.allow[2].kind, OutboundRule::Kind::host_suffix);
+  EXPECT_EQ(outbound.allow[2].host, "internal.example");
+  EXPECT_EQ(outbound.allow[3].network.prefix, 128);
+  EXPECT_EQ(outbound.allow[3].port_min, 8080);
+  ASSERT_EQ(outbound.deny.size(), 1u);
+  EXPECT_EQ(outbound.deny[0].kind, OutboundRule::Kind::any_host);
+  EXPECT_EQ(outbound.deny[0].text, "*:25");
+  EXPECT_TRUE(outbound.deny_unlisted);
+  EXPECT_EQ(outbound.ca_bundle, dir.file("extra-ca.pem"));
+  EXPECT_EQ(outbound.max_connections_per_origin, 4u);
+  EXPECT_EQ(outbound.idle_timeout, 90s);
+  EXPECT_EQ(outbound.max_hops, 3u);
   EXPECT_EQ(config.logging.level, Logging::Level::debug);
   EXPECT_EQ(config.logging.access_format, Logging::AccessFormat::common);
   EXPECT_EQ(config.logging.destination, dir.file("logs/access.log"));

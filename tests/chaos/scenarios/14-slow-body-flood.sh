@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Scenario 13: a slow-body flood. 4,096 connections each send a request head and then its body
+# Scenario 14: a slow-body flood. 4,096 connections each send a request head and then its body
 # one byte every 5 s (reconnecting when cut), four times the connection cap (1,024), while a
 # normal load runs. The normal clients are served without a failure (no 503: a newcomer over the
 # cap takes the place of the slowest reading connection), the slow bodies are cut, and the
 # supervisor's memory stays bounded.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
-chaos_init 13-slow-body-flood
+chaos_init 14-slow-body-flood
 
 slow=4096
 flood_seconds=$(pick 16 60)

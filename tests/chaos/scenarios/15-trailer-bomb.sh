@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Scenario 14: trailer bombs. Connections each send a chunked request whose trailer section grows
+# Scenario 15: trailer bombs. Connections each send a chunked request whose trailer section grows
 # without end (up to 256 MiB each), while a normal load runs. Each is answered 431 once its
 # trailers pass limits.max_header_bytes, the supervisor's memory stays bounded (it once grew by
 # the whole trailer), and the normal clients are served without a failure.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
-chaos_init 14-trailer-bomb
+chaos_init 15-trailer-bomb
 
 bombs=$(pick 4 32)
 new_cluster_ports
