@@ -28,6 +28,17 @@ std::string reply_to(uint16_t port, const std::string& bytes) {
   return c.read_until_close(5s);
 }
 
+// Sends `piece`, then waits up to 50 ms for an answer, at most 400 times (20 s); returns what
+// the server answered, read until it closes.
+std::string trickle(RawClient& client, const std::string& piece) {
+  std::string reply;
+  for (int i = 0; i < 400 && reply.empty() && !client.closed(); ++i) {
+    client.send(piece);
+    reply = client.read_some(4096, 50ms);
+  }
+  return reply + client.read_until_close(5s);
+}
+
 void expect_still_serving(const Cluster& c) {
   HttpResult control = http_get(c.port, "/control");
   EXPECT_EQ(control.status, 200) << c.supervisor->log();
@@ -179,14 +190,9 @@ TEST(HostileClient, ASlowBodyIsCutWith408EvenThoughEveryByteResetsNoTimer) {
   ASSERT_TRUE(c.serving()) << c.supervisor->log();
   RawClient slow(c.port);
   slow.send("POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 100000\r\n\r\n");
-  // One byte, then wait up to 50 ms for an answer, at most 400 times (20 s): well below the
-  // 307 bytes each 300 ms window needs, yet never 300 ms without a byte.
-  std::string reply;
-  for (int i = 0; i < 400 && reply.empty() && !slow.closed(); ++i) {
-    slow.send("b");
-    reply = slow.read_some(4096, 50ms);
-  }
-  reply += slow.read_until_close(5s);
+  // A byte each 50 ms: well below the 307 bytes each 300 ms window needs, yet never 300 ms
+  // without a byte.
+  std::string reply = trickle(slow, "b");
   EXPECT_TRUE(reply.starts_with("HTTP/1.1 408 ")) << reply;
   EXPECT_TRUE(has(c.supervisor->log(), "slow client cut")) << c.supervisor->log();
   expect_still_serving(c);
@@ -197,12 +203,7 @@ TEST(HostileClient, ASlowHeadIsCutWith408) {
   ASSERT_TRUE(c.serving()) << c.supervisor->log();
   RawClient slow(c.port);
   slow.send("GET /x HTTP/1.1\r\n");
-  std::string reply;
-  for (int i = 0; i < 400 && reply.empty() && !slow.closed(); ++i) {
-    slow.send("X-A: b\r\n");
-    reply = slow.read_some(4096, 50ms);
-  }
-  reply += slow.read_until_close(5s);
+  std::string reply = trickle(slow, "X-A: b\r\n");
   EXPECT_TRUE(reply.starts_with("HTTP/1.1 408 ")) << reply;
   expect_still_serving(c);
 }

@@ -12,8 +12,7 @@ flood_seconds=$(pick 16 60)
 new_cluster_ports
 write_hello_config 2
 start_wsup "$CHAOS_TMP/cluster.yaml"
-rss_kib() { awk "/^$1:/ { print \$2 }" "/proc/$WSUP_PID/status"; }
-rss_before=$(rss_kib VmRSS)
+rss_before=$(supervisor_kib VmRSS)
 
 "$WSUP_PROBE" slowbody "$PORT" "$slow" "$flood_seconds" 5000 >"$CHAOS_TMP/slowbody.json" &
 slow_pid=$!
@@ -21,7 +20,7 @@ CHAOS_BACKGROUND_PIDS+=("$slow_pid")
 sleep 3 # the flood has filled every place by now
 load_run normal --path /hello --connections 8 --rate 200 --duration $((flood_seconds - 6)) --timeout-ms 5000
 wait "$slow_pid" || fail "wsup-chaos-probe slowbody failed"
-rss_peak=$(rss_kib VmHWM)
+rss_peak=$(supervisor_kib VmHWM)
 log "normal: $(summary normal)"
 log "slow:   $(cat "$CHAOS_TMP/slowbody.json")"
 

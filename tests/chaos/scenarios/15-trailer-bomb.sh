@@ -10,14 +10,13 @@ bombs=$(pick 4 32)
 new_cluster_ports
 write_hello_config 2
 start_wsup "$CHAOS_TMP/cluster.yaml"
-rss_kib() { awk "/^$1:/ { print \$2 }" "/proc/$WSUP_PID/status"; }
-rss_before=$(rss_kib VmRSS)
+rss_before=$(supervisor_kib VmRSS)
 
 load_start normal --path /hello --connections 4 --rate 100 --duration $(pick 4 20) --timeout-ms 5000
 "$WSUP_PROBE" trailerbomb "$PORT" "$bombs" 256 >"$CHAOS_TMP/trailerbomb.json" ||
   fail "wsup-chaos-probe trailerbomb failed"
 load_wait normal
-rss_peak=$(rss_kib VmHWM)
+rss_peak=$(supervisor_kib VmHWM)
 log "normal: $(summary normal)"
 log "bombs:  $(cat "$CHAOS_TMP/trailerbomb.json")"
 

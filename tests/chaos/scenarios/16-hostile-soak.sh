@@ -93,7 +93,7 @@ wait "$attack_pid" || fail "the attack loop failed"
 wait "$slow_pid" || fail "wsup-chaos-probe slowbody failed"
 kill "$rss_pid" 2>/dev/null || true
 wait "$rss_pid" 2>/dev/null || true
-sup_peak=$(awk '/^VmHWM:/ { print $2 }' "/proc/$WSUP_PID/status")
+sup_peak=$(supervisor_kib VmHWM)
 log "soak:   $(summary soak)"
 log "slow:   $(cat "$CHAOS_TMP/slowbody.json")"
 
@@ -118,13 +118,8 @@ growth=$(awk -v third=$((soak_s / 3)) -v end="$soak_s" '
 rss_summary=$(awk '{ if ($3 > peak[$2]) peak[$2] = $3 } END { for (p in peak) printf "%s=%d ", p, peak[p] / 1024 }' "$CHAOS_TMP/rss.txt")
 
 soak_p99=$(field soak .latency_ms.p99)
-bounds=${CHAOS_LATENCY_BOUNDS:-auto}
-if [[ $bounds == auto ]]; then
-  bounds=off
-  (($(nproc) > 2)) && bounds=on
-fi
 bounds_note="asserted"
-if [[ $bounds == on ]]; then
+if latency_bounds_asserted; then
   # A floor of 1 ms: sub-millisecond quiet p99s make 2x a bound on timer noise.
   awk -v p="$soak_p99" -v b="$quiet_p99" -v f="$factor" 'BEGIN { exit !(p <= f * (b < 1 ? 1 : b)) }' ||
     fail "the normal load's p99 ${soak_p99} ms is above ${factor}x its quiet ${quiet_p99} ms"
