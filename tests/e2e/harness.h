@@ -16,22 +16,16 @@
 #include <thread>
 #include <vector>
 
+#include "tests/support/eventually.h"
+#include "tests/support/temp_dir.h"
+
 namespace wsup::e2e {
+
+using wsup::testing::eventually;
+using wsup::testing::TempDir;
 
 // A loopback TCP port that was free a moment ago.
 uint16_t free_port();
-
-// A fresh directory under /tmp, removed with its contents at the end.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  const std::filesystem::path& path() const { return path_; }
-  std::filesystem::path write(const std::string& name, const std::string& text) const;
-
- private:
-  std::filesystem::path path_;
-};
 
 struct CommandResult {
   int exit_code = -1;
@@ -80,6 +74,26 @@ class Supervisor {
   std::string control_path_;
 };
 
+// Requests sent at once, each on a thread of its own; the destructor waits for them all.
+class ConcurrentRequests {
+ public:
+  explicit ConcurrentRequests(uint16_t port) : port_(port) {}
+  ~ConcurrentRequests();
+  ConcurrentRequests(const ConcurrentRequests&) = delete;
+  ConcurrentRequests& operator=(const ConcurrentRequests&) = delete;
+  void get(const std::string& path);  // sends it and returns at once
+  void join();                        // waits for every answer
+  // Answers so far with `status` (0: the request failed without an answer).
+  int count(int status) const;
+  std::vector<HttpResult> results() const;  // the answers so far, in the order they came
+
+ private:
+  const uint16_t port_;
+  mutable std::mutex mutex_;
+  std::vector<HttpResult> results_;
+  std::vector<std::thread> threads_;
+};
+
 // Clients sending requests in a loop until stopped, counting statuses.
 class LoadGenerator {
  public:
@@ -97,7 +111,21 @@ class LoadGenerator {
   std::vector<std::thread> threads_;
 };
 
-// Pids of the workers, by id, from `wsup status --json` (0 when none).
+// One row of `wsup status --json`. While a worker is being replaced its id can have two rows
+// (the old process draining, the new one starting).
+struct WorkerStatus {
+  int id = -1;
+  int pid = 0;
+  std::string state;
+  int in_flight = 0;    // held by the supervisor for this worker (queued in its ring or taken)
+  int queue_depth = 0;  // in its ring, not taken yet
+};
+std::vector<WorkerStatus> worker_status(const Supervisor& supervisor);
+
+// Requests the supervisor holds for its workers right now (the sum of their in_flight).
+int in_flight_total(const Supervisor& supervisor);
+
+// Pids of the workers, by id, from `wsup status --json` (0 when none; the last row of an id).
 std::map<int, int> worker_pids(const Supervisor& supervisor);
 
 }  // namespace wsup::e2e

@@ -10,9 +10,12 @@
 #include "shared/channel.h"
 #include "shared/record_codec.h"
 #include "shared/segment.h"
+#include "tests/support/eventually.h"
 
 namespace wsup {
 namespace {
+
+using wsup::testing::eventually;
 
 struct Pair {
   SupervisorChannel supervisor;
@@ -253,13 +256,19 @@ TEST(ChannelProtocol, WorkerReportsWhereItsTimeWent) {
 
 TEST(ChannelProtocol, BusyTimeGrowsWhileTheWorkerIsAwayAndIsZeroWhileItSleeps) {
   Pair p = make_pair();
+  auto busy_for_at_least = [&](std::chrono::nanoseconds d) {
+    return [&p, d] { return p.supervisor.worker_busy_for() >= d; };
+  };
   p.worker.heartbeat();
-  ::usleep(3000);
-  EXPECT_GE(p.supervisor.worker_busy_for(), std::chrono::milliseconds(2));
+  EXPECT_TRUE(eventually(busy_for_at_least(std::chrono::milliseconds(2))));
+  // A heartbeat starts the count again: no more than the time since just before it, however
+  // slowly this test runs.
+  const auto before_heartbeat = std::chrono::steady_clock::now();
   p.worker.heartbeat();
-  EXPECT_LT(p.supervisor.worker_busy_for(), std::chrono::milliseconds(2));
-  ASSERT_TRUE(p.worker.prepare_to_sleep());  // asleep: idle, not busy
-  ::usleep(3000);
+  EXPECT_LE(p.supervisor.worker_busy_for(), std::chrono::steady_clock::now() - before_heartbeat);
+  // Asleep: idle, not busy, although the last heartbeat is old again.
+  EXPECT_TRUE(eventually(busy_for_at_least(std::chrono::milliseconds(2))));
+  ASSERT_TRUE(p.worker.prepare_to_sleep());
   EXPECT_EQ(p.supervisor.worker_busy_for(), std::chrono::nanoseconds(0));
 }
 

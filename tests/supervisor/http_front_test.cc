@@ -7,11 +7,13 @@
 #include <future>
 
 #include "front_test_support.h"
+#include "tests/support/eventually.h"
 
 using namespace wsup;
 using namespace wsup::supervisor;
 using namespace wsup::supervisor::testing;
 using namespace std::chrono_literals;
+using wsup::testing::eventually;
 
 namespace {
 
@@ -154,7 +156,8 @@ TEST(HttpFront, HeadArrivingInPiecesIsHeldToTheLimitAsAWhole) {
   c.send("GET /echo HTTP/1.1\r\nHost: t\r\n");
   for (int i = 0; i < 6 && !c.closed(); ++i) {
     c.send("X-Part-" + std::to_string(i) + ": " + std::string(1000, 'v') + "\r\n");
-    std::this_thread::sleep_for(10ms);  // each piece its own read
+    // sleep-ok: pacing, so each piece arrives in a read of its own (the case under test).
+    std::this_thread::sleep_for(10ms);
   }
   c.send("\r\n");
   EXPECT_TRUE(c.read_until_close(2s).starts_with("HTTP/1.1 431 "));
@@ -246,15 +249,15 @@ TEST(HttpFront, ClientThatHangsUpWhileWaitingIsCancelledAndLoggedAs499) {
   {
     RawClient c(f.port);
     c.send(get("/hold"));
-    std::this_thread::sleep_for(100ms);
+    ASSERT_TRUE(eventually([&] { return f.worker->held() == 1; }));
   }  // hangs up
-  for (int i = 0; i < 100 && f.worker->cancelled() == 0; ++i) std::this_thread::sleep_for(10ms);
-  EXPECT_EQ(f.worker->cancelled(), 1);  // withdrawn from the worker's queue
+  // Withdrawn from the worker:
+  EXPECT_TRUE(eventually([&] { return f.worker->cancelled() == 1; }));
   std::string text;
-  for (int i = 0; i < 100 && !has(text, "status=\"499\""); ++i) {
-    std::this_thread::sleep_for(10ms);
+  eventually([&] {
     text = f.metrics_text();
-  }
+    return has(text, "status=\"499\"");
+  });
   EXPECT_TRUE(has(text, "wsup_requests_total{script=\"echo\",worker=\"0\",status=\"499\"} 1"))
       << text;
 }
@@ -273,7 +276,7 @@ TEST(HttpFront, ConnectionsBeyondTheCapAreAnswered503AndClosed) {
   EXPECT_TRUE(has(reply, "Retry-After: 1\r\n"));
   EXPECT_TRUE(over.closed());
   a.close();
-  for (int i = 0; i < 100 && f.front.open_connections() > 1; ++i) std::this_thread::sleep_for(5ms);
+  ASSERT_TRUE(eventually([&] { return f.front.open_connections() == 1; }));
   RawClient next(f.port);
   next.send(get("/echo"));
   EXPECT_TRUE(next.read_responses(1).starts_with("HTTP/1.1 200 "));
@@ -286,7 +289,7 @@ TEST(HttpFront, StopAnswersTheRequestInFlightClosesIdleConnectionsThenReturns) {
   ASSERT_EQ(complete_responses(idle.read_responses(1)), 1u);
   RawClient busy(f.port);
   busy.send(get("/hold"));
-  std::this_thread::sleep_for(50ms);
+  ASSERT_TRUE(eventually([&] { return f.worker->held() == 1; }));
   auto stopped = std::async(std::launch::async, [&] { f.front.stop(); });
   EXPECT_TRUE(idle.closed_within(1s));
   EXPECT_EQ(stopped.wait_for(100ms), std::future_status::timeout);  // waits for /hold

@@ -206,12 +206,12 @@ TEST(RuntimeAsyncTest, RuntimeDestroyedWithRequestsInFlightDropsThemCleanly) {
   }
   // Start the first; the others wait for the isolate. The spare-context maker may hold the only
   // isolate for a moment (it posts start_next_waiting when done), so poll until the first runs.
-  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  do {
-    harness->loop().poll();
-    if (harness->runtime().running() != 0) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  } while (std::chrono::steady_clock::now() < until);
+  EXPECT_TRUE(eventually(
+      [&] {
+        harness->loop().poll();
+        return harness->runtime().running() != 0;
+      },
+      std::chrono::seconds(5)));
   EXPECT_EQ(harness->runtime().running(), 1u);
   EXPECT_EQ(harness->runtime().waiting(), 2u);
   harness.reset();  // runtime, isolates and loop go; no answer, no crash, no leak
