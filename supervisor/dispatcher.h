@@ -3,9 +3,9 @@
 // for its response, and settles every request exactly once: response, 502 (its worker died after
 // taking it), 503 (everything full), 504 (wall time ran out).
 //
-// Little unclaimed work sits in shared memory (DESIGN.md): a request still queued, untaken, in the
+// Little unclaimed work sits in shared memory: a request still queued, untaken, in the
 // ring of a worker that has been busy for kBusyAfter (and over twice as long as another worker) is
-// taken back (cancelled there) and handed to that other worker. Its HTTP thread checks, after
+// taken back (cancelled there) and handed to that other worker. The timer thread checks, after
 // kStealCheckFirst (kStealChecksAtFirstInterval times) after it entered the ring and then at
 // doubling intervals, until the request is answered or known to be taken.
 //
