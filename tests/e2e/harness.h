@@ -111,8 +111,8 @@ class LoadGenerator {
   std::vector<std::thread> threads_;
 };
 
-// One row of `wsup status --json`. While a worker is being replaced its id can have two rows
-// (the old process draining, the new one starting).
+// One row of `wsup status --json`: one per worker slot, describing the slot's current process
+// (while a replacement starts, the one that still serves).
 struct WorkerStatus {
   int id = -1;
   int pid = 0;

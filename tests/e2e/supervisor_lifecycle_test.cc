@@ -44,8 +44,7 @@ struct Cluster {
   std::unique_ptr<Supervisor> supervisor;
 };
 
-// Waits (bounded) until `workers` workers are ready and no other row is left (a replaced
-// process still draining or a replacement still starting).
+// Waits (bounded) until all `workers` workers are ready.
 bool all_ready(const Supervisor& s, size_t workers) {
   return eventually([&] {
     std::vector<WorkerStatus> rows = worker_status(s);

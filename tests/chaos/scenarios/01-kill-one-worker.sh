@@ -29,7 +29,7 @@ recoveries=()
 for ((k = 0; k < kills; k++)); do
   id=$((k % workers))
   status=$(status_json)
-  # During a restart one id can have two rows (old and new process): take the ready one.
+  # One row per worker id; take it only once it is ready.
   row=$(jq -c --argjson id $id '[.workers[] | select(.id == $id and .state == "ready")] | first' <<<"$status")
   pid=$(jq -r .pid <<<"$row")
   in_flight=$(jq -r .in_flight <<<"$row")
