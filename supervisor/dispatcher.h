@@ -101,7 +101,6 @@ class Dispatcher {
   size_t outstanding(EndpointId id) const;
   // Requests held by workers or waiting for one, over all endpoints.
   size_t total_pending() const;
-  size_t routable_count() const;
   size_t overflow_depth() const;
   // Refuse new requests (503); requests already in are still settled.
   void close();
