@@ -44,6 +44,10 @@ struct HttpResult {
 HttpResult http_get(uint16_t port, const std::string& path,
                     const std::vector<std::pair<std::string, std::string>>& headers = {});
 HttpResult http_post(uint16_t port, const std::string& path, const std::string& body);
+// Sends `bytes` as they are on a new connection and returns everything the server sends back
+// until it closes the connection (or `timeout` passes).
+std::string send_raw(uint16_t port, const std::string& bytes,
+                     std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
 // `wsup start CONFIG --control SOCKET [--worker-binary W]` as a child process.
 class Supervisor {

@@ -11,10 +11,13 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <optional>
+#include <sstream>
 
 #include <httplib.h>
 
 #include "harness.h"
+#include "tests/support/json.h"
 
 using namespace wsup::e2e;
 using namespace std::chrono_literals;
@@ -129,6 +132,33 @@ TEST(SupervisorLifecycle, ClientThatGivesUpIsNoticedAndLoggedAs499) {
   // Noticed within a check interval or two of the hang-up, long before the worker's 5 s.
   double ms = std::stod(log.substr(log.find("\"ms\":", at) + 5));
   EXPECT_LT(ms, 1500) << log;
+}
+
+TEST(SupervisorLifecycle, AccessLogLineOfAPathWithRawInvalidUtf8IsValidJson) {
+  Cluster c("workers: 1");
+  ASSERT_TRUE(c.serving()) << c.supervisor->log();
+  // Bytes >= 0x80 are allowed in a request target on the wire; these are not all UTF-8.
+  std::string reply = send_raw(c.port,
+                               "GET /caf\xc3\xa9/\xff\xfe?q=\xe2\x82 HTTP/1.1\r\nHost: t\r\n"
+                               "Connection: close\r\n\r\n");
+  ASSERT_TRUE(reply.starts_with("HTTP/1.1 200 ")) << reply;
+  // The access log shares the supervisor's log with its key=value lines: take the JSON one
+  // whose path starts /caf.
+  std::optional<boost::json::value> record;
+  std::string error, seen;
+  ASSERT_TRUE(eventually([&] {
+    std::istringstream lines(c.supervisor->log());
+    for (std::string line; std::getline(lines, line);) {
+      if (!line.starts_with("{") || line.find("\"path\":\"/caf") == std::string::npos) continue;
+      seen = line;
+      record = wsup::testing::parse_json(line, &error);
+      return true;
+    }
+    return false;
+  })) << c.supervisor->log();
+  ASSERT_TRUE(record) << error << ": " << seen;
+  EXPECT_EQ(record->at("path").as_string(), "/caf\xc3\xa9/\xef\xbf\xbd\xef\xbf\xbd?q=\xef\xbf\xbd");
+  EXPECT_EQ(record->at("status").as_int64(), 200);
 }
 
 TEST(SupervisorLifecycle, FullQueuesAnswer503WithRetryAfter) {
