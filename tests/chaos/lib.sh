@@ -206,7 +206,8 @@ wait_all_ready() {
   echo "$WAITED_MS"
 }
 
-# served: requests the current worker processes have answered (status requests_served).
+# served: requests the workers have answered with a status below 500 (status requests_served,
+# summed over the worker ids, each over all its processes).
 served() { status_json 2>/dev/null | jq '[.workers[].requests_served] | add // 0' 2>/dev/null || echo 0; }
 served_at_least() { (($(served) >= $1)); }
 # wait_served_more N: until the workers have answered N more requests than when it was called
