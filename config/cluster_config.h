@@ -69,6 +69,9 @@ struct ClusterConfig {
   std::vector<ListenAddress> listen = {ListenAddress{}};
   uint32_t workers = 0;  // 0 = auto: one per core
   uint32_t isolates_per_worker = 4;
+  // Requests a worker keeps alive at once (each in its own context, interleaved on its
+  // isolates); more stay in its ring, where another worker may still take them.
+  uint32_t concurrency_per_worker = 64;
   uint32_t ring_slots = 64;  // request slots per worker segment
   // Bytes per slot; larger bodies travel apart, in a shared-memory object made per body (~130 µs
   // each way), so the default holds a 64 KiB body with its headers.

@@ -169,8 +169,9 @@ void read_cluster(const Field& root, const std::filesystem::path& base_dir, Clus
   bool has_scripts = false;
   bool is_map = for_each_field(
       root,
-      {"listen", "workers", "isolates_per_worker", "ring_slots", "slot_arena_bytes", "http_threads",
-       "drain_timeout", "bench_no_js", "webassembly", "limits", "scripts", "logging", "admin"},
+      {"listen", "workers", "isolates_per_worker", "concurrency_per_worker", "ring_slots",
+       "slot_arena_bytes", "http_threads", "drain_timeout", "bench_no_js", "webassembly", "limits",
+       "scripts", "logging", "admin"},
       diagnostics,
       [&](const Field& f) {
         std::string_view key = f.key.Scalar();
@@ -178,6 +179,8 @@ void read_cluster(const Field& root, const std::filesystem::path& base_dir, Clus
         if (key == "workers") assign(read_count_or_auto(f, 256, diagnostics), config.workers);
         if (key == "isolates_per_worker")
           assign(read_integer(f, 1, 64, diagnostics), config.isolates_per_worker);
+        if (key == "concurrency_per_worker")
+          assign(read_integer(f, 1, 65'536, diagnostics), config.concurrency_per_worker);
         if (key == "ring_slots") {
           std::optional<uint64_t> slots = read_integer(f, 2, 65'536, diagnostics);
           if (slots && (*slots & (*slots - 1)) != 0)

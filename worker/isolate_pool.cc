@@ -62,6 +62,9 @@ WorkerIsolate::WorkerIsolate(const std::vector<LoadedScript>& scripts,
                                  settings.on_fatal_data);
   heap_guard_ = std::make_unique<limits::HeapLimitGuard>(isolate, settings.heap_bytes);
   isolate->AddMessageListener(on_uncaught_message);
+  // Atomics.wait would block the worker's only thread, where no CPU limit and no wall timer can
+  // reach it; workerd refuses it the same way (a TypeError in the script).
+  isolate->SetAllowAtomicsWait(false);
 
   v8::Isolate::Scope isolate_scope(isolate);
   v8::HandleScope handle_scope(isolate);
@@ -81,6 +84,7 @@ WorkerIsolate::WorkerIsolate(const std::vector<LoadedScript>& scripts,
 }
 
 WorkerIsolate::~WorkerIsolate() {
+  V8Engine::listen_for_tasks(isolate_.get(), nullptr);  // waits for a call in progress
   {
     // Handles go back to the isolate under its lock; V8 disposes an unlocked isolate.
     v8::Locker lock(isolate_.get());
@@ -91,20 +95,30 @@ WorkerIsolate::~WorkerIsolate() {
     service_workers_.clear();
     heap_guard_.reset();
   }
-  request_lock_.reset();
+  loop_lock_.reset();
 }
 
 bool WorkerIsolate::try_claim(Holder holder) {
   Holder expected = Holder::nobody;
   if (!holder_.compare_exchange_strong(expected, holder, std::memory_order_acq_rel)) return false;
   // Never waits: the maker holds the Locker only while it holds the claim.
-  if (holder == Holder::request) request_lock_ = std::make_unique<v8::Locker>(isolate_.get());
+  if (holder == Holder::loop) loop_lock_ = std::make_unique<v8::Locker>(isolate_.get());
   return true;
 }
 
 void WorkerIsolate::unclaim() {
-  request_lock_.reset();
+  loop_lock_.reset();
   holder_.store(Holder::nobody, std::memory_order_release);
+}
+
+void WorkerIsolate::run_deferred() {
+  while (!deferred_.empty()) {
+    IsolateTurn turn(*this);
+    if (!turn.held()) return;  // the maker took it again: its next let-go brings us back
+    std::function<void()> work = std::move(deferred_.front());
+    deferred_.pop_front();
+    work();
+  }
 }
 
 v8::Local<v8::UnboundScript> WorkerIsolate::service_worker(size_t index) const {
@@ -179,49 +193,95 @@ std::optional<WorkerIsolate::SpareContext> WorkerIsolate::take_spare_context() {
   return spare;
 }
 
-IsolatePool::IsolatePool(const std::vector<LoadedScript>& scripts, const IsolateSettings& settings,
-                         size_t size, std::function<void()> on_spare_made)
-    : scripts_(scripts), settings_(settings) {
-  for (size_t i = 0; i < size; ++i) {
-    isolates_.push_back(std::make_unique<WorkerIsolate>(scripts_, settings_));
-    free_.push_back(size - 1 - i);
+IsolateTurn::IsolateTurn(WorkerIsolate& isolate) : isolate_(isolate) {
+  if (isolate_.turn_depth_ > 0) {
+    ++isolate_.turn_depth_;
+    held_ = true;
+    return;
   }
-  if (on_spare_made) {
-    maker_ = std::make_unique<SpareContextMaker>(std::move(on_spare_made));
-    for (size_t index : free_) maker_->make_for(*isolates_[index]);
+  if (!isolate_.try_claim(WorkerIsolate::Holder::loop)) return;
+  isolate_.turn_depth_ = 1;
+  held_ = true;
+  scope_.emplace(isolate_.isolate());
+}
+
+IsolateTurn::~IsolateTurn() {
+  if (!held_ || --isolate_.turn_depth_ > 0) return;
+  scope_.reset();
+  isolate_.unclaim();
+  if (isolate_.maker_ != nullptr && !isolate_.condemned_ && !isolate_.has_spare_context()) {
+    isolate_.maker_->make_for(isolate_);
+  }
+}
+
+IsolatePool::IsolatePool(const std::vector<LoadedScript>& scripts, const IsolateSettings& settings,
+                         size_t size, IsolateEvent on_maker_done, TasksPosted on_tasks_posted)
+    : scripts_(scripts), settings_(settings), on_tasks_posted_(std::move(on_tasks_posted)) {
+  if (on_maker_done) maker_ = std::make_unique<SpareContextMaker>(std::move(on_maker_done));
+  isolates_.resize(size);
+  for (size_t i = 0; i < size; ++i) make_isolate(i);
+}
+
+void IsolatePool::make_isolate(size_t index) {
+  isolates_[index] = std::make_unique<WorkerIsolate>(scripts_, settings_);
+  WorkerIsolate& isolate = *isolates_[index];
+  if (on_tasks_posted_) {
+    V8Engine::listen_for_tasks(isolate.isolate(), [this, &isolate](double delay_s) {
+      on_tasks_posted_(isolate, delay_s);
+    });
+  }
+  if (maker_) {
+    isolate.set_spare_maker(maker_.get());
+    maker_->make_for(isolate);
   }
 }
 
 IsolatePool::~IsolatePool() {
-  maker_.reset();
+  stop_maker();
 }
 
-std::optional<size_t> IsolatePool::acquire() {
-  // Most recently used first; one with its spare ready before one without.
-  for (bool want_spare : {true, false}) {
-    for (size_t i = free_.size(); i-- > 0;) {
-      WorkerIsolate& isolate = *isolates_[free_[i]];
-      if (want_spare && !isolate.has_spare_context()) continue;
-      if (!isolate.try_claim(WorkerIsolate::Holder::request)) continue;  // the maker has it
-      size_t index = free_[i];
-      free_.erase(free_.begin() + static_cast<std::ptrdiff_t>(i));
-      return index;
+void IsolatePool::stop_maker() {
+  if (!maker_) return;
+  maker_.reset();
+  for (auto& isolate : isolates_) isolate->set_spare_maker(nullptr);
+}
+
+std::optional<size_t> IsolatePool::choose() const {
+  std::optional<size_t> best;
+  for (size_t i = 0; i < isolates_.size(); ++i) {
+    const WorkerIsolate& candidate = *isolates_[i];
+    if (candidate.condemned()) continue;
+    if (!best) {
+      best = i;
+      continue;
+    }
+    const WorkerIsolate& chosen = *isolates_[*best];
+    // A spare ready saves the request a Context::New (~200-500 µs); after that, spreading the
+    // requests spreads their heap over the isolates' separate limits.
+    if (candidate.has_spare_context() != chosen.has_spare_context()) {
+      if (candidate.has_spare_context()) best = i;
+    } else if (candidate.live_requests() < chosen.live_requests()) {
+      best = i;
     }
   }
-  return std::nullopt;
+  return best;
 }
 
-void IsolatePool::release(size_t index) {
-  isolates_[index]->unclaim();
-  free_.push_back(index);
-  if (maker_) maker_->make_for(*isolates_[index]);
-}
-
-void IsolatePool::replace(size_t index) {
-  if (maker_) maker_->forget(*isolates_[index]);
+bool IsolatePool::replace(size_t index) {
+  WorkerIsolate& old = *isolates_[index];
+  if (!old.try_claim(WorkerIsolate::Holder::loop)) return false;
+  // Claimed: the maker is not inside it, and forget() keeps it from coming back.
+  if (maker_) maker_->forget(old);
   isolates_[index].reset();
-  isolates_[index] = std::make_unique<WorkerIsolate>(scripts_, settings_);
-  isolates_[index]->try_claim(WorkerIsolate::Holder::request);
+  make_isolate(index);
+  return true;
+}
+
+size_t IsolatePool::index_of(const WorkerIsolate& isolate) const {
+  for (size_t i = 0; i < isolates_.size(); ++i) {
+    if (isolates_[i].get() == &isolate) return i;
+  }
+  return isolates_.size();
 }
 
 }  // namespace wsup::worker

@@ -1,12 +1,19 @@
 // The worker's V8 isolates, created once at start-up from the runtime's startup snapshot, each
 // holding every service-worker script compiled once (bound to a fresh context per request).
-// One request runs on an isolate at a time; requests that find every isolate busy wait in
-// FIFO order (see Runtime).
+//
+// Many requests live on one isolate at once, each in a context of its own; an isolate is busy
+// only while one of them runs JavaScript. The loop thread holds an isolate for one *turn* (an
+// IsolateTurn: a request's slice of JavaScript, making or dropping its context) and lets go
+// after it, so a request awaiting a timer, a subrequest or a client costs its isolate nothing.
+// The spare-context maker's thread takes idle isolates between turns (spare_context_maker.h).
+// Work for an isolate the maker holds waits in that isolate's queue of deferred turns and runs
+// when the maker lets go (at most one Context::New later).
 #pragma once
 
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -44,12 +51,14 @@ class WorkerIsolate {
   WorkerIsolate(const WorkerIsolate&) = delete;
   WorkerIsolate& operator=(const WorkerIsolate&) = delete;
 
-  // Which thread may touch the isolate: the loop thread for a request, the spare-context
-  // maker's thread, or nobody. Every use goes through v8::Locker, as V8 requires once an isolate
-  // is used from two threads; the holder word makes sure the two never wait on each other.
-  enum class Holder : uint8_t { nobody, request, spare_maker };
-  // Claims an unheld isolate (compare-and-swap from nobody). A request claim also takes the
-  // loop thread's v8::Locker, kept until unclaim().
+  // Which thread may touch the isolate: the loop thread (for a turn), the spare-context maker's
+  // thread, or nobody. Every use goes through v8::Locker, as V8 requires once an isolate is used
+  // from two threads; the holder word, claimed by compare-and-swap, makes sure neither thread
+  // ever waits on the other's Locker. (Runtime::stats keeps to it too: it reads the heap of the
+  // isolates it can claim and reports the last figures of the others.)
+  enum class Holder : uint8_t { nobody, loop, spare_maker };
+  // Claims an unheld isolate. A loop claim also takes the loop thread's v8::Locker, kept until
+  // unclaim(). Loop claims go through IsolateTurn.
   bool try_claim(Holder holder);
   void unclaim();
 
@@ -58,7 +67,7 @@ class WorkerIsolate {
   BakedContext baked_context() const { return baked_context_; }
   // The compiled service-worker script number `index` (empty for a module script).
   v8::Local<v8::UnboundScript> service_worker(size_t index) const;
-  // True once the heap hit its limit: the isolate must be replaced after its request.
+  // True once the heap hit its limit: every request on it fails and it is replaced.
   bool heap_exhausted() const { return heap_guard_->exceeded(); }
   const limits::HeapLimitGuard* heap_guard() const { return heap_guard_.get(); }
 
@@ -79,8 +88,8 @@ class WorkerIsolate {
     std::unique_ptr<v8::MicrotaskQueue> queue;
     v8::Global<v8::Context> context;  // reset before the queue goes (declared last)
   };
-  // Runs what V8 queued for this isolate's thread (finalization callbacks, GC follow-ups). By
-  // its holder, while no JavaScript runs on it.
+  // Runs what V8 queued for this isolate's thread (finalization callbacks, GC follow-ups,
+  // WebAssembly compilation results). By its holder, while no JavaScript runs on it.
   void run_pending_tasks();
 
   // Read by the loop thread to prefer an isolate whose spare is ready.
@@ -89,7 +98,29 @@ class WorkerIsolate {
   void prepare_spare_context();
   std::optional<SpareContext> take_spare_context();
 
+  // --- Loop thread only: the requests living on this isolate.
+  size_t live_requests() const { return live_requests_; }
+  void add_live_request() { ++live_requests_; }
+  void remove_live_request() { --live_requests_; }
+  // Set once a request on it hit the heap limit: it takes no new request, its live ones fail
+  // (503) and it is replaced once none is left.
+  bool condemned() const { return condemned_; }
+  void condemn() { condemned_ = true; }
+  // Work that needs the isolate while the maker holds it: runs, in order, when run_deferred()
+  // finds the isolate free (the runtime calls it whenever the maker lets go).
+  void defer(std::function<void()> work) { deferred_.push_back(std::move(work)); }
+  void run_deferred();
+  // What Runtime::stats last read of it (reported again while the maker holds it).
+  struct Report {
+    v8::HeapStatistics heap;
+    size_t retired_microtask_queues = 0;
+  };
+  Report& last_report() { return last_report_; }
+  // Where IsolateTurn asks for spare contexts (null: none are made). Set by the pool.
+  void set_spare_maker(SpareContextMaker* maker) { maker_ = maker; }
+
  private:
+  friend class IsolateTurn;
   struct Disposer {
     void operator()(v8::Isolate* isolate) const { isolate->Dispose(); }
   };
@@ -116,36 +147,77 @@ class WorkerIsolate {
   std::atomic<bool> spare_ready_{false};
   // acq_rel on claim / release on unclaim: the next holder sees everything the last one did.
   std::atomic<Holder> holder_{Holder::nobody};
-  std::unique_ptr<v8::Locker> request_lock_;  // the loop thread's, while a request holds it
+  std::unique_ptr<v8::Locker> loop_lock_;  // the loop thread's, while it holds the isolate
+  SpareContextMaker* maker_ = nullptr;
+
+  // Loop thread only.
+  size_t live_requests_ = 0;
+  bool condemned_ = false;
+  int turn_depth_ = 0;  // nested IsolateTurns of the loop thread
+  std::deque<std::function<void()>> deferred_;
+  Report last_report_;
+};
+
+// The loop thread's hold on an isolate for one turn: claims it (with its Locker and
+// Isolate::Scope) unless the spare maker has it, and lets go at the end, when it also asks the
+// maker for a spare context if the isolate has none (asked only then: the maker cannot claim an
+// isolate during a turn). Turns nest: an inner one on an isolate the loop already holds just
+// goes along.
+//
+//   IsolateTurn turn(isolate);
+//   if (!turn.held()) return isolate.defer(...);   // the maker has it: try again later
+class IsolateTurn {
+ public:
+  explicit IsolateTurn(WorkerIsolate& isolate);
+  ~IsolateTurn();
+  IsolateTurn(const IsolateTurn&) = delete;
+  IsolateTurn& operator=(const IsolateTurn&) = delete;
+  bool held() const { return held_; }
+
+ private:
+  WorkerIsolate& isolate_;
+  bool held_ = false;
+  std::optional<v8::Isolate::Scope> scope_;
 };
 
 // The pool lives on the loop thread; only the spare-context maker runs elsewhere.
 class IsolatePool {
  public:
-  // With `on_spare_made` (called on the maker's thread), idle isolates get spare contexts made
-  // on a thread of their own; without it, none are made.
+  // Called on any thread; only the isolate's address may be used there (see WorkerPlatform).
+  using IsolateEvent = std::function<void(WorkerIsolate&)>;
+  using TasksPosted = std::function<void(WorkerIsolate&, double delay_s)>;
+  // With `on_maker_done` (called on the maker's thread each time it lets go of an isolate),
+  // isolates get spare contexts made on a thread of their own; without it, none are made.
+  // `on_tasks_posted`: V8 queued work for an isolate's thread (WorkerPlatform::listen_for_tasks).
   IsolatePool(const std::vector<LoadedScript>& scripts, const IsolateSettings& settings,
-              size_t size, std::function<void()> on_spare_made = nullptr);
+              size_t size, IsolateEvent on_maker_done = nullptr,
+              TasksPosted on_tasks_posted = nullptr);
   ~IsolatePool();  // stops the maker before any isolate goes
+  // Stops the maker now (runtime shutdown): afterwards only the loop thread touches isolates.
+  void stop_maker();
 
   size_t size() const { return isolates_.size(); }
-  size_t idle() const { return free_.size(); }
-  // Claims an idle isolate for a request, preferring one whose spare context is ready; nothing
-  // when every isolate is busy with a request or with its spare.
-  std::optional<size_t> acquire();
-  // Gives a request's isolate back (and queues it for a spare context).
-  void release(size_t index);
+  // The isolate a new request should live on: not condemned, its spare context ready if any
+  // is, then the one with the fewest live requests. nullopt when every isolate is condemned.
+  std::optional<size_t> choose() const;
   // Wall time spent making spare contexts so far, in nanoseconds.
   uint64_t spare_context_ns() const { return maker_ ? maker_->busy_ns() : 0; }
-  // Disposes isolate `index` (claimed by the caller) and puts a fresh one, claimed, in its place.
-  void replace(size_t index);
+  // Disposes isolate `index` and puts a fresh one in its place. Needs the isolate free (no
+  // live request, no turn, not held by the maker): false, doing nothing, while the maker has it.
+  bool replace(size_t index);
   WorkerIsolate& at(size_t index) { return *isolates_[index]; }
+  const WorkerIsolate& at(size_t index) const { return *isolates_[index]; }
+  // The index of `isolate` in the pool.
+  size_t index_of(const WorkerIsolate& isolate) const;
 
  private:
+  // Creates isolate `index` (in place of whatever was there) and hooks it up.
+  void make_isolate(size_t index);
+
   const std::vector<LoadedScript>& scripts_;
   IsolateSettings settings_;
+  TasksPosted on_tasks_posted_;
   std::vector<std::unique_ptr<WorkerIsolate>> isolates_;
-  std::vector<size_t> free_;  // LIFO: the most recently used isolate has the warmest caches
   std::unique_ptr<SpareContextMaker> maker_;  // declared last: stopped first
 };
 

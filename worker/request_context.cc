@@ -13,7 +13,8 @@ namespace wsup::worker {
 RequestContext::RequestContext(boost::asio::io_context& loop, WorkerIsolate& isolate,
                                size_t script_index, const LoadedScript& script,
                                const RuntimeLimits& limits, limits::LimitEnforcer& enforcer,
-                               HttpRequest request, Done done, Finished finished)
+                               HttpRequest request, std::shared_ptr<ResponseSink> sink,
+                               Finished finished)
     : loop_(loop),
       isolate_(isolate),
       v8_isolate_(isolate.isolate()),
@@ -21,29 +22,44 @@ RequestContext::RequestContext(boost::asio::io_context& loop, WorkerIsolate& iso
       script_(script),
       limits_(limits),
       request_(std::move(request)),
-      done_(std::move(done)),
+      sink_(std::move(sink)),
       finished_callback_(std::move(finished)),
       enforcer_(enforcer),
       budget_(isolate.isolate(), std::chrono::milliseconds(limits.cpu_ms), isolate.heap_guard()),
       wall_timer_(loop) {}
 
-RequestContext::~RequestContext() {
-  release_v8_state();
-}
+RequestContext::~RequestContext() = default;
 
 bool RequestContext::isolate_must_be_replaced() const {
   return limit_hit_ == LimitHit::heap || isolate_.heap_exhausted();
 }
 
 void RequestContext::start() {
-  auto self = shared_from_this();
+  // Armed before the first turn, which the spare maker may delay: the wall time counts from
+  // here, and a pending wait keeps the loop running until the deferred turn comes.
   wall_timer_.expires_after(std::chrono::milliseconds(limits_.wall_ms));
   wall_timer_.async_wait([weak = weak_from_this()](const boost::system::error_code& error) {
     if (error) return;  // cancelled: the request finished first
     if (auto request = weak.lock()) request->on_wall_timeout();
   });
+  in_turn([](RequestContext& request) { request.begin(); });
+}
+
+void RequestContext::in_turn(std::function<void(RequestContext&)> step) {
+  IsolateTurn turn(isolate_);
+  if (!turn.held()) {
+    isolate_.defer([weak = weak_from_this(), step = std::move(step)] {
+      if (auto request = weak.lock()) step(*request);
+    });
+    return;
+  }
+  auto self = shared_from_this();  // the step may end the request
+  step(*this);
+}
+
+void RequestContext::begin() {
+  if (finished_) return;  // the wall time passed while the turn was deferred
   {
-    v8::Isolate::Scope isolate_scope(v8_isolate_);
     v8::HandleScope handle_scope(v8_isolate_);
     v8::Local<v8::Context> context;
     if (auto spare = isolate_.take_spare_context()) {
@@ -53,26 +69,64 @@ void RequestContext::start() {
     } else {
       const Stopwatch making;
       microtasks_ = v8::MicrotaskQueue::New(v8_isolate_, v8::MicrotasksPolicy::kExplicit);
-      context = StartupSnapshot::instance()
-                    .new_context(v8_isolate_, isolate_.baked_context(), microtasks_.get())
-                    .FromMaybe(v8::Local<v8::Context>());
+      if (!StartupSnapshot::instance()
+               .new_context(v8_isolate_, isolate_.baked_context(), microtasks_.get())
+               .ToLocal(&context)) {
+        // The heap guard stopped Context::New: the isolate is out of heap. No context exists,
+        // so nothing may be attached to one; the verdict below answers 503.
+        v8_isolate_->CancelTerminateExecution();
+      }
       context_ns_ = making.elapsed_ns();
     }
-    JsHost::attach(context, this);
-    context_.Reset(v8_isolate_, context);
+    if (!context.IsEmpty()) {
+      JsHost::attach(context, this);
+      context_.Reset(v8_isolate_, context);
+    }
   }
   enforcer_.request_started(budget_);
   request_started_ = true;
   note_limits();  // the heap guard can fire during Context::New
-  run_slice(true,
-            [this](v8::Local<v8::Context> context) { return run_script_and_dispatch(context); });
+  if (context_.IsEmpty() && limit_hit_ == LimitHit::none) {
+    // Not the heap guard (it sets the verdict): V8 refused the context for another reason.
+    log::error("could not make a context for the request",
+               {{"script", script_.spec.name}, {"req", request_.id}});
+    respond(error_response(503, "Service Unavailable: the worker could not make a context\n"));
+    return finish();
+  }
+  if (!context_.IsEmpty()) {
+    run_slice(true,
+              [this](v8::Local<v8::Context> context) { return run_script_and_dispatch(context); });
+  }
   advance();
+}
+
+void RequestContext::run_microtasks() {
+  if (finished_ || context_.IsEmpty()) return;
+  in_turn([](RequestContext& request) {
+    if (request.finished_ || request.context_.IsEmpty()) return;
+    // The slice's checkpoint does the work; the body has nothing to add.
+    request.run_slice(false, [](v8::Local<v8::Context>) { return true; });
+    request.advance();
+  });
+}
+
+void RequestContext::fail_isolate_condemned() {
+  if (finished_) return;
+  if (!responded_) {
+    log::warn(
+        "request failed: its isolate is replaced after another request on it exhausted "
+        "the heap",
+        {{"script", script_.spec.name}, {"req", request_.id}});
+    respond(error_response(503,
+                           "Service Unavailable: the worker's isolate ran out of memory and is "
+                           "being replaced\n"));
+  }
+  finish();
 }
 
 void RequestContext::run_slice(bool throw_fails_request,
                                const std::function<bool(v8::Local<v8::Context>)>& body) {
   const Stopwatch running;
-  v8::Isolate::Scope isolate_scope(v8_isolate_);
   v8::HandleScope handle_scope(v8_isolate_);
   v8::Local<v8::Context> context = context_.Get(v8_isolate_);
   v8::Context::Scope context_scope(context);
@@ -170,23 +224,30 @@ void RequestContext::advance() {
                                    "Service Unavailable: the worker exceeded its memory "
                                    "limit\n"));
     }
+    cut_stream(limit_hit_ == LimitHit::cpu ? "CPU time limit" : "memory limit");
     finish();
     return;
   }
   if (ready_ && !responded_) {
     HttpResponse response = std::move(*ready_);
     ready_.reset();
-    respond(std::move(response));
+    if (body_stream_.IsEmpty()) {
+      respond(std::move(response));
+    } else {
+      begin_streaming(std::move(response));
+    }
   }
-  if (!responded_ && timers_.empty()) {
-    // Nothing left that could run JavaScript for this request: it can never settle.
+  if (!responded_ && timers_.empty() && !v8_isolate_->HasPendingBackgroundTasks()) {
+    // Nothing left that could run JavaScript for this request: it can never settle. (Work V8
+    // runs in the background, an asynchronous WebAssembly compilation, ends in a task the loop
+    // runs, and then every request on the isolate looks again: Runtime::run_posted_tasks.)
     log::error(
         "the handler did not respond: its response promise is pending and no timer "
         "is left to settle it",
         {{"script", script_.spec.name}, {"req", request_.id}});
     respond(error_response(500, "Internal Server Error: the handler did not respond\n"));
   }
-  if (responded_ && (timers_.empty() || wait_until_settled_)) finish();
+  if (responded_ && (timers_.empty() || wait_until_settled_) && !streaming()) finish();
 }
 
 uint32_t RequestContext::set_timer(v8::Local<v8::Function> callback,
@@ -223,7 +284,11 @@ void RequestContext::clear_timer(uint32_t id) {
 
 void RequestContext::on_timer(uint32_t id) {
   if (finished_ || timers_.find(id) == timers_.end()) return;
-  auto self = shared_from_this();
+  in_turn([id](RequestContext& request) { request.fire_timer(id); });
+}
+
+void RequestContext::fire_timer(uint32_t id) {
+  if (finished_ || timers_.find(id) == timers_.end()) return;
   bool repeat = false;
   run_slice(false, [this, id, &repeat](v8::Local<v8::Context> context) {
     auto it = timers_.find(id);
@@ -249,6 +314,7 @@ void RequestContext::on_wall_timeout() {
               {{"script", script_.spec.name}, {"req", request_.id}, {"wall_ms", limits_.wall_ms}});
     respond(error_response(504, "Gateway Timeout: the worker exceeded its wall time limit\n"));
   }
+  cut_stream("wall time limit");
   finish();
 }
 
@@ -266,34 +332,37 @@ HttpResponse RequestContext::error_response(uint16_t status, std::string_view bo
 }
 
 void RequestContext::respond(HttpResponse response) {
+  if (responded_) return;
   responded_ = true;
   response.id = request_.id;
-  if (done_) {
-    Done done = std::move(done_);
-    done_ = nullptr;
-    done(std::move(response));
-  }
+  sink_->respond(std::move(response));
 }
 
 void RequestContext::finish() {
   if (finished_) return;
+  cut_stream("the request ended");
   finished_ = true;
-  release_v8_state();
-  if (finished_callback_) {
-    Finished finished = std::move(finished_callback_);
-    finished_callback_ = nullptr;
-    finished(*this);
-  }
+  wall_timer_.cancel();
+  in_turn([](RequestContext& request) {
+    request.release_v8_state();
+    if (request.finished_callback_) {
+      Finished finished = std::move(request.finished_callback_);
+      request.finished_callback_ = nullptr;
+      finished(request);
+    }
+  });
 }
 
 void RequestContext::abandon() {
-  done_ = nullptr;
   finished_callback_ = nullptr;
   finished_ = true;
+  IsolateTurn turn(isolate_);  // free: the runtime stopped the spare maker first
   release_v8_state();
 }
 
 void RequestContext::release_v8_state() {
+  if (released_) return;
+  released_ = true;
   if (request_started_) {
     request_started_ = false;
     const limits::LimitVerdict verdict = enforcer_.request_ended(budget_);
@@ -308,13 +377,14 @@ void RequestContext::release_v8_state() {
   wall_timer_.cancel();
   timers_.clear();
   if (!context_.IsEmpty()) {
-    v8::Isolate::Scope isolate_scope(v8_isolate_);
     v8::HandleScope handle_scope(v8_isolate_);
     v8::Local<v8::Context> context = context_.Get(v8_isolate_);
     JsHost::attach(context, nullptr);
     isolate_.retire_microtask_queue(context, std::move(microtasks_));
   }
   response_promise_.Reset();
+  body_stream_.Reset();
+  pump_js_.Reset();
   wait_until_.Reset();
   internal_.Reset();
   modules_.clear();

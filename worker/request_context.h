@@ -1,8 +1,14 @@
 // One request's life on an isolate: a fresh context with its own MicrotaskQueue, the script
 // bound and run in it, the fetch event dispatched, then microtasks and timers driven on the
 // loop until the response settles and the waitUntil promises are done (or nothing can settle
-// them any more, or the wall limit passes). Then the context is dropped and the isolate handed
-// back through the `finished` callback.
+// them any more, or the wall limit passes). Then the context is dropped and the runtime told
+// through the `finished` callback.
+//
+// Other requests live on the same isolate meanwhile: everything this request does with V8 (its
+// slices of JavaScript, making and dropping its context) happens in a turn on the isolate
+// (IsolateTurn, isolate_pool.h), and between turns it holds nothing. A turn the spare maker's
+// thread delays waits in the isolate's deferred queue; every step that starts a turn holds only
+// a weak reference to the request, so a request that ended meanwhile is simply skipped.
 #pragma once
 
 #include <chrono>
@@ -22,6 +28,8 @@
 #include "shared/http_message.h"
 #include "worker/api/js_host.h"
 #include "worker/limits/limit_enforcer.h"
+#include "worker/response_body_pump.h"
+#include "worker/response_sink.h"
 #include "worker/runtime.h"
 
 namespace wsup::worker {
@@ -30,19 +38,29 @@ class WorkerIsolate;
 
 class RequestContext final : public JsHost, public std::enable_shared_from_this<RequestContext> {
  public:
-  using Done = std::function<void(HttpResponse)>;
   using Finished = std::function<void(RequestContext&)>;
 
   RequestContext(boost::asio::io_context& loop, WorkerIsolate& isolate, size_t script_index,
                  const LoadedScript& script, const RuntimeLimits& limits,
-                 limits::LimitEnforcer& enforcer, HttpRequest request, Done done,
-                 Finished finished);
+                 limits::LimitEnforcer& enforcer, HttpRequest request,
+                 std::shared_ptr<ResponseSink> sink, Finished finished);
+  // Needs the V8 state released (finish() or abandon() did it).
   ~RequestContext() override;
 
-  // Runs the script and dispatches the fetch event; the rest happens on the loop.
+  // Runs the script and dispatches the fetch event (in a turn on the isolate); the rest happens
+  // on the loop.
   void start();
-  // Drops the context without answering and without calling `finished` (runtime shutdown).
+  // Answers 503 and ends the request: its isolate is being replaced because another request on
+  // it exhausted the heap. Call in a turn on the isolate.
+  void fail_isolate_condemned();
+  // Performs the request's pending microtasks in a slice of its own (work V8 ran outside any
+  // request settled one of its promises), then decides what happens next.
+  void run_microtasks();
+  // Drops the context without answering and without calling `finished` (runtime shutdown, with
+  // the spare maker stopped so the isolate is free).
   void abandon();
+
+  WorkerIsolate& isolate() const { return isolate_; }
 
   uint64_t id() const { return request_.id; }
   // Where this request's worker time went (Runtime sums them into RuntimeTimes).
@@ -57,6 +75,9 @@ class RequestContext final : public JsHost, public std::enable_shared_from_this<
                      double delay_ms, bool repeat) override;
   void clear_timer(uint32_t id) override;
   void console_message(log::Level level, std::string_view text) override;
+  bool response_body_chunk(std::string_view bytes) override;
+  void response_body_end() override;
+  void response_body_error(v8::Local<v8::Value> error) override;
 
   // The context's module resolver (ES module scripts).
   static v8::MaybeLocal<v8::Module> resolve_module(v8::Local<v8::Context> context,
@@ -74,9 +95,14 @@ class RequestContext final : public JsHost, public std::enable_shared_from_this<
   };
   enum class LimitHit { none, cpu, heap };
 
+  // Runs `step` in a turn on the isolate: now when the isolate is free, otherwise deferred until
+  // the spare maker lets go (and skipped if the request is gone by then).
+  void in_turn(std::function<void(RequestContext&)> step);
+  // start()'s turn: the context, the script, the fetch event.
+  void begin();
   // One slice of this request's JavaScript: scopes entered, exceptions caught and logged,
   // microtasks drained, the response promise looked at. `body` returns false when it threw.
-  // A throw answers 500 when `throw_fails_request`.
+  // A throw answers 500 when `throw_fails_request`. In a turn.
   void run_slice(bool throw_fails_request, const std::function<bool(v8::Local<v8::Context>)>& body);
   // Records a CPU or heap verdict of the request's budget in limit_hit_.
   void note_limits();
@@ -89,13 +115,25 @@ class RequestContext final : public JsHost, public std::enable_shared_from_this<
                     v8::Local<v8::Value> exception, v8::Local<v8::Message> message);
   // Decides what happens next after a slice or a timer: answer, finish or keep waiting.
   void advance();
+  // Streaming the response body (request_body_stream.cc): the head goes out, the body stream
+  // is read by response_body.js's pump as fast as the sink takes it.
+  void begin_streaming(HttpResponse head);
+  void on_sink_ready();   // in a turn
+  void on_sink_cancel();  // in a turn
+  // Calls method `name` of the pump's JS object in a slice.
+  void call_pump(const char* name);
+  // A stream still being sent ends abruptly (a limit, the wall time, the end of the request).
+  void cut_stream(std::string_view why);
+  bool streaming() const { return pump_ && !pump_->done(); }
   void arm_timer(uint32_t id);
   void on_timer(uint32_t id);
+  void fire_timer(uint32_t id);  // on_timer's turn
   void on_wall_timeout();
   void respond(HttpResponse response);
   HttpResponse error_response(uint16_t status, std::string_view body) const;
+  // Ends the request: V8 state dropped in a turn, then `finished` called.
   void finish();
-  void release_v8_state();
+  void release_v8_state();  // in a turn
 
   boost::asio::io_context& loop_;
   WorkerIsolate& isolate_;
@@ -104,7 +142,7 @@ class RequestContext final : public JsHost, public std::enable_shared_from_this<
   const LoadedScript& script_;
   const RuntimeLimits limits_;
   HttpRequest request_;
-  Done done_;
+  std::shared_ptr<ResponseSink> sink_;
   Finished finished_callback_;
 
   limits::LimitEnforcer& enforcer_;
@@ -118,6 +156,14 @@ class RequestContext final : public JsHost, public std::enable_shared_from_this<
   v8::Global<v8::Array> wait_until_;
   std::vector<v8::Global<v8::Module>> modules_;  // index-aligned with script_.modules
 
+  // The response's body stream, from to_http_response until begin_streaming hands it to the
+  // pump; then the pump's JS object ({resume, cancel}) and the C++ side that feeds the sink.
+  v8::Global<v8::Object> body_stream_;
+  std::optional<uint64_t> body_length_;
+  std::unique_ptr<ResponseBodyPump> pump_;
+  v8::Global<v8::Object> pump_js_;
+  bool pump_paused_ = false;
+
   std::map<uint32_t, Timer> timers_;
   uint32_t next_timer_id_ = 1;
   boost::asio::steady_timer wall_timer_;
@@ -126,7 +172,8 @@ class RequestContext final : public JsHost, public std::enable_shared_from_this<
   bool responded_ = false;
   bool wait_until_settled_ = true;
   uint32_t wait_until_reported_ = 0;  // waitUntil promises [0, n) are settled and reported
-  bool finished_ = false;
+  bool finished_ = false;             // finish() was asked for
+  bool released_ = false;             // the V8 state is gone
   LimitHit limit_hit_ = LimitHit::none;
   uint64_t context_ns_ = 0;
   uint64_t script_ns_ = 0;

@@ -194,6 +194,14 @@ HttpResponse RequestContext::to_http_response(v8::Local<v8::Context> context,
     v8::Local<v8::Uint8Array> bytes = body.As<v8::Uint8Array>();
     response.body.resize(bytes->ByteLength());
     bytes->CopyContents(response.body.data(), response.body.size());
+  } else if (body->IsObject()) {
+    // A ReadableStream: the head goes out first, then the body as the script produces it.
+    body_stream_.Reset(isolate, body.As<v8::Object>());
+    v8::Local<v8::Value> length;
+    if (parts->Length() > 3 && parts->Get(context, 3).ToLocal(&length) && length->IsNumber()) {
+      const double declared = length.As<v8::Number>()->Value();
+      if (declared >= 0) body_length_ = static_cast<uint64_t>(declared);
+    }
   }
   return response;
 }

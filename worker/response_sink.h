@@ -46,7 +46,8 @@ class ResponseSink {
   // The next piece of the body, at most max_chunk_bytes(); only while ready().
   virtual void write(std::string chunk) = 0;
   // The body is complete; `aborted`: it broke off (script error, cancel, wall time): the client
-  // must see an abrupt end, never a well-formed one.
+  // must see an abrupt end, never a well-formed one. The runtime calls end(false) only while
+  // ready() (after the last chunk is on its way), end(true) at any time after begin().
   virtual void end(bool aborted) = 0;
   // The largest chunk write() takes.
   virtual size_t max_chunk_bytes() const = 0;

@@ -1,9 +1,11 @@
 #include "worker/runtime.h"
 
+#include <algorithm>
 #include <string_view>
 
 #include <v8-initialization.h>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "config/cluster_config.h"
 #include "shared/log.h"
@@ -71,6 +73,9 @@ RuntimeOptions RuntimeOptions::from_config(const config::ClusterConfig& config) 
         ScriptSpec{script.name, script.path, script.module, script.vars, script.secrets});
   }
   options.isolates = config.isolates_per_worker == 0 ? 1 : config.isolates_per_worker;
+  // More than its ring's slots can never be taken at once.
+  options.concurrency =
+      std::max<size_t>(1, std::min<size_t>(config.concurrency_per_worker, config.ring_slots));
   options.limits.cpu_ms = config.limits.cpu_ms;
   options.limits.heap_mib = config.limits.heap_mib;
   options.limits.wall_ms = config.limits.wall_ms;
@@ -107,16 +112,40 @@ Runtime::Runtime(boost::asio::io_context& loop, RuntimeOptions options)
   settings.array_buffer_bytes = settings.heap_bytes;
   settings.on_fatal = options_.on_fatal;
   settings.on_fatal_data = options_.on_fatal_data;
-  std::function<void()> on_spare_made;
+  std::function<void(WorkerIsolate&)> on_maker_done;
   if (options_.spare_contexts) {
-    // On the maker's thread: a request may be waiting for that very isolate.
-    on_spare_made = [this] { post(&Runtime::start_next_waiting); };
+    // On the maker's thread: only the isolate's address crosses to the loop, which checks it is
+    // still in the pool before touching it.
+    on_maker_done = [this, alive = std::weak_ptr<Runtime*>(alive_)](WorkerIsolate& isolate) {
+      boost::asio::post(loop_, [alive, isolate = &isolate] {
+        if (auto runtime = alive.lock()) (**runtime).on_maker_done(isolate);
+      });
+    };
   }
+  // On the posting thread (a V8 background thread, or this one): the tasks run on the loop.
+  auto on_tasks_posted = [this, alive = std::weak_ptr<Runtime*>(alive_)](WorkerIsolate& isolate,
+                                                                         double delay_s) {
+    auto run = [alive, isolate = &isolate] {
+      if (auto runtime = alive.lock()) (**runtime).run_posted_tasks(isolate);
+    };
+    if (delay_s <= 0) return boost::asio::post(loop_, std::move(run));
+    boost::asio::post(loop_, [this, alive, run = std::move(run), delay_s] {
+      if (!alive.lock()) return;
+      auto timer = std::make_shared<boost::asio::steady_timer>(
+          loop_, std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                     std::chrono::duration<double>(delay_s)));
+      timer->async_wait([timer, run](const boost::system::error_code& error) {
+        if (!error) run();
+      });
+    });
+  };
   pool_ = std::make_unique<IsolatePool>(scripts_, settings, options_.isolates,
-                                        std::move(on_spare_made));
+                                        std::move(on_maker_done), std::move(on_tasks_posted));
 }
 
 Runtime::~Runtime() {
+  // The maker first: afterwards every isolate is free for the loop thread to drop contexts in.
+  pool_->stop_maker();
   for (auto& [raw, request] : running_) request->abandon();
   running_.clear();
   finished_.clear();
@@ -125,7 +154,7 @@ Runtime::~Runtime() {
   pool_.reset();
 }
 
-void Runtime::handle(HttpRequest request, Done done) {
+void Runtime::handle(HttpRequest request, std::shared_ptr<ResponseSink> sink) {
   if (options_.bench_no_js) {
     // The same bytes as config/examples/hello.js answers, so the two runs differ only by the JS.
     HttpResponse response;
@@ -134,7 +163,7 @@ void Runtime::handle(HttpRequest request, Done done) {
     response.headers.emplace_back("content-type", "text/plain; charset=utf-8");
     response.body = "Hello from wsup\n";
     ++served_;
-    done(std::move(response));
+    sink->respond(std::move(response));
     return;
   }
   auto script = script_by_name_.find(request.script);
@@ -146,51 +175,114 @@ void Runtime::handle(HttpRequest request, Done done) {
     response.status = 500;
     response.headers.emplace_back("content-type", "text/plain;charset=UTF-8");
     response.body = "Internal Server Error: no script named \"" + request.script + "\"\n";
-    done(std::move(response));
+    sink->respond(std::move(response));
     return;
   }
-  std::optional<size_t> isolate = waiting_.empty() ? pool_->acquire() : std::nullopt;
-  if (!isolate) {
-    waiting_.push_back(Waiting{std::move(request), std::move(done)});
-    keep_loop_busy_while_waiting();
+  if (waiting_.empty() && running_.size() < options_.concurrency &&
+      start(script->second, request, sink)) {
     return;
   }
-  start(*isolate, script->second, std::move(request), std::move(done));
+  waiting_.push_back(Waiting{std::move(request), std::move(sink)});
+  keep_loop_busy_while_waiting();
 }
 
-void Runtime::start(size_t isolate_index, size_t script_index, HttpRequest request, Done done) {
-  // V8's queued tasks for this isolate run before each request (and before each spare context).
-  pool_->at(isolate_index).run_pending_tasks();
-  Done counted = [this, done = std::move(done)](HttpResponse response) {
-    ++served_;
-    done(std::move(response));
-  };
+bool Runtime::start(size_t script_index, HttpRequest& request,
+                    std::shared_ptr<ResponseSink>& sink) {
+  std::optional<size_t> chosen = pool_->choose();
+  if (!chosen) return false;
+  WorkerIsolate& isolate = pool_->at(*chosen);
+  // A counting sink would cost an allocation per request; served_ counts at the end instead.
   auto context = std::make_shared<RequestContext>(
-      loop_, pool_->at(isolate_index), script_index, scripts_[script_index], options_.limits,
-      enforcer_, std::move(request), std::move(counted),
-      [this, isolate_index](RequestContext& finished) { on_finished(finished, isolate_index); });
+      loop_, isolate, script_index, scripts_[script_index], options_.limits, enforcer_,
+      std::move(request), std::move(sink),
+      [this](RequestContext& finished) { on_finished(finished); });
+  isolate.add_live_request();
   running_.emplace(context.get(), context);
+  {
+    // V8's queued tasks for this isolate run before each request (and before each spare).
+    IsolateTurn turn(isolate);
+    if (turn.held()) isolate.run_pending_tasks();
+  }
   context->start();
+  return true;
 }
 
-void Runtime::on_finished(RequestContext& request, size_t isolate_index) {
+void Runtime::on_finished(RequestContext& request) {
+  ++served_;
   times_.context_ns += request.context_ns();
   times_.script_ns += request.script_ns();
   times_.spare_hits += request.started_in_spare() ? 1 : 0;
   ++times_.requests;
+  WorkerIsolate& isolate = request.isolate();
+  isolate.remove_live_request();
   auto node = running_.extract(&request);
   if (!node.empty()) {
     finished_.push_back(std::move(node.mapped()));
     post(&Runtime::bury_finished);
   }
-  if (request.isolate_must_be_replaced()) {
-    log::warn("replacing an isolate that reached its heap limit", {{"req", request.id()}});
-    pool_->replace(isolate_index);
-    ++isolates_replaced_;
-  }
-  pool_->release(isolate_index);
+  if (request.isolate_must_be_replaced() && !isolate.condemned()) condemn(isolate);
+  if (isolate.condemned() && isolate.live_requests() == 0) post(&Runtime::replace_condemned);
   // Started from the loop, not from this stack, so a long queue cannot recurse deeply.
   if (!waiting_.empty()) post(&Runtime::start_next_waiting);
+  if (on_room_) post(&Runtime::announce_room);
+}
+
+void Runtime::condemn(WorkerIsolate& isolate) {
+  log::warn("replacing an isolate that reached its heap limit",
+            {{"live_requests", static_cast<int64_t>(isolate.live_requests())}});
+  isolate.condemn();
+  std::vector<std::shared_ptr<RequestContext>> victims;
+  for (auto& [raw, request] : running_) {
+    if (&request->isolate() == &isolate) victims.push_back(request);
+  }
+  // Each ends in a turn on the isolate (nested in the caller's), which calls on_finished.
+  for (auto& victim : victims) victim->fail_isolate_condemned();
+}
+
+void Runtime::replace_condemned() {
+  for (size_t i = 0; i < pool_->size(); ++i) {
+    WorkerIsolate& isolate = pool_->at(i);
+    if (!isolate.condemned() || isolate.live_requests() != 0) continue;
+    // False while the maker holds it: its let-go (on_maker_done) brings us back.
+    if (pool_->replace(i)) ++isolates_replaced_;
+  }
+  if (!waiting_.empty()) start_next_waiting();
+}
+
+void Runtime::on_maker_done(WorkerIsolate* isolate) {
+  for (size_t i = 0; i < pool_->size(); ++i) {
+    if (&pool_->at(i) != isolate) continue;
+    if (isolate->condemned() && isolate->live_requests() == 0) return replace_condemned();
+    isolate->run_deferred();
+    if (!waiting_.empty()) start_next_waiting();
+    return;
+  }
+}
+
+void Runtime::run_posted_tasks(WorkerIsolate* isolate) {
+  for (size_t i = 0; i < pool_->size(); ++i) {
+    if (&pool_->at(i) != isolate) continue;
+    IsolateTurn turn(*isolate);
+    if (!turn.held()) {
+      // The maker has it; it runs pending tasks itself first, and the rest come with this.
+      isolate->defer([this, isolate] { run_posted_tasks(isolate); });
+      return;
+    }
+    isolate->run_pending_tasks();
+    // A task may have settled a promise of some request's context (WebAssembly.compile): its
+    // reactions wait in that context's own microtask queue, so each request on the isolate
+    // drains its queue, in a slice charged to it.
+    std::vector<std::shared_ptr<RequestContext>> live;
+    for (auto& [raw, request] : running_) {
+      if (&request->isolate() == isolate) live.push_back(request);
+    }
+    for (auto& request : live) request->run_microtasks();
+    return;
+  }
+}
+
+void Runtime::announce_room() {
+  if (on_room_ && has_room()) on_room_();
 }
 
 void Runtime::post(void (Runtime::*member)()) {
@@ -208,16 +300,13 @@ void Runtime::keep_loop_busy_while_waiting() {
 }
 
 void Runtime::start_next_waiting() {
-  while (!waiting_.empty()) {
-    std::optional<size_t> isolate = pool_->acquire();
-    if (!isolate) return;
-    Waiting next = std::move(waiting_.front());
+  while (!waiting_.empty() && running_.size() < options_.concurrency) {
+    Waiting& next = waiting_.front();
+    // handle() looked the script up already.
+    const size_t script = script_by_name_.at(next.request.script);
+    if (!start(script, next.request, next.sink)) return;  // every isolate is being replaced
     waiting_.pop_front();
     keep_loop_busy_while_waiting();
-    // handle() again for the script lookup; the pool has an idle isolate and the queue is
-    // served in order, so it starts at once.
-    auto script = script_by_name_.find(next.request.script);
-    start(*isolate, script->second, std::move(next.request), std::move(next.done));
   }
 }
 
@@ -235,18 +324,23 @@ RuntimeStats Runtime::stats(bool full_gc) {
   stats.served = served_;
   stats.isolates_replaced = isolates_replaced_;
   for (size_t i = 0; i < pool_->size(); ++i) {
-    v8::Isolate* isolate = pool_->at(i).isolate();
-    // Waits while the maker finishes a spare context on it (at most one Context::New).
-    v8::Locker lock(isolate);
-    v8::Isolate::Scope scope(isolate);
-    if (full_gc && running_.empty()) pool_->at(i).collect_garbage();
-    v8::HeapStatistics heap;
-    isolate->GetHeapStatistics(&heap);
-    stats.heap_used_bytes += heap.used_heap_size();
-    stats.native_contexts += heap.number_of_native_contexts();
-    stats.detached_contexts += heap.number_of_detached_contexts();
-    stats.retired_microtask_queues += pool_->at(i).retired_microtask_queues();
-    stats.spare_contexts += pool_->at(i).has_spare_context() ? 1 : 0;
+    WorkerIsolate& isolate = pool_->at(i);
+    {
+      // An isolate the maker holds reports its last figures: waiting for it would make this
+      // thread wait on the maker's Locker, which the holder word exists to prevent.
+      IsolateTurn turn(isolate);
+      if (turn.held()) {
+        if (full_gc && isolate.live_requests() == 0) isolate.collect_garbage();
+        isolate.isolate()->GetHeapStatistics(&isolate.last_report().heap);
+        isolate.last_report().retired_microtask_queues = isolate.retired_microtask_queues();
+      }
+    }
+    WorkerIsolate::Report& report = isolate.last_report();  // V8's getters are not const
+    stats.heap_used_bytes += report.heap.used_heap_size();
+    stats.native_contexts += report.heap.number_of_native_contexts();
+    stats.detached_contexts += report.heap.number_of_detached_contexts();
+    stats.retired_microtask_queues += report.retired_microtask_queues;
+    stats.spare_contexts += isolate.has_spare_context() ? 1 : 0;
   }
   return stats;
 }

@@ -4,8 +4,16 @@
 //
 //   boost::asio::io_context loop;
 //   Runtime runtime(loop, options);              // compiles every script; throws StartupError
-//   runtime.handle(request, [](HttpResponse r) { ... });
+//   runtime.handle(request, sink);               // the answer goes to the ResponseSink
 //   loop.run();                                  // timers and queued requests run here
+//
+// Requests interleave: up to `concurrency` of them live at once, spread over the isolates, each
+// in its own context; an isolate is busy only while one of them runs JavaScript (a turn, see
+// isolate_pool.h), so a request awaiting a timer holds nothing that another request needs.
+// Requests past `concurrency` wait in FIFO order. Limits stay per request: CPU time counts only
+// the request's own slices, the wall time runs from its start. A request that exhausts its
+// isolate's heap takes the isolate's other requests with it (503: they share the heap, as on
+// Cloudflare), and the isolate is replaced.
 //
 // Errors become responses: 500 for an uncaught exception, a rejected response promise, a value
 // that is not a Response, or a handler that will never respond; 503 past the CPU or memory
@@ -30,6 +38,7 @@
 #include "worker/limits/cpu_watchdog.h"
 #include "worker/limits/fatal_handlers.h"
 #include "worker/limits/limit_enforcer.h"
+#include "worker/response_sink.h"
 #include "worker/script_loader.h"
 
 namespace wsup::config {
@@ -50,6 +59,8 @@ struct RuntimeLimits {
 struct RuntimeOptions {
   std::vector<ScriptSpec> scripts;
   size_t isolates = 4;
+  // Requests alive at once (each with its context), over all isolates; more wait in FIFO order.
+  size_t concurrency = 64;
   RuntimeLimits limits;
   // Make each idle isolate's next context ahead of time, on a thread of its own (takes
   // Context::New off a request's latency, not off its CPU cost).
@@ -73,8 +84,8 @@ struct RuntimeOptions {
 
 struct RuntimeStats {
   size_t isolates = 0;
-  size_t running = 0;              // requests holding an isolate
-  size_t waiting = 0;              // requests queued for one
+  size_t running = 0;              // requests alive (a context each), running JS or awaiting
+  size_t waiting = 0;              // requests queued past the concurrency bound
   uint64_t served = 0;             // requests answered so far
   uint64_t isolates_replaced = 0;  // after reaching the heap limit
   size_t heap_used_bytes = 0;      // V8 heap in use, all isolates together
@@ -99,10 +110,10 @@ void set_webassembly(bool on);
 // Whether any of the scripts' sources (modules: every file) mentions WebAssembly.
 bool mentions_webassembly(const std::vector<LoadedScript>& scripts);
 
+class WorkerIsolate;
+
 class Runtime {
  public:
-  using Done = std::function<void(HttpResponse)>;
-
   // Loads and compiles every script and creates the isolate pool. Throws StartupError with
   // "path:line:column: message" for a script that does not compile. Needs a live V8Engine.
   Runtime(boost::asio::io_context& loop, RuntimeOptions options);
@@ -111,13 +122,18 @@ class Runtime {
   Runtime(const Runtime&) = delete;
   Runtime& operator=(const Runtime&) = delete;
 
-  // Runs `request` through the script it names. `done` is called exactly once, on the loop's
-  // thread, possibly before handle() returns. Worker thread only.
-  void handle(HttpRequest request, Done done);
+  // Runs `request` through the script it names; its answer goes to `sink` (exactly once, on the
+  // loop's thread, possibly before handle() returns). Worker thread only.
+  void handle(HttpRequest request, std::shared_ptr<ResponseSink> sink);
 
-  // Requests running (holding an isolate) and waiting for one.
+  // Requests alive and requests waiting past the concurrency bound.
   size_t running() const { return running_.size(); }
   size_t waiting() const { return waiting_.size(); }
+  // True while another request could start at once (below the concurrency bound).
+  bool has_room() const { return running_.size() + waiting_.size() < options_.concurrency; }
+  // Called (on the loop) each time a request ends, so a caller that stopped taking work at the
+  // bound can take more.
+  void set_on_room(std::function<void()> on_room) { on_room_ = std::move(on_room); }
   // Counters and heap figures (for metrics). `full_gc` first collects garbage on idle isolates,
   // so the context counts show what is really retained (tests, diagnostics; costs ms).
   RuntimeStats stats(bool full_gc = false);
@@ -129,15 +145,24 @@ class Runtime {
  private:
   struct Waiting {
     HttpRequest request;
-    Done done;
+    std::shared_ptr<ResponseSink> sink;
   };
-  void start(size_t isolate_index, size_t script_index, HttpRequest request, Done done);
-  void on_finished(RequestContext& request, size_t isolate_index);
+  // Starts `request` on an isolate; false when every isolate is condemned (being replaced).
+  bool start(size_t script_index, HttpRequest& request, std::shared_ptr<ResponseSink>& sink);
+  void on_finished(RequestContext& request);
+  // Fails every other request on `isolate` (its heap is exhausted) and has it replaced.
+  void condemn(WorkerIsolate& isolate);
+  void replace_condemned();
   void start_next_waiting();
   void post(void (Runtime::*member)());
   void bury_finished() { finished_.clear(); }
-  // A request waiting for an isolate is work the loop has not done yet, even while the only
-  // thing that can end the wait is the spare maker's thread.
+  // The spare maker let go of `isolate` (its thread): the turns deferred for it may run.
+  void on_maker_done(WorkerIsolate* isolate);
+  // V8 queued work for `isolate`'s thread: run it, then let its requests see what it settled.
+  void run_posted_tasks(WorkerIsolate* isolate);
+  void announce_room();
+  // A queued request is work the loop has not done yet, even while the only thing that can end
+  // the wait is another request's end.
   void keep_loop_busy_while_waiting();
 
   boost::asio::io_context& loop_;
@@ -158,6 +183,7 @@ class Runtime {
   RuntimeTimes times_;  // spare_context_ns is read from the pool
   BakedContext baked_context_ = BakedContext::plain;
   uint64_t isolates_replaced_ = 0;
+  std::function<void()> on_room_;
   // Handlers posted to the loop hold a weak_ptr to this and do nothing once the runtime is gone.
   std::shared_ptr<Runtime*> alive_ = std::make_shared<Runtime*>(this);
 };

@@ -9,8 +9,8 @@
 
 namespace wsup::worker {
 
-SpareContextMaker::SpareContextMaker(std::function<void()> on_made)
-    : on_made_(std::move(on_made)), thread_([this] { run(); }) {}
+SpareContextMaker::SpareContextMaker(std::function<void(WorkerIsolate&)> on_done)
+    : on_done_(std::move(on_done)), thread_([this] { run(); }) {}
 
 SpareContextMaker::~SpareContextMaker() {
   {
@@ -51,7 +51,7 @@ void SpareContextMaker::run() {
     isolate->prepare_spare_context();
     busy_ns_.fetch_add(making.elapsed_ns(), std::memory_order_relaxed);
     isolate->unclaim();
-    on_made_();
+    on_done_(*isolate);
     lock.lock();
   }
 }

@@ -2,9 +2,10 @@
 //
 // Context::New costs ~200 µs. Made on the loop thread after a response, it is still running
 // when a client's next request arrives ~100 µs later, and that request waits for it. Here an
-// idle isolate is handed to this thread, which takes the isolate's v8::Locker, makes the spare
-// context, and hands it back; the loop meanwhile serves requests on other isolates (or waits,
-// with nothing to do). Which thread may touch an isolate is decided by one atomic word per
+// isolate whose spare was used is handed to this thread (by IsolateTurn, when the loop's turn on
+// it ends), which takes the isolate's v8::Locker between two turns, makes the spare context, and
+// hands it back; the loop meanwhile runs turns on other isolates, and defers those for this one
+// until the maker lets go. Which thread may touch an isolate is decided by one atomic word per
 // isolate (WorkerIsolate::Holder), claimed by compare-and-swap, so the two threads never block
 // on each other's Locker.
 #pragma once
@@ -22,15 +23,17 @@ class WorkerIsolate;
 
 class SpareContextMaker {
  public:
-  // `on_made` runs on the maker's thread after each spare context is ready.
-  explicit SpareContextMaker(std::function<void()> on_made);
+  // `on_done` runs on the maker's thread each time it lets go of an isolate (work the loop
+  // deferred for that isolate may run now).
+  explicit SpareContextMaker(std::function<void(WorkerIsolate&)> on_done);
   ~SpareContextMaker();  // finishes the context in the making, then stops
   SpareContextMaker(const SpareContextMaker&) = delete;
   SpareContextMaker& operator=(const SpareContextMaker&) = delete;
 
-  // Queues `isolate` for a spare context: it is skipped if a request claims it first.
+  // Queues `isolate` for a spare context: it is skipped if the loop holds it when its turn comes
+  // (the loop asks again after its turn).
   void make_for(WorkerIsolate& isolate);
-  // Drops `isolate` from the queue. Call while a request holds it: afterwards this thread never
+  // Drops `isolate` from the queue. Call while the loop holds it: afterwards this thread never
   // touches it again, so it may be destroyed.
   void forget(WorkerIsolate& isolate);
   // Wall time this thread has spent making spare contexts, in nanoseconds (any thread).
@@ -39,7 +42,7 @@ class SpareContextMaker {
  private:
   void run();
 
-  std::function<void()> on_made_;
+  std::function<void(WorkerIsolate&)> on_done_;
   std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<WorkerIsolate*> queue_;

@@ -50,4 +50,8 @@ void V8Engine::run_pending_tasks(v8::Isolate* isolate) {
   }
 }
 
+void V8Engine::listen_for_tasks(v8::Isolate* isolate, std::function<void(double)> listener) {
+  if (g_engine != nullptr) g_engine->platform_->listen_for_tasks(isolate, std::move(listener));
+}
+
 }  // namespace wsup::worker

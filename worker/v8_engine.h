@@ -5,6 +5,7 @@
 // protected memory (docs/ARCHITECTURE.md, "Decisions and why": "Limits inside a worker").
 #pragma once
 
+#include <functional>
 #include <memory>
 
 #include <v8-platform.h>
@@ -28,6 +29,8 @@ class V8Engine {
   // compilation results, GC follow-ups) that are due now. Call with no context entered; a no-op
   // when no V8Engine exists.
   static void run_pending_tasks(v8::Isolate* isolate);
+  // WorkerPlatform::listen_for_tasks on the process's engine; a no-op without one.
+  static void listen_for_tasks(v8::Isolate* isolate, std::function<void(double)> listener);
 
  private:
   std::unique_ptr<WorkerPlatform> platform_;

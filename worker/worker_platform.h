@@ -1,8 +1,15 @@
 // The v8::Platform a worker process gives V8: V8's default platform (its worker threads, task
-// queues and clock) with wsup's page allocator in front of the heap's page mappings.
+// queues and clock) with wsup's page allocator in front of the heap's page mappings, and task
+// runners that tell the worker's loop when V8 posts work for an isolate's thread (a WebAssembly
+// compilation finished on a background thread, a FinalizationRegistry callback is due): the loop
+// is asleep in epoll, not pumping V8's queues, so without the word such work would wait for the
+// next request.
 #pragma once
 
+#include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
 
 #include <v8-platform.h>
 
@@ -26,9 +33,14 @@ class WorkerPlatform final : public v8::Platform {
     return default_->OnCriticalMemoryPressure(length);
   }
   int NumberOfWorkerThreads() override { return default_->NumberOfWorkerThreads(); }
-  std::shared_ptr<v8::TaskRunner> GetForegroundTaskRunner(v8::Isolate* isolate) override {
-    return default_->GetForegroundTaskRunner(isolate);
-  }
+  std::shared_ptr<v8::TaskRunner> GetForegroundTaskRunner(v8::Isolate* isolate) override;
+
+  // Called on whatever thread V8 posts a task for `isolate`'s thread from, with its delay in
+  // seconds (0: due now). An empty listener stops the calls; once listen_for_tasks returns, the
+  // previous listener is not running and will not run again.
+  using TaskListener = std::function<void(double delay_s)>;
+  void listen_for_tasks(v8::Isolate* isolate, TaskListener listener);
+  void tasks_posted(v8::Isolate* isolate, double delay_s);
   void CallOnWorkerThread(std::unique_ptr<v8::Task> task) override {
     default_->CallOnWorkerThread(std::move(task));
   }
@@ -58,6 +70,9 @@ class WorkerPlatform final : public v8::Platform {
  private:
   std::unique_ptr<v8::Platform> default_;
   std::unique_ptr<RecyclingPageAllocator> pages_;
+  // Held while a listener runs, so that removing one waits for a call in progress.
+  std::mutex listeners_mutex_;
+  std::map<v8::Isolate*, TaskListener> listeners_;
 };
 
 }  // namespace wsup::worker

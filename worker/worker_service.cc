@@ -12,6 +12,32 @@
 namespace wsup::worker {
 namespace {
 
+// Carries a request's answer to the channel. Until streamed records cross the segment, a
+// streamed answer is gathered here and sent whole at its end.
+class ChannelSink final : public ResponseSink {
+ public:
+  ChannelSink(WorkerService& service, uint64_t id) : service_(service), id_(id) {}
+  void respond(HttpResponse response) override { service_.answer(std::move(response)); }
+  void begin(HttpResponse head, std::optional<uint64_t>) override { gathered_ = std::move(head); }
+  bool ready() const override { return true; }
+  void write(std::string chunk) override { gathered_.body += chunk; }
+  void end(bool aborted) override {
+    if (!aborted) return service_.answer(std::move(gathered_));
+    HttpResponse broken;
+    broken.id = id_;
+    broken.status = 502;
+    broken.headers.emplace_back("content-type", "text/plain;charset=UTF-8");
+    broken.body = "Bad Gateway: the script's response body broke off\n";
+    service_.answer(std::move(broken));
+  }
+  size_t max_chunk_bytes() const override { return 64 * 1024; }
+
+ private:
+  WorkerService& service_;
+  uint64_t id_;
+  HttpResponse gathered_;
+};
+
 int dup_or_throw(int fd) {
   const int copy = ::dup(fd);
   if (copy < 0) throw std::system_error(errno, std::generic_category(), "dup(request doorbell)");
@@ -30,9 +56,15 @@ WorkerService::WorkerService(boost::asio::io_context& loop, Runtime& runtime,
       heartbeat_timer_(loop),
       signals_(loop, SIGTERM, SIGINT) {}
 
-WorkerService::~WorkerService() = default;
+WorkerService::~WorkerService() {
+  runtime_.set_on_room(nullptr);
+}
 
 void WorkerService::start() {
+  // A request that ends makes room for one the service left in the ring at the bound.
+  runtime_.set_on_room([this] {
+    if (sleeping_) wake();
+  });
   signals_.async_wait([this](const boost::system::error_code& error, int signal) {
     if (error) return;
     log::info("draining", {{"signal", signal}});
@@ -54,7 +86,9 @@ void WorkerService::drain() {
 void WorkerService::poll() {
   if (stopped_) return;
   if (!draining_) {
-    for (;;) {
+    // At the concurrency bound requests stay in the ring, where the supervisor can still hand
+    // them to another worker.
+    while (runtime_.has_room()) {
       TakeResult taken = channel_.try_take();
       if (taken.kind == TakeResult::Kind::empty) break;
       if (taken.kind == TakeResult::Kind::corrupt) {
@@ -62,15 +96,8 @@ void WorkerService::poll() {
         continue;
       }
       ++in_flight_;
-      runtime_.handle(std::move(taken.request), [this](HttpResponse response) {
-        --in_flight_;
-        const RespondStatus status = respond(response);
-        if (status != RespondStatus::ok) {
-          log::warn("could not write the response",
-                    {{"req", response.id}, {"status", static_cast<int>(status)}});
-        }
-        if (draining_) stop_if_drained();
-      });
+      const uint64_t id = taken.request.id;
+      runtime_.handle(std::move(taken.request), std::make_shared<ChannelSink>(*this, id));
     }
   }
   channel_.heartbeat();
@@ -107,6 +134,16 @@ void WorkerService::report_usage() {
   const RuntimeTimes times = runtime_.times();
   channel_.set_times(
       WorkerTimes{times.context_ns, times.spare_context_ns, times.script_ns, times.spare_hits});
+}
+
+void WorkerService::answer(HttpResponse response) {
+  --in_flight_;
+  const RespondStatus status = respond(response);
+  if (status != RespondStatus::ok) {
+    log::warn("could not write the response",
+              {{"req", response.id}, {"status", static_cast<int>(status)}});
+  }
+  if (draining_) stop_if_drained();
 }
 
 RespondStatus WorkerService::respond(const HttpResponse& response) {

@@ -34,6 +34,8 @@ class WorkerService {
   void drain();
   // Chaos suite only (wsup-worker --allow-test-faults): corrupt some responses on purpose.
   void set_test_faults(TestFaults faults) { test_faults_ = faults; }
+  // A request's answer, from its sink: written to the channel.
+  void answer(HttpResponse response);
 
  private:
   void poll();

@@ -99,7 +99,8 @@ void run_requests(benchmark::State& state, const std::string& source,
   size_t bytes = 0;
   for (auto _ : state) {
     runtime.handle(wsup::worker::testing::make_request("main", url),
-                   [&bytes](wsup::HttpResponse response) { bytes += response.body.size(); });
+                   wsup::worker::testing::sink_to(
+                       [&bytes](wsup::HttpResponse response) { bytes += response.body.size(); }));
     loop.restart();
     loop.run();
   }
@@ -127,9 +128,10 @@ void measure_latency_with_spare(benchmark::State& state, const std::string& sour
     state.ResumeTiming();
     const auto begin = std::chrono::steady_clock::now();
     std::chrono::steady_clock::time_point end;
-    harness->runtime().handle(
-        wsup::worker::testing::make_request("main", url),
-        [&end](wsup::HttpResponse) { end = std::chrono::steady_clock::now(); });
+    harness->runtime().handle(wsup::worker::testing::make_request("main", url),
+                              wsup::worker::testing::sink_to([&end](wsup::HttpResponse) {
+                                end = std::chrono::steady_clock::now();
+                              }));
     harness->loop().restart();
     harness->loop().run();
     state.SetIterationTime(std::chrono::duration<double>(end - begin).count());
@@ -194,7 +196,7 @@ void BM_HelloWorldModuleRequest(benchmark::State& state) {
       "export default { fetch() { return new Response('Hello world'); } };", true, 1);
   for (auto _ : state) {
     harness->runtime().handle(wsup::worker::testing::make_request("main"),
-                              [](wsup::HttpResponse) {});
+                              wsup::worker::testing::sink_to(nullptr));
     harness->loop().restart();
     harness->loop().run();
   }

@@ -19,6 +19,7 @@ TEST(ConfigLoad, MinimalConfigGetsEveryDefault) {
   EXPECT_EQ(config.listen[0].port, 8080);
   EXPECT_EQ(config.workers, 0u);
   EXPECT_EQ(config.isolates_per_worker, 4u);
+  EXPECT_EQ(config.concurrency_per_worker, 64u);
   EXPECT_EQ(config.ring_slots, 64u);
   EXPECT_EQ(config.slot_arena_bytes, 128u * 1024);
   EXPECT_EQ(config.http_threads, 0u);
@@ -57,6 +58,7 @@ TEST(ConfigLoad, EveryKeyIsReadWithUnitsAndTypes) {
 listen: ["0.0.0.0:80", "[::1]:8443", 9000]
 workers: auto
 isolates_per_worker: 8
+concurrency_per_worker: 100
 ring_slots: 256
 slot_arena_bytes: 256KiB
 http_threads: 512
@@ -112,6 +114,7 @@ scripts:
   EXPECT_EQ(config.listen[1].where.column, 24);
   EXPECT_EQ(config.workers, 0u);
   EXPECT_EQ(config.isolates_per_worker, 8u);
+  EXPECT_EQ(config.concurrency_per_worker, 100u);
   EXPECT_EQ(config.ring_slots, 256u);
   EXPECT_EQ(config.slot_arena_bytes, 256u * 1024);
   EXPECT_EQ(config.http_threads, 512u);

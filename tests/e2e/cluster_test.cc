@@ -49,21 +49,9 @@ struct TwoScripts {
 };
 
 // One script on a free port, with extra top-level settings.
-struct OneScript {
-  OneScript(const std::string& script, const std::string& settings) : port(free_port()) {
-    dir.write("w.js", script);
-    config =
-        dir.write("cluster.yaml", "listen: 127.0.0.1:" + std::to_string(port) + "\n" + settings +
-                                      "\nscripts:\n  - name: w\n    path: w.js\n"
-                                      "    routes: [\"/*\"]\n");
-    control = (dir.path() / "control.sock").string();
-    supervisor = std::make_unique<Supervisor>(config.string(), control, WSUP_WORKER_BINARY);
-  }
-  TempDir dir;
-  uint16_t port;
-  std::filesystem::path config;
-  std::string control;
-  std::unique_ptr<Supervisor> supervisor;
+struct OneScript : OneScriptCluster {
+  OneScript(const std::string& script, const std::string& settings)
+      : OneScriptCluster(script, settings, WSUP_WORKER_BINARY) {}
 };
 
 const char* kSlowScript = R"(addEventListener('fetch', (event) => {

@@ -307,4 +307,15 @@ std::map<int, int> worker_pids(const Supervisor& supervisor) {
   return pids;
 }
 
+OneScriptCluster::OneScriptCluster(const std::string& script, const std::string& settings,
+                                   const std::string& worker_binary)
+    : port(free_port()) {
+  dir.write("w.js", script);
+  config = dir.write("cluster.yaml", "listen: 127.0.0.1:" + std::to_string(port) + "\n" + settings +
+                                         "\nscripts:\n  - name: w\n    path: w.js\n"
+                                         "    routes: [\"/*\"]\n");
+  control = (dir.path() / "control.sock").string();
+  supervisor = std::make_unique<Supervisor>(config.string(), control, worker_binary);
+}
+
 }  // namespace wsup::e2e

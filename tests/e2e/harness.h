@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -115,6 +116,18 @@ class LoadGenerator {
   std::vector<std::thread> threads_;
 };
 
+// One script `w.js` (routes "/*") served by the real binaries on a free port, with extra
+// top-level cluster.yaml settings; stopped when it goes out of scope.
+struct OneScriptCluster {
+  OneScriptCluster(const std::string& script, const std::string& settings,
+                   const std::string& worker_binary);
+  TempDir dir;
+  uint16_t port;
+  std::filesystem::path config;
+  std::string control;
+  std::unique_ptr<Supervisor> supervisor;
+};
+
 // One row of `wsup status --json`: one per worker slot, describing the slot's current process
 // (while a replacement starts, the one that still serves).
 struct WorkerStatus {
@@ -129,7 +142,7 @@ std::vector<WorkerStatus> worker_status(const Supervisor& supervisor);
 // Requests the supervisor holds for its workers right now (the sum of their in_flight).
 int in_flight_total(const Supervisor& supervisor);
 
-// Pids of the workers, by id, from `wsup status --json` (0 when none; the last row of an id).
+// Pids of the workers, by id, from `wsup status --json` (0 when none).
 std::map<int, int> worker_pids(const Supervisor& supervisor);
 
 }  // namespace wsup::e2e

@@ -32,11 +32,12 @@ const std::string* find_header(const HttpResponse& response, const std::string& 
 }
 
 Harness::Harness(std::vector<ScriptSpec> scripts, size_t isolates, RuntimeLimits limits,
-                 std::optional<BakedContext> baked)
-    : Harness(std::make_unique<TempDir>(), std::move(scripts), isolates, limits, baked) {}
+                 std::optional<BakedContext> baked, size_t concurrency)
+    : Harness(std::make_unique<TempDir>(), std::move(scripts), isolates, limits, baked,
+              concurrency) {}
 
 Harness::Harness(std::unique_ptr<TempDir> dir, std::vector<ScriptSpec> scripts, size_t isolates,
-                 RuntimeLimits limits, std::optional<BakedContext> baked)
+                 RuntimeLimits limits, std::optional<BakedContext> baked, size_t concurrency)
     : dir_(std::move(dir)) {
   ensure_v8();
   RuntimeOptions options;
@@ -44,17 +45,20 @@ Harness::Harness(std::unique_ptr<TempDir> dir, std::vector<ScriptSpec> scripts, 
   options.isolates = isolates;
   options.limits = limits;
   options.baked_context = baked;
+  options.concurrency = concurrency;
   runtime_ = std::make_unique<Runtime>(loop_, std::move(options));
 }
 
 std::unique_ptr<Harness> Harness::single(const std::string& source, bool module, size_t isolates,
-                                         RuntimeLimits limits, std::optional<BakedContext> baked) {
+                                         RuntimeLimits limits, std::optional<BakedContext> baked,
+                                         size_t concurrency) {
   auto dir = std::make_unique<TempDir>();
   ScriptSpec spec;
   spec.name = "main";
   spec.path = dir->write(module ? "main.mjs" : "main.js", source);
   spec.module = module;
-  return std::unique_ptr<Harness>(new Harness(std::move(dir), {spec}, isolates, limits, baked));
+  return std::unique_ptr<Harness>(
+      new Harness(std::move(dir), {spec}, isolates, limits, baked, concurrency));
 }
 
 HttpResponse Harness::fetch(HttpRequest request) {
@@ -70,9 +74,9 @@ HttpResponse Harness::fetch(const std::string& script, const std::string& url) {
 std::vector<HttpResponse> Harness::fetch_all(std::vector<HttpRequest> requests) {
   std::vector<std::optional<HttpResponse>> responses(requests.size());
   for (size_t i = 0; i < requests.size(); ++i) {
-    runtime_->handle(std::move(requests[i]), [&responses, i](HttpResponse response) {
-      responses[i] = std::move(response);
-    });
+    runtime_->handle(std::move(requests[i]), sink_to([&responses, i](HttpResponse response) {
+                       responses[i] = std::move(response);
+                     }));
   }
   loop_.restart();
   loop_.run();
@@ -82,6 +86,53 @@ std::vector<HttpResponse> Harness::fetch_all(std::vector<HttpRequest> requests) 
     result.push_back(std::move(*response));
   }
   return result;
+}
+
+void MemorySink::respond(HttpResponse response) {
+  if (answered_ || began_) throw std::logic_error("a request was answered twice");
+  response_ = std::move(response);
+  complete();
+}
+
+void MemorySink::begin(HttpResponse head, std::optional<uint64_t> length) {
+  if (answered_ || began_) throw std::logic_error("a request was answered twice");
+  began_ = true;
+  response_ = std::move(head);
+  response_.body.clear();
+  length_ = length;
+}
+
+void MemorySink::write(std::string chunk) {
+  if (!ready()) throw std::logic_error("write() on a sink that is not ready");
+  if (chunk.size() > max_chunk_) throw std::logic_error("write() of a chunk over the maximum");
+  response_.body += chunk;
+  chunks_.push_back(std::move(chunk));
+}
+
+void MemorySink::end(bool aborted) {
+  if (!began_ || ended_) throw std::logic_error("end() without begin(), or twice");
+  ended_ = true;
+  aborted_ = aborted;
+  complete();
+}
+
+void MemorySink::resume() {
+  paused_ = false;
+  if (on_ready && ready()) on_ready();
+}
+
+void MemorySink::cancel() {
+  cancelled_ = true;
+  if (on_cancel) on_cancel();
+}
+
+void MemorySink::complete() {
+  answered_ = true;
+  if (on_answer_) on_answer_(response_);
+}
+
+std::shared_ptr<MemorySink> sink_to(std::function<void(HttpResponse)> on_answer) {
+  return std::make_shared<MemorySink>(std::move(on_answer));
 }
 
 std::string evaluate(const std::string& body, std::optional<BakedContext> baked) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -13,6 +14,7 @@
 #include "shared/http_message.h"
 #include "tests/support/eventually.h"
 #include "tests/support/temp_dir.h"
+#include "worker/response_sink.h"
 #include "worker/runtime.h"
 #include "worker/v8_engine.h"
 
@@ -30,16 +32,61 @@ HttpRequest make_request(const std::string& script, const std::string& url = "ht
 
 const std::string* find_header(const HttpResponse& response, const std::string& name);
 
+// A ResponseSink in memory: a whole answer, or a streamed one gathered into one HttpResponse;
+// `on_answer` runs once the answer is complete (at respond(), or at end()). Records how the
+// answer came, and can hold back writes (`paused`) to test backpressure.
+class MemorySink final : public ResponseSink {
+ public:
+  explicit MemorySink(std::function<void(HttpResponse)> on_answer = nullptr)
+      : on_answer_(std::move(on_answer)) {}
+
+  void respond(HttpResponse response) override;
+  void begin(HttpResponse head, std::optional<uint64_t> length) override;
+  bool ready() const override { return began_ && !ended_ && !paused_ && !cancelled_; }
+  void write(std::string chunk) override;
+  void end(bool aborted) override;
+  size_t max_chunk_bytes() const override { return max_chunk_; }
+
+  // Holds writes back until resume(), which calls on_ready.
+  void pause() { paused_ = true; }
+  void resume();
+  // The client goes away: on_cancel runs.
+  void cancel();
+  void set_max_chunk_bytes(size_t bytes) { max_chunk_ = bytes; }
+
+  const HttpResponse& response() const { return response_; }
+  bool answered() const { return answered_; }
+  bool streamed() const { return began_; }
+  bool aborted() const { return aborted_; }
+  std::optional<uint64_t> declared_length() const { return length_; }
+  const std::vector<std::string>& chunks() const { return chunks_; }
+
+ private:
+  void complete();
+  std::function<void(HttpResponse)> on_answer_;
+  HttpResponse response_;
+  std::optional<uint64_t> length_;
+  std::vector<std::string> chunks_;
+  size_t max_chunk_ = 64 * 1024;
+  bool began_ = false, ended_ = false, aborted_ = false, paused_ = false, cancelled_ = false;
+  bool answered_ = false;
+};
+
+// A sink that hands the complete answer to `on_answer`.
+std::shared_ptr<MemorySink> sink_to(std::function<void(HttpResponse)> on_answer);
+
 class Harness {
  public:
   // `scripts` name files already written into dir(); options.isolates defaults to 1 here.
   // `baked`: the snapshot context requests start from (nullopt: picked from the scripts).
+  // `concurrency`: requests alive at once (RuntimeOptions::concurrency).
   explicit Harness(std::vector<ScriptSpec> scripts, size_t isolates = 1, RuntimeLimits limits = {},
-                   std::optional<BakedContext> baked = std::nullopt);
+                   std::optional<BakedContext> baked = std::nullopt, size_t concurrency = 64);
   // One script `name` made of `source`, module or service worker.
   static std::unique_ptr<Harness> single(const std::string& source, bool module,
                                          size_t isolates = 1, RuntimeLimits limits = {},
-                                         std::optional<BakedContext> baked = std::nullopt);
+                                         std::optional<BakedContext> baked = std::nullopt,
+                                         size_t concurrency = 64);
 
   // Sends one request and runs the loop until its response (and all work it started) is done.
   HttpResponse fetch(HttpRequest request);
@@ -54,7 +101,7 @@ class Harness {
 
  private:
   Harness(std::unique_ptr<TempDir> dir, std::vector<ScriptSpec> scripts, size_t isolates,
-          RuntimeLimits limits, std::optional<BakedContext> baked);
+          RuntimeLimits limits, std::optional<BakedContext> baked, size_t concurrency);
   std::unique_ptr<TempDir> dir_;
   boost::asio::io_context loop_;
   std::unique_ptr<Runtime> runtime_;

@@ -18,6 +18,7 @@ constexpr const char* kScript =
     "  if (path === '/spin-microtasks') { const loop = () => Promise.resolve().then(loop); "
     "loop(); await new Promise(() => {}); }\n"
     "  if (path === '/grow') { const keep = []; for (;;) keep.push(new Array(1e5).fill(1.5)); }\n"
+    "  if (path === '/wait') { await new Promise((d) => setTimeout(d, 60000)); }\n"
     "  if (path === '/buffer') { try { new ArrayBuffer(2 ** 31); return new Response('allocated'); "
     "} catch (e) { return new Response(e.constructor.name); } }\n"
     "  if (path === '/encode') { const keep = []; for (let i = 0; i < 7; i++) keep.push(new "
@@ -60,6 +61,28 @@ TEST(RuntimeLimitsTest, HeapLimitGives503AndTheIsolateIsReplaced) {
   HttpResponse next = quiet_fetch(*harness, "/");
   EXPECT_EQ(next.status, 200);
   EXPECT_EQ(next.body, "ok 1");
+}
+
+TEST(RuntimeLimitsTest, HeapLimitFailsTheOtherRequestsOfTheIsolateAndTheNextOneServes) {
+  RuntimeLimits limits;
+  limits.heap_mib = 32;
+  limits.cpu_ms = 10000;
+  auto harness = Harness::single(kScript, true, 1, limits);
+  std::vector<HttpRequest> requests;
+  requests.push_back(make_request("main", "http://x/wait"));  // shares the isolate's heap
+  requests.push_back(make_request("main", "http://x/grow"));
+  ::testing::internal::CaptureStderr();
+  std::vector<HttpResponse> responses = harness->fetch_all(std::move(requests));
+  const std::string log = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(responses[0].status, 503);
+  EXPECT_THAT(responses[0].body, HasSubstr("being replaced"));
+  EXPECT_EQ(responses[1].status, 503);
+  EXPECT_THAT(responses[1].body, HasSubstr("memory limit"));
+  EXPECT_THAT(log, HasSubstr("replacing an isolate that reached its heap limit"));
+  HttpResponse next = quiet_fetch(*harness, "/");
+  EXPECT_EQ(next.status, 200);
+  EXPECT_EQ(next.body, "ok 1");
+  EXPECT_EQ(harness->runtime().stats().isolates_replaced, 1u);
 }
 
 TEST(RuntimeLimitsTest, HugeArrayBufferIsARangeErrorNotADeadProcess) {

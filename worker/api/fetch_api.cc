@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "worker/api/js_host.h"
 #include "worker/embedded_js.h"
 #include "worker/js_values.h"
 
@@ -41,6 +42,29 @@ void utf8_decode(const v8::FunctionCallbackInfo<v8::Value>& info) {
   }
 }
 
+// internal.bodyChunk(Uint8Array) -> bool, internal.bodyEnd(), internal.bodyError(error): the
+// response body stream's pump (response_body.js) reporting to the request that owns the context.
+JsHost* response_host(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  return JsHost::of(info.GetIsolate()->GetCurrentContext());
+}
+
+void body_chunk(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  JsHost* host = response_host(info);
+  if (host == nullptr || info.Length() < 1 || !info[0]->IsUint8Array()) return;
+  v8::Local<v8::Uint8Array> bytes = info[0].As<v8::Uint8Array>();
+  const bool more =
+      host->response_body_chunk(std::string_view(uint8_array_data(bytes), bytes->ByteLength()));
+  info.GetReturnValue().Set(more);
+}
+
+void body_end(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  if (JsHost* host = response_host(info)) host->response_body_end();
+}
+
+void body_error(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  if (JsHost* host = response_host(info)) host->response_body_error(info[0]);
+}
+
 bool set_native(v8::Local<v8::Context> context, v8::Local<v8::Object> target, const char* name,
                 v8::FunctionCallback callback) {
   v8::Isolate* isolate = context->GetIsolate();
@@ -57,6 +81,9 @@ bool set_native(v8::Local<v8::Context> context, v8::Local<v8::Object> target, co
 void add_fetch_api_references(std::vector<intptr_t>& out) {
   out.push_back(reinterpret_cast<intptr_t>(&utf8_encode));
   out.push_back(reinterpret_cast<intptr_t>(&utf8_decode));
+  out.push_back(reinterpret_cast<intptr_t>(&body_chunk));
+  out.push_back(reinterpret_cast<intptr_t>(&body_end));
+  out.push_back(reinterpret_cast<intptr_t>(&body_error));
 }
 
 v8::MaybeLocal<v8::Object> install_fetch_api(v8::Local<v8::Context> context) {
@@ -64,7 +91,10 @@ v8::MaybeLocal<v8::Object> install_fetch_api(v8::Local<v8::Context> context) {
   v8::EscapableHandleScope scope(isolate);
   v8::Local<v8::Object> internal = v8::Object::New(isolate);
   if (!set_native(context, internal, "utf8Encode", utf8_encode) ||
-      !set_native(context, internal, "utf8Decode", utf8_decode)) {
+      !set_native(context, internal, "utf8Decode", utf8_decode) ||
+      !set_native(context, internal, "bodyChunk", body_chunk) ||
+      !set_native(context, internal, "bodyEnd", body_end) ||
+      !set_native(context, internal, "bodyError", body_error)) {
     return {};
   }
   const EmbeddedJs& bundle = fetch_api_sources().front();

@@ -1,7 +1,8 @@
 // Headers, Request, Response and the fetch event (Cloudflare Workers' shapes, WHATWG Fetch
 // semantics). Written in JavaScript (headers.js, body.js, request.js, response.js,
-// fetch_event.js, embedded at build time) over two native helpers (UTF-8 encode/decode), and
-// baked into the runtime's startup snapshot.
+// response_body.js, fetch_event.js, embedded at build time) over a few natives (UTF-8
+// encode/decode, and the response body pump's bodyChunk/bodyEnd/bodyError, which report to the
+// request through its JsHost), and baked into the runtime's startup snapshot.
 #pragma once
 
 #include <cstdint>
@@ -15,7 +16,8 @@ namespace wsup::worker::api {
 void add_fetch_api_references(std::vector<intptr_t>& out);
 
 // Installs the globals into `context` and returns the private `internal` object holding
-// dispatchFetch(namespace, method, url, flatHeaders, body, env) and serializeResponse(value).
+// dispatchFetch(namespace, method, url, flatHeaders, body, env), serializeResponse(value) and
+// pumpResponseBody(stream).
 // Empty with an exception pending on failure.
 v8::MaybeLocal<v8::Object> install_fetch_api(v8::Local<v8::Context> context);
 

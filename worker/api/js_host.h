@@ -1,6 +1,6 @@
-// The bridge from per-request native callbacks (timers, console) to the request that owns the
-// current context. Every request context stores its JsHost in embedder-data slot
-// kJsHostSlot; the callbacks look it up from Isolate::GetCurrentContext().
+// The bridge from per-request native callbacks (timers, console, the response body stream) to
+// the request that owns the current context. Every request context stores its JsHost in
+// embedder-data slot kJsHostSlot; the callbacks look it up from Isolate::GetCurrentContext().
 #pragma once
 
 #include <cstdint>
@@ -26,6 +26,12 @@ class JsHost {
                              bool repeat) = 0;
   virtual void clear_timer(uint32_t id) = 0;
   virtual void console_message(log::Level level, std::string_view text) = 0;
+
+  // The response body stream being sent (internal.pumpResponseBody, response_body.js): a chunk
+  // read from it (false: read no more until resumed), its end, its error.
+  virtual bool response_body_chunk(std::string_view bytes) = 0;
+  virtual void response_body_end() = 0;
+  virtual void response_body_error(v8::Local<v8::Value> error) = 0;
 
   // Null when the context belongs to no request (e.g. while a snapshot is being built).
   static JsHost* of(v8::Local<v8::Context> context);
