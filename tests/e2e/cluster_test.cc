@@ -160,37 +160,27 @@ TEST(Cluster, ReloadAndRestartWorkerUnderLoadFailNoRequest) {
 TEST(Cluster, KillNineOfAWorkerFailsOnlyItsRequestsAndTheWorkerComesBack) {
   OneScript c(kSlowScript, "workers: 2");
   ASSERT_TRUE(c.supervisor->wait_serving(c.port)) << c.supervisor->log();
+  // Four requests that each take 3 s, far longer than it takes to see them all taken.
   ConcurrentRequests clients(c.port);
-  for (int i = 0; i < 4; ++i) {
-    clients.get("/?ms=1500");
-    // One at a time, so least-outstanding routing spreads them over both workers.
-    ASSERT_TRUE(eventually([&] { return in_flight_total(*c.supervisor) == i + 1; }));
-  }
-  // Kill worker 1 only once every request has been taken by a worker (none left queued in a
-  // ring), so the number it holds is known: exactly those must fail, with 502.
-  int held = 0;
-  ASSERT_TRUE(eventually([&] {
-    std::vector<WorkerStatus> rows = worker_status(*c.supervisor);
-    held = 0;
-    for (const WorkerStatus& w : rows) {
-      if (w.queue_depth != 0) return false;
-      if (w.id == 1) held = w.in_flight;
-    }
-    return rows.size() == 2 && held >= 1;
-  })) << "worker 1 never held a taken request";
-  int victim = worker_pids(*c.supervisor)[1];
+  for (int i = 0; i < 4; ++i) clients.get("/?ms=3000");
+  // Kill a worker only once every request has been taken (none left queued in a ring), so the
+  // number it holds is known: exactly those must fail, with 502.
+  std::optional<WorkerStatus> busiest = busiest_once_all_taken(*c.supervisor, 4);
+  ASSERT_TRUE(busiest) << c.supervisor->control({"status"}).output;
+  const int id = busiest->id;
+  const int victim = busiest->pid;
   ASSERT_GT(victim, 0);
   ::kill(victim, SIGKILL);
   clients.join();
-  EXPECT_EQ(clients.count(502), held);
-  EXPECT_EQ(clients.count(200), 4 - held);
+  EXPECT_EQ(clients.count(502), busiest->in_flight);
+  EXPECT_EQ(clients.count(200), 4 - busiest->in_flight);
   int back = 0;
   EXPECT_TRUE(eventually([&] {
     std::vector<WorkerStatus> rows = worker_status(*c.supervisor);
     const bool settled = rows.size() == 2 && std::all_of(rows.begin(), rows.end(), [](auto& w) {
                            return w.state == "ready";
                          });
-    back = settled ? worker_pids(*c.supervisor)[1] : 0;
+    back = settled ? worker_pids(*c.supervisor)[id] : 0;
     return back != 0 && back != victim;
   })) << c.supervisor->control({"status"}).output;
   EXPECT_NE(back, victim);
@@ -200,8 +190,9 @@ TEST(Cluster, KillNineOfAWorkerFailsOnlyItsRequestsAndTheWorkerComesBack) {
 TEST(Cluster, SigtermLetsInFlightRequestsFinish) {
   OneScript c(kSlowScript, "workers: 1\ndrain_timeout: 5s");
   ASSERT_TRUE(c.supervisor->wait_serving(c.port)) << c.supervisor->log();
+  // Requests of 2 s: the supervisor is seen holding all three long before any is answered.
   ConcurrentRequests clients(c.port);
-  for (int i = 0; i < 3; ++i) clients.get("/?ms=500");
+  for (int i = 0; i < 3; ++i) clients.get("/?ms=2000");
   ASSERT_TRUE(eventually([&] { return in_flight_total(*c.supervisor) == 3; }));
   c.supervisor->signal(SIGTERM);
   clients.join();

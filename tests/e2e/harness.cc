@@ -301,6 +301,22 @@ int in_flight_total(const Supervisor& supervisor) {
   return n;
 }
 
+std::optional<WorkerStatus> busiest_once_all_taken(const Supervisor& supervisor, int total) {
+  std::optional<WorkerStatus> busiest;
+  eventually([&] {
+    busiest.reset();
+    int held = 0;
+    for (const WorkerStatus& w : worker_status(supervisor)) {
+      if (w.queue_depth != 0) return false;
+      held += w.in_flight;
+      if (!busiest || w.in_flight > busiest->in_flight) busiest = w;
+    }
+    return held == total;
+  });
+  if (busiest && busiest->in_flight == 0) busiest.reset();
+  return busiest;
+}
+
 std::map<int, int> worker_pids(const Supervisor& supervisor) {
   std::map<int, int> pids;
   for (const WorkerStatus& w : worker_status(supervisor)) pids[w.id] = w.pid;

@@ -142,6 +142,11 @@ std::vector<WorkerStatus> worker_status(const Supervisor& supervisor);
 // Requests the supervisor holds for its workers right now (the sum of their in_flight).
 int in_flight_total(const Supervisor& supervisor);
 
+// Waits (bounded) until the supervisor holds `total` requests and every one has been taken by
+// its worker (none left in a ring, where a worker's death would re-dispatch it rather than fail
+// it); returns the worker that holds the most of them then (in_flight >= 1), or nullopt.
+std::optional<WorkerStatus> busiest_once_all_taken(const Supervisor& supervisor, int total);
+
 // Pids of the workers, by id, from `wsup status --json` (0 when none).
 std::map<int, int> worker_pids(const Supervisor& supervisor);
 

@@ -194,26 +194,19 @@ TEST(SupervisorLifecycle, KillNineUnderLoadFailsOnlyTheRequestsTheWorkerHeld) {
   Cluster c("workers: 2");
   ASSERT_TRUE(c.serving()) << c.supervisor->log();
   ASSERT_TRUE(all_ready(*c.supervisor, 2));
-  // Six slow requests spread over both workers (least outstanding alternates, so each is sent
-  // once the one before it is held).
+  // Six requests of 3 s each, spread over both workers (least outstanding alternates), far
+  // longer than it takes to see them all taken.
   ConcurrentRequests clients(c.port);
-  for (int i = 0; i < 6; ++i) {
-    clients.get("/sleep/1500");
-    ASSERT_TRUE(eventually([&] { return in_flight_total(*c.supervisor) == i + 1; }));
-  }
+  for (int i = 0; i < 6; ++i) clients.get("/sleep/3000");
   // Killed once every request is taken (none left in a ring to be re-dispatched elsewhere).
-  ASSERT_TRUE(eventually([&] {
-    std::vector<WorkerStatus> rows = worker_status(*c.supervisor);
-    return std::all_of(rows.begin(), rows.end(), [](auto& w) { return w.queue_depth == 0; });
-  }));
-  int victim = worker_pids(*c.supervisor)[0];
-  ASSERT_GT(victim, 0);
-  ::kill(victim, SIGKILL);
+  std::optional<WorkerStatus> busiest = busiest_once_all_taken(*c.supervisor, 6);
+  ASSERT_TRUE(busiest) << c.supervisor->control({"status"}).output;
+  ::kill(busiest->pid, SIGKILL);
   clients.join();
-  EXPECT_EQ(clients.count(502), 3);  // exactly the three worker 0 held
-  EXPECT_EQ(clients.count(200), 3);
+  EXPECT_EQ(clients.count(502), busiest->in_flight);  // exactly the ones that worker held
+  EXPECT_EQ(clients.count(200), 6 - busiest->in_flight);
   ASSERT_TRUE(all_ready(*c.supervisor, 2));
-  EXPECT_NE(worker_pids(*c.supervisor)[0], victim);
+  EXPECT_NE(worker_pids(*c.supervisor)[busiest->id], busiest->pid);
   EXPECT_EQ(http_get(c.port, "/after").status, 200);
 }
 
@@ -283,8 +276,9 @@ TEST(SupervisorLifecycle, ReloadOfABrokenConfigIsRefusedAndWorkersKeepServing) {
 TEST(SupervisorLifecycle, SigtermFinishesInFlightRequestsThenExitsAndRemovesSegments) {
   Cluster c("workers: 2\ndrain_timeout: 5s");
   ASSERT_TRUE(c.serving()) << c.supervisor->log();
+  // Requests of 2 s: the supervisor is seen holding all four long before any is answered.
   ConcurrentRequests clients(c.port);
-  for (int i = 0; i < 4; ++i) clients.get("/sleep/600");
+  for (int i = 0; i < 4; ++i) clients.get("/sleep/2000");
   ASSERT_TRUE(eventually([&] { return in_flight_total(*c.supervisor) == 4; }));
   c.supervisor->signal(SIGTERM);
   clients.join();
