@@ -1,7 +1,7 @@
 // Web platform globals that need no event loop and no per-request state:
 // URL, URLSearchParams, TextEncoder, TextDecoder, atob, btoa, structuredClone,
-// crypto (randomUUID, getRandomValues, subtle.digest), Event, EventTarget, AbortController,
-// AbortSignal, performance.now, navigator.userAgent.
+// crypto (randomUUID, getRandomValues, subtle: WebCrypto), CryptoKey, Event, EventTarget,
+// AbortController, AbortSignal, performance.now, navigator.userAgent.
 //
 // The runtime (worker/) owns the rest: Headers, Request, Response, the fetch event, timers,
 // console and queueMicrotask. It calls install_web_platform() once into every fresh context, or
