@@ -48,8 +48,11 @@ std::vector<size_t> families_baked_into(BakedContext kind) {
       return {url_family()};
     case BakedContext::all:
     case BakedContext::crypto: {
+      // Never the large families (streams, Blob/FormData): deserializing one of those costs
+      // every request about what building it costs the requests that use it.
       std::vector<size_t> families;
       for (size_t i = 0; i < web::lazy_family_globals().size(); ++i) {
+        if (web::lazy_family_built_on_first_use_only(i)) continue;
         if (kind == BakedContext::crypto || i != subtle_family()) families.push_back(i);
       }
       return families;
@@ -66,7 +69,8 @@ BakedContext baked_context_for(const std::vector<LoadedScript>& scripts) {
     for (const ModuleFile& file : script.modules) texts.push_back(&file.source);
     for (const std::string* text : texts) {
       for (size_t i = 0; i < families.size(); ++i)
-        if (names_any(*text, families[i])) named.insert(i);
+        if (!web::lazy_family_built_on_first_use_only(i) && names_any(*text, families[i]))
+          named.insert(i);
       if (text->find(kSubtleWord) != std::string::npos) named.insert(subtle_family());
     }
   }

@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "worker/embedded_js.h"
+#include "worker/web/family_scripts.h"
 #include "worker/web/natives.h"
 
 namespace wsup::worker::web {
@@ -58,7 +58,7 @@ using NativeTable = std::span<const NativeFunction> (*)();
 constexpr NativeTable kNativeTables[] = {
     encoding_natives,    crypto_natives,        crypto_key_natives,    crypto_jwk_natives,
     crypto_sign_natives, crypto_cipher_natives, crypto_derive_natives, clone_natives,
-    url_natives,         time_natives};
+    url_natives,         streams_natives,       time_natives};
 
 // A plain object (Object.prototype) in dictionary mode. The families add dozens of properties
 // to `natives` and `internal` in every context that uses them; on an ordinary object each
@@ -110,6 +110,11 @@ struct Family {
   std::vector<std::string_view> globals;    // lazy families: what the files define
   std::vector<std::string_view> internals;  // what they hand to others (exportInternal)
   std::vector<NativeTable> natives;         // the tables of natives the files use
+  // Compiled at install (the installers live in every context: no compile on first use) or
+  // on first use, from the isolate's FamilyScriptCache (family_scripts.h): the large families,
+  // whose functions would otherwise be carried and compiled again in every context. They are
+  // never baked into a snapshot context either (lazy_family_built_on_first_use_only).
+  bool compile_at_install = true;
 };
 
 const Family& base_family() {
@@ -120,15 +125,15 @@ const Family& base_family() {
 const std::vector<Family>& lazy_families() {
   static const std::vector<Family> families{
       {{"wsup:dom_exception.js"}, {"DOMException"}, {"DOMException"}, {}},
-      {{"wsup:abort.js"}, {"AbortSignal", "AbortController"}, {}, {}},
+      {{"wsup:abort.js"}, {"AbortSignal", "AbortController"}, {"AbortController"}, {}},
       {{"wsup:encoding.js"},
        {"TextEncoder", "TextDecoder", "atob", "btoa"},
-       {},
+       {"TextDecoder"},
        {encoding_natives}},
       {{"wsup:percent_encoding.js", "wsup:url_host.js", "wsup:url_search_params.js",
         "wsup:url_parser.js", "wsup:url.js"},
        {"URLSearchParams", "URL"},
-       {},
+       {"urlForms"},
        {encoding_natives, url_natives}},
       {{"wsup:crypto.js"}, {"Crypto", "crypto"}, {}, {crypto_natives}},
       // Apart from crypto's: getRandomValues alone does not build SubtleCrypto.
@@ -141,64 +146,43 @@ const std::vector<Family>& lazy_families() {
        {"structuredClone", "Performance", "Navigator", "performance", "navigator"},
        {},
        {clone_natives, time_natives}},
+      // web-streams-polyfill between wsup's prelude and epilogue (CMakeLists.txt).
+      {{"wsup:streams.js"},
+       {"ReadableStream", "ReadableStreamDefaultReader", "ReadableStreamBYOBReader",
+        "ReadableStreamBYOBRequest", "ReadableStreamDefaultController",
+        "ReadableByteStreamController", "WritableStream", "WritableStreamDefaultWriter",
+        "WritableStreamDefaultController", "TransformStream", "TransformStreamDefaultController",
+        "ByteLengthQueuingStrategy", "CountQueuingStrategy"},
+       {"streams"},
+       {encoding_natives, streams_natives},
+       false},
+      {{"wsup:stream_adapters.js"},
+       {"TextEncoderStream", "TextDecoderStream", "CompressionStream", "DecompressionStream",
+        "IdentityTransformStream", "FixedLengthStream"},
+       {},
+       {encoding_natives, streams_natives},
+       false},
+      {{"wsup:blob.js", "wsup:form_data.js", "wsup:multipart.js"},
+       {"Blob", "File", "FormData"},
+       {"blobs"},
+       {encoding_natives, crypto_natives},
+       false},
   };
   return families;
 }
 
-// The embedded sources as external strings: compiling neither copies nor allocates their text,
-// and V8's per-isolate compilation cache (keyed on source and origin) turns every compile after
-// the first in an isolate into a lookup (contexts made without the snapshot).
-class StaticSource final : public v8::String::ExternalOneByteStringResource {
- public:
-  explicit StaticSource(std::string_view text) : text_(text) {}
-  const char* data() const override { return text_.data(); }
-  size_t length() const override { return text_.size(); }
-  void Dispose() override {}  // static storage: nothing to free
-
- private:
-  std::string_view text_;
-};
-
-const EmbeddedJs* find_source(std::string_view name) {
-  for (const EmbeddedJs& file : web_platform_sources()) {
-    if (name == file.name) return &file;
-  }
-  return nullptr;
-}
-
-// Never destroyed: an isolate disposed during static destruction may still hold the strings.
-StaticSource* static_source(const EmbeddedJs& file) {
-  static const auto* const sources = [] {
-    auto* all = new std::vector<std::unique_ptr<StaticSource>>();
-    for (const EmbeddedJs& each : web_platform_sources()) {
-      all->push_back(std::make_unique<StaticSource>(each.source));
-    }
-    return all;
-  }();
-  return (*sources)[static_cast<size_t>(&file - web_platform_sources().data())].get();
-}
-
-// Compiles a family's files; returns their installer functions, in order. Only the lazy
-// families' installers are kept in a context (and its snapshot): a small function object each,
-// whose code is shared by every context of the isolate, so a family's first use runs without
-// compiling anything.
+// Compiles a family's files; returns their installer functions, in order. The installers of
+// the families compiled at install are kept in the context (and its snapshot): a small function
+// object each, so a family's first use runs without compiling its top level. The large
+// families' files come from the isolate's FamilyScriptCache when it has one (family_scripts.h).
 v8::MaybeLocal<v8::Array> CompileFamily(v8::Local<v8::Context> context, const Family& family) {
   v8::Isolate* isolate = context->GetIsolate();
   v8::Local<v8::Array> installers = v8::Array::New(isolate, static_cast<int>(family.files.size()));
   for (uint32_t i = 0; i < family.files.size(); ++i) {
-    const EmbeddedJs* file = find_source(family.files[i]);
-    if (file == nullptr) {
-      throw_type_error(isolate, "web platform: a family names a file that is not embedded");
-      return {};
-    }
-    v8::ScriptOrigin origin(isolate, one_byte_string(isolate, file->name));
-    v8::Local<v8::String> source;
-    v8::Local<v8::Script> script;
     v8::Local<v8::Value> installer;
-    if (!v8::String::NewExternalOneByte(isolate, static_source(*file)).ToLocal(&source) ||
-        !v8::Script::Compile(context, source, &origin).ToLocal(&script) ||
-        !script->Run(context).ToLocal(&installer) || !installer->IsFunction() ||
-        installers->Set(context, i, installer).IsNothing()) {
+    if (!run_embedded_file(context, family.files[i], !family.compile_at_install)
+             .ToLocal(&installer) ||
+        !installer->IsFunction() || installers->Set(context, i, installer).IsNothing()) {
       return {};
     }
   }
@@ -266,8 +250,18 @@ void LazyGlobalGetter(v8::Local<v8::Name> name, const v8::PropertyCallbackInfo<v
       return;
     }
     if (!state->Get(context, kInternal).ToLocal(&internal) ||
-        !state->Get(context, installers_slot(family_index)).ToLocal(&installers) ||
-        !RunFamily(context, installers.As<v8::Array>(), natives.As<v8::Object>(),
+        !state->Get(context, installers_slot(family_index)).ToLocal(&installers)) {
+      return;
+    }
+    if (!installers->IsArray()) {  // compiled on first use
+      v8::Local<v8::Array> compiled;
+      if (!CompileFamily(context, lazy_families()[family_index]).ToLocal(&compiled) ||
+          state->Set(context, installers_slot(family_index), compiled).IsNothing()) {
+        return;
+      }
+      installers = compiled;
+    }
+    if (!RunFamily(context, installers.As<v8::Array>(), natives.As<v8::Object>(),
                    internal.As<v8::Object>())
              .ToLocal(&made) ||
         state->Set(context, exported_slot(family_index), made).IsNothing()) {
@@ -318,8 +312,9 @@ bool DefineLazyGlobals(v8::Local<v8::Context> context, v8::Local<v8::Object> int
   context->SetEmbedderData(kWebPlatformSlot, state);
   for (uint32_t index = 0; index < families.size(); ++index) {
     v8::Local<v8::Array> installers;
-    if (!CompileFamily(context, families[index]).ToLocal(&installers) ||
-        state->Set(context, installers_slot(index), installers).IsNothing()) {
+    if (families[index].compile_at_install &&
+        (!CompileFamily(context, families[index]).ToLocal(&installers) ||
+         state->Set(context, installers_slot(index), installers).IsNothing())) {
       return false;
     }
     v8::Local<v8::Integer> data = v8::Integer::NewFromUnsigned(isolate, index);
@@ -353,6 +348,24 @@ const std::vector<intptr_t>& web_platform_external_references() {
     return all;
   }();
   return references;
+}
+
+v8::Local<v8::Object> web_platform_internal(v8::Local<v8::Context> context) {
+  v8::Isolate* isolate = context->GetIsolate();
+  if (context->GetNumberOfEmbedderDataFields() <= static_cast<uint32_t>(kWebPlatformSlot)) {
+    return v8::Object::New(isolate);
+  }
+  v8::Local<v8::Value> state = context->GetEmbedderData(kWebPlatformSlot);
+  v8::Local<v8::Value> internal;
+  if (state.IsEmpty() || !state->IsArray() ||
+      !state.As<v8::Array>()->Get(context, kInternal).ToLocal(&internal) || !internal->IsObject()) {
+    return v8::Object::New(isolate);
+  }
+  return internal.As<v8::Object>();
+}
+
+bool lazy_family_built_on_first_use_only(size_t index) {
+  return !lazy_families().at(index).compile_at_install;
 }
 
 std::vector<std::vector<std::string_view>> lazy_family_globals() {
