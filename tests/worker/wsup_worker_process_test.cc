@@ -89,7 +89,7 @@ TEST(WsupWorkerProcessTest, ServesRequestsFromItsSegmentAndDrainsOnSigterm) {
   EXPECT_EQ(channel.worker_pid(), worker.pid());
 
   constexpr int kRequests = 16;
-  std::map<uint64_t, Completion> done;
+  std::map<uint64_t, ResponseEvent> done;
   int submitted = 0;
   eventually(
       [&] {
@@ -99,7 +99,7 @@ TEST(WsupWorkerProcessTest, ServesRequestsFromItsSegmentAndDrainsOnSigterm) {
           if (channel.try_submit(request) != SubmitStatus::ok) break;
           ++submitted;
         }
-        channel.poll_responses([&](Completion&& c) { done[c.request_id] = std::move(c); });
+        channel.poll_responses([&](ResponseEvent&& c) { done[c.request_id] = std::move(c); });
         if (done.size() < kRequests) channel.wait_for_responses(std::chrono::milliseconds(10));
         return done.size() == kRequests;
       },
