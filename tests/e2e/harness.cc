@@ -327,6 +327,19 @@ std::optional<WorkerStatus> busiest_once_all_taken(const Supervisor& supervisor,
   return busiest;
 }
 
+uint64_t rss_bytes(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string key;
+  uint64_t kib = 0;
+  while (status >> key) {
+    if (key == "VmRSS:") {
+      status >> kib;
+      break;
+    }
+  }
+  return kib * 1024;
+}
+
 std::map<int, int> worker_pids(const Supervisor& supervisor) {
   std::map<int, int> pids;
   for (const WorkerStatus& w : worker_status(supervisor)) pids[w.id] = w.pid;

@@ -155,6 +155,8 @@ int in_flight_total(const Supervisor& supervisor);
 // its worker (none left in a ring, where a worker's death would re-dispatch it rather than fail
 // it); returns the worker that holds the most of them then (in_flight >= 1), or nullopt.
 std::optional<WorkerStatus> busiest_once_all_taken(const Supervisor& supervisor, int total);
+// Resident memory of a process (VmRSS in /proc/PID/status), 0 when it is gone.
+uint64_t rss_bytes(pid_t pid);
 
 // Pids of the workers, by id, from `wsup status --json` (0 when none).
 std::map<int, int> worker_pids(const Supervisor& supervisor);
