@@ -3,7 +3,8 @@
 //   [SegmentHeader][IndexRing requests + entries][IndexRing responses + entries]
 //   [SlotHeader × slots][arena × slots]
 // Every part starts on a cache line. Only plain integers and lock-free std::atomic live here:
-// no pointers, no interprocess mutexes (see shared/README.md and ../shared/DESIGN.md).
+// no pointers, no interprocess mutexes (see shared/README.md, and docs/ARCHITECTURE.md, "Decisions
+// and why", for the reasons).
 #pragma once
 
 #include <atomic>

@@ -1,9 +1,5 @@
 #include "tests/worker/runtime_harness.h"
 
-#include <unistd.h>
-
-#include <atomic>
-#include <fstream>
 #include <stdexcept>
 
 #include "worker/v8_engine.h"
@@ -13,25 +9,6 @@ namespace wsup::worker::testing {
 V8Engine& ensure_v8() {
   static V8Engine engine("wsup-tests");
   return engine;
-}
-
-TempDir::TempDir() {
-  static std::atomic<int> counter{0};
-  path_ = std::filesystem::temp_directory_path() /
-          ("wsup-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-  std::filesystem::create_directories(path_);
-}
-
-TempDir::~TempDir() {
-  std::error_code ignored;
-  std::filesystem::remove_all(path_, ignored);
-}
-
-std::string TempDir::write(const std::string& name, const std::string& text) const {
-  std::filesystem::path file = path_ / name;
-  std::filesystem::create_directories(file.parent_path());
-  std::ofstream(file, std::ios::binary) << text;
-  return file.string();
 }
 
 HttpRequest make_request(const std::string& script, const std::string& url,

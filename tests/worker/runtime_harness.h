@@ -12,6 +12,8 @@
 #include <boost/asio/io_context.hpp>
 
 #include "shared/http_message.h"
+#include "tests/support/eventually.h"
+#include "tests/support/temp_dir.h"
 #include "worker/response_sink.h"
 #include "worker/runtime.h"
 #include "worker/v8_engine.h"
@@ -21,20 +23,8 @@ namespace wsup::worker::testing {
 // Starts V8 once for the whole binary (idempotent) and returns it.
 V8Engine& ensure_v8();
 
-// A fresh folder under the system temp dir, removed with everything in it.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-  // Writes `text` to `name` inside the folder; returns the file's path.
-  std::string write(const std::string& name, const std::string& text) const;
-
- private:
-  std::filesystem::path path_;
-};
+using ::wsup::testing::eventually;
+using ::wsup::testing::TempDir;
 
 HttpRequest make_request(const std::string& script, const std::string& url = "http://example.com/",
                          const std::string& method = "GET", HeaderList headers = {},
