@@ -147,6 +147,7 @@ void RequestContext::run_slice(bool throw_fails_request,
         }
         try_catch.Reset();
         microtasks_->PerformCheckpoint(v8_isolate_);
+        if (!try_catch.HasTerminated()) report_unhandled_rejections(context);
         if (!try_catch.HasTerminated()) inspect_promises(context);
       }
     }
@@ -383,6 +384,7 @@ void RequestContext::release_v8_state() {
     isolate_.retire_microtask_queue(context, std::move(microtasks_));
   }
   response_promise_.Reset();
+  unhandled_rejections_.clear();
   body_stream_.Reset();
   pump_js_.Reset();
   wait_until_.Reset();

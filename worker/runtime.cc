@@ -14,6 +14,7 @@
 #include "worker/request_context.h"
 #include "worker/startup_error.h"
 #include "worker/startup_snapshot.h"
+#include "worker/web/web_platform.h"
 
 namespace wsup::worker {
 namespace {
@@ -69,8 +70,9 @@ bool mentions_webassembly(const std::vector<LoadedScript>& scripts) {
 RuntimeOptions RuntimeOptions::from_config(const config::ClusterConfig& config) {
   RuntimeOptions options;
   for (const config::Script& script : config.scripts) {
-    options.scripts.push_back(
-        ScriptSpec{script.name, script.path, script.module, script.vars, script.secrets});
+    options.scripts.push_back(ScriptSpec{script.name, script.path, script.module, script.vars,
+                                         script.secrets, script.compatibility_flags,
+                                         script.compatibility_date});
   }
   options.isolates = config.isolates_per_worker == 0 ? 1 : config.isolates_per_worker;
   // More than its ring's slots can never be taken at once.
@@ -81,6 +83,7 @@ RuntimeOptions RuntimeOptions::from_config(const config::ClusterConfig& config) 
   options.limits.wall_ms = config.limits.wall_ms;
   options.bench_no_js = config.bench_no_js;
   options.webassembly = config.webassembly;
+  options.user_agent = config.user_agent;
   options.spare_contexts = !config.bench_no_js;  // no request ever reaches an isolate
   return options;
 }
@@ -93,6 +96,7 @@ Runtime::Runtime(boost::asio::io_context& loop, RuntimeOptions options)
       throw StartupError("two scripts are named \"" + options_.scripts[i].name + "\"");
     }
   }
+  web::set_user_agent(options_.user_agent);
   // Flags before compiling: code caches carry a hash of V8's flags and are refused on a mismatch.
   set_webassembly(options_.webassembly.value_or(false));
   scripts_ = load_all(options_.scripts, nullptr);

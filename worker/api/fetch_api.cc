@@ -5,6 +5,7 @@
 #include "worker/api/js_host.h"
 #include "worker/embedded_js.h"
 #include "worker/js_values.h"
+#include "worker/web/web_platform.h"
 
 namespace wsup::worker::api {
 namespace {
@@ -107,8 +108,10 @@ v8::MaybeLocal<v8::Object> install_fetch_api(v8::Local<v8::Context> context) {
       !script->Run(context).ToLocal(&factory) || !factory->IsFunction()) {
     return {};
   }
-  v8::Local<v8::Value> argv[] = {internal};
-  if (factory.As<v8::Function>()->Call(context, context->Global(), 1, argv).IsEmpty()) return {};
+  // `web`: the web platform's private object, through which fetch_event.js reaches the global
+  // scope's events without going through globals user code may replace.
+  v8::Local<v8::Value> argv[] = {internal, web::web_platform_internal(context)};
+  if (factory.As<v8::Function>()->Call(context, context->Global(), 2, argv).IsEmpty()) return {};
   return scope.Escape(internal);
 }
 

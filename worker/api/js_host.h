@@ -33,6 +33,13 @@ class JsHost {
   virtual void response_body_end() = 0;
   virtual void response_body_error(v8::Local<v8::Value> error) = 0;
 
+  // V8's PromiseRejectCallback for a promise of this context: rejected with no handler, or
+  // given a handler after such a rejection. The request reports the rejections still unhandled
+  // once its microtasks are drained ('unhandledrejection', then its log).
+  virtual void promise_rejected_unhandled(v8::Local<v8::Promise> promise,
+                                          v8::Local<v8::Value> reason) = 0;
+  virtual void promise_handled_late(v8::Local<v8::Promise> promise) = 0;
+
   // Null when the context belongs to no request (e.g. while a snapshot is being built).
   static JsHost* of(v8::Local<v8::Context> context);
   static void attach(v8::Local<v8::Context> context, JsHost* host);

@@ -6,7 +6,9 @@
 
 #include <chrono>
 #include <memory>
+#include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "worker/embedded_js.h"
@@ -44,21 +46,45 @@ void TimeOrigin(const v8::FunctionCallbackInfo<v8::Value>& info) {
   info.GetReturnValue().Set(since_epoch.count());
 }
 
+// navigator.userAgent: set once by the runtime before it makes isolates (set_user_agent), read
+// at call time so that a snapshot carries none.
+std::string& user_agent_storage() {
+  static std::string user_agent = "Cloudflare-Workers";
+  return user_agent;
+}
+
+void UserAgent(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  const std::string& user_agent = user_agent_storage();
+  v8::Local<v8::String> text;
+  if (v8::String::NewFromUtf8(info.GetIsolate(), user_agent.data(), v8::NewStringType::kNormal,
+                              static_cast<int>(user_agent.size()))
+          .ToLocal(&text)) {
+    info.GetReturnValue().Set(text);
+  }
+}
+
 constexpr NativeFunction kTimeNatives[] = {
     {"performanceNow", PerformanceNow, 0},
     {"timeOrigin", TimeOrigin, 0},
 };
+
+constexpr NativeFunction kNavigatorNatives[] = {
+    {"userAgent", UserAgent, 0},
+};
+
+std::span<const NativeFunction> navigator_natives() {
+  return kNavigatorNatives;
+}
 
 std::span<const NativeFunction> time_natives() {
   return kTimeNatives;
 }
 
 using NativeTable = std::span<const NativeFunction> (*)();
-constexpr NativeTable kNativeTables[] = {encoding_natives, crypto_natives, clone_natives,
-                                         url_natives, time_natives};
+// Every table, for the external references; each family lists the tables its files use.
+constexpr NativeTable kNativeTables[] = {encoding_natives, crypto_natives,    clone_natives,
+                                         url_natives,      navigator_natives, time_natives};
 
-// `tables`: the base family gets only the clocks (Event's timeStamp); the natives of the lazy
-// families are made on the first use of one of them in a context.
 // A plain object (Object.prototype) in dictionary mode. The families add dozens of properties
 // to `natives` and `internal` in every context that uses them; on an ordinary object each
 // addition makes and links a new hidden class (map) in that fresh context, on a dictionary-mode
@@ -68,10 +94,18 @@ v8::Local<v8::Object> new_property_bag(v8::Isolate* isolate) {
   return v8::Object::New(isolate, object_prototype, nullptr, nullptr, 0);
 }
 
+// Adds the functions of `tables` to `natives`, skipping a table already there (another family
+// of the context added it): each function costs a template and an instance, so a context pays
+// only for the tables of the families it uses.
 bool AddNatives(v8::Local<v8::Context> context, v8::Local<v8::Object> natives,
                 std::span<const NativeTable> tables) {
   v8::Isolate* isolate = context->GetIsolate();
   for (NativeTable table : tables) {
+    if (table().empty()) continue;
+    v8::Maybe<bool> present =
+        natives->HasRealNamedProperty(context, one_byte_string(isolate, table().front().name));
+    if (present.IsNothing()) return false;
+    if (present.FromJust()) continue;
     for (const NativeFunction& native : table()) {
       v8::Local<v8::Function> function;
       if (!v8::Function::New(context, native.callback, v8::Local<v8::Value>(), native.length,
@@ -93,28 +127,50 @@ bool AddNatives(v8::Local<v8::Context> context, v8::Local<v8::Object> natives,
 // made from the startup snapshot then carries a few accessor properties instead of their
 // classes, closures and maps, and the first access to any of a family's globals in a context
 // runs the family there. Later files may use what earlier files of the same family, or the
-// base family, put on `internal`; families share nothing else.
+// base family, put on `internal`. A family reaches another only through the other's
+// `internals`: lazy properties of `internal` (like its globals) whose first read builds that
+// family, so it does not depend on globals user code may have replaced.
 struct Family {
   std::vector<std::string_view> files;
-  std::vector<std::string_view> globals;  // lazy families: what the files define
+  std::vector<std::string_view> globals;    // lazy families: what the files define
+  std::vector<std::string_view> internals;  // what they hand to others (exportInternal)
+  std::vector<NativeTable> natives;         // the tables of natives the files use
+  // Never built into a snapshot context (bake_lazy_families): the families whose building
+  // every request of such a context would pay for, for little gain (see baked_context.cc).
+  bool bakeable = true;
 };
 
 const Family& base_family() {
-  static const Family family{{"wsup:webidl.js", "wsup:events.js"}, {}};
+  static const Family family{{"wsup:webidl.js", "wsup:events.js"}, {}, {}, {time_natives}};
   return family;
 }
 
 const std::vector<Family>& lazy_families() {
   static const std::vector<Family> families{
-      {{"wsup:dom_exception.js"}, {"DOMException"}},  // first: kDomExceptionFamily
-      {{"wsup:abort.js"}, {"AbortSignal", "AbortController"}},
-      {{"wsup:encoding.js"}, {"TextEncoder", "TextDecoder", "atob", "btoa"}},
+      {{"wsup:dom_exception.js"}, {"DOMException"}, {"DOMException"}, {}},
+      {{"wsup:abort.js"}, {"AbortSignal", "AbortController"}, {}, {}},
+      {{"wsup:encoding.js"},
+       {"TextEncoder", "TextDecoder", "atob", "btoa"},
+       {},
+       {encoding_natives}},
       {{"wsup:percent_encoding.js", "wsup:url_host.js", "wsup:url_search_params.js",
         "wsup:url_parser.js", "wsup:url.js"},
-       {"URLSearchParams", "URL"}},
-      {{"wsup:crypto.js"}, {"SubtleCrypto", "Crypto", "crypto"}},
+       {"URLSearchParams", "URL"},
+       {"URL"},
+       {encoding_natives, url_natives}},
+      {{"wsup:crypto.js"}, {"SubtleCrypto", "Crypto", "crypto"}, {}, {crypto_natives}},
       {{"wsup:globals.js"},
-       {"structuredClone", "Performance", "Navigator", "performance", "navigator"}},
+       {"structuredClone", "Performance", "Navigator", "performance", "navigator", "scheduler"},
+       {"cloneWithTransfer"},
+       {clone_natives, time_natives, navigator_natives}},
+      {{"wsup:event_types.js"},
+       {"CustomEvent", "ErrorEvent", "MessageEvent", "PromiseRejectionEvent", "reportError"},
+       {"MessageEvent", "PromiseRejectionEvent", "reportException"},
+       {},
+       false},
+      {{"wsup:messaging.js"}, {"MessageChannel", "MessagePort"}, {}, {clone_natives}, false},
+      // urlpattern-polyfill between wsup's prelude and epilogue (CMakeLists.txt).
+      {{"wsup:urlpattern.js"}, {"URLPattern"}, {}, {}, false},
   };
   return families;
 }
@@ -206,7 +262,7 @@ v8::MaybeLocal<v8::Object> RunFamily(v8::Local<v8::Context> context,
 }
 
 // Per-context state of the lazy families, in the context's embedder data (kWebPlatformSlot):
-// [natives of the lazy families once made, internal, what bake_lazy_families keeps alive, then
+// [natives of the lazy families run so far, internal, what bake_lazy_families keeps alive, then
 // per family its installers and, once run, its exported globals]. It cannot be the lazy properties'
 // data: V8 shares AccessorInfo objects, and what they hold, between every context made from a
 // snapshot, so their data is only the family's index.
@@ -217,7 +273,6 @@ constexpr uint32_t installers_slot(uint32_t family) {
 constexpr uint32_t exported_slot(uint32_t family) {
   return kFirstFamily + 2 * family + 1;
 }
-constexpr uint32_t kDomExceptionFamily = 0;  // index in lazy_families()
 
 // Getter of every lazy global: runs the family on first use in this context (later names of
 // the same family find its globals cached in the state), and returns the global asked for; V8
@@ -235,10 +290,10 @@ void LazyGlobalGetter(v8::Local<v8::Name> name, const v8::PropertyCallbackInfo<v
     if (!state->Get(context, kNatives).ToLocal(&natives)) return;
     if (!natives->IsObject()) {
       natives = new_property_bag(isolate);
-      if (!AddNatives(context, natives.As<v8::Object>(), kNativeTables) ||
-          state->Set(context, kNatives, natives).IsNothing()) {
-        return;
-      }
+      if (state->Set(context, kNatives, natives).IsNothing()) return;
+    }
+    if (!AddNatives(context, natives.As<v8::Object>(), lazy_families()[family_index].natives)) {
+      return;
     }
     if (!state->Get(context, kInternal).ToLocal(&internal) ||
         !state->Get(context, installers_slot(family_index)).ToLocal(&installers) ||
@@ -281,8 +336,9 @@ bool DefineGlobals(v8::Local<v8::Context> context, v8::Local<v8::Object> exporte
   return true;
 }
 
-// Defines the lazy globals, and internal.DOMException the same way (the files use the original
-// constructor, not the global, which user code may replace).
+// Defines the lazy globals on the global object and each family's internals the same way on
+// `internal` (the files use the original constructors and helpers, not the globals, which user
+// code may replace).
 bool DefineLazyGlobals(v8::Local<v8::Context> context, v8::Local<v8::Object> internal) {
   v8::Isolate* isolate = context->GetIsolate();
   const std::vector<Family>& families = lazy_families();
@@ -290,11 +346,6 @@ bool DefineLazyGlobals(v8::Local<v8::Context> context, v8::Local<v8::Object> int
       v8::Array::New(isolate, static_cast<int>(kFirstFamily + 2 * families.size()));
   if (state->Set(context, kInternal, internal).IsNothing()) return false;
   context->SetEmbedderData(kWebPlatformSlot, state);
-  if (DefineFailed(isolate, internal->SetLazyDataProperty(
-                                context, one_byte_string(isolate, "DOMException"), LazyGlobalGetter,
-                                v8::Integer::New(isolate, kDomExceptionFamily)))) {
-    return false;
-  }
   for (uint32_t index = 0; index < families.size(); ++index) {
     v8::Local<v8::Array> installers;
     if (!CompileFamily(context, families[index]).ToLocal(&installers) ||
@@ -302,13 +353,17 @@ bool DefineLazyGlobals(v8::Local<v8::Context> context, v8::Local<v8::Object> int
       return false;
     }
     v8::Local<v8::Integer> data = v8::Integer::NewFromUnsigned(isolate, index);
-    for (std::string_view name : families[index].globals) {
+    auto define_lazy = [&](v8::Local<v8::Object> target, std::string_view name) {
       v8::Local<v8::String> key =
           one_byte_string(isolate, name.data(), static_cast<int>(name.size()));
-      if (DefineFailed(isolate, context->Global()->SetLazyDataProperty(
-                                    context, key, LazyGlobalGetter, data, v8::DontEnum))) {
-        return false;
-      }
+      return !DefineFailed(
+          isolate, target->SetLazyDataProperty(context, key, LazyGlobalGetter, data, v8::DontEnum));
+    };
+    for (std::string_view name : families[index].globals) {
+      if (!define_lazy(context->Global(), name)) return false;
+    }
+    for (std::string_view name : families[index].internals) {
+      if (!define_lazy(internal, name)) return false;
     }
   }
   return true;
@@ -330,6 +385,28 @@ const std::vector<intptr_t>& web_platform_external_references() {
   return references;
 }
 
+void set_user_agent(std::string user_agent) {
+  user_agent_storage() = std::move(user_agent);
+}
+
+bool lazy_family_bakeable(size_t index) {
+  return lazy_families().at(index).bakeable;
+}
+
+v8::Local<v8::Object> web_platform_internal(v8::Local<v8::Context> context) {
+  v8::Isolate* isolate = context->GetIsolate();
+  if (context->GetNumberOfEmbedderDataFields() <= static_cast<uint32_t>(kWebPlatformSlot)) {
+    return v8::Object::New(isolate);
+  }
+  v8::Local<v8::Value> state = context->GetEmbedderData(kWebPlatformSlot);
+  v8::Local<v8::Value> internal;
+  if (state.IsEmpty() || !state->IsArray() ||
+      !state.As<v8::Array>()->Get(context, kInternal).ToLocal(&internal) || !internal->IsObject()) {
+    return v8::Object::New(isolate);
+  }
+  return internal.As<v8::Object>();
+}
+
 std::vector<std::vector<std::string_view>> lazy_family_globals() {
   std::vector<std::vector<std::string_view>> globals;
   for (const Family& family : lazy_families()) globals.push_back(family.globals);
@@ -349,7 +426,7 @@ bool bake_lazy_families(v8::Local<v8::Context> context, const std::vector<size_t
       return false;
     }
   }
-  const Family bake{{"wsup:bake.js"}, {}};
+  const Family bake{{"wsup:bake.js"}, {}, {}, {}};
   v8::Local<v8::Array> compiled;
   v8::Local<v8::Value> bake_function;
   v8::Local<v8::Value> args[] = {context->Global(), names};
@@ -368,8 +445,7 @@ bool install_web_platform(v8::Local<v8::Context> context) {
   v8::HandleScope handle_scope(isolate);
   v8::Context::Scope context_scope(context);
   v8::Local<v8::Object> natives = new_property_bag(isolate);
-  constexpr NativeTable kBaseTables[] = {time_natives};
-  if (!AddNatives(context, natives, kBaseTables)) return false;
+  if (!AddNatives(context, natives, base_family().natives)) return false;
   v8::Local<v8::Object> internal = new_property_bag(isolate);
   v8::Local<v8::Object> exported;
   v8::Local<v8::Array> installers;

@@ -1,7 +1,9 @@
 // Web platform globals that need no event loop and no per-request state:
-// URL, URLSearchParams, TextEncoder, TextDecoder, atob, btoa, structuredClone,
-// crypto (randomUUID, getRandomValues, subtle.digest), Event, EventTarget, AbortController,
-// AbortSignal, performance.now, navigator.userAgent.
+// URL, URLSearchParams, URLPattern, TextEncoder, TextDecoder, atob, btoa, structuredClone,
+// crypto (randomUUID, getRandomValues, subtle.digest), Event, EventTarget, CustomEvent,
+// ErrorEvent, MessageEvent, PromiseRejectionEvent, reportError, AbortController, AbortSignal,
+// MessageChannel, MessagePort, performance, navigator, scheduler and self. (MessagePort and
+// scheduler deliver through the runtime's timers, which the runtime installs first.)
 //
 // The runtime (worker/) owns the rest: Headers, Request, Response, the fetch event, timers,
 // console and queueMicrotask. It calls install_web_platform() once into every fresh context, or
@@ -10,6 +12,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -31,6 +34,22 @@ inline constexpr int kWebPlatformSlot = 0;
 // under v8::SnapshotCreator and on a plain Context::New. Returns false with an exception pending on
 // the isolate on failure.
 bool install_web_platform(v8::Local<v8::Context> context);
+
+// The private object the web platform's files share (js/webidl.js), for the runtime's own
+// JavaScript (worker/api/): the families' `internals` (internal.reportException, ...) are lazy
+// properties of it, so reading one builds that family. An empty object when `context` has no
+// web platform.
+v8::Local<v8::Object> web_platform_internal(v8::Local<v8::Context> context);
+
+// navigator.userAgent in every context from now on (default "Cloudflare-Workers", the string
+// Workers libraries detect Cloudflare by). Set before isolates run JavaScript: it is read
+// without a lock.
+void set_user_agent(std::string user_agent);
+
+// Whether lazy family `index` may be built into a snapshot context (bake_lazy_families). The
+// families that may not are those a request pays more for deserializing than it would for
+// building them on the rare first use.
+bool lazy_family_bakeable(size_t index);
 
 // The lazy families, each as the globals it defines (its index is its number below). A script
 // whose text names none of a family's globals is unlikely to use it (it still may, by a

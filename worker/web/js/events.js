@@ -1,5 +1,7 @@
 // Event and EventTarget (DOM Standard), without the tree: a target has no parent, so dispatch
-// runs the target's own listeners only (AT_TARGET phase).
+// runs the target's own listeners only (AT_TARGET phase). Objects EventTarget's constructor did
+// not make (the global scope, MessagePort's host objects) become event targets through
+// internal.adoptEventTarget; internal.dispatchGlobalEvent dispatches on the global scope.
 (function(global, natives, internal) {
 'use strict';
 
@@ -89,10 +91,9 @@ for (const [name, value] of [
   Object.defineProperty(Event.prototype, name, {value, enumerable: true});
 }
 
-// A listener throwing must not stop the others; the runtime may replace this hook to log.
-internal.reportError = (error) => {
-  if (typeof global.reportError === 'function') global.reportError(error);
-};
+// A listener throwing must not stop the others: its exception is reported as an uncaught one
+// (event_types.js: an ErrorEvent on the global scope, then the runtime's log).
+internal.reportError = (error) => internal.reportException(error);
 
 function flattenOptions(options) {
   if (typeof options === 'boolean')
@@ -107,10 +108,18 @@ function flattenOptions(options) {
   };
 }
 
+let adopted = null;  // WeakMap: adopted object -> its listener map, made on first adoption
+let listenersOf;     // (target) -> its listener map, or undefined: set by the static block
+
 class EventTarget {
   #listeners = new Map();  // type -> array of {callback, capture, once, removed}
 
+  static {
+    listenersOf = (target) => (#listeners in target ? target.#listeners : adopted?.get(target));
+  }
+
   addEventListener(type, callback, options = undefined) {
+    const listeners = targetListeners(this);
     if (callback === null || callback === undefined) return;
     if (typeof callback !== 'function' && typeof callback !== 'object') {
       throw new TypeError('The \'callback\' argument must be a function or an object.');
@@ -118,8 +127,8 @@ class EventTarget {
     const {capture, once, passive, signal} = flattenOptions(options);
     if (signal !== undefined && signal.aborted) return;
     type = String(type);
-    let list = this.#listeners.get(type);
-    if (list === undefined) this.#listeners.set(type, list = []);
+    let list = listeners.get(type);
+    if (list === undefined) listeners.set(type, list = []);
     if (list.some((l) => l.callback === callback && l.capture === capture)) return;
     const listener = {callback, capture, once, passive, removed: false};
     list.push(listener);
@@ -129,8 +138,9 @@ class EventTarget {
   }
 
   removeEventListener(type, callback, options = undefined) {
+    const listeners = targetListeners(this);
     const capture = typeof options === 'boolean' ? options : Boolean(options?.capture);
-    const list = this.#listeners.get(String(type));
+    const list = listeners.get(String(type));
     if (list === undefined) return;
     const index = list.findIndex((l) => l.callback === callback && l.capture === capture);
     if (index < 0) return;
@@ -139,8 +149,9 @@ class EventTarget {
   }
 
   dispatchEvent(event) {
+    const listeners = targetListeners(this);
     if (!(event instanceof Event)) throw new TypeError('The \'event\' argument must be an Event.');
-    const list = this.#listeners.get(event.type);
+    const list = listeners.get(event.type);
     const snapshot = list === undefined ? [] : list.slice();
     return dispatch(event, this, snapshot, (listener) => {
       listener.removed = true;
@@ -149,6 +160,26 @@ class EventTarget {
     });
   }
 }
+
+function targetListeners(target) {
+  const listeners = target !== null && typeof target === 'object' ? listenersOf(target) : undefined;
+  if (listeners === undefined) throw new TypeError('Illegal invocation');
+  return listeners;
+}
+
+// Makes `object` an event target for EventTarget.prototype's methods.
+internal.adoptEventTarget = (object) => {
+  if (adopted === null) adopted = new WeakMap();
+  if (listenersOf(object) === undefined) adopted.set(object, new Map());
+};
+// Whether a listener for `type` was ever added to the global scope and is still there.
+internal.hasGlobalListener = (type) => (listenersOf(global)?.get(type)?.length ?? 0) > 0;
+// Dispatches `event` on the global scope; true unless a listener canceled it. Without a
+// listener ever added there, nothing runs.
+internal.dispatchGlobalEvent = (event) => {
+  if (listenersOf(global) === undefined) return !event.defaultPrevented;
+  return EventTarget.prototype.dispatchEvent.call(global, event);
+};
 
 internal.exposeClass(Event, 'Event');
 internal.exposeClass(EventTarget, 'EventTarget');
