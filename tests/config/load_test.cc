@@ -25,6 +25,9 @@ TEST(ConfigLoad, MinimalConfigGetsEveryDefault) {
   EXPECT_EQ(config.http_threads, 0u);
   EXPECT_FALSE(config.bench_no_js);
   EXPECT_FALSE(config.webassembly.has_value());  // auto
+  EXPECT_EQ(config.user_agent, "Cloudflare-Workers");
+  EXPECT_TRUE(config.scripts[0].compatibility_flags.empty());
+  EXPECT_EQ(config.scripts[0].compatibility_date, "");
   EXPECT_EQ(config.drain_timeout, 10s);
   EXPECT_EQ(config.limits.cpu_ms, 50u);
   EXPECT_EQ(config.limits.heap_mib, 128u);
@@ -64,6 +67,7 @@ slot_arena_bytes: 256KiB
 http_threads: 512
 bench_no_js: true
 webassembly: false
+user_agent: "wsup/1 (like Cloudflare-Workers)"
 drain_timeout: 1.5s
 limits:
   cpu_ms: 2s
@@ -93,6 +97,8 @@ scripts:
       NESTED: {list: [1, "two", {three: 3}], text: "a \"b\"\n"}
     secrets:
       TOKEN: API_TOKEN
+    compatibility_flags: [nodejs_compat]
+    compatibility_date: "2024-02-29"
   - name: site
     path: b.js
     module: true
@@ -120,6 +126,7 @@ scripts:
   EXPECT_EQ(config.http_threads, 512u);
   EXPECT_TRUE(config.bench_no_js);
   EXPECT_EQ(config.webassembly, std::optional<bool>(false));
+  EXPECT_EQ(config.user_agent, "wsup/1 (like Cloudflare-Workers)");
   EXPECT_EQ(config.drain_timeout, 1500ms);
   EXPECT_EQ(config.limits.cpu_ms, 2000u);
   EXPECT_EQ(config.limits.heap_mib, 1024u);
@@ -158,6 +165,8 @@ scripts:
   };
   EXPECT_EQ(api.vars, expected_vars);
   EXPECT_EQ(api.secrets, (std::map<std::string, std::string>{{"TOKEN", "API_TOKEN"}}));
+  EXPECT_EQ(api.compatibility_flags, std::vector<std::string>{"nodejs_compat"});
+  EXPECT_EQ(api.compatibility_date, "2024-02-29");  // a leap day
 
   const Script& site = config.scripts[1];
   EXPECT_TRUE(site.module) << "an explicit module: true wins over detection";
