@@ -45,17 +45,24 @@ function generatedMessage(actual, expected, operator) {
   return `${headline}\n\n${show(actual)} !== ${show(expected)}\n`;
 }
 
-function fail_(actual, expected, message, operator, stackStartFn) {
+// Throws an AssertionError with the caller's `message`, or, without one, with wsup's
+// `generated` text (generatedMessage: true, as Node marks its own). An Error as the message is
+// thrown as it is.
+function fail_(actual, expected, message, operator, stackStartFn, generated = undefined) {
   if (message instanceof Error) throw message;
-  throw new AssertionError({actual, expected, message, operator, stackStartFn});
+  const error =
+      new AssertionError({actual, expected, message: message ?? generated, operator, stackStartFn});
+  error.generatedMessage = message === undefined;
+  throw error;
 }
 
 function ok(...args) {
   if (args.length === 0) {
-    fail_(undefined, true, 'No value argument passed to `assert.ok()`', '==', ok);
+    const text = 'No value argument passed to `assert.ok()`';
+    fail_(undefined, true, undefined, '==', ok, text);
   }
   if (!args[0])
-    fail_(args[0], true, args[1] ?? 'The expression evaluated to a falsy value', '==', ok);
+    fail_(args[0], true, args[1], '==', ok, 'The expression evaluated to a falsy value');
 }
 
 function equal(actual, expected, message) {
@@ -92,6 +99,7 @@ function notDeepStrictEqual(actual, expected, message) {
     fail_(actual, expected, message, 'notDeepStrictEqual', notDeepStrictEqual);
 }
 
+// Node marks the messages of fail() and of a missing exception as not generated.
 function fail(message = 'Failed') {
   if (message instanceof Error) throw message;
   throw new AssertionError({message, operator: 'fail', stackStartFn: fail});
@@ -99,89 +107,71 @@ function fail(message = 'Failed') {
 
 function ifError(value) {
   if (value === null || value === undefined) return;
-  let message = 'ifError got unwanted exception: ';
-  message +=
+  const detail =
       typeof value?.message === 'string' && value.message !== '' ? value.message : inspect(value);
-  const error = new AssertionError(
-      {actual: value, expected: null, operator: 'ifError', message, stackStartFn: ifError});
-  error.generatedMessage = true;
-  throw error;
+  const text = `ifError got unwanted exception: ${detail}`;
+  fail_(value, null, undefined, 'ifError', ifError, text);
+}
+
+function checkRegExp(regexp) {
+  if (!(regexp instanceof RegExp))
+    throw new TypeError('The "regexp" argument must be an instance of RegExp.');
 }
 
 function match(string, regexp, message) {
-  if (!(regexp instanceof RegExp))
-    throw new TypeError('The "regexp" argument must be an instance of RegExp.');
-  if (typeof string !== 'string' || !regexp.test(string)) {
-    fail_(
-        string, regexp,
-        message ??
-            (typeof string !== 'string' ?
-                 `The "string" argument must be of type string. Received type ${typeof string} (${
-                     inspect(string)})` :
-                 `The input did not match the regular expression ${inspect(regexp)}. Input:\n\n${
-                     inspect(string)}\n`),
-        'match', match);
-  }
+  checkRegExp(regexp);
+  if (typeof string === 'string' && regexp.test(string)) return;
+  const text = typeof string !== 'string' ?
+      `The "string" argument must be of type string. Received ${inspect(string)}` :
+      `The input did not match the regular expression ${inspect(regexp)}. ` +
+          `Input:\n\n${inspect(string)}\n`;
+  fail_(string, regexp, message, 'match', match, text);
 }
+
 function doesNotMatch(string, regexp, message) {
-  if (!(regexp instanceof RegExp))
-    throw new TypeError('The "regexp" argument must be an instance of RegExp.');
-  if (typeof string !== 'string' || regexp.test(string)) {
-    fail_(
-        string, regexp,
-        message ??
-            `The input was expected to not match the regular expression ${
-                inspect(regexp)}. Input:\n\n${inspect(string)}\n`,
-        'doesNotMatch', doesNotMatch);
-  }
+  checkRegExp(regexp);
+  if (typeof string === 'string' && !regexp.test(string)) return;
+  const text = typeof string !== 'string' ?
+      `The "string" argument must be of type string. Received ${inspect(string)}` :
+      `The input was expected to not match the regular expression ${inspect(regexp)}. ` +
+          `Input:\n\n${inspect(string)}\n`;
+  fail_(string, regexp, message, 'doesNotMatch', doesNotMatch, text);
 }
 
 // Whether a thrown `error` satisfies `expected` (throws/rejects): a class, a RegExp tried on
 // String(error), a validation function, or an object whose every key must match.
 function checkExpected(error, expected, message, stackStartFn) {
+  const operator = stackStartFn.name;
   if (expected === undefined) return;
   if (expected instanceof RegExp) {
     if (expected.test(String(error))) return;
-    fail_(
-        error, expected,
-        message ??
-            `The input did not match the regular expression ${inspect(expected)}. Input:\n\n${
-                inspect(String(error))}\n`,
-        stackStartFn.name, stackStartFn);
+    const text = `The input did not match the regular expression ${inspect(expected)}. ` +
+        `Input:\n\n${inspect(String(error))}\n`;
+    fail_(error, expected, message, operator, stackStartFn, text);
   }
   if (typeof expected === 'function') {
     if (expected.prototype !== undefined && error instanceof expected) return;
     if (Error.isPrototypeOf(expected) || expected === Error) {
-      fail_(
-          error, expected,
-          message ??
-              `The error is expected to be an instance of "${expected.name}". Received "${
-                  error?.constructor?.name}"`,
-          stackStartFn.name, stackStartFn);
+      const text = `The error is expected to be an instance of "${expected.name}". ` +
+          `Received "${error?.constructor?.name}"`;
+      fail_(error, expected, message, operator, stackStartFn, text);
     }
     if (expected.call({}, error) === true) return;
-    fail_(
-        error, expected,
-        message ??
-            `The ${
-                expected.name ? `"${expected.name}" ` :
-                                ''}validation function is expected to return "true". Received ${
-                inspect(false)}`,
-        stackStartFn.name, stackStartFn);
+    const name = expected.name ? `"${expected.name}" ` : '';
+    const text = `The ${name}validation function is expected to return "true". Received false`;
+    fail_(error, expected, message, operator, stackStartFn, text);
   }
   if (expected !== null && typeof expected === 'object') {
     for (const key of Reflect.ownKeys(expected)) {
       const want = expected[key];
       const got = error?.[key];
-      if (want instanceof RegExp && typeof got === 'string' ? want.test(got) :
-                                                              deepEqual(got, want, true))
-        continue;
-      fail_(
-          error, expected,
-          message ??
-              `Expected values to be strictly deep-equal:\n\n${inspect(got)} !== ${
-                  inspect(want)}\n`,
-          stackStartFn.name, stackStartFn);
+      const matches = want instanceof RegExp && typeof got === 'string' ?
+          want.test(got) :
+          deepEqual(got, want, true);
+      if (matches) continue;
+      const text =
+          `Expected values to be strictly deep-equal:\n\n${inspect(got)} !== ${inspect(want)}\n`;
+      fail_(error, expected, message, operator, stackStartFn, text);
     }
     return;
   }

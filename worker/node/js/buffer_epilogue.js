@@ -1,6 +1,7 @@
 // node:buffer: the `buffer` npm package (feross/buffer, pinned in third_party/npm-packages.txt)
-// as an ES module, plus the 'base64url' encoding Node has and buffer@6 lacks: decoded as base64
-// (whose decoder there takes '-' and '_' too) and encoded by rewriting base64's output.
+// as an ES module, plus what Node's Buffer does and buffer@6 does not: the 'base64url' encoding
+// (decoded as base64, whose decoder there takes '-' and '_' too, and encoded by rewriting
+// base64's output), and equals() taking any Uint8Array.
 const buffer = __wsupRequire('buffer');
 const {Buffer, SlowBuffer, INSPECT_MAX_BYTES, kMaxLength} = buffer;
 
@@ -32,6 +33,14 @@ Buffer.prototype.write = function write(string, offset, length, encoding) {
   const last = args.length - 1;
   if (last > 0 && isBase64Url(args[last])) args[last] = 'base64';
   return originalWrite.apply(this, args);
+};
+
+const originalEquals = Buffer.prototype.equals;
+Buffer.prototype.equals = function equals(other) {
+  if (other instanceof Uint8Array && !Buffer.isBuffer(other)) {
+    other = Buffer.from(other.buffer, other.byteOffset, other.byteLength);
+  }
+  return originalEquals.call(this, other);
 };
 
 const kStringMaxLength = (1 << 29) - 24;  // V8's String::kMaxLength on 64-bit
