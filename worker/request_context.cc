@@ -200,8 +200,12 @@ void RequestContext::inspect_promises(v8::Local<v8::Context> context) {
 }
 
 void RequestContext::log_js_error(std::string_view what, v8::Local<v8::Context> context,
-                                  v8::Local<v8::Value> exception, v8::Local<v8::Message> message) {
+                                  v8::Local<v8::Value> exception, v8::Local<v8::Message> message,
+                                  bool in_promise) {
   JsError error = describe_js_error(context, exception, message);
+  if (in_promise && error.message.starts_with("Uncaught ")) {
+    error.message.insert(9, "(in promise) ");
+  }
   if (error.message.find("WebAssembly is not defined") != std::string::npos)
     error.message +=
         " (WebAssembly is off in this cluster: set `webassembly: true` in cluster.yaml)";

@@ -122,8 +122,10 @@ class RequestContext final : public JsHost, public std::enable_shared_from_this<
   // The response promise and the waitUntil promises, whose rejections inspect_promises reports.
   bool reported_by_runtime(v8::Local<v8::Context> context, v8::Local<v8::Promise> promise);
   HttpResponse to_http_response(v8::Local<v8::Context> context, v8::Local<v8::Value> value);
+  // `in_promise`: the exception is a promise's rejection reason ("Uncaught (in promise) ...").
   void log_js_error(std::string_view what, v8::Local<v8::Context> context,
-                    v8::Local<v8::Value> exception, v8::Local<v8::Message> message);
+                    v8::Local<v8::Value> exception, v8::Local<v8::Message> message,
+                    bool in_promise = false);
   // Decides what happens next after a slice or a timer: answer, finish or keep waiting.
   void advance();
   // Streaming the response body (request_body_stream.cc): the head goes out, the body stream

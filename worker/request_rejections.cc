@@ -63,7 +63,7 @@ void RequestContext::report_unhandled_rejections(v8::Local<v8::Context> context)
           return;
         }
       }
-      if (log_it) log_js_error("unhandled promise rejection", context, reason, {});
+      if (log_it) log_js_error("unhandled promise rejection", context, reason, {}, true);
     }
     microtasks_->PerformCheckpoint(v8_isolate_);
   }

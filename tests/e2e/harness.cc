@@ -143,6 +143,15 @@ HttpResult http_post(uint16_t port, const std::string& path, const std::string& 
   return to_result(client.Post(path.c_str(), body, "application/octet-stream"));
 }
 
+ClusterWithFiles::ClusterWithFiles(const std::map<std::string, std::string>& files,
+                                   const std::string& settings, const std::string& worker_binary)
+    : port(free_port()) {
+  for (const auto& [name, text] : files) dir.write(name, text);
+  config = dir.write("cluster.yaml", "listen: 127.0.0.1:" + std::to_string(port) + "\n" + settings);
+  control = (dir.path() / "control.sock").string();
+  supervisor = std::make_unique<Supervisor>(config.string(), control, worker_binary);
+}
+
 Supervisor::Supervisor(const std::string& config_path, const std::string& control_path,
                        const std::string& worker_binary, const std::vector<std::string>& extra_env)
     : log_path_(control_path + ".log"), control_path_(control_path) {

@@ -81,6 +81,19 @@ class Supervisor {
   std::string control_path_;
 };
 
+// A cluster on a free loopback port: `files` (name -> text) written into a fresh folder beside a
+// cluster.yaml made of "listen: 127.0.0.1:<port>" and `settings` (the rest of the YAML), and
+// `wsup start` on it with `worker_binary`.
+struct ClusterWithFiles {
+  ClusterWithFiles(const std::map<std::string, std::string>& files, const std::string& settings,
+                   const std::string& worker_binary);
+  TempDir dir;
+  uint16_t port;
+  std::filesystem::path config;
+  std::string control;
+  std::unique_ptr<Supervisor> supervisor;
+};
+
 // Clients sending requests in a loop until stopped, counting statuses.
 class LoadGenerator {
  public:
