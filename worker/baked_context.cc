@@ -44,7 +44,7 @@ std::vector<size_t> families_baked_into(BakedContext kind) {
     case BakedContext::all: {
       std::vector<size_t> all;
       for (size_t i = 0; i < web::lazy_family_globals().size(); ++i) {
-        if (web::lazy_family_bakeable(i)) all.push_back(i);
+        if (!web::lazy_family_built_on_first_use_only(i)) all.push_back(i);
       }
       return all;
     }
@@ -59,9 +59,10 @@ BakedContext baked_context_for(const std::vector<LoadedScript>& scripts) {
     std::vector<const std::string*> texts{&script.source};
     for (const ModuleFile& file : script.modules) texts.push_back(&file.source);
     for (const std::string* text : texts) {
-      // A family never baked costs its first use in every context: it decides nothing here.
+      // A family built on first use only is never baked: it decides nothing here.
       for (size_t i = 0; i < families.size(); ++i)
-        if (web::lazy_family_bakeable(i) && names_any(*text, families[i])) named.insert(i);
+        if (!web::lazy_family_built_on_first_use_only(i) && names_any(*text, families[i]))
+          named.insert(i);
     }
   }
   // Aborting makes a DOMException (the abort reason), so abort's common path runs that family.

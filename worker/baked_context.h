@@ -16,7 +16,7 @@ namespace wsup::worker {
 enum class BakedContext : size_t {
   plain,  // the snapshot's default context
   url,    // URL and URLSearchParams built: most fetch handlers parse their request's URL
-  all,    // every lazy family that may be baked (web::lazy_family_bakeable) built
+  all,    // every lazy family built, but those built on first use only
 };
 inline constexpr BakedContext kBakedContexts[] = {BakedContext::plain, BakedContext::url,
                                                   BakedContext::all};
@@ -24,8 +24,9 @@ inline constexpr BakedContext kBakedContexts[] = {BakedContext::plain, BakedCont
 // The lazy families (numbered as web::lazy_family_globals) built into `kind`.
 std::vector<size_t> families_baked_into(BakedContext kind);
 
-// The context for `scripts`, from the bakeable lazy families whose globals their text names:
-// `plain` for none (or one that is cheaper built lazily), `url` for URL's alone, `all` otherwise.
+// The context for `scripts`, from the lazy families (but those built on first use only) whose
+// globals their text names: `plain` for none (or one that is cheaper built lazily), `url` for
+// URL's alone, `all` otherwise.
 BakedContext baked_context_for(const std::vector<LoadedScript>& scripts);
 
 std::string_view to_string(BakedContext kind);

@@ -82,11 +82,13 @@ class FetchEvent extends EventBase {
 
 // The web platform's EventTarget methods, applied to the global scope (null without one).
 const globalEvents = web.EventTarget === undefined ? null : web.EventTarget.prototype;
+let globalListenersAdded = false;  // whether a listener of another type than 'fetch' ever was
 
 function addEventListener(type, listener, options = undefined) {
   if (`${type}` !== 'fetch') {
     if (globalEvents === null) return;
     web.adoptEventTarget(globalThis);
+    globalListenersAdded = true;
     return globalEvents.addEventListener.call(globalThis, type, listener, options);
   }
   if (listener === null || listener === undefined) return;
@@ -110,16 +112,14 @@ function dispatchEvent(event) {
 }
 
 // An exception no listener canceled (reportError, a throwing event listener) goes to the
-// request's log, as console.error would print it.
-const consoleError = globalThis.console?.error;
-web.logUncaught = (error) => {
-  if (typeof consoleError === 'function') consoleError('Uncaught', error);
-};
+// request's log through console.error (the original, captured now).
+web.consoleError = globalThis.console?.error;
 
 // Whether the runtime should log a promise rejected with no handler: true unless an
-// 'unhandledrejection' listener canceled the PromiseRejectionEvent.
+// 'unhandledrejection' listener canceled the PromiseRejectionEvent. Without any listener on
+// the global scope, the event classes are not even built.
 internal.unhandledRejection = (promise, reason) => {
-  if (globalEvents === null || !web.hasGlobalListener('unhandledrejection')) return true;
+  if (globalEvents === null || !globalListenersAdded) return true;
   const event = new web.PromiseRejectionEvent('unhandledrejection', {promise, reason, cancelable: true});
   return web.dispatchGlobalEvent(event);
 };

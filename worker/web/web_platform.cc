@@ -135,9 +135,12 @@ struct Family {
   std::vector<std::string_view> globals;    // lazy families: what the files define
   std::vector<std::string_view> internals;  // what they hand to others (exportInternal)
   std::vector<NativeTable> natives;         // the tables of natives the files use
-  // Never built into a snapshot context (bake_lazy_families): the families whose building
-  // every request of such a context would pay for, for little gain (see baked_context.cc).
-  bool bakeable = true;
+  // Compiled at install (the installers live in every context and its snapshot: no compile on
+  // first use), or only on first use, for the families few requests use: a context then carries
+  // nothing of them but their lazy properties, and the compile is a lookup in V8's per-isolate
+  // compilation cache after the isolate's first. Those are never baked into a snapshot context
+  // either (lazy_family_built_on_first_use_only).
+  bool compile_at_install = true;
 };
 
 const Family& base_family() {
@@ -165,7 +168,7 @@ const std::vector<Family>& lazy_families() {
        {clone_natives, time_natives, navigator_natives}},
       {{"wsup:event_types.js"},
        {"CustomEvent", "ErrorEvent", "MessageEvent", "PromiseRejectionEvent", "reportError"},
-       {"MessageEvent", "PromiseRejectionEvent", "reportException"},
+       {"MessageEvent", "PromiseRejectionEvent", "reportException", "dispatchGlobalEvent"},
        {},
        false},
       {{"wsup:messaging.js"}, {"MessageChannel", "MessagePort"}, {}, {clone_natives}, false},
@@ -208,10 +211,10 @@ StaticSource* static_source(const EmbeddedJs& file) {
   return (*sources)[static_cast<size_t>(&file - web_platform_sources().data())].get();
 }
 
-// Compiles a family's files; returns their installer functions, in order. Only the lazy
-// families' installers are kept in a context (and its snapshot): a small function object each,
-// whose code is shared by every context of the isolate, so a family's first use runs without
-// compiling anything.
+// Compiles a family's files; returns their installer functions, in order. The installers of the
+// lazy families compiled at install are kept in a context (and its snapshot): a small function
+// object each, whose code is shared by every context of the isolate, so a family's first use
+// runs without compiling anything.
 v8::MaybeLocal<v8::Array> CompileFamily(v8::Local<v8::Context> context, const Family& family) {
   v8::Isolate* isolate = context->GetIsolate();
   v8::Local<v8::Array> installers = v8::Array::New(isolate, static_cast<int>(family.files.size()));
@@ -296,8 +299,15 @@ void LazyGlobalGetter(v8::Local<v8::Name> name, const v8::PropertyCallbackInfo<v
       return;
     }
     if (!state->Get(context, kInternal).ToLocal(&internal) ||
-        !state->Get(context, installers_slot(family_index)).ToLocal(&installers) ||
-        !RunFamily(context, installers.As<v8::Array>(), natives.As<v8::Object>(),
+        !state->Get(context, installers_slot(family_index)).ToLocal(&installers)) {
+      return;
+    }
+    if (!installers->IsArray()) {  // compiled on first use
+      v8::Local<v8::Array> compiled;
+      if (!CompileFamily(context, lazy_families()[family_index]).ToLocal(&compiled)) return;
+      installers = compiled;
+    }
+    if (!RunFamily(context, installers.As<v8::Array>(), natives.As<v8::Object>(),
                    internal.As<v8::Object>())
              .ToLocal(&made) ||
         state->Set(context, exported_slot(family_index), made).IsNothing()) {
@@ -348,8 +358,9 @@ bool DefineLazyGlobals(v8::Local<v8::Context> context, v8::Local<v8::Object> int
   context->SetEmbedderData(kWebPlatformSlot, state);
   for (uint32_t index = 0; index < families.size(); ++index) {
     v8::Local<v8::Array> installers;
-    if (!CompileFamily(context, families[index]).ToLocal(&installers) ||
-        state->Set(context, installers_slot(index), installers).IsNothing()) {
+    if (families[index].compile_at_install &&
+        (!CompileFamily(context, families[index]).ToLocal(&installers) ||
+         state->Set(context, installers_slot(index), installers).IsNothing())) {
       return false;
     }
     v8::Local<v8::Integer> data = v8::Integer::NewFromUnsigned(isolate, index);
@@ -389,8 +400,8 @@ void set_user_agent(std::string user_agent) {
   user_agent_storage() = std::move(user_agent);
 }
 
-bool lazy_family_bakeable(size_t index) {
-  return lazy_families().at(index).bakeable;
+bool lazy_family_built_on_first_use_only(size_t index) {
+  return !lazy_families().at(index).compile_at_install;
 }
 
 v8::Local<v8::Object> web_platform_internal(v8::Local<v8::Context> context) {

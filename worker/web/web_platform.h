@@ -46,10 +46,10 @@ v8::Local<v8::Object> web_platform_internal(v8::Local<v8::Context> context);
 // without a lock.
 void set_user_agent(std::string user_agent);
 
-// Whether lazy family `index` may be built into a snapshot context (bake_lazy_families). The
-// families that may not are those a request pays more for deserializing than it would for
-// building them on the rare first use.
-bool lazy_family_bakeable(size_t index);
+// Whether lazy family `index` is one of those built only on first use: compiled then (not at
+// install, so contexts carry nothing of it but its lazy properties), and never built into a
+// snapshot context either (every request of that context would pay for it; few use it).
+bool lazy_family_built_on_first_use_only(size_t index);
 
 // The lazy families, each as the globals it defines (its index is its number below). A script
 // whose text names none of a family's globals is unlikely to use it (it still may, by a

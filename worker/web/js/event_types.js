@@ -1,10 +1,11 @@
 // The Event subclasses Workers code meets (DOM's CustomEvent; HTML's ErrorEvent, MessageEvent,
 // PromiseRejectionEvent) and HTML's reportError(), which reports an exception the way an
 // uncaught one is: an ErrorEvent dispatched on the global scope, and, unless a listener
-// cancels it, a log line through the runtime's hook (internal.logUncaught).
+// cancels it, a line in the request's log through the runtime's console.error
+// (internal.consoleError, set by worker/api/fetch_event.js).
 (function(global, natives, internal) {
 'use strict';
-const {Event} = internal;  // the original, not the global
+const {Event, EventTarget} = internal;  // the originals, not the globals
 
 function requireType(name, args) {
   if (args.length === 0)
@@ -113,6 +114,13 @@ function describe(error) {
   }
 }
 
+// Dispatches `event` on the global scope (made an event target now if no listener made it one
+// before); true unless a listener canceled it.
+function dispatchGlobalEvent(event) {
+  internal.adoptEventTarget(global);
+  return EventTarget.prototype.dispatchEvent.call(global, event);
+}
+
 // HTML "report an exception". An exception thrown by an 'error' listener while one is being
 // reported is only logged: dispatching again could recurse without end.
 let reporting = false;
@@ -123,12 +131,14 @@ function reportException(error) {
     try {
       const event = new ErrorEvent(
           'error', {cancelable: true, message: describe(error), error, ...locate(error)});
-      unhandled = internal.dispatchGlobalEvent(event);
+      unhandled = dispatchGlobalEvent(event);
     } finally {
       reporting = false;
     }
   }
-  if (unhandled && typeof internal.logUncaught === 'function') internal.logUncaught(error);
+  if (unhandled && typeof internal.consoleError === 'function') {
+    internal.consoleError('Uncaught', error);
+  }
 }
 
 function reportError(error) {
@@ -147,4 +157,5 @@ internal.defineGlobal('reportError', reportError);
 internal.exportInternal('MessageEvent', MessageEvent);
 internal.exportInternal('PromiseRejectionEvent', PromiseRejectionEvent);
 internal.exportInternal('reportException', reportException);
+internal.exportInternal('dispatchGlobalEvent', dispatchGlobalEvent);
 })

@@ -1,7 +1,7 @@
 // Event and EventTarget (DOM Standard), without the tree: a target has no parent, so dispatch
 // runs the target's own listeners only (AT_TARGET phase). Objects EventTarget's constructor did
 // not make (the global scope, MessagePort's host objects) become event targets through
-// internal.adoptEventTarget; internal.dispatchGlobalEvent dispatches on the global scope.
+// internal.adoptEventTarget.
 (function(global, natives, internal) {
 'use strict';
 
@@ -172,15 +172,6 @@ internal.adoptEventTarget = (object) => {
   if (adopted === null) adopted = new WeakMap();
   if (listenersOf(object) === undefined) adopted.set(object, new Map());
 };
-// Whether a listener for `type` was ever added to the global scope and is still there.
-internal.hasGlobalListener = (type) => (listenersOf(global)?.get(type)?.length ?? 0) > 0;
-// Dispatches `event` on the global scope; true unless a listener canceled it. Without a
-// listener ever added there, nothing runs.
-internal.dispatchGlobalEvent = (event) => {
-  if (listenersOf(global) === undefined) return !event.defaultPrevented;
-  return EventTarget.prototype.dispatchEvent.call(global, event);
-};
-
 internal.exposeClass(Event, 'Event');
 internal.exposeClass(EventTarget, 'EventTarget');
 internal.Event = Event;
