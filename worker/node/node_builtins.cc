@@ -23,6 +23,7 @@ constexpr Builtin kBuiltins[] = {
     {"node:path", "wsup:path.js", false},
     {"node:util", "wsup:util.js", false},
     {"wsup:node-deep-equal", "wsup:deep_equal.js", true},
+    {"wsup:node-inspect", "wsup:util_inspect.js", true},
 };
 constexpr std::string_view kNatives = "wsup:node-natives";
 

@@ -15,10 +15,12 @@ struct NativeFunction {
   int length;
 };
 
-std::span<const NativeFunction> encoding_natives();  // natives_encoding.cc
-std::span<const NativeFunction> crypto_natives();    // natives_crypto.cc
-std::span<const NativeFunction> clone_natives();     // natives_clone.cc
-std::span<const NativeFunction> url_natives();       // natives_url.cc (Boost.URL pieces)
+std::span<const NativeFunction> encoding_natives();   // natives_encoding.cc
+std::span<const NativeFunction> crypto_natives();     // natives_crypto.cc
+std::span<const NativeFunction> clone_natives();      // natives_clone.cc
+std::span<const NativeFunction> url_natives();        // natives_url.cc (Boost.URL pieces)
+std::span<const NativeFunction> time_natives();       // natives_clock.cc (performance)
+std::span<const NativeFunction> navigator_natives();  // natives_clock.cc (userAgent)
 
 // Helpers shared by the native files.
 void throw_type_error(v8::Isolate* isolate, const char* message);

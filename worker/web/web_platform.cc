@@ -4,11 +4,8 @@
 // first access to one of its globals in a context. Neither object is reachable from user code.
 #include "worker/web/web_platform.h"
 
-#include <chrono>
 #include <memory>
-#include <string>
 #include <string_view>
-#include <utility>
 #include <vector>
 
 #include "worker/embedded_js.h"
@@ -27,58 +24,6 @@ v8::Local<v8::String> one_byte_string(v8::Isolate* isolate, const char* text, in
 }
 
 namespace {
-
-// performance.now() counts from process start on the monotonic clock; timeOrigin is the wall
-// clock at that same instant, so timeOrigin + now() tracks Date.now(). Both are read at call
-// time, never stored in the context, so a snapshot carries no stale clock.
-const auto kProcessStartMonotonic = std::chrono::steady_clock::now();
-const auto kProcessStartWall = std::chrono::system_clock::now();
-
-void PerformanceNow(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  const std::chrono::duration<double, std::milli> elapsed =
-      std::chrono::steady_clock::now() - kProcessStartMonotonic;
-  info.GetReturnValue().Set(elapsed.count());
-}
-
-void TimeOrigin(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  const std::chrono::duration<double, std::milli> since_epoch =
-      kProcessStartWall.time_since_epoch();
-  info.GetReturnValue().Set(since_epoch.count());
-}
-
-// navigator.userAgent: set once by the runtime before it makes isolates (set_user_agent), read
-// at call time so that a snapshot carries none.
-std::string& user_agent_storage() {
-  static std::string user_agent = "Cloudflare-Workers";
-  return user_agent;
-}
-
-void UserAgent(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  const std::string& user_agent = user_agent_storage();
-  v8::Local<v8::String> text;
-  if (v8::String::NewFromUtf8(info.GetIsolate(), user_agent.data(), v8::NewStringType::kNormal,
-                              static_cast<int>(user_agent.size()))
-          .ToLocal(&text)) {
-    info.GetReturnValue().Set(text);
-  }
-}
-
-constexpr NativeFunction kTimeNatives[] = {
-    {"performanceNow", PerformanceNow, 0},
-    {"timeOrigin", TimeOrigin, 0},
-};
-
-constexpr NativeFunction kNavigatorNatives[] = {
-    {"userAgent", UserAgent, 0},
-};
-
-std::span<const NativeFunction> navigator_natives() {
-  return kNavigatorNatives;
-}
-
-std::span<const NativeFunction> time_natives() {
-  return kTimeNatives;
-}
 
 using NativeTable = std::span<const NativeFunction> (*)();
 // Every table, for the external references; each family lists the tables its files use.
@@ -394,10 +339,6 @@ const std::vector<intptr_t>& web_platform_external_references() {
     return all;
   }();
   return references;
-}
-
-void set_user_agent(std::string user_agent) {
-  user_agent_storage() = std::move(user_agent);
 }
 
 bool lazy_family_built_on_first_use_only(size_t index) {
