@@ -142,7 +142,7 @@ class ModuleGraphLoader {
     }
     if (!specifier.starts_with("./") && !specifier.starts_with("../")) {
       std::string hint;
-      if (builtin.kind != node::SpecifierKind::other) {
+      if (builtin.kind == node::SpecifierKind::builtin) {
         hint = " (with compatibility_flags: [nodejs_compat], \"" + specifier + "\" names " +
                builtin.path + ")";
       }

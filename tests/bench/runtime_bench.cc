@@ -2,8 +2,8 @@
 //   bare Context::New (V8's own snapshot), a context with wsup's globals (from the runtime's
 //   startup snapshot, and installed by running the API code without one), a full hello-world
 //   request through Runtime (no IPC), the same with a 20-field JSON response, one using the lazy
-//   URL and TextEncoder (their first use in a context), isolate creation,
-//   and heap held per live context.
+//   URL and TextEncoder (their first use in a context), one signing with crypto.subtle's HMAC,
+//   isolate creation, and heap held per live context.
 //
 //   build/release/tests/bench/runtime_bench
 #include <benchmark/benchmark.h>
@@ -160,6 +160,18 @@ void BM_UrlAndTextEncoderRequest(benchmark::State& state) {
                "});");
 }
 
+// A request that imports an HMAC-SHA-256 key and signs 1 KiB with crypto.subtle (a webhook
+// signature check): hello world plus the first use of the crypto and SubtleCrypto families.
+void BM_HmacSignRequest(benchmark::State& state) {
+  run_requests(state,
+               "const data = new Uint8Array(1024).fill(7);\n"
+               "addEventListener('fetch', (e) => e.respondWith((async () => {\n"
+               "  const key = await crypto.subtle.importKey('raw', new Uint8Array(32),\n"
+               "    {name: 'HMAC', hash: 'SHA-256'}, false, ['sign']);\n"
+               "  return new Response(await crypto.subtle.sign('HMAC', key, data));\n"
+               "})()));");
+}
+
 constexpr const char* kBenchJsonUrl =
     "http://127.0.0.1:18080/json?id=42&name=bench&tags=a,b,c&page=2&order=desc";
 
@@ -253,6 +265,7 @@ BENCHMARK(BM_HelloWorldRequestLatencyWithSpareContext)->UseManualTime();
 BENCHMARK(BM_BenchJsonScenarioLatencyWithSpareContext)->UseManualTime();
 BENCHMARK(BM_Json20FieldsRequest)->MeasureProcessCPUTime();
 BENCHMARK(BM_UrlAndTextEncoderRequest)->MeasureProcessCPUTime();
+BENCHMARK(BM_HmacSignRequest)->MeasureProcessCPUTime();
 BENCHMARK(BM_BenchJsonScenarioRequest)->MeasureProcessCPUTime();
 BENCHMARK(BM_BareIsolateNew)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_WorkerIsolateNew)->Unit(benchmark::kMicrosecond);

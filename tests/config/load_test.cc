@@ -67,7 +67,7 @@ slot_arena_bytes: 256KiB
 http_threads: 512
 bench_no_js: true
 webassembly: false
-user_agent: "wsup/1 (like Cloudflare-Workers)"
+user_agent: "wsup/1 (like Cloudflare-Workers) edge"
 drain_timeout: 1.5s
 limits:
   cpu_ms: 2s
@@ -126,7 +126,7 @@ scripts:
   EXPECT_EQ(config.http_threads, 512u);
   EXPECT_TRUE(config.bench_no_js);
   EXPECT_EQ(config.webassembly, std::optional<bool>(false));
-  EXPECT_EQ(config.user_agent, "wsup/1 (like Cloudflare-Workers)");
+  EXPECT_EQ(config.user_agent, "wsup/1 (like Cloudflare-Workers) edge");
   EXPECT_EQ(config.drain_timeout, 1500ms);
   EXPECT_EQ(config.limits.cpu_ms, 2000u);
   EXPECT_EQ(config.limits.heap_mib, 1024u);

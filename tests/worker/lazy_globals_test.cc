@@ -56,6 +56,22 @@ TEST_P(LazyGlobalsTest, LazyGlobalsLookLikeWebIdlGlobalsBeforeAndAfterFirstUse) 
             R"("function"])");
 }
 
+TEST_P(LazyGlobalsTest, SubtleCryptoWorksOnFirstUseWhateverBuiltItAndGlobalsUserCodeReplaced) {
+  // crypto.subtle builds the SubtleCrypto family through internal.subtle, not the globals.
+  EXPECT_EQ(evaluate("globalThis.SubtleCrypto = 1; globalThis.DOMException = null;"
+                     "const key = await crypto.subtle.importKey('raw', new Uint8Array(8),"
+                     "  {name: 'HMAC', hash: 'SHA-256'}, false, ['sign']);"
+                     "const mac = await crypto.subtle.sign('HMAC', key, new Uint8Array(4));"
+                     "const error = await crypto.subtle.sign('HMAC', key, null)"
+                     "  .catch((e) => e.name);"
+                     "const missing = await crypto.subtle.digest('MD5', new Uint8Array(1))"
+                     "  .catch((e) => e.name + ':' + e.code);"
+                     "return [key instanceof CryptoKey, SubtleCrypto, mac.byteLength, error,"
+                     "  missing, crypto.subtle === crypto.subtle,"
+                     "  Object.prototype.toString.call(crypto.subtle)];"),
+            R"([true,1,32,"TypeError","NotSupportedError:9",true,"[object SubtleCrypto]"])");
+}
+
 TEST_P(LazyGlobalsTest, GlobalsReplacedOrDeletedBeforeFirstUseStaySo) {
   EXPECT_EQ(evaluate("globalThis.URL = 5; delete globalThis.TextEncoder;"
                      "globalThis.DOMException = null;"
@@ -111,6 +127,10 @@ TEST(BakedContextChoiceTest, FollowsTheGlobalsTheScriptsName) {
   // Aborting makes a DOMException: AbortController brings DOMException's family along.
   EXPECT_EQ(choose({script_with_source("new AbortController().abort()")}), BakedContext::all);
   EXPECT_EQ(choose({script_with_source("new URL(u); new TextEncoder()")}), BakedContext::all);
+  // SubtleCrypto is built only into `crypto`, for scripts that use it (crypto.subtle).
+  EXPECT_EQ(choose({script_with_source("crypto.subtle.sign('HMAC', k, d)")}), BakedContext::crypto);
+  EXPECT_EQ(choose({script_with_source("new URL(u); x instanceof CryptoKey")}),
+            BakedContext::crypto);
   // Across scripts, and through a module's imports.
   EXPECT_EQ(choose({script_with_source("new URL(u)"), script_with_source("atob(x)")}),
             BakedContext::all);

@@ -96,6 +96,7 @@ export default { fetch() {
 }
 
 TEST(NodeCompatTest, WithoutTheFlagImportsAreRefusedAtStartUp) {
+  ensure_v8();
   TempDir dir;
   for (const char* module : {"assert", "buffer", "crypto", "events", "path", "util"}) {
     ScriptSpec spec;
@@ -124,6 +125,7 @@ TEST(NodeCompatTest, WithoutTheFlagImportsAreRefusedAtStartUp) {
 }
 
 TEST(NodeCompatTest, ModulesWsupDoesNotOfferAndItsInternalsAreRefused) {
+  ensure_v8();
   TempDir dir;
   for (const char* specifier : {"node:fs", "fs/promises", "node:http"}) {
     ScriptSpec spec = node_compat_module(

@@ -27,8 +27,10 @@ namespace {
 
 using NativeTable = std::span<const NativeFunction> (*)();
 // Every table, for the external references; each family lists the tables its files use.
-constexpr NativeTable kNativeTables[] = {encoding_natives, crypto_natives,    clone_natives,
-                                         url_natives,      navigator_natives, time_natives};
+constexpr NativeTable kNativeTables[] = {
+    encoding_natives,    crypto_natives,        crypto_key_natives,    crypto_jwk_natives,
+    crypto_sign_natives, crypto_cipher_natives, crypto_derive_natives, clone_natives,
+    url_natives,         time_natives,          navigator_natives};
 
 // A plain object (Object.prototype) in dictionary mode. The families add dozens of properties
 // to `natives` and `internal` in every context that uses them; on an ordinary object each
@@ -106,7 +108,13 @@ const std::vector<Family>& lazy_families() {
        {"URLSearchParams", "URL"},
        {"URL"},
        {encoding_natives, url_natives}},
-      {{"wsup:crypto.js"}, {"SubtleCrypto", "Crypto", "crypto"}, {}, {crypto_natives}},
+      {{"wsup:crypto.js"}, {"Crypto", "crypto"}, {}, {crypto_natives}},
+      // Apart from crypto's: getRandomValues alone does not build SubtleCrypto.
+      {{"wsup:subtle_webidl.js", "wsup:crypto_key.js", "wsup:subtle_keys.js", "wsup:subtle.js"},
+       {"SubtleCrypto", "CryptoKey"},
+       {"subtle"},
+       {crypto_natives, crypto_key_natives, crypto_jwk_natives, crypto_sign_natives,
+        crypto_cipher_natives, crypto_derive_natives, encoding_natives}},
       {{"wsup:globals.js"},
        {"structuredClone", "Performance", "Navigator", "performance", "navigator", "scheduler"},
        {"cloneWithTransfer"},

@@ -1,9 +1,9 @@
 // Web platform globals that need no event loop and no per-request state:
 // URL, URLSearchParams, URLPattern, TextEncoder, TextDecoder, atob, btoa, structuredClone,
-// crypto (randomUUID, getRandomValues, subtle.digest), Event, EventTarget, CustomEvent,
-// ErrorEvent, MessageEvent, PromiseRejectionEvent, reportError, AbortController, AbortSignal,
-// MessageChannel, MessagePort, performance, navigator, scheduler and self. (MessagePort and
-// scheduler deliver through the runtime's timers, which the runtime installs first.)
+// crypto (randomUUID, getRandomValues, subtle: WebCrypto), CryptoKey, Event, EventTarget,
+// CustomEvent, ErrorEvent, MessageEvent, PromiseRejectionEvent, reportError, AbortController,
+// AbortSignal, MessageChannel, MessagePort, performance, navigator, scheduler and self.
+// (MessagePort and scheduler deliver through the runtime's timers, installed first.)
 //
 // The runtime (worker/) owns the rest: Headers, Request, Response, the fetch event, timers,
 // console and queueMicrotask. It calls install_web_platform() once into every fresh context, or
