@@ -1,10 +1,9 @@
 #include "worker/node/node_builtins.h"
 
 #include <algorithm>
-#include <memory>
-#include <vector>
 
 #include "worker/embedded_js.h"
+#include "worker/embedded_source.h"
 
 namespace wsup::worker::node {
 namespace {
@@ -80,18 +79,6 @@ bool is_node_module_name(std::string_view name) {
          std::end(kNodeModules);
 }
 
-// The embedded sources as external strings: compiling neither copies nor allocates their text.
-class StaticSource final : public v8::String::ExternalOneByteStringResource {
- public:
-  explicit StaticSource(std::string_view text) : text_(text) {}
-  const char* data() const override { return text_.data(); }
-  size_t length() const override { return text_.size(); }
-  void Dispose() override {}  // static storage: nothing to free
-
- private:
-  std::string_view text_;
-};
-
 }  // namespace
 
 Resolved resolve(std::string_view specifier, bool from_builtin) {
@@ -123,18 +110,10 @@ std::string offered_modules() {
 }
 
 v8::MaybeLocal<v8::String> builtin_source(v8::Isolate* isolate, std::string_view path) {
-  // Never destroyed: an isolate disposed during static destruction may still hold the strings.
-  static const auto* const sources = [] {
-    auto* all = new std::vector<std::pair<std::string_view, std::unique_ptr<StaticSource>>>();
-    for (const EmbeddedJs& file : node_module_sources()) {
-      all->emplace_back(file.name, std::make_unique<StaticSource>(file.source));
-    }
-    return all;
-  }();
   for (const Builtin& builtin : kBuiltins) {
     if (builtin.path != path) continue;
-    for (const auto& [name, source] : *sources) {
-      if (name == builtin.file) return v8::String::NewExternalOneByte(isolate, source.get());
+    for (const EmbeddedJs& file : node_module_sources()) {
+      if (file.name == builtin.file) return embedded_source(isolate, file);
     }
   }
   return {};

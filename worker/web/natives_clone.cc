@@ -105,8 +105,10 @@ bool read_transfer_list(const v8::FunctionCallbackInfo<v8::Value>& info,
       v8::Local<v8::Value> item;
       if (!list->Get(context, i).ToLocal(&item)) return false;
       if (!item->IsArrayBuffer()) {
-        return throw_clone_error(isolate, dom_exception,
-                                 "Value at index in the transfer list is not transferable.");
+        return throw_clone_error(
+            isolate, dom_exception,
+            "A value in the transfer list is not transferable (only ArrayBuffers and "
+            "MessagePorts are).");
       }
       v8::Local<v8::ArrayBuffer> buffer = item.As<v8::ArrayBuffer>();
       for (v8::Local<v8::ArrayBuffer> seen : buffers) {

@@ -4,11 +4,11 @@
 // first access to one of its globals in a context. Neither object is reachable from user code.
 #include "worker/web/web_platform.h"
 
-#include <memory>
 #include <string_view>
 #include <vector>
 
 #include "worker/embedded_js.h"
+#include "worker/embedded_source.h"
 #include "worker/web/natives.h"
 
 namespace wsup::worker::web {
@@ -131,37 +131,11 @@ const std::vector<Family>& lazy_families() {
   return families;
 }
 
-// The embedded sources as external strings: compiling neither copies nor allocates their text,
-// and V8's per-isolate compilation cache (keyed on source and origin) turns every compile after
-// the first in an isolate into a lookup (contexts made without the snapshot).
-class StaticSource final : public v8::String::ExternalOneByteStringResource {
- public:
-  explicit StaticSource(std::string_view text) : text_(text) {}
-  const char* data() const override { return text_.data(); }
-  size_t length() const override { return text_.size(); }
-  void Dispose() override {}  // static storage: nothing to free
-
- private:
-  std::string_view text_;
-};
-
 const EmbeddedJs* find_source(std::string_view name) {
   for (const EmbeddedJs& file : web_platform_sources()) {
     if (name == file.name) return &file;
   }
   return nullptr;
-}
-
-// Never destroyed: an isolate disposed during static destruction may still hold the strings.
-StaticSource* static_source(const EmbeddedJs& file) {
-  static const auto* const sources = [] {
-    auto* all = new std::vector<std::unique_ptr<StaticSource>>();
-    for (const EmbeddedJs& each : web_platform_sources()) {
-      all->push_back(std::make_unique<StaticSource>(each.source));
-    }
-    return all;
-  }();
-  return (*sources)[static_cast<size_t>(&file - web_platform_sources().data())].get();
 }
 
 // Compiles a family's files; returns their installer functions, in order. The installers of the
@@ -181,7 +155,7 @@ v8::MaybeLocal<v8::Array> CompileFamily(v8::Local<v8::Context> context, const Fa
     v8::Local<v8::String> source;
     v8::Local<v8::Script> script;
     v8::Local<v8::Value> installer;
-    if (!v8::String::NewExternalOneByte(isolate, static_source(*file)).ToLocal(&source) ||
+    if (!embedded_source(isolate, *file).ToLocal(&source) ||
         !v8::Script::Compile(context, source, &origin).ToLocal(&script) ||
         !script->Run(context).ToLocal(&installer) || !installer->IsFunction() ||
         installers->Set(context, i, installer).IsNothing()) {

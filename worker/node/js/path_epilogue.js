@@ -2,7 +2,8 @@
 // third_party/npm-packages.txt) as an ES module. POSIX is the only flavour: there is no
 // path.win32.
 const path = __wsupRequire('path');
-const {
+
+export const {
   resolve,
   normalize,
   isAbsolute,
@@ -16,24 +17,7 @@ const {
   sep,
   delimiter,
 } = path;
-const posix = path;
+export const posix = path;
 // A POSIX path has no namespace to add.
-const toNamespacedPath = (value) => value;
-
-export {
-  resolve,
-  normalize,
-  isAbsolute,
-  join,
-  relative,
-  toNamespacedPath,
-  dirname,
-  basename,
-  extname,
-  format,
-  parse,
-  sep,
-  delimiter,
-  posix,
-};
+export const toNamespacedPath = (value) => value;
 export default path;
