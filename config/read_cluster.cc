@@ -77,7 +77,8 @@ std::optional<uint64_t> read_heap_mib(const Field& field, DiagnosticList& diagno
 void read_limits(const Field& field, Limits& limits, DiagnosticList& diagnostics) {
   for_each_field(
       field,
-      {"cpu_ms", "heap_mib", "wall_ms", "max_header_bytes", "max_body_bytes", "max_connections"},
+      {"cpu_ms", "heap_mib", "wall_ms", "max_header_bytes", "max_body_bytes", "max_connections",
+       "subrequests", "subrequest_timeout_ms", "concurrent_subrequests"},
       diagnostics, [&](const Field& f) {
         std::string_view key = f.key.Scalar();
         if (key == "cpu_ms")
@@ -91,6 +92,13 @@ void read_limits(const Field& field, Limits& limits, DiagnosticList& diagnostics
           assign(read_size(f, 0, 4096 * kMiB, diagnostics), limits.max_body_bytes);
         if (key == "max_connections")
           assign(read_integer(f, 1, 100'000, diagnostics), limits.max_connections);
+        if (key == "subrequests")
+          assign(read_integer(f, 0, 100'000, diagnostics), limits.subrequests);
+        if (key == "subrequest_timeout_ms")
+          assign(read_duration_ms(f, true, 1, 3'600'000, diagnostics),
+                 limits.subrequest_timeout_ms);
+        if (key == "concurrent_subrequests")
+          assign(read_integer(f, 1, 1'000, diagnostics), limits.concurrent_subrequests);
       });
 }
 
@@ -152,6 +160,15 @@ std::string_view section_key(std::string_view key) {
       "limits.max_header_bytes",
       "limits.max_body_bytes",
       "limits.max_connections",
+      "limits.subrequests",
+      "limits.subrequest_timeout_ms",
+      "limits.concurrent_subrequests",
+      "outbound.allow",
+      "outbound.deny",
+      "outbound.ca_bundle",
+      "outbound.max_connections_per_origin",
+      "outbound.idle_timeout",
+      "outbound.max_hops",
       "logging.level",
       "logging.access_log",
       "logging.destination",
@@ -172,7 +189,7 @@ void read_cluster(const Field& root, const std::filesystem::path& base_dir, Clus
       root,
       {"listen", "workers", "isolates_per_worker", "concurrency_per_worker", "ring_slots",
        "slot_arena_bytes", "http_threads", "drain_timeout", "bench_no_js", "webassembly",
-       "user_agent", "limits", "scripts", "logging", "admin"},
+       "user_agent", "limits", "outbound", "scripts", "logging", "admin"},
       diagnostics,
       [&](const Field& f) {
         std::string_view key = f.key.Scalar();
@@ -222,6 +239,7 @@ void read_cluster(const Field& root, const std::filesystem::path& base_dir, Clus
             config.drain_timeout = std::chrono::milliseconds(*ms);
         }
         if (key == "limits") read_limits(f, config.limits, diagnostics);
+        if (key == "outbound") read_outbound(f, base_dir, config.outbound, diagnostics);
         if (key == "scripts") {
           has_scripts = true;
           read_scripts(f, base_dir, config.scripts, diagnostics);

@@ -1,8 +1,12 @@
 #include "supervisor/http_exchange.h"
 
+#include <algorithm>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/status.hpp>
 #include <cctype>
+#include <cstdio>
+
+#include "config/cluster_config.h"
 
 namespace wsup::supervisor {
 
@@ -63,6 +67,24 @@ FrontAnswer answer_for_parse_error(boost::beast::error_code ec) {
   return {400, "wsup: malformed request\n", false, true};
 }
 
+std::optional<FrontAnswer> check_hops(const BeastRequest& request, uint32_t max_hops) {
+  auto field = request.find(config::kHopHeader);
+  if (field == request.end()) return std::nullopt;
+  std::string_view value = field->value();
+  uint64_t hops = 0;
+  const bool number =
+      !value.empty() && value.size() <= 9 &&
+      std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; });
+  if (!number) return FrontAnswer{400, "wsup: the Wsup-Hops header is not a number\n", false, true};
+  for (char c : value) hops = hops * 10 + static_cast<uint64_t>(c - '0');
+  if (hops > max_hops)
+    return FrontAnswer{508,
+                       "wsup: loop detected: this request has passed through more subrequests "
+                       "than outbound.max_hops allows\n",
+                       false, true};
+  return std::nullopt;
+}
+
 bool is_framing_header(std::string_view name) {
   static constexpr std::string_view framing[] = {"content-length", "transfer-encoding",
                                                  "connection", "keep-alive"};
@@ -84,7 +106,7 @@ bool safe_in_header(std::string_view text) {
 }
 }  // namespace
 
-std::string response_head(int status, const HeaderList& headers, size_t body_size,
+std::string response_head(int status, const HeaderList& headers, std::optional<uint64_t> body_size,
                           const Framing& framing) {
   std::string head;
   head.reserve(128 + 64 * headers.size());
@@ -104,10 +126,12 @@ std::string response_head(int status, const HeaderList& headers, size_t body_siz
     head += "\r\n";
   }
   bool bodiless = status < 200 || status == 204 || status == 304;
-  if (!bodiless) {
+  if (!bodiless && body_size) {
     head += "Content-Length: ";
-    head += std::to_string(body_size);
+    head += std::to_string(*body_size);
     head += "\r\n";
+  } else if (!bodiless && framing.chunked) {
+    head += "Transfer-Encoding: chunked\r\n";
   }
   if (framing.close)
     head += "Connection: close\r\n";
@@ -115,6 +139,12 @@ std::string response_head(int status, const HeaderList& headers, size_t body_siz
     head += "Connection: keep-alive\r\n";
   head += "\r\n";
   return head;
+}
+
+std::string chunk_size_line(size_t size) {
+  char line[24];
+  const int n = std::snprintf(line, sizeof line, "%zx\r\n", size);
+  return std::string(line, static_cast<size_t>(n));
 }
 
 }  // namespace wsup::supervisor

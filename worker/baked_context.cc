@@ -48,6 +48,8 @@ std::vector<size_t> families_baked_into(BakedContext kind) {
       return {url_family()};
     case BakedContext::all:
     case BakedContext::crypto: {
+      // Never the large families (streams, Blob/FormData): deserializing one of those costs
+      // every request about what building it costs the requests that use it.
       std::vector<size_t> families;
       for (size_t i = 0; i < web::lazy_family_globals().size(); ++i) {
         if (web::lazy_family_built_on_first_use_only(i)) continue;

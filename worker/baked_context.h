@@ -16,8 +16,9 @@ namespace wsup::worker {
 enum class BakedContext : size_t {
   plain,   // the snapshot's default context
   url,     // URL and URLSearchParams built: most fetch handlers parse their request's URL
-  all,     // every lazy family but SubtleCrypto built (it would cost each request ~40 µs more)
-  crypto,  // every lazy family built, SubtleCrypto included: scripts that use crypto.subtle
+  all,     // every lazy family built but SubtleCrypto (it would cost each request ~40 µs more)
+           // and the large ones built only on first use (streams, Blob/FormData)
+  crypto,  // as `all`, SubtleCrypto included: scripts that use crypto.subtle
 };
 inline constexpr BakedContext kBakedContexts[] = {BakedContext::plain, BakedContext::url,
                                                   BakedContext::all, BakedContext::crypto};

@@ -87,6 +87,7 @@ WorkerIsolate::WorkerIsolate(const std::vector<LoadedScript>& scripts,
   // Atomics.wait would block the worker's only thread, where no CPU limit and no wall timer can
   // reach it; workerd refuses it the same way (a TypeError in the script).
   isolate->SetAllowAtomicsWait(false);
+  family_scripts_ = std::make_unique<web::FamilyScriptCache>(isolate);
 
   v8::Isolate::Scope isolate_scope(isolate);
   v8::HandleScope handle_scope(isolate);
@@ -115,6 +116,7 @@ WorkerIsolate::~WorkerIsolate() {
     retired_.clear();
     collected_.clear();
     service_workers_.clear();
+    family_scripts_.reset();
     heap_guard_.reset();
   }
   loop_lock_.reset();

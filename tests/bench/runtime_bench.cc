@@ -92,8 +92,9 @@ void BM_ContextWithWsupGlobalsInstalledWithoutSnapshot(benchmark::State& state) 
 }
 
 void run_requests(benchmark::State& state, const std::string& source,
-                  const std::string& url = "http://example.com/") {
-  auto harness = wsup::worker::testing::Harness::single(source, false, 1);
+                  const std::string& url = "http://example.com/",
+                  std::optional<wsup::worker::BakedContext> baked = std::nullopt) {
+  auto harness = wsup::worker::testing::Harness::single(source, false, 1, {}, baked);
   wsup::worker::Runtime& runtime = harness->runtime();
   boost::asio::io_context& loop = harness->loop();
   size_t bytes = 0;
@@ -158,6 +159,42 @@ void BM_UrlAndTextEncoderRequest(benchmark::State& state) {
                "  const bytes = new TextEncoder().encode(url.pathname);\n"
                "  e.respondWith(new Response(bytes));\n"
                "});");
+}
+
+// Hono's cors idiom on a whole body: reading `.body` builds the streams family in the request's
+// fresh context (its first-use cost), and the rewrapped Response hands the whole body on
+// without stream work. Arg: the snapshot context the request starts from (BakedContext): 0
+// plain (the family built on first use), 2 all (built into the snapshot).
+constexpr const char* kRewrapScript =
+    "addEventListener('fetch', (e) => {\n"
+    "  const res = new Response('Hello world');\n"
+    "  const out = new Response(res.body, res);\n"
+    "  out.headers.set('access-control-allow-origin', '*');\n"
+    "  e.respondWith(out);\n"
+    "});";
+void BM_ResponseRewrapRequest(benchmark::State& state) {
+  run_requests(state, kRewrapScript, "http://example.com/",
+               static_cast<wsup::worker::BakedContext>(state.range(0)));
+}
+// Hello world from the `all` context: what building every lazy family into the snapshot costs
+// a request that uses none of them.
+void BM_HelloWorldRequestFromAllContext(benchmark::State& state) {
+  run_requests(state,
+               "addEventListener('fetch', (e) => e.respondWith(new Response('Hello world')));",
+               "http://example.com/", wsup::worker::BakedContext::all);
+}
+
+// A body read through a stream: the streams family's first use plus a byte stream read to
+// its end and a user-made stream read by text().
+void BM_StreamsFirstUseRequest(benchmark::State& state) {
+  run_requests(
+      state,
+      "addEventListener('fetch', (e) => e.respondWith((async () => {\n"
+      "  const reader = new Response('Hello').body.getReader();\n"
+      "  const first = await reader.read();\n"
+      "  const s = new ReadableStream({start(c) { c.enqueue(first.value); c.close(); }});\n"
+      "  return new Response(await new Response(s).text());\n"
+      "})()));");
 }
 
 // A request that imports an HMAC-SHA-256 key and signs 1 KiB with crypto.subtle (a webhook
@@ -265,6 +302,9 @@ BENCHMARK(BM_HelloWorldRequestLatencyWithSpareContext)->UseManualTime();
 BENCHMARK(BM_BenchJsonScenarioLatencyWithSpareContext)->UseManualTime();
 BENCHMARK(BM_Json20FieldsRequest)->MeasureProcessCPUTime();
 BENCHMARK(BM_UrlAndTextEncoderRequest)->MeasureProcessCPUTime();
+BENCHMARK(BM_ResponseRewrapRequest)->Arg(0)->Arg(2)->MeasureProcessCPUTime();
+BENCHMARK(BM_HelloWorldRequestFromAllContext)->MeasureProcessCPUTime();
+BENCHMARK(BM_StreamsFirstUseRequest)->MeasureProcessCPUTime();
 BENCHMARK(BM_HmacSignRequest)->MeasureProcessCPUTime();
 BENCHMARK(BM_BenchJsonScenarioRequest)->MeasureProcessCPUTime();
 BENCHMARK(BM_BareIsolateNew)->Unit(benchmark::kMicrosecond);

@@ -35,6 +35,16 @@ TEST(ConfigLoad, MinimalConfigGetsEveryDefault) {
   EXPECT_EQ(config.limits.max_header_bytes, 32u * 1024);
   EXPECT_EQ(config.limits.max_body_bytes, 16ull << 20);
   EXPECT_EQ(config.limits.max_connections, 1024u);
+  EXPECT_EQ(config.limits.subrequests, 50u);
+  EXPECT_EQ(config.limits.subrequest_timeout_ms, 30'000u);
+  EXPECT_EQ(config.limits.concurrent_subrequests, 6u);
+  EXPECT_TRUE(config.outbound.allow.empty()) << "special-purpose addresses stay denied";
+  EXPECT_TRUE(config.outbound.deny.empty());
+  EXPECT_FALSE(config.outbound.deny_unlisted);
+  EXPECT_EQ(config.outbound.ca_bundle, "");
+  EXPECT_EQ(config.outbound.max_connections_per_origin, 32u);
+  EXPECT_EQ(config.outbound.idle_timeout, 4s);
+  EXPECT_EQ(config.outbound.max_hops, 8u);
   EXPECT_EQ(config.logging.level, Logging::Level::info);
   EXPECT_EQ(config.logging.access_format, Logging::AccessFormat::json);
   EXPECT_EQ(config.logging.destination, "stderr");
@@ -57,6 +67,7 @@ TEST(ConfigLoad, MinimalConfigGetsEveryDefault) {
 
 TEST(ConfigLoad, EveryKeyIsReadWithUnitsAndTypes) {
   testing::ScriptDir dir;
+  dir.write("extra-ca.pem", "-----BEGIN CERTIFICATE-----\n");
   ClusterConfig config = parse(R"(
 listen: ["0.0.0.0:80", "[::1]:8443", 9000]
 workers: auto
@@ -76,6 +87,17 @@ limits:
   max_header_bytes: 16 KiB
   max_body_bytes: 2MB
   max_connections: 4000
+  subrequests: 1_000
+  subrequest_timeout_ms: 2.5s
+  concurrent_subrequests: 12
+outbound:
+  allow: [loopback, "10.1.0.0/16:5432", "*.internal.example", "[fd00::1]:8080"]
+  deny: "*:25"
+  default: deny
+  ca_bundle: extra-ca.pem
+  max_connections_per_origin: 4
+  idle_timeout: 90s
+  max_hops: 3
 logging:
   level: debug
   access_log: common
@@ -134,6 +156,30 @@ scripts:
   EXPECT_EQ(config.limits.max_header_bytes, 16u * 1024);
   EXPECT_EQ(config.limits.max_body_bytes, 2'000'000u);
   EXPECT_EQ(config.limits.max_connections, 4000u);
+  EXPECT_EQ(config.limits.subrequests, 1000u);
+  EXPECT_EQ(config.limits.subrequest_timeout_ms, 2500u);
+  EXPECT_EQ(config.limits.concurrent_subrequests, 12u);
+  const Outbound& outbound = config.outbound;
+  ASSERT_EQ(outbound.allow.size(), 4u);
+  EXPECT_EQ(outbound.allow[0].kind, OutboundRule::Kind::address_class);
+  EXPECT_EQ(outbound.allow[0].address_class, AddressClass::loopback);
+  EXPECT_EQ(outbound.allow[1].kind, OutboundRule::Kind::network);
+  EXPECT_EQ(outbound.allow[1].network.prefix, 96 + 16);
+  EXPECT_EQ(outbound.allow[1].port_min, 5432);
+  EXPECT_EQ(outbound.allow[1].port_max, 5432);
+  EXPECT_EQ(outbound.allow[1].where.line, 23);
+  EXPECT_EQ(outbound.allow[2].kind, OutboundRule::Kind::host_suffix);
+  EXPECT_EQ(outbound.allow[2].host, "internal.example");
+  EXPECT_EQ(outbound.allow[3].network.prefix, 128);
+  EXPECT_EQ(outbound.allow[3].port_min, 8080);
+  ASSERT_EQ(outbound.deny.size(), 1u);
+  EXPECT_EQ(outbound.deny[0].kind, OutboundRule::Kind::any_host);
+  EXPECT_EQ(outbound.deny[0].text, "*:25");
+  EXPECT_TRUE(outbound.deny_unlisted);
+  EXPECT_EQ(outbound.ca_bundle, dir.file("extra-ca.pem"));
+  EXPECT_EQ(outbound.max_connections_per_origin, 4u);
+  EXPECT_EQ(outbound.idle_timeout, 90s);
+  EXPECT_EQ(outbound.max_hops, 3u);
   EXPECT_EQ(config.logging.level, Logging::Level::debug);
   EXPECT_EQ(config.logging.access_format, Logging::AccessFormat::common);
   EXPECT_EQ(config.logging.destination, dir.file("logs/access.log"));
@@ -183,6 +229,20 @@ TEST(ConfigLoad, ModuleFalseOverridesDetection) {
       parse("scripts:\n  - {name: m, path: m.mjs, module: false, routes: [\"/*\"]}\n",
             dir.file("cluster.yaml"));
   EXPECT_FALSE(config.scripts[0].module);
+}
+
+TEST(ConfigLoad, TypeStatesTheScriptKind) {
+  testing::ScriptDir dir;
+  dir.write("min.js", "var a={fetch(){}};export{a as default};");
+  ClusterConfig config = parse(
+      "scripts:\n"
+      "  - {name: m, path: m.mjs, type: service-worker, routes: [\"/m/*\"]}\n"
+      "  - {name: a, path: a.js, type: module, routes: [\"/a/*\"]}\n"
+      "  - {name: min, path: min.js, routes: [\"/*\"]}\n",
+      dir.file("cluster.yaml"));
+  EXPECT_FALSE(config.scripts[0].module);
+  EXPECT_TRUE(config.scripts[1].module);
+  EXPECT_TRUE(config.scripts[2].module) << "a minified bundle's trailing export{...} is found";
 }
 
 TEST(ConfigLoad, LoadReadsTheFileAndResolvesScriptsAgainstItsFolder) {

@@ -13,35 +13,13 @@
 
 #include <httplib.h>
 
+#include "fake_cluster.h"
 #include "harness.h"
 
 using namespace wsup::e2e;
 using namespace std::chrono_literals;
 
 namespace {
-
-struct Cluster {
-  explicit Cluster(const std::string& settings, const std::string& scripts = "",
-                   const std::vector<std::string>& env = {})
-      : port(free_port()) {
-    dir.write("a.js", "// fake-worker does not read scripts\n");
-    dir.write("b.js", "// fake-worker does not read scripts\n");
-    config = dir.write("cluster.yaml", "listen: 127.0.0.1:" + std::to_string(port) + "\n" +
-                                           settings + "\nscripts:\n" +
-                                           (scripts.empty() ? "  - name: a\n    path: a.js\n"
-                                                              "    routes: [\"/*\"]\n"
-                                                            : scripts));
-    control = (dir.path() / "control.sock").string();
-    supervisor = std::make_unique<Supervisor>(config.string(), control, FAKE_WORKER_BINARY, env);
-  }
-  bool serving() { return supervisor->wait_serving(port); }
-
-  TempDir dir;
-  uint16_t port;
-  std::filesystem::path config;
-  std::string control;
-  std::unique_ptr<Supervisor> supervisor;
-};
 
 // Waits (bounded) until every worker in `status --json` is ready.
 bool all_ready(const Supervisor& s, size_t workers) {
@@ -318,6 +296,11 @@ TEST(SupervisorCli, DevServesOneScriptAndReplacesWorkersWhenItChanges) {
   std::string dev_dir = "/tmp/wsup-dev-" + std::to_string(dev.pid());
   dev.set_control_path(dev_dir + "/control.sock");
   EXPECT_NE(http_get(port, "/x").body.find("script=hello"), std::string::npos);
+  // Loopback is open to fetch() in dev, and the banner says so.
+  EXPECT_NE(dev.log().find("fetch() may reach loopback addresses"), std::string::npos) << dev.log();
+  std::ifstream generated(dev_dir + "/cluster.yaml");
+  std::string yaml((std::istreambuf_iterator<char>(generated)), std::istreambuf_iterator<char>());
+  EXPECT_NE(yaml.find("allow: [loopback]"), std::string::npos) << yaml;
   int before = worker_pids(dev)[0];
   ASSERT_GT(before, 0);
   auto later = std::filesystem::last_write_time(script) + std::chrono::seconds(2);

@@ -26,6 +26,19 @@ TEST_P(LazyGlobalsTest, EveryFamilyWorksOnFirstUseInAFreshContext) {
                      " structuredClone({a: [1]}).a[0], new AbortController().signal.aborted,"
                      " typeof performance.now(), navigator.userAgent];"),
             R"(["1","é","x",36,1,false,"number","Cloudflare-Workers"])");
+  // The streams, stream adapters and Blob/FormData families (some baked into `all`).
+  EXPECT_EQ(
+      evaluate("const form = new FormData(); form.append('f', new File(['é'], 'n.txt'));\n"
+               "const piped = new Blob(['ab']).stream().pipeThrough(new TextDecoderStream())"
+               ".pipeThrough(new TransformStream({transform(c, k) {"
+               " k.enqueue(c.toUpperCase()); }})).pipeThrough(new TextEncoderStream());\n"
+               "const gz = new Response(new Response('zz').body.pipeThrough("
+               "new CompressionStream('gzip')).pipeThrough(new DecompressionStream('gzip')));\n"
+               "return [await new Response(piped).text(), await gz.text(),"
+               " (await new Response(form).formData()).get('f').name,"
+               " new WritableStream() instanceof WritableStream,"
+               " typeof IdentityTransformStream, typeof FixedLengthStream];"),
+      R"(["AB","zz","n.txt",true,"function","function"])");
 }
 
 // The families never baked into a snapshot context build on first use in every one of them.
@@ -45,7 +58,8 @@ TEST_P(LazyGlobalsTest, TheFamiliesBuiltOnlyOnFirstUseWorkFromEveryContext) {
 TEST_P(LazyGlobalsTest, LazyGlobalsLookLikeWebIdlGlobalsBeforeAndAfterFirstUse) {
   EXPECT_EQ(evaluate("const names = Object.getOwnPropertyNames(globalThis);"
                      "const lazy = ['URL', 'URLSearchParams', 'TextDecoder', 'crypto',"
-                     " 'AbortSignal', 'structuredClone', 'performance'];"
+                     " 'AbortSignal', 'structuredClone', 'performance', 'ReadableStream',"
+                     " 'CompressionStream', 'Blob', 'FormData'];"
                      "const d = Object.getOwnPropertyDescriptor(globalThis, 'URLSearchParams');"
                      "return [lazy.every((n) => names.includes(n)),"
                      " lazy.some((n) => Object.keys(globalThis).includes(n)),"
@@ -74,10 +88,12 @@ TEST_P(LazyGlobalsTest, SubtleCryptoWorksOnFirstUseWhateverBuiltItAndGlobalsUser
 
 TEST_P(LazyGlobalsTest, GlobalsReplacedOrDeletedBeforeFirstUseStaySo) {
   EXPECT_EQ(evaluate("globalThis.URL = 5; delete globalThis.TextEncoder;"
-                     "globalThis.DOMException = null;"
+                     "globalThis.DOMException = null; globalThis.ReadableStream = 7;"
                      "let name; try { atob('*'); } catch (e) { name = e.name; }"
-                     "return [URL, typeof TextEncoder, typeof URLSearchParams, name];"),
-            R"([5,"undefined","function","InvalidCharacterError"])");
+                     "const text = await new Response('body').text();"
+                     "return [URL, typeof TextEncoder, typeof URLSearchParams, name,"
+                     " ReadableStream, new Response('s').body.constructor.name, text];"),
+            R"([5,"undefined","function","InvalidCharacterError",7,"ReadableStream","body"])");
 }
 
 TEST_P(LazyGlobalsTest, AFamilyMadeInOneRequestIsInvisibleToTheNext) {
@@ -85,14 +101,19 @@ TEST_P(LazyGlobalsTest, AFamilyMadeInOneRequestIsInvisibleToTheNext) {
   auto harness = Harness::single(
       "export default { async fetch(request) {\n"
       "  const seen = [typeof URL.prototype.patched, typeof TextDecoder.prototype.patched,\n"
-      "                typeof crypto.patched, String(new URL('http://h/x').href)];\n"
+      "                typeof crypto.patched, typeof ReadableStream.prototype.patched,\n"
+      "                typeof Blob.prototype.patched, String(new URL('http://h/x').href)];\n"
       "  URL.prototype.patched = 1; TextDecoder.prototype.patched = 1; crypto.patched = 1;\n"
+      "  ReadableStream.prototype.patched = 1; Blob.prototype.patched = 1;\n"
       "  URLSearchParams.prototype.get = () => 'patched';\n"
       "  seen.push(new URL('http://h/?a=1').searchParams.get('a'));\n"
       "  return new Response(JSON.stringify(seen));\n"
       "} };\n",
       true, 1, {}, GetParam());
-  const std::string expected = R"(["undefined","undefined","undefined","http://h/x","patched"])";
+  // The streams and Blob families share their compiled script across the isolate's contexts
+  // (worker/web/family_scripts.h), never their objects.
+  const std::string expected =
+      R"(["undefined","undefined","undefined","undefined","undefined","http://h/x","patched"])";
   EXPECT_EQ(harness->fetch().body, expected);
   EXPECT_EQ(harness->fetch().body, expected);
   EXPECT_EQ(harness->fetch().body, expected);

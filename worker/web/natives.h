@@ -26,6 +26,7 @@ std::span<const NativeFunction> clone_natives();          // natives_clone.cc
 std::span<const NativeFunction> url_natives();            // natives_url.cc (Boost.URL pieces)
 std::span<const NativeFunction> time_natives();           // natives_clock.cc (performance)
 std::span<const NativeFunction> navigator_natives();      // natives_clock.cc (userAgent)
+std::span<const NativeFunction> streams_natives();        // natives_streams.cc (zlib, transfer)
 
 // Helpers shared by the native files.
 void throw_type_error(v8::Isolate* isolate, const char* message);

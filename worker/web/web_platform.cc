@@ -7,8 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "worker/embedded_js.h"
-#include "worker/embedded_source.h"
+#include "worker/web/family_scripts.h"
 #include "worker/web/natives.h"
 
 namespace wsup::worker::web {
@@ -30,7 +29,7 @@ using NativeTable = std::span<const NativeFunction> (*)();
 constexpr NativeTable kNativeTables[] = {
     encoding_natives,    crypto_natives,        crypto_key_natives,    crypto_jwk_natives,
     crypto_sign_natives, crypto_cipher_natives, crypto_derive_natives, clone_natives,
-    url_natives,         time_natives,          navigator_natives};
+    url_natives,         streams_natives,       time_natives,          navigator_natives};
 
 // A plain object (Object.prototype) in dictionary mode. The families add dozens of properties
 // to `natives` and `internal` in every context that uses them; on an ordinary object each
@@ -82,11 +81,11 @@ struct Family {
   std::vector<std::string_view> globals;    // lazy families: what the files define
   std::vector<std::string_view> internals;  // what they hand to others (exportInternal)
   std::vector<NativeTable> natives;         // the tables of natives the files use
-  // Compiled at install (the installers live in every context and its snapshot: no compile on
-  // first use), or only on first use, for the families few requests use: a context then carries
-  // nothing of them but their lazy properties, and the compile is a lookup in V8's per-isolate
-  // compilation cache after the isolate's first. Those are never baked into a snapshot context
-  // either (lazy_family_built_on_first_use_only).
+  // Compiled at install (the installers live in every context: no compile on first use) or
+  // on first use, from the isolate's FamilyScriptCache (family_scripts.h): the large families,
+  // whose functions would otherwise be carried and compiled again in every context, and those
+  // few requests use (a context then carries nothing of them but their lazy properties). They
+  // are never baked into a snapshot context either (lazy_family_built_on_first_use_only).
   bool compile_at_install = true;
 };
 
@@ -98,15 +97,15 @@ const Family& base_family() {
 const std::vector<Family>& lazy_families() {
   static const std::vector<Family> families{
       {{"wsup:dom_exception.js"}, {"DOMException"}, {"DOMException"}, {}},
-      {{"wsup:abort.js"}, {"AbortSignal", "AbortController"}, {}, {}},
+      {{"wsup:abort.js"}, {"AbortSignal", "AbortController"}, {"AbortController"}, {}},
       {{"wsup:encoding.js"},
        {"TextEncoder", "TextDecoder", "atob", "btoa"},
-       {},
+       {"TextDecoder"},
        {encoding_natives}},
       {{"wsup:percent_encoding.js", "wsup:url_host.js", "wsup:url_search_params.js",
         "wsup:url_parser.js", "wsup:url.js"},
        {"URLSearchParams", "URL"},
-       {"URL"},
+       {"URL", "urlForms"},
        {encoding_natives, url_natives}},
       {{"wsup:crypto.js"}, {"Crypto", "crypto"}, {}, {crypto_natives}},
       // Apart from crypto's: getRandomValues alone does not build SubtleCrypto.
@@ -127,38 +126,43 @@ const std::vector<Family>& lazy_families() {
       {{"wsup:messaging.js"}, {"MessageChannel", "MessagePort"}, {}, {clone_natives}, false},
       // urlpattern-polyfill between wsup's prelude and epilogue (CMakeLists.txt).
       {{"wsup:urlpattern.js"}, {"URLPattern"}, {}, {}, false},
+      // web-streams-polyfill between wsup's prelude and epilogue (CMakeLists.txt).
+      {{"wsup:streams.js"},
+       {"ReadableStream", "ReadableStreamDefaultReader", "ReadableStreamBYOBReader",
+        "ReadableStreamBYOBRequest", "ReadableStreamDefaultController",
+        "ReadableByteStreamController", "WritableStream", "WritableStreamDefaultWriter",
+        "WritableStreamDefaultController", "TransformStream", "TransformStreamDefaultController",
+        "ByteLengthQueuingStrategy", "CountQueuingStrategy"},
+       {"streams"},
+       {encoding_natives, streams_natives},
+       false},
+      {{"wsup:stream_adapters.js"},
+       {"TextEncoderStream", "TextDecoderStream", "CompressionStream", "DecompressionStream",
+        "IdentityTransformStream", "FixedLengthStream"},
+       {},
+       {encoding_natives, streams_natives},
+       false},
+      {{"wsup:blob.js", "wsup:form_data.js", "wsup:multipart.js"},
+       {"Blob", "File", "FormData"},
+       {"blobs"},
+       {encoding_natives, crypto_natives},
+       false},
   };
   return families;
 }
 
-const EmbeddedJs* find_source(std::string_view name) {
-  for (const EmbeddedJs& file : web_platform_sources()) {
-    if (name == file.name) return &file;
-  }
-  return nullptr;
-}
-
-// Compiles a family's files; returns their installer functions, in order. The installers of the
-// lazy families compiled at install are kept in a context (and its snapshot): a small function
-// object each, whose code is shared by every context of the isolate, so a family's first use
-// runs without compiling anything.
+// Compiles a family's files; returns their installer functions, in order. The installers of
+// the families compiled at install are kept in the context (and its snapshot): a small function
+// object each, so a family's first use runs without compiling its top level. The large
+// families' files come from the isolate's FamilyScriptCache when it has one (family_scripts.h).
 v8::MaybeLocal<v8::Array> CompileFamily(v8::Local<v8::Context> context, const Family& family) {
   v8::Isolate* isolate = context->GetIsolate();
   v8::Local<v8::Array> installers = v8::Array::New(isolate, static_cast<int>(family.files.size()));
   for (uint32_t i = 0; i < family.files.size(); ++i) {
-    const EmbeddedJs* file = find_source(family.files[i]);
-    if (file == nullptr) {
-      throw_type_error(isolate, "web platform: a family names a file that is not embedded");
-      return {};
-    }
-    v8::ScriptOrigin origin(isolate, one_byte_string(isolate, file->name));
-    v8::Local<v8::String> source;
-    v8::Local<v8::Script> script;
     v8::Local<v8::Value> installer;
-    if (!embedded_source(isolate, *file).ToLocal(&source) ||
-        !v8::Script::Compile(context, source, &origin).ToLocal(&script) ||
-        !script->Run(context).ToLocal(&installer) || !installer->IsFunction() ||
-        installers->Set(context, i, installer).IsNothing()) {
+    if (!run_embedded_file(context, family.files[i], !family.compile_at_install)
+             .ToLocal(&installer) ||
+        !installer->IsFunction() || installers->Set(context, i, installer).IsNothing()) {
       return {};
     }
   }
@@ -231,7 +235,10 @@ void LazyGlobalGetter(v8::Local<v8::Name> name, const v8::PropertyCallbackInfo<v
     }
     if (!installers->IsArray()) {  // compiled on first use
       v8::Local<v8::Array> compiled;
-      if (!CompileFamily(context, lazy_families()[family_index]).ToLocal(&compiled)) return;
+      if (!CompileFamily(context, lazy_families()[family_index]).ToLocal(&compiled) ||
+          state->Set(context, installers_slot(family_index), compiled).IsNothing()) {
+        return;
+      }
       installers = compiled;
     }
     if (!RunFamily(context, installers.As<v8::Array>(), natives.As<v8::Object>(),
@@ -323,10 +330,6 @@ const std::vector<intptr_t>& web_platform_external_references() {
   return references;
 }
 
-bool lazy_family_built_on_first_use_only(size_t index) {
-  return !lazy_families().at(index).compile_at_install;
-}
-
 v8::Local<v8::Object> web_platform_internal(v8::Local<v8::Context> context) {
   v8::Isolate* isolate = context->GetIsolate();
   if (context->GetNumberOfEmbedderDataFields() <= static_cast<uint32_t>(kWebPlatformSlot)) {
@@ -339,6 +342,10 @@ v8::Local<v8::Object> web_platform_internal(v8::Local<v8::Context> context) {
     return v8::Object::New(isolate);
   }
   return internal.As<v8::Object>();
+}
+
+bool lazy_family_built_on_first_use_only(size_t index) {
+  return !lazy_families().at(index).compile_at_install;
 }
 
 std::vector<std::vector<std::string_view>> lazy_family_globals() {

@@ -2,7 +2,10 @@
 // URL, URLSearchParams, URLPattern, TextEncoder, TextDecoder, atob, btoa, structuredClone,
 // crypto (randomUUID, getRandomValues, subtle: WebCrypto), CryptoKey, Event, EventTarget,
 // CustomEvent, ErrorEvent, MessageEvent, PromiseRejectionEvent, reportError, AbortController,
-// AbortSignal, MessageChannel, MessagePort, performance, navigator, scheduler and self.
+// AbortSignal, MessageChannel, MessagePort, performance, navigator, scheduler, self, the WHATWG
+// Streams (ReadableStream, WritableStream, TransformStream, ...), TextEncoderStream,
+// TextDecoderStream, CompressionStream, DecompressionStream, IdentityTransformStream,
+// FixedLengthStream, Blob, File and FormData.
 // (MessagePort and scheduler deliver through the runtime's timers, installed first.)
 //
 // The runtime (worker/) owns the rest: Headers, Request, Response, the fetch event, timers,
@@ -36,9 +39,9 @@ inline constexpr int kWebPlatformSlot = 0;
 bool install_web_platform(v8::Local<v8::Context> context);
 
 // The private object the web platform's files share (js/webidl.js), for the runtime's own
-// JavaScript (worker/api/): the families' `internals` (internal.reportException, ...) are lazy
-// properties of it, so reading one builds that family. An empty object when `context` has no
-// web platform.
+// JavaScript (worker/api/): the families' `internals` (internal.reportException,
+// internal.streams, internal.blobs, ...) are lazy properties of it, so reading one builds that
+// family. An empty object when `context` has no web platform.
 v8::Local<v8::Object> web_platform_internal(v8::Local<v8::Context> context);
 
 // navigator.userAgent in every context from now on (default "Cloudflare-Workers", the string
@@ -46,9 +49,10 @@ v8::Local<v8::Object> web_platform_internal(v8::Local<v8::Context> context);
 // without a lock.
 void set_user_agent(std::string user_agent);
 
-// Whether lazy family `index` is one of those built only on first use: compiled then (not at
-// install, so contexts carry nothing of it but its lazy properties), and never built into a
-// snapshot context either (every request of that context would pay for it; few use it).
+// Whether lazy family `index` is one of those built only on first use: the large ones and those
+// few requests use. Compiled then (not at install, so contexts carry nothing of them but their
+// lazy properties), and never built into a snapshot context either (every request of that
+// context would pay for it).
 bool lazy_family_built_on_first_use_only(size_t index);
 
 // The lazy families, each as the globals it defines (its index is its number below). A script

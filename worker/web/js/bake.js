@@ -9,9 +9,7 @@
 const kept = [];
 const kRuns = 3;
 const exercise = {
-  DOMException() {
-    kept.push(new DOMException('warm', 'AbortError'));
-  },
+  DOMException() { kept.push(new DOMException('warm', 'AbortError')); },
   AbortSignal() {
     const controller = new AbortController();
     controller.signal.addEventListener('abort', () => {});
@@ -26,8 +24,9 @@ const exercise = {
   },
   URLSearchParams() {
     // request.url's usual forms: a name or an IPv4 address, with or without a port.
-    for (const text of ['https://warm.example/a/b?x=1&y=two', 'http://127.0.0.1:8080/a?x=1',
-                        'http://localhost:8787/', 'http://warm.example/a#f']) {
+    for (const text
+             of ['https://warm.example/a/b?x=1&y=two', 'http://127.0.0.1:8080/a?x=1',
+                 'http://localhost:8787/', 'http://warm.example/a#f']) {
       const url = new URL(text);
       for (const key of url.searchParams.keys()) url.searchParams.get(key);
       url.searchParams.has('x');

@@ -108,14 +108,25 @@ function flattenOptions(options) {
   };
 }
 
-let adopted = null;  // WeakMap: adopted object -> its listener map, made on first adoption
+// Taken at install: an EventTarget made after user code replaced Map or WeakMap (an
+// AbortController made by a lazily built family, a port adopted late) must still work.
+const kMap = Map;
+const kWeakMap = WeakMap;
+// The global scope's listener map once adopted: a variable, not an entry of `adopted`, so that
+// a script's top level that listens on the global scope makes no WeakMap (a per-script snapshot
+// must know of every WeakMap its context holds).
+let globalListeners;
+let adopted = null;  // WeakMap: other adopted object -> its listener map, made on first adoption
 let listenersOf;     // (target) -> its listener map, or undefined: set by the static block
 
 class EventTarget {
-  #listeners = new Map();  // type -> array of {callback, capture, once, removed}
+  #listeners = new kMap();  // type -> array of {callback, capture, once, removed}
 
   static {
-    listenersOf = (target) => (#listeners in target ? target.#listeners : adopted?.get(target));
+    listenersOf = (target) => {
+      if (#listeners in target) return target.#listeners;
+      return target === global ? globalListeners : adopted?.get(target);
+    };
   }
 
   addEventListener(type, callback, options = undefined) {
@@ -169,8 +180,12 @@ function targetListeners(target) {
 
 // Makes `object` an event target for EventTarget.prototype's methods.
 internal.adoptEventTarget = (object) => {
-  if (adopted === null) adopted = new WeakMap();
-  if (listenersOf(object) === undefined) adopted.set(object, new Map());
+  if (object === global) {
+    if (globalListeners === undefined) globalListeners = new kMap();
+    return;
+  }
+  if (adopted === null) adopted = new kWeakMap();
+  if (listenersOf(object) === undefined) adopted.set(object, new kMap());
 };
 internal.exposeClass(Event, 'Event');
 internal.exposeClass(EventTarget, 'EventTarget');

@@ -1,0 +1,139 @@
+// wsup-worker's main (worker_main.h): V8 first, then --version, --check or serving: config,
+// logging (`worker=N`), PR_SET_PDEATHSIG, channel, runtime, service.
+#include <signal.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <v8-initialization.h>
+#include <boost/asio/io_context.hpp>
+
+#include "config/load.h"
+#include "shared/channel.h"
+#include "shared/log.h"
+#include "worker/limits/fatal_handlers.h"
+#include "worker/runtime.h"
+#include "worker/startup_error.h"
+#include "worker/v8_engine.h"
+#include "worker/worker_main.h"
+#include "worker/worker_service.h"
+
+namespace {
+
+int usage() {
+  std::fprintf(stderr,
+               "usage: wsup-worker --version\n"
+               "       wsup-worker --check CONFIG\n"
+               "       wsup-worker --config CONFIG --worker-id N --segment NAME "
+               "--request-fd A --response-fd B\n");
+  return 2;
+}
+
+int check(const std::string& config_path) {
+  wsup::config::ClusterConfig config = wsup::config::load(config_path);
+  std::vector<std::string> errors =
+      wsup::worker::check_scripts(wsup::worker::RuntimeOptions::from_config(config).scripts);
+  for (const std::string& error : errors) std::fprintf(stderr, "%s\n", error.c_str());
+  if (!errors.empty()) return 1;
+  std::printf("%s: %zu script(s) compile\n", config_path.c_str(), config.scripts.size());
+  return 0;
+}
+
+wsup::log::Level log_level(wsup::config::Logging::Level level) {
+  switch (level) {
+    case wsup::config::Logging::Level::debug:
+      return wsup::log::Level::debug;
+    case wsup::config::Logging::Level::info:
+      return wsup::log::Level::info;
+    case wsup::config::Logging::Level::warn:
+      return wsup::log::Level::warn;
+    case wsup::config::Logging::Level::error:
+      return wsup::log::Level::error;
+  }
+  return wsup::log::Level::info;
+}
+
+// V8's fatal out-of-memory report goes into the segment header for the supervisor to show.
+// Runs in a dying process: no allocation.
+void record_fatal_in_segment(const wsup::worker::limits::FatalReport& report, void* channel) {
+  static char line[256];
+  wsup::worker::limits::format_fatal_report(report, line, sizeof(line));
+  static_cast<wsup::WorkerChannel*>(channel)->record_fatal(line);
+}
+
+int serve(const std::map<std::string, std::string>& options,
+          wsup::worker::ChannelSinks::Factory sink_factory) {
+  // No worker outlives its supervisor (the supervisor sets this before exec too).
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (::getppid() == 1) return 1;
+  const std::string worker_id = options.at("--worker-id");
+  wsup::config::ClusterConfig config = wsup::config::load(options.at("--config"));
+  // Logging first, while this is the only thread besides V8's platform worker.
+  wsup::log::set_level(log_level(config.logging.level));
+  wsup::log::set_destination(config.logging.destination);
+  wsup::log::set_process_fields("worker=" + worker_id);
+  wsup::WorkerChannel channel =
+      wsup::WorkerChannel::open(options.at("--segment"), std::stoi(options.at("--request-fd")),
+                                std::stoi(options.at("--response-fd")));
+  channel.set_pid(static_cast<int32_t>(::getpid()));
+
+  wsup::worker::RuntimeOptions runtime_options = wsup::worker::RuntimeOptions::from_config(config);
+  runtime_options.on_fatal = record_fatal_in_segment;
+  runtime_options.on_fatal_data = &channel;
+  boost::asio::io_context loop;
+  std::unique_ptr<wsup::worker::Runtime> runtime;
+  try {
+    runtime = std::make_unique<wsup::worker::Runtime>(loop, std::move(runtime_options));
+  } catch (const std::exception& error) {
+    channel.record_fatal(error.what());
+    throw;
+  }
+  wsup::worker::WorkerService service(loop, *runtime, channel, std::chrono::milliseconds(100),
+                                      std::move(sink_factory));
+  service.start();  // reports ready: every script compiled
+  wsup::log::info("worker ready", {{"pid", static_cast<int64_t>(::getpid())},
+                                   {"isolates", config.isolates_per_worker},
+                                   {"scripts", config.scripts.size()}});
+  loop.run();
+  wsup::log::info("worker stopped", {{"served", runtime->stats().served}});
+  return 0;
+}
+
+}  // namespace
+
+int wsup::worker::worker_main(int argc, char** argv, ChannelSinks::Factory sink_factory) {
+  // V8 first, before any other thread exists.
+  wsup::worker::V8Engine engine(argv[0]);
+  std::vector<std::string> args(argv + 1, argv + argc);
+  try {
+    if (args.size() == 1 && args[0] == "--version") {
+      std::printf("wsup-worker 0.1.0 (V8 %s)\n", v8::V8::GetVersion());
+      return 0;
+    }
+    if (args.size() == 2 && args[0] == "--check") return check(args[1]);
+    std::map<std::string, std::string> options;
+    for (size_t i = 0; i + 1 < args.size(); i += 2) options[args[i]] = args[i + 1];
+    const bool complete = args.size() % 2 == 0 && options.size() == 5 &&
+                          options.count("--config") && options.count("--worker-id") &&
+                          options.count("--segment") && options.count("--request-fd") &&
+                          options.count("--response-fd");
+    if (complete) return serve(options, std::move(sink_factory));
+  } catch (const wsup::config::ConfigError& error) {
+    std::fprintf(stderr, "%s\n", error.what());
+    return 1;
+  } catch (const wsup::worker::StartupError& error) {
+    std::fprintf(stderr, "%s\n", error.what());
+    return 1;
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "wsup-worker: %s\n", error.what());
+    return 1;
+  }
+  return usage();
+}
