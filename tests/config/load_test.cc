@@ -167,7 +167,7 @@ scripts:
   EXPECT_EQ(outbound.allow[1].network.prefix, 96 + 16);
   EXPECT_EQ(outbound.allow[1].port_min, 5432);
   EXPECT_EQ(outbound.allow[1].port_max, 5432);
-  EXPECT_EQ(outbound.allow[1].where.line, 23);
+  EXPECT_EQ(outbound.allow[1].where.line, 24);
   EXPECT_EQ(outbound.allow[2].kind, OutboundRule::Kind::host_suffix);
   EXPECT_EQ(outbound.allow[2].host, "internal.example");
   EXPECT_EQ(outbound.allow[3].network.prefix, 128);
