@@ -23,5 +23,8 @@ std::span<const EmbeddedJs> fetch_api_sources();
 // Node's built-in modules (worker/node/js, some generated from npm packages), ES modules, each
 // "wsup:<file>"; worker/node/node_builtins.cc maps "node:x" to them.
 std::span<const EmbeddedJs> node_module_sources();
+// worker/global_scope.js, "wsup:global_scope.js": what the snapshot builder installs into a
+// script's context while its top level runs (worker/global_scope.h).
+std::span<const EmbeddedJs> global_scope_sources();
 
 }  // namespace wsup::worker

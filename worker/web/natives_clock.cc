@@ -1,11 +1,12 @@
 // The natives whose answer comes from outside the context: performance's clocks and
 // navigator.userAgent. All are read at call time, never stored in a context, so a startup
-// snapshot carries no stale clock and no user agent.
+// snapshot carries no stale clock and no user agent (a script's top level reads the clock as 0).
 #include <chrono>
 #include <string>
 #include <utility>
 
 #include "worker/web/natives.h"
+#include "worker/web/runtime_hooks.h"
 #include "worker/web/web_platform.h"
 
 namespace wsup::worker::web {
@@ -17,6 +18,8 @@ const auto kProcessStartMonotonic = std::chrono::steady_clock::now();
 const auto kProcessStartWall = std::chrono::system_clock::now();
 
 void PerformanceNow(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  // A script's top level reads 0, as from Date.now() there (runtime_hooks.h).
+  if (clock_frozen()) return info.GetReturnValue().Set(0.0);
   const std::chrono::duration<double, std::milli> elapsed =
       std::chrono::steady_clock::now() - kProcessStartMonotonic;
   info.GetReturnValue().Set(elapsed.count());
@@ -66,6 +69,10 @@ std::span<const NativeFunction> navigator_natives() {
 
 void set_user_agent(std::string user_agent) {
   user_agent_storage() = std::move(user_agent);
+}
+
+const std::string& user_agent() {
+  return user_agent_storage();
 }
 
 }  // namespace wsup::worker::web

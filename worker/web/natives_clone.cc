@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "worker/web/natives.h"
+#include "worker/web/runtime_hooks.h"
 
 namespace wsup::worker::web {
 namespace {
@@ -207,6 +208,9 @@ void StructuredClone(const v8::FunctionCallbackInfo<v8::Value>& info) {
 }
 
 void HostObjectConstructor(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  // A port delivers through the timers of the request that runs it: one made by a script's top
+  // level cannot go into a snapshot that every request copies (the script then runs per request).
+  note_native_state(info.GetIsolate(), "a MessagePort (MessageChannel)");
   // `this` is the new object (with its embedder field): nothing to set up.
   info.GetReturnValue().Set(info.This());
 }
@@ -228,6 +232,9 @@ void HostObjectClass(const v8::FunctionCallbackInfo<v8::Value>& info) {
 constexpr NativeFunction kCloneNatives[] = {
     {"structuredClone", StructuredClone, 5},
     {"hostObjectClass", HostObjectClass, 0},
+    // Listed so that it is among the external references: a context holding the class (a
+    // script's top level that made a MessageChannel) can then be serialized.
+    {"hostObjectConstructor", HostObjectConstructor, 0},
 };
 
 }  // namespace

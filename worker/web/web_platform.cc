@@ -9,6 +9,7 @@
 
 #include "worker/web/family_scripts.h"
 #include "worker/web/natives.h"
+#include "worker/web/runtime_hooks.h"
 
 namespace wsup::worker::web {
 
@@ -87,6 +88,9 @@ struct Family {
   // few requests use (a context then carries nothing of them but their lazy properties). They
   // are never baked into a snapshot context either (lazy_family_built_on_first_use_only).
   bool compile_at_install = true;
+  // Whether building it makes WeakMaps: the runtime must know of every WeakMap a script's top
+  // level leaves in its snapshot (runtime_hooks.h, note_weak_collections).
+  bool keeps_weak_collections = false;
 };
 
 const Family& base_family() {
@@ -123,7 +127,8 @@ const std::vector<Family>& lazy_families() {
        {"MessageEvent", "PromiseRejectionEvent", "reportException", "dispatchGlobalEvent"},
        {},
        false},
-      {{"wsup:messaging.js"}, {"MessageChannel", "MessagePort"}, {}, {clone_natives}, false},
+      // A port's state is in a WeakMap, and EventTarget adopts ports into another.
+      {{"wsup:messaging.js"}, {"MessageChannel", "MessagePort"}, {}, {clone_natives}, false, true},
       // urlpattern-polyfill between wsup's prelude and epilogue (CMakeLists.txt).
       {{"wsup:urlpattern.js"}, {"URLPattern"}, {}, {}, false},
       // web-streams-polyfill between wsup's prelude and epilogue (CMakeLists.txt).
@@ -135,18 +140,21 @@ const std::vector<Family>& lazy_families() {
         "ByteLengthQueuingStrategy", "CountQueuingStrategy"},
        {"streams"},
        {encoding_natives, streams_natives},
-       false},
+       false,
+       true},
       {{"wsup:stream_adapters.js"},
        {"TextEncoderStream", "TextDecoderStream", "CompressionStream", "DecompressionStream",
         "IdentityTransformStream", "FixedLengthStream"},
        {},
        {encoding_natives, streams_natives},
-       false},
+       false,
+       true},
       {{"wsup:blob.js", "wsup:form_data.js", "wsup:multipart.js"},
        {"Blob", "File", "FormData"},
        {"blobs"},
        {encoding_natives, crypto_natives},
-       false},
+       false,
+       true},
   };
   return families;
 }
@@ -157,6 +165,7 @@ const std::vector<Family>& lazy_families() {
 // families' files come from the isolate's FamilyScriptCache when it has one (family_scripts.h).
 v8::MaybeLocal<v8::Array> CompileFamily(v8::Local<v8::Context> context, const Family& family) {
   v8::Isolate* isolate = context->GetIsolate();
+  if (family.keeps_weak_collections) note_weak_collections(isolate);
   v8::Local<v8::Array> installers = v8::Array::New(isolate, static_cast<int>(family.files.size()));
   for (uint32_t i = 0; i < family.files.size(); ++i) {
     v8::Local<v8::Value> installer;

@@ -48,6 +48,7 @@ v8::Local<v8::Object> web_platform_internal(v8::Local<v8::Context> context);
 // Workers libraries detect Cloudflare by). Set before isolates run JavaScript: it is read
 // without a lock.
 void set_user_agent(std::string user_agent);
+const std::string& user_agent();
 
 // Whether lazy family `index` is one of those built only on first use: the large ones and those
 // few requests use. Compiled then (not at install, so contexts carry nothing of them but their
