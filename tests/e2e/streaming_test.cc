@@ -5,7 +5,6 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
-#include <fstream>
 #include <string>
 #include <vector>
 
@@ -61,19 +60,6 @@ bool worker_saw_cancel(const Supervisor& s, const std::string& line) {
   if (at == std::string::npos) return false;
   const std::string id = line.substr(at + 6, line.find(',', at) - at - 6);
   return eventually([&] { return has(s.log(), "fake-worker: cancelled req=" + id + "\n"); });
-}
-
-uint64_t rss_bytes(pid_t pid) {
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  std::string key;
-  uint64_t kib = 0;
-  while (status >> key) {
-    if (key == "VmRSS:") {
-      status >> kib;
-      break;
-    }
-  }
-  return kib * 1024;
 }
 
 }  // namespace
