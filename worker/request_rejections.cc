@@ -65,7 +65,7 @@ void RequestContext::report_unhandled_rejections(v8::Local<v8::Context> context)
       }
       if (log_it) log_js_error("unhandled promise rejection", context, reason, {}, true);
     }
-    microtasks_->PerformCheckpoint(v8_isolate_);
+    queue_->PerformCheckpoint(v8_isolate_);
   }
 }
 

@@ -171,5 +171,22 @@ TEST(GlobalScopeEventsTest, UnhandledRejectionsAreDispatchedAfterTheMicrotasks) 
             R"([["nobody handles this",true,true,true],["handled a task later",true,true,true]])");
 }
 
+TEST(GlobalScopeEventsTest, RequestsSharingAContextReportTheirOwnRejections) {
+  // isolation: isolate: the shared context hands each rejection to the request whose code made
+  // it, and that request's checkpoint dispatches it on the (shared) global scope.
+  auto harness = Harness::single(
+      "const got = [];\n"
+      "addEventListener('unhandledrejection', (e) => { got.push(e.reason); e.preventDefault(); "
+      "});\n"
+      "export default { async fetch(request) {\n"
+      "  Promise.reject(new URL(request.url).pathname);\n"
+      "  await new Promise((resolve) => setTimeout(resolve, 0));\n"
+      "  return new Response(got.join());\n"
+      "} };\n",
+      true, 1, {}, std::nullopt, 64, [](ScriptSpec& spec) { spec.isolation = Isolation::isolate; });
+  EXPECT_EQ(harness->fetch("main", "http://example.com/a").body, "/a");
+  EXPECT_EQ(harness->fetch("main", "http://example.com/b").body, "/a,/b");
+}
+
 }  // namespace
 }  // namespace wsup::worker::testing
