@@ -155,6 +155,7 @@ void RequestContext::run_slice(bool throw_fails_request,
         }
         try_catch.Reset();
         queue_->PerformCheckpoint(v8_isolate_);
+        if (!try_catch.HasTerminated()) report_unhandled_rejections(context);
         if (!try_catch.HasTerminated()) inspect_promises(context);
       }
     }
@@ -208,8 +209,12 @@ void RequestContext::inspect_promises(v8::Local<v8::Context> context) {
 }
 
 void RequestContext::log_js_error(std::string_view what, v8::Local<v8::Context> context,
-                                  v8::Local<v8::Value> exception, v8::Local<v8::Message> message) {
+                                  v8::Local<v8::Value> exception, v8::Local<v8::Message> message,
+                                  bool in_promise) {
   JsError error = describe_js_error(context, exception, message);
+  if (in_promise && error.message.starts_with("Uncaught ")) {
+    error.message.insert(9, "(in promise) ");
+  }
   if (error.message.find("WebAssembly is not defined") != std::string::npos)
     error.message +=
         " (WebAssembly is off in this cluster: set `webassembly: true` in cluster.yaml)";
@@ -397,6 +402,7 @@ void RequestContext::release_v8_state() {
     isolate_.retire_microtask_queue(context, std::move(microtasks_));
   }
   response_promise_.Reset();
+  unhandled_rejections_.clear();
   body_stream_.Reset();
   pump_js_.Reset();
   wait_until_.Reset();

@@ -82,6 +82,9 @@ class RequestContext final : public JsHost, public std::enable_shared_from_this<
   bool response_body_chunk(std::string_view bytes) override;
   void response_body_end() override;
   void response_body_error(v8::Local<v8::Value> error) override;
+  void promise_rejected_unhandled(v8::Local<v8::Promise> promise,
+                                  v8::Local<v8::Value> reason) override;
+  void promise_handled_late(v8::Local<v8::Promise> promise) override;
 
   const ModuleGraph* module_graph() const override { return &modules_; }
 
@@ -94,6 +97,10 @@ class RequestContext final : public JsHost, public std::enable_shared_from_this<
     bool repeat = false;
   };
   enum class LimitHit { none, cpu, heap };
+  struct UnhandledRejection {
+    v8::Global<v8::Promise> promise;
+    v8::Global<v8::Value> reason;
+  };
 
   // Runs `step` in a turn on the isolate: now when the isolate is free, otherwise deferred until
   // the spare maker lets go (and skipped if the request is gone by then).
@@ -128,9 +135,15 @@ class RequestContext final : public JsHost, public std::enable_shared_from_this<
   void leave_shared_context();
   void wake_shared_context_requests();
   void inspect_promises(v8::Local<v8::Context> context);
+  // Promises rejected with no handler (request_rejections.cc): reported after a checkpoint.
+  void report_unhandled_rejections(v8::Local<v8::Context> context);
+  // The response promise and the waitUntil promises, whose rejections inspect_promises reports.
+  bool reported_by_runtime(v8::Local<v8::Context> context, v8::Local<v8::Promise> promise);
   HttpResponse to_http_response(v8::Local<v8::Context> context, v8::Local<v8::Value> value);
+  // `in_promise`: the exception is a promise's rejection reason ("Uncaught (in promise) ...").
   void log_js_error(std::string_view what, v8::Local<v8::Context> context,
-                    v8::Local<v8::Value> exception, v8::Local<v8::Message> message);
+                    v8::Local<v8::Value> exception, v8::Local<v8::Message> message,
+                    bool in_promise = false);
   // Decides what happens next after a slice or a timer: answer, finish or keep waiting.
   void advance();
   // Streaming the response body (request_body_stream.cc): the head goes out, the body stream
@@ -177,6 +190,7 @@ class RequestContext final : public JsHost, public std::enable_shared_from_this<
   v8::Global<v8::Promise> response_promise_;
   v8::Global<v8::Array> wait_until_;
   ModuleGraph modules_;  // the script's modules, when they are evaluated per request
+  std::vector<UnhandledRejection> unhandled_rejections_;  // since the last report
 
   // The response's body stream, from to_http_response until begin_streaming hands it to the
   // pump; then the pump's JS object ({resume, cancel}) and the C++ side that feeds the sink.

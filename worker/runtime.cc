@@ -15,12 +15,15 @@
 #include "worker/script_preparation.h"
 #include "worker/startup_error.h"
 #include "worker/startup_snapshot.h"
+#include "worker/web/web_platform.h"
 
 namespace wsup::worker {
 RuntimeOptions RuntimeOptions::from_config(const config::ClusterConfig& config) {
   RuntimeOptions options;
   for (const config::Script& script : config.scripts) {
     ScriptSpec spec{script.name, script.path, script.module, script.vars, script.secrets};
+    spec.compatibility_flags = script.compatibility_flags;
+    spec.compatibility_date = script.compatibility_date;
     spec.snapshot = script.snapshot;
     spec.warm_up = script.warm_up;
     spec.isolation = script.isolation;
@@ -39,6 +42,7 @@ RuntimeOptions RuntimeOptions::from_config(const config::ClusterConfig& config) 
   options.limits.startup_cpu_ms = config.limits.startup_cpu_ms;
   options.bench_no_js = config.bench_no_js;
   options.webassembly = config.webassembly;
+  options.user_agent = config.user_agent;
   options.spare_contexts = !config.bench_no_js;  // no request ever reaches an isolate
   return options;
 }
@@ -51,6 +55,8 @@ Runtime::Runtime(boost::asio::io_context& loop, RuntimeOptions options)
       throw StartupError("two scripts are named \"" + options_.scripts[i].name + "\"");
     }
   }
+  // Before the scripts' top levels run (the snapshot builder's child is told it too).
+  web::set_user_agent(options_.user_agent);
   PreparedScripts prepared = prepare_scripts(options_, nullptr);
   scripts_ = std::move(prepared.scripts);
   baked_context_ = prepared.base;

@@ -76,6 +76,8 @@ struct RuntimeOptions {
   // The WebAssembly global (a V8 flag, so process-wide): nullopt turns it on only when some
   // script's source mentions WebAssembly (cluster.yaml `webassembly: auto`).
   std::optional<bool> webassembly;
+  // navigator.userAgent (cluster.yaml `user_agent`; process-wide, like the WebAssembly flag).
+  std::string user_agent = "Cloudflare-Workers";
   // The startup snapshot's context requests start from: nullopt picks it from the words the
   // scripts use (baked_context_for); tests set it to cover each.
   std::optional<BakedContext> baked_context;

@@ -100,6 +100,17 @@ void SharedContext::response_body_error(v8::Local<v8::Value> error) {
   if (RequestContext* request = current()) request->response_body_error(error);
 }
 
+// A rejection is reported by the request whose code rejected the promise (or added the late
+// handler); one whose request has ended is not reported.
+void SharedContext::promise_rejected_unhandled(v8::Local<v8::Promise> promise,
+                                               v8::Local<v8::Value> reason) {
+  if (RequestContext* request = current()) request->promise_rejected_unhandled(promise, reason);
+}
+
+void SharedContext::promise_handled_late(v8::Local<v8::Promise> promise) {
+  if (RequestContext* request = current()) request->promise_handled_late(promise);
+}
+
 SharedContext* SharedContexts::current(size_t script) {
   for (Entry& entry : contexts_) {
     if (entry.script == script && !entry.context->retired()) return entry.context.get();

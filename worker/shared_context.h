@@ -87,6 +87,9 @@ class SharedContext final : public JsHost {
   bool response_body_chunk(std::string_view bytes) override;
   void response_body_end() override;
   void response_body_error(v8::Local<v8::Value> error) override;
+  void promise_rejected_unhandled(v8::Local<v8::Promise> promise,
+                                  v8::Local<v8::Value> reason) override;
+  void promise_handled_late(v8::Local<v8::Promise> promise) override;
   const ModuleGraph* module_graph() const override { return &modules_; }
 
  private:

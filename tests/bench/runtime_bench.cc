@@ -358,6 +358,13 @@ BENCHMARK(BM_AppRequest)
 BENCHMARK(BM_BareIsolateNew)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_WorkerIsolateNew)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_HeapPerLiveContext)->Arg(0)->Arg(1)->Iterations(3);
+// Instruction counts, for callgrind (steadier than time on a shared machine): the same requests
+// at two fixed counts, each run alone under
+//   valgrind --tool=callgrind --smc-check=all-non-file runtime_bench --benchmark_filter=<name>$
+// The difference of the two totals over 200 is a hello-world request's instructions, start-up
+// (the snapshot, the isolate) cancelled out.
+BENCHMARK(BM_HelloWorldRequest)->Iterations(100);
+BENCHMARK(BM_HelloWorldRequest)->Iterations(300);
 
 int main(int argc, char** argv) {
   wsup::worker::testing::ensure_v8();  // before any thread, as in wsup-worker

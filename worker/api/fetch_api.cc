@@ -116,8 +116,9 @@ v8::MaybeLocal<v8::Object> install_fetch_api(v8::Local<v8::Context> context) {
       !script->Run(context).ToLocal(&factory) || !factory->IsFunction()) {
     return {};
   }
-  // `web`: the web platform's private object, through which body.js reaches the streams, Blob
-  // and FormData families without going through globals user code may replace.
+  // `web`: the web platform's private object, through which fetch_event.js reaches the global
+  // scope's events and body.js the streams, Blob and FormData families, without going through
+  // globals user code may replace.
   v8::Local<v8::Value> argv[] = {internal, web::web_platform_internal(context)};
   if (factory.As<v8::Function>()->Call(context, context->Global(), 2, argv).IsEmpty()) return {};
   return scope.Escape(internal);

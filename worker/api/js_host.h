@@ -35,6 +35,12 @@ class JsHost {
   virtual void response_body_end() = 0;
   virtual void response_body_error(v8::Local<v8::Value> error) = 0;
 
+  // V8's PromiseRejectCallback for a promise of this context: rejected with no handler, or
+  // given a handler after such a rejection. The request reports the rejections still unhandled
+  // once its microtasks are drained ('unhandledrejection', then its log).
+  virtual void promise_rejected_unhandled(v8::Local<v8::Promise> promise,
+                                          v8::Local<v8::Value> reason) = 0;
+  virtual void promise_handled_late(v8::Local<v8::Promise> promise) = 0;
   // Asked before an operation a script's global scope may not perform (a timer, I/O, random
   // values): at a top level being snapshotted (worker/global_scope.h) it throws the
   // "disallowed" error naming `what` and returns true; in a request it returns false.
