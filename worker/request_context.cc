@@ -13,8 +13,8 @@ namespace wsup::worker {
 RequestContext::RequestContext(boost::asio::io_context& loop, WorkerIsolate& isolate,
                                size_t script_index, const LoadedScript& script,
                                const RuntimeLimits& limits, limits::LimitEnforcer& enforcer,
-                               HttpRequest request, std::shared_ptr<ResponseSink> sink,
-                               Finished finished)
+                               egress::HttpClient* http_client, HttpRequest request,
+                               std::shared_ptr<ResponseSink> sink, Finished finished)
     : loop_(loop),
       isolate_(isolate),
       v8_isolate_(isolate.isolate()),
@@ -26,6 +26,8 @@ RequestContext::RequestContext(boost::asio::io_context& loop, WorkerIsolate& iso
       finished_callback_(std::move(finished)),
       enforcer_(enforcer),
       budget_(isolate.isolate(), std::chrono::milliseconds(limits.cpu_ms), isolate.heap_guard()),
+      http_client_(http_client),
+      subrequest_budget_(limits.subrequests, limits.concurrent_subrequests),
       wall_timer_(loop) {}
 
 RequestContext::~RequestContext() = default;
@@ -237,17 +239,24 @@ void RequestContext::advance() {
       begin_streaming(std::move(response));
     }
   }
-  if (!responded_ && timers_.empty() && !v8_isolate_->HasPendingBackgroundTasks()) {
-    // Nothing left that could run JavaScript for this request: it can never settle. (Work V8
+  if (!responded_ && timers_.empty() && fetches_.empty() &&
+      !v8_isolate_->HasPendingBackgroundTasks()) {
+    // Nothing left that could run JavaScript for this request (no timer, no subrequest): it can
+    // never settle. (Work V8
     // runs in the background, an asynchronous WebAssembly compilation, ends in a task the loop
     // runs, and then every request on the isolate looks again: Runtime::run_posted_tasks.)
     log::error(
         "the handler did not respond: its response promise is pending and no timer "
-        "is left to settle it",
+        "or subrequest is left to settle it",
         {{"script", script_.spec.name}, {"req", request_.id}});
     respond(error_response(500, "Internal Server Error: the handler did not respond\n"));
   }
-  if (responded_ && (timers_.empty() || wait_until_settled_) && !streaming()) finish();
+  // Answered and nothing left that waitUntil may wait for: the end, which aborts the
+  // subrequests still running and drops the timers.
+  if (responded_ && ((timers_.empty() && fetches_.empty()) || wait_until_settled_) &&
+      !streaming()) {
+    finish();
+  }
 }
 
 uint32_t RequestContext::set_timer(v8::Local<v8::Function> callback,
@@ -376,6 +385,7 @@ void RequestContext::release_v8_state() {
   }
   wall_timer_.cancel();
   timers_.clear();
+  abort_fetches();
   if (!context_.IsEmpty()) {
     v8::HandleScope handle_scope(v8_isolate_);
     v8::Local<v8::Context> context = context_.Get(v8_isolate_);

@@ -35,6 +35,7 @@
 
 #include "shared/http_message.h"
 #include "worker/baked_context.h"
+#include "worker/egress/http_client.h"
 #include "worker/limits/cpu_watchdog.h"
 #include "worker/limits/fatal_handlers.h"
 #include "worker/limits/limit_enforcer.h"
@@ -51,9 +52,11 @@ class IsolatePool;
 class RequestContext;
 
 struct RuntimeLimits {
-  uint32_t cpu_ms = 50;      // CPU time per request: 503 past it
-  uint32_t heap_mib = 128;   // V8 heap per isolate: 503 past it, then the isolate is replaced
-  uint32_t wall_ms = 30000;  // wall time per request, waitUntil included: 504 past it
+  uint32_t cpu_ms = 50;       // CPU time per request: 503 past it
+  uint32_t heap_mib = 128;    // V8 heap per isolate: 503 past it, then the isolate is replaced
+  uint32_t wall_ms = 30000;   // wall time per request, waitUntil included: 504 past it
+  uint32_t subrequests = 50;  // fetch() calls per request; past it fetch() rejects
+  uint32_t concurrent_subrequests = 6;  // running at once per request; more wait in order
 };
 
 struct RuntimeOptions {
@@ -62,6 +65,9 @@ struct RuntimeOptions {
   // Requests alive at once (each with its context), over all isolates; more wait in FIFO order.
   size_t concurrency = 64;
   RuntimeLimits limits;
+  // The outgoing HTTP client behind fetch() (outbound policy, CA bundle, subrequest timeout):
+  // nullopt leaves fetch() refusing every call (tests that need no network).
+  std::optional<egress::ClientOptions> egress;
   // Make each idle isolate's next context ahead of time, on a thread of its own (takes
   // Context::New off a request's latency, not off its CPU cost).
   bool spare_contexts = true;
@@ -134,6 +140,9 @@ class Runtime {
   // Called (on the loop) each time a request ends, so a caller that stopped taking work at the
   // bound can take more.
   void set_on_room(std::function<void()> on_room) { on_room_ = std::move(on_room); }
+  // The client behind fetch(), null without options.egress (its stats() are the worker's
+  // subrequest counters).
+  const egress::HttpClient* http_client() const { return http_client_.get(); }
   // Counters and heap figures (for metrics). `full_gc` first collects garbage on idle isolates,
   // so the context counts show what is really retained (tests, diagnostics; costs ms).
   RuntimeStats stats(bool full_gc = false);
@@ -172,6 +181,8 @@ class Runtime {
   // Watches this (the constructing) thread's CPU clock; outlives every request.
   limits::CpuWatchdog watchdog_;
   limits::WatchdogLimitEnforcer enforcer_{watchdog_};
+  // One per worker (options_.egress); outlives the requests, whose subrequests it runs.
+  std::unique_ptr<egress::HttpClient> http_client_;
   std::unique_ptr<IsolatePool> pool_;
   std::unordered_map<RequestContext*, std::shared_ptr<RequestContext>> running_;
   // Finished requests, destroyed from the loop (each finishes on a stack of its own frames).
