@@ -360,6 +360,7 @@ std::vector<WorkerSnapshot> WorkerPool::snapshot() const {
       w.rss_bytes = p.rss_bytes();
       w.heap_bytes = p.channel().heap_used_bytes();
       w.times = p.channel().worker_times();
+      w.egress = p.channel().worker_egress();
     }
     out.push_back(std::move(w));
   }

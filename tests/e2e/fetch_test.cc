@@ -9,6 +9,7 @@
 #include <future>
 #include <map>
 #include <memory>
+#include <regex>
 #include <string>
 
 #include "harness.h"
@@ -96,6 +97,20 @@ export default {
         return Response.json({made, type: error.constructor.name, message: error.message});
       }
     }
+    if (path === '/self') {
+      // fetch(request) with the incoming request itself: it comes back to this cluster, one hop on.
+      const hops = request.headers.get('wsup-hops');
+      if (hops !== null) return new Response(`hop ${hops} ${request.method} ${await request.text()}`);
+      return fetch(request);
+    }
+    if (path === '/read-one') {
+      // Reads one chunk of a large body, then lets it be: the subrequest must pause.
+      const r = await fetch(env.UP + '/big?bytes=' + (256 << 20));
+      const reader = r.body.getReader();
+      const {value} = await reader.read();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      return new Response(`first chunk ${value.byteLength}`);
+    }
     if (path === '/hops') {
       const r = await fetch(env.UP + '/echo');
       return new Response(await r.text());
@@ -105,9 +120,10 @@ export default {
 };
 )js";
 
+// One worker with one isolate, `extra` top-level settings, env.UP and env.UPS the upstreams.
 std::string cluster_settings(const TestUpstream& plain, const TestUpstream& tls,
-                             const std::string& outbound) {
-  return "workers: 1\nisolates_per_worker: 1\nlimits:\n  cpu_ms: 1000\n" + outbound +
+                             const std::string& extra) {
+  return "workers: 1\nisolates_per_worker: 1\nlimits:\n  cpu_ms: 1000\n" + extra +
          "scripts:\n  - name: app\n    path: app.js\n    routes: [\"/*\"]\n    vars:\n"
          "      UP: \"http://127.0.0.1:" +
          std::to_string(plain.port()) +
@@ -235,6 +251,21 @@ TEST_F(Fetch, TheFiftyFirstSubrequestIsRefused) {
   EXPECT_TRUE(has(r.body, "limits.subrequests")) << r.body;
 }
 
+TEST_F(Fetch, FetchOfTheIncomingRequestItselfGoesOutWithItsMethodAndBody) {
+  HttpResult r = http_post(port(), "/self", "the body");
+  ASSERT_EQ(r.status, 200) << r.body << log();
+  EXPECT_EQ(r.body, "hop 1 POST the body");
+}
+
+TEST_F(Fetch, AResponseBodyNobodyReadsPausesItsSubrequest) {
+  HttpResult r = http_get(port(), "/read-one");
+  ASSERT_EQ(r.status, 200) << r.body << log();
+  EXPECT_TRUE(has(r.body, "first chunk")) << r.body;
+  // The highWaterMark (64 KiB) plus the sockets' buffers, far from the 256 MiB on offer; the
+  // request's end then aborted the subrequest.
+  EXPECT_LT(plain_->big_bytes_sent(), uint64_t{32} << 20);
+}
+
 TEST_F(Fetch, SubrequestsCarryTheIncomingHopCountPlusOne) {
   ASSERT_EQ(http_get(port(), "/hops").status, 200) << log();
   EXPECT_EQ(plain_->requests().back().header("wsup-hops"), "1");
@@ -245,8 +276,11 @@ TEST_F(Fetch, SubrequestsCarryTheIncomingHopCountPlusOne) {
 TEST(FetchPolicy, TheDefaultPolicyRefusesLoopbackWithATypeErrorNamingTheRule) {
   TestUpstream plain;
   TestUpstream unused;
-  ClusterWithFiles cluster({{"app.js", kApp}}, cluster_settings(plain, unused, ""),
-                           WSUP_WORKER_BINARY);
+  const uint16_t admin = free_port();
+  ClusterWithFiles cluster(
+      {{"app.js", kApp}},
+      cluster_settings(plain, unused, "admin:\n  http: 127.0.0.1:" + std::to_string(admin) + "\n"),
+      WSUP_WORKER_BINARY);
   ASSERT_TRUE(cluster.supervisor->wait_serving(cluster.port)) << cluster.supervisor->log();
   HttpResult r = http_get(cluster.port, "/refused");
   ASSERT_EQ(r.status, 200) << r.body << cluster.supervisor->log();
@@ -254,6 +288,14 @@ TEST(FetchPolicy, TheDefaultPolicyRefusesLoopbackWithATypeErrorNamingTheRule) {
   EXPECT_TRUE(has(r.body, "refused by outbound policy")) << r.body;
   EXPECT_TRUE(has(r.body, "loopback")) << r.body;
   EXPECT_EQ(plain.request_count(), 0u);
+  // The worker's counters reach /metrics (at its heartbeat rate).
+  const std::regex subrequests(R"(wsup_worker_subrequests_total\{worker="0"\} 1\n)");
+  const std::regex errors(R"(wsup_worker_subrequest_errors_total\{worker="0"\} 1\n)");
+  std::string metrics;
+  EXPECT_TRUE(eventually([&] {
+    metrics = http_get(admin, "/metrics").body;
+    return std::regex_search(metrics, subrequests) && std::regex_search(metrics, errors);
+  })) << metrics;
 }
 
 }  // namespace
