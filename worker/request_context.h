@@ -1,7 +1,7 @@
 // One request's life on an isolate: a fresh context with its own MicrotaskQueue, the script
-// bound and run in it, the fetch event dispatched, then microtasks and timers driven on the
-// loop until the response settles and the waitUntil promises are done (or nothing can settle
-// them any more, or the wall limit passes). Then the context is dropped and the runtime told
+// bound and run in it, the fetch event dispatched, then microtasks, timers and subrequests
+// (fetch(), request_fetch.cc) driven on the loop until the response settles and the waitUntil
+// promises are done (or nothing can settle them any more, or the wall limit passes). Then the context is dropped and the runtime told
 // through the `finished` callback.
 //
 // Other requests live on the same isolate meanwhile: everything this request does with V8 (its

@@ -9,7 +9,8 @@
 //
 // Requests interleave: up to `concurrency` of them live at once, spread over the isolates, each
 // in its own context; an isolate is busy only while one of them runs JavaScript (a turn, see
-// isolate_pool.h), so a request awaiting a timer holds nothing that another request needs.
+// isolate_pool.h), so a request awaiting a timer or a subrequest holds nothing that another
+// request needs. fetch() goes out through the runtime's HttpClient (options.egress).
 // Requests past `concurrency` wait in FIFO order. Limits stay per request: CPU time counts only
 // the request's own slices, the wall time runs from its start. A request that exhausts its
 // isolate's heap takes the isolate's other requests with it (503: they share the heap, as on
