@@ -83,6 +83,20 @@ TEST(RuntimeFetchTest, AHeadResponseHasANullBody) {
   EXPECT_EQ(harness->fetch().body, "200,,100");
 }
 
+TEST(RuntimeFetchTest, AHostNameIsResolvedOffTheLoop) {
+  // "localhost" goes through Asio's resolver thread (TSan watches it meet the loop's).
+  TestUpstream upstream;
+  auto harness = Harness::with_fetch(
+      "export default { async fetch() {\n"
+      "  const r = await fetch('http://localhost:" +
+          std::to_string(upstream.port()) +
+          "/status/201');\n"
+          "  return new Response(r.status + ' ' + await r.text());\n"
+          "} };\n",
+      options());
+  EXPECT_EQ(harness->fetch().body, "201 status 201");
+}
+
 TEST(RuntimeFetchTest, ClientErrorsRejectWithItsSentence) {
   TestUpstream upstream;
   auto harness = Harness::with_fetch(
