@@ -48,8 +48,9 @@ void RequestContext::start() {
 }
 
 void RequestContext::in_turn(std::function<void(RequestContext&)> step) {
-  IsolateTurn turn(isolate_);
-  if (!turn.held()) {
+  std::optional<IsolateTurn> turn;
+  if (!isolate_.turns_waiting()) turn.emplace(isolate_);  // else in order behind them
+  if (!turn || !turn->held()) {
     isolate_.defer([weak = weak_from_this(), step = std::move(step)] {
       if (auto request = weak.lock()) step(*request);
     });

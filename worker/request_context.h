@@ -1,8 +1,8 @@
 // One request's life on an isolate: a fresh context with its own MicrotaskQueue, the script
 // bound and run in it, the fetch event dispatched, then microtasks, timers and subrequests
 // (fetch(), request_fetch.cc) driven on the loop until the response settles and the waitUntil
-// promises are done (or nothing can settle them any more, or the wall limit passes). Then the context is dropped and the runtime told
-// through the `finished` callback.
+// promises are done (or nothing can settle them any more, or the wall limit passes). Then the
+// context is dropped and the runtime told through the `finished` callback.
 //
 // Other requests live on the same isolate meanwhile: everything this request does with V8 (its
 // slices of JavaScript, making and dropping its context) happens in a turn on the isolate
@@ -113,8 +113,9 @@ class RequestContext final : public JsHost, public std::enable_shared_from_this<
   using FetchCall =
       std::function<bool(v8::Local<v8::Context> context, v8::Local<v8::Object> handlers)>;
 
-  // Runs `step` in a turn on the isolate: now when the isolate is free, otherwise deferred until
-  // the spare maker lets go (and skipped if the request is gone by then).
+  // Runs `step` in a turn on the isolate: now when the isolate is free and no deferred turn
+  // waits, otherwise deferred (in order) until the spare maker lets go (and skipped if the
+  // request is gone by then).
   void in_turn(std::function<void(RequestContext&)> step);
   // start()'s turn: the context, the script, the fetch event.
   void begin();

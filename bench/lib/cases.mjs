@@ -13,7 +13,12 @@ export const CASES = [
   { id: "timer", script: "bench/scripts/timer.js", path: "/timer", bodyBytes: 0 },
   { id: "hmac", script: "bench/scripts/hmac.js", path: "/hmac", bodyBytes: 0, extra: true },
   { id: "ecdsa", script: "bench/scripts/ecdsa.js", path: "/ecdsa", bodyBytes: 0, extra: true },
+  // fetch() to a local upstream (bench/peers/upstream.mjs on kUpstreamPort), its answer handed back.
+  { id: "proxy", script: "bench/scripts/proxy.js", path: "/proxy", bodyBytes: 0, extra: true },
 ];
+
+// Where bench/scripts/proxy.js finds its upstream (the scripts cannot be told at run time).
+export const kUpstreamPort = 18690;
 
 // Same bytes as bench/wrk/report.lua sends.
 const lua_body = (n) => "abcdefghijklmnop".repeat(Math.floor(n / 16)) + "x".repeat(n % 16);
@@ -39,6 +44,8 @@ export async function verify(port, c) {
           .update(lua_body(1024)).digest("hex");
         return await expect(port, c, (t) => (t === mac + "\n" ? null : `body ${JSON.stringify(t.slice(0, 80))}`));
       }
+      case "bench/scripts/proxy.js":
+        return await expect(port, c, (t) => (t === "Hello from the upstream\n" ? null : `body ${JSON.stringify(t.slice(0, 80))}`));
       case "bench/scripts/ecdsa.js":
         return await expect(port, c, (t) => (t === "valid\n" ? null : `body ${JSON.stringify(t.slice(0, 80))}`));
       case "bench/scripts/echo.js":
