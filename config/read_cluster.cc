@@ -77,7 +77,7 @@ void read_limits(const Field& field, Limits& limits, DiagnosticList& diagnostics
   for_each_field(
       field,
       {"cpu_ms", "heap_mib", "wall_ms", "max_header_bytes", "max_body_bytes", "max_connections",
-       "subrequests", "subrequest_timeout_ms", "concurrent_subrequests"},
+       "subrequests", "subrequest_timeout_ms", "concurrent_subrequests", "startup_cpu_ms"},
       diagnostics, [&](const Field& f) {
         std::string_view key = f.key.Scalar();
         if (key == "cpu_ms")
@@ -98,6 +98,8 @@ void read_limits(const Field& field, Limits& limits, DiagnosticList& diagnostics
                  limits.subrequest_timeout_ms);
         if (key == "concurrent_subrequests")
           assign(read_integer(f, 1, 1'000, diagnostics), limits.concurrent_subrequests);
+        if (key == "startup_cpu_ms")
+          assign(read_duration_ms(f, true, 1, 600'000, diagnostics), limits.startup_cpu_ms);
       });
 }
 
@@ -162,6 +164,7 @@ std::string_view section_key(std::string_view key) {
       "limits.subrequests",
       "limits.subrequest_timeout_ms",
       "limits.concurrent_subrequests",
+      "limits.startup_cpu_ms",
       "outbound.allow",
       "outbound.deny",
       "outbound.ca_bundle",

@@ -42,6 +42,8 @@
 #include "worker/limits/limit_enforcer.h"
 #include "worker/response_sink.h"
 #include "worker/script_loader.h"
+#include "worker/script_preparation.h"
+#include "worker/script_snapshot.h"
 
 namespace wsup::config {
 struct ClusterConfig;
@@ -53,10 +55,13 @@ class IsolatePool;
 class RequestContext;
 
 struct RuntimeLimits {
-  uint32_t cpu_ms = 50;       // CPU time per request: 503 past it
-  uint32_t heap_mib = 128;    // V8 heap per isolate: 503 past it, then the isolate is replaced
-  uint32_t wall_ms = 30000;   // wall time per request, waitUntil included: 504 past it
-  uint32_t subrequests = 50;  // fetch() calls per request; past it fetch() rejects
+  uint32_t cpu_ms = 50;      // CPU time per request: 503 past it
+  uint32_t heap_mib = 128;   // V8 heap per isolate: 503 past it, then the isolate is replaced
+  uint32_t wall_ms = 30000;  // wall time per request, waitUntil included: 504 past it
+  // CPU time for each script's top level and warm-up requests while its snapshot is made: past
+  // it the script is evaluated per request instead.
+  uint32_t startup_cpu_ms = 1000;
+  uint32_t subrequests = 50;            // fetch() calls per request; past it fetch() rejects
   uint32_t concurrent_subrequests = 6;  // running at once per request; more wait in order
 };
 
@@ -81,6 +86,10 @@ struct RuntimeOptions {
   // The startup snapshot's context requests start from: nullopt picks it from the words the
   // scripts use (baked_context_for); tests set it to cover each.
   std::optional<BakedContext> baked_context;
+  // Where scripts' snapshots are built (script_snapshot.h): empty builds them in this process;
+  // a path to wsup-worker builds them in a child process of it (snapshot_subprocess.h), so that
+  // V8 aborting on an object it cannot serialize ends the build, not the worker.
+  std::string snapshot_builder;
   // Where V8's fatal out-of-memory reports go before the process aborts (null: stderr).
   limits::FatalCallback on_fatal = nullptr;
   void* on_fatal_data = nullptr;
@@ -111,11 +120,6 @@ struct RuntimeTimes {
   uint64_t spare_hits = 0;        // requests that started in a spare context
   uint64_t requests = 0;          // finished requests these sums cover
 };
-
-// Whether contexts made from now on get the WebAssembly global (sets V8 flags: process-wide).
-void set_webassembly(bool on);
-// Whether any of the scripts' sources (modules: every file) mentions WebAssembly.
-bool mentions_webassembly(const std::vector<LoadedScript>& scripts);
 
 class WorkerIsolate;
 
@@ -149,14 +153,21 @@ class Runtime {
   RuntimeStats stats(bool full_gc = false);
   // Cheap (no isolate is touched): counters kept as requests finish.
   RuntimeTimes times() const;
-  // The snapshot context its requests start from (RuntimeOptions::baked_context).
+  // The snapshot context its requests start from when they start fresh
+  // (RuntimeOptions::baked_context).
   BakedContext baked_context() const { return baked_context_; }
+  // The isolates' snapshot: which scripts start from their evaluated top level, and why others
+  // do not.
+  const ScriptSnapshot& snapshot() const { return *snapshot_; }
 
  private:
   struct Waiting {
     HttpRequest request;
     std::shared_ptr<ResponseSink> sink;
   };
+  // Logs what preparing the scripts decided: WebAssembly, the baked context, what each top
+  // level printed, why a script is evaluated per request or went without its warm-up.
+  void log_preparation(const PreparedScripts& prepared) const;
   // Starts `request` on an isolate; false when every isolate is condemned (being replaced).
   bool start(size_t script_index, HttpRequest& request, std::shared_ptr<ResponseSink>& sink);
   void on_finished(RequestContext& request);
@@ -194,14 +205,11 @@ class Runtime {
   uint64_t served_ = 0;
   RuntimeTimes times_;  // spare_context_ns is read from the pool
   BakedContext baked_context_ = BakedContext::plain;
+  std::shared_ptr<const ScriptSnapshot> snapshot_;
   uint64_t isolates_replaced_ = 0;
   std::function<void()> on_room_;
   // Handlers posted to the loop hold a weak_ptr to this and do nothing once the runtime is gone.
   std::shared_ptr<Runtime*> alive_ = std::make_shared<Runtime*>(this);
 };
-
-// Compiles every script of `options` without serving; returns one "path:line:column: message"
-// per script that fails (empty: all good). For `wsup-worker --check`.
-std::vector<std::string> check_scripts(const std::vector<ScriptSpec>& scripts);
 
 }  // namespace wsup::worker

@@ -11,6 +11,7 @@
 #include "tests/worker/egress/client_test_support.h"
 #include "tests/worker/egress/test_upstream.h"
 #include "tests/worker/runtime_harness.h"
+#include "worker/startup_error.h"
 
 namespace wsup::worker::testing {
 namespace {
@@ -194,6 +195,30 @@ TEST(RuntimeFetchTest, AnAbortedSignalRejectsWithItsReasonBeforeAnythingGoesOut)
                                   "return await fetch(UP + '/echo', {signal: controller.signal});"),
                           options());
   EXPECT_EQ(harness->fetch().body, "THROWS RangeError: stop");
+  EXPECT_EQ(upstream.request_count(), 0u);
+}
+
+TEST(RuntimeFetchTest, WorksOnAContextSharedByTheIsolatesRequests) {
+  TestUpstream upstream;
+  auto harness = Harness::with_fetch(
+      handler(upstream, "const r = await fetch(UP + '/json'); return (await r.json()).greeting;"),
+      options(), {}, [](ScriptSpec& spec) { spec.isolation = Isolation::isolate; });
+  EXPECT_EQ(harness->fetch().body, "hello");
+  EXPECT_EQ(harness->fetch().body, "hello");
+  EXPECT_EQ(upstream.request_count(), 2u);
+}
+
+TEST(RuntimeFetchTest, AtTheGlobalScopeFetchIsRefusedAndTheWorkerDoesNotStart) {
+  TestUpstream upstream;
+  try {
+    Harness::with_fetch("fetch('http://127.0.0.1:" + std::to_string(upstream.port()) +
+                            "/json').catch(() => {});\n"
+                            "export default { fetch() { return new Response('x'); } };\n",
+                        options());
+    ADD_FAILURE() << "the runtime started";
+  } catch (const StartupError& error) {
+    EXPECT_THAT(error.what(), HasSubstr("fetch()"));
+  }
   EXPECT_EQ(upstream.request_count(), 0u);
 }
 

@@ -124,7 +124,10 @@ void fetch_start(const v8::FunctionCallbackInfo<v8::Value>& info) {
   }
   std::string refusal;
   const uint32_t id = host->fetch_start(std::move(spec), info[0].As<v8::Object>(), refusal);
-  if (id == 0) return throw_type_error(isolate, refusal);
+  if (id == 0) {
+    if (!refusal.empty()) throw_type_error(isolate, refusal);
+    return;  // else the host threw already
+  }
   info.GetReturnValue().Set(id);
 }
 

@@ -16,6 +16,8 @@
 
 namespace wsup::worker {
 
+class ModuleGraph;
+
 // Slot 0 holds the web platform's per-context state (web::kWebPlatformSlot, a V8 value).
 inline constexpr int kJsHostSlot = 1;
 
@@ -38,18 +40,35 @@ class JsHost {
 
   // fetch() (fetch.js): starts a subrequest of the request. `handlers` is fetch.js's object
   // whose methods (head, body, end, error, bodyReady) the request calls later, each in a slice
-  // of its own. Returns the subrequest's id (> 0), or 0 with the reason in `refusal` (the
-  // request's subrequest budget is used up, or the runtime has no client).
-  virtual uint32_t fetch_start(egress::SubrequestSpec spec, v8::Local<v8::Object> handlers,
-                               std::string& refusal) = 0;
+  // of its own. Returns the subrequest's id (> 0), or 0: with the reason for a TypeError in
+  // `refusal` (the request's subrequest budget is used up, the runtime has no client), or with
+  // `refusal` empty when an exception is already thrown (the global scope's rules).
+  virtual uint32_t fetch_start(egress::SubrequestSpec /*spec*/, v8::Local<v8::Object> /*handlers*/,
+                               std::string& refusal) {
+    refusal = "fetch() is not available here";
+    return 0;
+  }
   // The response body's reader wants more (undoes the pause its highWaterMark asked for).
-  virtual void fetch_resume(uint32_t id) = 0;
+  virtual void fetch_resume(uint32_t /*id*/) {}
   // The signal fired, the body was cancelled, or the request body failed: nothing more is
   // called back and the subrequest's place in the budget is free.
-  virtual void fetch_abort(uint32_t id) = 0;
+  virtual void fetch_abort(uint32_t /*id*/) {}
   // A streamed request body: its next chunk (after bodyReady), or its end.
-  virtual void fetch_write(uint32_t id, std::string chunk) = 0;
-  virtual void fetch_end_body(uint32_t id) = 0;
+  virtual void fetch_write(uint32_t /*id*/, std::string /*chunk*/) {}
+  virtual void fetch_end_body(uint32_t /*id*/) {}
+
+  // Asked before an operation a script's global scope may not perform (a timer, I/O, random
+  // values): at a top level being snapshotted (worker/global_scope.h) it throws the
+  // "disallowed" error naming `what` and returns true; in a request it returns false.
+  virtual bool refuse_at_global_scope(std::string_view /*what*/) { return false; }
+  // An object holding native state was made (web/runtime_hooks.h): a snapshot cannot carry it.
+  virtual void note_native_state(std::string_view /*what*/) {}
+  // A web platform family that keeps WeakMaps was built here (web/runtime_hooks.h).
+  virtual void note_weak_collections() {}
+
+  // The module graph being instantiated in this context, for the module resolver
+  // (module_graph.h); null when none is.
+  virtual const ModuleGraph* module_graph() const { return nullptr; }
 
   // Null when the context belongs to no request (e.g. while a snapshot is being built).
   static JsHost* of(v8::Local<v8::Context> context);
