@@ -213,6 +213,7 @@ void WorkerProcess::describe(WorkerSnapshot& row, Clock::time_point now) {
   row.rss_bytes = rss_bytes();
   row.heap_bytes = channel_->heap_used_bytes();
   row.times = channel_->worker_times();
+  row.egress = channel_->worker_egress();
 }
 
 uint64_t WorkerProcess::rss_bytes() const {

@@ -75,6 +75,10 @@ class GlobalScope final : public JsHost {
   void promise_rejected_unhandled(v8::Local<v8::Promise>, v8::Local<v8::Value>) override {}
   void promise_handled_late(v8::Local<v8::Promise>) override {}
   bool refuse_at_global_scope(std::string_view what) override;
+  uint32_t fetch_start(egress::SubrequestSpec, v8::Local<v8::Object>, std::string&) override {
+    refuse_at_global_scope("fetch()");
+    return 0;
+  }
   void note_native_state(std::string_view what) override;
   void note_weak_collections() override { weak_collections_ = true; }
 

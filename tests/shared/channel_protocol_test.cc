@@ -233,6 +233,14 @@ TEST(ChannelProtocol, WorkerReportsWhereItsTimeWent) {
   EXPECT_EQ(times.spare_hits, 4u);
 }
 
+TEST(ChannelProtocol, WorkerReportsItsSubrequests) {
+  Pair p = make_pair();
+  EXPECT_EQ(p.supervisor.worker_egress().subrequests, 0u);
+  p.worker.set_egress(WorkerEgress{51, 7});
+  EXPECT_EQ(p.supervisor.worker_egress().subrequests, 51u);
+  EXPECT_EQ(p.supervisor.worker_egress().errors, 7u);
+}
+
 TEST(ChannelProtocol, BusyTimeGrowsWhileTheWorkerIsAwayAndIsZeroWhileItSleeps) {
   Pair p = make_pair();
   auto busy_for_at_least = [&](std::chrono::nanoseconds d) {

@@ -89,6 +89,11 @@ class Harness {
                                          std::optional<BakedContext> baked = std::nullopt,
                                          size_t concurrency = 64,
                                          const std::function<void(ScriptSpec&)>& adjust = {});
+  // One module `main` whose fetch() goes out through an HttpClient made with `egress`.
+  static std::unique_ptr<Harness> with_fetch(const std::string& source,
+                                             egress::ClientOptions egress,
+                                             RuntimeLimits limits = {},
+                                             const std::function<void(ScriptSpec&)>& adjust = {});
 
   // Sends one request and runs the loop until its response (and all work it started) is done.
   HttpResponse fetch(HttpRequest request);
@@ -103,7 +108,8 @@ class Harness {
 
  private:
   Harness(std::unique_ptr<TempDir> dir, std::vector<ScriptSpec> scripts, size_t isolates,
-          RuntimeLimits limits, std::optional<BakedContext> baked, size_t concurrency);
+          RuntimeLimits limits, std::optional<BakedContext> baked, size_t concurrency,
+          std::optional<egress::ClientOptions> egress = std::nullopt);
   std::unique_ptr<TempDir> dir_;
   boost::asio::io_context loop_;
   std::unique_ptr<Runtime> runtime_;
