@@ -163,10 +163,14 @@ TEST(ScriptStreams, TwoHundredMegabytesLeaveTheWorkerAndTheSupervisorFlat) {
   // Either process holding the body would grow with it. The worker holds a chunk or two and
   // the chunks V8 has not collected yet: it collects external memory in steps of tens of MiB, so
   // the worker's RSS climbs to a plateau (~90 MiB above its start here, the same for 1,000 MiB)
-  // and stays there.
+  // and stays there. Under the sanitizers resident memory says little about what wsup holds
+  // (ASan keeps 256 MiB of freed blocks in quarantine, TSan adds shadow memory to every page
+  // touched): there the figures are printed and the bounds are checked in the release build.
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
   EXPECT_LT(std::max(worker_peak[0], worker_peak[1]) - worker_before, uint64_t{128} << 20);
   EXPECT_LT(std::max(supervisor_peak[0], supervisor_peak[1]) - supervisor_before,
             uint64_t{16} << 20);
+#endif
   EXPECT_EQ(http_get(c.port, "/").status, 200);
 }
 
