@@ -86,5 +86,11 @@ for pid in $(worker_pids); do
   kib=$(awk '/VmHWM/ { print $2 }' "/proc/$pid/status")
   ((kib > peak_kib)) && peak_kib=$kib
 done
-((peak_kib < 300 * 1024)) || fail "a worker's peak RSS reached ${peak_kib} KiB"
+# Under ASan (256 MiB quarantine of freed blocks, shadow memory) resident memory says little about
+# what a worker holds: the figure is reported there, bounded in other builds.
+if ldd "$WSUP_WORKER" | grep -qE 'lib(a|t)san'; then
+  log "sanitizer build: worker peak RSS ${peak_kib} KiB reported, not bounded"
+else
+  ((peak_kib < 300 * 1024)) || fail "a worker's peak RSS reached ${peak_kib} KiB"
+fi
 chaos_pass "kills=$kills hangups=$hangups streams: sent=$(field streams .sent) 200=$(status_count streams 200) failed=$(($(status_count streams 502) + $(field streams .lost))); small: sent=$(field small .sent) 200=$(status_count small 200) failed=$(($(status_count small 502) + $(field small .lost))) (bound $bound) worker peak RSS ${peak_kib} KiB"
