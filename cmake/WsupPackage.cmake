@@ -29,9 +29,9 @@ install(FILES README.md docs/CONFIG.md docs/OPERATIONS.md DESTINATION share/doc/
 # installs with its own prefix (<staging>/usr).
 install(CODE [[
   if(CMAKE_INSTALL_PREFIX MATCHES "/usr/?$")
-    set(WSUP_ETC_DIR "${CMAKE_INSTALL_PREFIX}/../etc/wsup")
+    set(WSUP_ETC_DIR "../etc/wsup")
   else()
-    set(WSUP_ETC_DIR "${CMAKE_INSTALL_PREFIX}/etc/wsup")
+    set(WSUP_ETC_DIR "etc/wsup")
   endif()
 ]])
 install(FILES packaging/cluster.yaml config/examples/hello.js DESTINATION "\${WSUP_ETC_DIR}")
