@@ -32,22 +32,22 @@ TEST(Package, UnpackedDebServesHelloWorldWithNothingFromTheBuildTree) {
   TempDir dir;
   const fs::path out = dir.path() / "out", root = dir.path() / "root";
   CommandResult pack =
-      run_command({"cpack", "--config", WSUP_CPACK_CONFIG, "-B", out.string()}, 300s);
+      run_command({WSUP_CPACK, "--config", WSUP_CPACK_CONFIG, "-B", out.string()}, 300s);
   ASSERT_EQ(pack.exit_code, 0) << pack.output;
   const fs::path deb = out / ("wsup_" WSUP_PROJECT_VERSION "_amd64.deb");
   ASSERT_TRUE(fs::exists(deb)) << pack.output;
 
   // The control data: runtime Depends only, the maintainer scripts, /etc as conffiles.
-  CommandResult depends = run_command({"dpkg-deb", "--field", deb.string(), "Depends"});
+  CommandResult depends = run_command({WSUP_DPKG_DEB, "--field", deb.string(), "Depends"});
   EXPECT_NE(depends.output.find("libuv1"), std::string::npos) << depends.output;
   EXPECT_EQ(depends.output.find("-dev"), std::string::npos) << depends.output;
   EXPECT_EQ(depends.output.find("libnode"), std::string::npos) << "libnode is private";
   const fs::path control = dir.path() / "control";
-  ASSERT_EQ(run_command({"dpkg-deb", "--control", deb.string(), control.string()}).exit_code, 0);
+  ASSERT_EQ(run_command({WSUP_DPKG_DEB, "--control", deb.string(), control.string()}).exit_code, 0);
   EXPECT_NE(read_text(control / "postinst").find("adduser --system"), std::string::npos);
   EXPECT_NE(read_text(control / "conffiles").find("/etc/wsup/cluster.yaml"), std::string::npos);
 
-  CommandResult unpack = run_command({"dpkg", "-x", deb.string(), root.string()}, 120s);
+  CommandResult unpack = run_command({WSUP_DPKG, "-x", deb.string(), root.string()}, 120s);
   ASSERT_EQ(unpack.exit_code, 0) << unpack.output;
   const fs::path wsup = root / "usr/bin/wsup", worker = root / "usr/lib/wsup/wsup-worker",
                  libnode = root / "usr/lib/wsup/libnode.so.108";
@@ -59,11 +59,14 @@ TEST(Package, UnpackedDebServesHelloWorldWithNothingFromTheBuildTree) {
   // The unit as shipped, with its binary paths pointed into the unpacked root (systemd-analyze
   // checks that they are executables): no error and no warning. setup installs systemd.
   std::string unit = read_text(root / "usr/lib/systemd/system/wsup.service");
-  for (size_t at; (at = unit.find("/usr/bin/wsup")) != std::string::npos;)
+  // (The replacement ends in /usr/bin/wsup too: search on after it.)
+  for (size_t at = unit.find("/usr/bin/wsup"); at != std::string::npos;
+       at = unit.find("/usr/bin/wsup", at + wsup.string().size()))
     unit.replace(at, 13, wsup.string());
   const fs::path unit_copy = dir.path() / "wsup.service";
   std::ofstream(unit_copy) << unit;
-  CommandResult verify = run_command({"systemd-analyze", "verify", "--man=no", unit_copy.string()});
+  CommandResult verify =
+      run_command({WSUP_SYSTEMD_ANALYZE, "verify", "--man=no", unit_copy.string()});
   EXPECT_EQ(verify.exit_code, 0) << verify.output;
   EXPECT_EQ(verify.output, "") << "warnings about the shipped unit";
 
@@ -98,4 +101,26 @@ TEST(Package, UnpackedDebServesHelloWorldWithNothingFromTheBuildTree) {
   EXPECT_NE(maps.find(libnode.string()), std::string::npos) << maps.substr(0, 2000);
   EXPECT_EQ(maps.find(WSUP_BUILD_DIR), std::string::npos) << "maps something of the build tree";
   EXPECT_EQ(maps.find("build/deps/libnode"), std::string::npos);
+}
+
+// `cmake --install --prefix DIR`: the same layout under any prefix, config in DIR/etc/wsup, and
+// the tree works where it was put (`wsup check` runs the installed worker on the installed
+// config).
+TEST(Package, InstallIntoAnyPrefixGivesAWorkingTree) {
+  TempDir dir;
+  const fs::path prefix = dir.path() / "opt/wsup";
+  CommandResult install =
+      run_command({WSUP_CMAKE, "--install", WSUP_BUILD_DIR, "--prefix", prefix.string()}, 120s);
+  ASSERT_EQ(install.exit_code, 0) << install.output;
+  for (const fs::path& p :
+       {prefix / "bin/wsup", prefix / "lib/wsup/wsup-worker", prefix / "lib/wsup/libnode.so.108",
+        prefix / "etc/wsup/cluster.yaml", prefix / "lib/systemd/system/wsup.service"})
+    EXPECT_TRUE(fs::exists(p)) << p;
+  CommandResult ldd = run_command({WSUP_LDD, (prefix / "lib/wsup/wsup-worker").string()});
+  EXPECT_NE(ldd.output.find("libnode.so.108 => " + (prefix / "lib/wsup/libnode.so.108").string()),
+            std::string::npos)
+      << ldd.output;
+  CommandResult check = run_command(
+      {(prefix / "bin/wsup").string(), "check", (prefix / "etc/wsup/cluster.yaml").string()}, 60s);
+  EXPECT_EQ(check.exit_code, 0) << check.output;
 }
