@@ -122,6 +122,9 @@ struct OneScriptCluster : ClusterWithFiles {
                    const std::string& worker_binary);
 };
 
+// Resident memory of a process (VmRSS in /proc/PID/status), 0 when it is gone.
+uint64_t rss_bytes(pid_t pid);
+
 // Pids of the workers, by id, from `wsup status --json` (0 when none).
 std::map<int, int> worker_pids(const Supervisor& supervisor);
 
