@@ -63,14 +63,14 @@ std::optional<int> wait_bounded(pid_t pid, std::chrono::milliseconds timeout) {
   }
 }
 
+}  // namespace
+
 std::string read_file(const std::string& path) {
   std::ifstream in(path);
   std::stringstream s;
   s << in.rdbuf();
   return s.str();
 }
-
-}  // namespace
 
 uint16_t free_port() {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);

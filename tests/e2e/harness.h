@@ -34,6 +34,9 @@ class TempDir {
   std::filesystem::path path_;
 };
 
+// A file's whole text ("" when it cannot be read).
+std::string read_file(const std::string& path);
+
 struct CommandResult {
   int exit_code = -1;
   std::string output;  // stdout + stderr

@@ -6,7 +6,6 @@
 
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <string>
 
 #include "harness.h"
@@ -16,17 +15,6 @@ using namespace wsup::e2e;
 using wsup::testing::eventually;
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
-
-namespace {
-
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-}  // namespace
 
 TEST(Package, UnpackedDebServesHelloWorldWithNothingFromTheBuildTree) {
   TempDir dir;
@@ -44,8 +32,8 @@ TEST(Package, UnpackedDebServesHelloWorldWithNothingFromTheBuildTree) {
   EXPECT_EQ(depends.output.find("libnode"), std::string::npos) << "libnode is private";
   const fs::path control = dir.path() / "control";
   ASSERT_EQ(run_command({WSUP_DPKG_DEB, "--control", deb.string(), control.string()}).exit_code, 0);
-  EXPECT_NE(read_text(control / "postinst").find("adduser --system"), std::string::npos);
-  EXPECT_NE(read_text(control / "conffiles").find("/etc/wsup/cluster.yaml"), std::string::npos);
+  EXPECT_NE(read_file(control / "postinst").find("adduser --system"), std::string::npos);
+  EXPECT_NE(read_file(control / "conffiles").find("/etc/wsup/cluster.yaml"), std::string::npos);
 
   CommandResult unpack = run_command({WSUP_DPKG, "-x", deb.string(), root.string()}, 120s);
   ASSERT_EQ(unpack.exit_code, 0) << unpack.output;
@@ -58,7 +46,7 @@ TEST(Package, UnpackedDebServesHelloWorldWithNothingFromTheBuildTree) {
 
   // The unit as shipped, with its binary paths pointed into the unpacked root (systemd-analyze
   // checks that they are executables): no error and no warning. setup installs systemd.
-  std::string unit = read_text(root / "usr/lib/systemd/system/wsup.service");
+  std::string unit = read_file(root / "usr/lib/systemd/system/wsup.service");
   // (The replacement ends in /usr/bin/wsup too: search on after it.)
   for (size_t at = unit.find("/usr/bin/wsup"); at != std::string::npos;
        at = unit.find("/usr/bin/wsup", at + wsup.string().size()))
@@ -77,7 +65,7 @@ TEST(Package, UnpackedDebServesHelloWorldWithNothingFromTheBuildTree) {
 
   // Serve the shipped hello.js on a free port, from the unpacked tree only.
   uint16_t port = free_port();
-  std::string shipped = read_text(root / "etc/wsup/cluster.yaml");
+  std::string shipped = read_file(root / "etc/wsup/cluster.yaml");
   ASSERT_NE(shipped.find("listen: 127.0.0.1:8080"), std::string::npos) << shipped;
   shipped.replace(shipped.find("127.0.0.1:8080"), 14, "127.0.0.1:" + std::to_string(port));
   const std::string control_socket = (dir.path() / "control.sock").string();
@@ -97,7 +85,7 @@ TEST(Package, UnpackedDebServesHelloWorldWithNothingFromTheBuildTree) {
   ASSERT_GT(worker_pid, 0) << supervisor.log();
   const fs::path proc = "/proc/" + std::to_string(worker_pid);
   EXPECT_EQ(fs::read_symlink(proc / "exe"), worker);
-  std::string maps = read_text(proc / "maps");
+  std::string maps = read_file(proc / "maps");
   EXPECT_NE(maps.find(libnode.string()), std::string::npos) << maps.substr(0, 2000);
   EXPECT_EQ(maps.find(WSUP_BUILD_DIR), std::string::npos) << "maps something of the build tree";
   EXPECT_EQ(maps.find("build/deps/libnode"), std::string::npos);
