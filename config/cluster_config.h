@@ -147,6 +147,11 @@ struct Script {
   std::vector<Route> routes;
   std::map<std::string, std::string> vars;     // each value is JSON text ("\"str\"", "42", ...)
   std::map<std::string, std::string> secrets;  // binding name -> environment variable name
+  // Cloudflare's compatibility flags; wsup knows "nodejs_compat" (Node's built-in modules).
+  std::vector<std::string> compatibility_flags;
+  // Cloudflare's compatibility date ("YYYY-MM-DD"), accepted and checked; wsup has one
+  // behaviour, whatever the date.
+  std::string compatibility_date;
   Isolation isolation = Isolation::request;
   // Requests start from a snapshot taken after the script's top level ran (false: the top level
   // runs again in every request's context).
@@ -190,6 +195,9 @@ struct ClusterConfig {
   // The WebAssembly global in every request context. Installing it costs ~70 µs per context, so
   // `auto` (nullopt) turns it on only when a script's source mentions WebAssembly.
   std::optional<bool> webassembly;
+  // navigator.userAgent in every request context. Workers libraries (Hono's getRuntimeKey, ...)
+  // pick their Cloudflare code paths from "Cloudflare-Workers".
+  std::string user_agent = "Cloudflare-Workers";
   std::chrono::milliseconds drain_timeout{10'000};
   Limits limits;
   HttpSettings http;

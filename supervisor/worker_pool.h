@@ -1,6 +1,7 @@
-// The cluster's worker slots and their lifecycle: start, readiness, crash -> 502/re-dispatch ->
-// restart with backoff (or failed), operator restarts and reloads as surge replacements (start
-// the new process, route to it when ready, drain the old one), and shutdown.
+// The cluster's worker slots (each one's lifecycle is a WorkerSlot: supervisor/worker_slot.h),
+// the operator's operations on them (restart-worker, reload: one slot at a time, each a surge
+// replacement), shutdown, and status snapshots. It is the slots' SlotHost: it starts WorkerProcess
+// children and tells the dispatcher about them.
 //
 // Driven by the supervisor's main loop: tick() after every wake-up (pidfd readable, control
 // command, timer). All public methods lock one mutex, so status snapshots from other threads are
@@ -19,7 +20,7 @@
 #include "supervisor/dispatcher.h"
 #include "supervisor/metrics.h"
 #include "supervisor/restart_policy.h"
-#include "supervisor/worker_process.h"
+#include "supervisor/worker_slot.h"
 
 namespace wsup::supervisor {
 
@@ -35,13 +36,13 @@ struct PoolSettings {
   RestartPolicy::Options restart;
 };
 
-class WorkerPool {
+class WorkerPool : private SlotHost {
  public:
   using Clock = std::chrono::steady_clock;
   using Done = std::function<void(ControlReply)>;
 
   WorkerPool(PoolSettings settings, Dispatcher& dispatcher, Metrics& metrics);
-  ~WorkerPool();  // kills and reaps every process still running
+  ~WorkerPool() override;  // kills and reaps every process still running
   WorkerPool(const WorkerPool&) = delete;
   WorkerPool& operator=(const WorkerPool&) = delete;
 
@@ -57,7 +58,6 @@ class WorkerPool {
   bool all_exited() const;
 
   size_t ready_count() const;
-  size_t failed_count() const;
   // Every slot is ready or failed (used to decide that start-up is over).
   bool settled() const;
   std::vector<WorkerSnapshot> snapshot() const;
@@ -65,25 +65,7 @@ class WorkerPool {
   std::string last_exit_reasons() const;
 
  private:
-  enum class State { starting, ready, draining, restarting, failed, stopped };
-  struct Retiring {
-    std::unique_ptr<WorkerProcess> process;
-    Clock::time_point drain_deadline;
-    std::optional<Clock::time_point> terminated_at;
-  };
-  struct Slot {
-    int id = 0;
-    State state = State::starting;
-    std::unique_ptr<WorkerProcess> current;
-    bool current_routed = false;
-    std::unique_ptr<WorkerProcess> next;  // surge replacement being started
-    std::vector<Retiring> retiring;
-    uint32_t epoch = 0;
-    uint64_t restarts = 0;
-    RestartPolicy policy;
-    Clock::time_point restart_at;
-    std::string last_exit;
-  };
+  // An operator's restart-worker or reload: the slots it replaces, one at a time.
   struct Operation {
     std::vector<int> slots;
     size_t index = 0;
@@ -92,19 +74,23 @@ class WorkerPool {
     std::string what;  // "restart-worker 2", "reload"
   };
 
-  std::unique_ptr<WorkerProcess> spawn_locked(Slot& slot);
-  void tick_slot_locked(Slot& slot, Clock::time_point now);
-  void tick_operation_locked();
-  // The process exited: settle its requests with the dispatcher.
-  void settle_exit_locked(WorkerProcess& process, int slot_id);
-  void retire_locked(Slot& slot, std::unique_ptr<WorkerProcess> process, Clock::time_point now);
-  static const char* name(State state);
+  void tick_operation_locked(Clock::time_point now);
+  void finish_operation_locked(bool ok, const std::string& message);
+
+  // SlotHost: called by the slots, with mutex_ held.
+  std::unique_ptr<SlotProcess> spawn(int id, uint32_t epoch) override;
+  void route(SlotProcess& process, int id) override;
+  void stop_routing(SlotProcess& process) override;
+  size_t outstanding(const SlotProcess& process) const override;
+  void settle_exit(SlotProcess& process, int id) override;
+  void note_exit(int id, const std::string& how) override;
+  SlotTimings timings() const override;
 
   mutable std::mutex mutex_;
   PoolSettings settings_;
   Dispatcher& dispatcher_;
   Metrics& metrics_;
-  std::vector<Slot> slots_;
+  std::vector<WorkerSlot> slots_;
   std::deque<Operation> operations_;
   EndpointId next_endpoint_ = 1;
   bool stopping_ = false;

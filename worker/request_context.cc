@@ -13,8 +13,8 @@ namespace wsup::worker {
 RequestContext::RequestContext(boost::asio::io_context& loop, WorkerIsolate& isolate,
                                size_t script_index, const LoadedScript& script,
                                const RuntimeLimits& limits, limits::LimitEnforcer& enforcer,
-                               HttpRequest request, std::shared_ptr<ResponseSink> sink,
-                               Finished finished)
+                               egress::HttpClient* http_client, HttpRequest request,
+                               std::shared_ptr<ResponseSink> sink, Finished finished)
     : loop_(loop),
       isolate_(isolate),
       v8_isolate_(isolate.isolate()),
@@ -26,6 +26,8 @@ RequestContext::RequestContext(boost::asio::io_context& loop, WorkerIsolate& iso
       finished_callback_(std::move(finished)),
       enforcer_(enforcer),
       budget_(isolate.isolate(), std::chrono::milliseconds(limits.cpu_ms), isolate.heap_guard()),
+      http_client_(http_client),
+      subrequest_budget_(limits.subrequests, limits.concurrent_subrequests),
       wall_timer_(loop) {}
 
 RequestContext::~RequestContext() = default;
@@ -46,8 +48,9 @@ void RequestContext::start() {
 }
 
 void RequestContext::in_turn(std::function<void(RequestContext&)> step) {
-  IsolateTurn turn(isolate_);
-  if (!turn.held()) {
+  std::optional<IsolateTurn> turn;
+  if (!isolate_.turns_waiting()) turn.emplace(isolate_);  // else in order behind them
+  if (!turn || !turn->held()) {
     isolate_.defer([weak = weak_from_this(), step = std::move(step)] {
       if (auto request = weak.lock()) step(*request);
     });
@@ -155,6 +158,7 @@ void RequestContext::run_slice(bool throw_fails_request,
         }
         try_catch.Reset();
         queue_->PerformCheckpoint(v8_isolate_);
+        if (!try_catch.HasTerminated()) report_unhandled_rejections(context);
         if (!try_catch.HasTerminated()) inspect_promises(context);
       }
     }
@@ -208,8 +212,12 @@ void RequestContext::inspect_promises(v8::Local<v8::Context> context) {
 }
 
 void RequestContext::log_js_error(std::string_view what, v8::Local<v8::Context> context,
-                                  v8::Local<v8::Value> exception, v8::Local<v8::Message> message) {
+                                  v8::Local<v8::Value> exception, v8::Local<v8::Message> message,
+                                  bool in_promise) {
   JsError error = describe_js_error(context, exception, message);
+  if (in_promise && error.message.starts_with("Uncaught ")) {
+    error.message.insert(9, "(in promise) ");
+  }
   if (error.message.find("WebAssembly is not defined") != std::string::npos)
     error.message +=
         " (WebAssembly is off in this cluster: set `webassembly: true` in cluster.yaml)";
@@ -246,20 +254,26 @@ void RequestContext::advance() {
       begin_streaming(std::move(response));
     }
   }
-  if (!responded_ && timers_.empty() && !v8_isolate_->HasPendingBackgroundTasks() &&
-      shared_ == nullptr) {
-    // Nothing left that could run JavaScript for this request: it can never settle. (Work V8
+  if (!responded_ && timers_.empty() && fetches_.empty() &&
+      !v8_isolate_->HasPendingBackgroundTasks() && shared_ == nullptr) {
+    // Nothing left that could run JavaScript for this request (no timer, no subrequest): it can
+    // never settle. (Work V8
     // runs in the background, an asynchronous WebAssembly compilation, ends in a task the loop
     // runs, and then every request on the isolate looks again: Runtime::run_posted_tasks.) On a
     // shared context the code of any request, one still to come included, may settle it: such a
     // request waits for its wall time instead.
     log::error(
         "the handler did not respond: its response promise is pending and no timer "
-        "is left to settle it",
+        "or subrequest is left to settle it",
         {{"script", script_.spec.name}, {"req", request_.id}});
     respond(error_response(500, "Internal Server Error: the handler did not respond\n"));
   }
-  if (responded_ && (timers_.empty() || wait_until_settled_) && !streaming()) finish();
+  // Answered and nothing left that waitUntil may wait for: the end, which aborts the
+  // subrequests still running and drops the timers.
+  if (responded_ && ((timers_.empty() && fetches_.empty()) || wait_until_settled_) &&
+      !streaming()) {
+    finish();
+  }
 }
 
 uint32_t RequestContext::set_timer(v8::Local<v8::Function> callback,
@@ -388,6 +402,7 @@ void RequestContext::release_v8_state() {
   }
   wall_timer_.cancel();
   timers_.clear();
+  abort_fetches();
   if (shared_ != nullptr) {
     leave_shared_context();
   } else if (!context_.IsEmpty()) {
@@ -397,6 +412,7 @@ void RequestContext::release_v8_state() {
     isolate_.retire_microtask_queue(context, std::move(microtasks_));
   }
   response_promise_.Reset();
+  unhandled_rejections_.clear();
   body_stream_.Reset();
   pump_js_.Reset();
   wait_until_.Reset();

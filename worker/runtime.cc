@@ -15,12 +15,15 @@
 #include "worker/script_preparation.h"
 #include "worker/startup_error.h"
 #include "worker/startup_snapshot.h"
+#include "worker/web/web_platform.h"
 
 namespace wsup::worker {
 RuntimeOptions RuntimeOptions::from_config(const config::ClusterConfig& config) {
   RuntimeOptions options;
   for (const config::Script& script : config.scripts) {
     ScriptSpec spec{script.name, script.path, script.module, script.vars, script.secrets};
+    spec.compatibility_flags = script.compatibility_flags;
+    spec.compatibility_date = script.compatibility_date;
     spec.snapshot = script.snapshot;
     spec.warm_up = script.warm_up;
     spec.isolation = script.isolation;
@@ -37,8 +40,12 @@ RuntimeOptions RuntimeOptions::from_config(const config::ClusterConfig& config) 
   options.limits.heap_mib = config.limits.heap_mib;
   options.limits.wall_ms = config.limits.wall_ms;
   options.limits.startup_cpu_ms = config.limits.startup_cpu_ms;
+  options.limits.subrequests = config.limits.subrequests;
+  options.limits.concurrent_subrequests = config.limits.concurrent_subrequests;
+  options.egress = egress::ClientOptions::from_config(config);
   options.bench_no_js = config.bench_no_js;
   options.webassembly = config.webassembly;
+  options.user_agent = config.user_agent;
   options.spare_contexts = !config.bench_no_js;  // no request ever reaches an isolate
   return options;
 }
@@ -51,11 +58,20 @@ Runtime::Runtime(boost::asio::io_context& loop, RuntimeOptions options)
       throw StartupError("two scripts are named \"" + options_.scripts[i].name + "\"");
     }
   }
+  // Before the scripts' top levels run (the snapshot builder's child is told it too).
+  web::set_user_agent(options_.user_agent);
   PreparedScripts prepared = prepare_scripts(options_, nullptr);
   scripts_ = std::move(prepared.scripts);
   baked_context_ = prepared.base;
   log_preparation(prepared);
   snapshot_ = prepared.build.snapshot;
+  if (options_.egress && !options_.bench_no_js) {
+    try {
+      http_client_ = std::make_unique<egress::HttpClient>(loop_, *options_.egress);
+    } catch (const std::runtime_error& error) {
+      throw StartupError(error.what());  // outbound.ca_bundle cannot be loaded
+    }
+  }
   IsolateSettings settings;
   settings.snapshot = snapshot_;
   settings.heap_bytes = size_t{options_.limits.heap_mib} << 20;
@@ -181,7 +197,7 @@ bool Runtime::start(size_t script_index, HttpRequest& request,
   // A counting sink would cost an allocation per request; served_ counts at the end instead.
   auto context = std::make_shared<RequestContext>(
       loop_, isolate, script_index, scripts_[script_index], options_.limits, enforcer_,
-      std::move(request), std::move(sink),
+      http_client_.get(), std::move(request), std::move(sink),
       [this](RequestContext& finished) { on_finished(finished); });
   isolate.add_live_request();
   running_.emplace(context.get(), context);

@@ -226,6 +226,12 @@ void prepare_builder_isolate(v8::Isolate* isolate) {
 
 std::string unsnapshottable_source(const LoadedScript& script) {
   for (const ModuleFile& file : script.modules) {
+    // Their natives (worker/node/node_natives.cc) are a synthetic module, and their code imports
+    // it as a namespace: neither can go into a snapshot.
+    if (file.kind == ModuleFile::Kind::builtin) {
+      return "it imports Node's built-in module " + file.path +
+             " (nodejs_compat), which wsup cannot snapshot yet";
+    }
     if (names_a_namespace(file.source)) {
       return "its module " + file.path +
              " imports or exports a namespace (import * as / export * as), an object V8 10.2 "

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -24,6 +25,11 @@ struct ScriptSpec {
   bool module = false;  // ES module (export default { fetch }) rather than service worker
   std::map<std::string, std::string> vars;     // binding -> JSON text ("\"str\"", "42", ...)
   std::map<std::string, std::string> secrets;  // binding -> environment variable name
+  // cluster.yaml's compatibility_flags: "nodejs_compat" lets modules import Node's built-ins.
+  std::vector<std::string> compatibility_flags = {};
+  std::string compatibility_date = {};  // checked by the config; changes nothing
+
+  bool has_flag(std::string_view flag) const;
   // Requests start from a snapshot of the script's evaluated top level (false: it runs in
   // every request's fresh context). See script_snapshot.h.
   bool snapshot = true;
@@ -36,10 +42,15 @@ struct ScriptSpec {
 };
 
 struct ModuleFile {
-  std::string path;  // normalized absolute path, also the module's resource name
-  std::string source;
+  // What the module is: a file of the script, one of wsup's built-in modules (node:buffer,
+  // ..., worker/node/), or the synthetic module of the built-ins' natives.
+  enum class Kind { file, builtin, natives };
+  std::string path;    // a file's normalized absolute path, or the built-in's specifier; the
+                       // module's resource name either way
+  std::string source;  // a file's text; empty for the built-ins (embedded in the binary)
   std::vector<uint8_t> code_cache;
   std::map<std::string, size_t> imports;  // specifier as written -> index in modules
+  Kind kind = Kind::file;
 };
 
 struct LoadedScript {

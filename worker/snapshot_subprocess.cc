@@ -20,6 +20,7 @@
 #include "worker/script_preparation.h"
 #include "worker/snapshot_wire.h"
 #include "worker/startup_error.h"
+#include "worker/web/web_platform.h"
 
 extern char** environ;
 
@@ -188,6 +189,7 @@ std::optional<SnapshotBuild> try_build(const std::string& binary,
   SnapshotRequest request;
   request.plan = plan;
   request.webassembly = webassembly;
+  request.user_agent = web::user_agent();
   for (size_t i = 0; i < scripts.size(); ++i) {
     request.scripts.push_back(scripts[i].spec);
     request.scripts.back().snapshot = asks[i];
@@ -272,6 +274,7 @@ int run_snapshot_builder_child() {
     return 2;
   }
   set_webassembly(request->webassembly);
+  web::set_user_agent(request->user_agent);
   std::vector<LoadedScript> scripts = load_scripts(request->scripts);
   const SnapshotBuild build = build_script_snapshot(scripts, request->plan);
   const std::string bytes = encode_snapshot_build(build, scripts);

@@ -107,6 +107,7 @@ std::string encode_snapshot_request(const SnapshotRequest& request) {
   out.number(static_cast<uint64_t>(request.plan.base));
   out.number(static_cast<uint64_t>(request.plan.startup_cpu.count()));
   out.number(request.webassembly ? 1 : 0);
+  out.text(request.user_agent);
   out.number(request.scripts.size());
   for (const ScriptSpec& spec : request.scripts) {
     out.text(spec.name);
@@ -116,6 +117,7 @@ std::string encode_snapshot_request(const SnapshotRequest& request) {
     out.map(spec.vars);
     out.map(spec.secrets);
     out.texts(spec.warm_up);
+    out.texts(spec.compatibility_flags);
   }
   return out.take();
 }
@@ -128,6 +130,7 @@ std::optional<SnapshotRequest> decode_snapshot_request(const std::string& bytes)
       base < std::size(kBakedContexts) ? static_cast<BakedContext>(base) : BakedContext::plain;
   request.plan.startup_cpu = std::chrono::milliseconds(in.number());
   request.webassembly = in.number() != 0;
+  request.user_agent = in.text();
   for (uint64_t n = in.number(); n > 0 && !in.failed(); --n) {
     ScriptSpec spec;
     spec.name = in.text();
@@ -137,6 +140,7 @@ std::optional<SnapshotRequest> decode_snapshot_request(const std::string& bytes)
     spec.vars = in.map();
     spec.secrets = in.map();
     spec.warm_up = in.texts();
+    spec.compatibility_flags = in.texts();
     request.scripts.push_back(std::move(spec));
   }
   if (!in.ok()) return std::nullopt;

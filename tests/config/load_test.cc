@@ -25,6 +25,9 @@ TEST(ConfigLoad, MinimalConfigGetsEveryDefault) {
   EXPECT_EQ(config.http_threads, 0u);
   EXPECT_FALSE(config.bench_no_js);
   EXPECT_FALSE(config.webassembly.has_value());  // auto
+  EXPECT_EQ(config.user_agent, "Cloudflare-Workers");
+  EXPECT_TRUE(config.scripts[0].compatibility_flags.empty());
+  EXPECT_EQ(config.scripts[0].compatibility_date, "");
   EXPECT_EQ(config.drain_timeout, 10s);
   EXPECT_EQ(config.limits.cpu_ms, 50u);
   EXPECT_EQ(config.limits.heap_mib, 128u);
@@ -116,6 +119,7 @@ slot_arena_bytes: 256KiB
 http_threads: 512
 bench_no_js: true
 webassembly: false
+user_agent: "wsup/1 (like Cloudflare-Workers) edge"
 drain_timeout: 1.5s
 limits:
   cpu_ms: 2s
@@ -163,6 +167,8 @@ scripts:
       NESTED: {list: [1, "two", {three: 3}], text: "a \"b\"\n"}
     secrets:
       TOKEN: API_TOKEN
+    compatibility_flags: [nodejs_compat]
+    compatibility_date: "2024-02-29"
   - name: site
     path: b.js
     module: true
@@ -190,6 +196,7 @@ scripts:
   EXPECT_EQ(config.http_threads, 512u);
   EXPECT_TRUE(config.bench_no_js);
   EXPECT_EQ(config.webassembly, std::optional<bool>(false));
+  EXPECT_EQ(config.user_agent, "wsup/1 (like Cloudflare-Workers) edge");
   EXPECT_EQ(config.drain_timeout, 1500ms);
   EXPECT_EQ(config.limits.cpu_ms, 2000u);
   EXPECT_EQ(config.limits.heap_mib, 1024u);
@@ -214,7 +221,7 @@ scripts:
   EXPECT_EQ(outbound.allow[1].network.prefix, 96 + 16);
   EXPECT_EQ(outbound.allow[1].port_min, 5432);
   EXPECT_EQ(outbound.allow[1].port_max, 5432);
-  EXPECT_EQ(outbound.allow[1].where.line, 23);
+  EXPECT_EQ(outbound.allow[1].where.line, 24);
   EXPECT_EQ(outbound.allow[2].kind, OutboundRule::Kind::host_suffix);
   EXPECT_EQ(outbound.allow[2].host, "internal.example");
   EXPECT_EQ(outbound.allow[3].network.prefix, 128);
@@ -258,6 +265,8 @@ scripts:
   };
   EXPECT_EQ(api.vars, expected_vars);
   EXPECT_EQ(api.secrets, (std::map<std::string, std::string>{{"TOKEN", "API_TOKEN"}}));
+  EXPECT_EQ(api.compatibility_flags, std::vector<std::string>{"nodejs_compat"});
+  EXPECT_EQ(api.compatibility_date, "2024-02-29");  // a leap day
 
   const Script& site = config.scripts[1];
   EXPECT_TRUE(site.module) << "an explicit module: true wins over detection";
