@@ -54,14 +54,14 @@ pid_t spawn(std::vector<std::string> argv, int output_fd,
   return pid;
 }
 
+}  // namespace
+
 std::string read_file(const std::string& path) {
   std::ifstream in(path);
   std::stringstream s;
   s << in.rdbuf();
   return s.str();
 }
-
-}  // namespace
 
 uint16_t free_port() {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -169,10 +169,14 @@ Supervisor::Supervisor(const std::string& config_path, const std::string& contro
 
 Supervisor::Supervisor(const std::vector<std::string>& wsup_args, const std::string& control_path,
                        const std::string& log_path)
+    : Supervisor(WSUP_BINARY, wsup_args, control_path, log_path) {}
+
+Supervisor::Supervisor(const std::string& binary, const std::vector<std::string>& args,
+                       const std::string& control_path, const std::string& log_path)
     : log_path_(log_path), control_path_(control_path) {
   int fd = ::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  std::vector<std::string> argv = {WSUP_BINARY};
-  argv.insert(argv.end(), wsup_args.begin(), wsup_args.end());
+  std::vector<std::string> argv = {binary};
+  argv.insert(argv.end(), args.begin(), args.end());
   pid_ = spawn(argv, fd, {});
   ::close(fd);
 }

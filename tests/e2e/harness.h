@@ -28,6 +28,9 @@ using wsup::testing::TempDir;
 // A loopback TCP port that was free a moment ago.
 uint16_t free_port();
 
+// A file's whole text ("" when it cannot be read).
+std::string read_file(const std::string& path);
+
 struct CommandResult {
   int exit_code = -1;
   std::string output;  // stdout + stderr
@@ -59,6 +62,9 @@ class Supervisor {
   // Any wsup subcommand that runs a supervisor (e.g. `dev SCRIPT --port P`).
   Supervisor(const std::vector<std::string>& wsup_args, const std::string& control_path,
              const std::string& log_path);
+  // `binary ARGS` for a wsup other than the build tree's (one unpacked from the package).
+  Supervisor(const std::string& binary, const std::vector<std::string>& args,
+             const std::string& control_path, const std::string& log_path);
   ~Supervisor();  // SIGTERM, wait, SIGKILL
   void set_control_path(std::string path) { control_path_ = std::move(path); }
   Supervisor(const Supervisor&) = delete;
