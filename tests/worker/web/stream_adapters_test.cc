@@ -72,7 +72,8 @@ const std::vector<AdapterCase> kCases = {
      "(() => { try { new TextDecoderStream('shift_jis'); } catch (e) { return e.name; } })()",
      "RangeError"},
     // Over TextDecoder: the single-byte encodings too (windows-1252's 0x80 is the euro sign).
-    {"DecoderStreamDecodesWindows1252", "pipe([bytes(0x80, 0x41)], new TextDecoderStream('latin1'))",
+    {"DecoderStreamDecodesWindows1252",
+     "pipe([bytes(0x80, 0x41)], new TextDecoderStream('latin1'))",
      "\u20AC"
      "A"},
     {"DecompressesDeflate",
