@@ -1,11 +1,14 @@
 // crypto.getRandomValues and crypto.randomUUID (W3C WebCrypto), backed by OpenSSL through
 // natives; crypto.subtle is internal.subtle, the SubtleCrypto family (subtle*.js), which only
 // runs when it is first asked for: a script that only wants random values does not pay for it.
+// crypto.DigestStream (Workers' extension, digest_stream.js) is made on its first read, in the
+// same way.
 (function(global, natives, internal) {
 'use strict';
 const {randomFill, randomUUID} = natives;
 
 const kIllegal = Symbol('illegal');  // guards the constructor; never exposed
+let digestStreamClass;               // made on first use: it builds the streams family
 const kIntegerArrays = [
   Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array,
   BigInt64Array, BigUint64Array
@@ -16,6 +19,7 @@ class Crypto {
     if (key !== kIllegal) throw new TypeError('Illegal constructor');
   }
   get subtle() { return internal.subtle; }
+  get DigestStream() { return digestStreamClass ??= internal.makeDigestStream(); }
 
   getRandomValues(array) {
     if (!ArrayBuffer.isView(array)) {

@@ -30,6 +30,7 @@ internal.originals = {
   RangeError,
   Error,
   Number,
+  BigInt,
   Math,
   Uint8Array,
   ArrayBuffer,
