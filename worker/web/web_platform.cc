@@ -111,7 +111,7 @@ const std::vector<Family>& lazy_families() {
        {"URLSearchParams", "URL"},
        {"URL", "urlForms"},
        {encoding_natives, url_natives}},
-      {{"wsup:crypto.js", "wsup:digest_stream.js"}, {"Crypto", "crypto"}, {}, {crypto_natives}},
+      {{"wsup:crypto.js"}, {"Crypto", "crypto"}, {}, {crypto_natives}},
       // Apart from crypto's: getRandomValues alone does not build SubtleCrypto.
       {{"wsup:subtle_webidl.js", "wsup:crypto_key.js", "wsup:subtle_keys.js", "wsup:subtle.js"},
        {"SubtleCrypto", "CryptoKey"},

@@ -1,4 +1,4 @@
-// crypto.DigestStream (Workers' extension, worker/web/js/digest_stream.js): the digest of what
+// crypto.DigestStream (Workers' extension, worker/web/js/crypto.js): the digest of what
 // is written, however it is split, equals crypto.subtle.digest of the concatenation (MD5 against
 // RFC 1321's vectors); piping a ReadableStream into it; abort, errors and writes after close; a
 // large stream; the hashing state freed on close, abort and collection.

@@ -30,7 +30,6 @@ internal.originals = {
   RangeError,
   Error,
   Number,
-  BigInt,
   Math,
   Uint8Array,
   ArrayBuffer,
