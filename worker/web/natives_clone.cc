@@ -64,7 +64,7 @@ class CloneSerializerDelegate final : public v8::ValueSerializer::Delegate {
       // `object` may live in a handle scope of the serializer's that closes before the copies
       // are made: the key is kept in an array of the caller's scope instead.
       const uint32_t index = keys_->Length();
-      if (keys_->Set(isolate->GetCurrentContext(), index, object).IsNothing()) {
+      if (keys_->CreateDataProperty(isolate->GetCurrentContext(), index, object).IsNothing()) {
         return v8::Nothing<bool>();
       }
       serializer_->WriteUint32(static_cast<uint32_t>(HostKind::crypto_key));

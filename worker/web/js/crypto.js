@@ -54,8 +54,8 @@ class Crypto {
 //
 // The class extends the streams family's WritableStream, so it is made on the first read of
 // crypto.DigestStream, not when this family runs: getRandomValues alone does not build the
-// streams family. Everything it needs is made inside this function, so a context that never
-// reads crypto.DigestStream carries one closure for it.
+// streams family. Everything it needs is made inside this function, so a context that uses
+// crypto but never reads crypto.DigestStream carries one closure for it.
 function makeDigestStream() {
   const {digestStart, digestUpdate, digestFinish, digestCancel, digestBytes} = natives;
   const {Object, Symbol, TypeError, Promise, ArrayBuffer, String} = internal.originals;
