@@ -107,7 +107,6 @@ void read_secrets(const Field& field, Script& script, DiagnosticList& diagnostic
   }
 }
 
-
 void read_compatibility_flags(const Field& field, Script& script, DiagnosticList& diagnostics) {
   if (!field.value.IsSequence()) {
     diagnostics.add(field,
@@ -257,8 +256,8 @@ void read_scripts(const Field& field, const std::filesystem::path& base_dir,
     if (item.value.IsMap()) {
       for (auto entry : item.value) {
         if (!entry.first.IsScalar() || entry.first.Scalar() != "wrangler") continue;
-        read_wrangler(Field{entry.first, entry.second, join_path(item.path, "wrangler")},
-                      base_dir, script, source, diagnostics);
+        read_wrangler(Field{entry.first, entry.second, join_path(item.path, "wrangler")}, base_dir,
+                      script, source, diagnostics);
         has_name = !script.name.empty();
         has_path = !script.path.empty();
         break;
@@ -344,11 +343,13 @@ void read_scripts(const Field& field, const std::filesystem::path& base_dir,
       diagnostics.add(script.where, item.path + ".warm_up",
                       "needs `snapshot: true`: warm-up requests run before the snapshot is taken");
     if (!has_name)
-      diagnostics.add(script.where, item.path + ".name",
-                      "is missing: every script needs a name (here, or `name` in its wrangler file)");
+      diagnostics.add(
+          script.where, item.path + ".name",
+          "is missing: every script needs a name (here, or `name` in its wrangler file)");
     if (!has_path)
-      diagnostics.add(script.where, item.path + ".path",
-                      "is missing: every script needs a file (here, or `main` in its wrangler file)");
+      diagnostics.add(
+          script.where, item.path + ".path",
+          "is missing: every script needs a file (here, or `main` in its wrangler file)");
     if (!has_routes)
       diagnostics.add(script.where, item.path + ".routes", "is missing: add e.g. routes: [\"/*\"]");
     if (typed_module && module && *typed_module != *module) {

@@ -40,12 +40,18 @@ class WranglerReader {
 
   void read(const WranglerNode& root) {
     for (const auto& [key, value] : root.members) {
-      if (key == "name") read_name(value);
-      else if (key == "main") read_main(value);
-      else if (key == "vars") read_vars(value);
-      else if (key == "compatibility_date") read_date(value);
-      else if (key == "compatibility_flags") read_flags(value);
-      else if (key == "triggers") read_triggers(value);
+      if (key == "name")
+        read_name(value);
+      else if (key == "main")
+        read_main(value);
+      else if (key == "vars")
+        read_vars(value);
+      else if (key == "compatibility_date")
+        read_date(value);
+      else if (key == "compatibility_flags")
+        read_flags(value);
+      else if (key == "triggers")
+        read_triggers(value);
       else if (std::find(std::begin(kMetadataKeys), std::end(kMetadataKeys), key) ==
                std::end(kMetadataKeys))
         unsupported(key, value);
@@ -68,8 +74,9 @@ class WranglerReader {
   void read_name(const WranglerNode& value) {
     if (!expect(value, WranglerNode::Kind::string, "name", "a string")) return;
     if (!is_script_name(value.text))
-      diagnostics_.add(value.where, "name",
-                       "\"" + value.text + "\" is not a script name (1-64 letters, digits, - or _)");
+      diagnostics_.add(
+          value.where, "name",
+          "\"" + value.text + "\" is not a script name (1-64 letters, digits, - or _)");
     else
       script_.name = value.text;
   }
@@ -113,9 +120,9 @@ class WranglerReader {
       // something here (Node's built-in modules); the others are listed, not refused, so that a
       // project runs as it is.
       if (!is_known_compatibility_flag(flag.text))
-        diagnostics_.notice(flag.where, key_path,
-                            "compatibility flag \"" + flag.text + "\" is not supported by wsup, " +
-                                "ignored");
+        diagnostics_.notice(
+            flag.where, key_path,
+            "compatibility flag \"" + flag.text + "\" is not supported by wsup, " + "ignored");
       else if (std::find(script_.compatibility_flags.begin(), script_.compatibility_flags.end(),
                          flag.text) == script_.compatibility_flags.end())
         script_.compatibility_flags.push_back(flag.text);
@@ -133,8 +140,8 @@ class WranglerReader {
         continue;
       for (size_t i = 0; i < member.items.size(); ++i) {
         const WranglerNode& cron = member.items[i];
-        if (expect(cron, WranglerNode::Kind::string,
-                   "triggers.crons[" + std::to_string(i) + "]", "a cron expression string"))
+        if (expect(cron, WranglerNode::Kind::string, "triggers.crons[" + std::to_string(i) + "]",
+                   "a cron expression string"))
           script_.crons.push_back(cron.text);
       }
     }

@@ -42,8 +42,7 @@ WranglerNode convert(const YAML::Node& node, const SourceLocation& at, const std
       for (auto entry : node) {
         const std::string key = entry.first.Scalar();
         const std::string key_path = path.empty() ? key : path + "." + key;
-        if (out.member(key) != nullptr)
-          fail(where(entry.first, file), key_path, "duplicate key");
+        if (out.member(key) != nullptr) fail(where(entry.first, file), key_path, "duplicate key");
         out.members.emplace_back(key,
                                  convert(entry.second, where(entry.first, file), key_path, file));
       }
