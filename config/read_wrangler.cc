@@ -2,6 +2,7 @@
 // script (name, main, vars, compatibility settings, triggers.crons). Whatever else the file says
 // is a notice, one line per key, so nothing in it is silently ignored.
 #include <algorithm>
+#include <cctype>
 #include <iterator>
 
 #include "config/dotenv.h"
@@ -55,6 +56,13 @@ class WranglerReader {
       else if (std::find(std::begin(kMetadataKeys), std::end(kMetadataKeys), key) ==
                std::end(kMetadataKeys))
         unsupported(key, value);
+    }
+    // wrangler dev runs a project without a name too: the folder's name stands in for it.
+    if (script_.name.empty() && root.member("name") == nullptr) {
+      std::string name = std::filesystem::path(file_).parent_path().filename().string();
+      for (char& c : name)
+        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') c = '_';
+      if (is_script_name(name)) script_.name = name;
     }
   }
 
@@ -167,10 +175,10 @@ void add_errors(const ConfigError& error, const Field& field, const std::string&
 
 }  // namespace
 
-void read_wrangler(const Field& field, const std::filesystem::path& base_dir, Script& script,
+bool read_wrangler(const Field& field, const std::filesystem::path& base_dir, Script& script,
                    std::string& source, DiagnosticList& diagnostics) {
   std::optional<std::string> text = read_string(field, diagnostics);
-  if (!text) return;
+  if (!text) return false;
   std::error_code ignored;
   const std::string path =
       std::filesystem::absolute(base_dir / *text, ignored).lexically_normal().string();
@@ -179,7 +187,9 @@ void read_wrangler(const Field& field, const std::filesystem::path& base_dir, Sc
     WranglerReader(path, script, source, diagnostics).read(read_wrangler_file(path));
   } catch (const ConfigError& error) {
     add_errors(error, field, path, diagnostics);
+    return false;
   }
+  return true;
 }
 
 void read_vars_file(const Field& field, const std::filesystem::path& base_dir, Script& script,

@@ -26,7 +26,8 @@ void read_outbound(const Field& field, const std::filesystem::path& base_dir, Ou
 // `wrangler:` of a script entry (config/read_wrangler.cc): the wrangler file's name, main, vars,
 // compatibility settings and triggers.crons into `script`, main's text into `source`; each key
 // wsup does not support becomes a notice. The entry's own keys, read after, override these.
-void read_wrangler(const Field& field, const std::filesystem::path& base_dir, Script& script,
+// False when the file could not be read or parsed (reported).
+bool read_wrangler(const Field& field, const std::filesystem::path& base_dir, Script& script,
                    std::string& source, DiagnosticList& diagnostics);
 
 // `vars_file:` of a script entry: a dotenv file whose entries become string vars, over those of

@@ -2,6 +2,7 @@
 // gain no runtime dependency), converted to the WranglerNode tree with each key's position.
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <sstream>
@@ -35,6 +36,11 @@ WranglerNode convert(const toml::node& node, const SourceLocation& at, const std
               out.members.back().second.json;
     }
     out.json = json + "}";
+    // toml++ keeps a table's keys sorted by name: back into the order they were written.
+    std::stable_sort(out.members.begin(), out.members.end(), [](const auto& a, const auto& b) {
+      return std::pair(a.second.where.line, a.second.where.column) <
+             std::pair(b.second.where.line, b.second.where.column);
+    });
   } else if (const toml::array* array = node.as_array()) {
     out.kind = WranglerNode::Kind::array;
     std::string json = "[";
