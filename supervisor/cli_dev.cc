@@ -109,7 +109,8 @@ std::string cluster_yaml(const DevTarget& target, const std::map<std::string, st
     std::string name = target.script.stem().string();
     for (char& c : name)
       if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') c = '_';
-    yaml += "  - name: " + yaml_string(name) + "\n    path: " + yaml_string(target.script.string()) + "\n";
+    yaml += "  - name: " + yaml_string(name) +
+            "\n    path: " + yaml_string(target.script.string()) + "\n";
   }
   if (type) yaml += "    type: " + *type + "\n";
   if (!vars.empty()) {
@@ -160,8 +161,7 @@ int cmd_dev(const Args& raw) {
   Args args = raw;
   const std::string port = take_option(args, "--port").value_or("8787");
   const std::string workers = take_option(args, "--workers").value_or("1");
-  const std::string worker_binary =
-      find_worker_binary(take_option(args, "--worker-binary").value_or(""));
+  const std::string worker_binary_option = take_option(args, "--worker-binary").value_or("");
   const std::optional<std::string> type = take_option(args, "--type");
   if (type && *type != "module" && *type != "service-worker")
     usage_error("dev", "wsup dev --type takes module or service-worker, not \"" + *type + "\"");
@@ -169,6 +169,7 @@ int cmd_dev(const Args& raw) {
   no_unknown_options("dev", args);
   if (args.size() > 1) usage_error("dev", "wsup dev takes one script, wrangler file or folder");
   const DevTarget target = find_target(args);
+  const std::string worker_binary = find_worker_binary(worker_binary_option);
 
   // Ctrl-C while waiting for a fix ends the wait (and removes the folder below); run_supervisor
   // blocks the same signals and reads them from a signalfd.

@@ -2,6 +2,8 @@
 // notices for what wsup ignores, and errors with file:line:column.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "config/dotenv.h"
 #include "config/load.h"
 #include "config/wrangler_file.h"
@@ -144,6 +146,16 @@ TEST(WranglerConfig, ErrorsNameTheWranglerFileLineAndColumn) {
                       ":2:15: scripts[0].wrangler: " + dir.file("nope.toml") + ": cannot read"),
             std::string::npos)
       << errors_of("scripts:\n  - wrangler: nope.toml\n    routes: [\"/*\"]\n", dir);
+}
+
+TEST(WranglerConfig, JsoncProjectWithoutANameTakesItsFoldersName) {
+  testing::ScriptDir dir;
+  dir.write("wrangler.jsonc", "{ /* no name */ \"main\": \"m.mjs\", }\n");
+  ClusterConfig config = parse("scripts:\n  - wrangler: wrangler.jsonc\n    routes: [\"/*\"]\n",
+                               dir.file("cluster.yaml"));
+  EXPECT_EQ(config.scripts[0].name,
+            std::filesystem::path(dir.file("m.mjs")).parent_path().filename().string());
+  EXPECT_EQ(config.scripts[0].path, dir.file("m.mjs"));
 }
 
 TEST(Dotenv, ReadsBareQuotedAndExportedValues) {
