@@ -3,7 +3,6 @@
 // graph (or the wrangler file, or .dev.vars) changes. A script that does not compile at start is
 // reported and waited on, not crash-looped.
 #include <signal.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -20,6 +19,7 @@
 #include "shared/json_escape.h"
 #include "supervisor/cli.h"
 #include "supervisor/cli_args.h"
+#include "supervisor/file_watch.h"
 #include "supervisor/supervisor.h"
 #include "supervisor/worker_binary.h"
 
@@ -126,24 +126,15 @@ std::string cluster_yaml(const DevTarget& target, const std::map<std::string, st
   return yaml;
 }
 
-int64_t mtime_ns(const std::string& path) {
-  struct stat st {};
-  return ::stat(path.c_str(), &st) == 0 ? st.st_mtim.tv_sec * 1'000'000'000 + st.st_mtim.tv_nsec
-                                        : 0;
-}
-
 // Waits until one of `files` changes (false: SIGINT or SIGTERM came first). The signals are
 // blocked by the caller, so they wait here, pending, instead of killing the process.
 bool wait_for_change(const std::vector<std::string>& files, const sigset_t& stop_signals) {
-  std::map<std::string, int64_t> seen;
-  for (const std::string& file : files) seen[file] = mtime_ns(file);
+  FileWatch watch;
+  watch.set(files);
   const timespec poll{0, std::chrono::nanoseconds(kPollInterval).count()};
   for (;;) {
     if (::sigtimedwait(&stop_signals, nullptr, &poll) > 0) return false;
-    for (const auto& [file, mtime] : seen) {
-      const int64_t now = mtime_ns(file);
-      if (now != 0 && now != mtime) return true;
-    }
+    if (!watch.changed().empty()) return true;
   }
 }
 
@@ -192,7 +183,8 @@ int cmd_dev(const Args& raw) {
   std::ofstream(config_path) << cluster_yaml(target, vars, type, port, workers,
                                              dir.path / "control.sock");
 
-  // Watched whatever the scripts import: what names the script, and the script itself.
+  // Watched besides the files the worker's check reads (the module graph): the script or the
+  // wrangler file, and .dev.vars.
   std::vector<std::string> own_files;
   for (const fs::path& file : {target.script, target.wrangler, target.dev_vars})
     if (!file.empty()) own_files.push_back(file.string());

@@ -2,7 +2,6 @@
 
 #include <poll.h>
 #include <signal.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -23,6 +22,7 @@
 #include "shared/log.h"
 #include "supervisor/admin_http.h"
 #include "supervisor/control.h"
+#include "supervisor/file_watch.h"
 #include "supervisor/http_front.h"
 #include "supervisor/loop_events.h"
 #include "supervisor/reload_check.h"
@@ -81,12 +81,6 @@ void apply_log_level(const config::ClusterConfig& config) {
 // What the config says that wsup ignores (ClusterConfig::notices): one warning line each.
 void log_notices(const config::ClusterConfig& config) {
   for (const std::string& notice : config.notices) log::warn(notice);
-}
-
-int64_t mtime_ns(const std::string& path) {
-  struct stat st {};
-  return ::stat(path.c_str(), &st) == 0 ? st.st_mtim.tv_sec * 1'000'000'000 + st.st_mtim.tv_nsec
-                                        : 0;
 }
 
 class Supervisor {
@@ -159,8 +153,8 @@ class Supervisor {
   std::vector<std::promise<ControlReply>> stop_replies_;
   std::optional<std::future<ReloadVerdict>> reload_check_;
   std::vector<std::promise<ControlReply>> reload_replies_;
-  std::map<std::string, int64_t> watched_;  // path -> modification time (ns), 0 when absent
-  std::vector<std::string> script_files_;   // the latest check's list, kept if one has none
+  FileWatch watched_;
+  std::vector<std::string> script_files_;  // the latest check's list, kept if one has none
   Clock::time_point next_watch_;
   // Written by the main loop (start, reload), read by the control thread.
   mutable std::mutex script_modes_mutex_;
@@ -364,16 +358,9 @@ void Supervisor::finish_reload_check() {
 
 void Supervisor::set_watched(const std::vector<std::string>& script_files) {
   if (!script_files.empty()) script_files_ = script_files;
-  std::map<std::string, int64_t> next;
-  for (const std::vector<std::string>* list :
-       std::initializer_list<const std::vector<std::string>*>{&options_.watch_files,
-                                                              &script_files_}) {
-    for (const std::string& path : *list) {
-      auto known = watched_.find(path);
-      next[path] = known != watched_.end() ? known->second : mtime_ns(path);
-    }
-  }
-  watched_ = std::move(next);
+  std::vector<std::string> files = options_.watch_files;
+  files.insert(files.end(), script_files_.begin(), script_files_.end());
+  watched_.set(files);
 }
 
 void Supervisor::watch_script(Clock::time_point now) {
@@ -381,13 +368,7 @@ void Supervisor::watch_script(Clock::time_point now) {
   // before the change, so the change starts a check of its own.
   if (!dev_mode() || stopping_ || reload_check_ || now < next_watch_) return;
   next_watch_ = now + kWatchInterval;
-  std::vector<std::string> changed;
-  for (auto& [path, seen] : watched_) {
-    int64_t m = mtime_ns(path);
-    if (m == seen) continue;
-    seen = m;
-    if (m != 0) changed.push_back(path);  // a file removed is missed by the check anyway
-  }
+  std::vector<std::string> changed = watched_.changed();
   if (changed.empty()) return;
   log::info("file changed; reloading", {{"file", changed.front()}});
   begin_reload(std::nullopt);
