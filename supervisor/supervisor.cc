@@ -9,7 +9,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <future>
-#include <map>
 #include <mutex>
 #include <optional>
 #include <random>
