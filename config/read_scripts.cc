@@ -256,10 +256,12 @@ void read_scripts(const Field& field, const std::filesystem::path& base_dir,
     if (item.value.IsMap()) {
       for (auto entry : item.value) {
         if (!entry.first.IsScalar() || entry.first.Scalar() != "wrangler") continue;
-        read_wrangler(Field{entry.first, entry.second, join_path(item.path, "wrangler")}, base_dir,
-                      script, source, diagnostics);
-        has_name = !script.name.empty();
-        has_path = !script.path.empty();
+        // A file that cannot be read is its own error: no "name is missing" besides.
+        const bool read =
+            read_wrangler(Field{entry.first, entry.second, join_path(item.path, "wrangler")},
+                          base_dir, script, source, diagnostics);
+        has_name = !read || !script.name.empty();
+        has_path = !read || !script.path.empty();
         break;
       }
     }
