@@ -36,6 +36,7 @@ WranglerNode convert(const YAML::Node& node, const SourceLocation& at, const std
                      const std::string& file) {
   WranglerNode out;
   out.where = at;
+  out.json = detail::to_json(node);  // what a var binding holds, whatever the kind
   switch (node.Type()) {
     case YAML::NodeType::Map: {
       out.kind = WranglerNode::Kind::table;
@@ -56,7 +57,6 @@ WranglerNode convert(const YAML::Node& node, const SourceLocation& at, const std
       break;
     case YAML::NodeType::Scalar:
       out.text = node.Scalar();
-      out.json = detail::to_json(node);
       if (node.Tag() == "!") {
         out.kind = WranglerNode::Kind::string;
       } else if (out.json == "true" || out.json == "false") {
@@ -71,7 +71,6 @@ WranglerNode convert(const YAML::Node& node, const SourceLocation& at, const std
       }
       break;
     default:
-      out.json = "null";
       break;
   }
   return out;

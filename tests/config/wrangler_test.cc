@@ -34,6 +34,21 @@ TEST(WranglerFile, StripJsonCommentsKeepsStringsAndEveryPosition) {
   EXPECT_EQ(strip_json_comments(R"(["a\"//", 1, ])"), R"(["a\"//", 1  ])");
 }
 
+TEST(WranglerFile, ReadsATabIndentedJsoncAsCreateCloudflareWritesIt) {
+  WranglerNode root = parse_wrangler_jsonc(
+      "/**\n * https://developers.cloudflare.com/workers/wrangler/configuration/\n */\n{\n"
+      "\t\"$schema\": \"node_modules/wrangler/config-schema.json\",\n\t\"name\": \"my-app\",\n"
+      "\t\"vars\": {\n\t\t\"URL\": \"https://example.com/a\" // the API\n\t},\n"
+      "\t\"observability\": { \"enabled\": true },\n}\n",
+      "wrangler.jsonc");
+  ASSERT_EQ(root.members.size(), 4u);
+  EXPECT_EQ(root.member("name")->text, "my-app");
+  EXPECT_EQ(root.member("name")->where.line, 6);
+  EXPECT_EQ(root.member("name")->where.column, 2);
+  EXPECT_EQ(root.member("vars")->member("URL")->json, "\"https://example.com/a\"");
+  EXPECT_EQ(root.member("observability")->json, "{\"enabled\":true}");
+}
+
 TEST(WranglerFile, JsoncSyntaxErrorsAndUnquotedStringsAreLocated) {
   try {
     parse_wrangler_jsonc("{\n  \"name\": \"x\",\n  \"main\": [1, 2\n}\n", "w.jsonc");
