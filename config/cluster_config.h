@@ -160,6 +160,9 @@ struct Script {
   // so state the script builds lazily is in every request's starting point.
   std::vector<std::string> warm_up;
   Recycle recycle;  // isolation: isolate only
+  // Cron triggers (Cloudflare's `triggers.crons`), each checked by config/cron.h's parse_cron and
+  // kept as written: the supervisor runs the script's scheduled handler at each of their ticks.
+  std::vector<std::string> crons;
   SourceLocation where;
 };
 

@@ -1,5 +1,6 @@
 // `scripts:` in cluster.yaml: each script's name, file, kind (module or service worker), routes,
-// bindings (vars, secrets) and compatibility settings (compatibility_flags, compatibility_date).
+// bindings (vars, secrets), compatibility settings (compatibility_flags, compatibility_date) and
+// cron triggers (crons).
 #include <algorithm>
 #include <cctype>
 #include <fstream>
@@ -8,6 +9,7 @@
 #include <sstream>
 #include <string_view>
 
+#include "config/cron.h"
 #include "config/module_syntax.h"
 #include "config/sections.h"
 #include "config/values.h"
@@ -188,6 +190,35 @@ void read_warm_up(const Field& field, Script& script, DiagnosticList& diagnostic
   }
 }
 
+// Each entry a cron expression (config/cron.h); an error points at the character it is about
+// when the expression is written on one line.
+void read_crons(const Field& field, Script& script, DiagnosticList& diagnostics) {
+  if (!field.value.IsSequence()) {
+    diagnostics.add(field, "must be a list of cron expressions (e.g. [\"*/5 * * * *\"]), got " +
+                               describe(field.value));
+    return;
+  }
+  for (size_t i = 0; i < field.value.size(); ++i) {
+    Field item{{}, field.value[i], index_path(field.path, i)};
+    std::optional<std::string> text = read_string(item, diagnostics);
+    if (!text) continue;
+    CronError error;
+    if (!parse_cron(*text, error)) {
+      SourceLocation where = diagnostics.location(item);
+      // A quoted scalar's text starts one column after its mark.
+      if (where.line > 0 && text->find('\n') == std::string::npos)
+        where.column += static_cast<int>(error.offset) + (item.value.Tag() == "!" ? 1 : 0);
+      diagnostics.add(where, item.path, "cron \"" + *text + "\": " + error.message);
+      continue;
+    }
+    if (std::find(script.crons.begin(), script.crons.end(), *text) != script.crons.end()) {
+      diagnostics.add(item, "duplicate cron \"" + *text + "\"");
+      continue;
+    }
+    script.crons.push_back(*text);
+  }
+}
+
 void read_recycle(const Field& field, Script& script, DiagnosticList& diagnostics) {
   for_each_field(field, {"requests", "heap_mib"}, diagnostics, [&](const Field& f) {
     std::string_view key = f.key.Scalar();
@@ -244,7 +275,7 @@ void read_scripts(const Field& field, const std::filesystem::path& base_dir,
     bool is_map = for_each_field(
         item,
         {"name", "path", "type", "module", "routes", "vars", "secrets", "compatibility_flags",
-         "compatibility_date", "isolation", "snapshot", "warm_up", "recycle"},
+         "compatibility_date", "isolation", "snapshot", "warm_up", "recycle", "crons"},
         diagnostics, [&](const Field& f) {
           std::string_view key = f.key.Scalar();
           if (key == "name") {
@@ -297,6 +328,7 @@ void read_scripts(const Field& field, const std::filesystem::path& base_dir,
           }
           if (key == "warm_up") read_warm_up(f, script, diagnostics);
           if (key == "recycle") recycle_field = f;
+          if (key == "crons") read_crons(f, script, diagnostics);
         });
     if (!is_map) continue;
     // vars before secrets whatever their order in the file, so a clash is always reported on the
