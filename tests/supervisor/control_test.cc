@@ -10,11 +10,14 @@ using namespace wsup::supervisor;
 
 TEST(ControlProtocol, EveryCommandRoundTrips) {
   std::string error;
-  for (ControlCommand c : {ControlCommand{ControlCommand::Kind::status, -1},
-                           ControlCommand{ControlCommand::Kind::status_json, -1},
-                           ControlCommand{ControlCommand::Kind::restart_worker, 3},
-                           ControlCommand{ControlCommand::Kind::reload, -1},
-                           ControlCommand{ControlCommand::Kind::stop, -1}}) {
+  using Kind = ControlCommand::Kind;
+  for (ControlCommand c : {ControlCommand{Kind::status, -1, "", ""},
+                           ControlCommand{Kind::status_json, -1, "", ""},
+                           ControlCommand{Kind::restart_worker, 3, "", ""},
+                           ControlCommand{Kind::reload, -1, "", ""},
+                           ControlCommand{Kind::stop, -1, "", ""},
+                           ControlCommand{Kind::trigger, -1, "cron-app", ""},
+                           ControlCommand{Kind::trigger, -1, "cron-app", "*/5 * * * MON-FRI"}}) {
     auto parsed = parse_command(encode_command(c), &error);
     ASSERT_TRUE(parsed) << error;
     EXPECT_EQ(*parsed, c);
@@ -30,6 +33,8 @@ TEST(ControlProtocol, MalformedCommandsAreRejectedWithAReason) {
   EXPECT_FALSE(parse_command("explode", &error));
   EXPECT_NE(error.find("unknown command 'explode'"), std::string::npos);
   EXPECT_FALSE(parse_command("stop now", &error));
+  EXPECT_FALSE(parse_command("trigger", &error));
+  EXPECT_NE(error.find("script name"), std::string::npos);
 }
 
 TEST(ControlProtocol, RepliesRoundTripIncludingMultilineBodies) {
