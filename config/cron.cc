@@ -17,8 +17,8 @@ struct FieldSpec {
 
 constexpr std::array<const char*, 12> kMonthNames = {"JAN", "FEB", "MAR", "APR", "MAY", "JUN",
                                                      "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"};
-constexpr std::array<const char*, 12> kDayNames = {"SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT",
-                                                   "",    "",    "",    "",    ""};
+constexpr std::array<const char*, 12> kDayNames = {"SUN", "MON", "TUE", "WED", "THU", "FRI",
+                                                   "SAT", "",    "",    "",    "",    ""};
 constexpr std::array<FieldSpec, 5> kFields = {{
     {"minute", 0, 59, nullptr},
     {"hour", 0, 23, nullptr},
@@ -33,7 +33,9 @@ struct Token {
   size_t offset = 0;
 };
 
-bool is_blank(char c) { return c == ' ' || c == '\t'; }
+bool is_blank(char c) {
+  return c == ' ' || c == '\t';
+}
 
 std::vector<Token> split_fields(std::string_view text) {
   std::vector<Token> tokens;
@@ -58,9 +60,8 @@ class FieldParser {
     size_t at = 0;
     for (;;) {
       size_t comma = token_.text.find(',', at);
-      std::string_view item = token_.text.substr(at, comma == std::string_view::npos
-                                                         ? std::string_view::npos
-                                                         : comma - at);
+      std::string_view item = token_.text.substr(
+          at, comma == std::string_view::npos ? std::string_view::npos : comma - at);
       if (!parse_item(item, at, values)) return false;
       if (comma == std::string_view::npos) return true;
       at = comma + 1;
@@ -70,8 +71,8 @@ class FieldParser {
  private:
   bool fail(size_t at, std::string message) {
     error_.offset = token_.offset + at;
-    error_.message = std::string(spec_.name) + " field \"" + std::string(token_.text) + "\": " +
-                     std::move(message);
+    error_.message = std::string(spec_.name) + " field \"" + std::string(token_.text) +
+                     "\": " + std::move(message);
     return false;
   }
 
@@ -106,7 +107,8 @@ class FieldParser {
     if (!text.empty() && (text.front() == 'L' || text.front() == 'l' || text.front() == 'W' ||
                           text.front() == 'w' || text.front() == '?'))
       return fail(at, "Quartz's L, W, # and ? are not supported by wsup (README.md)");
-    return fail(at, "expected " + std::string(spec_.names != nullptr ? "a number or a name" : "a number") +
+    return fail(at, "expected " +
+                        std::string(spec_.names != nullptr ? "a number or a name" : "a number") +
                         " in " + std::to_string(spec_.low) + "-" + std::to_string(spec_.high) +
                         ", got \"" + std::string(text) + "\"");
   }
@@ -140,8 +142,8 @@ class FieldParser {
       auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), step);
       size_t used = static_cast<size_t>(end - digits.data());
       if (ec != std::errc() || used == 0 || step < 1 || step > spec_.high - spec_.low + 1)
-        return fail(at + i, "step must be a number in 1-" +
-                                std::to_string(spec_.high - spec_.low + 1));
+        return fail(at + i,
+                    "step must be a number in 1-" + std::to_string(spec_.high - spec_.low + 1));
       i += used;
     }
     if (i != item.size()) {
@@ -180,8 +182,10 @@ std::optional<CronSchedule> parse_cron(std::string_view text, CronError& error) 
   std::vector<Token> tokens = split_fields(text);
   if (tokens.size() != kFields.size()) {
     error.offset = tokens.size() > kFields.size() ? tokens[kFields.size()].offset : text.size();
-    error.message = "a cron expression has 5 fields (minute hour day-of-month month day-of-week), "
-                    "got " + std::to_string(tokens.size());
+    error.message =
+        "a cron expression has 5 fields (minute hour day-of-month month day-of-week), "
+        "got " +
+        std::to_string(tokens.size());
     return std::nullopt;
   }
   CronSchedule s;
@@ -190,11 +194,21 @@ std::optional<CronSchedule> parse_cron(std::string_view text, CronError& error) 
   for (size_t f = 0; f < kFields.size(); ++f) {
     if (!FieldParser(kFields[f], tokens[f], error).parse(values)) return std::nullopt;
     switch (f) {
-      case 0: copy_bits(values, kFields[f].low, s.minutes); break;
-      case 1: copy_bits(values, kFields[f].low, s.hours); break;
-      case 2: copy_bits(values, kFields[f].low, s.days_of_month); break;
-      case 3: copy_bits(values, kFields[f].low, s.months); break;
-      default: copy_bits(values, 0, s.days_of_week); break;  // 1 = SUN is bit 0
+      case 0:
+        copy_bits(values, kFields[f].low, s.minutes);
+        break;
+      case 1:
+        copy_bits(values, kFields[f].low, s.hours);
+        break;
+      case 2:
+        copy_bits(values, kFields[f].low, s.days_of_month);
+        break;
+      case 3:
+        copy_bits(values, kFields[f].low, s.months);
+        break;
+      default:
+        copy_bits(values, 0, s.days_of_week);
+        break;  // 1 = SUN is bit 0
     }
   }
   s.day_of_month_any = tokens[2].text == "*";

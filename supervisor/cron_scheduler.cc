@@ -32,8 +32,8 @@ CronClock::CronClock(double speedup)
 CronClock::time_point CronClock::now() const {
   if (speedup_ == 1) return std::chrono::system_clock::now();
   auto elapsed = std::chrono::steady_clock::now() - origin_steady_;
-  return origin_ + std::chrono::duration_cast<std::chrono::system_clock::duration>(elapsed *
-                                                                                    speedup_);
+  return origin_ +
+         std::chrono::duration_cast<std::chrono::system_clock::duration>(elapsed * speedup_);
 }
 
 void CronScheduler::set_config(const config::ClusterConfig& config, CronClock::time_point now) {
@@ -66,7 +66,8 @@ std::vector<CronTick> CronScheduler::take_due(CronClock::time_point now) {
     if (t.next > now) continue;
     due.push_back(CronTick{t.script, t.schedule.text, t.next});
     // A parsed schedule always has a next tick (parse_cron refuses those that never fire).
-    t.next = config::next_cron_time(t.schedule, whole_seconds(now)).value_or(std::chrono::sys_seconds::max());
+    t.next = config::next_cron_time(t.schedule, whole_seconds(now))
+                 .value_or(std::chrono::sys_seconds::max());
   }
   return due;
 }

@@ -97,9 +97,8 @@ std::string Metrics::render(std::span<const WorkerSnapshot> workers, size_t over
                  "script and outcome.",
                  "counter");
     for (const auto& [key, count] : scheduled_runs_)
-      out += "wsup_scheduled_runs_total{script=\"" + prometheus_label(key.first) +
-             "\",outcome=\"" + prometheus_label(key.second) + "\"} " + std::to_string(count) +
-             "\n";
+      out += "wsup_scheduled_runs_total{script=\"" + prometheus_label(key.first) + "\",outcome=\"" +
+             prometheus_label(key.second) + "\"} " + std::to_string(count) + "\n";
     gauge_header(out, "wsup_request_duration_seconds",
                  "Time from request read to response ready, in the supervisor.", "histogram");
     uint64_t cumulative = 0;

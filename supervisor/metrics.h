@@ -68,7 +68,7 @@ class Metrics {
   std::map<std::tuple<std::string, int, int>, uint64_t> requests_;  // (script, worker, status)
   std::map<int, uint64_t> served_by_worker_;
   std::map<std::pair<std::string, std::string>, uint64_t> scheduled_runs_;  // (script, outcome)
-  std::array<uint64_t, kLatencyBuckets.size()> bucket_counts_{};  // non-cumulative
+  std::array<uint64_t, kLatencyBuckets.size()> bucket_counts_{};            // non-cumulative
   uint64_t latency_count_ = 0;
   double latency_sum_seconds_ = 0;
   std::array<std::atomic<uint64_t>, kStageCount> stage_ns_{};

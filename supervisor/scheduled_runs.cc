@@ -79,8 +79,7 @@ std::string ScheduledRunResult::summary(const std::string& script) const {
          std::to_string(duration.count()) + " ms" + (detail.empty() ? "" : ": " + detail);
 }
 
-ScheduledRunResult ScheduledRuns::run_and_wait(const std::string& script,
-                                               const std::string& cron) {
+ScheduledRunResult ScheduledRuns::run_and_wait(const std::string& script, const std::string& cron) {
   auto settled = std::make_shared<std::promise<ScheduledRunResult>>();
   std::future<ScheduledRunResult> result = settled->get_future();
   const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -100,38 +99,38 @@ void ScheduledRuns::fire(const std::string& script, const std::string& cron,
   const auto deadline =
       started + std::chrono::milliseconds(wall_ms_.load(std::memory_order_relaxed));
   const uint64_t id = request.id;
-  dispatcher_.dispatch(
-      std::move(request), deadline,
-      [this, script, cron, scheduled_time_ms, started, id,
-       done = std::move(done)](DispatchResult settled) {
-        // A run's answer is one small record; a stream (which no run makes) is let go at once.
-        if (settled.stream) settled.stream->cancel();
-        ScheduledRunResult r = classify_scheduled_run(settled);
-        r.duration = std::chrono::duration_cast<std::chrono::milliseconds>(
-            Dispatcher::Clock::now() - started);
-        metrics_.record_scheduled_run(script, r.outcome);
-        const std::string when = iso_utc(scheduled_time_ms);
-        const auto ms = static_cast<int64_t>(r.duration.count());
-        if (r.ok()) {
-          log::info("scheduled run", {{"script", script},
-                                      {"cron", cron},
-                                      {"scheduled_time", when},
-                                      {"worker", r.worker},
-                                      {"outcome", r.outcome},
-                                      {"duration_ms", ms},
-                                      {"req", id}});
-        } else {
-          log::error("scheduled run failed", {{"script", script},
-                                              {"cron", cron},
-                                              {"scheduled_time", when},
-                                              {"worker", r.worker},
-                                              {"outcome", r.outcome},
-                                              {"duration_ms", ms},
-                                              {"req", id},
-                                              {"error", r.detail}});
-        }
-        if (done) done(r);
-      });
+  dispatcher_.dispatch(std::move(request), deadline,
+                       [this, script, cron, scheduled_time_ms, started, id,
+                        done = std::move(done)](DispatchResult settled) {
+                         // A run's answer is one small record; a stream (which no run makes) is let
+                         // go at once.
+                         if (settled.stream) settled.stream->cancel();
+                         ScheduledRunResult r = classify_scheduled_run(settled);
+                         r.duration = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             Dispatcher::Clock::now() - started);
+                         metrics_.record_scheduled_run(script, r.outcome);
+                         const std::string when = iso_utc(scheduled_time_ms);
+                         const auto ms = static_cast<int64_t>(r.duration.count());
+                         if (r.ok()) {
+                           log::info("scheduled run", {{"script", script},
+                                                       {"cron", cron},
+                                                       {"scheduled_time", when},
+                                                       {"worker", r.worker},
+                                                       {"outcome", r.outcome},
+                                                       {"duration_ms", ms},
+                                                       {"req", id}});
+                         } else {
+                           log::error("scheduled run failed", {{"script", script},
+                                                               {"cron", cron},
+                                                               {"scheduled_time", when},
+                                                               {"worker", r.worker},
+                                                               {"outcome", r.outcome},
+                                                               {"duration_ms", ms},
+                                                               {"req", id},
+                                                               {"error", r.detail}});
+                         }
+                         if (done) done(r);
+                       });
 }
 
 }  // namespace wsup::supervisor

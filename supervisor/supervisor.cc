@@ -248,9 +248,10 @@ bool Supervisor::start() {
     return commands_.post(c).get();
   });
   if (cron_clock_.speedup() != 1)
-    log::warn("WSUP_TEST_CRON_SPEEDUP is set: FOR TESTS ONLY, cron triggers follow a clock that "
-              "runs faster than real time",
-              {{"speedup", cron_clock_.speedup()}});
+    log::warn(
+        "WSUP_TEST_CRON_SPEEDUP is set: FOR TESTS ONLY, cron triggers follow a clock that "
+        "runs faster than real time",
+        {{"speedup", cron_clock_.speedup()}});
   cron_.set_config(config_, cron_clock_.now());
   if (cron_.size() > 0) log::info("cron triggers armed", {{"triggers", cron_.size()}});
   watched_mtime_ = options_.watch_file.empty() ? 0 : mtime_ns(options_.watch_file);
@@ -310,8 +311,8 @@ void Supervisor::on_commands() {
 void Supervisor::fire_due_crons() {
   if (stopping_) return;
   for (const CronTick& tick : cron_.take_due(cron_clock_.now())) {
-    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-        tick.time.time_since_epoch());
+    const auto ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(tick.time.time_since_epoch());
     scheduled_runs_.fire(tick.script, tick.cron, ms.count(), nullptr);
   }
 }

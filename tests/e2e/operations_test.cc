@@ -25,8 +25,8 @@ using namespace std::chrono_literals;
 
 namespace {
 
-const std::vector<std::string> kCommands = {"start",  "check", "dev",    "status", "restart-worker",
-                                            "reload", "stop",  "trigger"};
+const std::vector<std::string> kCommands = {"start",          "check",  "dev",  "status",
+                                            "restart-worker", "reload", "stop", "trigger"};
 
 // A datagram socket standing in for systemd's notify socket: what the supervisor sends with
 // sd_notify, one message per datagram, in order.

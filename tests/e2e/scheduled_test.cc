@@ -64,7 +64,8 @@ std::vector<std::string> tick_times(const std::string& log, const std::string& m
 }
 
 // wsup_scheduled_runs_total{script="NAME",outcome="OUTCOME"}, 0 when absent.
-int runs_counted(const std::string& metrics, const std::string& script, const std::string& outcome) {
+int runs_counted(const std::string& metrics, const std::string& script,
+                 const std::string& outcome) {
   std::smatch m;
   std::regex sample("wsup_scheduled_runs_total\\{script=\"" + script + "\",outcome=\"" + outcome +
                     "\"\\} (\\d+)");
@@ -77,14 +78,14 @@ TEST(CronTriggers, EveryMinuteCronFiresOncePerTickOnOneOfTwoWorkers) {
   dir.write("sw.js", kServiceWorker);
   const uint16_t port = free_port();
   const uint16_t admin = free_port();
-  auto config = dir.write(
-      "cluster.yaml", "listen: 127.0.0.1:" + std::to_string(port) +
-                          "\nworkers: 2\nadmin:\n  http: 127.0.0.1:" + std::to_string(admin) +
-                          "\nscripts:\n"
-                          "  - name: mod\n    path: mod.mjs\n    routes: [\"/mod/*\"]\n"
-                          "    vars: {WHO: cron}\n    crons: [\"* * * * *\"]\n"
-                          "  - name: sw\n    path: sw.js\n    routes: [\"/*\"]\n"
-                          "    crons: [\"* * * * *\"]\n");
+  auto config = dir.write("cluster.yaml",
+                          "listen: 127.0.0.1:" + std::to_string(port) +
+                              "\nworkers: 2\nadmin:\n  http: 127.0.0.1:" + std::to_string(admin) +
+                              "\nscripts:\n"
+                              "  - name: mod\n    path: mod.mjs\n    routes: [\"/mod/*\"]\n"
+                              "    vars: {WHO: cron}\n    crons: [\"* * * * *\"]\n"
+                              "  - name: sw\n    path: sw.js\n    routes: [\"/*\"]\n"
+                              "    crons: [\"* * * * *\"]\n");
   Supervisor wsup(config.string(), (dir.path() / "control.sock").string(), WSUP_WORKER_BINARY,
                   {"WSUP_TEST_CRON_SPEEDUP=30"});
   ASSERT_TRUE(wsup.wait_serving(port)) << wsup.log();
@@ -145,9 +146,9 @@ TEST(CronTriggers, WsupTriggerRunsOneAndExitsWithItsOutcome) {
   EXPECT_EQ(ok.exit_code, 0) << ok.output;
   EXPECT_TRUE(std::regex_search(ok.output, std::regex(R"(^ok: script mod, worker [01], \d+ ms)")))
       << ok.output;
-  EXPECT_TRUE(eventually(
-      [&] { return wsup.log().find("module-tick cron=[5 4 * * *]") != std::string::npos; }))
-      << wsup.log();
+  EXPECT_TRUE(eventually([&] {
+    return wsup.log().find("module-tick cron=[5 4 * * *]") != std::string::npos;
+  })) << wsup.log();
   EXPECT_NE(wsup.log().find("env=hand"), std::string::npos);
 
   CommandResult sw = wsup.control({"trigger", "sw"});  // no --cron: controller.cron is ""

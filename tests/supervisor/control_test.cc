@@ -11,13 +11,11 @@ using namespace wsup::supervisor;
 TEST(ControlProtocol, EveryCommandRoundTrips) {
   std::string error;
   using Kind = ControlCommand::Kind;
-  for (ControlCommand c : {ControlCommand{Kind::status, -1, "", ""},
-                           ControlCommand{Kind::status_json, -1, "", ""},
-                           ControlCommand{Kind::restart_worker, 3, "", ""},
-                           ControlCommand{Kind::reload, -1, "", ""},
-                           ControlCommand{Kind::stop, -1, "", ""},
-                           ControlCommand{Kind::trigger, -1, "cron-app", ""},
-                           ControlCommand{Kind::trigger, -1, "cron-app", "*/5 * * * MON-FRI"}}) {
+  for (ControlCommand c :
+       {ControlCommand{Kind::status, -1, "", ""}, ControlCommand{Kind::status_json, -1, "", ""},
+        ControlCommand{Kind::restart_worker, 3, "", ""}, ControlCommand{Kind::reload, -1, "", ""},
+        ControlCommand{Kind::stop, -1, "", ""}, ControlCommand{Kind::trigger, -1, "cron-app", ""},
+        ControlCommand{Kind::trigger, -1, "cron-app", "*/5 * * * MON-FRI"}}) {
     auto parsed = parse_command(encode_command(c), &error);
     ASSERT_TRUE(parsed) << error;
     EXPECT_EQ(*parsed, c);

@@ -4,8 +4,8 @@
 
 #include <gtest/gtest.h>
 
-#include "tests/support/eventually.h"
 #include "supervisor/scheduled_runs.h"
+#include "tests/support/eventually.h"
 
 namespace wsup::supervisor {
 namespace {
@@ -85,8 +85,8 @@ TEST(CronClock, RunsFasterOnlyWhenAsked) {
   EXPECT_LE(now, system_clock::now());
   // An hour per second: whatever the box's load, it runs ahead of the real clock.
   CronClock fast(3600);
-  EXPECT_TRUE(wsup::testing::eventually(
-      [&] { return fast.now() > system_clock::now() + minutes{1}; }));
+  EXPECT_TRUE(
+      wsup::testing::eventually([&] { return fast.now() > system_clock::now() + minutes{1}; }));
 }
 
 DispatchResult answered(uint16_t status, std::string body) {
