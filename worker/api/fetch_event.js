@@ -7,8 +7,10 @@
 //    ctx.waitUntil() and controller.scheduledTime, controller.cron, controller.noRetry().
 // internal.dispatchFetch and internal.dispatchScheduled return
 // [responsePromise | undefined, waitUntilPromises]; the runtime drives the promises and reads the
-// Response through internal.serializeResponse. A scheduled run's promise settles once the handler
-// and every waitUntil promise did, as a 200 "ok" Response; it rejects with the first failure.
+// Response through internal.serializeResponse. A scheduled run's promise resolves to a 200 "ok"
+// Response once the handler and every waitUntil promise have settled; it rejects with the
+// handler's error, else with that of the first waitUntil promise (in the order added) that
+// rejected.
 // The global addEventListener takes 'fetch' and 'scheduled' listeners for those events and any
 // other type for the global scope's events ('error' from reportError, 'unhandledrejection'),
 // which the web platform dispatches (`web`: its private object); internal.unhandledRejection is
@@ -89,7 +91,7 @@ class FetchEvent extends EventBase {
 
 // The web platform's EventTarget methods, applied to the global scope (null without one).
 const globalEvents = web.EventTarget === undefined ? null : web.EventTarget.prototype;
-let globalListenersAdded = false;  // whether a listener of another type than 'fetch' ever was
+let globalListenersAdded = false;  // whether a listener of a type other than ours ever was
 
 function addEventListener(type, listener, options = undefined) {
   const own = Object.hasOwn(ownListeners, `${type}`) ? ownListeners[`${type}`] : null;
@@ -199,8 +201,9 @@ class ScheduledEvent extends EventBase {
   }
 }
 
-// Settles after `first` and every promise in `waitUntil`, those added meanwhile included.
-async function allSettledInTurn(first, waitUntil) {
+// Waits for `first`, then for every promise in `waitUntil` in turn, those added meanwhile
+// included.
+async function afterHandlerAndWaitUntil(first, waitUntil) {
   await first;
   for (let i = 0; i < waitUntil.length; ++i) await waitUntil[i];
   return new Response('ok');
@@ -223,7 +226,7 @@ internal.dispatchScheduled = (namespace, cron, scheduledTime, env) => {
         listener.handleEvent(event);
       }
     }
-    return [allSettledInTurn(undefined, waitUntil), waitUntil];
+    return [afterHandlerAndWaitUntil(undefined, waitUntil), waitUntil];
   }
   const handler = namespace.default;
   if (handler === null || typeof handler !== 'object' && typeof handler !== 'function' ||
@@ -233,7 +236,7 @@ internal.dispatchScheduled = (namespace, cron, scheduledTime, env) => {
         'scheduled(controller, env, ctx) to run it from a cron trigger.');
   }
   const result = handler.scheduled(controller, env, new ExecutionContext(waitUntil));
-  return [allSettledInTurn(result, waitUntil), waitUntil];
+  return [afterHandlerAndWaitUntil(result, waitUntil), waitUntil];
 };
 
 for (const [name, value] of Object.entries({
