@@ -2,8 +2,9 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <stdexcept>
 #include <utility>
+
+#include "shared/log.h"
 
 namespace wsup::supervisor {
 namespace {
@@ -47,13 +48,17 @@ void CronScheduler::set_config(const config::ClusterConfig& config, CronClock::t
         next.push_back(std::move(*kept));
         continue;
       }
+      // The config's readers check every cron; one that slipped through (a reader that forgot)
+      // is logged and left out rather than taking the supervisor down.
       config::CronError error;
       std::optional<config::CronSchedule> schedule = config::parse_cron(cron, error);
-      // The config loader checked every cron: a failure here is a bug, not a user error.
-      if (!schedule) throw std::logic_error("cron \"" + cron + "\" passed the config check");
-      std::optional<std::chrono::sys_seconds> first =
-          config::next_cron_time(*schedule, whole_seconds(now));
-      if (!first) throw std::logic_error("cron \"" + cron + "\" never fires");
+      std::optional<std::chrono::sys_seconds> first;
+      if (schedule) first = config::next_cron_time(*schedule, whole_seconds(now));
+      if (!first) {
+        log::error("cron trigger left out: not a valid cron expression",
+                   {{"script", script.name}, {"cron", cron}, {"error", error.message}});
+        continue;
+      }
       next.push_back(Trigger{script.name, std::move(*schedule), *first});
     }
   }

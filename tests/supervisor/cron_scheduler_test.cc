@@ -77,6 +77,13 @@ TEST(CronScheduler, AReloadKeepsTheTriggersThatStayAndDropsTheOthers) {
   for (const CronTick& tick : due) EXPECT_EQ(tick.script, "a");
 }
 
+TEST(CronScheduler, AnExpressionThatSlippedPastTheConfigCheckIsLeftOut) {
+  CronScheduler cron;
+  cron.set_config(with_crons({{"a", {"61 * * * *", "* * * * *"}}}), at(10, 0));
+  EXPECT_EQ(cron.size(), 1u);
+  EXPECT_EQ(cron.take_due(at(10, 1)).size(), 1u);
+}
+
 TEST(CronClock, RunsFasterOnlyWhenAsked) {
   CronClock real(1);
   auto before = system_clock::now();
