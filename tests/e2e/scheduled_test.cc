@@ -1,6 +1,7 @@
 // Cron triggers and `wsup trigger` with the real wsup and wsup-worker: a tick runs the scheduled
 // handler on exactly one of two workers, module and service-worker scripts both get their event,
-// failures are logged and counted, and `wsup trigger`'s exit status follows the run.
+// a run has the request limits, failures are logged and counted, and `wsup trigger`'s exit status
+// follows the run.
 //
 // Ticks without waiting minutes: WSUP_TEST_CRON_SPEEDUP=30 makes the supervisor's cron clock run
 // 30 times faster (supervisor/cron_scheduler.h), so "* * * * *" ticks every 2 s of real time.
@@ -49,6 +50,13 @@ export default {
 };
 )";
 
+const char* kSpins = R"(
+export default {
+  fetch() { return new Response('x'); },
+  scheduled() { for (;;) {} },
+};
+)";
+
 const char* kFetchOnly = R"(
 export default { fetch() { return new Response('only fetch'); } };
 )";
@@ -90,14 +98,16 @@ TEST(CronTriggers, EveryMinuteCronFiresOncePerTickOnOneOfTwoWorkers) {
                   {"WSUP_TEST_CRON_SPEEDUP=30"});
   ASSERT_TRUE(wsup.wait_serving(port)) << wsup.log();
   EXPECT_NE(wsup.log().find("FOR TESTS ONLY"), std::string::npos);
-  // Three ticks of each; 2 s apart at this speed, so well within the bound on a loaded box.
+  // Three runs of each counted (a run is counted once its answer is back, after the script's own
+  // log line); 2 s apart at this speed, so well within the bound on a loaded box.
+  std::string metrics;
   ASSERT_TRUE(eventually(
       [&] {
-        std::string log = wsup.log();
-        return tick_times(log, "module-tick").size() >= 3 && tick_times(log, "sw-tick").size() >= 3;
+        metrics = http_get(admin, "/metrics").body;
+        return runs_counted(metrics, "mod", "ok") >= 3 && runs_counted(metrics, "sw", "ok") >= 3;
       },
       std::chrono::seconds(60)))
-      << wsup.log();
+      << metrics << wsup.log();
   const std::string log = wsup.log();
   for (const char* marker : {"module-tick", "sw-tick"}) {
     std::vector<std::string> times = tick_times(log, marker);
@@ -113,9 +123,8 @@ TEST(CronTriggers, EveryMinuteCronFiresOncePerTickOnOneOfTwoWorkers) {
       log, std::regex(R"(scheduled run.*script=mod.*worker=[01].*outcome=ok.*duration_ms=)")))
       << log;
   EXPECT_EQ(log.find("scheduled run failed"), std::string::npos) << log;
-  std::string metrics = http_get(admin, "/metrics").body;
-  EXPECT_GE(runs_counted(metrics, "mod", "ok"), 3) << metrics;
-  EXPECT_GE(runs_counted(metrics, "sw", "ok"), 3) << metrics;
+  EXPECT_GE(tick_times(log, "module-tick").size(), 3u) << log;
+  EXPECT_GE(tick_times(log, "sw-tick").size(), 3u) << log;
   // Requests still go to fetch: a client's request is never a scheduled run.
   HttpResult r = http_get(port, "/mod/__scheduled?cron=*+*+*+*+*");
   EXPECT_EQ(r.status, 200);
@@ -128,6 +137,7 @@ TEST(CronTriggers, WsupTriggerRunsOneAndExitsWithItsOutcome) {
   dir.write("sw.js", kServiceWorker);
   dir.write("throws.mjs", kThrows);
   dir.write("fetch-only.mjs", kFetchOnly);
+  dir.write("spins.mjs", kSpins);
   const uint16_t port = free_port();
   const uint16_t admin = free_port();
   auto config = dir.write(
@@ -138,6 +148,7 @@ TEST(CronTriggers, WsupTriggerRunsOneAndExitsWithItsOutcome) {
                           "    vars: {WHO: hand}\n"
                           "  - name: sw\n    path: sw.js\n    routes: [\"/sw/*\"]\n"
                           "  - name: throws\n    path: throws.mjs\n    routes: [\"/t/*\"]\n"
+                          "  - name: spins\n    path: spins.mjs\n    routes: [\"/s/*\"]\n"
                           "  - name: fetch-only\n    path: fetch-only.mjs\n    routes: [\"/*\"]\n");
   Supervisor wsup(config.string(), (dir.path() / "control.sock").string(), WSUP_WORKER_BINARY);
   ASSERT_TRUE(wsup.wait_serving(port)) << wsup.log();
@@ -165,6 +176,13 @@ TEST(CronTriggers, WsupTriggerRunsOneAndExitsWithItsOutcome) {
            log.find("scheduled run failed") != std::string::npos;
   })) << wsup.log();
 
+  // A run has the request's limits: the CPU watchdog stops it (limits.cpu_ms, 50 ms).
+  CommandResult spun = wsup.control({"trigger", "spins"});
+  EXPECT_EQ(spun.exit_code, 1) << spun.output;
+  EXPECT_EQ(spun.output.rfind("exceeded_cpu: script spins, worker ", 0), 0u) << spun.output;
+  // The worker that stopped it goes on serving.
+  EXPECT_EQ(http_get(port, "/s/after").status, 200);
+
   CommandResult missing = wsup.control({"trigger", "fetch-only"});
   EXPECT_EQ(missing.exit_code, 1) << missing.output;
   EXPECT_EQ(missing.output.rfind("exception: ", 0), 0u) << missing.output;
@@ -181,6 +199,7 @@ TEST(CronTriggers, WsupTriggerRunsOneAndExitsWithItsOutcome) {
   EXPECT_EQ(runs_counted(metrics, "sw", "ok"), 1) << metrics;
   EXPECT_EQ(runs_counted(metrics, "throws", "exception"), 1) << metrics;
   EXPECT_EQ(runs_counted(metrics, "fetch-only", "exception"), 1) << metrics;
+  EXPECT_EQ(runs_counted(metrics, "spins", "exceeded_cpu"), 1) << metrics;
 }
 
 }  // namespace
