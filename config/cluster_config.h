@@ -160,8 +160,8 @@ struct Script {
   // so state the script builds lazily is in every request's starting point.
   std::vector<std::string> warm_up;
   Recycle recycle;  // isolation: isolate only
-  // Cron expressions (five fields, as written) of the script's scheduled handler: from its
-  // wrangler file's triggers.crons. Stored only; running them is the cron scheduler's job.
+  // Cron triggers (Cloudflare's `triggers.crons`), each checked by config/cron.h's parse_cron and
+  // kept as written: the supervisor runs the script's scheduled handler at each of their ticks.
   std::vector<std::string> crons;
   std::string wrangler_file;  // absolute path of the entry's `wrangler:` file, "" without one
   std::string vars_file;      // absolute path of the entry's `vars_file:`, "" without one

@@ -1,5 +1,6 @@
 // `scripts:` in cluster.yaml: each script's name, file, kind (module or service worker), routes,
-// bindings (vars, secrets) and compatibility settings (compatibility_flags, compatibility_date).
+// bindings (vars, secrets), compatibility settings (compatibility_flags, compatibility_date) and
+// cron triggers (crons).
 #include <algorithm>
 #include <cctype>
 #include <fstream>
@@ -9,6 +10,7 @@
 #include <sstream>
 #include <string_view>
 
+#include "config/cron.h"
 #include "config/module_syntax.h"
 #include "config/sections.h"
 #include "config/values.h"
@@ -141,25 +143,55 @@ bool is_warm_up_request(std::string_view text) {
          target.find_first_of(" \t\r\n") == std::string_view::npos;
 }
 
-void read_warm_up(const Field& field, Script& script, DiagnosticList& diagnostics) {
+// Calls read_one(item, text) for each string of a list; anything but a list is reported as not
+// being `expected`.
+template <typename ReadOne>
+void for_each_string_item(const Field& field, std::string_view expected,
+                          DiagnosticList& diagnostics, ReadOne read_one) {
   if (!field.value.IsSequence()) {
-    diagnostics.add(field,
-                    "must be a list of request paths (e.g. [\"/\", \"GET /users/1\"]), got " +
-                        describe(field.value));
+    diagnostics.add(field, "must be " + std::string(expected) + ", got " + describe(field.value));
     return;
   }
   for (size_t i = 0; i < field.value.size(); ++i) {
     Field item{{}, field.value[i], index_path(field.path, i)};
-    std::optional<std::string> text = read_string(item, diagnostics);
-    if (!text) continue;
-    if (!is_warm_up_request(*text)) {
-      diagnostics.add(item, "\"" + *text +
-                                "\" is not a warm-up request: write a path starting with / , "
-                                "optionally after a method (\"POST /login\")");
-      continue;
-    }
-    script.warm_up.push_back(*text);
+    if (std::optional<std::string> text = read_string(item, diagnostics)) read_one(item, *text);
   }
+}
+
+void read_warm_up(const Field& field, Script& script, DiagnosticList& diagnostics) {
+  for_each_string_item(
+      field, "a list of request paths (e.g. [\"/\", \"GET /users/1\"])", diagnostics,
+      [&](const Field& item, const std::string& text) {
+        if (!is_warm_up_request(text)) {
+          diagnostics.add(item, "\"" + text +
+                                    "\" is not a warm-up request: write a path starting with / , "
+                                    "optionally after a method (\"POST /login\")");
+          return;
+        }
+        script.warm_up.push_back(text);
+      });
+}
+
+// Each entry a cron expression (config/cron.h); an error points at the character it is about
+// when the expression is written on one line.
+void read_crons(const Field& field, Script& script, DiagnosticList& diagnostics) {
+  for_each_string_item(
+      field, "a list of cron expressions (e.g. [\"*/5 * * * *\"])", diagnostics,
+      [&](const Field& item, const std::string& text) {
+        CronError error;
+        if (!parse_cron(text, error)) {
+          SourceLocation where = diagnostics.location(item);
+          // A quoted scalar's text starts one column after its mark.
+          if (where.line > 0 && text.find('\n') == std::string::npos)
+            where.column += static_cast<int>(error.offset) + (item.value.Tag() == "!" ? 1 : 0);
+          diagnostics.add(where, item.path, "cron \"" + text + "\": " + error.message);
+        } else if (std::find(script.crons.begin(), script.crons.end(), text) !=
+                   script.crons.end()) {
+          diagnostics.add(item, "duplicate cron \"" + text + "\"");
+        } else {
+          script.crons.push_back(text);
+        }
+      });
 }
 
 void read_recycle(const Field& field, Script& script, DiagnosticList& diagnostics) {
@@ -269,7 +301,7 @@ void read_scripts(const Field& field, const std::filesystem::path& base_dir,
         item,
         {"name", "path", "type", "module", "routes", "vars", "secrets", "compatibility_flags",
          "compatibility_date", "isolation", "snapshot", "warm_up", "recycle", "wrangler",
-         "vars_file"},
+         "vars_file", "crons"},
         diagnostics, [&](const Field& f) {
           std::string_view key = f.key.Scalar();
           if (key == "name") {
@@ -323,6 +355,7 @@ void read_scripts(const Field& field, const std::filesystem::path& base_dir,
           }
           if (key == "warm_up") read_warm_up(f, script, diagnostics);
           if (key == "recycle") recycle_field = f;
+          if (key == "crons") read_crons(f, script, diagnostics);
         });
     if (!is_map) continue;
     // vars (the wrangler file's, then vars_file's, then the entry's own) before secrets whatever

@@ -5,6 +5,7 @@
 #include <cctype>
 #include <iterator>
 
+#include "config/cron.h"
 #include "config/dotenv.h"
 #include "config/sections.h"
 #include "config/wrangler_file.h"
@@ -148,8 +149,16 @@ class WranglerReader {
         continue;
       for (size_t i = 0; i < member.items.size(); ++i) {
         const WranglerNode& cron = member.items[i];
-        if (expect(cron, WranglerNode::Kind::string, "triggers.crons[" + std::to_string(i) + "]",
-                   "a cron expression string"))
+        const std::string key_path = "triggers.crons[" + std::to_string(i) + "]";
+        if (!expect(cron, WranglerNode::Kind::string, key_path, "a cron expression string"))
+          continue;
+        // Checked here as cluster.yaml's crons: are, so a bad expression is refused at the
+        // wrangler file's line rather than skipped by the scheduler.
+        CronError error;
+        if (!parse_cron(cron.text, error))
+          diagnostics_.add(cron.where, key_path, "cron \"" + cron.text + "\": " + error.message);
+        else if (std::find(script_.crons.begin(), script_.crons.end(), cron.text) ==
+                 script_.crons.end())
           script_.crons.push_back(cron.text);
       }
     }

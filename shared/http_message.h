@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -21,6 +22,14 @@ struct HttpRequest {
   std::string url;     // absolute URL as the script will see it: "http://host:port/path?query"
   HeaderList headers;
   std::string body;  // raw bytes
+  // Set for a cron trigger's run instead of an HTTP request (made by the supervisor's scheduler or
+  // `wsup trigger`, never from a client's bytes): the worker calls the script's scheduled handler
+  // and method, url, headers and body are empty.
+  struct Scheduled {
+    std::string cron;               // the expression as written in cluster.yaml
+    int64_t scheduled_time_ms = 0;  // the tick, in milliseconds since the Unix epoch (UTC)
+  };
+  std::optional<Scheduled> scheduled;
 };
 
 struct HttpResponse {

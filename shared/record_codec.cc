@@ -118,7 +118,7 @@ DecodeStatus decode_fields(RecordType type, uint32_t flags, uint32_t header_coun
   DecodeStatus status = DecodeStatus::ok;
   switch (type) {
     case RecordType::request: {
-      if ((flags & ~kBodySpilled) != 0) return DecodeStatus::bad_flags;
+      if ((flags & ~(kBodySpilled | kScheduled)) != 0) return DecodeStatus::bad_flags;
       record.body_spilled = (flags & kBodySpilled) != 0;
       record.request.id = record.request_id;
       if (!r.get_str(record.request.script) || !r.get_str(record.request.method) ||
@@ -126,7 +126,13 @@ DecodeStatus decode_fields(RecordType type, uint32_t flags, uint32_t header_coun
         return DecodeStatus::truncated;
       if ((status = get_headers(r, header_count, record.request.headers)) != DecodeStatus::ok)
         return status;
-      return get_body(r, max_body_bytes, record, record.request.body);
+      if ((status = get_body(r, max_body_bytes, record, record.request.body)) != DecodeStatus::ok ||
+          (flags & kScheduled) == 0)
+        return status;
+      HttpRequest::Scheduled& scheduled = record.request.scheduled.emplace();
+      return r.get_str(scheduled.cron) && r.get(scheduled.scheduled_time_ms)
+                 ? DecodeStatus::ok
+                 : DecodeStatus::truncated;
     }
     case RecordType::response: {
       if (flags != 0) return DecodeStatus::bad_flags;
@@ -223,7 +229,8 @@ const char* to_string(DecodeStatus status) {
 size_t encoded_size(const HttpRequest& request, bool spill_body) {
   return kRecordHeaderBytes + 12 + request.script.size() + request.method.size() +
          request.url.size() + headers_size(request.headers) + 8 +
-         (spill_body ? 0 : request.body.size());
+         (spill_body ? 0 : request.body.size()) +
+         (request.scheduled ? 4 + request.scheduled->cron.size() + 8 : 0);
 }
 
 size_t encoded_size(const HttpResponse& response) {
@@ -237,12 +244,17 @@ size_t head_size(const HttpResponse& head) {
 size_t encode(const HttpRequest& request, bool spill_body, std::span<std::byte> out) {
   Writer w(out);
   put_header(w, RecordType::request, encoded_size(request, spill_body), request.id,
-             spill_body ? kBodySpilled : 0, request.headers.size());
+             (spill_body ? kBodySpilled : 0) | (request.scheduled ? kScheduled : 0),
+             request.headers.size());
   w.put_str(request.script);
   w.put_str(request.method);
   w.put_str(request.url);
   put_headers(w, request.headers);
   put_body(w, request.body, spill_body);
+  if (request.scheduled) {
+    w.put_str(request.scheduled->cron);
+    w.put(request.scheduled->scheduled_time_ms);
+  }
   return w.at();
 }
 

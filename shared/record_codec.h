@@ -3,7 +3,8 @@
 // All integers are native-endian (both processes run on the same machine):
 //   header   u32 type, u32 total_bytes, u64 request_id, u32 flags, u32 header_count
 //   request  'WSRQ': str script, str method, str url, header_count × (str name, str value), body
-//            (flags bit 0: the body is in the slot's large-body object; only its length is here)
+//            (flags bit 0: the body is in the slot's large-body object; only its length is here;
+//            flags bit 2: a scheduled run, followed by str cron, i64 scheduled_time_ms)
 //   response 'WSRS': the whole answer: u32 status (100..999), headers, body (always inline)
 //   head     'WSHD': a streamed answer's start: u32 status, headers, u64 declared body length
 //            (flags bit 1: the length is declared; without it the u64 must be 0)
@@ -41,6 +42,7 @@ enum class RecordType : uint32_t {
 
 inline constexpr uint32_t kBodySpilled = 1;     // request
 inline constexpr uint32_t kLengthDeclared = 2;  // head
+inline constexpr uint32_t kScheduled = 4;       // request
 inline constexpr size_t kRecordHeaderBytes = 24;
 inline constexpr size_t kChunkOverheadBytes = kRecordHeaderBytes + 8;
 inline constexpr size_t kErrorRecordBytes = kRecordHeaderBytes + 4;

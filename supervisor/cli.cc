@@ -66,6 +66,16 @@ int cmd_control(const std::string& name, const Args& raw) {
       usage_error(name, "'" + args.front() + "' is not a worker number");
     command.worker = static_cast<int>(n);
     args.erase(args.begin());
+  } else if (name == "trigger") {
+    command.kind = ControlCommand::Kind::trigger;
+    command.cron = take_option(args, "--cron").value_or("");
+    no_unknown_options(name, args);
+    if (args.empty()) usage_error(name, "wsup trigger needs a script name");
+    command.script = args.front();
+    args.erase(args.begin());
+    if (command.script.find_first_of(" \n\r") != std::string::npos ||
+        command.cron.find_first_of("\n\r") != std::string::npos)
+      usage_error(name, "a script name has no blanks and a cron expression is one line");
   } else if (name == "reload") {
     command.kind = ControlCommand::Kind::reload;
   } else {
@@ -89,7 +99,8 @@ int cmd_control(const std::string& name, const Args& raw) {
   if (!control)
     usage_error(name,
                 "which supervisor? pass --control PATH or the config file it was started with");
-  // restart-worker and reload answer when done: allow for a slow worker start and a drain.
+  // restart-worker, reload and trigger answer when done: allow for a slow worker start and a
+  // drain, or a run's wall time.
   ControlReply reply = send_control_command(*control, command, 300);
   std::fputs(reply.body.c_str(), reply.ok ? stdout : stderr);
   return reply.ok ? 0 : 1;

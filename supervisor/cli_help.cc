@@ -6,14 +6,15 @@
 namespace wsup::supervisor {
 namespace {
 
-// How status, restart-worker, reload and stop find the supervisor (cli.cc, cmd_control).
+// How status, restart-worker, reload, stop and trigger find the supervisor (cli.cc,
+// cmd_control).
 constexpr std::string_view kFindSupervisor =
     "The supervisor is found by, in order: --control PATH, $WSUP_CONTROL, or the config it was\n"
     "started with (--config CONFIG, or CONFIG as the last argument): its admin.control_socket,\n"
     "else the default path derived from the config file's absolute path. The packaged unit\n"
     "starts /etc/wsup/cluster.yaml, whose admin.control_socket is /run/wsup/control.sock.\n";
 
-constexpr std::array<std::pair<std::string_view, std::string_view>, 7> kCommands = {{
+constexpr std::array<std::pair<std::string_view, std::string_view>, 8> kCommands = {{
     {"start",
      "usage: wsup start CONFIG [--control PATH] [--worker-binary PATH]\n"
      "\n"
@@ -62,6 +63,14 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 7> kCommands
      "Re-reads the config and scripts the supervisor was started with, checks them, and\n"
      "replaces the workers one by one. A refused config changes nothing and is reported here.\n"
      "Exit status: 0 reloaded, 1 refused or no supervisor answered, 2 usage error.\n"},
+    {"trigger",
+     "usage: wsup trigger SCRIPT [--cron EXPR] [CONFIG] [--control PATH | --config CONFIG]\n"
+     "\n"
+     "Runs SCRIPT's scheduled handler once, now, on one worker (as `wrangler dev\n"
+     "--test-scheduled` does), with controller.cron = EXPR (\"\" without --cron), and prints\n"
+     "the outcome: ok, exception, exceeded_cpu, exceeded_memory, timed_out, worker_died or\n"
+     "not_run, with the worker and the duration.\n"
+     "Exit status: 0 the run succeeded, 1 it failed or no supervisor answered, 2 usage error.\n"},
     {"stop",
      "usage: wsup stop [CONFIG] [--control PATH | --config CONFIG]\n"
      "\n"
@@ -72,7 +81,7 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 7> kCommands
 
 bool is_control_command(std::string_view command) {
   return command == "status" || command == "restart-worker" || command == "reload" ||
-         command == "stop";
+         command == "stop" || command == "trigger";
 }
 
 }  // namespace
@@ -102,11 +111,14 @@ std::string overall_help() {
          "  wsup reload                    re-read config and scripts, replace workers one by "
          "one\n"
          "  wsup stop                      finish in-flight requests, stop workers, exit\n"
+         "  wsup trigger SCRIPT [--cron EXPR]\n"
+         "                                 run SCRIPT's scheduled handler once, print the "
+         "outcome\n"
          "  wsup --version | help [COMMAND] | COMMAND --help\n"
          "\n"
-         "status, restart-worker, reload and stop find the supervisor by --control PATH, by\n"
-         "--config CONFIG (or CONFIG as last argument: its admin.control_socket or default path),\n"
-         "or by $WSUP_CONTROL.\n"
+         "status, restart-worker, reload, stop and trigger find the supervisor by --control\n"
+         "PATH, by --config CONFIG (or CONFIG as last argument: its admin.control_socket or\n"
+         "default path), or by $WSUP_CONTROL.\n"
          "Signals to a running supervisor: SIGTERM/SIGINT = stop, SIGHUP = reload.\n"
          "Exit status: 0 success, 1 failure, 2 usage error.\n";
 }

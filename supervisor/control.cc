@@ -31,6 +31,8 @@ std::string encode_command(const ControlCommand& c) {
       return "reload\n";
     case ControlCommand::Kind::stop:
       return "stop\n";
+    case ControlCommand::Kind::trigger:
+      return "trigger " + c.script + (c.cron.empty() ? "" : " " + c.cron) + "\n";
   }
   return "\n";
 }
@@ -55,6 +57,16 @@ std::optional<ControlCommand> parse_command(std::string_view line, std::string* 
       *error = "restart-worker needs a worker number, got '" + std::string(arg) + "'";
       return std::nullopt;
     }
+    return c;
+  } else if (verb == "trigger") {
+    c.kind = ControlCommand::Kind::trigger;
+    std::string_view script = arg.substr(0, arg.find(' '));
+    if (script.empty()) {
+      *error = "trigger needs a script name";
+      return std::nullopt;
+    }
+    c.script = std::string(script);
+    if (script.size() < arg.size()) c.cron = std::string(arg.substr(script.size() + 1));
     return c;
   } else {
     *error = "unknown command '" + std::string(verb) + "'";

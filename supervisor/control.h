@@ -1,7 +1,9 @@
-// The control socket: how `wsup status|restart-worker|reload|stop` reach a running supervisor.
+// The control socket: how `wsup status|restart-worker|reload|stop|trigger` reach a running
+// supervisor.
 //
 // A Unix stream socket, mode 0600, one command per connection:
-//   client -> "status\n" | "status-json\n" | "restart-worker 3\n" | "reload\n" | "stop\n"
+//   client -> "status\n" | "status-json\n" | "restart-worker 3\n" | "reload\n" | "stop\n" |
+//             "trigger SCRIPT\n" | "trigger SCRIPT CRON EXPRESSION\n" (the rest of the line)
 //   server -> "ok\n<body>" or "error\n<message>", then closes.
 // Commands that change the cluster answer when the change is done (or failed), so a script that
 // runs `wsup reload && next-step` sees the new workers serving.
@@ -20,9 +22,11 @@
 namespace wsup::supervisor {
 
 struct ControlCommand {
-  enum class Kind { status, status_json, restart_worker, reload, stop };
+  enum class Kind { status, status_json, restart_worker, reload, stop, trigger };
   Kind kind = Kind::status;
-  int worker = -1;  // restart_worker only
+  int worker = -1;     // restart_worker only
+  std::string script;  // trigger only
+  std::string cron;    // trigger only: what the handler sees as controller.cron ("" when not given)
   bool operator==(const ControlCommand&) const = default;
 };
 

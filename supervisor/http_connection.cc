@@ -10,6 +10,7 @@
 #include <boost/beast/http/error.hpp>
 
 #include "shared/log.h"
+#include "supervisor/request_ids.h"
 
 namespace wsup::supervisor {
 namespace {
@@ -17,7 +18,6 @@ namespace {
 using Clock = Dispatcher::Clock;
 namespace beast = boost::beast;
 
-std::atomic<uint64_t> g_next_request_id{1};  // relaxed: only uniqueness matters
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
 bool is_forwarded_method(http::verb method) {
@@ -340,7 +340,7 @@ void HttpConnection::close() {
 
 void HttpConnection::note_begin() {
   if (note_.id != 0) return;
-  note_.id = g_next_request_id.fetch_add(1, std::memory_order_relaxed);
+  note_.id = next_request_id();
   note_.start = Clock::now();
 }
 

@@ -39,7 +39,7 @@ int main(int argc, char** argv) {
     if (command == "start") return cmd_start(args);
     if (command == "check") return cmd_check(args);
     if (command == "dev") return cmd_dev(args);
-    return cmd_control(command, args);  // status, restart-worker, reload, stop
+    return cmd_control(command, args);  // status, restart-worker, reload, stop, trigger
   } catch (const wsup::config::ConfigError& e) {
     std::fprintf(stderr, "%s\n", e.what());  // file:line:column: key: message, one per line
     return 1;

@@ -20,6 +20,11 @@ std::string prometheus_label(std::string_view value) {
   return out;
 }
 
+void Metrics::record_scheduled_run(std::string_view script, std::string_view outcome) {
+  std::lock_guard lock(mutex_);
+  ++scheduled_runs_[{std::string(script), std::string(outcome)}];
+}
+
 void Metrics::record_request(std::string_view script, int worker, int status,
                              std::chrono::microseconds latency) {
   double seconds = static_cast<double>(latency.count()) / 1e6;
@@ -87,6 +92,13 @@ std::string Metrics::render(std::span<const WorkerSnapshot> workers, size_t over
              (worker < 0 ? std::string("none") : std::to_string(worker)) + "\",status=\"" +
              std::to_string(status) + "\"} " + std::to_string(count) + "\n";
     }
+    gauge_header(out, "wsup_scheduled_runs_total",
+                 "Runs of scripts' scheduled handlers (cron triggers and wsup trigger), by "
+                 "script and outcome.",
+                 "counter");
+    for (const auto& [key, count] : scheduled_runs_)
+      out += "wsup_scheduled_runs_total{script=\"" + prometheus_label(key.first) + "\",outcome=\"" +
+             prometheus_label(key.second) + "\"} " + std::to_string(count) + "\n";
     gauge_header(out, "wsup_request_duration_seconds",
                  "Time from request read to response ready, in the supervisor.", "histogram");
     uint64_t cumulative = 0;

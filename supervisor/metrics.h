@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 #include <tuple>
+#include <utility>
 
 #include "shared/channel.h"
 
@@ -56,13 +57,18 @@ class Metrics {
       "front_in", "submit", "worker", "wake_http", "write_out"};
   void record_stages(const std::array<std::chrono::nanoseconds, kStageCount>& stages);
 
+  // A cron trigger's or `wsup trigger`'s run of a scheduled handler (ScheduledRunResult's
+  // outcome: ok, exception, ...).
+  void record_scheduled_run(std::string_view script, std::string_view outcome);
+
   std::string render(std::span<const WorkerSnapshot> workers, size_t overflow_depth) const;
 
  private:
   mutable std::mutex mutex_;
   std::map<std::tuple<std::string, int, int>, uint64_t> requests_;  // (script, worker, status)
   std::map<int, uint64_t> served_by_worker_;
-  std::array<uint64_t, kLatencyBuckets.size()> bucket_counts_{};  // non-cumulative
+  std::map<std::pair<std::string, std::string>, uint64_t> scheduled_runs_;  // (script, outcome)
+  std::array<uint64_t, kLatencyBuckets.size()> bucket_counts_{};            // non-cumulative
   uint64_t latency_count_ = 0;
   double latency_sum_seconds_ = 0;
   std::array<std::atomic<uint64_t>, kStageCount> stage_ns_{};

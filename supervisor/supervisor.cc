@@ -21,10 +21,12 @@
 #include "shared/log.h"
 #include "supervisor/admin_http.h"
 #include "supervisor/control.h"
+#include "supervisor/cron_scheduler.h"
 #include "supervisor/file_watch.h"
 #include "supervisor/http_front.h"
 #include "supervisor/loop_events.h"
 #include "supervisor/reload_check.h"
+#include "supervisor/scheduled_runs.h"
 #include "supervisor/status_report.h"
 #include "supervisor/systemd_notify.h"
 #include "supervisor/version.h"
@@ -92,6 +94,7 @@ class Supervisor {
         instance_id_(random_instance_id()),
         // Requests beyond the rings wait in supervisor memory, one place per allowed connection.
         dispatcher_({.overflow_limit = config_.limits.max_connections}),
+        scheduled_runs_(dispatcher_, metrics_, config_.limits.wall_ms),
         access_log_(config_.logging.access_format, config_.logging.destination),
         pool_(pool_settings(config_, worker_binary_, instance_id_), dispatcher_, metrics_),
         front_(config_, dispatcher_, metrics_, access_log_) {}
@@ -104,6 +107,10 @@ class Supervisor {
   void wait_for_events(bool with_commands);
   void on_signals();
   void on_commands();
+  // Hands every cron trigger due now to ScheduledRuns (main loop).
+  void fire_due_crons();
+  // `wsup trigger`: one run now, answered with its outcome (control thread).
+  ControlReply trigger(const ControlCommand& command);
   void begin_reload(std::optional<std::promise<ControlReply>> reply);
   void finish_reload_check();
   void watch_script(Clock::time_point now);
@@ -135,6 +142,9 @@ class Supervisor {
   const std::string instance_id_;
   Dispatcher dispatcher_;
   Metrics metrics_;
+  ScheduledRuns scheduled_runs_;
+  CronClock cron_clock_;  // WSUP_TEST_CRON_SPEEDUP, read once
+  CronScheduler cron_;    // main loop only (start, run, the reload callback)
   AccessLog access_log_;
   WorkerPool pool_;
   HttpFront front_;
@@ -238,9 +248,17 @@ bool Supervisor::start() {
       return {true, render_status_table(pool_.snapshot(), script_modes_now(), supervisor_info())};
     if (c.kind == ControlCommand::Kind::status_json)
       return {true, render_status_json(pool_.snapshot(), script_modes_now(), supervisor_info())};
+    if (c.kind == ControlCommand::Kind::trigger) return trigger(c);
     return commands_.post(c).get();
   });
   if (dev_mode()) set_watched({});
+  if (cron_clock_.speedup() != 1)
+    log::warn(
+        "WSUP_TEST_CRON_SPEEDUP is set: FOR TESTS ONLY, cron triggers follow a clock that "
+        "runs faster than real time",
+        {{"speedup", cron_clock_.speedup()}});
+  cron_.set_config(config_, cron_clock_.now());
+  if (cron_.size() > 0) log::info("cron triggers armed", {{"triggers", cron_.size()}});
   systemd_.ready(notify_counts());
   log::info("wsup started", {{"workers", pool_.ready_count()},
                              {"port", front_.ports().empty() ? 0 : front_.ports().front()},
@@ -255,6 +273,7 @@ void Supervisor::run() {
     auto now = Clock::now();
     on_signals();
     on_commands();
+    fire_due_crons();
     finish_reload_check();
     watch_script(now);
     pool_.tick(now);
@@ -291,6 +310,24 @@ void Supervisor::on_commands() {
       reply.set_value({false, "not a main-loop command\n"});
     }
   }
+}
+
+void Supervisor::fire_due_crons() {
+  if (stopping_) return;
+  for (const CronTick& tick : cron_.take_due(cron_clock_.now())) {
+    const auto ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(tick.time.time_since_epoch());
+    scheduled_runs_.fire(tick.script, tick.cron, ms.count(), nullptr);
+  }
+}
+
+ControlReply Supervisor::trigger(const ControlCommand& command) {
+  std::vector<ScriptMode> scripts = script_modes_now();
+  if (std::none_of(scripts.begin(), scripts.end(),
+                   [&](const ScriptMode& s) { return s.name == command.script; }))
+    return {false, "no script named '" + command.script + "' in the running config\n"};
+  ScheduledRunResult r = scheduled_runs_.run_and_wait(command.script, command.cron);
+  return {r.ok(), r.summary(command.script) + "\n"};
 }
 
 void Supervisor::begin_reload(std::optional<std::promise<ControlReply>> reply) {
@@ -345,6 +382,8 @@ void Supervisor::finish_reload_check() {
                       if (r.ok) {
                         front_.set_routing(std::make_shared<const RoutingTable>(*next));
                         set_script_modes(*next);
+                        cron_.set_config(*next, cron_clock_.now());
+                        scheduled_runs_.set_wall_ms(next->limits.wall_ms);
                         apply_log_level(*next);
                         config_.drain_timeout = next->drain_timeout;
                         log::info("reload done");

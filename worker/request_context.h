@@ -136,6 +136,13 @@ class RequestContext final : public JsHost, public std::enable_shared_from_this<
   // Records a CPU or heap verdict of the request's budget in limit_hit_.
   void note_limits();
   bool run_script_and_dispatch(v8::Local<v8::Context> context);
+  // A cron trigger's run: internal.dispatchScheduled(namespace, cron, scheduledTime, env).
+  v8::MaybeLocal<v8::Value> dispatch_scheduled(v8::Local<v8::Context> context,
+                                               v8::Local<v8::Object> internal,
+                                               v8::Local<v8::Value> namespace_object,
+                                               v8::Local<v8::Value> env);
+  // Keeps the [responsePromise, waitUntil] pair a dispatch returned.
+  bool take_dispatch_result(v8::Local<v8::Context> context, v8::Local<v8::Value> result);
   // Evaluates the script's top level in `context`: a module graph (its namespace comes back in
   // `namespace_object`), or a service worker with its bindings as globals. False with an
   // exception pending; true with ready_ set when the module's evaluation failed and was answered.

@@ -1,5 +1,6 @@
 // RequestContext, part two: running the script in the request's context (service worker or ES
-// module graph), building `env`, dispatching the fetch event and reading the Response back.
+// module graph), building `env`, dispatching the fetch event (or, for a cron trigger's run, the
+// scheduled event) and reading the Response back.
 // Lifecycle, slices, timers and answers are in request_context.cc.
 #include <utility>
 
@@ -34,6 +35,12 @@ bool RequestContext::run_script_and_dispatch(v8::Local<v8::Context> context) {
   v8::Local<v8::Value> env = v8::Undefined(isolate);
   if (script_.spec.module) env = make_env(context, script_);
 
+  v8::Local<v8::Value> result;
+  if (request_.scheduled) {
+    if (!dispatch_scheduled(context, internal, namespace_object, env).ToLocal(&result))
+      return false;
+    return take_dispatch_result(context, result);
+  }
   v8::Local<v8::Array> headers =
       v8::Array::New(isolate, static_cast<int>(request_.headers.size() * 2));
   uint32_t slot = 0;
@@ -56,12 +63,33 @@ bool RequestContext::run_script_and_dispatch(v8::Local<v8::Context> context) {
                                  headers,
                                  body,
                                  env};
-  v8::Local<v8::Value> result;
   if (!dispatch.As<v8::Function>()
            ->Call(context, v8::Undefined(isolate), 6, argv)
            .ToLocal(&result)) {
     return false;
   }
+  return take_dispatch_result(context, result);
+}
+
+v8::MaybeLocal<v8::Value> RequestContext::dispatch_scheduled(v8::Local<v8::Context> context,
+                                                             v8::Local<v8::Object> internal,
+                                                             v8::Local<v8::Value> namespace_object,
+                                                             v8::Local<v8::Value> env) {
+  v8::Isolate* isolate = v8_isolate_;
+  v8::Local<v8::Value> dispatch;
+  if (!internal->Get(context, v8::String::NewFromUtf8Literal(isolate, "dispatchScheduled"))
+           .ToLocal(&dispatch)) {
+    return {};
+  }
+  v8::Local<v8::Value> argv[] = {
+      namespace_object, v8_string(isolate, request_.scheduled->cron),
+      v8::Number::New(isolate, static_cast<double>(request_.scheduled->scheduled_time_ms)), env};
+  return dispatch.As<v8::Function>()->Call(context, v8::Undefined(isolate), 4, argv);
+}
+
+bool RequestContext::take_dispatch_result(v8::Local<v8::Context> context,
+                                          v8::Local<v8::Value> result) {
+  v8::Isolate* isolate = v8_isolate_;
   v8::Local<v8::Array> pair = result.As<v8::Array>();
   v8::Local<v8::Value> promise = pair->Get(context, 0).ToLocalChecked();
   wait_until_.Reset(isolate, pair->Get(context, 1).ToLocalChecked().As<v8::Array>());

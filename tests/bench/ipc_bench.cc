@@ -36,7 +36,8 @@ HttpRequest bench_request(uint64_t id, size_t body) {
           "POST",
           "http://127.0.0.1/bench",
           {{"content-type", "application/octet-stream"}},
-          std::string(body, 'q')};
+          std::string(body, 'q'),
+          {}};
 }
 
 void report_latency(benchmark::State& state, std::vector<double>& us) {

@@ -28,6 +28,7 @@ TEST(ConfigLoad, MinimalConfigGetsEveryDefault) {
   EXPECT_EQ(config.user_agent, "Cloudflare-Workers");
   EXPECT_TRUE(config.scripts[0].compatibility_flags.empty());
   EXPECT_EQ(config.scripts[0].compatibility_date, "");
+  EXPECT_TRUE(config.scripts[0].crons.empty());
   EXPECT_EQ(config.drain_timeout, 10s);
   EXPECT_EQ(config.limits.cpu_ms, 50u);
   EXPECT_EQ(config.limits.heap_mib, 128u);
@@ -169,6 +170,7 @@ scripts:
       TOKEN: API_TOKEN
     compatibility_flags: [nodejs_compat]
     compatibility_date: "2024-02-29"
+    crons: ["*/5 * * * *", 0 17 * * sun]
   - name: site
     path: b.js
     module: true
@@ -267,6 +269,7 @@ scripts:
   EXPECT_EQ(api.secrets, (std::map<std::string, std::string>{{"TOKEN", "API_TOKEN"}}));
   EXPECT_EQ(api.compatibility_flags, std::vector<std::string>{"nodejs_compat"});
   EXPECT_EQ(api.compatibility_date, "2024-02-29");  // a leap day
+  EXPECT_EQ(api.crons, (std::vector<std::string>{"*/5 * * * *", "0 17 * * sun"}));
 
   const Script& site = config.scripts[1];
   EXPECT_TRUE(site.module) << "an explicit module: true wins over detection";

@@ -163,6 +163,16 @@ TEST(WranglerConfig, ErrorsNameTheWranglerFileLineAndColumn) {
                          ": cannot read the wrangler file: No such file or directory");
 }
 
+TEST(WranglerConfig, BadCronInTriggersIsRefusedAtItsLine) {
+  testing::ScriptDir dir;
+  dir.write("w.js", "export default { scheduled() {} }\n");
+  dir.write("wrangler.toml",
+            "name = \"w\"\nmain = \"w.js\"\n[triggers]\ncrons = [\"0 * * * *\", \"61 * * * *\"]\n");
+  const std::string errors = errors_of(kEntry, dir);
+  EXPECT_NE(errors.find(dir.file("wrangler.toml") + ":4:"), std::string::npos) << errors;
+  EXPECT_NE(errors.find("triggers.crons[1]: cron \"61 * * * *\""), std::string::npos) << errors;
+}
+
 TEST(WranglerConfig, JsoncProjectWithoutANameTakesItsFoldersName) {
   testing::ScriptDir dir;
   dir.write("wrangler.jsonc", "{ /* no name */ \"main\": \"m.mjs\", }\n");

@@ -25,8 +25,8 @@ using namespace std::chrono_literals;
 
 namespace {
 
-const std::vector<std::string> kCommands = {"start",          "check",  "dev", "status",
-                                            "restart-worker", "reload", "stop"};
+const std::vector<std::string> kCommands = {"start",          "check",  "dev",  "status",
+                                            "restart-worker", "reload", "stop", "trigger"};
 
 // A datagram socket standing in for systemd's notify socket: what the supervisor sends with
 // sd_notify, one message per datagram, in order.
@@ -108,6 +108,8 @@ TEST(SupervisorCli, UsageErrorsExit2AndNameTheCommandsHelp) {
       {"reload", "--control"},
       {"restart-worker", "one", "--control", "/nonexistent"},
       {"stop", "a.yaml", "b.yaml"},
+      {"trigger", "--control", "/nonexistent"},
+      {"trigger", "app", "--every", "5m", "--control", "/nonexistent"},
   };
   for (const auto& args : cases) {
     std::vector<std::string> argv = {WSUP_BINARY};

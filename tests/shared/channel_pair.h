@@ -33,7 +33,7 @@ inline Pair make_pair(uint32_t slots = 4) {
 }
 
 inline HttpRequest request(uint64_t id, std::string body = "hello") {
-  return {id, "s", "POST", "http://x/" + std::to_string(id), {{"a", "b"}}, std::move(body)};
+  return {id, "s", "POST", "http://x/" + std::to_string(id), {{"a", "b"}}, std::move(body), {}};
 }
 
 inline std::vector<ResponseEvent> poll_all(SupervisorChannel& s) {

@@ -23,7 +23,7 @@ using namespace std::string_literals;
 
 // The body holds a NUL byte (kept by the s suffix): a body is bytes with a length, not a C string.
 HttpRequest sample() {
-  return {77, "app", "PUT", "http://h/p?q=1", {{"A", "1"}, {"a", "2"}, {"", ""}}, "body\0x"s};
+  return {77, "app", "PUT", "http://h/p?q=1", {{"A", "1"}, {"a", "2"}, {"", ""}}, "body\0x"s, {}};
 }
 
 template <typename T>
@@ -59,6 +59,28 @@ TEST(RecordCodec, ResponseAndErrorRoundTrip) {
   ASSERT_EQ(e.status, DecodeStatus::ok);
   EXPECT_EQ(e.request_id, 9u);
   EXPECT_EQ(e.error, ChannelError::headers_too_large);
+}
+
+TEST(RecordCodec, ScheduledRunRoundTripsAndIsNeverAPlainRequest) {
+  HttpRequest run;
+  run.id = 12;
+  run.script = "cron-app";
+  run.scheduled = HttpRequest::Scheduled{"*/5 * * * *", 1'796'000'000'000};
+  auto bytes = encode_request(run);
+  DecodedRecord d = decode(bytes, 1 << 20);
+  ASSERT_EQ(d.status, DecodeStatus::ok);
+  ASSERT_TRUE(d.request.scheduled.has_value());
+  EXPECT_EQ(d.request.scheduled->cron, "*/5 * * * *");
+  EXPECT_EQ(d.request.scheduled->scheduled_time_ms, 1'796'000'000'000);
+  EXPECT_EQ(d.request.script, "cron-app");
+  // An HTTP request carries no scheduled part.
+  EXPECT_FALSE(decode(encode_request(sample()), 1 << 20).request.scheduled.has_value());
+  // Every cut of the scheduled tail is truncated, never read as a plain request.
+  for (size_t cut = 1; cut <= 4 + run.scheduled->cron.size() + 8; ++cut) {
+    std::vector<std::byte> shorter(bytes.begin(), bytes.end() - static_cast<std::ptrdiff_t>(cut));
+    put(shorter, 4, static_cast<uint32_t>(shorter.size()));
+    EXPECT_EQ(decode(shorter, 1 << 20).status, DecodeStatus::truncated) << cut;
+  }
 }
 
 TEST(RecordCodec, SpilledBodyCarriesOnlyItsLength) {

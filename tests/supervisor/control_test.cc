@@ -10,11 +10,12 @@ using namespace wsup::supervisor;
 
 TEST(ControlProtocol, EveryCommandRoundTrips) {
   std::string error;
-  for (ControlCommand c : {ControlCommand{ControlCommand::Kind::status, -1},
-                           ControlCommand{ControlCommand::Kind::status_json, -1},
-                           ControlCommand{ControlCommand::Kind::restart_worker, 3},
-                           ControlCommand{ControlCommand::Kind::reload, -1},
-                           ControlCommand{ControlCommand::Kind::stop, -1}}) {
+  using Kind = ControlCommand::Kind;
+  for (ControlCommand c :
+       {ControlCommand{Kind::status, -1, "", ""}, ControlCommand{Kind::status_json, -1, "", ""},
+        ControlCommand{Kind::restart_worker, 3, "", ""}, ControlCommand{Kind::reload, -1, "", ""},
+        ControlCommand{Kind::stop, -1, "", ""}, ControlCommand{Kind::trigger, -1, "cron-app", ""},
+        ControlCommand{Kind::trigger, -1, "cron-app", "*/5 * * * MON-FRI"}}) {
     auto parsed = parse_command(encode_command(c), &error);
     ASSERT_TRUE(parsed) << error;
     EXPECT_EQ(*parsed, c);
@@ -30,6 +31,8 @@ TEST(ControlProtocol, MalformedCommandsAreRejectedWithAReason) {
   EXPECT_FALSE(parse_command("explode", &error));
   EXPECT_NE(error.find("unknown command 'explode'"), std::string::npos);
   EXPECT_FALSE(parse_command("stop now", &error));
+  EXPECT_FALSE(parse_command("trigger", &error));
+  EXPECT_NE(error.find("script name"), std::string::npos);
 }
 
 TEST(ControlProtocol, RepliesRoundTripIncludingMultilineBodies) {
@@ -49,7 +52,8 @@ TEST(ControlSocket, ServerAnswersOverAnOwnerOnlySocket) {
     struct stat st {};
     ASSERT_EQ(::stat(path.c_str(), &st), 0);
     EXPECT_EQ(st.st_mode & 0777, 0600u);
-    ControlReply reply = send_control_command(path, {ControlCommand::Kind::restart_worker, 7}, 5);
+    ControlReply reply =
+        send_control_command(path, {ControlCommand::Kind::restart_worker, 7, "", ""}, 5);
     EXPECT_TRUE(reply.ok);
     EXPECT_EQ(reply.body, "worker 7");
     // A second server on the same live socket must refuse to start.
@@ -66,13 +70,14 @@ TEST(ControlSocket, ManySequentialCommandsAreAllAnswered) {
     return ControlReply{true, std::to_string(++served)};
   });
   for (int i = 1; i <= 50; ++i)
-    EXPECT_EQ(send_control_command(path, {ControlCommand::Kind::status, -1}, 5).body,
+    EXPECT_EQ(send_control_command(path, {ControlCommand::Kind::status, -1, "", ""}, 5).body,
               std::to_string(i));
 }
 
 TEST(ControlSocket, MissingSupervisorGivesAClearMessage) {
   try {
-    send_control_command("/tmp/wsup-nobody-here.sock", {ControlCommand::Kind::status, -1}, 1);
+    send_control_command("/tmp/wsup-nobody-here.sock", {ControlCommand::Kind::status, -1, "", ""},
+                         1);
     FAIL() << "expected an exception";
   } catch (const std::runtime_error& e) {
     EXPECT_NE(std::string(e.what()).find("no wsup supervisor is running"), std::string::npos);

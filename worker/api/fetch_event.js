@@ -1,15 +1,24 @@
-// The fetch event, both script styles:
+// The fetch and scheduled events, both script styles:
 //  - service worker: addEventListener('fetch', (event) => event.respondWith(...)), with
 //    event.request, event.waitUntil() and event.passThroughOnException() (a no-op here);
-//  - ES module: export default { fetch(request, env, ctx) } with ctx.waitUntil().
-// internal.dispatchFetch returns [responsePromise | undefined, waitUntilPromises]; the runtime
-// drives the promises and reads the Response through internal.serializeResponse.
-// The global addEventListener takes 'fetch' listeners for the fetch event and any other type
-// for the global scope's events ('error' from reportError, 'unhandledrejection'), which the web
-// platform dispatches (`web`: its private object); internal.unhandledRejection is how the
-// runtime reports a promise rejected with no handler.
+//    addEventListener('scheduled', (event) => ...) with event.scheduledTime, event.cron,
+//    event.waitUntil() and event.noRetry();
+//  - ES module: export default { fetch(request, env, ctx), scheduled(controller, env, ctx) } with
+//    ctx.waitUntil() and controller.scheduledTime, controller.cron, controller.noRetry().
+// internal.dispatchFetch and internal.dispatchScheduled return
+// [responsePromise | undefined, waitUntilPromises]; the runtime drives the promises and reads the
+// Response through internal.serializeResponse. A scheduled run's promise resolves to a 200 "ok"
+// Response once the handler and every waitUntil promise have settled; it rejects with the
+// handler's error, else with that of the first waitUntil promise (in the order added) that
+// rejected.
+// The global addEventListener takes 'fetch' and 'scheduled' listeners for those events and any
+// other type for the global scope's events ('error' from reportError, 'unhandledrejection'),
+// which the web platform dispatches (`web`: its private object); internal.unhandledRejection is
+// how the runtime reports a promise rejected with no handler.
 
 const fetchListeners = [];
+const scheduledListeners = [];
+const ownListeners = {fetch: fetchListeners, scheduled: scheduledListeners};
 // The web platform's Event when it is linked in; otherwise just enough of one.
 const EventBase = typeof Event === 'function' ? Event : class {
   #type;
@@ -82,27 +91,29 @@ class FetchEvent extends EventBase {
 
 // The web platform's EventTarget methods, applied to the global scope (null without one).
 const globalEvents = web.EventTarget === undefined ? null : web.EventTarget.prototype;
-let globalListenersAdded = false;  // whether a listener of another type than 'fetch' ever was
+let globalListenersAdded = false;  // whether a listener of a type other than ours ever was
 
 function addEventListener(type, listener, options = undefined) {
-  if (`${type}` !== 'fetch') {
+  const own = Object.hasOwn(ownListeners, `${type}`) ? ownListeners[`${type}`] : null;
+  if (own === null) {
     if (globalEvents === null) return;
     web.adoptEventTarget(globalThis);
     globalListenersAdded = true;
     return globalEvents.addEventListener.call(globalThis, type, listener, options);
   }
   if (listener === null || listener === undefined) return;
-  if (!fetchListeners.includes(listener)) fetchListeners.push(listener);
+  if (!own.includes(listener)) own.push(listener);
 }
 
 function removeEventListener(type, listener, options = undefined) {
-  if (`${type}` !== 'fetch') {
+  const own = Object.hasOwn(ownListeners, `${type}`) ? ownListeners[`${type}`] : null;
+  if (own === null) {
     if (globalEvents === null) return;
     web.adoptEventTarget(globalThis);
     return globalEvents.removeEventListener.call(globalThis, type, listener, options);
   }
-  const index = fetchListeners.indexOf(listener);
-  if (index !== -1) fetchListeners.splice(index, 1);
+  const index = own.indexOf(listener);
+  if (index !== -1) own.splice(index, 1);
 }
 
 function dispatchEvent(event) {
@@ -148,9 +159,89 @@ internal.dispatchFetch = (namespace, method, url, flatHeaders, body, env) => {
   return [Promise.resolve(result), waitUntil];
 };
 
+// What a scheduled handler is told about its run: controller.scheduledTime (ms since the epoch)
+// and controller.cron (the expression as written in cluster.yaml, "" for `wsup trigger` without
+// --cron). noRetry() is accepted: wsup never retries a run.
+class ScheduledController {
+  #scheduledTime;
+  #cron;
+  constructor(scheduledTime, cron) {
+    this.#scheduledTime = scheduledTime;
+    this.#cron = cron;
+  }
+  get scheduledTime() {
+    return this.#scheduledTime;
+  }
+  get cron() {
+    return this.#cron;
+  }
+  noRetry() {}
+}
+
+class ScheduledEvent extends EventBase {
+  #controller;
+  #waitUntil;
+  constructor(type, controller, waitUntil) {
+    if (!(controller instanceof ScheduledController)) {
+      throw new TypeError("Illegal constructor: ScheduledEvent is made by the runtime.");
+    }
+    super(type);
+    this.#controller = controller;
+    this.#waitUntil = waitUntil;
+  }
+  get scheduledTime() {
+    return this.#controller.scheduledTime;
+  }
+  get cron() {
+    return this.#controller.cron;
+  }
+  noRetry() {}
+  waitUntil(promise) {
+    this.#waitUntil.push(Promise.resolve(promise));
+  }
+}
+
+// Waits for `first`, then for every promise in `waitUntil` in turn, those added meanwhile
+// included.
+async function afterHandlerAndWaitUntil(first, waitUntil) {
+  await first;
+  for (let i = 0; i < waitUntil.length; ++i) await waitUntil[i];
+  return new Response('ok');
+}
+
+internal.dispatchScheduled = (namespace, cron, scheduledTime, env) => {
+  const waitUntil = [];
+  const controller = new ScheduledController(scheduledTime, cron);
+  if (namespace === undefined) {
+    if (scheduledListeners.length === 0) {
+      throw new TypeError(
+          "The script has no 'scheduled' event listener: add addEventListener('scheduled', " +
+          '(event) => ...) to run it from a cron trigger.');
+    }
+    const event = new ScheduledEvent('scheduled', controller, waitUntil);
+    for (const listener of scheduledListeners.slice()) {
+      if (typeof listener === 'function') {
+        listener.call(globalThis, event);
+      } else {
+        listener.handleEvent(event);
+      }
+    }
+    return [afterHandlerAndWaitUntil(undefined, waitUntil), waitUntil];
+  }
+  const handler = namespace.default;
+  if (handler === null || typeof handler !== 'object' && typeof handler !== 'function' ||
+      typeof handler.scheduled !== 'function') {
+    throw new TypeError(
+        'The module has no default export with a scheduled() method: add ' +
+        'scheduled(controller, env, ctx) to run it from a cron trigger.');
+  }
+  const result = handler.scheduled(controller, env, new ExecutionContext(waitUntil));
+  return [afterHandlerAndWaitUntil(result, waitUntil), waitUntil];
+};
+
 for (const [name, value] of Object.entries({
-       Headers, Request, Response, FetchEvent, ExecutionContext, addEventListener,
-       removeEventListener, dispatchEvent,
+       Headers, Request, Response, FetchEvent, ScheduledEvent, ExecutionContext,
+       addEventListener, removeEventListener, dispatchEvent,
      })) {
   Object.defineProperty(globalThis, name, {value, writable: true, configurable: true});
 }

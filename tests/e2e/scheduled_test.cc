@@ -1,0 +1,206 @@
+// Cron triggers and `wsup trigger` with the real wsup and wsup-worker: a tick runs the scheduled
+// handler on exactly one of two workers, module and service-worker scripts both get their event,
+// a run has the request limits, failures are logged and counted, and `wsup trigger`'s exit status
+// follows the run.
+//
+// Ticks without waiting minutes: WSUP_TEST_CRON_SPEEDUP=30 makes the supervisor's cron clock run
+// 30 times faster (supervisor/cron_scheduler.h), so "* * * * *" ticks every 2 s of real time.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <regex>
+#include <set>
+#include <string>
+
+#include "harness.h"
+
+namespace wsup::e2e {
+namespace {
+
+const char* kModule = R"(
+export default {
+  async fetch(request) {
+    return new Response('fetch ' + new URL(request.url).pathname);
+  },
+  async scheduled(controller, env, ctx) {
+    controller.noRetry();
+    ctx.waitUntil(new Promise((resolve) => setTimeout(resolve, 1)));
+    console.log(`module-tick cron=[${controller.cron}] at=${controller.scheduledTime} ` +
+                `env=${env.WHO}`);
+  },
+};
+)";
+
+const char* kServiceWorker = R"(
+addEventListener('fetch', (event) => event.respondWith(new Response('sw')));
+addEventListener('scheduled', (event) => {
+  event.waitUntil((async () => {
+    console.log(`sw-tick cron=[${event.cron}] at=${event.scheduledTime} ` +
+                `${event instanceof ScheduledEvent}`);
+  })());
+});
+)";
+
+const char* kThrows = R"(
+export default {
+  fetch() { return new Response('x'); },
+  async scheduled(controller) {
+    throw new Error('cleanup failed for ' + controller.cron);
+  },
+};
+)";
+
+const char* kSpins = R"(
+export default {
+  fetch() { return new Response('x'); },
+  scheduled() { for (;;) {} },
+};
+)";
+
+const char* kFetchOnly = R"(
+export default { fetch() { return new Response('only fetch'); } };
+)";
+
+// The values of `at=` on the log lines starting with `marker`, in order.
+std::vector<std::string> tick_times(const std::string& log, const std::string& marker) {
+  std::vector<std::string> times;
+  std::regex line(marker + R"( cron=\[\* \* \* \* \*\] at=(\d+))");
+  for (auto it = std::sregex_iterator(log.begin(), log.end(), line); it != std::sregex_iterator();
+       ++it)
+    times.push_back((*it)[1].str());
+  return times;
+}
+
+// wsup_scheduled_runs_total{script="NAME",outcome="OUTCOME"}, 0 when absent.
+int runs_counted(const std::string& metrics, const std::string& script,
+                 const std::string& outcome) {
+  std::smatch m;
+  std::regex sample("wsup_scheduled_runs_total\\{script=\"" + script + "\",outcome=\"" + outcome +
+                    "\"\\} (\\d+)");
+  return std::regex_search(metrics, m, sample) ? std::stoi(m[1].str()) : 0;
+}
+
+TEST(CronTriggers, EveryMinuteCronFiresOncePerTickOnOneOfTwoWorkers) {
+  TempDir dir;
+  dir.write("mod.mjs", kModule);
+  dir.write("sw.js", kServiceWorker);
+  const uint16_t port = free_port();
+  const uint16_t admin = free_port();
+  auto config = dir.write("cluster.yaml",
+                          "listen: 127.0.0.1:" + std::to_string(port) +
+                              "\nworkers: 2\nadmin:\n  http: 127.0.0.1:" + std::to_string(admin) +
+                              "\nscripts:\n"
+                              "  - name: mod\n    path: mod.mjs\n    routes: [\"/mod/*\"]\n"
+                              "    vars: {WHO: cron}\n    crons: [\"* * * * *\"]\n"
+                              "  - name: sw\n    path: sw.js\n    routes: [\"/*\"]\n"
+                              "    crons: [\"* * * * *\"]\n");
+  Supervisor wsup(config.string(), (dir.path() / "control.sock").string(), WSUP_WORKER_BINARY,
+                  {"WSUP_TEST_CRON_SPEEDUP=30"});
+  ASSERT_TRUE(wsup.wait_serving(port)) << wsup.log();
+  EXPECT_NE(wsup.log().find("FOR TESTS ONLY"), std::string::npos);
+  // Three runs of each counted (a run is counted once its answer is back, after the script's own
+  // log line); 2 s apart at this speed, so well within the bound on a loaded box.
+  std::string metrics;
+  ASSERT_TRUE(eventually(
+      [&] {
+        metrics = http_get(admin, "/metrics").body;
+        return runs_counted(metrics, "mod", "ok") >= 3 && runs_counted(metrics, "sw", "ok") >= 3;
+      },
+      std::chrono::seconds(60)))
+      << metrics << wsup.log();
+  const std::string log = wsup.log();
+  for (const char* marker : {"module-tick", "sw-tick"}) {
+    std::vector<std::string> times = tick_times(log, marker);
+    std::set<std::string> distinct(times.begin(), times.end());
+    // Once per tick: two workers, yet no tick ran twice.
+    EXPECT_EQ(distinct.size(), times.size()) << marker << "\n" << log;
+    for (const std::string& t : times) EXPECT_EQ(std::stoll(t) % 60'000, 0) << t;
+  }
+  EXPECT_NE(log.find("env=cron"), std::string::npos);  // env reaches scheduled()
+  EXPECT_NE(log.find(" true"), std::string::npos);     // event instanceof ScheduledEvent
+  // Each run logged by the supervisor with its worker and outcome, and counted.
+  EXPECT_TRUE(std::regex_search(
+      log, std::regex(R"(scheduled run.*script=mod.*worker=[01].*outcome=ok.*duration_ms=)")))
+      << log;
+  EXPECT_EQ(log.find("scheduled run failed"), std::string::npos) << log;
+  EXPECT_GE(tick_times(log, "module-tick").size(), 3u) << log;
+  EXPECT_GE(tick_times(log, "sw-tick").size(), 3u) << log;
+  // Requests still go to fetch: a client's request is never a scheduled run.
+  HttpResult r = http_get(port, "/mod/__scheduled?cron=*+*+*+*+*");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, "fetch /mod/__scheduled");
+}
+
+TEST(CronTriggers, WsupTriggerRunsOneAndExitsWithItsOutcome) {
+  TempDir dir;
+  dir.write("mod.mjs", kModule);
+  dir.write("sw.js", kServiceWorker);
+  dir.write("throws.mjs", kThrows);
+  dir.write("fetch-only.mjs", kFetchOnly);
+  dir.write("spins.mjs", kSpins);
+  const uint16_t port = free_port();
+  const uint16_t admin = free_port();
+  auto config = dir.write(
+      "cluster.yaml", "listen: 127.0.0.1:" + std::to_string(port) +
+                          "\nworkers: 2\nadmin:\n  http: 127.0.0.1:" + std::to_string(admin) +
+                          "\nscripts:\n"
+                          "  - name: mod\n    path: mod.mjs\n    routes: [\"/mod/*\"]\n"
+                          "    vars: {WHO: hand}\n"
+                          "  - name: sw\n    path: sw.js\n    routes: [\"/sw/*\"]\n"
+                          "  - name: throws\n    path: throws.mjs\n    routes: [\"/t/*\"]\n"
+                          "  - name: spins\n    path: spins.mjs\n    routes: [\"/s/*\"]\n"
+                          "  - name: fetch-only\n    path: fetch-only.mjs\n    routes: [\"/*\"]\n");
+  Supervisor wsup(config.string(), (dir.path() / "control.sock").string(), WSUP_WORKER_BINARY);
+  ASSERT_TRUE(wsup.wait_serving(port)) << wsup.log();
+
+  CommandResult ok = wsup.control({"trigger", "mod", "--cron", "5 4 * * *"});
+  EXPECT_EQ(ok.exit_code, 0) << ok.output;
+  EXPECT_TRUE(std::regex_search(ok.output, std::regex(R"(^ok: script mod, worker [01], \d+ ms)")))
+      << ok.output;
+  EXPECT_TRUE(eventually([&] {
+    return wsup.log().find("module-tick cron=[5 4 * * *]") != std::string::npos;
+  })) << wsup.log();
+  EXPECT_NE(wsup.log().find("env=hand"), std::string::npos);
+
+  CommandResult sw = wsup.control({"trigger", "sw"});  // no --cron: controller.cron is ""
+  EXPECT_EQ(sw.exit_code, 0) << sw.output;
+  EXPECT_TRUE(eventually([&] { return wsup.log().find("sw-tick cron=[]") != std::string::npos; }))
+      << wsup.log();
+
+  CommandResult thrown = wsup.control({"trigger", "throws", "--cron", "0 3 * * *"});
+  EXPECT_EQ(thrown.exit_code, 1) << thrown.output;
+  EXPECT_EQ(thrown.output.rfind("exception: script throws, worker ", 0), 0u) << thrown.output;
+  EXPECT_TRUE(eventually([&] {
+    std::string log = wsup.log();
+    return log.find("cleanup failed for 0 3 * * *") != std::string::npos &&
+           log.find("scheduled run failed") != std::string::npos;
+  })) << wsup.log();
+
+  // A run has the request's limits: the CPU watchdog stops it (limits.cpu_ms, 50 ms).
+  CommandResult spun = wsup.control({"trigger", "spins"});
+  EXPECT_EQ(spun.exit_code, 1) << spun.output;
+  EXPECT_EQ(spun.output.rfind("exceeded_cpu: script spins, worker ", 0), 0u) << spun.output;
+  // The worker that stopped it goes on serving.
+  EXPECT_EQ(http_get(port, "/s/after").status, 200);
+
+  CommandResult missing = wsup.control({"trigger", "fetch-only"});
+  EXPECT_EQ(missing.exit_code, 1) << missing.output;
+  EXPECT_EQ(missing.output.rfind("exception: ", 0), 0u) << missing.output;
+  EXPECT_TRUE(eventually([&] {
+    return wsup.log().find("no default export with a scheduled() method") != std::string::npos;
+  })) << wsup.log();
+
+  CommandResult unknown = wsup.control({"trigger", "nope"});
+  EXPECT_EQ(unknown.exit_code, 1) << unknown.output;
+  EXPECT_NE(unknown.output.find("no script named 'nope'"), std::string::npos) << unknown.output;
+
+  std::string metrics = http_get(admin, "/metrics").body;
+  EXPECT_EQ(runs_counted(metrics, "mod", "ok"), 1) << metrics;
+  EXPECT_EQ(runs_counted(metrics, "sw", "ok"), 1) << metrics;
+  EXPECT_EQ(runs_counted(metrics, "throws", "exception"), 1) << metrics;
+  EXPECT_EQ(runs_counted(metrics, "fetch-only", "exception"), 1) << metrics;
+  EXPECT_EQ(runs_counted(metrics, "spins", "exceeded_cpu"), 1) << metrics;
+}
+
+}  // namespace
+}  // namespace wsup::e2e
