@@ -293,3 +293,22 @@ chaos_pass() {
     printf '%s\t%s\t%s\n' "$CHAOS_NAME" "$CHAOS_MODE" "$figures" >>"$CHAOS_RESULTS"
   fi
 }
+
+# start_bad_upstream MODE SECONDS [HALF_BODY_BYTES]: a misbehaving upstream for fetch()
+# (`wsup-chaos-probe bad-upstream`, hang | half-body) on a free loopback port, stopped by the
+# cleanup; sets UPSTREAM_PORT and UPSTREAM_LOG (its "accepted N" lines).
+UPSTREAM_PORT=""
+UPSTREAM_LOG=""
+start_bad_upstream() {
+  local port_file="$CHAOS_TMP/upstream-$1.port"
+  UPSTREAM_LOG="$CHAOS_TMP/upstream-$1.log"
+  "$WSUP_PROBE" bad-upstream "$@" >"$port_file" 2>"$UPSTREAM_LOG" &
+  CHAOS_BACKGROUND_PIDS+=($!)
+  wait_for 10000 "the $1 upstream never printed its port" test -s "$port_file"
+  UPSTREAM_PORT=$(head -n1 "$port_file")
+  log "bad upstream ($1) on 127.0.0.1:$UPSTREAM_PORT"
+}
+# upstream_accepted: connections the bad upstream has accepted so far.
+upstream_accepted() { grep -c '^accepted ' "$UPSTREAM_LOG" || true; }
+# restarts_total: worker restarts over every slot, from status.
+restarts_total() { status_json | jq '[.workers[].restarts] | add // 0'; }

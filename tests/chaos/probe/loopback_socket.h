@@ -14,6 +14,7 @@ namespace wsup::chaos {
 class Socket {
  public:
   Socket() : fd_(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {}
+  explicit Socket(int fd) : fd_(fd) {}  // takes ownership (an accepted connection)
   ~Socket() {
     if (fd_ >= 0) ::close(fd_);
   }

@@ -9,6 +9,8 @@
 //                                      bytes one per INTERVAL_MS for at most SECONDS; print a JSON
 //                                      summary of how many the server cut and when
 //   slowbody, trailerbomb              attacks on the HTTP front (front_attacks.h)
+//   bad-upstream MODE SECONDS [HALF]   an upstream for fetch() that hangs or dies mid-body
+//                                      (bad_upstream.h); prints its port
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -31,6 +33,7 @@
 #include <vector>
 
 #include "tests/chaos/loadgen/http_exchange.h"
+#include "tests/chaos/probe/bad_upstream.h"
 #include "tests/chaos/probe/front_attacks.h"
 #include "tests/chaos/probe/loopback_socket.h"
 
@@ -200,7 +203,8 @@ int hold_port(int seconds) {
                "       wsup-chaos-probe raw PORT FILE [TIMEOUT_MS]\n"
                "       wsup-chaos-probe slowloris PORT CONNECTIONS SECONDS [INTERVAL_MS]\n"
                "       wsup-chaos-probe slowbody PORT CONNECTIONS SECONDS INTERVAL_MS\n"
-               "       wsup-chaos-probe trailerbomb PORT CONNECTIONS MAX_MIB\n");
+               "       wsup-chaos-probe trailerbomb PORT CONNECTIONS MAX_MIB\n"
+               "       wsup-chaos-probe bad-upstream hang|half-body SECONDS [HALF_BODY_BYTES]\n");
   std::exit(2);
 }
 
@@ -231,6 +235,11 @@ int main(int argc, char** argv) {
     return wsup::chaos::trailer_bombs(static_cast<uint16_t>(std::atoi(argv[2])),
                                       std::min(std::atoi(argv[3]), 64),
                                       std::min(std::atoi(argv[4]), 1024));
+  }
+  if (command == "bad-upstream" && argc >= 4) {
+    return wsup::chaos::bad_upstream(
+        argv[2], std::min(std::atoi(argv[3]), 900),
+        static_cast<uint32_t>(std::clamp(argc > 4 ? std::atoi(argv[4]) : 32768, 1, 1 << 24)));
   }
   usage();
 }
