@@ -129,7 +129,6 @@ struct WorkerEgress {
   std::array<uint64_t, kHeadLatencyBoundsMs.size() + 1> head_latency_buckets{};
   uint64_t head_latency_sum_us = 0;
 
-  uint64_t errors_total() const;
   // Calls f(figure) for every field above in one fixed order: the order in which the segment
   // header keeps them (shm::kEgressFigures of them).
   template <class Self, class F>

@@ -1,12 +1,10 @@
-// Names of the channel's enums, WorkerEgress's total, and start-up cleanup of segments left by dead
-// supervisors.
+// Names of the channel's enums, and start-up cleanup of segments left by dead supervisors.
 #include <dirent.h>
 #include <signal.h>
 
 #include <cerrno>
 #include <charconv>
 #include <memory>
-#include <numeric>
 #include <vector>
 
 #include "shared/channel.h"
@@ -14,10 +12,6 @@
 #include "shared/segment.h"
 
 namespace wsup {
-
-uint64_t WorkerEgress::errors_total() const {
-  return std::accumulate(errors.begin(), errors.end(), uint64_t{0});
-}
 
 const char* to_string(WorkerState state) {
   switch (state) {

@@ -321,8 +321,8 @@ void WorkerChannel::set_times(const WorkerTimes& times) {
 }
 
 void WorkerChannel::set_egress(const WorkerEgress& egress) {
-  // Relaxed: a report, like the times.
-  // A scrape may see one figure newer than another (a histogram bucket ahead of its count).
+  // Relaxed: a report, like the times; a scrape may see one figure newer than another (a
+  // histogram bucket ahead of the sum).
   static_assert(WorkerEgress::kFigures == shm::kEgressFigures);
   shm::SegmentHeader& header = *state_->view.header;
   size_t at = 0;

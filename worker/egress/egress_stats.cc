@@ -1,7 +1,5 @@
 #include "worker/egress/egress_stats.h"
 
-#include <numeric>
-
 namespace wsup::worker::egress {
 
 void LatencyHistogram::observe(std::chrono::steady_clock::duration elapsed) {
@@ -11,10 +9,6 @@ void LatencyHistogram::observe(std::chrono::steady_clock::duration elapsed) {
   ++buckets[bucket];
   ++count;
   sum_us += static_cast<uint64_t>(us);
-}
-
-uint64_t EgressStats::errors_total() const {
-  return std::accumulate(errors.begin(), errors.end(), uint64_t{0});
 }
 
 static_assert(EgressStats::kErrorKinds == WorkerEgress::kErrorKinds.size(),

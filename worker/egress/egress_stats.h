@@ -40,7 +40,6 @@ struct EgressStats {
   uint64_t sent_body_bytes = 0;  // request body bytes handed to the upstream's connection
   LatencyHistogram head_latency;
 
-  uint64_t errors_total() const;
   WorkerEgress report() const;  // what the worker copies into its segment header
 };
 

@@ -68,19 +68,12 @@ int bad_upstream(const std::string& mode, int seconds, uint32_t half_body_bytes)
     return 2;
   }
   Socket listener;
-  int on = 1;
-  ::setsockopt(listener.fd(), SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  if (::bind(listener.fd(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-      ::listen(listener.fd(), 1024) != 0 ||
-      ::getsockname(listener.fd(), reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+  const uint16_t port = listener.listen_loopback(1024);
+  if (port == 0) {
     std::perror("bad-upstream");
     return 1;
   }
-  std::printf("%u\n", ntohs(addr.sin_port));
+  std::printf("%u\n", port);
   std::fflush(stdout);
 
   const auto end = Clock::now() + std::chrono::seconds(seconds);

@@ -179,17 +179,12 @@ int slowloris(uint16_t port, int connections, int seconds, int interval_ms) {
 // Binds and listens on a free loopback port, prints it, then holds it for `seconds`.
 int hold_port(int seconds) {
   Socket s;
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  if (::bind(s.fd(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-      ::listen(s.fd(), 16) != 0 ||
-      ::getsockname(s.fd(), reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+  const uint16_t port = s.listen_loopback(16);
+  if (port == 0) {
     std::perror("hold-port");
     return 1;
   }
-  std::printf("%u\n", ntohs(addr.sin_port));
+  std::printf("%u\n", port);
   std::fflush(stdout);
   // sleep-ok: holding the port busy for a stated time is this command's job.
   std::this_thread::sleep_for(std::chrono::seconds(seconds));

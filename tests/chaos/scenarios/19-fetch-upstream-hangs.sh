@@ -11,27 +11,7 @@ duration=$(pick 4 30)
 hang_connections=$(pick 16 64)
 start_bad_upstream hang $((duration + 30))
 new_cluster_ports
-{
-  config_head
-  cat <<YAML
-workers: 2
-isolates_per_worker: 2
-limits:
-  wall_ms: 1s
-  subrequest_timeout_ms: 30s
-outbound:
-  allow: [loopback]
-scripts:
-  - name: fetcher
-    path: $(script_path fetch_upstream.js)
-    routes: ["/read/*", "/proxy/*"]
-    vars:
-      UPSTREAM: http://127.0.0.1:$UPSTREAM_PORT/
-  - name: hello
-    path: $(script_path hello.js)
-    routes: ["/*"]
-YAML
-} >"$CHAOS_TMP/cluster.yaml"
+write_fetcher_config 1s 30s
 start_wsup "$CHAOS_TMP/cluster.yaml"
 pids_before=$(worker_pids | sort | tr '\n' ' ')
 
@@ -63,8 +43,6 @@ accepted=$(upstream_accepted)
 pids_after=$(worker_pids | sort | tr '\n' ' ')
 [[ $pids_before == "$pids_after" && $(restarts_total) == 0 ]] ||
   fail "workers restarted under the hanging upstream ($pids_before -> $pids_after)"
-ready_in_flight() { status_json | jq '[.workers[] | select(.state == "ready") | .in_flight] | add'; }
-workers_hold_nothing() { [[ $(ready_in_flight) == 0 ]]; }
 poll_until 10000 workers_hold_nothing ||
   fail "workers still hold requests 10 s after the loads ended: $(status_json)"
 [[ $(curl -s --max-time 5 "http://127.0.0.1:$PORT/hello") == hello ]] || fail "/hello stopped answering"

@@ -14,27 +14,7 @@ proxies=$(pick 20 200)
 half=32768
 start_bad_upstream half-body 120 $half
 new_cluster_ports
-{
-  config_head
-  cat <<YAML
-workers: 2
-isolates_per_worker: 2
-limits:
-  wall_ms: 10s
-  subrequest_timeout_ms: 5s
-outbound:
-  allow: [loopback]
-scripts:
-  - name: fetcher
-    path: $(script_path fetch_upstream.js)
-    routes: ["/read/*", "/proxy/*"]
-    vars:
-      UPSTREAM: http://127.0.0.1:$UPSTREAM_PORT/
-  - name: hello
-    path: $(script_path hello.js)
-    routes: ["/*"]
-YAML
-} >"$CHAOS_TMP/cluster.yaml"
+write_fetcher_config 10s 5s
 start_wsup "$CHAOS_TMP/cluster.yaml"
 pids_before=$(worker_pids | sort | tr '\n' ' ')
 
@@ -74,8 +54,6 @@ expect_nothing_lost hello
 pids_after=$(worker_pids | sort | tr '\n' ' ')
 [[ $pids_before == "$pids_after" && $(restarts_total) == 0 ]] ||
   fail "workers restarted after the upstream died mid-body ($pids_before -> $pids_after)"
-ready_in_flight() { status_json | jq '[.workers[] | select(.state == "ready") | .in_flight] | add'; }
-workers_hold_nothing() { [[ $(ready_in_flight) == 0 ]]; }
 poll_until 10000 workers_hold_nothing || fail "workers still hold requests 10 s after the loads ended: $(status_json)"
 errors=$(curl -s "http://127.0.0.1:$ADMIN_PORT/metrics" | awk '/^wsup_worker_subrequest_errors_total/ { n += $2 } END { print n + 0 }')
 ((errors >= reads + proxies + 1)) || fail "/metrics counts $errors subrequest errors, fewer than the $((reads + proxies + 1)) broken bodies"
