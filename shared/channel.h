@@ -47,6 +47,7 @@
 // thread, signal-safe-ish: no allocation).
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -101,10 +102,47 @@ struct WorkerTimes {
   uint64_t spare_hits = 0;        // requests that started in a context made ahead
 };
 
-// The worker's subrequests (fetch()) since it started, as it last reported.
+// The worker's subrequests (fetch()) since it started, as it last reported: a copy of its egress
+// client's counters (worker/egress/egress_stats.h), which /metrics shows.
 struct WorkerEgress {
+  // Failures by kind, in the order of the client's FetchError::Kind (the worker static_asserts
+  // the count; the names are the `kind` label of wsup_worker_subrequest_errors_total).
+  static constexpr std::array<const char*, 10> kErrorKinds = {
+      "refused", "invalid_request", "dns",      "connect",  "tls",
+      "timeout", "network",         "protocol", "redirect", "decode"};
+  // Upper bounds of the head-latency buckets (fetch() to response head), in ms; +Inf implied.
+  static constexpr std::array<uint32_t, 12> kHeadLatencyBoundsMs = {
+      1, 2, 5, 10, 25, 50, 100, 250, 1000, 2500, 10000, 30000};
+
   uint64_t subrequests = 0;  // fetch() calls that reached the client
-  uint64_t errors = 0;       // of them, failed (refused, DNS, connect, TLS, timeout, ...)
+  uint64_t responses = 0;    // response heads delivered
+  uint64_t completed = 0;    // response bodies read to their end
+  uint64_t aborted = 0;      // by the script (AbortSignal, cancel) or the end of its request
+  std::array<uint64_t, kErrorKinds.size()> errors{};  // failed, by kind
+  uint64_t redirects = 0;                             // hops followed
+  uint64_t connections_opened = 0;
+  uint64_t connections_reused = 0;   // subrequests sent on a kept-alive connection
+  uint64_t sent_body_bytes = 0;      // request bodies written to upstreams
+  uint64_t received_body_bytes = 0;  // response bodies delivered to scripts (decoded)
+  // Time to the response head: observations per bucket (not cumulative; the last is above
+  // every bound; their total is the count) and their sum.
+  std::array<uint64_t, kHeadLatencyBoundsMs.size() + 1> head_latency_buckets{};
+  uint64_t head_latency_sum_us = 0;
+
+  // Calls f(figure) for every field above in one fixed order: the order in which the segment
+  // header keeps them (shm::kEgressFigures of them).
+  template <class Self, class F>
+  static void for_each_figure(Self& e, F&& f) {
+    for (auto* one : {&e.subrequests, &e.responses, &e.completed, &e.aborted}) f(*one);
+    for (auto& one : e.errors) f(one);
+    for (auto* one : {&e.redirects, &e.connections_opened, &e.connections_reused,
+                      &e.sent_body_bytes, &e.received_body_bytes})
+      f(*one);
+    for (auto& one : e.head_latency_buckets) f(one);
+    f(e.head_latency_sum_us);
+  }
+  static constexpr size_t kFigures =
+      4 + kErrorKinds.size() + 5 + kHeadLatencyBoundsMs.size() + 1 + 1;
 };
 
 // One record from the worker about one request, as the supervisor's reader gets it. Per request:

@@ -21,13 +21,15 @@ namespace wsup::shm {
 
 inline constexpr size_t kCacheLine = 64;
 inline constexpr uint64_t kSegmentMagic = 0x316d6873'70757377;  // "wsupshm1"
-// 3: the worker's time split; 4: streamed responses; 5: subrequest counts
-inline constexpr uint32_t kLayoutVersion = 5;
+// 3: the worker's time split; 4: streamed responses; 5: subrequest counts; 6: all egress figures
+inline constexpr uint32_t kLayoutVersion = 6;
 inline constexpr uint32_t kMaxSlots = 4096;
 inline constexpr uint32_t kMinArenaBytes = 4096;
 inline constexpr uint32_t kMaxArenaBytes = 64u << 20;
 inline constexpr uint64_t kMaxBodyBytes = 1ull << 30;
 inline constexpr size_t kFatalReasonBytes = 256;
+// WorkerEgress's figures (shared/channel.h, for_each_figure), as the worker last reported them.
+inline constexpr size_t kEgressFigures = 33;
 
 static_assert(std::atomic<uint64_t>::is_always_lock_free, "shared atomics must be lock-free");
 static_assert(std::atomic<uint32_t>::is_always_lock_free, "shared atomics must be lock-free");
@@ -83,9 +85,8 @@ struct alignas(kCacheLine) SegmentHeader {
   std::atomic<uint64_t> spare_context_ns;
   std::atomic<uint64_t> script_ns;
   std::atomic<uint64_t> spare_hits;
-  // Its subrequests (WorkerEgress), last report.
-  std::atomic<uint64_t> subrequests;
-  std::atomic<uint64_t> subrequest_errors;
+  // Its subrequests (WorkerEgress::for_each_figure's order), last report.
+  std::atomic<uint64_t> egress[kEgressFigures];
   // Written by the supervisor only (own cache line: no false sharing with the worker's).
   alignas(kCacheLine) std::atomic<uint64_t> submitted;
   std::atomic<uint64_t> supervisor_corrupt;

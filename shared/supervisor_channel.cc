@@ -273,9 +273,14 @@ WorkerTimes SupervisorChannel::worker_times() const {
 
 WorkerEgress SupervisorChannel::worker_egress() const {
   // Relaxed: a report, not a handshake. Untrusted: only ever displayed.
+  static_assert(WorkerEgress::kFigures == shm::kEgressFigures);
   const shm::SegmentHeader& header = *state_->view.header;
-  return WorkerEgress{header.subrequests.load(std::memory_order_relaxed),
-                      header.subrequest_errors.load(std::memory_order_relaxed)};
+  WorkerEgress egress;
+  size_t at = 0;
+  WorkerEgress::for_each_figure(egress, [&](uint64_t& figure) {
+    figure = header.egress[at++].load(std::memory_order_relaxed);
+  });
+  return egress;
 }
 
 std::chrono::nanoseconds SupervisorChannel::worker_busy_for() const {

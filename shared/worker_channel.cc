@@ -321,10 +321,14 @@ void WorkerChannel::set_times(const WorkerTimes& times) {
 }
 
 void WorkerChannel::set_egress(const WorkerEgress& egress) {
-  // Relaxed: a report, like the times.
+  // Relaxed: a report, like the times; a scrape may see one figure newer than another (a
+  // histogram bucket ahead of the sum).
+  static_assert(WorkerEgress::kFigures == shm::kEgressFigures);
   shm::SegmentHeader& header = *state_->view.header;
-  header.subrequests.store(egress.subrequests, std::memory_order_relaxed);
-  header.subrequest_errors.store(egress.errors, std::memory_order_relaxed);
+  size_t at = 0;
+  WorkerEgress::for_each_figure(egress, [&](const uint64_t& figure) {
+    header.egress[at++].store(figure, std::memory_order_relaxed);
+  });
 }
 
 void WorkerChannel::heartbeat() {

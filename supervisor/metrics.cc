@@ -1,9 +1,23 @@
 #include "supervisor/metrics.h"
 
+#include "supervisor/egress_metrics.h"
+
 #include <algorithm>
 #include <cstdio>
 
 namespace wsup::supervisor {
+
+void gauge_header(std::string& out, const char* name, const char* help, const char* type) {
+  out += "# HELP ";
+  out += name;
+  out += ' ';
+  out += help;
+  out += "\n# TYPE ";
+  out += name;
+  out += ' ';
+  out += type;
+  out += '\n';
+}
 
 std::string prometheus_label(std::string_view value) {
   std::string out;
@@ -58,17 +72,6 @@ std::string seconds_from_ns(uint64_t ns) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.12g", static_cast<double>(ns) / 1e9);
   return buf;
-}
-void gauge_header(std::string& out, const char* name, const char* help, const char* type) {
-  out += "# HELP ";
-  out += name;
-  out += ' ';
-  out += help;
-  out += "\n# TYPE ";
-  out += name;
-  out += ' ';
-  out += type;
-  out += '\n';
 }
 }  // namespace
 
@@ -158,18 +161,13 @@ std::string Metrics::render(std::span<const WorkerSnapshot> workers, size_t over
       {"wsup_worker_spare_context_hits_total",
        "Requests that started in a context made ahead of them.", "counter",
        [](const WorkerSnapshot& w) { return std::to_string(w.times.spare_hits); }},
-      {"wsup_worker_subrequests_total", "fetch() calls the worker's scripts made.", "counter",
-       [](const WorkerSnapshot& w) { return std::to_string(w.egress.subrequests); }},
-      {"wsup_worker_subrequest_errors_total",
-       "fetch() calls that failed (refused by the outbound policy, DNS, connect, TLS, timeout, "
-       "broken connection or response).",
-       "counter", [](const WorkerSnapshot& w) { return std::to_string(w.egress.errors); }},
   };
   for (const Column& c : columns) {
     gauge_header(out, c.name, c.help, c.type);
     for (const WorkerSnapshot& w : workers)
       out += std::string(c.name) + "{worker=\"" + std::to_string(w.id) + "\"} " + c.value(w) + "\n";
   }
+  render_egress_metrics(out, workers);
   return out;
 }
 

@@ -77,5 +77,7 @@ class Metrics {
 
 // Escapes a label value for the text format (backslash, double quote, newline).
 std::string prometheus_label(std::string_view value);
+// Appends a family's "# HELP" and "# TYPE" lines (type: counter, gauge or histogram).
+void gauge_header(std::string& out, const char* name, const char* help, const char* type);
 
 }  // namespace wsup::supervisor

@@ -45,7 +45,9 @@ if (cluster.isPrimary) {
   let handlerFor;
   if (args.mode === "plain") {
     const registry = fetchRegistry();
-    Object.assign(globalThis, workerGlobals(registry.addEventListener));
+    // defineProperty, not assignment: Node 20's globalThis.crypto is a getter without a setter.
+    for (const [name, value] of Object.entries(workerGlobals(registry.addEventListener)))
+      Object.defineProperty(globalThis, name, { value, writable: true, configurable: true });
     script.runInThisContext();
     const listener = registry.handler();
     handlerFor = () => listener;

@@ -293,3 +293,51 @@ chaos_pass() {
     printf '%s\t%s\t%s\n' "$CHAOS_NAME" "$CHAOS_MODE" "$figures" >>"$CHAOS_RESULTS"
   fi
 }
+
+# start_bad_upstream MODE SECONDS [HALF_BODY_BYTES]: a misbehaving upstream for fetch()
+# (`wsup-chaos-probe bad-upstream`, hang | half-body) on a free loopback port, stopped by the
+# cleanup; sets UPSTREAM_PORT and UPSTREAM_LOG (its "accepted N" lines).
+UPSTREAM_PORT=""
+UPSTREAM_LOG=""
+start_bad_upstream() {
+  local port_file="$CHAOS_TMP/upstream-$1.port"
+  UPSTREAM_LOG="$CHAOS_TMP/upstream-$1.log"
+  "$WSUP_PROBE" bad-upstream "$@" >"$port_file" 2>"$UPSTREAM_LOG" &
+  CHAOS_BACKGROUND_PIDS+=($!)
+  wait_for 10000 "the $1 upstream never printed its port" test -s "$port_file"
+  UPSTREAM_PORT=$(head -n1 "$port_file")
+  log "bad upstream ($1) on 127.0.0.1:$UPSTREAM_PORT"
+}
+# write_fetcher_config WALL SUBREQUEST_TIMEOUT: $CHAOS_TMP/cluster.yaml for scenarios 19 and 20:
+# 2 workers, fetch_upstream.js on /read/* and /proxy/* fetching the bad upstream (loopback
+# allowed), hello.js on every other route.
+write_fetcher_config() {
+  {
+    config_head
+    cat <<YAML
+workers: 2
+isolates_per_worker: 2
+limits:
+  wall_ms: $1
+  subrequest_timeout_ms: $2
+outbound:
+  allow: [loopback]
+scripts:
+  - name: fetcher
+    path: $(script_path fetch_upstream.js)
+    routes: ["/read/*", "/proxy/*"]
+    vars:
+      UPSTREAM: http://127.0.0.1:$UPSTREAM_PORT/
+  - name: hello
+    path: $(script_path hello.js)
+    routes: ["/*"]
+YAML
+  } >"$CHAOS_TMP/cluster.yaml"
+}
+# upstream_accepted: connections the bad upstream has accepted so far.
+upstream_accepted() { grep -c '^accepted ' "$UPSTREAM_LOG" || true; }
+# ready_in_flight: the requests the ready workers hold ("null" while none is ready).
+ready_in_flight() { status_json | jq '[.workers[] | select(.state == "ready") | .in_flight] | add'; }
+workers_hold_nothing() { [[ $(ready_in_flight) == 0 ]]; }
+# restarts_total: worker restarts over every slot, from status.
+restarts_total() { status_json | jq '[.workers[].restarts] | add // 0'; }

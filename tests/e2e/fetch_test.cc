@@ -2,7 +2,8 @@
 // HTTP) against real upstreams on loopback (tests/worker/egress/test_upstream.h, plain and TLS
 // with a CA made by openssl at test time): JSON in, bodies out, the proxy idiom streaming a
 // body byte for byte, redirects, the outbound policy's refusal, AbortSignal, a pending
-// subrequest that holds no isolate, the subrequest limit and the hop count.
+// subrequest that holds no isolate, the subrequest limit, the hop count, and the client's
+// figures in /metrics.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -110,6 +111,14 @@ export default {
       const {value} = await reader.read();
       await new Promise((resolve) => setTimeout(resolve, 300));
       return new Response(`first chunk ${value.byteLength}`);
+    }
+    if (path === '/closed-port') {
+      try {
+        await fetch('http://127.0.0.1:1/');  // nothing listens there: the connection is refused
+        return new Response('resolved?!');
+      } catch (error) {
+        return new Response(error.message);
+      }
     }
     if (path === '/hops') {
       const r = await fetch(env.UP + '/echo');
@@ -290,12 +299,68 @@ TEST(FetchPolicy, TheDefaultPolicyRefusesLoopbackWithATypeErrorNamingTheRule) {
   EXPECT_EQ(plain.request_count(), 0u);
   // The worker's counters reach /metrics (at its heartbeat rate).
   const std::regex subrequests(R"(wsup_worker_subrequests_total\{worker="0"\} 1\n)");
-  const std::regex errors(R"(wsup_worker_subrequest_errors_total\{worker="0"\} 1\n)");
+  const std::regex errors(
+      R"(wsup_worker_subrequest_errors_total\{worker="0",kind="refused"\} 1\n)");
   std::string metrics;
   EXPECT_TRUE(eventually([&] {
     metrics = http_get(admin, "/metrics").body;
     return std::regex_search(metrics, subrequests) && std::regex_search(metrics, errors);
   })) << metrics;
+}
+
+// One figure of /metrics, labels included in `series` (e.g. `name{worker="0"}`); -1 if absent.
+long long metric(const std::string& text, const std::string& series) {
+  const std::string start = series + " ";
+  for (size_t at = text.find(start); at != std::string::npos; at = text.find(start, at + 1)) {
+    if (at == 0 || text[at - 1] == '\n') return std::stoll(text.substr(at + start.size()));
+  }
+  return -1;
+}
+
+TEST(FetchMetrics, TheClientsFiguresReachMetricsFromARealCluster) {
+  TestUpstream plain;
+  TestUpstream unused;
+  const uint16_t admin = free_port();
+  ClusterWithFiles cluster({{"app.js", kApp}},
+                           cluster_settings(plain, unused,
+                                            "outbound:\n  allow: [loopback]\nadmin:\n  http: "
+                                            "127.0.0.1:" +
+                                                std::to_string(admin) + "\n"),
+                           WSUP_WORKER_BINARY);
+  ASSERT_TRUE(cluster.supervisor->wait_serving(cluster.port)) << cluster.supervisor->log();
+  for (int i = 0; i < 5; ++i) ASSERT_EQ(http_get(cluster.port, "/json").status, 200);
+  const std::string body = pattern_bytes(1000);
+  ASSERT_EQ(http_post(cluster.port, "/post", body).status, 200);
+  ASSERT_EQ(http_get(cluster.port, "/redirect").status, 200);
+  HttpResult refused = http_get(cluster.port, "/closed-port");
+  ASSERT_EQ(refused.status, 200) << cluster.supervisor->log();
+  EXPECT_TRUE(has(refused.body, "127.0.0.1:1")) << refused.body;
+
+  // 8 fetch() calls: 7 answered (the redirect is one call, two hops), 1 refused at connect.
+  const std::string w = "{worker=\"0\"}";
+  std::string text;
+  ASSERT_TRUE(eventually([&] {
+    text = http_get(admin, "/metrics").body;
+    return metric(text, "wsup_worker_subrequests_total" + w) == 8 &&
+           metric(text, "wsup_worker_subrequest_head_seconds_count" + w) == 7;
+  })) << text;
+  EXPECT_EQ(metric(text, "wsup_worker_subrequest_responses_total" + w), 7) << text;
+  EXPECT_EQ(metric(text, "wsup_worker_subrequest_completed_total" + w), 7) << text;
+  EXPECT_EQ(metric(text, "wsup_worker_subrequest_redirects_total" + w), 1) << text;
+  EXPECT_EQ(metric(text, "wsup_worker_subrequest_errors_total{worker=\"0\",kind=\"connect\"}"), 1)
+      << text;
+  EXPECT_EQ(metric(text, "wsup_worker_subrequest_errors_total{worker=\"0\",kind=\"dns\"}"), 0)
+      << text;
+  // What the upstream saw: the connections it accepted are the ones the worker opened, and
+  // every other hop went over one of them again.
+  const long long opened = metric(text, "wsup_worker_subrequest_connections_opened_total" + w);
+  EXPECT_EQ(opened, static_cast<long long>(plain.connections_accepted())) << text;
+  EXPECT_EQ(opened + metric(text, "wsup_worker_subrequest_connections_reused_total" + w), 8)
+      << text;  // 7 calls to the upstream, one of them over two hops
+  EXPECT_EQ(metric(text, "wsup_worker_subrequest_sent_bytes_total" + w), 1000) << text;
+  EXPECT_GE(metric(text, "wsup_worker_subrequest_received_bytes_total" + w), 1000) << text;
+  EXPECT_EQ(metric(text, "wsup_worker_subrequest_head_seconds_bucket{worker=\"0\",le=\"+Inf\"}"), 7)
+      << text;
 }
 
 }  // namespace

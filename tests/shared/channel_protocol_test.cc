@@ -236,9 +236,21 @@ TEST(ChannelProtocol, WorkerReportsWhereItsTimeWent) {
 TEST(ChannelProtocol, WorkerReportsItsSubrequests) {
   Pair p = make_pair();
   EXPECT_EQ(p.supervisor.worker_egress().subrequests, 0u);
-  p.worker.set_egress(WorkerEgress{51, 7});
-  EXPECT_EQ(p.supervisor.worker_egress().subrequests, 51u);
-  EXPECT_EQ(p.supervisor.worker_egress().errors, 7u);
+  // Every figure travels, each to its own place: give each a distinct value.
+  WorkerEgress sent;
+  uint64_t next = 100;
+  WorkerEgress::for_each_figure(sent, [&](uint64_t& figure) { figure = next++; });
+  p.worker.set_egress(sent);
+  const WorkerEgress got = p.supervisor.worker_egress();
+  EXPECT_EQ(got.subrequests, 100u);
+  EXPECT_EQ(got.errors[4], sent.errors[4]);
+  EXPECT_EQ(got.received_body_bytes, sent.received_body_bytes);
+  EXPECT_EQ(got.head_latency_sum_us, next - 1);
+  std::vector<uint64_t> sent_figures, got_figures;
+  WorkerEgress::for_each_figure(sent, [&](const uint64_t& f) { sent_figures.push_back(f); });
+  WorkerEgress::for_each_figure(got, [&](const uint64_t& f) { got_figures.push_back(f); });
+  EXPECT_EQ(got_figures, sent_figures);
+  EXPECT_EQ(got_figures.size(), shm::kEgressFigures);
 }
 
 TEST(ChannelProtocol, BusyTimeGrowsWhileTheWorkerIsAwayAndIsZeroWhileItSleeps) {

@@ -63,7 +63,9 @@ TEST(Metrics, WorkerGaugesAreRenderedPerWorker) {
   w.heap_bytes = 1234;
   w.cpu_seconds = 1.5;
   w.times = wsup::WorkerTimes{2'000'000'000, 500'000'000, 250'000'000, 9};
-  w.egress = wsup::WorkerEgress{41, 3};
+  w.egress.subrequests = 41;
+  w.egress.errors[0] = 2;  // refused
+  w.egress.errors[4] = 1;  // tls
   std::string text = m.render({&w, 1}, 7);
   EXPECT_NE(text.find("wsup_worker_context_seconds_total{worker=\"3\"} 2\n"), std::string::npos)
       << text;
@@ -72,7 +74,11 @@ TEST(Metrics, WorkerGaugesAreRenderedPerWorker) {
   EXPECT_NE(text.find("wsup_worker_script_seconds_total{worker=\"3\"} 0.25\n"), std::string::npos);
   EXPECT_NE(text.find("wsup_worker_spare_context_hits_total{worker=\"3\"} 9\n"), std::string::npos);
   EXPECT_NE(text.find("wsup_worker_subrequests_total{worker=\"3\"} 41\n"), std::string::npos);
-  EXPECT_NE(text.find("wsup_worker_subrequest_errors_total{worker=\"3\"} 3\n"), std::string::npos);
+  EXPECT_NE(text.find("wsup_worker_subrequest_errors_total{worker=\"3\",kind=\"refused\"} 2\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("wsup_worker_subrequest_errors_total{worker=\"3\",kind=\"tls\"} 1\n"),
+            std::string::npos);
   EXPECT_NE(text.find("wsup_overflow_queue_depth 7\n"), std::string::npos);
   EXPECT_NE(text.find("wsup_worker_up{worker=\"3\"} 1\n"), std::string::npos);
   EXPECT_NE(text.find("wsup_worker_in_flight{worker=\"3\"} 5\n"), std::string::npos);
@@ -80,6 +86,49 @@ TEST(Metrics, WorkerGaugesAreRenderedPerWorker) {
   EXPECT_NE(text.find("wsup_worker_heap_bytes{worker=\"3\"} 1234\n"), std::string::npos);
   EXPECT_NE(text.find("wsup_worker_cpu_seconds_total{worker=\"3\"} 1.5\n"), std::string::npos);
   EXPECT_NE(text.find("# TYPE wsup_worker_restarts_total counter\n"), std::string::npos);
+}
+
+TEST(Metrics, EveryEgressFigureReachesItsFamily) {
+  Metrics m;
+  WorkerSnapshot w;
+  w.id = 1;
+  w.egress.responses = 5;
+  w.egress.completed = 4;
+  w.egress.aborted = 1;
+  w.egress.redirects = 2;
+  w.egress.connections_opened = 3;
+  w.egress.connections_reused = 97;
+  w.egress.sent_body_bytes = 1000;
+  w.egress.received_body_bytes = 2000;
+  w.egress.errors[5] = 6;                    // timeout
+  w.egress.head_latency_buckets[0] = 7;      // <= 1 ms
+  w.egress.head_latency_buckets[3] = 2;      // (5, 10] ms
+  w.egress.head_latency_buckets.back() = 1;  // above 30 s
+  w.egress.head_latency_sum_us = 31'250'000;
+  const std::string text = m.render({&w, 1}, 0);
+  for (const char* line : {
+           "wsup_worker_subrequest_responses_total{worker=\"1\"} 5\n",
+           "wsup_worker_subrequest_completed_total{worker=\"1\"} 4\n",
+           "wsup_worker_subrequest_aborted_total{worker=\"1\"} 1\n",
+           "wsup_worker_subrequest_redirects_total{worker=\"1\"} 2\n",
+           "wsup_worker_subrequest_connections_opened_total{worker=\"1\"} 3\n",
+           "wsup_worker_subrequest_connections_reused_total{worker=\"1\"} 97\n",
+           "wsup_worker_subrequest_sent_bytes_total{worker=\"1\"} 1000\n",
+           "wsup_worker_subrequest_received_bytes_total{worker=\"1\"} 2000\n",
+           "wsup_worker_subrequest_errors_total{worker=\"1\",kind=\"timeout\"} 6\n",
+           "wsup_worker_subrequest_errors_total{worker=\"1\",kind=\"dns\"} 0\n",
+           "# TYPE wsup_worker_subrequest_head_seconds histogram\n",
+           "wsup_worker_subrequest_head_seconds_bucket{worker=\"1\",le=\"0.001\"} 7\n",
+           "wsup_worker_subrequest_head_seconds_bucket{worker=\"1\",le=\"0.005\"} 7\n",
+           "wsup_worker_subrequest_head_seconds_bucket{worker=\"1\",le=\"0.01\"} 9\n",
+           "wsup_worker_subrequest_head_seconds_bucket{worker=\"1\",le=\"2.5\"} 9\n",
+           "wsup_worker_subrequest_head_seconds_bucket{worker=\"1\",le=\"30\"} 9\n",
+           "wsup_worker_subrequest_head_seconds_bucket{worker=\"1\",le=\"+Inf\"} 10\n",
+           "wsup_worker_subrequest_head_seconds_sum{worker=\"1\"} 31.25\n",
+           "wsup_worker_subrequest_head_seconds_count{worker=\"1\"} 10\n",
+       }) {
+    EXPECT_NE(text.find(line), std::string::npos) << line << " missing from\n" << text;
+  }
 }
 
 TEST(Metrics, LabelValuesAreEscaped) {

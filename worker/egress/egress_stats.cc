@@ -1,7 +1,5 @@
 #include "worker/egress/egress_stats.h"
 
-#include <numeric>
-
 namespace wsup::worker::egress {
 
 void LatencyHistogram::observe(std::chrono::steady_clock::duration elapsed) {
@@ -13,8 +11,27 @@ void LatencyHistogram::observe(std::chrono::steady_clock::duration elapsed) {
   sum_us += static_cast<uint64_t>(us);
 }
 
-uint64_t EgressStats::errors_total() const {
-  return std::accumulate(errors.begin(), errors.end(), uint64_t{0});
+static_assert(EgressStats::kErrorKinds == WorkerEgress::kErrorKinds.size(),
+              "WorkerEgress::kErrorKinds names every FetchError::Kind, in order");
+static_assert(static_cast<size_t>(FetchError::Kind::refused) == 0 &&
+              static_cast<size_t>(FetchError::Kind::tls) == 4 &&
+              static_cast<size_t>(FetchError::Kind::decode) == 9);
+
+WorkerEgress EgressStats::report() const {
+  WorkerEgress out;
+  out.subrequests = started;
+  out.responses = responses;
+  out.completed = completed;
+  out.aborted = aborted;
+  out.errors = errors;
+  out.redirects = redirects;
+  out.connections_opened = connections_opened;
+  out.connections_reused = connections_reused;
+  out.sent_body_bytes = sent_body_bytes;
+  out.received_body_bytes = body_bytes;
+  out.head_latency_buckets = head_latency.buckets;
+  out.head_latency_sum_us = head_latency.sum_us;
+  return out;
 }
 
 }  // namespace wsup::worker::egress

@@ -1,13 +1,14 @@
 // What the worker's HTTP client counts, for /metrics. Single-threaded (the worker's loop), so
-// plain counters. The worker copies `started` and `errors_total()` into its segment header with
-// the heap figures (WorkerService::report_usage) and the supervisor's Metrics prints them; the
-// rest (kinds, bytes, connections, latency) is not reported yet.
+// plain counters. The worker copies all of them (WorkerEgress, shared/channel.h) into its segment
+// header with the heap figures (WorkerService::report_usage) and the supervisor's /metrics
+// renders them (supervisor/egress_metrics.cc).
 #pragma once
 
 #include <array>
 #include <chrono>
 #include <cstdint>
 
+#include "shared/channel.h"
 #include "worker/egress/subrequest.h"
 
 namespace wsup::worker::egress {
@@ -15,8 +16,8 @@ namespace wsup::worker::egress {
 // Time from fetch() to the response head. Each bucket counts the observations above the previous
 // bound and up to its own (a Prometheus exporter sums them into cumulative buckets).
 struct LatencyHistogram {
-  static constexpr std::array<uint32_t, 12> kBoundsMs = {1,   2,   5,    10,   25,    50,
-                                                         100, 250, 1000, 2500, 10000, 30000};
+  // The bounds /metrics labels the buckets with.
+  static constexpr auto kBoundsMs = WorkerEgress::kHeadLatencyBoundsMs;
   std::array<uint64_t, kBoundsMs.size() + 1> buckets{};  // the last one: above every bound
   uint64_t count = 0;
   uint64_t sum_us = 0;
@@ -33,12 +34,13 @@ struct EgressStats {
   uint64_t aborted = 0;                        // by the caller
   std::array<uint64_t, kErrorKinds> errors{};  // by FetchError::Kind
   uint64_t redirects = 0;                      // hops followed
-  uint64_t connections_opened = 0;
-  uint64_t connections_reused = 0;  // exchanges on a kept-alive connection
-  uint64_t body_bytes = 0;          // response body bytes delivered (decoded)
+  uint64_t connections_opened = 0;             // established (TLS handshake done), not attempts
+  uint64_t connections_reused = 0;             // exchanges on a kept-alive connection
+  uint64_t body_bytes = 0;                     // response body bytes delivered (decoded)
+  uint64_t sent_body_bytes = 0;  // request body bytes handed to the upstream's connection
   LatencyHistogram head_latency;
 
-  uint64_t errors_total() const;
+  WorkerEgress report() const;  // what the worker copies into its segment header
 };
 
 }  // namespace wsup::worker::egress

@@ -37,6 +37,7 @@ void SubrequestRun::send_next_bytes() {
   }
   rest = rest.substr(0, kBytesSlice);
   bytes_sent_ += rest.size();
+  core_->stats.sent_body_bytes += rest.size();
   exchange_->write_body(rest, std::move(on_written));
 }
 
@@ -57,6 +58,7 @@ bool SubrequestRun::write_body(std::string chunk) {
   body_ready_ = false;
   writing_ = true;
   bytes_sent_ += chunk.size();
+  core_->stats.sent_body_bytes += chunk.size();
   chunk_ = std::move(chunk);
   auto on_written = [self = shared_from_this(),
                      generation = generation_](const boost::beast::error_code& error) {

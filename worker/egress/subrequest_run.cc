@@ -142,12 +142,12 @@ void SubrequestRun::connect(std::vector<tcp::endpoint> endpoints) {
   const Origin& origin = hop_.url.origin;
   connection_ =
       std::make_unique<UpstreamConnection>(core_->loop, origin, origin.tls ? &core_->tls : nullptr);
-  ++core_->stats.connections_opened;
   connection_->connect(std::move(endpoints), [self = shared_from_this(), generation = generation_](
                                                  const std::string& error, bool in_tls) {
     if (!self->current(generation)) return;
     if (!error.empty())
       return self->fail(in_tls ? FetchError::Kind::tls : FetchError::Kind::connect, error);
+    ++self->core_->stats.connections_opened;  // established (and its TLS handshake done)
     self->start_exchange();
   });
 }

@@ -14,6 +14,7 @@ namespace wsup::chaos {
 class Socket {
  public:
   Socket() : fd_(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {}
+  explicit Socket(int fd) : fd_(fd) {}  // takes ownership (an accepted connection)
   ~Socket() {
     if (fd_ >= 0) ::close(fd_);
   }
@@ -32,6 +33,18 @@ class Socket {
     addr.sin_port = htons(port);
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     return ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  }
+  // Binds to a free loopback port and listens: the port, or 0 (errno set) on failure.
+  uint16_t listen_loopback(int backlog) {
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    if (::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+        ::listen(fd_, backlog) != 0 ||
+        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0)
+      return 0;
+    return ntohs(addr.sin_port);
   }
   void reset() {
     if (fd_ >= 0) ::close(fd_);

@@ -9,6 +9,8 @@
 //                                      bytes one per INTERVAL_MS for at most SECONDS; print a JSON
 //                                      summary of how many the server cut and when
 //   slowbody, trailerbomb              attacks on the HTTP front (front_attacks.h)
+//   bad-upstream MODE SECONDS [HALF]   an upstream for fetch() that hangs or dies mid-body
+//                                      (bad_upstream.h); prints its port
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -31,6 +33,7 @@
 #include <vector>
 
 #include "tests/chaos/loadgen/http_exchange.h"
+#include "tests/chaos/probe/bad_upstream.h"
 #include "tests/chaos/probe/front_attacks.h"
 #include "tests/chaos/probe/loopback_socket.h"
 
@@ -176,17 +179,12 @@ int slowloris(uint16_t port, int connections, int seconds, int interval_ms) {
 // Binds and listens on a free loopback port, prints it, then holds it for `seconds`.
 int hold_port(int seconds) {
   Socket s;
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  if (::bind(s.fd(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-      ::listen(s.fd(), 16) != 0 ||
-      ::getsockname(s.fd(), reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+  const uint16_t port = s.listen_loopback(16);
+  if (port == 0) {
     std::perror("hold-port");
     return 1;
   }
-  std::printf("%u\n", ntohs(addr.sin_port));
+  std::printf("%u\n", port);
   std::fflush(stdout);
   // sleep-ok: holding the port busy for a stated time is this command's job.
   std::this_thread::sleep_for(std::chrono::seconds(seconds));
@@ -200,7 +198,8 @@ int hold_port(int seconds) {
                "       wsup-chaos-probe raw PORT FILE [TIMEOUT_MS]\n"
                "       wsup-chaos-probe slowloris PORT CONNECTIONS SECONDS [INTERVAL_MS]\n"
                "       wsup-chaos-probe slowbody PORT CONNECTIONS SECONDS INTERVAL_MS\n"
-               "       wsup-chaos-probe trailerbomb PORT CONNECTIONS MAX_MIB\n");
+               "       wsup-chaos-probe trailerbomb PORT CONNECTIONS MAX_MIB\n"
+               "       wsup-chaos-probe bad-upstream hang|half-body SECONDS [HALF_BODY_BYTES]\n");
   std::exit(2);
 }
 
@@ -231,6 +230,11 @@ int main(int argc, char** argv) {
     return wsup::chaos::trailer_bombs(static_cast<uint16_t>(std::atoi(argv[2])),
                                       std::min(std::atoi(argv[3]), 64),
                                       std::min(std::atoi(argv[4]), 1024));
+  }
+  if (command == "bad-upstream" && argc >= 4) {
+    return wsup::chaos::bad_upstream(
+        argv[2], std::min(std::atoi(argv[3]), 900),
+        static_cast<uint32_t>(std::clamp(argc > 4 ? std::atoi(argv[4]) : 32768, 1, 1 << 24)));
   }
   usage();
 }

@@ -40,8 +40,6 @@ load_start small --path /hello --connections $connections --rate 200 --duration 
 ) &
 hangup_pid=$!
 CHAOS_BACKGROUND_PIDS+=("$hangup_pid")
-# The requests the ready workers hold ("null" while none is ready).
-ready_in_flight() { status_json | jq '[.workers[] | select(.state == "ready") | .in_flight] | add'; }
 workers_hold_requests() { (($(ready_in_flight) > 0)); }
 # The kills start once the workers hold requests, so each kill lands mid-traffic.
 wait_for 10000 "the loads never reached the workers" workers_hold_requests
@@ -77,7 +75,6 @@ failed=$(($(status_count small 502) + $(field small .lost) + $(status_count stre
 [[ $(field streams .mismatched) == 0 ]] || fail "streams came back changed: $(field streams '.mismatch_examples|tojson')"
 
 # Every hung-up stream was cancelled: the workers come back to holding nothing.
-workers_hold_nothing() { [[ $(ready_in_flight) == 0 ]]; }
 poll_until 10000 workers_hold_nothing ||
   fail "workers still hold requests 10 s after the loads ended: $(status_json)"
 ready_ms=$(wait_all_ready "$workers" 10000)
