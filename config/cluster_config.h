@@ -165,10 +165,14 @@ struct Script {
 
 struct Logging {
   enum class Level { debug, info, warn, error };
-  enum class AccessFormat { json, common, off };
+  enum class Format { logfmt, json };
+  // on: one line per request in `format`; common: Common Log Format (only to access_file).
+  enum class AccessFormat { on, common, off };
   Level level = Level::info;
-  AccessFormat access_format = AccessFormat::json;
+  Format format = Format::logfmt;  // of every line, the supervisor's and the workers'
+  AccessFormat access_format = AccessFormat::on;
   std::string destination = "stderr";  // "stderr", "stdout" or a file path
+  std::string access_file;             // the access log's own file; "" = with the rest
 };
 
 struct Admin {

@@ -158,22 +158,43 @@ std::string resolve(const std::filesystem::path& base_dir, const std::string& pa
 
 void read_logging(const Field& field, const std::filesystem::path& base_dir, Logging& logging,
                   DiagnosticList& diagnostics) {
-  for_each_field(field, {"level", "access_log", "destination"}, diagnostics, [&](const Field& f) {
-    std::string_view key = f.key.Scalar();
-    if (key == "level") {
-      if (auto choice = read_choice(f, {"debug", "info", "warn", "error"}, diagnostics))
-        logging.level = static_cast<Logging::Level>(*choice);
-    }
-    if (key == "access_log") {
-      if (auto choice = read_choice(f, {"json", "common", "off"}, diagnostics))
-        logging.access_format = static_cast<Logging::AccessFormat>(*choice);
-    }
-    if (key == "destination") {
-      if (auto text = read_string(f, diagnostics))
-        logging.destination =
-            *text == "stderr" || *text == "stdout" ? *text : resolve(base_dir, *text);
-    }
-  });
+  for_each_field(
+      field, {"level", "format", "access_log", "destination", "access_file"}, diagnostics,
+      [&](const Field& f) {
+        std::string_view key = f.key.Scalar();
+        if (key == "level") {
+          if (auto choice = read_choice(f, {"debug", "info", "warn", "error"}, diagnostics))
+            logging.level = static_cast<Logging::Level>(*choice);
+        }
+        if (key == "format") {
+          if (auto choice = read_choice(f, {"logfmt", "json"}, diagnostics))
+            logging.format = static_cast<Logging::Format>(*choice);
+        }
+        if (key == "access_log") {
+          if (auto choice = read_choice(f, {"on", "common", "off"}, diagnostics))
+            logging.access_format = static_cast<Logging::AccessFormat>(*choice);
+        }
+        if (key == "destination") {
+          if (auto text = read_string(f, diagnostics))
+            logging.destination =
+                *text == "stderr" || *text == "stdout" ? *text : resolve(base_dir, *text);
+        }
+        if (key == "access_file") {
+          if (auto text = read_string(f, diagnostics)) {
+            if (text->empty() || *text == "stderr" || *text == "stdout")
+              diagnostics.add(f,
+                              "must be a file path (leave it out to write access lines with the "
+                              "rest of the log)");
+            else
+              logging.access_file = resolve(base_dir, *text);
+          }
+        }
+      });
+  // One format per stream: Common Log Format lines only go to a file of their own.
+  if (logging.access_format == Logging::AccessFormat::common && logging.access_file.empty())
+    diagnostics.add(field,
+                    "access_log: common needs logging.access_file (Common Log Format lines "
+                    "would mix with the log's own format)");
 }
 
 void read_admin(const Field& field, const std::filesystem::path& base_dir, Admin& admin,
@@ -226,8 +247,10 @@ std::string_view section_key(std::string_view key) {
       "outbound.idle_timeout",
       "outbound.max_hops",
       "logging.level",
+      "logging.format",
       "logging.access_log",
       "logging.destination",
+      "logging.access_file",
       "admin.control_socket",
       "admin.http",
   };

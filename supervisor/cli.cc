@@ -134,7 +134,7 @@ int cmd_dev(const Args& raw) {
         << "    path: \"" << script.string() << "\"\n"
         << (type ? "    type: " + *type + "\n" : std::string()) << "    routes: [\"/*\"]\n"
         << "outbound:\n  allow: [loopback]  # a local API or mock while developing\n"
-        << "logging:\n  level: info\n  access_log: common\n"
+        << "logging:\n  level: info\n  access_log: on\n"
         << "admin:\n  control_socket: \"" << (dir.path / "control.sock").string() << "\"\n";
   }
   std::fprintf(stderr,

@@ -93,7 +93,7 @@ class Supervisor {
         instance_id_(random_instance_id()),
         // Requests beyond the rings wait in supervisor memory, one place per allowed connection.
         dispatcher_({.overflow_limit = config_.limits.max_connections}),
-        access_log_(config_.logging.access_format, config_.logging.destination),
+        access_log_(config_.logging.access_format),
         pool_(pool_settings(config_, worker_binary_, instance_id_), dispatcher_, metrics_),
         front_(config_, dispatcher_, metrics_, access_log_) {}
 
@@ -104,6 +104,7 @@ class Supervisor {
  private:
   void wait_for_events(bool with_commands);
   void on_signals();
+  void reopen_logs();
   void on_commands();
   void begin_reload(std::optional<std::promise<ControlReply>> reply);
   void finish_reload_check();
@@ -202,8 +203,10 @@ bool Supervisor::start() {
   auto deadline = Clock::now() + kStartupTimeout;
   while (!pool_.settled() && Clock::now() < deadline) {
     wait_for_events(false);
-    while (auto s = signals_.next())
-      if (*s != SIGHUP) return false;
+    while (auto s = signals_.next()) {
+      if (*s == SIGUSR1) reopen_logs();
+      if (*s != SIGHUP && *s != SIGUSR1) return false;
+    }
     pool_.tick(Clock::now());
   }
   if (pool_.ready_count() == 0)
@@ -217,7 +220,8 @@ bool Supervisor::start() {
         AdminHttp::Sources{
             [this] {
               auto workers = pool_.snapshot();
-              return metrics_.render(workers, dispatcher_.overflow_depth());
+              return metrics_.render(workers, dispatcher_.overflow_depth(),
+                                     SupervisorFigures::now());
             },
             [this] { return render_status_json(pool_.snapshot(), {}, supervisor_info()); },
             [this] { return pool_.ready_count() > 0; }});
@@ -266,9 +270,18 @@ void Supervisor::on_signals() {
   while (auto s = signals_.next()) {
     if (*s == SIGHUP)
       begin_reload(std::nullopt);
+    else if (*s == SIGUSR1)
+      reopen_logs();
     else
       begin_stop();
   }
+}
+
+// SIGUSR1 (logrotate's postrotate): the supervisor's files here, each worker's in its own loop.
+void Supervisor::reopen_logs() {
+  const bool ok = log::reopen();
+  pool_.signal_all(SIGUSR1);
+  if (ok) log::info("log files reopened");
 }
 
 void Supervisor::on_commands() {
@@ -327,6 +340,15 @@ void Supervisor::finish_reload_check() {
   if (verdict.config->limits.max_body_bytes != config_.limits.max_body_bytes ||
       verdict.config->http_threads != config_.http_threads)
     log::warn("reload: max_body_bytes and http_threads take effect at the next start");
+  const config::Logging& now_logging = config_.logging;
+  const config::Logging& next_logging = verdict.config->logging;
+  if (next_logging.format != now_logging.format ||
+      next_logging.destination != now_logging.destination ||
+      next_logging.access_file != now_logging.access_file ||
+      next_logging.access_format != now_logging.access_format)
+    log::warn(
+        "reload: logging format, destination, access_log and access_file take effect at "
+        "the next start");
   // Routes, limits and log level switch once every worker runs the new config.
   auto next = std::make_shared<const config::ClusterConfig>(std::move(*verdict.config));
   pool_.replace_all(pool_settings(*next, worker_binary_, instance_id_),
@@ -390,7 +412,9 @@ int run_supervisor(const StartOptions& options) {
   config::ClusterConfig config = config::load(options.config_path);
   config::require_secrets(config);  // workers inherit this environment and read them there
   apply_log_level(config);
+  log::set_format(static_cast<log::Format>(static_cast<int>(config.logging.format)));
   log::set_destination(config.logging.destination);
+  log::set_access_destination(config.logging.access_file);
   Supervisor supervisor(options, signals, std::move(config));
   if (!supervisor.start()) return 0;
   supervisor.run();
