@@ -32,7 +32,9 @@ struct Limits {
   uint32_t wall_ms = 30'000;              // wall time per request (504 past it)
   uint32_t max_header_bytes = 32 * 1024;  // 431 past it
   uint64_t max_body_bytes = 16ull << 20;  // 413 past it
-  uint32_t max_connections = 1024;        // concurrent client connections
+  // A response body's bytes; 0: no limit. Past it: 502 before the head, or the stream cut.
+  uint64_t max_response_bytes = 0;
+  uint32_t max_connections = 1024;  // concurrent client connections
   // Subrequests (fetch() to the outside) of one request. Cloudflare's free plan allows 50.
   uint32_t subrequests = 50;
   // How long one subrequest may wait on its upstream: for the response head (connecting, TLS and

@@ -77,8 +77,9 @@ std::optional<uint64_t> read_heap_mib(const Field& field, DiagnosticList& diagno
 void read_limits(const Field& field, Limits& limits, DiagnosticList& diagnostics) {
   for_each_field(
       field,
-      {"cpu_ms", "heap_mib", "wall_ms", "max_header_bytes", "max_body_bytes", "max_connections",
-       "subrequests", "subrequest_timeout_ms", "concurrent_subrequests", "startup_cpu_ms"},
+      {"cpu_ms", "heap_mib", "wall_ms", "max_header_bytes", "max_body_bytes", "max_response_bytes",
+       "max_connections", "subrequests", "subrequest_timeout_ms", "concurrent_subrequests",
+       "startup_cpu_ms"},
       diagnostics, [&](const Field& f) {
         std::string_view key = f.key.Scalar();
         if (key == "cpu_ms")
@@ -90,6 +91,8 @@ void read_limits(const Field& field, Limits& limits, DiagnosticList& diagnostics
           assign(read_size(f, 1024, 1 * kMiB, diagnostics), limits.max_header_bytes);
         if (key == "max_body_bytes")
           assign(read_size(f, 0, 4096 * kMiB, diagnostics), limits.max_body_bytes);
+        if (key == "max_response_bytes")
+          assign(read_size(f, 0, 1024 * 1024 * kMiB, diagnostics), limits.max_response_bytes);
         if (key == "max_connections")
           assign(read_integer(f, 1, 100'000, diagnostics), limits.max_connections);
         if (key == "subrequests")
@@ -229,6 +232,7 @@ std::string_view section_key(std::string_view key) {
       "limits.wall_ms",
       "limits.max_header_bytes",
       "limits.max_body_bytes",
+      "limits.max_response_bytes",
       "limits.max_connections",
       "http.header_timeout",
       "http.idle_timeout",

@@ -338,8 +338,11 @@ void Supervisor::finish_reload_check() {
                   verdict.config->listen.end(), same_address))
     log::warn("reload: new listen addresses take effect at the next start");
   if (verdict.config->limits.max_body_bytes != config_.limits.max_body_bytes ||
+      verdict.config->limits.max_response_bytes != config_.limits.max_response_bytes ||
       verdict.config->http_threads != config_.http_threads)
-    log::warn("reload: max_body_bytes and http_threads take effect at the next start");
+    log::warn(
+        "reload: max_body_bytes, max_response_bytes and http_threads take effect at the next "
+        "start");
   const config::Logging& now_logging = config_.logging;
   const config::Logging& next_logging = verdict.config->logging;
   if (next_logging.format != now_logging.format ||
