@@ -31,7 +31,9 @@ struct Sink {
 
 // Relaxed: the level is a filter; a line written or dropped around a reload's change is fine.
 std::atomic<int> g_level{static_cast<int>(Level::info)};
-Format g_format = Format::logfmt;  // set once at start-up, before threads
+// Relaxed: set at start-up before the threads that log (tests switch it between cases); a line
+// reads it once and formats with that value throughout.
+std::atomic<Format> g_format{Format::logfmt};
 Sink g_log;
 Sink g_access;
 bool g_access_separate = false;
@@ -67,9 +69,9 @@ void append_timestamp(std::string& out) {
 }
 
 // The shortest text that reads back as the same double; JSON has no NaN or infinity.
-void append_double(std::string& out, double v) {
+void append_double(std::string& out, double v, Format format) {
   if (!std::isfinite(v)) {
-    out += g_format == Format::json ? "null" : (std::isnan(v) ? "NaN" : (v > 0 ? "+Inf" : "-Inf"));
+    out += format == Format::json ? "null" : (std::isnan(v) ? "NaN" : (v > 0 ? "+Inf" : "-Inf"));
     return;
   }
   char buf[32];
@@ -77,8 +79,8 @@ void append_double(std::string& out, double v) {
   out.append(buf, ec == std::errc() ? end : buf);
 }
 
-void append_key(std::string& out, std::string_view key, bool first) {
-  if (g_format == Format::json) {
+void append_key(std::string& out, std::string_view key, bool first, Format format) {
+  if (format == Format::json) {
     if (!first) out += ',';
     out += '"';
     out += json_escape(key);
@@ -90,8 +92,8 @@ void append_key(std::string& out, std::string_view key, bool first) {
   }
 }
 
-void append_string(std::string& out, std::string_view value) {
-  if (g_format == Format::json) {
+void append_string(std::string& out, std::string_view value, Format format) {
+  if (format == Format::json) {
     out += '"';
     out += json_escape(value);
     out += '"';
@@ -157,10 +159,10 @@ bool enabled(Level l) {
   return static_cast<int>(l) >= g_level.load(std::memory_order_relaxed);
 }
 void set_format(Format f) {
-  g_format = f;
+  g_format.store(f, std::memory_order_relaxed);
 }
 Format format() {
-  return g_format;
+  return g_format.load(std::memory_order_relaxed);
 }
 
 void set_destination(const std::string& destination) {
@@ -196,32 +198,34 @@ std::string quote(std::string_view value) {
 }
 
 std::string format(Level l, std::string_view message, Fields fields) {
+  const Format f = g_format.load(std::memory_order_relaxed);
+  const bool json = f == Format::json;
   std::string line;
   line.reserve(160);
-  if (g_format == Format::json) line += '{';
-  append_key(line, "ts", true);
-  if (g_format == Format::json) line += '"';
+  if (json) line += '{';
+  append_key(line, "ts", true, f);
+  if (json) line += '"';
   append_timestamp(line);
-  if (g_format == Format::json) line += '"';
-  append_key(line, "level", false);
-  append_string(line, level_name(l));
+  if (json) line += '"';
+  append_key(line, "level", false, f);
+  append_string(line, level_name(l), f);
   for (const auto& [key, value] : g_process_fields) {
-    append_key(line, key, false);
+    append_key(line, key, false, f);
     line += std::to_string(value);
   }
-  append_key(line, "msg", false);
-  append_string(line, message);
-  for (const Field& f : fields) {
-    append_key(line, f.key, false);
-    if (auto* s = std::get_if<std::string>(&f.value)) {
-      append_string(line, *s);
-    } else if (auto* i = std::get_if<int64_t>(&f.value)) {
+  append_key(line, "msg", false, f);
+  append_string(line, message, f);
+  for (const Field& field : fields) {
+    append_key(line, field.key, false, f);
+    if (auto* s = std::get_if<std::string>(&field.value)) {
+      append_string(line, *s, f);
+    } else if (auto* i = std::get_if<int64_t>(&field.value)) {
       line += std::to_string(*i);
     } else {
-      append_double(line, std::get<double>(f.value));
+      append_double(line, std::get<double>(field.value), f);
     }
   }
-  if (g_format == Format::json) line += '}';
+  if (json) line += '}';
   line += '\n';
   return line;
 }

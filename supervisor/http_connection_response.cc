@@ -206,8 +206,10 @@ void HttpConnection::next_chunk() {
     }
     const size_t size = next.chunk.size();
     streamed_ += size;
-    // Only a body of unknown length gets here past the limit (a declared one was refused).
-    if (context_.max_response_bytes != 0 && streamed_ > context_.max_response_bytes) {
+    // A declared length was checked before the head (and running past it is length_mismatch):
+    // only a body of unknown length is counted against the limit here.
+    if (framing_ != BodyFraming::length && context_.max_response_bytes != 0 &&
+        streamed_ > context_.max_response_bytes) {
       log_large_response(streamed_, "stream cut");
       return cut("response_too_large", 502);
     }

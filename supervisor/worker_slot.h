@@ -27,6 +27,10 @@
 // routed off, SIGTERM once it holds no request (or at the drain deadline), SIGKILL after the stop
 // grace, settled once reaped.
 //
+// Restarts are counted by reason (supervisor/restart_reason.h) at two transitions only: restart
+// (a crash's replacement starts) and on_replacement_ready (an operator's replacement serves, as
+// the reason begin_replacement was given).
+//
 // The slot does no I/O of its own: it asks its SlotHost (the WorkerPool) to start processes,
 // route to them and settle what they held, so its unit tests need no process.
 #pragma once
