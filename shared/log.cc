@@ -198,6 +198,10 @@ std::string quote(std::string_view value) {
 }
 
 std::string format(Level l, std::string_view message, Fields fields) {
+  return format_fields(l, message, FieldSpan(fields.begin(), fields.size()));
+}
+
+std::string format_fields(Level l, std::string_view message, FieldSpan fields) {
   const Format f = g_format.load(std::memory_order_relaxed);
   const bool json = f == Format::json;
   std::string line;
@@ -234,8 +238,8 @@ void write(Level l, std::string_view message, Fields fields) {
   write_line(g_log, format(l, message, fields));
 }
 
-void write_access(std::string_view message, Fields fields) {
-  write_access_line(format(Level::info, message, fields));
+void write_access(std::string_view message, FieldSpan fields) {
+  write_access_line(format_fields(Level::info, message, fields));
 }
 
 void write_access_line(const std::string& line) {

@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <initializer_list>
+#include <span>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -43,6 +44,7 @@ struct Field {
   std::variant<std::string, int64_t, double> value;
 };
 using Fields = std::initializer_list<Field>;
+using FieldSpan = std::span<const Field>;  // fields built at run time (a variable count)
 
 // Process-wide settings; call before other threads start.
 void set_level(Level level);
@@ -67,7 +69,7 @@ uint64_t write_failures();
 bool enabled(Level level);
 void write(Level level, std::string_view message, Fields fields = {});
 // One access-log line (never filtered by level) to the access sink.
-void write_access(std::string_view message, Fields fields);
+void write_access(std::string_view message, FieldSpan fields);
 // A line already formatted (the access log's Common Log Format), newline included.
 void write_access_line(const std::string& line);
 
@@ -86,6 +88,7 @@ inline void error(std::string_view m, Fields f = {}) {
 
 // Formats one line (with its newline) without writing it, in the process's format.
 std::string format(Level level, std::string_view message, Fields fields);
+std::string format_fields(Level level, std::string_view message, FieldSpan fields);
 // A logfmt value: as it is when it is printable ASCII without spaces, quotes, '=' or '\';
 // otherwise quoted as a JSON string.
 std::string quote(std::string_view value);

@@ -21,7 +21,7 @@ namespace wsup::shm {
 
 inline constexpr size_t kCacheLine = 64;
 inline constexpr uint64_t kSegmentMagic = 0x316d6873'70757377;  // "wsupshm1"
-// 3: the worker's time split; 4: streamed responses; 5: subrequest counts
+// 3: the worker's time split; 4: streamed responses; 5: subrequest counts; 6: log write failures
 inline constexpr uint32_t kLayoutVersion = 6;
 inline constexpr uint32_t kMaxSlots = 4096;
 inline constexpr uint32_t kMinArenaBytes = 4096;

@@ -109,9 +109,9 @@ TEST(Log, AccessLinesGoToTheirOwnFileWhenOneIsSet) {
   set_destination(log_path);
   set_access_destination(access_path);
   info("a log line");
-  write_access("request", {{"req", 1}});
+  write_access("request", std::vector<Field>{{"req", 1}});
   set_access_destination("");
-  write_access("request", {{"req", 2}});
+  write_access("request", std::vector<Field>{{"req", 2}});
   set_destination("stderr");
   std::ifstream log_file(log_path), access_file(access_path);
   std::string log_text((std::istreambuf_iterator<char>(log_file)), {});
@@ -127,7 +127,7 @@ TEST(Log, AFailedWriteIsCounted) {
   const uint64_t before = write_failures();
   set_destination("/dev/full");
   info("lost");
-  write_access("request", {{"req", 1}});
+  write_access("request", std::vector<Field>{{"req", 1}});
   set_destination("stderr");
   EXPECT_EQ(write_failures(), before + 2);
 }

@@ -62,13 +62,9 @@ TEST(Metrics, WorkerGaugesAreRenderedPerWorker) {
   w.restarts = 2;
   w.restarts_by_reason = RestartCounts{1, 0, 1, 0};
   w.heap_bytes = 1234;
-  w.process = ProcessStats{.rss_bytes = 123'456'789'012, .cpu_seconds = 123456.79, .open_fds = 17};
-  w.log_write_failures = 4;
   w.times = wsup::WorkerTimes{2'000'000'000, 500'000'000, 250'000'000, 9};
   w.egress = wsup::WorkerEgress{41, 3};
-  SupervisorFigures self{ProcessStats{.rss_bytes = 1'048'576, .cpu_seconds = 0.25, .open_fds = 9},
-                         1};
-  std::string text = m.render({&w, 1}, 7, self);
+  std::string text = m.render({&w, 1}, 7);
   EXPECT_NE(text.find("wsup_worker_context_seconds_total{worker=\"3\"} 2\n"), std::string::npos)
       << text;
   EXPECT_NE(text.find("wsup_worker_spare_context_seconds_total{worker=\"3\"} 0.5\n"),
