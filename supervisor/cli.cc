@@ -1,15 +1,12 @@
 #include "supervisor/cli.h"
 
-#include <unistd.h>
-
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <optional>
 #include <stdexcept>
 
 #include "config/load.h"
+#include "supervisor/cli_args.h"
 #include "supervisor/cli_help.h"
 #include "supervisor/control.h"
 #include "supervisor/supervisor.h"
@@ -17,54 +14,6 @@
 #include "supervisor/worker_binary.h"
 
 namespace wsup::supervisor {
-namespace {
-
-// Pulls "--name VALUE" (or "--name=VALUE") out of args.
-std::optional<std::string> take_option(Args& args, const std::string& name) {
-  for (size_t i = 0; i < args.size(); ++i) {
-    if (args[i] == name && i + 1 == args.size())
-      throw std::invalid_argument("option " + name + " needs a value (see 'wsup help')");
-    if (args[i] == name) {
-      std::string v = args[i + 1];
-      args.erase(args.begin() + static_cast<long>(i), args.begin() + static_cast<long>(i) + 2);
-      return v;
-    }
-    if (args[i].starts_with(name + "=")) {
-      std::string v = args[i].substr(name.size() + 1);
-      args.erase(args.begin() + static_cast<long>(i));
-      return v;
-    }
-  }
-  return std::nullopt;
-}
-
-bool take_flag(Args& args, const std::string& name) {
-  for (size_t i = 0; i < args.size(); ++i)
-    if (args[i] == name) {
-      args.erase(args.begin() + static_cast<long>(i));
-      return true;
-    }
-  return false;
-}
-
-// main.cc turns std::invalid_argument into exit status 2.
-[[noreturn]] void usage_error(const std::string& command, const std::string& message) {
-  throw std::invalid_argument(message + " (see 'wsup " + command + " --help')");
-}
-
-// After a command took its options: anything left that looks like one is not one of them (and
-// is never read as a file name).
-void no_unknown_options(const std::string& command, const Args& args) {
-  for (const std::string& a : args)
-    if (a.size() > 1 && a.front() == '-')
-      usage_error(command, "wsup " + command + " has no option '" + a + "'");
-}
-
-void no_extra_arguments(const std::string& command, const Args& args) {
-  if (!args.empty()) usage_error(command, "unexpected argument '" + args.front() + "'");
-}
-
-}  // namespace
 
 int cmd_start(const Args& raw) {
   Args args = raw;
@@ -92,11 +41,14 @@ int cmd_check(const Args& raw) {
   }
   // The worker's report: how each script's requests get their context (isolation, snapshot).
   std::fputs(check.output.c_str(), stdout);
+  // What the config (its wrangler files) says that wsup ignores: valid, but worth a look.
+  for (const std::string& notice : config.notices) std::printf("%s\n", notice.c_str());
   std::printf("%s: ok (%zu script%s)\n", args.front().c_str(), config.scripts.size(),
               config.scripts.size() == 1 ? "" : "s");
   return 0;
 }
 
+<<<<<<< HEAD
 int cmd_dev(const Args& raw) {
   Args args = raw;
   std::string port = take_option(args, "--port").value_or("8787");
@@ -149,6 +101,8 @@ int cmd_dev(const Args& raw) {
   return run_supervisor(options);
 }
 
+=======
+>>>>>>> main
 int cmd_control(const std::string& name, const Args& raw) {
   Args args = raw;
   std::optional<std::string> control = take_option(args, "--control");
