@@ -350,7 +350,6 @@ void Supervisor::finish_reload_check() {
   if (verdict.config->limits.max_body_bytes != config_.limits.max_body_bytes ||
       verdict.config->limits.max_response_bytes != config_.limits.max_response_bytes ||
       verdict.config->http_threads != config_.http_threads)
-<<<<<<< HEAD
     log::warn(
         "reload: max_body_bytes, max_response_bytes and http_threads take effect at the next "
         "start");
@@ -363,10 +362,7 @@ void Supervisor::finish_reload_check() {
     log::warn(
         "reload: logging format, destination, access_log and access_file take effect at "
         "the next start");
-=======
-    log::warn("reload: max_body_bytes and http_threads take effect at the next start");
   log_notices(*verdict.config);
->>>>>>> main
   // Routes, limits and log level switch once every worker runs the new config.
   auto next = std::make_shared<const config::ClusterConfig>(std::move(*verdict.config));
   pool_.replace_all(pool_settings(*next, worker_binary_, instance_id_),
