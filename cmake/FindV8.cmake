@@ -23,6 +23,12 @@ if(V8_INCLUDE_DIR AND EXISTS "${V8_INCLUDE_DIR}/v8-version.h")
   string(REGEX MATCH "[0-9]+$" _v8_major "${_v8_major}")
   string(REGEX MATCH "[0-9]+$" _v8_minor "${_v8_minor}")
   set(V8_VERSION "${_v8_major}.${_v8_minor}")
+  # major.minor.build.patch, for wsup_build_info (the supervisor does not link V8 to ask it).
+  file(STRINGS "${V8_INCLUDE_DIR}/v8-version.h" _v8_build REGEX "^#define V8_BUILD_NUMBER")
+  file(STRINGS "${V8_INCLUDE_DIR}/v8-version.h" _v8_patch REGEX "^#define V8_PATCH_LEVEL")
+  string(REGEX MATCH "[0-9]+$" _v8_build "${_v8_build}")
+  string(REGEX MATCH "[0-9]+$" _v8_patch "${_v8_patch}")
+  set(V8_FULL_VERSION "${V8_VERSION}.${_v8_build}.${_v8_patch}")
 endif()
 
 include(FindPackageHandleStandardArgs)

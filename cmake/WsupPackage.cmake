@@ -30,11 +30,14 @@ install(FILES README.md docs/CONFIG.md docs/OPERATIONS.md DESTINATION share/doc/
 install(CODE [[
   if(CMAKE_INSTALL_PREFIX MATCHES "/usr/?$")
     set(WSUP_ETC_DIR "../etc/wsup")
+    set(WSUP_LOGROTATE_DIR "../etc/logrotate.d")
   else()
     set(WSUP_ETC_DIR "etc/wsup")
+    set(WSUP_LOGROTATE_DIR "etc/logrotate.d")
   endif()
 ]])
 install(FILES packaging/cluster.yaml config/examples/hello.js DESTINATION "\${WSUP_ETC_DIR}")
+install(FILES packaging/wsup.logrotate DESTINATION "\${WSUP_LOGROTATE_DIR}" RENAME wsup)
 
 set(CPACK_GENERATOR "DEB")
 set(CPACK_PACKAGE_NAME "wsup")

@@ -32,7 +32,9 @@ struct Limits {
   uint32_t wall_ms = 30'000;              // wall time per request (504 past it)
   uint32_t max_header_bytes = 32 * 1024;  // 431 past it
   uint64_t max_body_bytes = 16ull << 20;  // 413 past it
-  uint32_t max_connections = 1024;        // concurrent client connections
+  // A response body's bytes; 0: no limit. Past it: 502 before the head, or the stream cut.
+  uint64_t max_response_bytes = 0;
+  uint32_t max_connections = 1024;  // concurrent client connections
   // Subrequests (fetch() to the outside) of one request. Cloudflare's free plan allows 50.
   uint32_t subrequests = 50;
   // How long one subrequest may wait on its upstream: for the response head (connecting, TLS and
@@ -170,10 +172,14 @@ struct Script {
 
 struct Logging {
   enum class Level { debug, info, warn, error };
-  enum class AccessFormat { json, common, off };
+  enum class Format { logfmt, json };
+  // on: one line per request in `format`; common: Common Log Format (only to access_file).
+  enum class AccessFormat { on, common, off };
   Level level = Level::info;
-  AccessFormat access_format = AccessFormat::json;
+  Format format = Format::logfmt;  // of every line, the supervisor's and the workers'
+  AccessFormat access_format = AccessFormat::on;
   std::string destination = "stderr";  // "stderr", "stdout" or a file path
+  std::string access_file;             // the access log's own file; "" = with the rest
 };
 
 struct Admin {

@@ -77,8 +77,9 @@ std::optional<uint64_t> read_heap_mib(const Field& field, DiagnosticList& diagno
 void read_limits(const Field& field, Limits& limits, DiagnosticList& diagnostics) {
   for_each_field(
       field,
-      {"cpu_ms", "heap_mib", "wall_ms", "max_header_bytes", "max_body_bytes", "max_connections",
-       "subrequests", "subrequest_timeout_ms", "concurrent_subrequests", "startup_cpu_ms"},
+      {"cpu_ms", "heap_mib", "wall_ms", "max_header_bytes", "max_body_bytes", "max_response_bytes",
+       "max_connections", "subrequests", "subrequest_timeout_ms", "concurrent_subrequests",
+       "startup_cpu_ms"},
       diagnostics, [&](const Field& f) {
         std::string_view key = f.key.Scalar();
         if (key == "cpu_ms")
@@ -90,6 +91,8 @@ void read_limits(const Field& field, Limits& limits, DiagnosticList& diagnostics
           assign(read_size(f, 1024, 1 * kMiB, diagnostics), limits.max_header_bytes);
         if (key == "max_body_bytes")
           assign(read_size(f, 0, 4096 * kMiB, diagnostics), limits.max_body_bytes);
+        if (key == "max_response_bytes")
+          assign(read_size(f, 0, 1024 * 1024 * kMiB, diagnostics), limits.max_response_bytes);
         if (key == "max_connections")
           assign(read_integer(f, 1, 100'000, diagnostics), limits.max_connections);
         if (key == "subrequests")
@@ -158,22 +161,43 @@ std::string resolve(const std::filesystem::path& base_dir, const std::string& pa
 
 void read_logging(const Field& field, const std::filesystem::path& base_dir, Logging& logging,
                   DiagnosticList& diagnostics) {
-  for_each_field(field, {"level", "access_log", "destination"}, diagnostics, [&](const Field& f) {
-    std::string_view key = f.key.Scalar();
-    if (key == "level") {
-      if (auto choice = read_choice(f, {"debug", "info", "warn", "error"}, diagnostics))
-        logging.level = static_cast<Logging::Level>(*choice);
-    }
-    if (key == "access_log") {
-      if (auto choice = read_choice(f, {"json", "common", "off"}, diagnostics))
-        logging.access_format = static_cast<Logging::AccessFormat>(*choice);
-    }
-    if (key == "destination") {
-      if (auto text = read_string(f, diagnostics))
-        logging.destination =
-            *text == "stderr" || *text == "stdout" ? *text : resolve(base_dir, *text);
-    }
-  });
+  for_each_field(
+      field, {"level", "format", "access_log", "destination", "access_file"}, diagnostics,
+      [&](const Field& f) {
+        std::string_view key = f.key.Scalar();
+        if (key == "level") {
+          if (auto choice = read_choice(f, {"debug", "info", "warn", "error"}, diagnostics))
+            logging.level = static_cast<Logging::Level>(*choice);
+        }
+        if (key == "format") {
+          if (auto choice = read_choice(f, {"logfmt", "json"}, diagnostics))
+            logging.format = static_cast<Logging::Format>(*choice);
+        }
+        if (key == "access_log") {
+          if (auto choice = read_choice(f, {"on", "common", "off"}, diagnostics))
+            logging.access_format = static_cast<Logging::AccessFormat>(*choice);
+        }
+        if (key == "destination") {
+          if (auto text = read_string(f, diagnostics))
+            logging.destination =
+                *text == "stderr" || *text == "stdout" ? *text : resolve(base_dir, *text);
+        }
+        if (key == "access_file") {
+          if (auto text = read_string(f, diagnostics)) {
+            if (text->empty() || *text == "stderr" || *text == "stdout")
+              diagnostics.add(f,
+                              "must be a file path (leave it out to write access lines with the "
+                              "rest of the log)");
+            else
+              logging.access_file = resolve(base_dir, *text);
+          }
+        }
+      });
+  // One format per stream: Common Log Format lines only go to a file of their own.
+  if (logging.access_format == Logging::AccessFormat::common && logging.access_file.empty())
+    diagnostics.add(field,
+                    "access_log: common needs logging.access_file (Common Log Format lines "
+                    "would mix with the log's own format)");
 }
 
 void read_admin(const Field& field, const std::filesystem::path& base_dir, Admin& admin,
@@ -208,6 +232,7 @@ std::string_view section_key(std::string_view key) {
       "limits.wall_ms",
       "limits.max_header_bytes",
       "limits.max_body_bytes",
+      "limits.max_response_bytes",
       "limits.max_connections",
       "http.header_timeout",
       "http.idle_timeout",
@@ -226,8 +251,10 @@ std::string_view section_key(std::string_view key) {
       "outbound.idle_timeout",
       "outbound.max_hops",
       "logging.level",
+      "logging.format",
       "logging.access_log",
       "logging.destination",
+      "logging.access_file",
       "admin.control_socket",
       "admin.http",
   };

@@ -230,6 +230,7 @@ class SupervisorChannel {
   WorkerTimes worker_times() const;
   // The worker's last set_egress; zeros before any.
   WorkerEgress worker_egress() const;
+  uint64_t worker_log_write_failures() const;  // as the worker last reported
   // Time since the worker last came back to its loop (heartbeat) or was rung awake, whichever
   // is later; zero while it sleeps. A worker stuck in one long request shows a growing value.
   std::chrono::nanoseconds worker_busy_for() const;
@@ -318,6 +319,7 @@ class WorkerChannel {
   void set_times(const WorkerTimes& times);
   // Its subrequest counts, for metrics; reported with the times.
   void set_egress(const WorkerEgress& egress);
+  void set_log_write_failures(uint64_t failures);  // log lines not written whole, so far
   void heartbeat();  // also done by finish_sleep and by every successful try_take
   // Copies up to 255 bytes of `reason` into the header and sets state fatal. No allocation.
   void record_fatal(std::string_view reason) noexcept;

@@ -21,8 +21,9 @@ namespace wsup::shm {
 
 inline constexpr size_t kCacheLine = 64;
 inline constexpr uint64_t kSegmentMagic = 0x316d6873'70757377;  // "wsupshm1"
-// 3: the worker's time split; 4: streamed responses; 5: subrequest counts; 6: all egress figures
-inline constexpr uint32_t kLayoutVersion = 6;
+// 3: the worker's time split; 4: streamed responses; 5: subrequest counts; 6: all egress
+// figures; 7: log write failures
+inline constexpr uint32_t kLayoutVersion = 7;
 inline constexpr uint32_t kMaxSlots = 4096;
 inline constexpr uint32_t kMinArenaBytes = 4096;
 inline constexpr uint32_t kMaxArenaBytes = 64u << 20;
@@ -87,6 +88,7 @@ struct alignas(kCacheLine) SegmentHeader {
   std::atomic<uint64_t> spare_hits;
   // Its subrequests (WorkerEgress::for_each_figure's order), last report.
   std::atomic<uint64_t> egress[kEgressFigures];
+  std::atomic<uint64_t> log_write_failures;  // log lines not written whole, last report
   // Written by the supervisor only (own cache line: no false sharing with the worker's).
   alignas(kCacheLine) std::atomic<uint64_t> submitted;
   std::atomic<uint64_t> supervisor_corrupt;

@@ -283,6 +283,11 @@ WorkerEgress SupervisorChannel::worker_egress() const {
   return egress;
 }
 
+uint64_t SupervisorChannel::worker_log_write_failures() const {
+  // Relaxed: a report, not a handshake. Untrusted: only ever displayed.
+  return state_->view.header->log_write_failures.load(std::memory_order_relaxed);
+}
+
 std::chrono::nanoseconds SupervisorChannel::worker_busy_for() const {
   const State& s = *state_;
   // Relaxed throughout: an estimate for routing; a stale value only routes one request worse.

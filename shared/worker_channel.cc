@@ -331,6 +331,11 @@ void WorkerChannel::set_egress(const WorkerEgress& egress) {
   });
 }
 
+void WorkerChannel::set_log_write_failures(uint64_t failures) {
+  // Relaxed: a report, like the times.
+  state_->view.header->log_write_failures.store(failures, std::memory_order_relaxed);
+}
+
 void WorkerChannel::heartbeat() {
   state_->view.header->heartbeat_ns.store(shm::monotonic_ns(), std::memory_order_relaxed);
 }

@@ -120,7 +120,7 @@ std::string cluster_yaml(const DevTarget& target, const std::map<std::string, st
   yaml +=
       "    routes: [\"/*\"]\n"
       "outbound:\n  allow: [loopback]  # a local API or mock while developing\n"
-      "logging:\n  level: info\n  access_log: common\n"
+      "logging:\n  level: info\n  access_log: on\n"
       "admin:\n  control_socket: " +
       yaml_string(control.string()) + "\n";
   return yaml;

@@ -1,17 +1,9 @@
 #include "supervisor/egress_metrics.h"
 
-#include <charconv>
 #include <cstdint>
 
 namespace wsup::supervisor {
 namespace {
-
-// The shortest text that reads back as the same double ("0.025", "2.5", "30").
-std::string shortest(double value) {
-  char buf[32];
-  auto [end, error] = std::to_chars(buf, buf + sizeof buf, value);
-  return error == std::errc() ? std::string(buf, end) : std::string("NaN");
-}
 
 std::string worker_label(const WorkerSnapshot& w) {
   return "{worker=\"" + std::to_string(w.id) + "\"";
@@ -81,7 +73,7 @@ void render_egress_metrics(std::string& out, std::span<const WorkerSnapshot> wor
     for (size_t i = 0; i < WorkerEgress::kHeadLatencyBoundsMs.size(); ++i) {
       cumulative += e.head_latency_buckets[i];
       out += std::string(head) + "_bucket" + worker_label(w) + ",le=\"" +
-             shortest(WorkerEgress::kHeadLatencyBoundsMs[i] / 1000.0) + "\"} " +
+             full_precision(WorkerEgress::kHeadLatencyBoundsMs[i] / 1000.0) + "\"} " +
              std::to_string(cumulative) + "\n";
     }
     // The count is the buckets' total, so +Inf and _count agree with the buckets whatever a scrape
@@ -90,7 +82,7 @@ void render_egress_metrics(std::string& out, std::span<const WorkerSnapshot> wor
     out += std::string(head) + "_bucket" + worker_label(w) + ",le=\"+Inf\"} " +
            std::to_string(cumulative) + "\n";
     out += std::string(head) + "_sum" + worker_label(w) + "} " +
-           shortest(static_cast<double>(e.head_latency_sum_us) / 1e6) + "\n";
+           exact_decimal(e.head_latency_sum_us, 6) + "\n";
     out +=
         std::string(head) + "_count" + worker_label(w) + "} " + std::to_string(cumulative) + "\n";
   }

@@ -61,7 +61,8 @@ struct FrontContext {
   const CurrentRouting& routing;
   ConnectionBudget& budget;
   FrontTimeouts timeouts;
-  uint64_t max_body_bytes = 0;  // fixed at start: the rings are sized for it
+  uint64_t max_body_bytes = 0;      // fixed at start: the rings are sized for it
+  uint64_t max_response_bytes = 0;  // a response body's bytes; 0: no limit (fixed at start)
 };
 
 class HttpConnection;
@@ -139,6 +140,11 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   void on_reading_deadline(Dispatcher::Clock::time_point now);
   void on_settled(DispatchResult result);
   void answer(const FrontAnswer& answer);
+  // limits.max_response_bytes: whether a body of `bytes` is over it (for a status that has a
+  // body), the warning that says so, and the 502 sent instead of a response over it.
+  bool response_too_large(int status, uint64_t bytes) const;
+  void log_large_response(uint64_t bytes, const char* outcome) const;
+  void refuse_large_response(uint64_t bytes);
   void write_response(int status, const HeaderList& headers, std::string body, bool close);
   // Writes prefix, body and suffix (framing around a body), then runs `then`. The body's bytes
   // count as sent as they reach the socket.
@@ -196,6 +202,7 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   std::shared_ptr<ResponseStream> stream_;
   BodyFraming framing_ = BodyFraming::none;
   uint64_t stream_left_ = 0;  // length framing: body bytes still due
+  uint64_t streamed_ = 0;     // body bytes the worker has sent of the current stream
   std::string held_byte_;     // length framing: the body's last byte, sent with the end
   Dispatcher::Clock::time_point wall_deadline_;  // the request's wall time: a stream ends there
   asio::steady_timer timer_;

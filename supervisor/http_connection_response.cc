@@ -34,7 +34,29 @@ void HttpConnection::on_settled(DispatchResult result) {
   note_.resumed = Clock::now();
   if (result.stream) return start_stream(result.response, std::move(result.stream));
   HttpResponse& response = result.response;
+  if (response_too_large(response.status, response.body.size()))
+    return refuse_large_response(response.body.size());
   write_response(response.status, response.headers, std::move(response.body), false);
+}
+
+bool HttpConnection::response_too_large(int status, uint64_t bytes) const {
+  return context_.max_response_bytes != 0 && bytes > context_.max_response_bytes &&
+         sends_body(status, head_request_);
+}
+
+void HttpConnection::log_large_response(uint64_t bytes, const char* outcome) const {
+  log::warn("response body above limits.max_response_bytes",
+            {{"req", note_.id},
+             {"script", note_.script},
+             {"worker", note_.worker},
+             {"bytes", bytes},
+             {"limit", context_.max_response_bytes},
+             {"outcome", outcome}});
+}
+
+void HttpConnection::refuse_large_response(uint64_t bytes) {
+  log_large_response(bytes, "502 before the head");
+  answer({502, "wsup: the script's response body is larger than limits.max_response_bytes\n"});
 }
 
 void HttpConnection::answer(const FrontAnswer& answer) {
@@ -106,9 +128,14 @@ void HttpConnection::on_response_written() {
 
 void HttpConnection::start_stream(const HttpResponse& head,
                                   std::shared_ptr<ResponseStream> stream) {
+  const std::optional<uint64_t> length = stream->length();
+  if (length && response_too_large(head.status, *length)) {
+    stream->cancel();  // the worker stops producing it
+    return refuse_large_response(*length);
+  }
   stream_ = std::move(stream);
+  streamed_ = 0;
   close_after_ = !keep_alive_ || live_.stopping || peer_closed_;
-  const std::optional<uint64_t> length = stream_->length();
   std::optional<uint64_t> content_length;
   Framing framing;
   if (!sends_body(head.status, head_request_)) {
@@ -178,6 +205,14 @@ void HttpConnection::next_chunk() {
       continue;
     }
     const size_t size = next.chunk.size();
+    streamed_ += size;
+    // A declared length was checked before the head (and running past it is length_mismatch):
+    // only a body of unknown length is counted against the limit here.
+    if (framing_ != BodyFraming::length && context_.max_response_bytes != 0 &&
+        streamed_ > context_.max_response_bytes) {
+      log_large_response(streamed_, "stream cut");
+      return cut("response_too_large", 502);
+    }
     switch (framing_) {
       case BodyFraming::length:
         // Not one byte past the declared length: the client then sees the body end short.

@@ -26,7 +26,8 @@ HttpFront::HttpFront(const config::ClusterConfig& config, Dispatcher& dispatcher
                routing_,
                budget_,
                config.http,
-               config.limits.max_body_bytes} {}
+               config.limits.max_body_bytes,
+               config.limits.max_response_bytes} {}
 
 HttpFront::~HttpFront() {
   stop();

@@ -12,7 +12,7 @@ namespace wsup::supervisor {
 SignalFd::SignalFd() {
   sigset_t set;
   ::sigemptyset(&set);
-  for (int s : {SIGTERM, SIGINT, SIGHUP}) ::sigaddset(&set, s);
+  for (int s : {SIGTERM, SIGINT, SIGHUP, SIGUSR1}) ::sigaddset(&set, s);
   ::pthread_sigmask(SIG_BLOCK, &set, nullptr);
   fd_ = ::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
   if (fd_ < 0) throw std::runtime_error("signalfd failed");

@@ -1,9 +1,15 @@
 #include "supervisor/metrics.h"
 
+#include <unistd.h>
 #include "supervisor/egress_metrics.h"
 
 #include <algorithm>
+#include <charconv>
+#include <cmath>
 #include <cstdio>
+
+#include "shared/log.h"
+#include "supervisor/version.h"
 
 namespace wsup::supervisor {
 
@@ -52,7 +58,7 @@ void Metrics::record_request(std::string_view script, int worker, int status,
     }
   }
   ++latency_count_;
-  latency_sum_seconds_ += seconds;
+  latency_sum_us_ += static_cast<uint64_t>(std::max<int64_t>(0, latency.count()));
 }
 
 uint64_t Metrics::served_by(int worker) const {
@@ -61,18 +67,89 @@ uint64_t Metrics::served_by(int worker) const {
   return it == served_by_worker_.end() ? 0 : it->second;
 }
 
+std::string exact_decimal(uint64_t units, int digits) {
+  uint64_t scale = 1;
+  for (int i = 0; i < digits; ++i) scale *= 10;
+  std::string out = std::to_string(units / scale);
+  std::string fraction = std::to_string(units % scale);
+  fraction.insert(0, static_cast<size_t>(digits) - fraction.size(), '0');
+  while (!fraction.empty() && fraction.back() == '0') fraction.pop_back();
+  if (!fraction.empty()) out += "." + fraction;
+  return out;
+}
+
+std::string full_precision(double value) {
+  if (std::isnan(value)) return "NaN";
+  if (std::isinf(value)) return value > 0 ? "+Inf" : "-Inf";
+  char buf[32];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
+  return ec == std::errc() ? std::string(buf, end) : std::string("NaN");
+}
+
+SupervisorFigures SupervisorFigures::now() {
+  return {read_process_stats(::getpid()), log::write_failures()};
+}
+
 namespace {
-std::string number(double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.6g", v);
-  return buf;
-}
-// Nanosecond sums keep growing: print enough digits that rate() still sees microseconds.
 std::string seconds_from_ns(uint64_t ns) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.12g", static_cast<double>(ns) / 1e9);
-  return buf;
+  return exact_decimal(ns, 9);
 }
+// One series per reason for every worker, zeros included, so an alert on
+// rate(...{reason="crash"}) has a series from the start.
+void render_restarts(std::string& out, std::span<const WorkerSnapshot> workers) {
+  gauge_header(out, "wsup_worker_restarts_total",
+               "Times the worker slot's process was replaced, by reason (crash, reload, restart, "
+               "recycle).",
+               "counter");
+  for (const WorkerSnapshot& w : workers)
+    for (size_t r = 0; r < kRestartReasonCount; ++r)
+      out += "wsup_worker_restarts_total{worker=\"" + std::to_string(w.id) + "\",reason=\"" +
+             kRestartReasonNames[r] + "\"} " + std::to_string(w.restarts_by_reason[r]) + "\n";
+}
+
+// Per process: the supervisor (process="supervisor") and each worker's current one (worker="N").
+void render_processes(std::string& out, std::span<const WorkerSnapshot> workers,
+                      const SupervisorFigures& supervisor) {
+  struct Family {
+    const char* name;
+    const char* help;
+    const char* type;
+    std::string (*value)(const ProcessStats&);
+  };
+  static const Family families[] = {
+      {"wsup_process_resident_memory_bytes", "Resident memory of the process (/proc).", "gauge",
+       [](const ProcessStats& p) { return std::to_string(p.rss_bytes); }},
+      {"wsup_process_cpu_seconds_total", "User+system CPU time of the process (/proc).", "counter",
+       [](const ProcessStats& p) { return full_precision(p.cpu_seconds); }},
+      {"wsup_process_open_fds", "Open file descriptors of the process (/proc).", "gauge",
+       [](const ProcessStats& p) { return std::to_string(p.open_fds); }},
+  };
+  for (const Family& f : families) {
+    gauge_header(out, f.name, f.help, f.type);
+    out += std::string(f.name) + "{process=\"supervisor\"} " + f.value(supervisor.process) + "\n";
+    for (const WorkerSnapshot& w : workers)
+      out += std::string(f.name) + "{worker=\"" + std::to_string(w.id) + "\"} " +
+             f.value(w.process) + "\n";
+  }
+  gauge_header(out, "wsup_log_write_failures_total",
+               "Log lines (access log included) that could not be written whole.", "counter");
+  out += "wsup_log_write_failures_total{process=\"supervisor\"} " +
+         std::to_string(supervisor.log_write_failures) + "\n";
+  for (const WorkerSnapshot& w : workers)
+    out += "wsup_log_write_failures_total{worker=\"" + std::to_string(w.id) + "\"} " +
+           std::to_string(w.log_write_failures) + "\n";
+}
+
+void render_build_info(std::string& out) {
+  gauge_header(out, "wsup_build_info",
+               "Always 1; the labels say what was built: wsup's version, the V8 its workers run, "
+               "Boost, the compiler.",
+               "gauge");
+  out += std::string("wsup_build_info{version=\"") + prometheus_label(kVersion) + "\",v8=\"" +
+         prometheus_label(WSUP_V8_VERSION) + "\",boost=\"" + prometheus_label(WSUP_BOOST_VERSION) +
+         "\",compiler=\"" + prometheus_label(WSUP_COMPILER) + "\"} 1\n";
+}
+
 }  // namespace
 
 void Metrics::record_stages(const std::array<std::chrono::nanoseconds, kStageCount>& stages) {
@@ -83,7 +160,8 @@ void Metrics::record_stages(const std::array<std::chrono::nanoseconds, kStageCou
   staged_requests_.fetch_add(1, std::memory_order_relaxed);
 }
 
-std::string Metrics::render(std::span<const WorkerSnapshot> workers, size_t overflow_depth) const {
+std::string Metrics::render(std::span<const WorkerSnapshot> workers, size_t overflow_depth,
+                            const SupervisorFigures& supervisor) const {
   std::string out;
   {
     std::lock_guard lock(mutex_);
@@ -107,12 +185,12 @@ std::string Metrics::render(std::span<const WorkerSnapshot> workers, size_t over
     uint64_t cumulative = 0;
     for (size_t i = 0; i < kLatencyBuckets.size(); ++i) {
       cumulative += bucket_counts_[i];
-      out += "wsup_request_duration_seconds_bucket{le=\"" + number(kLatencyBuckets[i]) + "\"} " +
-             std::to_string(cumulative) + "\n";
+      out += "wsup_request_duration_seconds_bucket{le=\"" + full_precision(kLatencyBuckets[i]) +
+             "\"} " + std::to_string(cumulative) + "\n";
     }
     out += "wsup_request_duration_seconds_bucket{le=\"+Inf\"} " + std::to_string(latency_count_) +
            "\n";
-    out += "wsup_request_duration_seconds_sum " + number(latency_sum_seconds_) + "\n";
+    out += "wsup_request_duration_seconds_sum " + exact_decimal(latency_sum_us_, 6) + "\n";
     out += "wsup_request_duration_seconds_count " + std::to_string(latency_count_) + "\n";
   }
   gauge_header(out, "wsup_request_stage_seconds_total",
@@ -141,12 +219,6 @@ std::string Metrics::render(std::span<const WorkerSnapshot> workers, size_t over
        [](const WorkerSnapshot& w) { return std::to_string(w.in_flight); }},
       {"wsup_worker_queue_depth", "Requests in the worker's ring not taken yet.", "gauge",
        [](const WorkerSnapshot& w) { return std::to_string(w.queue_depth); }},
-      {"wsup_worker_restarts_total", "Times the worker process was replaced.", "counter",
-       [](const WorkerSnapshot& w) { return std::to_string(w.restarts); }},
-      {"wsup_worker_cpu_seconds_total", "User+system CPU of the current worker process.", "counter",
-       [](const WorkerSnapshot& w) { return number(w.cpu_seconds); }},
-      {"wsup_worker_rss_bytes", "Resident memory of the worker process.", "gauge",
-       [](const WorkerSnapshot& w) { return std::to_string(w.rss_bytes); }},
       {"wsup_worker_heap_bytes", "V8 heap in use in the worker's isolates.", "gauge",
        [](const WorkerSnapshot& w) { return std::to_string(w.heap_bytes); }},
       {"wsup_worker_context_seconds_total",
@@ -168,6 +240,9 @@ std::string Metrics::render(std::span<const WorkerSnapshot> workers, size_t over
       out += std::string(c.name) + "{worker=\"" + std::to_string(w.id) + "\"} " + c.value(w) + "\n";
   }
   render_egress_metrics(out, workers);
+  render_restarts(out, workers);
+  render_processes(out, workers, supervisor);
+  render_build_info(out);
   return out;
 }
 

@@ -15,24 +15,34 @@
 #include <utility>
 
 #include "shared/channel.h"
+#include "supervisor/process_stats.h"
+#include "supervisor/restart_reason.h"
 
 namespace wsup::supervisor {
 
 // One worker slot as /metrics and `wsup status` show it.
 struct WorkerSnapshot {
   int id = 0;
-  int pid = 0;                   // 0 when no process runs
-  std::string state;             // starting, ready, draining, restarting, failed, stopped
-  double uptime_seconds = 0;     // of the current process
-  uint64_t requests_served = 0;  // by this slot, over all its processes
-  size_t in_flight = 0;          // held by its worker process
-  size_t queue_depth = 0;        // in its ring, not taken yet
-  uint64_t restarts = 0;
-  uint64_t heap_bytes = 0;  // isolate heap in use, as the worker last reported it
-  double cpu_seconds = 0;   // user + system of the current process
-  uint64_t rss_bytes = 0;   // resident memory of the current process
-  WorkerTimes times;        // where the current process's time went, as it last reported
-  WorkerEgress egress;      // the current process's subrequests, as it last reported
+  int pid = 0;                         // 0 when no process runs
+  std::string state;                   // starting, ready, draining, restarting, failed, stopped
+  double uptime_seconds = 0;           // of the current process
+  uint64_t requests_served = 0;        // by this slot, over all its processes
+  size_t in_flight = 0;                // held by its worker process
+  size_t queue_depth = 0;              // in its ring, not taken yet
+  uint64_t restarts = 0;               // over every reason
+  RestartCounts restarts_by_reason{};  // supervisor/restart_reason.h
+  uint64_t heap_bytes = 0;             // isolate heap in use, as the worker last reported it
+  ProcessStats process;                // of the current process, from /proc (zero when none runs)
+  uint64_t log_write_failures = 0;     // the current process's, as it last reported
+  WorkerTimes times;                   // where the current process's time went, as it last reported
+  WorkerEgress egress;                 // the current process's subrequests, as it last reported
+};
+
+// The supervisor's own figures, beside the workers'.
+struct SupervisorFigures {
+  ProcessStats process;             // from /proc/self
+  uint64_t log_write_failures = 0;  // log::write_failures()
+  static SupervisorFigures now();   // read them
 };
 
 class Metrics {
@@ -61,7 +71,8 @@ class Metrics {
   // outcome: ok, exception, ...).
   void record_scheduled_run(std::string_view script, std::string_view outcome);
 
-  std::string render(std::span<const WorkerSnapshot> workers, size_t overflow_depth) const;
+  std::string render(std::span<const WorkerSnapshot> workers, size_t overflow_depth,
+                     const SupervisorFigures& supervisor = {}) const;
 
  private:
   mutable std::mutex mutex_;
@@ -70,7 +81,7 @@ class Metrics {
   std::map<std::pair<std::string, std::string>, uint64_t> scheduled_runs_;  // (script, outcome)
   std::array<uint64_t, kLatencyBuckets.size()> bucket_counts_{};            // non-cumulative
   uint64_t latency_count_ = 0;
-  double latency_sum_seconds_ = 0;
+  uint64_t latency_sum_us_ = 0;  // exact: printed as a decimal of seconds
   std::array<std::atomic<uint64_t>, kStageCount> stage_ns_{};
   std::atomic<uint64_t> staged_requests_{0};
 };
@@ -79,5 +90,10 @@ class Metrics {
 std::string prometheus_label(std::string_view value);
 // Appends a family's "# HELP" and "# TYPE" lines (type: counter, gauge or histogram).
 void gauge_header(std::string& out, const char* name, const char* help, const char* type);
+// `units` / 10^digits as an exact decimal ("0.000002", "2"): counters kept as integers (ns, µs)
+// lose nothing on the way to seconds.
+std::string exact_decimal(uint64_t units, int digits);
+// The shortest text that reads back as the same double (no %g rounding).
+std::string full_precision(double value);
 
 }  // namespace wsup::supervisor

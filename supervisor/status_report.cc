@@ -2,7 +2,7 @@
 
 #include <cstdio>
 
-#include "supervisor/access_log.h"
+#include "shared/json_escape.h"
 
 namespace wsup::supervisor {
 namespace {
@@ -66,7 +66,7 @@ std::string render_status_table(std::span<const WorkerSnapshot> workers,
                   w.pid > 0 ? uptime(w.uptime_seconds).c_str() : "-",
                   static_cast<unsigned long long>(w.requests_served), w.in_flight, w.queue_depth,
                   static_cast<unsigned long long>(w.restarts), mebibytes(w.heap_bytes).c_str(),
-                  mebibytes(w.rss_bytes).c_str());
+                  mebibytes(w.process.rss_bytes).c_str());
     out += line;
   }
   if (scripts.empty()) return out;
@@ -114,7 +114,7 @@ std::string render_status_json(std::span<const WorkerSnapshot> workers,
                   w.uptime_seconds, static_cast<unsigned long long>(w.requests_served), w.in_flight,
                   w.queue_depth, static_cast<unsigned long long>(w.restarts),
                   static_cast<unsigned long long>(w.heap_bytes),
-                  static_cast<unsigned long long>(w.rss_bytes), w.cpu_seconds);
+                  static_cast<unsigned long long>(w.process.rss_bytes), w.process.cpu_seconds);
     out += i ? "," : "";
     out += "{\"id\":" + std::to_string(w.id) + ",\"pid\":" + std::to_string(w.pid) +
            ",\"state\":\"" + json_escape(w.state) + "\"," + numbers + "}";

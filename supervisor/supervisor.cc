@@ -95,7 +95,7 @@ class Supervisor {
         // Requests beyond the rings wait in supervisor memory, one place per allowed connection.
         dispatcher_({.overflow_limit = config_.limits.max_connections}),
         scheduled_runs_(dispatcher_, metrics_, config_.limits.wall_ms),
-        access_log_(config_.logging.access_format, config_.logging.destination),
+        access_log_(config_.logging.access_format),
         pool_(pool_settings(config_, worker_binary_, instance_id_), dispatcher_, metrics_),
         front_(config_, dispatcher_, metrics_, access_log_) {}
 
@@ -106,6 +106,7 @@ class Supervisor {
  private:
   void wait_for_events(bool with_commands);
   void on_signals();
+  void reopen_logs();
   void on_commands();
   // Hands every cron trigger due now to ScheduledRuns (main loop).
   void fire_due_crons();
@@ -216,8 +217,10 @@ bool Supervisor::start() {
   auto deadline = Clock::now() + kStartupTimeout;
   while (!pool_.settled() && Clock::now() < deadline) {
     wait_for_events(false);
-    while (auto s = signals_.next())
-      if (*s != SIGHUP) return false;
+    while (auto s = signals_.next()) {
+      if (*s == SIGUSR1) reopen_logs();
+      if (*s != SIGHUP && *s != SIGUSR1) return false;
+    }
     pool_.tick(Clock::now());
   }
   if (pool_.ready_count() == 0)
@@ -231,7 +234,8 @@ bool Supervisor::start() {
         AdminHttp::Sources{
             [this] {
               auto workers = pool_.snapshot();
-              return metrics_.render(workers, dispatcher_.overflow_depth());
+              return metrics_.render(workers, dispatcher_.overflow_depth(),
+                                     SupervisorFigures::now());
             },
             [this] { return render_status_json(pool_.snapshot(), {}, supervisor_info()); },
             [this] { return pool_.ready_count() > 0; }});
@@ -289,9 +293,18 @@ void Supervisor::on_signals() {
   while (auto s = signals_.next()) {
     if (*s == SIGHUP)
       begin_reload(std::nullopt);
+    else if (*s == SIGUSR1)
+      reopen_logs();
     else
       begin_stop();
   }
+}
+
+// SIGUSR1 (logrotate's postrotate): the supervisor's files here, each worker's in its own loop.
+void Supervisor::reopen_logs() {
+  const bool ok = log::reopen();
+  pool_.signal_all(SIGUSR1);
+  if (ok) log::info("log files reopened");
 }
 
 void Supervisor::on_commands() {
@@ -372,8 +385,20 @@ void Supervisor::finish_reload_check() {
                   verdict.config->listen.end(), same_address))
     log::warn("reload: new listen addresses take effect at the next start");
   if (verdict.config->limits.max_body_bytes != config_.limits.max_body_bytes ||
+      verdict.config->limits.max_response_bytes != config_.limits.max_response_bytes ||
       verdict.config->http_threads != config_.http_threads)
-    log::warn("reload: max_body_bytes and http_threads take effect at the next start");
+    log::warn(
+        "reload: max_body_bytes, max_response_bytes and http_threads take effect at the next "
+        "start");
+  const config::Logging& now_logging = config_.logging;
+  const config::Logging& next_logging = verdict.config->logging;
+  if (next_logging.format != now_logging.format ||
+      next_logging.destination != now_logging.destination ||
+      next_logging.access_file != now_logging.access_file ||
+      next_logging.access_format != now_logging.access_format)
+    log::warn(
+        "reload: logging format, destination, access_log and access_file take effect at "
+        "the next start");
   log_notices(*verdict.config);
   // Routes, limits and log level switch once every worker runs the new config.
   auto next = std::make_shared<const config::ClusterConfig>(std::move(*verdict.config));
@@ -449,7 +474,9 @@ int run_supervisor(const StartOptions& options) {
   log_notices(config);
   config::require_secrets(config);  // workers inherit this environment and read them there
   apply_log_level(config);
+  log::set_format(static_cast<log::Format>(static_cast<int>(config.logging.format)));
   log::set_destination(config.logging.destination);
+  log::set_access_destination(config.logging.access_file);
   Supervisor supervisor(options, signals, std::move(config));
   if (!supervisor.start()) return 0;
   supervisor.run();

@@ -1,5 +1,8 @@
 #include "supervisor/worker_pool.h"
 
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <set>
 
@@ -57,7 +60,7 @@ void WorkerPool::tick_operation_locked(Clock::time_point now) {
     WorkerSlot& slot = slots_[static_cast<size_t>(op.slots[op.index])];
     if (!op.step_started) {
       op.step_started = true;
-      if (slot.begin_replacement(now)) return;
+      if (slot.begin_replacement(now, op.reason)) return;
     }
     switch (slot.replacement()) {
       case WorkerSlot::Replacement::in_progress:
@@ -89,7 +92,12 @@ void WorkerPool::restart_worker(int id, Done done) {
                      std::to_string(slots_.size() - 1) + ")\n"});
     return;
   }
-  operations_.push_back({{id}, 0, false, std::move(done), "restart-worker " + std::to_string(id)});
+  operations_.push_back({{id},
+                         0,
+                         false,
+                         std::move(done),
+                         "restart-worker " + std::to_string(id),
+                         RestartReason::restart});
 }
 
 void WorkerPool::replace_all(PoolSettings settings, Done done) {
@@ -99,7 +107,7 @@ void WorkerPool::replace_all(PoolSettings settings, Done done) {
               {{"running", settings_.workers}, {"configured", settings.workers}});
   settings.workers = settings_.workers;
   settings_ = std::move(settings);
-  Operation op{{}, 0, false, std::move(done), "reload"};
+  Operation op{{}, 0, false, std::move(done), "reload", RestartReason::reload};
   for (const WorkerSlot& slot : slots_) op.slots.push_back(slot.id());
   operations_.push_back(std::move(op));
 }
@@ -137,6 +145,14 @@ std::string WorkerPool::last_exit_reasons() const {
   return out;
 }
 
+void WorkerPool::signal_all(int signal) const {
+  std::lock_guard lock(mutex_);
+  for (const WorkerSlot& slot : slots_)
+    slot.for_each_process([signal](SlotProcess& p) {
+      if (p.pidfd() >= 0) ::syscall(SYS_pidfd_send_signal, p.pidfd(), signal, nullptr, 0);
+    });
+}
+
 std::vector<WorkerSnapshot> WorkerPool::snapshot() const {
   std::lock_guard lock(mutex_);
   std::vector<WorkerSnapshot> out;
@@ -146,6 +162,7 @@ std::vector<WorkerSnapshot> WorkerPool::snapshot() const {
     w.id = slot.id();
     w.state = WorkerSlot::name(slot.phase());
     w.restarts = slot.restarts();
+    w.restarts_by_reason = slot.restarts_by_reason();
     w.requests_served = metrics_.served_by(slot.id());
     if (SlotProcess* p = slot.current()) {
       p->describe(w, now);

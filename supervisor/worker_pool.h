@@ -56,6 +56,8 @@ class WorkerPool : private SlotHost {
   // Shutdown: terminate everything, restart nothing. Pending operations fail.
   void stop_all();
   bool all_exited() const;
+  // Sends `signal` to every worker process (through its pidfd: never a recycled pid).
+  void signal_all(int signal) const;
 
   size_t ready_count() const;
   // Every slot is ready or failed (used to decide that start-up is over).
@@ -72,6 +74,7 @@ class WorkerPool : private SlotHost {
     bool step_started = false;
     Done done;
     std::string what;  // "restart-worker 2", "reload"
+    RestartReason reason = RestartReason::restart;
   };
 
   void tick_operation_locked(Clock::time_point now);

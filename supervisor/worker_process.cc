@@ -10,12 +10,11 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 #include <stdexcept>
 #include <vector>
 
 #include "shared/log.h"
+#include "supervisor/process_stats.h"
 
 namespace wsup::supervisor {
 
@@ -119,6 +118,9 @@ WorkerProcess::WorkerProcess(const WorkerSpawnSpec& spec, EndpointId endpoint)
     sigset_t all;
     ::sigfillset(&all);
     ::sigprocmask(SIG_UNBLOCK, &all, nullptr);
+    // SIGUSR1 (reopen the log files) stays ignored across exec until the worker's loop handles
+    // it: one that arrives while the worker starts must not kill it.
+    ::signal(SIGUSR1, SIG_IGN);
     // Any descriptor opened without CLOEXEC (a library's socket) must not leak into the
     // worker: a leaked client fd would keep a closed connection open until the worker exits.
     const unsigned low = static_cast<unsigned>(std::min(request_fd, response_fd));
@@ -209,34 +211,11 @@ void WorkerProcess::describe(WorkerSnapshot& row, Clock::time_point now) {
   size_t running = c.taken > c.responded ? static_cast<size_t>(c.taken - c.responded) : 0;
   size_t slots_used = channel_->in_flight();
   row.queue_depth = slots_used > running ? slots_used - running : 0;
-  row.cpu_seconds = cpu_seconds();
-  row.rss_bytes = rss_bytes();
+  if (!exited()) row.process = read_process_stats(pid_);
   row.heap_bytes = channel_->heap_used_bytes();
   row.times = channel_->worker_times();
   row.egress = channel_->worker_egress();
-}
-
-uint64_t WorkerProcess::rss_bytes() const {
-  if (exited()) return 0;
-  std::ifstream statm("/proc/" + std::to_string(pid_) + "/statm");
-  uint64_t size = 0, resident = 0;
-  statm >> size >> resident;
-  return resident * static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
-}
-
-double WorkerProcess::cpu_seconds() const {
-  if (exited()) return 0;
-  std::ifstream stat("/proc/" + std::to_string(pid_) + "/stat");
-  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
-  // Fields after the parenthesised command name: state is field 3, utime 14, stime 15.
-  size_t close = text.rfind(')');
-  if (close == std::string::npos) return 0;
-  std::istringstream fields(text.substr(close + 2));
-  std::string skip;
-  for (int i = 3; i < 14; ++i) fields >> skip;
-  unsigned long long utime = 0, stime = 0;
-  fields >> utime >> stime;
-  return static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+  row.log_write_failures = channel_->worker_log_write_failures();
 }
 
 }  // namespace wsup::supervisor

@@ -71,10 +71,6 @@ class WorkerProcess : public SlotProcess {
   // Also stops the reader thread.
   SupervisorChannel::Reaped reap_channel() override;
   void describe(WorkerSnapshot& row, Clock::time_point now) override;
-  // User+system CPU seconds of the running process (from /proc), 0 when unknown.
-  double cpu_seconds() const;
-  // Resident set size of the running process (from /proc), 0 when unknown.
-  uint64_t rss_bytes() const;
 
  private:
   void stop_reader();

@@ -104,7 +104,7 @@ void WorkerSlot::restart(Clock::time_point now) {
   try {
     current_ = host_->spawn(id_, ++epoch_);
     phase_ = Phase::starting;
-    ++restarts_;
+    ++restarts_[index_of(RestartReason::crash)];
   } catch (const std::exception& e) {
     log::error("cannot restart worker", {{"worker", id_}, {"error", e.what()}});
     restart_at_ = now + host_->timings().spawn_retry;
@@ -149,7 +149,7 @@ void WorkerSlot::on_replacement_ready(Clock::time_point now) {
   retire(std::move(current_), now);
   current_ = std::move(next_);
   phase_ = Phase::ready;
-  ++restarts_;
+  ++restarts_[index_of(replacement_reason_)];
   replacement_ = Replacement::done;
 }
 
@@ -178,7 +178,14 @@ void WorkerSlot::on_old_exit_while_replacing(Clock::time_point now) {
   phase_ = Phase::starting;
 }
 
-bool WorkerSlot::begin_replacement(Clock::time_point now) {
+uint64_t WorkerSlot::restarts() const {
+  uint64_t total = 0;
+  for (uint64_t n : restarts_) total += n;
+  return total;
+}
+
+bool WorkerSlot::begin_replacement(Clock::time_point now, RestartReason reason) {
+  replacement_reason_ = reason;
   policy_.reset();
   replacement_ = Replacement::in_progress;
   replacement_error_.clear();

@@ -27,6 +27,10 @@
 // routed off, SIGTERM once it holds no request (or at the drain deadline), SIGKILL after the stop
 // grace, settled once reaped.
 //
+// Restarts are counted by reason (supervisor/restart_reason.h) at two transitions only: restart
+// (a crash's replacement starts) and on_replacement_ready (an operator's replacement serves, as
+// the reason begin_replacement was given).
+//
 // The slot does no I/O of its own: it asks its SlotHost (the WorkerPool) to start processes,
 // route to them and settle what they held, so its unit tests need no process.
 #pragma once
@@ -39,6 +43,7 @@
 #include <vector>
 
 #include "supervisor/restart_policy.h"
+#include "supervisor/restart_reason.h"
 #include "supervisor/slot_process.h"
 
 namespace wsup::supervisor {
@@ -79,7 +84,8 @@ class WorkerSlot {
   int id() const { return id_; }
   Phase phase() const { return phase_; }
   static const char* name(Phase phase);  // as `wsup status` shows it
-  uint64_t restarts() const { return restarts_; }
+  uint64_t restarts() const;             // over every reason
+  const RestartCounts& restarts_by_reason() const { return restarts_; }
   // The process that serves or is starting in the slot (not a replacement, not a retiring one).
   SlotProcess* current() const { return current_.get(); }
   bool serving() const { return phase_ == Phase::ready || phase_ == Phase::replacing; }
@@ -91,8 +97,8 @@ class WorkerSlot {
   void tick(Clock::time_point now);
   // The operator asked for a new process: a surge replacement while one serves, an immediate
   // start when none does. The crash history is forgotten. False (replacement() failed) when no
-  // process could be started.
-  bool begin_replacement(Clock::time_point now);
+  // process could be started. `reason` is what the new process counts as, once it serves.
+  bool begin_replacement(Clock::time_point now, RestartReason reason);
   Replacement replacement() const { return replacement_; }
   const std::string& replacement_error() const { return replacement_error_; }
   void forget_replacement() { replacement_ = Replacement::none; }
@@ -131,7 +137,8 @@ class WorkerSlot {
   std::unique_ptr<SlotProcess> next_;     // the surge replacement (phase replacing only)
   std::vector<Retiring> retiring_;
   uint32_t epoch_ = 0;
-  uint64_t restarts_ = 0;
+  RestartCounts restarts_{};
+  RestartReason replacement_reason_ = RestartReason::restart;
   Clock::time_point restart_at_;  // phase restarting: when the next process starts
   std::string last_exit_;
   Replacement replacement_ = Replacement::none;

@@ -98,8 +98,11 @@ int serve(const std::map<std::string, std::string>& options,
   wsup::config::ClusterConfig config = wsup::config::load(options.at("--config"));
   // Logging first, while this is the only thread besides V8's platform worker.
   wsup::log::set_level(log_level(config.logging.level));
+  wsup::log::set_format(config.logging.format == wsup::config::Logging::Format::json
+                            ? wsup::log::Format::json
+                            : wsup::log::Format::logfmt);
   wsup::log::set_destination(config.logging.destination);
-  wsup::log::set_process_fields("worker=" + worker_id);
+  wsup::log::set_process_field("worker", std::stoll(worker_id));
   wsup::WorkerChannel channel =
       wsup::WorkerChannel::open(options.at("--segment"), std::stoi(options.at("--request-fd")),
                                 std::stoi(options.at("--response-fd")));

@@ -30,6 +30,7 @@ WorkerService::WorkerService(boost::asio::io_context& loop, Runtime& runtime,
       doorbell_(loop, dup_or_throw(channel.request_doorbell_fd())),
       heartbeat_timer_(loop),
       signals_(loop, SIGTERM, SIGINT),
+      reopen_signal_(loop, SIGUSR1),
       sinks_(
           channel, [&loop](std::function<void()> f) { boost::asio::post(loop, std::move(f)); },
           std::move(sink_factory)) {}
@@ -48,10 +49,22 @@ void WorkerService::start() {
     log::info("draining", {{"signal", signal}});
     drain();
   });
+  wait_for_reopen();
+  // SIGUSR1 was ignored until now (supervisor/worker_process.cc): a rotation during start-up
+  // is caught up here.
+  log::reopen();
   channel_.set_pid(static_cast<int32_t>(::getpid()));
   channel_.set_state(WorkerState::ready);
   channel_.heartbeat();
   poll();
+}
+
+void WorkerService::wait_for_reopen() {
+  reopen_signal_.async_wait([this](const boost::system::error_code& error, int) {
+    if (error) return;
+    log::reopen();
+    wait_for_reopen();
+  });
 }
 
 void WorkerService::drain() {
@@ -124,6 +137,7 @@ void WorkerService::report_usage() {
       WorkerTimes{times.context_ns, times.spare_context_ns, times.script_ns, times.spare_hits});
   if (const egress::HttpClient* client = runtime_.http_client())
     channel_.set_egress(client->stats().report());
+  channel_.set_log_write_failures(log::write_failures());
 }
 
 // The doorbell rang or the heartbeat interval passed (whichever came first; the other is
@@ -147,6 +161,7 @@ void WorkerService::stop_if_drained() {
   heartbeat_timer_.cancel();
   doorbell_.cancel();
   signals_.cancel();
+  reopen_signal_.cancel();
   log::info("drained; stopping");
 }
 

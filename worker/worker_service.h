@@ -49,6 +49,8 @@ class WorkerService {
   void serve(HttpRequest request);
   // Heap in use and the time split, into the segment header at most once per heartbeat.
   void report_usage();
+  // Reopens the log files on every SIGUSR1 the supervisor forwards.
+  void wait_for_reopen();
 
   boost::asio::io_context& loop_;
   Runtime& runtime_;
@@ -57,6 +59,7 @@ class WorkerService {
   boost::asio::posix::stream_descriptor doorbell_;  // a dup of the channel's eventfd
   boost::asio::steady_timer heartbeat_timer_;
   boost::asio::signal_set signals_;
+  boost::asio::signal_set reopen_signal_;  // SIGUSR1: reopen the log files (log rotation)
   bool sleeping_ = false;
   bool draining_ = false;
   bool stopped_ = false;

@@ -53,8 +53,11 @@ TEST(ConfigLoad, MinimalConfigGetsEveryDefault) {
   EXPECT_EQ(config.outbound.idle_timeout, 4s);
   EXPECT_EQ(config.outbound.max_hops, 8u);
   EXPECT_EQ(config.logging.level, Logging::Level::info);
-  EXPECT_EQ(config.logging.access_format, Logging::AccessFormat::json);
+  EXPECT_EQ(config.logging.format, Logging::Format::logfmt);
+  EXPECT_EQ(config.logging.access_format, Logging::AccessFormat::on);
   EXPECT_EQ(config.logging.destination, "stderr");
+  EXPECT_EQ(config.logging.access_file, "");
+  EXPECT_EQ(config.limits.max_response_bytes, 0u);  // no limit
   EXPECT_EQ(config.admin.control_socket, "");
   EXPECT_FALSE(config.admin.http.has_value());
   ASSERT_EQ(config.scripts.size(), 1u);
@@ -128,6 +131,7 @@ limits:
   wall_ms: 500
   max_header_bytes: 16 KiB
   max_body_bytes: 2MB
+  max_response_bytes: 1GiB
   max_connections: 4000
   subrequests: 1_000
   subrequest_timeout_ms: 2.5s
@@ -149,8 +153,10 @@ http:
   linger_timeout: 0s
 logging:
   level: debug
+  format: json
   access_log: common
-  destination: logs/access.log
+  destination: logs/wsup.log
+  access_file: logs/access.log
 admin:
   control_socket: run/wsup.sock
   http: 9090
@@ -205,6 +211,7 @@ scripts:
   EXPECT_EQ(config.limits.wall_ms, 500u);
   EXPECT_EQ(config.limits.max_header_bytes, 16u * 1024);
   EXPECT_EQ(config.limits.max_body_bytes, 2'000'000u);
+  EXPECT_EQ(config.limits.max_response_bytes, 1ull << 30);
   EXPECT_EQ(config.limits.max_connections, 4000u);
   EXPECT_EQ(config.http.header_timeout, 2s);
   EXPECT_EQ(config.http.idle_timeout, 750ms);
@@ -223,7 +230,7 @@ scripts:
   EXPECT_EQ(outbound.allow[1].network.prefix, 96 + 16);
   EXPECT_EQ(outbound.allow[1].port_min, 5432);
   EXPECT_EQ(outbound.allow[1].port_max, 5432);
-  EXPECT_EQ(outbound.allow[1].where.line, 24);
+  EXPECT_EQ(outbound.allow[1].where.line, 25);
   EXPECT_EQ(outbound.allow[2].kind, OutboundRule::Kind::host_suffix);
   EXPECT_EQ(outbound.allow[2].host, "internal.example");
   EXPECT_EQ(outbound.allow[3].network.prefix, 128);
@@ -237,8 +244,10 @@ scripts:
   EXPECT_EQ(outbound.idle_timeout, 90s);
   EXPECT_EQ(outbound.max_hops, 3u);
   EXPECT_EQ(config.logging.level, Logging::Level::debug);
+  EXPECT_EQ(config.logging.format, Logging::Format::json);
   EXPECT_EQ(config.logging.access_format, Logging::AccessFormat::common);
-  EXPECT_EQ(config.logging.destination, dir.file("logs/access.log"));
+  EXPECT_EQ(config.logging.destination, dir.file("logs/wsup.log"));
+  EXPECT_EQ(config.logging.access_file, dir.file("logs/access.log"));
   EXPECT_EQ(config.admin.control_socket, dir.file("run/wsup.sock"));
   ASSERT_TRUE(config.admin.http.has_value());
   EXPECT_EQ(config.admin.http->host, "127.0.0.1");

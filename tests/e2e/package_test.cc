@@ -34,6 +34,7 @@ TEST(Package, UnpackedDebServesHelloWorldWithNothingFromTheBuildTree) {
   ASSERT_EQ(run_command({WSUP_DPKG_DEB, "--control", deb.string(), control.string()}).exit_code, 0);
   EXPECT_NE(read_file(control / "postinst").find("adduser --system"), std::string::npos);
   EXPECT_NE(read_file(control / "conffiles").find("/etc/wsup/cluster.yaml"), std::string::npos);
+  EXPECT_NE(read_file(control / "conffiles").find("/etc/logrotate.d/wsup"), std::string::npos);
 
   CommandResult unpack = run_command({WSUP_DPKG, "-x", deb.string(), root.string()}, 120s);
   ASSERT_EQ(unpack.exit_code, 0) << unpack.output;
@@ -41,7 +42,7 @@ TEST(Package, UnpackedDebServesHelloWorldWithNothingFromTheBuildTree) {
                  libnode = root / "usr/lib/wsup/libnode.so.108";
   for (const fs::path& p :
        {wsup, worker, libnode, root / "etc/wsup/cluster.yaml", root / "etc/wsup/hello.js",
-        root / "usr/lib/systemd/system/wsup.service"})
+        root / "usr/lib/systemd/system/wsup.service", root / "etc/logrotate.d/wsup"})
     EXPECT_TRUE(fs::exists(p)) << p;
 
   // The unit as shipped, with its binary paths pointed into the unpacked root (systemd-analyze

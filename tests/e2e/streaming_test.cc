@@ -62,6 +62,9 @@ std::string dechunk(const std::string& framed) {
   }
 }
 
+// Every line as JSON, so that the access lines below parse as such.
+const std::string kJsonLog = "logging:\n  format: json\n";
+
 // The access-log line (JSON, on the supervisor's stderr) of the request for `path`.
 std::string access_line(const Supervisor& s, const std::string& path) {
   std::string line;
@@ -91,7 +94,7 @@ bool worker_saw_cancel(const Supervisor& s, const std::string& line) {
 }  // namespace
 
 TEST(Streaming, ChunkedFramingIsByteExactAndTheConnectionGoesOn) {
-  Cluster c("workers: 1");
+  Cluster c(kJsonLog + "workers: 1");
   ASSERT_TRUE(c.serving()) << c.supervisor->log();
   RawClient client(c.port);
   client.send(get("/stream?chunks=3&size=5"));
@@ -105,7 +108,7 @@ TEST(Streaming, ChunkedFramingIsByteExactAndTheConnectionGoesOn) {
 }
 
 TEST(Streaming, ADeclaredLengthIsSentAsContentLength) {
-  Cluster c("workers: 1");
+  Cluster c(kJsonLog + "workers: 1");
   ASSERT_TRUE(c.serving()) << c.supervisor->log();
   RawClient client(c.port);
   client.send(get("/stream?chunks=2&size=3&declare=1") + get("/big/300000"));
@@ -120,7 +123,7 @@ TEST(Streaming, ADeclaredLengthIsSentAsContentLength) {
 }
 
 TEST(Streaming, ABodyEndingShortOrRunningPastItsDeclaredLengthIsCut) {
-  Cluster c("workers: 1");
+  Cluster c(kJsonLog + "workers: 1");
   ASSERT_TRUE(c.serving()) << c.supervisor->log();
   const std::string head = "HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\nContent-Length: ";
   {
@@ -144,7 +147,7 @@ TEST(Streaming, ABodyEndingShortOrRunningPastItsDeclaredLengthIsCut) {
 }
 
 TEST(Streaming, AnHttp10ClientGetsABodyEndedByClosing) {
-  Cluster c("workers: 1");
+  Cluster c(kJsonLog + "workers: 1");
   ASSERT_TRUE(c.serving()) << c.supervisor->log();
   RawClient client(c.port);
   client.send("GET /stream?chunks=2&size=4 HTTP/1.0\r\n\r\n");
@@ -154,7 +157,7 @@ TEST(Streaming, AnHttp10ClientGetsABodyEndedByClosing) {
 }
 
 TEST(Streaming, HeadAnd204GetNoBodyAndTheWorkerIsToldToStop) {
-  Cluster c("workers: 1");
+  Cluster c(kJsonLog + "workers: 1");
   ASSERT_TRUE(c.serving()) << c.supervisor->log();
   RawClient client(c.port);
   client.send("HEAD /stream?chunks=3&size=5&declare=1 HTTP/1.1\r\nHost: t\r\n\r\n");
@@ -173,7 +176,7 @@ TEST(Streaming, HeadAnd204GetNoBodyAndTheWorkerIsToldToStop) {
 }
 
 TEST(Streaming, ABodyTheWorkerAbortsEndsAbruptlyAndIsLoggedAsCut) {
-  Cluster c("workers: 1");
+  Cluster c(kJsonLog + "workers: 1");
   ASSERT_TRUE(c.serving()) << c.supervisor->log();
   RawClient client(c.port);
   client.send(get("/stream?chunks=5&size=4&abort=2"));
@@ -187,7 +190,7 @@ TEST(Streaming, ABodyTheWorkerAbortsEndsAbruptlyAndIsLoggedAsCut) {
 }
 
 TEST(Streaming, AWorkerThatDiesMidStreamTruncatesThatResponseAndServingGoesOn) {
-  Cluster c("workers: 1");
+  Cluster c(kJsonLog + "workers: 1");
   ASSERT_TRUE(c.serving()) << c.supervisor->log();
   RawClient client(c.port);
   client.send(get("/stream?chunks=5&size=4&crash=2"));
@@ -201,7 +204,7 @@ TEST(Streaming, AWorkerThatDiesMidStreamTruncatesThatResponseAndServingGoesOn) {
 }
 
 TEST(Streaming, AHangUpMidStreamReachesTheWorkerAsACancel) {
-  Cluster c("workers: 1");
+  Cluster c(kJsonLog + "workers: 1");
   ASSERT_TRUE(c.serving()) << c.supervisor->log();
   {
     RawClient client(c.port);
@@ -216,7 +219,7 @@ TEST(Streaming, AHangUpMidStreamReachesTheWorkerAsACancel) {
 }
 
 TEST(Streaming, AStreamStillRunningAtTheWallTimeIsCut) {
-  Cluster c("workers: 1\nlimits:\n  wall_ms: 500");
+  Cluster c(kJsonLog + "workers: 1\nlimits:\n  wall_ms: 500");
   ASSERT_TRUE(c.serving()) << c.supervisor->log();
   RawClient client(c.port);
   client.send(get("/stream?chunks=100000&size=4&delay=20"));
@@ -231,7 +234,7 @@ TEST(Streaming, AStreamStillRunningAtTheWallTimeIsCut) {
 }
 
 TEST(Streaming, SlowClientsDoNotGrowTheSupervisor) {
-  Cluster c("workers: 1");
+  Cluster c(kJsonLog + "workers: 1");
   ASSERT_TRUE(c.serving()) << c.supervisor->log();
   ASSERT_EQ(http_get(c.port, "/warm-up").status, 200);
   const uint64_t before = rss_bytes(c.supervisor->pid());
@@ -285,7 +288,7 @@ const char* kEventsScript = R"js(export default {
 }  // namespace
 
 TEST(Streaming, AScriptsEndlessStreamArrivesAsItIsMadeAndAHangUpCancelsItsSource) {
-  OneScriptCluster c(kEventsScript, "workers: 1", WSUP_WORKER_BINARY);
+  OneScriptCluster c(kEventsScript, kJsonLog + "workers: 1", WSUP_WORKER_BINARY);
   ASSERT_TRUE(c.supervisor->wait_serving(c.port)) << c.supervisor->log();
   {
     RawClient client(c.port);
@@ -313,7 +316,7 @@ TEST(Streaming, AScriptsEndlessStreamArrivesAsItIsMadeAndAHangUpCancelsItsSource
 }
 
 TEST(Streaming, AScriptsStreamThatErrorsEndsTheBodyAbruptly) {
-  OneScriptCluster c(kEventsScript, "workers: 1", WSUP_WORKER_BINARY);
+  OneScriptCluster c(kEventsScript, kJsonLog + "workers: 1", WSUP_WORKER_BINARY);
   ASSERT_TRUE(c.supervisor->wait_serving(c.port)) << c.supervisor->log();
   RawClient client(c.port);
   client.send(get("/fail"));

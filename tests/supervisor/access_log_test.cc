@@ -1,7 +1,10 @@
+// Access lines: the log's own format (logfmt or JSON) with the request's fields, valid in every
+// byte whatever the client sent; the Common Log Format as strict ASCII CLF.
 #include "supervisor/access_log.h"
 
 #include <gtest/gtest.h>
 
+#include "shared/log.h"
 #include "tests/support/json.h"
 
 using namespace wsup::supervisor;
@@ -22,13 +25,33 @@ AccessRecord sample() {
   r.worker = 1;
   return r;
 }
+
+// The logger's format is process-wide: each test sets the one it reads.
+struct AccessLine : ::testing::Test {
+  ~AccessLine() override { wsup::log::set_format(wsup::log::Format::logfmt); }
+};
 }  // namespace
 
-TEST(AccessLog, JsonLineCarriesRequestIdScriptWorkerAndEscapedPath) {
-  EXPECT_EQ(format_json(sample()),
-            "{\"ts\":\"2026-11-18T11:06:40.123Z\",\"req\":17,\"remote\":\"127.0.0.1\","
-            "\"method\":\"GET\",\"path\":\"/hello?x=\\\"1\\\"\",\"status\":200,\"bytes\":12,"
-            "\"ms\":0.840,\"script\":\"hello\",\"worker\":1}");
+TEST_F(AccessLine, LogfmtLineCarriesRequestIdScriptWorkerAndQuotedPath) {
+  wsup::log::set_format(wsup::log::Format::logfmt);
+  const std::string line = format_line(sample());
+  EXPECT_TRUE(line.starts_with("ts=")) << line;
+  EXPECT_TRUE(
+      line.ends_with(" level=info msg=request req=17 remote=127.0.0.1 method=GET "
+                     "path=\"/hello?x=\\\"1\\\"\" status=200 bytes=12 ms=0.84 "
+                     "script=hello worker=1\n"))
+      << line;
+}
+
+TEST_F(AccessLine, JsonLineCarriesRequestIdScriptWorkerAndEscapedPath) {
+  wsup::log::set_format(wsup::log::Format::json);
+  const std::string line = format_line(sample());
+  EXPECT_TRUE(line.starts_with("{\"ts\":\"")) << line;
+  EXPECT_TRUE(line.ends_with(
+      "\"level\":\"info\",\"msg\":\"request\",\"req\":17,"
+      "\"remote\":\"127.0.0.1\",\"method\":\"GET\",\"path\":\"/hello?x=\\\"1\\\"\","
+      "\"status\":200,\"bytes\":12,\"ms\":0.84,\"script\":\"hello\",\"worker\":1}\n"))
+      << line;
 }
 
 TEST(AccessLog, CommonLogFormatIsStrictClf) {
@@ -37,29 +60,44 @@ TEST(AccessLog, CommonLogFormatIsStrictClf) {
   AccessRecord empty = sample();
   empty.body_bytes = 0;
   EXPECT_TRUE(format_common(empty).ends_with("\" 200 -"));
+  AccessRecord raw = sample();
+  raw.target = "/caf\xc3\xa9/\xff";
+  EXPECT_NE(format_common(raw).find("\"GET /caf__/_ HTTP/1.1\""), std::string::npos)
+      << format_common(raw);
 }
 
-TEST(AccessLog, JsonLineOfRawInvalidBytesIsValidJson) {
+TEST_F(AccessLine, JsonLineOfRawInvalidBytesIsValidJson) {
+  wsup::log::set_format(wsup::log::Format::json);
   AccessRecord r = sample();
   r.target = "/caf\xc3\xa9/\xff\x01?q=\xe2\x82";
   r.method = "G\x80T";
   std::string error;
-  std::optional<boost::json::value> line = wsup::testing::parse_json(format_json(r), &error);
-  ASSERT_TRUE(line) << error << ": " << format_json(r);
+  std::optional<boost::json::value> line = wsup::testing::parse_json(format_line(r), &error);
+  ASSERT_TRUE(line) << error << ": " << format_line(r);
   EXPECT_EQ(line->at("path").as_string(), "/caf\xc3\xa9/\xef\xbf\xbd\x01?q=\xef\xbf\xbd");
   EXPECT_EQ(line->at("method").as_string(), "G\xef\xbf\xbdT");
   EXPECT_EQ(line->at("req").as_int64(), 17);
 }
 
-TEST(AccessLog, ACutResponseSaysWhyAndWhatStatusLineTheClientHadGot) {
+TEST_F(AccessLine, LogfmtLineOfRawInvalidBytesIsAsciiWithTheValueQuoted) {
+  wsup::log::set_format(wsup::log::Format::logfmt);
+  AccessRecord r = sample();
+  r.target = "/\xff\x01";
+  const std::string line = format_line(r);
+  EXPECT_NE(line.find(" path=\"/\\ufffd\\u0001\" "), std::string::npos) << line;
+  for (unsigned char byte : line) EXPECT_LT(byte, 0x80) << line;
+}
+
+TEST_F(AccessLine, ACutResponseSaysWhyAndWhatStatusLineTheClientHadGot) {
+  wsup::log::set_format(wsup::log::Format::json);
   AccessRecord cut = sample();
   cut.status = 499;
   cut.body_bytes = 65536;
   cut.cut = "client_gone";
   cut.sent_status = 200;
-  EXPECT_TRUE(format_json(cut).ends_with(
-      "\"status\":499,\"bytes\":65536,\"ms\":0.840,\"script\":\"hello\",\"worker\":1,"
-      "\"cut\":\"client_gone\",\"sent_status\":200}"))
-      << format_json(cut);
+  EXPECT_TRUE(format_line(cut).ends_with(
+      "\"status\":499,\"bytes\":65536,\"ms\":0.84,\"script\":\"hello\",\"worker\":1,"
+      "\"cut\":\"client_gone\",\"sent_status\":200}\n"))
+      << format_line(cut);
   EXPECT_TRUE(format_common(cut).ends_with("\" 499 65536"));  // strict CLF: no extra field
 }

@@ -11,6 +11,7 @@
 #include <future>
 
 #include "front_test_support.h"
+#include "shared/log.h"
 #include "tests/support/eventually.h"
 
 using namespace wsup;
@@ -64,14 +65,20 @@ config::ClusterConfig with_timeouts(config::ClusterConfig config, const FrontTim
   return config;
 }
 
+// Access lines as JSON into `path` (the logger is process-wide); none when "".
+AccessLog access_log_to(const std::string& path) {
+  if (path.empty()) return AccessLog(config::Logging::AccessFormat::off);
+  log::set_format(log::Format::json);
+  log::set_access_destination(path);
+  return AccessLog(config::Logging::AccessFormat::on);
+}
+
 // A front on a free port with one EchoWorker.
 struct Front {
   // `access_log_path`: where the JSON access log goes ("" for none).
   explicit Front(config::ClusterConfig config = front_config(),
                  FrontTimeouts timeouts = short_timeouts(), const std::string& access_log_path = "")
-      : access_log(access_log_path.empty() ? config::Logging::AccessFormat::off
-                                           : config::Logging::AccessFormat::json,
-                   access_log_path.empty() ? "stderr" : access_log_path),
+      : access_log(access_log_to(access_log_path)),
         front(with_timeouts(std::move(config), timeouts), dispatcher, metrics, access_log) {
     dispatcher.add_endpoint(1, 0, 64, worker);
     front.start();

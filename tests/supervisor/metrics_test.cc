@@ -41,13 +41,13 @@ TEST(Metrics, StageTimesAreSummedPerStageInOrder) {
   m.record_stages({1us, 2us, 100us, 4us, 5us});
   m.record_stages({-1us, 0us, 0us, 0us, 0us});  // a clock step back counts as zero, not negative
   std::string text = m.render({}, 0);
-  EXPECT_NE(text.find("wsup_request_stage_seconds_total{stage=\"front_in\"} 2e-06\n"),
+  EXPECT_NE(text.find("wsup_request_stage_seconds_total{stage=\"front_in\"} 0.000002\n"),
             std::string::npos)
       << text;
   EXPECT_NE(text.find("wsup_request_stage_seconds_total{stage=\"worker\"} 0.0004\n"),
             std::string::npos)
       << text;
-  EXPECT_NE(text.find("wsup_request_stage_seconds_total{stage=\"write_out\"} 1e-05\n"),
+  EXPECT_NE(text.find("wsup_request_stage_seconds_total{stage=\"write_out\"} 0.00001\n"),
             std::string::npos)
       << text;
   EXPECT_NE(text.find("wsup_request_stage_requests_total 3\n"), std::string::npos) << text;
@@ -60,8 +60,8 @@ TEST(Metrics, WorkerGaugesAreRenderedPerWorker) {
   w.state = "ready";
   w.in_flight = 5;
   w.restarts = 2;
+  w.restarts_by_reason = RestartCounts{1, 0, 1, 0};
   w.heap_bytes = 1234;
-  w.cpu_seconds = 1.5;
   w.times = wsup::WorkerTimes{2'000'000'000, 500'000'000, 250'000'000, 9};
   w.egress.subrequests = 41;
   w.egress.errors[0] = 2;  // refused
@@ -82,9 +82,7 @@ TEST(Metrics, WorkerGaugesAreRenderedPerWorker) {
   EXPECT_NE(text.find("wsup_overflow_queue_depth 7\n"), std::string::npos);
   EXPECT_NE(text.find("wsup_worker_up{worker=\"3\"} 1\n"), std::string::npos);
   EXPECT_NE(text.find("wsup_worker_in_flight{worker=\"3\"} 5\n"), std::string::npos);
-  EXPECT_NE(text.find("wsup_worker_restarts_total{worker=\"3\"} 2\n"), std::string::npos);
   EXPECT_NE(text.find("wsup_worker_heap_bytes{worker=\"3\"} 1234\n"), std::string::npos);
-  EXPECT_NE(text.find("wsup_worker_cpu_seconds_total{worker=\"3\"} 1.5\n"), std::string::npos);
   EXPECT_NE(text.find("# TYPE wsup_worker_restarts_total counter\n"), std::string::npos);
 }
 
@@ -129,6 +127,61 @@ TEST(Metrics, EveryEgressFigureReachesItsFamily) {
        }) {
     EXPECT_NE(text.find(line), std::string::npos) << line << " missing from\n" << text;
   }
+}
+
+TEST(Metrics, RestartsAreCountedPerReasonWithEveryReasonShown) {
+  Metrics m;
+  WorkerSnapshot w;
+  w.id = 1;
+  w.restarts_by_reason = RestartCounts{3, 1, 0, 0};
+  std::string text = m.render({&w, 1}, 0);
+  EXPECT_NE(text.find("wsup_worker_restarts_total{worker=\"1\",reason=\"crash\"} 3\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("wsup_worker_restarts_total{worker=\"1\",reason=\"reload\"} 1\n"),
+            std::string::npos);
+  EXPECT_NE(text.find("wsup_worker_restarts_total{worker=\"1\",reason=\"restart\"} 0\n"),
+            std::string::npos);
+  EXPECT_NE(text.find("wsup_worker_restarts_total{worker=\"1\",reason=\"recycle\"} 0\n"),
+            std::string::npos);
+}
+
+TEST(Metrics, ProcessFiguresKeepEveryDigitForTheSupervisorAndEachWorker) {
+  Metrics m;
+  WorkerSnapshot w;
+  w.id = 3;
+  w.process = ProcessStats{.rss_bytes = 123'456'789'012, .cpu_seconds = 123456.79, .open_fds = 17};
+  w.log_write_failures = 4;
+  SupervisorFigures self{ProcessStats{.rss_bytes = 1'048'576, .cpu_seconds = 0.25, .open_fds = 9},
+                         1};
+  std::string text = m.render({&w, 1}, 0, self);
+  // %.6g would have printed 1.23457e+11 and 123457.
+  EXPECT_NE(text.find("wsup_process_resident_memory_bytes{worker=\"3\"} 123456789012\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("wsup_process_cpu_seconds_total{worker=\"3\"} 123456.79\n"),
+            std::string::npos);
+  EXPECT_NE(text.find("wsup_process_open_fds{worker=\"3\"} 17\n"), std::string::npos);
+  EXPECT_NE(text.find("wsup_process_resident_memory_bytes{process=\"supervisor\"} 1048576\n"),
+            std::string::npos);
+  EXPECT_NE(text.find("wsup_process_cpu_seconds_total{process=\"supervisor\"} 0.25\n"),
+            std::string::npos);
+  EXPECT_NE(text.find("wsup_process_open_fds{process=\"supervisor\"} 9\n"), std::string::npos);
+  EXPECT_NE(text.find("wsup_log_write_failures_total{process=\"supervisor\"} 1\n"),
+            std::string::npos);
+  EXPECT_NE(text.find("wsup_log_write_failures_total{worker=\"3\"} 4\n"), std::string::npos);
+  EXPECT_NE(text.find("wsup_build_info{version=\""), std::string::npos);
+}
+
+TEST(Metrics, LatencySumAndStageSecondsAreExactDecimals) {
+  Metrics m;
+  for (int i = 0; i < 3; ++i) m.record_request("s", 0, 200, 123'456'789us);
+  std::string text = m.render({}, 0);
+  EXPECT_NE(text.find("wsup_request_duration_seconds_sum 370.370367\n"), std::string::npos) << text;
+  EXPECT_EQ(exact_decimal(1'234'567'890'123, 9), "1234.567890123");
+  EXPECT_EQ(exact_decimal(2'000'000'000, 9), "2");
+  EXPECT_EQ(exact_decimal(5, 9), "0.000000005");
+  EXPECT_EQ(full_precision(123456.789012), "123456.789012");
 }
 
 TEST(Metrics, LabelValuesAreEscaped) {

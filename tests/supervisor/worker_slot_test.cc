@@ -135,7 +135,8 @@ TEST_F(SlotTest, CrashSettlesItsRequestsAndRestartsAfterTheBackoff) {
   ASSERT_EQ(host.spawned.size(), 2u);
   EXPECT_EQ(slot.phase(), Phase::starting);
   EXPECT_EQ(slot.restarts(), 1u);
-  EXPECT_EQ(host.epochs, (std::vector<uint32_t>{1, 2}));  // a fresh segment name
+  EXPECT_EQ(slot.restarts_by_reason(), (RestartCounts{1, 0, 0, 0}));  // counted as a crash
+  EXPECT_EQ(host.epochs, (std::vector<uint32_t>{1, 2}));              // a fresh segment name
 }
 
 TEST_F(SlotTest, CrashLoopEndsInFailedAndOnlyTheOperatorStartsItAgain) {
@@ -157,7 +158,7 @@ TEST_F(SlotTest, CrashLoopEndsInFailedAndOnlyTheOperatorStartsItAgain) {
   EXPECT_STREQ(WorkerSlot::name(slot.phase()), "failed");
   slot.tick(now + 1h);
   EXPECT_EQ(host.spawned.size(), 3u);  // left down
-  ASSERT_TRUE(slot.begin_replacement(now + 1h));
+  ASSERT_TRUE(slot.begin_replacement(now + 1h, RestartReason::restart));
   EXPECT_EQ(slot.phase(), Phase::starting);
   host.spawned.back()->is_ready = true;
   slot.tick(now + 1h + 1ms);
@@ -179,7 +180,7 @@ TEST_F(SlotTest, CorruptChannelGetsTheProcessKilled) {
 TEST_F(SlotTest, ReplacementStartsBesideTheServingProcessWhichThenDrainsAndStops) {
   FakeProcess& old = ready_slot();
   host.now = t0 + 1s;
-  ASSERT_TRUE(slot.begin_replacement(t0 + 1s));
+  ASSERT_TRUE(slot.begin_replacement(t0 + 1s, RestartReason::reload));
   EXPECT_EQ(slot.phase(), Phase::replacing);
   EXPECT_STREQ(WorkerSlot::name(slot.phase()), "draining");
   EXPECT_TRUE(slot.serving());  // the old process serves meanwhile
@@ -197,6 +198,7 @@ TEST_F(SlotTest, ReplacementStartsBesideTheServingProcessWhichThenDrainsAndStops
   EXPECT_EQ(host.unrouted, std::vector<EndpointId>{1});
   EXPECT_EQ(slot.current(), &fresh);
   EXPECT_EQ(slot.restarts(), 1u);
+  EXPECT_EQ(slot.restarts_by_reason(), (RestartCounts{0, 1, 0, 0}));  // a reload, not a crash
   EXPECT_EQ(slot.replacement(), Replacement::done);
   EXPECT_EQ(old.terminated, 0);  // it finishes what it holds first
 
@@ -218,7 +220,7 @@ TEST_F(SlotTest, ReplacementStartsBesideTheServingProcessWhichThenDrainsAndStops
 
 TEST_F(SlotTest, RetiringProcessStillBusyAtTheDrainDeadlineIsTerminated) {
   ready_slot();
-  ASSERT_TRUE(slot.begin_replacement(t0));
+  ASSERT_TRUE(slot.begin_replacement(t0, RestartReason::restart));
   host.spawned[1]->is_ready = true;
   host.held = 1;
   slot.tick(t0);
@@ -230,7 +232,7 @@ TEST_F(SlotTest, RetiringProcessStillBusyAtTheDrainDeadlineIsTerminated) {
 
 TEST_F(SlotTest, ReplacementThatExitsBeforeReadyFailsAndTheOldProcessKeepsServing) {
   FakeProcess& old = ready_slot();
-  ASSERT_TRUE(slot.begin_replacement(t0 + 1s));
+  ASSERT_TRUE(slot.begin_replacement(t0 + 1s, RestartReason::restart));
   host.spawned[1]->exit_how = "exit status 1: SyntaxError";
   slot.tick(t0 + 2s);
   EXPECT_EQ(slot.phase(), Phase::ready);
@@ -246,7 +248,7 @@ TEST_F(SlotTest, ReplacementThatExitsBeforeReadyFailsAndTheOldProcessKeepsServin
 
 TEST_F(SlotTest, OldProcessDyingDuringItsReplacementHandsTheSlotToTheReplacement) {
   FakeProcess& old = ready_slot();
-  ASSERT_TRUE(slot.begin_replacement(t0 + 1s));
+  ASSERT_TRUE(slot.begin_replacement(t0 + 1s, RestartReason::restart));
   old.exit_how = "killed by signal 11 (Segmentation fault)";
   slot.tick(t0 + 2s);
   EXPECT_EQ(slot.phase(), Phase::starting);
@@ -262,7 +264,7 @@ TEST_F(SlotTest, OldProcessDyingDuringItsReplacementHandsTheSlotToTheReplacement
 TEST_F(SlotTest, ReplacementOfAStartingProcessThatThenExitsFailsTheReplacement) {
   host.now = t0;
   slot.start();
-  ASSERT_TRUE(slot.begin_replacement(t0 + 1ms));
+  ASSERT_TRUE(slot.begin_replacement(t0 + 1ms, RestartReason::restart));
   EXPECT_EQ(slot.phase(), Phase::starting);
   EXPECT_EQ(host.unrouted, std::vector<EndpointId>{1});  // the first one retires
   host.spawned[1]->exit_how = "exit status 1";
@@ -275,7 +277,7 @@ TEST_F(SlotTest, ReplacementOfAStartingProcessThatThenExitsFailsTheReplacement) 
 TEST_F(SlotTest, ReplacementThatCannotStartAProcessFailsAndChangesNothing) {
   FakeProcess& old = ready_slot();
   host.fail_spawn = true;
-  EXPECT_FALSE(slot.begin_replacement(t0 + 1s));
+  EXPECT_FALSE(slot.begin_replacement(t0 + 1s, RestartReason::restart));
   EXPECT_EQ(slot.replacement(), Replacement::failed);
   EXPECT_EQ(slot.replacement_error(), "fork failed: out of memory");
   EXPECT_EQ(slot.phase(), Phase::ready);
@@ -297,7 +299,7 @@ TEST_F(SlotTest, RestartThatCannotStartAProcessIsRetriedLater) {
 
 TEST_F(SlotTest, StopRetiresEveryProcessAndNothingStartsAgain) {
   FakeProcess& old = ready_slot();
-  ASSERT_TRUE(slot.begin_replacement(t0 + 1s));
+  ASSERT_TRUE(slot.begin_replacement(t0 + 1s, RestartReason::restart));
   FakeProcess& fresh = *host.spawned[1];
   slot.stop(t0 + 2s);
   EXPECT_EQ(slot.phase(), Phase::stopped);

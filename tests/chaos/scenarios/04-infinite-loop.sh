@@ -20,7 +20,7 @@ seconds=$(pick 4 30)
 factor=${CHAOS_P99_FACTOR:-2}
 new_cluster_ports
 {
-  config_head | sed 's/access_log: off/access_log: json/'
+  config_head | sed 's/  access_log: off/  format: json\n  access_log: on/'
   cat <<EOF
 workers: 2
 isolates_per_worker: 2
@@ -58,9 +58,9 @@ load_run baseline_after "${hello_load[@]}"
 log "baseline after: $(summary baseline_after)"
 t_end=$(now_ms)
 
-# The access log (JSON lines in wsup.log): end = ts in epoch ms, start = end - ms.
+# The access log (JSON lines in wsup.log, msg "request"): end = ts in epoch ms, start = end - ms.
 access_json() {
-  grep '^{"ts"' "$CHAOS_TMP/wsup.log" |
+  grep '^{"ts".*"msg":"request"' "$CHAOS_TMP/wsup.log" |
     jq -c '{end: ((.ts[0:19] + "Z" | fromdate) * 1000 + (.ts[20:23] | tonumber)), ms, worker, path}' |
     jq -s .
 }
