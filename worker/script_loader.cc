@@ -30,9 +30,12 @@ v8::Local<v8::String> v8_string(v8::Isolate* isolate, const std::string& text) {
       .ToLocalChecked();
 }
 
-v8::ScriptOrigin origin_for(v8::Isolate* isolate, const std::string& path, bool module) {
-  return v8::ScriptOrigin(isolate, v8_string(isolate, path), 0, 0, false, -1, {}, false, false,
-                          module);
+// The name V8 gives the script in stack traces and error locations: the file's path relative to
+// the script's folder ("api.mjs", "lib/util.mjs"), never the host's layout (the config's
+// absolute paths would tell every client that logs error.stack where the deployment lives).
+v8::ScriptOrigin origin_for(v8::Isolate* isolate, const std::string& shown_name, bool module) {
+  return v8::ScriptOrigin(isolate, v8_string(isolate, shown_name), 0, 0, false, -1, {}, false,
+                          false, module);
 }
 
 std::vector<uint8_t> to_bytes(std::unique_ptr<v8::ScriptCompiler::CachedData> data) {
@@ -51,9 +54,14 @@ v8::ScriptCompiler::Source cached_source(v8::Isolate* isolate, const std::string
   return v8::ScriptCompiler::Source(v8_string(isolate, text), origin, data);
 }
 
+// For the operator (`wsup check`, a worker that cannot start): the location names the file by
+// its full path, where the script itself only ever sees `shown_name`.
 [[noreturn]] void throw_compile_error(v8::Local<v8::Context> context, v8::TryCatch& try_catch,
-                                      const std::string& path) {
+                                      const std::string& path, const std::string& shown_name) {
   JsError error = describe_js_error(context, try_catch.Exception(), try_catch.Message());
+  if (error.location.starts_with(shown_name + ":")) {
+    error.location = path + error.location.substr(shown_name.size());
+  }
   if (error.location.empty()) error.location = path;
   // A compile error is not "uncaught" in any sense a script author would recognize.
   if (error.message.starts_with("Uncaught ")) error.message.erase(0, 9);
@@ -80,13 +88,14 @@ class ModuleGraphLoader {
     v8::HandleScope scope(isolate);
     ModuleFile file;
     file.path = path;
+    file.shown_name = fs::path(path).lexically_relative(root_).string();
     file.source = read_file(path, importer_location);
     v8::TryCatch try_catch(isolate);
-    v8::ScriptOrigin origin = origin_for(isolate, path, true);
+    v8::ScriptOrigin origin = origin_for(isolate, file.shown_name, true);
     v8::ScriptCompiler::Source source(v8_string(isolate, file.source), origin);
     v8::Local<v8::Module> module;
     if (!v8::ScriptCompiler::CompileModule(isolate, &source).ToLocal(&module)) {
-      throw_compile_error(context_, try_catch, path);
+      throw_compile_error(context_, try_catch, path, file.shown_name);
     }
     file.code_cache = to_bytes(std::unique_ptr<v8::ScriptCompiler::CachedData>(
         v8::ScriptCompiler::CreateCodeCache(module->GetUnboundModuleScript())));
@@ -135,12 +144,13 @@ LoadedScript load_script(v8::Isolate* isolate, const ScriptSpec& spec, bool read
     script.modules = ModuleGraphLoader(context, spec.path).load(spec.path);
   } else {
     script.source = read_file(spec.path, "");
+    script.shown_name = fs::path(spec.path).filename().string();
     v8::TryCatch try_catch(isolate);
-    v8::ScriptOrigin origin = origin_for(isolate, spec.path, false);
+    v8::ScriptOrigin origin = origin_for(isolate, script.shown_name, false);
     v8::ScriptCompiler::Source source(v8_string(isolate, script.source), origin);
     v8::Local<v8::UnboundScript> unbound;
     if (!v8::ScriptCompiler::CompileUnboundScript(isolate, &source).ToLocal(&unbound)) {
-      throw_compile_error(context, try_catch, spec.path);
+      throw_compile_error(context, try_catch, spec.path, script.shown_name);
     }
     script.code_cache = to_bytes(std::unique_ptr<v8::ScriptCompiler::CachedData>(
         v8::ScriptCompiler::CreateCodeCache(unbound)));
@@ -159,7 +169,7 @@ LoadedScript load_script(v8::Isolate* isolate, const ScriptSpec& spec, bool read
 
 v8::MaybeLocal<v8::UnboundScript> compile_service_worker(v8::Isolate* isolate,
                                                          const LoadedScript& script) {
-  v8::ScriptOrigin origin = origin_for(isolate, script.spec.path, false);
+  v8::ScriptOrigin origin = origin_for(isolate, script.shown_name, false);
   v8::ScriptCompiler::Source source =
       cached_source(isolate, script.source, origin, script.code_cache);
   const auto options = script.code_cache.empty() ? v8::ScriptCompiler::kNoCompileOptions
@@ -168,7 +178,7 @@ v8::MaybeLocal<v8::UnboundScript> compile_service_worker(v8::Isolate* isolate,
 }
 
 v8::MaybeLocal<v8::Module> compile_module(v8::Isolate* isolate, const ModuleFile& file) {
-  v8::ScriptOrigin origin = origin_for(isolate, file.path, true);
+  v8::ScriptOrigin origin = origin_for(isolate, file.shown_name, true);
   v8::ScriptCompiler::Source source = cached_source(isolate, file.source, origin, file.code_cache);
   const auto options = file.code_cache.empty() ? v8::ScriptCompiler::kNoCompileOptions
                                                : v8::ScriptCompiler::kConsumeCodeCache;

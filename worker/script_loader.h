@@ -23,7 +23,8 @@ struct ScriptSpec {
 };
 
 struct ModuleFile {
-  std::string path;  // normalized absolute path, also the module's resource name
+  std::string path;        // normalized absolute path
+  std::string shown_name;  // its name in stack traces: relative to the entry's folder
   std::string source;
   std::vector<uint8_t> code_cache;
   std::map<std::string, size_t> imports;  // specifier as written -> index in modules
@@ -32,6 +33,7 @@ struct ModuleFile {
 struct LoadedScript {
   ScriptSpec spec;
   std::string source;               // service worker: the script text
+  std::string shown_name;           // service worker: its name in stack traces (the file name)
   std::vector<uint8_t> code_cache;  // service worker: its code cache
   std::vector<ModuleFile> modules;  // module: [0] is the entry, then every file it imports
   std::vector<std::pair<std::string, std::string>> secret_values;  // binding -> value
