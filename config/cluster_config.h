@@ -32,6 +32,10 @@ struct Limits {
   uint32_t max_header_bytes = 32 * 1024;  // 431 past it
   uint64_t max_body_bytes = 16ull << 20;  // 413 past it
   uint32_t max_connections = 1024;        // concurrent client connections
+  // What one request may write through console.* (and the runtime's reports of its uncaught
+  // errors) into the worker's log; past either, one "console output truncated" line, then nothing.
+  uint64_t console_bytes = 256 * 1024;
+  uint32_t console_lines = 1000;
 };
 
 struct Route {
@@ -48,6 +52,8 @@ struct Script {
   std::vector<Route> routes;
   std::map<std::string, std::string> vars;     // each value is JSON text ("\"str\"", "42", ...)
   std::map<std::string, std::string> secrets;  // binding name -> environment variable name
+  // eval() and new Function() for this script; unset: the cluster's allow_eval.
+  std::optional<bool> allow_eval;
   SourceLocation where;
 };
 
@@ -83,6 +89,10 @@ struct ClusterConfig {
   // The WebAssembly global in every request context. Installing it costs ~70 µs per context, so
   // `auto` (nullopt) turns it on only when a script's source mentions WebAssembly.
   std::optional<bool> webassembly;
+  // eval() and new Function() (code generation from strings). Off by default, as on Cloudflare
+  // Workers: code written for Workers does without it, and a script that builds code from request
+  // data is an injection waiting to happen. Scripts may override it (Script::allow_eval).
+  bool allow_eval = false;
   std::chrono::milliseconds drain_timeout{10'000};
   Limits limits;
   std::vector<Script> scripts;

@@ -74,23 +74,27 @@ std::optional<uint64_t> read_heap_mib(const Field& field, DiagnosticList& diagno
 }
 
 void read_limits(const Field& field, Limits& limits, DiagnosticList& diagnostics) {
-  for_each_field(
-      field,
-      {"cpu_ms", "heap_mib", "wall_ms", "max_header_bytes", "max_body_bytes", "max_connections"},
-      diagnostics, [&](const Field& f) {
-        std::string_view key = f.key.Scalar();
-        if (key == "cpu_ms")
-          assign(read_duration_ms(f, true, 1, 600'000, diagnostics), limits.cpu_ms);
-        if (key == "heap_mib") assign(read_heap_mib(f, diagnostics), limits.heap_mib);
-        if (key == "wall_ms")
-          assign(read_duration_ms(f, true, 1, 3'600'000, diagnostics), limits.wall_ms);
-        if (key == "max_header_bytes")
-          assign(read_size(f, 1024, 1 * kMiB, diagnostics), limits.max_header_bytes);
-        if (key == "max_body_bytes")
-          assign(read_size(f, 0, 4096 * kMiB, diagnostics), limits.max_body_bytes);
-        if (key == "max_connections")
-          assign(read_integer(f, 1, 100'000, diagnostics), limits.max_connections);
-      });
+  for_each_field(field,
+                 {"cpu_ms", "heap_mib", "wall_ms", "max_header_bytes", "max_body_bytes",
+                  "max_connections", "console_bytes", "console_lines"},
+                 diagnostics, [&](const Field& f) {
+                   std::string_view key = f.key.Scalar();
+                   if (key == "cpu_ms")
+                     assign(read_duration_ms(f, true, 1, 600'000, diagnostics), limits.cpu_ms);
+                   if (key == "heap_mib") assign(read_heap_mib(f, diagnostics), limits.heap_mib);
+                   if (key == "wall_ms")
+                     assign(read_duration_ms(f, true, 1, 3'600'000, diagnostics), limits.wall_ms);
+                   if (key == "max_header_bytes")
+                     assign(read_size(f, 1024, 1 * kMiB, diagnostics), limits.max_header_bytes);
+                   if (key == "max_body_bytes")
+                     assign(read_size(f, 0, 4096 * kMiB, diagnostics), limits.max_body_bytes);
+                   if (key == "max_connections")
+                     assign(read_integer(f, 1, 100'000, diagnostics), limits.max_connections);
+                   if (key == "console_bytes")
+                     assign(read_size(f, 0, 64 * kMiB, diagnostics), limits.console_bytes);
+                   if (key == "console_lines")
+                     assign(read_integer(f, 0, 1'000'000, diagnostics), limits.console_lines);
+                 });
 }
 
 // A path that may be relative to the config's folder.
@@ -151,6 +155,8 @@ std::string_view section_key(std::string_view key) {
       "limits.max_header_bytes",
       "limits.max_body_bytes",
       "limits.max_connections",
+      "limits.console_bytes",
+      "limits.console_lines",
       "logging.level",
       "logging.access_log",
       "logging.destination",
@@ -170,8 +176,8 @@ void read_cluster(const Field& root, const std::filesystem::path& base_dir, Clus
   bool is_map = for_each_field(
       root,
       {"listen", "workers", "isolates_per_worker", "concurrency_per_worker", "ring_slots",
-       "slot_arena_bytes", "http_threads", "drain_timeout", "bench_no_js", "webassembly", "limits",
-       "scripts", "logging", "admin"},
+       "slot_arena_bytes", "http_threads", "drain_timeout", "bench_no_js", "webassembly",
+       "allow_eval", "limits", "scripts", "logging", "admin"},
       diagnostics,
       [&](const Field& f) {
         std::string_view key = f.key.Scalar();
@@ -204,6 +210,8 @@ void read_cluster(const Field& root, const std::filesystem::path& base_dir, Clus
           if (std::optional<size_t> choice = read_choice(f, {"auto", "true", "false"}, diagnostics))
             config.webassembly = *choice == 0 ? std::nullopt : std::optional<bool>(*choice == 1);
         }
+        if (key == "allow_eval")
+          config.allow_eval = read_bool(f, diagnostics).value_or(config.allow_eval);
         if (key == "drain_timeout") {
           if (auto ms = read_duration_ms(f, false, 0, 3'600'000, diagnostics))
             config.drain_timeout = std::chrono::milliseconds(*ms);

@@ -170,7 +170,7 @@ void read_scripts(const Field& field, const std::filesystem::path& base_dir,
     Field vars_field, secrets_field;
     bool has_name = false, has_path = false, has_routes = false;
     bool is_map = for_each_field(
-        item, {"name", "path", "module", "routes", "vars", "secrets"}, diagnostics,
+        item, {"name", "path", "module", "routes", "vars", "secrets", "allow_eval"}, diagnostics,
         [&](const Field& f) {
           std::string_view key = f.key.Scalar();
           if (key == "name") {
@@ -187,6 +187,7 @@ void read_scripts(const Field& field, const std::filesystem::path& base_dir,
             read_path(f, base_dir, script, source, diagnostics);
           }
           if (key == "module") module = read_bool(f, diagnostics);
+          if (key == "allow_eval") script.allow_eval = read_bool(f, diagnostics);
           if (key == "routes") {
             has_routes = true;
             read_routes(f, script, diagnostics);

@@ -65,6 +65,10 @@ WorkerIsolate::WorkerIsolate(const std::vector<LoadedScript>& scripts,
   // Atomics.wait would block the worker's only thread, where no CPU limit and no wall timer can
   // reach it; workerd refuses it the same way (a TypeError in the script).
   isolate->SetAllowAtomicsWait(false);
+  // A context with eval off (allow_eval) would refuse WebAssembly too: V8 asks this callback, or
+  // else takes the eval setting. WebAssembly has its own setting (webassembly).
+  isolate->SetAllowWasmCodeGenerationCallback(
+      [](v8::Local<v8::Context>, v8::Local<v8::String>) { return true; });
 
   v8::Isolate::Scope isolate_scope(isolate);
   v8::HandleScope handle_scope(isolate);

@@ -1,5 +1,6 @@
 #include "worker/request_context.h"
 
+#include <algorithm>
 #include <cstring>
 #include <utility>
 
@@ -10,6 +11,18 @@
 #include "worker/stopwatch.h"
 
 namespace wsup::worker {
+namespace {
+
+// Shortens UTF-8 text to at most `max` bytes without splitting a character.
+void cut_utf8(std::string& text, size_t max) {
+  if (text.size() <= max) return;
+  size_t end = max;
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+  text.resize(end);
+}
+
+}  // namespace
+
 RequestContext::RequestContext(boost::asio::io_context& loop, WorkerIsolate& isolate,
                                size_t script_index, const LoadedScript& script,
                                const RuntimeLimits& limits, limits::LimitEnforcer& enforcer,
@@ -80,6 +93,7 @@ void RequestContext::begin() {
     }
     if (!context.IsEmpty()) {
       JsHost::attach(context, this);
+      apply_code_generation_policy(context);
       context_.Reset(v8_isolate_, context);
     }
   }
@@ -98,6 +112,17 @@ void RequestContext::begin() {
               [this](v8::Local<v8::Context> context) { return run_script_and_dispatch(context); });
   }
   advance();
+}
+
+void RequestContext::apply_code_generation_policy(v8::Local<v8::Context> context) {
+  if (script_.spec.allow_eval) return;
+  // workerd's words, then ours: what is off, for which script, and the setting that turns it on.
+  context->AllowCodeGenerationFromStrings(false);
+  context->SetErrorMessageForCodeGenerationFromStrings(
+      v8_string(v8_isolate_,
+                "Code generation from strings disallowed for this context: eval() and new "
+                "Function() are off for script \"" +
+                    script_.spec.name + "\" (cluster.yaml allow_eval: true turns them on)"));
 }
 
 void RequestContext::run_microtasks() {
@@ -204,11 +229,18 @@ void RequestContext::log_js_error(std::string_view what, v8::Local<v8::Context> 
   if (error.message.find("WebAssembly is not defined") != std::string::npos)
     error.message +=
         " (WebAssembly is off in this cluster: set `webassembly: true` in cluster.yaml)";
+  // The script chooses what it throws (a message of 100 MB, a throw per timer): its errors count
+  // against its console output, the stack cut first.
+  const size_t room = begin_console_line(error.message.size() + error.stack.size());
+  if (room == 0) return end_console_line();
+  cut_utf8(error.stack, room > error.message.size() ? room - error.message.size() : 0);
+  cut_utf8(error.message, room);
   log::error(what, {{"script", script_.spec.name},
                     {"req", request_.id},
                     {"error", error.message},
                     {"location", error.location},
                     {"stack", error.stack}});
+  end_console_line();
 }
 
 void RequestContext::advance() {
@@ -319,7 +351,45 @@ void RequestContext::on_wall_timeout() {
 }
 
 void RequestContext::console_message(log::Level level, std::string_view text) {
-  log::write(level, text, {{"script", script_.spec.name}, {"req", request_.id}});
+  const size_t room = begin_console_line(text.size());
+  if (room > 0) {
+    std::string line(text);
+    cut_utf8(line, room);
+    log::write(level, line, {{"script", script_.spec.name}, {"req", request_.id}});
+  }
+  end_console_line();
+}
+
+size_t RequestContext::console_room() const {
+  if (console_cap_ != ConsoleCap::open || console_lines_ >= limits_.console_lines) return 0;
+  return static_cast<size_t>(limits_.console_bytes - console_bytes_);
+}
+
+size_t RequestContext::begin_console_line(size_t bytes) {
+  if (console_cap_ != ConsoleCap::open) return 0;
+  const size_t room = console_room();
+  if (console_lines_ >= limits_.console_lines || (room == 0 && bytes > 0)) {
+    console_cap_ = ConsoleCap::reached;
+    return 0;
+  }
+  const size_t allowed = std::min(bytes, room);
+  if (allowed < bytes) console_cap_ = ConsoleCap::reached;
+  console_bytes_ += allowed;
+  ++console_lines_;
+  // An empty line still takes a line: an empty console.log() writes one.
+  return std::max<size_t>(allowed, 1);
+}
+
+void RequestContext::end_console_line() {
+  if (console_cap_ != ConsoleCap::reached) return;
+  console_cap_ = ConsoleCap::announced;
+  log::warn(
+      "console output truncated: the request reached its share of the log; the rest of its "
+      "console output and error reports is dropped",
+      {{"script", script_.spec.name},
+       {"req", request_.id},
+       {"console_bytes", limits_.console_bytes},
+       {"console_lines", limits_.console_lines}});
 }
 
 HttpResponse RequestContext::error_response(uint16_t status, std::string_view body) const {

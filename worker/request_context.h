@@ -75,6 +75,7 @@ class RequestContext final : public JsHost, public std::enable_shared_from_this<
                      double delay_ms, bool repeat) override;
   void clear_timer(uint32_t id) override;
   void console_message(log::Level level, std::string_view text) override;
+  size_t console_room() const override;
   bool response_body_chunk(std::string_view bytes) override;
   void response_body_end() override;
   void response_body_error(v8::Local<v8::Value> error) override;
@@ -106,6 +107,13 @@ class RequestContext final : public JsHost, public std::enable_shared_from_this<
   void run_slice(bool throw_fails_request, const std::function<bool(v8::Local<v8::Context>)>& body);
   // Records a CPU or heap verdict of the request's budget in limit_hit_.
   void note_limits();
+  // eval() and new Function() in the request's fresh context, as the script's allow_eval says.
+  void apply_code_generation_policy(v8::Local<v8::Context> context);
+  // The request's share of the log (limits.console_bytes, console_lines): how many bytes of a line
+  // of `bytes` may be written now (0: none). After writing, end_console_line() adds the one
+  // "console output truncated" line if this line reached the cap.
+  size_t begin_console_line(size_t bytes);
+  void end_console_line();
   bool run_script_and_dispatch(v8::Local<v8::Context> context);
   bool run_module(v8::Local<v8::Context> context, v8::Local<v8::Value>& namespace_object);
   v8::Local<v8::Object> make_env(v8::Local<v8::Context> context);
@@ -178,6 +186,9 @@ class RequestContext final : public JsHost, public std::enable_shared_from_this<
   uint64_t context_ns_ = 0;
   uint64_t script_ns_ = 0;
   bool started_in_spare_ = false;
+  uint64_t console_bytes_ = 0;  // written so far into the log through console_message
+  uint32_t console_lines_ = 0;
+  enum class ConsoleCap { open, reached, announced } console_cap_ = ConsoleCap::open;
 };
 
 }  // namespace wsup::worker

@@ -69,8 +69,9 @@ bool mentions_webassembly(const std::vector<LoadedScript>& scripts) {
 RuntimeOptions RuntimeOptions::from_config(const config::ClusterConfig& config) {
   RuntimeOptions options;
   for (const config::Script& script : config.scripts) {
-    options.scripts.push_back(
-        ScriptSpec{script.name, script.path, script.module, script.vars, script.secrets});
+    options.scripts.push_back(ScriptSpec{script.name, script.path, script.module, script.vars,
+                                         script.secrets,
+                                         script.allow_eval.value_or(config.allow_eval)});
   }
   options.isolates = config.isolates_per_worker == 0 ? 1 : config.isolates_per_worker;
   // More than its ring's slots can never be taken at once.
@@ -79,6 +80,8 @@ RuntimeOptions RuntimeOptions::from_config(const config::ClusterConfig& config) 
   options.limits.cpu_ms = config.limits.cpu_ms;
   options.limits.heap_mib = config.limits.heap_mib;
   options.limits.wall_ms = config.limits.wall_ms;
+  options.limits.console_bytes = config.limits.console_bytes;
+  options.limits.console_lines = config.limits.console_lines;
   options.bench_no_js = config.bench_no_js;
   options.webassembly = config.webassembly;
   options.spare_contexts = !config.bench_no_js;  // no request ever reaches an isolate

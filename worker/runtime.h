@@ -54,6 +54,10 @@ struct RuntimeLimits {
   uint32_t cpu_ms = 50;      // CPU time per request: 503 past it
   uint32_t heap_mib = 128;   // V8 heap per isolate: 503 past it, then the isolate is replaced
   uint32_t wall_ms = 30000;  // wall time per request, waitUntil included: 504 past it
+  // Console output per request (console.* and reports of its uncaught errors): past either, one
+  // "console output truncated" line and nothing more.
+  uint64_t console_bytes = 256 * 1024;
+  uint32_t console_lines = 1000;
 };
 
 struct RuntimeOptions {

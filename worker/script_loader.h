@@ -20,14 +20,16 @@ struct ScriptSpec {
   bool module = false;  // ES module (export default { fetch }) rather than service worker
   std::map<std::string, std::string> vars;     // binding -> JSON text ("\"str\"", "42", ...)
   std::map<std::string, std::string> secrets;  // binding -> environment variable name
+  // eval() and new Function() (cluster.yaml allow_eval); refused with an EvalError otherwise.
+  bool allow_eval = false;
 };
 
 struct ModuleFile {
-  std::string path;        // normalized absolute path
-  std::string shown_name;  // its name in stack traces: relative to the entry's folder
+  std::string path;  // normalized absolute path
   std::string source;
   std::vector<uint8_t> code_cache;
   std::map<std::string, size_t> imports;  // specifier as written -> index in modules
+  std::string shown_name;  // its name in stack traces: relative to the entry's folder
 };
 
 struct LoadedScript {

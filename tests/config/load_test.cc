@@ -32,6 +32,9 @@ TEST(ConfigLoad, MinimalConfigGetsEveryDefault) {
   EXPECT_EQ(config.limits.max_header_bytes, 32u * 1024);
   EXPECT_EQ(config.limits.max_body_bytes, 16ull << 20);
   EXPECT_EQ(config.limits.max_connections, 1024u);
+  EXPECT_EQ(config.limits.console_bytes, 256u * 1024);
+  EXPECT_EQ(config.limits.console_lines, 1000u);
+  EXPECT_FALSE(config.allow_eval);
   EXPECT_EQ(config.logging.level, Logging::Level::info);
   EXPECT_EQ(config.logging.access_format, Logging::AccessFormat::json);
   EXPECT_EQ(config.logging.destination, "stderr");
@@ -50,6 +53,7 @@ TEST(ConfigLoad, MinimalConfigGetsEveryDefault) {
   EXPECT_EQ(script.routes[0].pattern, "/*");
   EXPECT_TRUE(script.vars.empty());
   EXPECT_TRUE(script.secrets.empty());
+  EXPECT_FALSE(script.allow_eval.has_value());
 }
 
 TEST(ConfigLoad, EveryKeyIsReadWithUnitsAndTypes) {
@@ -64,6 +68,7 @@ slot_arena_bytes: 256KiB
 http_threads: 512
 bench_no_js: true
 webassembly: false
+allow_eval: true
 drain_timeout: 1.5s
 limits:
   cpu_ms: 2s
@@ -72,6 +77,8 @@ limits:
   max_header_bytes: 16 KiB
   max_body_bytes: 2MB
   max_connections: 4000
+  console_bytes: 1MiB
+  console_lines: 0
 logging:
   level: debug
   access_log: common
@@ -98,6 +105,7 @@ scripts:
     module: true
     routes: /*
     secrets: [DB_PASSWORD, DB_USER]
+    allow_eval: false
   - name: detected
     path: exports.js
     routes: ["/detected/*"]
@@ -127,6 +135,9 @@ scripts:
   EXPECT_EQ(config.limits.max_header_bytes, 16u * 1024);
   EXPECT_EQ(config.limits.max_body_bytes, 2'000'000u);
   EXPECT_EQ(config.limits.max_connections, 4000u);
+  EXPECT_EQ(config.limits.console_bytes, 1u << 20);
+  EXPECT_EQ(config.limits.console_lines, 0u);
+  EXPECT_TRUE(config.allow_eval);
   EXPECT_EQ(config.logging.level, Logging::Level::debug);
   EXPECT_EQ(config.logging.access_format, Logging::AccessFormat::common);
   EXPECT_EQ(config.logging.destination, dir.file("logs/access.log"));
@@ -165,6 +176,8 @@ scripts:
   EXPECT_EQ(site.routes[0].path, "/*");
   EXPECT_EQ(site.secrets, (std::map<std::string, std::string>{{"DB_PASSWORD", "DB_PASSWORD"},
                                                               {"DB_USER", "DB_USER"}}));
+  EXPECT_EQ(site.allow_eval, std::optional<bool>(false));
+  EXPECT_FALSE(api.allow_eval.has_value());
   EXPECT_TRUE(config.scripts[2].module) << "export default in a .js file makes it a module";
 }
 

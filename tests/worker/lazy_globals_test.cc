@@ -81,8 +81,8 @@ LoadedScript script_with_source(const std::string& source) {
 
 LoadedScript module_importing(const std::string& imported_source) {
   LoadedScript script;
-  script.modules.push_back(ModuleFile{"/a/main.mjs", "import './b.mjs';", {}, {}});
-  script.modules.push_back(ModuleFile{"/a/b.mjs", imported_source, {}, {}});
+  script.modules.push_back(ModuleFile{"/a/main.mjs", "import './b.mjs';", {}, {}, "main.mjs"});
+  script.modules.push_back(ModuleFile{"/a/b.mjs", imported_source, {}, {}, "b.mjs"});
   return script;
 }
 
