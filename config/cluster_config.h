@@ -27,6 +27,9 @@ struct ListenAddress {
 
 struct Limits {
   uint32_t cpu_ms = 50;                   // CPU time per request (503 past it)
+  // CPU time a request may use even inside a built-in V8 does not interrupt; past it the worker
+  // process ends and is replaced. 0 = auto: 10 x cpu_ms, at least 1 s.
+  uint32_t cpu_hard_ms = 0;
   uint32_t heap_mib = 128;                // V8 heap per isolate (503 past it)
   uint32_t wall_ms = 30'000;              // wall time per request (504 past it)
   uint32_t max_header_bytes = 32 * 1024;  // 431 past it

@@ -74,6 +74,7 @@ std::optional<uint64_t> read_heap_mib(const Field& field, DiagnosticList& diagno
 }
 
 void read_limits(const Field& field, Limits& limits, DiagnosticList& diagnostics) {
+  Field hard_field;
   for_each_field(field,
                  {"cpu_ms", "heap_mib", "wall_ms", "max_header_bytes", "max_body_bytes",
                   "max_connections", "console_bytes", "console_lines"},
@@ -81,7 +82,14 @@ void read_limits(const Field& field, Limits& limits, DiagnosticList& diagnostics
                    std::string_view key = f.key.Scalar();
                    if (key == "cpu_ms")
                      assign(read_duration_ms(f, true, 1, 600'000, diagnostics), limits.cpu_ms);
-                   if (key == "heap_mib") assign(read_heap_mib(f, diagnostics), limits.heap_mib);
+                   if (key == "cpu_hard_ms") {
+          hard_field = f;
+          if (f.value.IsScalar() && f.value.Scalar() == "auto")
+            limits.cpu_hard_ms = 0;
+          else
+            assign(read_duration_ms(f, true, 1, 3'600'000, diagnostics), limits.cpu_hard_ms);
+        }
+        if (key == "heap_mib") assign(read_heap_mib(f, diagnostics), limits.heap_mib);
                    if (key == "wall_ms")
                      assign(read_duration_ms(f, true, 1, 3'600'000, diagnostics), limits.wall_ms);
                    if (key == "max_header_bytes")
@@ -150,6 +158,7 @@ void read_admin(const Field& field, const std::filesystem::path& base_dir, Admin
 std::string_view section_key(std::string_view key) {
   static constexpr std::string_view kSectionKeys[] = {
       "limits.cpu_ms",
+      "limits.cpu_hard_ms",
       "limits.heap_mib",
       "limits.wall_ms",
       "limits.max_header_bytes",

@@ -198,6 +198,8 @@ std::optional<WorkerIsolate::SpareContext> WorkerIsolate::take_spare_context() {
 }
 
 IsolateTurn::IsolateTurn(WorkerIsolate& isolate) : isolate_(isolate) {
+  // A lost isolate is still "held" by the stranded thread (turn_depth_ > 0): never join that.
+  if (isolate_.lost_) return;
   if (isolate_.turn_depth_ > 0) {
     ++isolate_.turn_depth_;
     held_ = true;
@@ -279,6 +281,23 @@ bool IsolatePool::replace(size_t index) {
   isolates_[index].reset();
   make_isolate(index);
   return true;
+}
+
+std::unique_ptr<WorkerIsolate> IsolatePool::replace_lost(v8::Isolate* lost) {
+  std::unique_ptr<WorkerIsolate> old;
+  for (size_t i = 0; i < isolates_.size(); ++i) {
+    if (isolates_[i] && isolates_[i]->isolate() != lost) continue;
+    if (isolates_[i]) {
+      old = std::move(isolates_[i]);
+      old->mark_lost();
+      V8Engine::listen_for_tasks(lost, nullptr);
+      // The maker may be the stranded thread: forget() takes only its queue's lock, which it
+      // never holds while inside an isolate.
+      if (maker_) maker_->forget(*old);
+    }
+    make_isolate(i);
+  }
+  return old;
 }
 
 size_t IsolatePool::index_of(const WorkerIsolate& isolate) const {

@@ -38,7 +38,8 @@ RequestContext::RequestContext(boost::asio::io_context& loop, WorkerIsolate& iso
       sink_(std::move(sink)),
       finished_callback_(std::move(finished)),
       enforcer_(enforcer),
-      budget_(isolate.isolate(), std::chrono::milliseconds(limits.cpu_ms), isolate.heap_guard()),
+      budget_(isolate.isolate(), std::chrono::milliseconds(limits.cpu_ms), isolate.heap_guard(),
+              std::chrono::milliseconds(limits.cpu_hard_ms_or_auto())),
       wall_timer_(loop) {}
 
 RequestContext::~RequestContext() = default;
@@ -149,9 +150,30 @@ void RequestContext::fail_isolate_condemned() {
   finish();
 }
 
+void RequestContext::fail_isolate_lost(bool culprit) {
+  if (!responded_) {
+    respond(culprit ? error_response(503,
+                                     "Service Unavailable: the worker exceeded its memory "
+                                     "limit\n")
+                    : error_response(503,
+                                     "Service Unavailable: the worker's isolate ran out of memory "
+                                     "and is being replaced\n"));
+  }
+  cut_stream(culprit ? "memory limit" : "its isolate was lost");
+  finished_ = true;
+  finished_callback_ = nullptr;
+  // Cancelled, not destroyed: their callbacks are handles of the lost isolate.
+  wall_timer_.cancel();
+  for (auto& [id, timer] : timers_) timer.timer->cancel();
+}
+
 void RequestContext::run_slice(bool throw_fails_request,
                                const std::function<bool(v8::Local<v8::Context>)>& body) {
   const Stopwatch running;
+  // Slices do not nest across requests; a stranded thread leaves it pointing at its request.
+  RequestContext* const outer = in_slice_;
+  in_slice_ = this;
+  slice_request_id_.store(request_.id, std::memory_order_relaxed);
   v8::HandleScope handle_scope(v8_isolate_);
   v8::Local<v8::Context> context = context_.Get(v8_isolate_);
   v8::Context::Scope context_scope(context);
@@ -176,6 +198,8 @@ void RequestContext::run_slice(bool throw_fails_request,
       }
     }
   }
+  in_slice_ = outer;
+  slice_request_id_.store(outer != nullptr ? outer->request_.id : 0, std::memory_order_relaxed);
   note_limits();
   script_ns_ += running.elapsed_ns();
 }

@@ -11,6 +11,7 @@
 // a weak reference to the request, so a request that ended meanwhile is simply skipped.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -59,6 +60,16 @@ class RequestContext final : public JsHost, public std::enable_shared_from_this<
   // Drops the context without answering and without calling `finished` (runtime shutdown, with
   // the spare maker stopped so the isolate is free).
   void abandon();
+  // Its isolate is lost (loop_rescue.h): answers 503 and ends without touching V8 (its handles
+  // stay as they are, forever). `culprit`: its JavaScript was running when V8 gave up.
+  void fail_isolate_lost(bool culprit);
+  // The request whose slice of JavaScript runs on the loop thread now (null between slices).
+  // Right after a strand: the one that brought its isolate down.
+  static RequestContext* in_slice() { return in_slice_; }
+  static void clear_in_slice() { in_slice_ = nullptr; }
+  // The id of the request whose slice runs now (0: none), for another thread (the CPU watchdog's
+  // report of a stuck slice).
+  static uint64_t slice_request_id() { return slice_request_id_.load(std::memory_order_relaxed); }
 
   WorkerIsolate& isolate() const { return isolate_; }
 
@@ -189,6 +200,9 @@ class RequestContext final : public JsHost, public std::enable_shared_from_this<
   uint64_t console_bytes_ = 0;  // written so far into the log through console_message
   uint32_t console_lines_ = 0;
   enum class ConsoleCap { open, reached, announced } console_cap_ = ConsoleCap::open;
+  static inline RequestContext* in_slice_ = nullptr;  // loop thread only
+  // Relaxed: a diagnostic read by the watchdog's thread; nothing is published through it.
+  static inline std::atomic<uint64_t> slice_request_id_{0};
 };
 
 }  // namespace wsup::worker

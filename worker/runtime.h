@@ -20,6 +20,7 @@
 // limit; 504 past the wall-time limit. Each is logged with script= and req=.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -27,6 +28,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -58,6 +60,14 @@ struct RuntimeLimits {
   // "console output truncated" line and nothing more.
   uint64_t console_bytes = 256 * 1024;
   uint32_t console_lines = 1000;
+  // CPU time a request may use even inside what V8 does not interrupt (a long built-in): past
+  // it the worker ends (RuntimeOptions::on_cpu_stuck). 0: auto, cpu_hard_ms_or_auto().
+  uint32_t cpu_hard_ms = 0;
+  // 10x cpu_ms and at least 1 s: a full garbage collection of a large heap, which no limit
+  // interrupts either, must fit (it can take hundreds of milliseconds).
+  uint32_t cpu_hard_ms_or_auto() const {
+    return cpu_hard_ms != 0 ? cpu_hard_ms : std::max<uint32_t>(cpu_ms * 10, 1000);
+  }
 };
 
 struct RuntimeOptions {
@@ -81,6 +91,11 @@ struct RuntimeOptions {
   // Where V8's fatal out-of-memory reports go before the process aborts (null: stderr).
   limits::FatalCallback on_fatal = nullptr;
   void* on_fatal_data = nullptr;
+  // A slice of JavaScript passed limits.cpu_hard_ms (`reason` says which request and how far):
+  // called on the CPU watchdog's thread while the loop thread is still stuck; the worker ends
+  // the process there. Null: the hard limit is not enforced (tests that run the runtime in
+  // their own process).
+  std::function<void(const std::string& reason)> on_cpu_stuck;
 
   // The worker's share of cluster.yaml.
   static RuntimeOptions from_config(const config::ClusterConfig& config);
@@ -92,6 +107,7 @@ struct RuntimeStats {
   size_t waiting = 0;              // requests queued past the concurrency bound
   uint64_t served = 0;             // requests answered so far
   uint64_t isolates_replaced = 0;  // after reaching the heap limit
+  uint64_t isolates_lost = 0;      // V8 gave up on them (their thread was stranded)
   size_t heap_used_bytes = 0;      // V8 heap in use, all isolates together
   size_t native_contexts = 0;      // contexts V8 still holds (live or not yet collected)
   size_t detached_contexts = 0;
@@ -146,6 +162,19 @@ class Runtime {
   // The snapshot context its requests start from (RuntimeOptions::baked_context).
   BakedContext baked_context() const { return baked_context_; }
 
+  // --- After V8 gave up on an isolate and its thread was stranded (loop_rescue.h).
+  // The loop runs on the calling thread from now on: the CPU watchdog watches it instead, and
+  // forgets the slice the stranded thread was in.
+  void take_over_loop_thread();
+  // `isolate` is lost: its requests get 503 (nothing of theirs touches V8 again), a fresh isolate
+  // takes its place, and on_isolate_lost is told. On the loop thread, before anything else
+  // could touch the isolate (for the loop's own strand: before the loop runs on).
+  void isolate_lost(v8::Isolate* isolate, std::string_view reason);
+  void set_on_isolate_lost(std::function<void(std::string reason)> on_lost) {
+    on_isolate_lost_ = std::move(on_lost);
+  }
+  uint64_t isolates_lost() const { return isolates_lost_; }
+
  private:
   struct Waiting {
     HttpRequest request;
@@ -175,6 +204,7 @@ class Runtime {
   std::unordered_map<std::string, size_t> script_by_name_;
   // Watches this (the constructing) thread's CPU clock; outlives every request.
   limits::CpuWatchdog watchdog_;
+  limits::CpuWatchdogOptions watchdog_options();
   limits::WatchdogLimitEnforcer enforcer_{watchdog_};
   std::unique_ptr<IsolatePool> pool_;
   std::unordered_map<RequestContext*, std::shared_ptr<RequestContext>> running_;
@@ -188,6 +218,16 @@ class Runtime {
   BakedContext baked_context_ = BakedContext::plain;
   uint64_t isolates_replaced_ = 0;
   std::function<void()> on_room_;
+  // What lost isolates leave behind: never destroyed (V8 holds them locked on a stranded thread;
+  // their requests' handles belong to them), released unfreed if the runtime ends.
+  struct Lost {
+    std::unique_ptr<WorkerIsolate> isolate;
+    std::unique_ptr<std::vector<std::shared_ptr<RequestContext>>> requests =
+        std::make_unique<std::vector<std::shared_ptr<RequestContext>>>();
+  };
+  std::vector<Lost> lost_;
+  uint64_t isolates_lost_ = 0;
+  std::function<void(std::string)> on_isolate_lost_;
   // Handlers posted to the loop hold a weak_ptr to this and do nothing once the runtime is gone.
   std::shared_ptr<Runtime*> alive_ = std::make_shared<Runtime*>(this);
 };

@@ -36,6 +36,10 @@ class WorkerService {
   void set_test_faults(TestFaults faults) { test_faults_ = faults; }
   // A request's answer, from its sink: written to the channel.
   void answer(HttpResponse response);
+  // On the thread that took the loop over from a stranded one (loop_rescue.h): polls again if
+  // the stranded thread was in the middle of a poll (nothing else would), and from now on stops
+  // the loop once drained (the stranded handler never finishes, so the loop would not end).
+  void resume_after_strand();
 
  private:
   void poll();
@@ -56,6 +60,7 @@ class WorkerService {
   bool sleeping_ = false;
   bool draining_ = false;
   bool stopped_ = false;
+  bool stop_loop_when_drained_ = false;
   size_t in_flight_ = 0;  // taken and not yet answered
   TestFaults test_faults_;
   uint64_t responses_ = 0;  // counted only while a test fault is on
