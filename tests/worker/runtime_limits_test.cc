@@ -25,6 +25,12 @@ constexpr const char* kScript =
     "ArrayBuffer(8 << 20));\n"
     "    try { await new Response('x'.repeat(16 << 20)).arrayBuffer(); return new "
     "Response('encoded'); } catch (e) { return new Response(e.constructor.name); } }\n"
+    "  if (path === '/natives') { const keep = new ArrayBuffer((64 << 20) - 8); const seen = [];\n"
+    "    try { new TextEncoder().encode('x'.repeat(2 << 20)); seen.push('encoded'); } catch (e) { "
+    "seen.push(e.constructor.name); }\n"
+    "    try { await crypto.subtle.digest('SHA-256', new Uint8Array(8)); seen.push('digested'); } "
+    "catch (e) { seen.push(e.constructor.name); }\n"
+    "    return new Response(seen.join(' ') + ' ' + keep.byteLength); }\n"
     "  globalThis.survivor = (globalThis.survivor || 0) + 1;\n"
     "  return new Response('ok ' + globalThis.survivor);\n"
     "} };\n";
@@ -94,6 +100,18 @@ TEST(RuntimeLimitsTest, HugeArrayBufferIsARangeErrorNotADeadProcess) {
   EXPECT_EQ(quiet_fetch(*harness, "/").body, "ok 1");
   // The runtime's own buffers (a body encoded to bytes) count against the budget too.
   EXPECT_EQ(quiet_fetch(*harness, "/encode").body, "RangeError");
+  EXPECT_EQ(quiet_fetch(*harness, "/").body, "ok 1");
+}
+
+// Natives that make ArrayBuffers (TextEncoder, crypto.subtle.digest) take them from the budget:
+// with the budget nearly spent they throw a RangeError, where V8's ArrayBuffer::New would have
+// ended the process.
+TEST(RuntimeLimitsTest, NativesPastTheArrayBufferBudgetThrowRangeErrors) {
+  RuntimeLimits limits;
+  limits.heap_mib = 64;
+  limits.cpu_ms = 10000;
+  auto harness = Harness::single(kScript, true, 1, limits);
+  EXPECT_EQ(quiet_fetch(*harness, "/natives").body, "RangeError RangeError 67108856");
   EXPECT_EQ(quiet_fetch(*harness, "/").body, "ok 1");
 }
 

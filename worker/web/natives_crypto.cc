@@ -70,7 +70,8 @@ void Digest(const v8::FunctionCallbackInfo<v8::Value>& info) {
     throw_type_error(isolate, "digest computation failed");
     return;
   }
-  auto result = v8::ArrayBuffer::New(isolate, digest_size);
+  v8::Local<v8::ArrayBuffer> result;
+  if (!new_array_buffer(isolate, digest_size).ToLocal(&result)) return;
   std::memcpy(result->Data(), digest, digest_size);
   info.GetReturnValue().Set(result);
 }
