@@ -10,6 +10,7 @@
 #include "worker/startup_error.h"
 #include "worker/startup_snapshot.h"
 #include "worker/v8_engine.h"
+#include "worker/wasm_memory_budget.h"
 
 namespace wsup::worker {
 namespace {
@@ -42,7 +43,8 @@ WorkerIsolate::WorkerIsolate(const std::vector<LoadedScript>& scripts,
                              const IsolateSettings& settings)
     : baked_context_(settings.baked_context) {
   const StartupSnapshot& snapshot = StartupSnapshot::instance();
-  allocator_ = limits::BudgetedArrayBufferAllocator::create(settings.array_buffer_bytes);
+  auto buffers = limits::BudgetedArrayBufferAllocator::create(settings.array_buffer_bytes);
+  allocator_ = buffers;
   v8::Isolate::CreateParams params;
   params.array_buffer_allocator_shared = allocator_;
   params.snapshot_blob = snapshot.blob();
@@ -61,6 +63,18 @@ WorkerIsolate::WorkerIsolate(const std::vector<LoadedScript>& scripts,
                                  settings.on_fatal ? settings.on_fatal : report_fatal_to_stderr,
                                  settings.on_fatal_data);
   heap_guard_ = std::make_unique<limits::HeapLimitGuard>(isolate, settings.heap_bytes);
+  // Its WebAssembly memories count against its ArrayBuffer budget (wasm_memory_budget.h). Each
+  // function keeps the budget alive for memories freed after the isolate is gone.
+  WasmMemoryPageAllocator::open_account(
+      isolate, WasmMemoryAccount{[buffers](size_t bytes) { return buffers->reserve(bytes); },
+                                 [buffers](size_t bytes) { return buffers->reserve_anyway(bytes); },
+                                 [buffers](size_t bytes) { buffers->release(bytes); },
+                                 [buffers] { return buffers->has_room(); },
+                                 // On this isolate's thread, inside the script's allocation.
+                                 [isolate, guard = heap_guard_.get()] {
+                                   guard->mark_exceeded();
+                                   isolate->TerminateExecution();
+                                 }});
   isolate->AddMessageListener(on_uncaught_message);
   // Atomics.wait would block the worker's only thread, where no CPU limit and no wall timer can
   // reach it; workerd refuses it the same way (a TypeError in the script).
@@ -89,6 +103,7 @@ WorkerIsolate::WorkerIsolate(const std::vector<LoadedScript>& scripts,
 
 WorkerIsolate::~WorkerIsolate() {
   V8Engine::listen_for_tasks(isolate_.get(), nullptr);  // waits for a call in progress
+  WasmMemoryPageAllocator::close_account(isolate_.get());
   {
     // Handles go back to the isolate under its lock; V8 disposes an unlocked isolate.
     v8::Locker lock(isolate_.get());

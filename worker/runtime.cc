@@ -16,6 +16,7 @@
 #include "worker/request_context.h"
 #include "worker/startup_error.h"
 #include "worker/startup_snapshot.h"
+#include "worker/wasm_memory_budget.h"
 
 namespace wsup::worker {
 namespace {
@@ -100,6 +101,8 @@ Runtime::Runtime(boost::asio::io_context& loop, RuntimeOptions options)
     }
   }
   // Flags before compiling: code caches carry a hash of V8's flags and are refused on a mismatch.
+  // No WebAssembly memory larger than an isolate's whole ArrayBuffer budget (the heap limit).
+  WasmMemoryPageAllocator::set_max_bytes(size_t{options_.limits.heap_mib} << 20);
   set_webassembly(options_.webassembly.value_or(false));
   scripts_ = load_all(options_.scripts, nullptr);
   if (!options_.webassembly && mentions_webassembly(scripts_)) {
@@ -333,7 +336,8 @@ limits::CpuWatchdogOptions Runtime::watchdog_options() {
   if (!options_.on_cpu_stuck) return watchdog;
   // On the watchdog's thread, the loop thread stuck: only atomics of the loop thread are read.
   watchdog.on_stuck = [on_stuck = options_.on_cpu_stuck,
-                       hard_ms = options_.limits.cpu_hard_ms_or_auto()](std::chrono::nanoseconds cpu) {
+                       hard_ms =
+                           options_.limits.cpu_hard_ms_or_auto()](std::chrono::nanoseconds cpu) {
     on_stuck("kind=cpu_hard_limit req=" + std::to_string(RequestContext::slice_request_id()) +
              " slice_cpu_ms=" + std::to_string(cpu.count() / 1'000'000) +
              " cpu_hard_ms=" + std::to_string(hard_ms) +
@@ -365,13 +369,14 @@ void Runtime::isolate_lost(v8::Isolate* isolate, std::string_view reason) {
       lost.requests->push_back(std::move(it->second));
       it = running_.erase(it);
     }
-    log::error("isolate lost: V8 could not go on with it (its thread is stranded, not the worker); "
-               "its requests got 503 and a fresh isolate took its place",
-               {{"reason", std::string(reason)},
-                {"req", culprit != nullptr && &culprit->isolate() == lost.isolate.get()
-                            ? static_cast<int64_t>(culprit->id())
-                            : int64_t{0}},
-                {"requests", lost.requests->size()}});
+    log::error(
+        "isolate lost: V8 could not go on with it (its thread is stranded, not the worker); "
+        "its requests got 503 and a fresh isolate took its place",
+        {{"reason", std::string(reason)},
+         {"req", culprit != nullptr && &culprit->isolate() == lost.isolate.get()
+                     ? static_cast<int64_t>(culprit->id())
+                     : int64_t{0}},
+         {"requests", lost.requests->size()}});
     lost_.push_back(std::move(lost));
   }
   ++isolates_lost_;
