@@ -75,34 +75,37 @@ std::optional<uint64_t> read_heap_mib(const Field& field, DiagnosticList& diagno
 
 void read_limits(const Field& field, Limits& limits, DiagnosticList& diagnostics) {
   Field hard_field;
+  auto read_one = [&](const Field& f) {
+    std::string_view key = f.key.Scalar();
+    if (key == "cpu_ms") assign(read_duration_ms(f, true, 1, 600'000, diagnostics), limits.cpu_ms);
+    if (key == "cpu_hard_ms") {
+      hard_field = f;
+      if (f.value.IsScalar() && f.value.Scalar() == "auto")
+        limits.cpu_hard_ms = 0;
+      else
+        assign(read_duration_ms(f, true, 1, 3'600'000, diagnostics), limits.cpu_hard_ms);
+    }
+    if (key == "heap_mib") assign(read_heap_mib(f, diagnostics), limits.heap_mib);
+    if (key == "wall_ms")
+      assign(read_duration_ms(f, true, 1, 3'600'000, diagnostics), limits.wall_ms);
+    if (key == "max_header_bytes")
+      assign(read_size(f, 1024, 1 * kMiB, diagnostics), limits.max_header_bytes);
+    if (key == "max_body_bytes")
+      assign(read_size(f, 0, 4096 * kMiB, diagnostics), limits.max_body_bytes);
+    if (key == "max_connections")
+      assign(read_integer(f, 1, 100'000, diagnostics), limits.max_connections);
+    if (key == "console_bytes")
+      assign(read_size(f, 0, 64 * kMiB, diagnostics), limits.console_bytes);
+    if (key == "console_lines")
+      assign(read_integer(f, 0, 1'000'000, diagnostics), limits.console_lines);
+  };
   for_each_field(field,
-                 {"cpu_ms", "heap_mib", "wall_ms", "max_header_bytes", "max_body_bytes",
-                  "max_connections", "console_bytes", "console_lines"},
-                 diagnostics, [&](const Field& f) {
-                   std::string_view key = f.key.Scalar();
-                   if (key == "cpu_ms")
-                     assign(read_duration_ms(f, true, 1, 600'000, diagnostics), limits.cpu_ms);
-                   if (key == "cpu_hard_ms") {
-          hard_field = f;
-          if (f.value.IsScalar() && f.value.Scalar() == "auto")
-            limits.cpu_hard_ms = 0;
-          else
-            assign(read_duration_ms(f, true, 1, 3'600'000, diagnostics), limits.cpu_hard_ms);
-        }
-        if (key == "heap_mib") assign(read_heap_mib(f, diagnostics), limits.heap_mib);
-                   if (key == "wall_ms")
-                     assign(read_duration_ms(f, true, 1, 3'600'000, diagnostics), limits.wall_ms);
-                   if (key == "max_header_bytes")
-                     assign(read_size(f, 1024, 1 * kMiB, diagnostics), limits.max_header_bytes);
-                   if (key == "max_body_bytes")
-                     assign(read_size(f, 0, 4096 * kMiB, diagnostics), limits.max_body_bytes);
-                   if (key == "max_connections")
-                     assign(read_integer(f, 1, 100'000, diagnostics), limits.max_connections);
-                   if (key == "console_bytes")
-                     assign(read_size(f, 0, 64 * kMiB, diagnostics), limits.console_bytes);
-                   if (key == "console_lines")
-                     assign(read_integer(f, 0, 1'000'000, diagnostics), limits.console_lines);
-                 });
+                 {"cpu_ms", "cpu_hard_ms", "heap_mib", "wall_ms", "max_header_bytes",
+                  "max_body_bytes", "max_connections", "console_bytes", "console_lines"},
+                 diagnostics, read_one);
+  if (limits.cpu_hard_ms != 0 && limits.cpu_hard_ms < limits.cpu_ms)
+    diagnostics.add(hard_field, "must be at least cpu_ms (" + std::to_string(limits.cpu_ms) +
+                                    " ms), got " + std::to_string(limits.cpu_hard_ms) + " ms");
 }
 
 // A path that may be relative to the config's folder.
@@ -157,20 +160,13 @@ void read_admin(const Field& field, const std::filesystem::path& base_dir, Admin
 // A section key written at the top level: say which section it belongs in.
 std::string_view section_key(std::string_view key) {
   static constexpr std::string_view kSectionKeys[] = {
-      "limits.cpu_ms",
-      "limits.cpu_hard_ms",
-      "limits.heap_mib",
-      "limits.wall_ms",
-      "limits.max_header_bytes",
-      "limits.max_body_bytes",
-      "limits.max_connections",
-      "limits.console_bytes",
-      "limits.console_lines",
-      "logging.level",
-      "logging.access_log",
-      "logging.destination",
-      "admin.control_socket",
-      "admin.http",
+      "limits.cpu_ms",           "limits.cpu_hard_ms",
+      "limits.heap_mib",         "limits.wall_ms",
+      "limits.max_header_bytes", "limits.max_body_bytes",
+      "limits.max_connections",  "limits.console_bytes",
+      "limits.console_lines",    "logging.level",
+      "logging.access_log",      "logging.destination",
+      "admin.control_socket",    "admin.http",
   };
   for (std::string_view full : kSectionKeys)
     if (full.substr(full.find('.') + 1) == key) return full;

@@ -27,6 +27,7 @@ TEST(ConfigLoad, MinimalConfigGetsEveryDefault) {
   EXPECT_FALSE(config.webassembly.has_value());  // auto
   EXPECT_EQ(config.drain_timeout, 10s);
   EXPECT_EQ(config.limits.cpu_ms, 50u);
+  EXPECT_EQ(config.limits.cpu_hard_ms, 0u);  // auto
   EXPECT_EQ(config.limits.heap_mib, 128u);
   EXPECT_EQ(config.limits.wall_ms, 30'000u);
   EXPECT_EQ(config.limits.max_header_bytes, 32u * 1024);
@@ -72,6 +73,7 @@ allow_eval: true
 drain_timeout: 1.5s
 limits:
   cpu_ms: 2s
+  cpu_hard_ms: 30s
   heap_mib: 1GiB
   wall_ms: 500
   max_header_bytes: 16 KiB
@@ -130,6 +132,7 @@ scripts:
   EXPECT_EQ(config.webassembly, std::optional<bool>(false));
   EXPECT_EQ(config.drain_timeout, 1500ms);
   EXPECT_EQ(config.limits.cpu_ms, 2000u);
+  EXPECT_EQ(config.limits.cpu_hard_ms, 30'000u);
   EXPECT_EQ(config.limits.heap_mib, 1024u);
   EXPECT_EQ(config.limits.wall_ms, 500u);
   EXPECT_EQ(config.limits.max_header_bytes, 16u * 1024);
