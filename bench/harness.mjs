@@ -25,7 +25,7 @@ try {
     runs: { type: "string" },
     warmup: { type: "string" },
     targets: { type: "string", default: "wsup,workerd,node-cluster,node-vm,bun,deno" },
-    cases: { type: "string", default: CASES.map((c) => c.id).join(",") },
+    cases: { type: "string", default: CASES.filter((c) => !c.extra).map((c) => c.id).join(",") },
     connections: { type: "string", default: "1,64" },
     "wrk-threads": { type: "string", default: "2" },
     workers: { type: "string", default: String(cores) },

@@ -1,14 +1,17 @@
 # The one way wsup ships JavaScript inside its binaries.
 #
-# wsup_embed_js(OUTPUT <file.cc> FUNCTION <name> [BUNDLE <origin>] FILES <file.js>...)
+# wsup_embed_js(OUTPUT <file.cc> FUNCTION <name> [BUNDLE <origin> [PARAMETERS <names>]]
+#               FILES <file.js>...)
 #   Generates <file.cc> at build time (re-run when a file changes), defining
 #   `std::span<const wsup::worker::EmbeddedJs> wsup::worker::<name>()`
 #   (worker/embedded_js.h): one {origin, source} entry per file, the origin "wsup:<file name>",
 #   the source as a raw string literal. With BUNDLE, the files become one entry named <origin>
-#   whose source is `(function (internal) { 'use strict'; <the files> })`, so they share a scope.
+#   whose source is `(function (<names>) { 'use strict'; <the files> })`, so they share a scope;
+#   <names> is "internal" unless PARAMETERS gives the list (comma-separated).
 #
 # Run as a script (cmake -P), this file does the generation; its arguments come as
-# -DWSUP_EMBED_OUTPUT=... -DWSUP_EMBED_FUNCTION=... -DWSUP_EMBED_BUNDLE=... -DWSUP_EMBED_FILES=...
+# -DWSUP_EMBED_OUTPUT=... -DWSUP_EMBED_FUNCTION=... -DWSUP_EMBED_BUNDLE=...
+# -DWSUP_EMBED_PARAMETERS=... -DWSUP_EMBED_FILES=...
 if(CMAKE_SCRIPT_MODE_FILE)
   function(_wsup_embed_literal out_var text origin)
     if(text MATCHES "\\)wsup_js\"")
@@ -30,7 +33,7 @@ if(CMAKE_SCRIPT_MODE_FILE)
     endif()
   endforeach()
   if(WSUP_EMBED_BUNDLE)
-    _wsup_embed_literal(_entries "(function (internal) {\n'use strict';\n${_bundle}})\n"
+    _wsup_embed_literal(_entries "(function (${WSUP_EMBED_PARAMETERS}) {\n'use strict';\n${_bundle}})\n"
                         "${WSUP_EMBED_BUNDLE}")
   endif()
   file(WRITE "${WSUP_EMBED_OUTPUT}.tmp"
@@ -54,7 +57,10 @@ ${_entries}  };
 endif()
 
 function(wsup_embed_js)
-  cmake_parse_arguments(PARSE_ARGV 0 arg "" "OUTPUT;FUNCTION;BUNDLE" "FILES")
+  cmake_parse_arguments(PARSE_ARGV 0 arg "" "OUTPUT;FUNCTION;BUNDLE;PARAMETERS" "FILES")
+  if(NOT arg_PARAMETERS)
+    set(arg_PARAMETERS "internal")
+  endif()
   if(NOT arg_OUTPUT OR NOT arg_FUNCTION OR NOT arg_FILES)
     message(FATAL_ERROR "wsup_embed_js needs OUTPUT, FUNCTION and FILES")
   endif()
@@ -69,6 +75,7 @@ function(wsup_embed_js)
     OUTPUT "${arg_OUTPUT}"
     COMMAND ${CMAKE_COMMAND} "-DWSUP_EMBED_OUTPUT=${arg_OUTPUT}"
             "-DWSUP_EMBED_FUNCTION=${arg_FUNCTION}" "-DWSUP_EMBED_BUNDLE=${arg_BUNDLE}"
+            "-DWSUP_EMBED_PARAMETERS=${arg_PARAMETERS}"
             "-DWSUP_EMBED_FILES=${files}" -P "${script}"
     DEPENDS ${files} "${script}"
     COMMENT "Embedding JavaScript into ${name}"

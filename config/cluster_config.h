@@ -51,7 +51,7 @@ struct Route {
 struct Script {
   std::string name;
   std::string path;     // absolute, resolved against the config's folder
-  bool module = false;  // ES module (export default) vs service worker
+  bool module = false;  // ES module (export default) vs service worker (`type:`, or detected)
   std::vector<Route> routes;
   std::map<std::string, std::string> vars;     // each value is JSON text ("\"str\"", "42", ...)
   std::map<std::string, std::string> secrets;  // binding name -> environment variable name

@@ -4,8 +4,8 @@
 #include <cctype>
 #include <fstream>
 #include <map>
-#include <sstream>
 
+#include "config/module_syntax.h"
 #include "config/sections.h"
 #include "config/values.h"
 
@@ -28,22 +28,6 @@ bool is_identifier(std::string_view text) {
 
 bool is_environment_name(std::string_view text) {
   return is_identifier(text) && text.find('$') == std::string_view::npos;
-}
-
-// ES module syntax can only appear as a top-level statement, which by convention starts a line; a
-// service worker never has one. `import(` (dynamic import) is legal in both and does not count.
-bool looks_like_module(const std::string& source) {
-  std::istringstream lines(source);
-  std::string line;
-  while (std::getline(lines, line)) {
-    size_t start = line.find_first_not_of(" \t");
-    if (start == std::string::npos) continue;
-    std::string_view text = std::string_view(line).substr(start);
-    if (text.substr(0, 7) == "export " || text.substr(0, 7) == "export{" ||
-        text.substr(0, 7) == "import " || text.substr(0, 7) == "import{")
-      return true;
-  }
-  return false;
 }
 
 void read_routes(const Field& field, Script& script, DiagnosticList& diagnostics) {
@@ -166,12 +150,14 @@ void read_scripts(const Field& field, const std::filesystem::path& base_dir,
     Script script;
     script.where = diagnostics.location(item);
     std::optional<bool> module;
+    std::optional<bool> typed_module;  // from `type:`
+    Field type_field;
     std::string source;
     Field vars_field, secrets_field;
     bool has_name = false, has_path = false, has_routes = false;
     bool is_map = for_each_field(
-        item, {"name", "path", "module", "routes", "vars", "secrets", "allow_eval"}, diagnostics,
-        [&](const Field& f) {
+        item, {"name", "path", "type", "module", "routes", "vars", "secrets", "allow_eval"},
+        diagnostics, [&](const Field& f) {
           std::string_view key = f.key.Scalar();
           if (key == "name") {
             has_name = true;
@@ -188,6 +174,19 @@ void read_scripts(const Field& field, const std::filesystem::path& base_dir,
           }
           if (key == "module") module = read_bool(f, diagnostics);
           if (key == "allow_eval") script.allow_eval = read_bool(f, diagnostics);
+          if (key == "type") {
+            type_field = f;
+            std::optional<std::string> type = read_string(f, diagnostics);
+            if (type == "module") {
+              typed_module = true;
+            } else if (type == "service-worker") {
+              typed_module = false;
+            } else if (type) {
+              diagnostics.add(f, "\"" + *type + "\" is not a script type: write module (export " +
+                                     "default { fetch }) or service-worker " +
+                                     "(addEventListener('fetch', ...))");
+            }
+          }
           if (key == "routes") {
             has_routes = true;
             read_routes(f, script, diagnostics);
@@ -208,7 +207,14 @@ void read_scripts(const Field& field, const std::filesystem::path& base_dir,
       diagnostics.add(script.where, item.path + ".path", "is missing: every script needs a file");
     if (!has_routes)
       diagnostics.add(script.where, item.path + ".routes", "is missing: add e.g. routes: [\"/*\"]");
-    script.module = module.value_or(script.path.ends_with(".mjs") || looks_like_module(source));
+    if (typed_module && module && *typed_module != *module) {
+      diagnostics.add(type_field, "says " +
+                                      std::string(*typed_module ? "module" : "service-worker") +
+                                      " but `module:` says the opposite: keep one of the two");
+    }
+    if (!typed_module) typed_module = module;
+    script.module =
+        typed_module.value_or(script.path.ends_with(".mjs") || has_module_syntax(source));
     scripts.push_back(std::move(script));
   }
 }

@@ -85,6 +85,9 @@ int cmd_dev(const Args& raw) {
   std::string port = take_option(args, "--port").value_or("8787");
   std::string workers = take_option(args, "--workers").value_or("1");
   std::string worker_binary = take_option(args, "--worker-binary").value_or("");
+  std::optional<std::string> type = take_option(args, "--type");
+  if (type && *type != "module" && *type != "service-worker")
+    usage_error("wsup dev --type takes module or service-worker, not \"" + *type + "\"");
   if (args.size() != 1) usage_error("wsup dev needs exactly one script file");
   namespace fs = std::filesystem;
   fs::path script = fs::absolute(args.front());
@@ -111,7 +114,7 @@ int cmd_dev(const Args& raw) {
         << "scripts:\n"
         << "  - name: " << name << "\n"
         << "    path: \"" << script.string() << "\"\n"
-        << "    routes: [\"/*\"]\n"
+        << (type ? "    type: " + *type + "\n" : std::string()) << "    routes: [\"/*\"]\n"
         << "logging:\n  level: info\n  access_log: common\n"
         << "admin:\n  control_socket: \"" << (dir.path / "control.sock").string() << "\"\n";
   }
@@ -180,7 +183,7 @@ int cmd_help() {
       "  wsup start CONFIG [--control PATH] [--worker-binary PATH]\n"
       "                                 run a cluster in the foreground\n"
       "  wsup check CONFIG              validate the config and compile its scripts\n"
-      "  wsup dev SCRIPT [--port 8787] [--workers 1]\n"
+      "  wsup dev SCRIPT [--port 8787] [--workers 1] [--type module|service-worker]\n"
       "                                 one-script cluster; restarts workers when SCRIPT changes\n"
       "  wsup status [--json]           one row per worker\n"
       "  wsup restart-worker N          drain worker N, replace it, route to it when ready\n"

@@ -18,7 +18,6 @@ using Clock = Dispatcher::Clock;
 namespace beast = boost::beast;
 
 std::atomic<uint64_t> g_next_request_id{1};  // relaxed: only uniqueness matters
-constexpr size_t kReadChunk = 16 * 1024;
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
 bool is_forwarded_method(http::verb method) {
@@ -126,7 +125,11 @@ void HttpConnection::read_more() {
   if (phase_ != Phase::reading && phase_ != Phase::closing && buffer_.size() >= kReadAheadLimit)
     return;
   reading_ = true;
-  socket_.async_read_some(buffer_.prepare(kReadChunk),
+  // Into a buffer of its own, appended to buffer_ when the read completes: the parser may
+  // consume buffer_ meanwhile, and a flat_buffer emptied by consume() restarts at its beginning,
+  // so bytes read into an area prepare() gave out before would then be committed from the wrong
+  // place (stale bytes of an earlier request).
+  socket_.async_read_some(asio::buffer(read_chunk_),
                           [self = shared_from_this()](beast::error_code ec, size_t bytes) {
                             self->on_read(ec, bytes);
                           });
@@ -147,7 +150,8 @@ void HttpConnection::on_read(beast::error_code ec, size_t bytes) {
         return close();
     }
   }
-  buffer_.commit(bytes);
+  buffer_.commit(
+      asio::buffer_copy(buffer_.prepare(bytes), asio::buffer(read_chunk_.data(), bytes)));
   switch (phase_) {
     case Phase::reading:
       if (head_checked_) deadline_ = Clock::now() + context_.timeouts.body;  // progress

@@ -10,6 +10,7 @@
 // deadline moves earlier and otherwise re-checks the current deadline when it fires.
 #pragma once
 
+#include <array>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -60,6 +61,8 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
  public:
   // Buffered bytes beyond a request that is being served, before the connection stops reading.
   static constexpr size_t kReadAheadLimit = 64 * 1024;
+  // The most one read takes from the socket.
+  static constexpr size_t kReadChunk = 16 * 1024;
 
   // Runs on `io` (the socket's context); holds a place in `place` until closed. `refuse`: over the
   // connection cap, answered 503 at once and closed.
@@ -120,6 +123,7 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   const bool refuse_;
   std::string remote_;
   boost::beast::flat_buffer buffer_;
+  std::array<char, kReadChunk> read_chunk_;  // what the read in flight fills (see read_more)
   std::optional<http::request_parser<http::string_body>> parser_;
   std::shared_ptr<const RoutingTable> routing_;  // the table of the request being read
   uint64_t routing_generation_ = 0;

@@ -14,18 +14,21 @@
 namespace wsup::worker {
 
 enum class BakedContext : size_t {
-  plain,  // the snapshot's default context
-  url,    // URL and URLSearchParams built: most fetch handlers parse their request's URL
-  all,    // every lazy family built
+  plain,   // the snapshot's default context
+  url,     // URL and URLSearchParams built: most fetch handlers parse their request's URL
+  all,     // every lazy family built but SubtleCrypto (it would cost each request ~40 µs more)
+           // and the large ones built only on first use (streams, Blob/FormData)
+  crypto,  // as `all`, SubtleCrypto included: scripts that use crypto.subtle
 };
 inline constexpr BakedContext kBakedContexts[] = {BakedContext::plain, BakedContext::url,
-                                                  BakedContext::all};
+                                                  BakedContext::all, BakedContext::crypto};
 
 // The lazy families (numbered as web::lazy_family_globals) built into `kind`.
 std::vector<size_t> families_baked_into(BakedContext kind);
 
-// The context for `scripts`, from the lazy families whose globals their text names: `plain`
-// for none (or one that is cheaper built lazily), `url` for URL's alone, `all` otherwise.
+// The context for `scripts`, from the lazy families whose globals their text names: `crypto`
+// when it names SubtleCrypto's (or `subtle`, as in crypto.subtle), else `plain` for none (or
+// one that is cheaper built lazily), `url` for URL's alone, `all` otherwise.
 BakedContext baked_context_for(const std::vector<LoadedScript>& scripts);
 
 std::string_view to_string(BakedContext kind);

@@ -83,6 +83,7 @@ WorkerIsolate::WorkerIsolate(const std::vector<LoadedScript>& scripts,
   // else takes the eval setting. WebAssembly has its own setting (webassembly).
   isolate->SetAllowWasmCodeGenerationCallback(
       [](v8::Local<v8::Context>, v8::Local<v8::String>) { return true; });
+  family_scripts_ = std::make_unique<web::FamilyScriptCache>(isolate);
 
   v8::Isolate::Scope isolate_scope(isolate);
   v8::HandleScope handle_scope(isolate);
@@ -112,6 +113,7 @@ WorkerIsolate::~WorkerIsolate() {
     retired_.clear();
     collected_.clear();
     service_workers_.clear();
+    family_scripts_.reset();
     heap_guard_.reset();
   }
   loop_lock_.reset();

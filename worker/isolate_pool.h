@@ -27,6 +27,7 @@
 #include "worker/limits/heap_limit_guard.h"
 #include "worker/script_loader.h"
 #include "worker/spare_context_maker.h"
+#include "worker/web/family_scripts.h"
 
 namespace wsup::worker {
 
@@ -140,6 +141,8 @@ class WorkerIsolate {
   std::unique_ptr<v8::Isolate, Disposer> isolate_;
   std::unique_ptr<limits::HeapLimitGuard> heap_guard_;  // unregistered before Dispose
   std::vector<v8::Global<v8::UnboundScript>> service_workers_;
+  // The large web platform families compiled once for all of this isolate's contexts.
+  std::unique_ptr<web::FamilyScriptCache> family_scripts_;
   BakedContext baked_context_ = BakedContext::plain;
 
   struct RetiredQueue {

@@ -174,9 +174,16 @@ HttpResponse RequestContext::to_http_response(v8::Local<v8::Context> context,
     const std::string type = value->IsObject()
                                  ? to_utf8(isolate, value.As<v8::Object>()->GetConstructorName())
                                  : to_utf8(isolate, value->TypeOf(isolate));
-    log::error("the handler's result is not a Response",
-               {{"script", script_.spec.name}, {"req", request_.id}, {"type", type}});
-    return error_response(500, "Internal Server Error: the handler did not return a Response\n");
+    v8::Local<v8::Value> reason;
+    if (internal->Get(context, v8::String::NewFromUtf8Literal(isolate, "lastSerializeError"))
+            .ToLocal(&reason) &&
+        reason->IsString()) {
+      log::error(to_utf8(isolate, reason),
+                 {{"script", script_.spec.name}, {"req", request_.id}, {"type", type}});
+    }
+    return error_response(500,
+                          "Internal Server Error: the handler did not return a Response "
+                          "that can be sent (see the worker log)\n");
   }
   v8::Local<v8::Array> parts = fields.As<v8::Array>();
   HttpResponse response;

@@ -1,6 +1,8 @@
 // The load cases: which script, which request, and how to check that a server answers it right
-// before it is measured (a fast wrong answer must not count).
+// before it is measured (a fast wrong answer must not count). Cases marked `extra` run only
+// when --cases names them.
 import { spawn } from "node:child_process";
+import { createHmac } from "node:crypto";
 import { request } from "./http.mjs";
 
 export const CASES = [
@@ -9,6 +11,8 @@ export const CASES = [
   { id: "echo-1k", script: "bench/scripts/echo.js", path: "/echo", bodyBytes: 1024 },
   { id: "echo-64k", script: "bench/scripts/echo.js", path: "/echo", bodyBytes: 65536 },
   { id: "timer", script: "bench/scripts/timer.js", path: "/timer", bodyBytes: 0 },
+  { id: "hmac", script: "bench/scripts/hmac.js", path: "/hmac", bodyBytes: 0, extra: true },
+  { id: "ecdsa", script: "bench/scripts/ecdsa.js", path: "/ecdsa", bodyBytes: 0, extra: true },
 ];
 
 // Same bytes as bench/wrk/report.lua sends.
@@ -30,6 +34,13 @@ export async function verify(port, c) {
         return await expect(port, c, (t) => (t === "Hello, world!\n" ? null : `body ${JSON.stringify(t.slice(0, 80))}`));
       case "bench/scripts/timer.js":
         return await expect(port, c, (t) => (t === "timer fired\n" ? null : `body ${JSON.stringify(t.slice(0, 80))}`));
+      case "bench/scripts/hmac.js": {
+        const mac = createHmac("sha256", "bench secret key, 32 bytes long!")
+          .update(lua_body(1024)).digest("hex");
+        return await expect(port, c, (t) => (t === mac + "\n" ? null : `body ${JSON.stringify(t.slice(0, 80))}`));
+      }
+      case "bench/scripts/ecdsa.js":
+        return await expect(port, c, (t) => (t === "valid\n" ? null : `body ${JSON.stringify(t.slice(0, 80))}`));
       case "bench/scripts/echo.js":
         return await expect(port, c, (t) => (t === lua_body(c.bodyBytes) ? null : `echo of ${c.bodyBytes} B came back as ${t.length} B`));
       case "bench/scripts/json.js":

@@ -2,8 +2,8 @@
 //   bare Context::New (V8's own snapshot), a context with wsup's globals (from the runtime's
 //   startup snapshot, and installed by running the API code without one), a full hello-world
 //   request through Runtime (no IPC), the same with a 20-field JSON response, one using the lazy
-//   URL and TextEncoder (their first use in a context), isolate creation,
-//   and heap held per live context.
+//   URL and TextEncoder (their first use in a context), one signing with crypto.subtle's HMAC,
+//   isolate creation, and heap held per live context.
 //
 //   build/release/tests/bench/runtime_bench
 #include <benchmark/benchmark.h>
@@ -92,8 +92,9 @@ void BM_ContextWithWsupGlobalsInstalledWithoutSnapshot(benchmark::State& state) 
 }
 
 void run_requests(benchmark::State& state, const std::string& source,
-                  const std::string& url = "http://example.com/") {
-  auto harness = wsup::worker::testing::Harness::single(source, false, 1);
+                  const std::string& url = "http://example.com/",
+                  std::optional<wsup::worker::BakedContext> baked = std::nullopt) {
+  auto harness = wsup::worker::testing::Harness::single(source, false, 1, {}, baked);
   wsup::worker::Runtime& runtime = harness->runtime();
   boost::asio::io_context& loop = harness->loop();
   size_t bytes = 0;
@@ -158,6 +159,54 @@ void BM_UrlAndTextEncoderRequest(benchmark::State& state) {
                "  const bytes = new TextEncoder().encode(url.pathname);\n"
                "  e.respondWith(new Response(bytes));\n"
                "});");
+}
+
+// Hono's cors idiom on a whole body: reading `.body` builds the streams family in the request's
+// fresh context (its first-use cost), and the rewrapped Response hands the whole body on
+// without stream work. Arg: the snapshot context the request starts from (BakedContext): 0
+// plain (the family built on first use), 2 all (built into the snapshot).
+constexpr const char* kRewrapScript =
+    "addEventListener('fetch', (e) => {\n"
+    "  const res = new Response('Hello world');\n"
+    "  const out = new Response(res.body, res);\n"
+    "  out.headers.set('access-control-allow-origin', '*');\n"
+    "  e.respondWith(out);\n"
+    "});";
+void BM_ResponseRewrapRequest(benchmark::State& state) {
+  run_requests(state, kRewrapScript, "http://example.com/",
+               static_cast<wsup::worker::BakedContext>(state.range(0)));
+}
+// Hello world from the `all` context: what building every lazy family into the snapshot costs
+// a request that uses none of them.
+void BM_HelloWorldRequestFromAllContext(benchmark::State& state) {
+  run_requests(state,
+               "addEventListener('fetch', (e) => e.respondWith(new Response('Hello world')));",
+               "http://example.com/", wsup::worker::BakedContext::all);
+}
+
+// A body read through a stream: the streams family's first use plus a byte stream read to
+// its end and a user-made stream read by text().
+void BM_StreamsFirstUseRequest(benchmark::State& state) {
+  run_requests(
+      state,
+      "addEventListener('fetch', (e) => e.respondWith((async () => {\n"
+      "  const reader = new Response('Hello').body.getReader();\n"
+      "  const first = await reader.read();\n"
+      "  const s = new ReadableStream({start(c) { c.enqueue(first.value); c.close(); }});\n"
+      "  return new Response(await new Response(s).text());\n"
+      "})()));");
+}
+
+// A request that imports an HMAC-SHA-256 key and signs 1 KiB with crypto.subtle (a webhook
+// signature check): hello world plus the first use of the crypto and SubtleCrypto families.
+void BM_HmacSignRequest(benchmark::State& state) {
+  run_requests(state,
+               "const data = new Uint8Array(1024).fill(7);\n"
+               "addEventListener('fetch', (e) => e.respondWith((async () => {\n"
+               "  const key = await crypto.subtle.importKey('raw', new Uint8Array(32),\n"
+               "    {name: 'HMAC', hash: 'SHA-256'}, false, ['sign']);\n"
+               "  return new Response(await crypto.subtle.sign('HMAC', key, data));\n"
+               "})()));");
 }
 
 constexpr const char* kBenchJsonUrl =
@@ -253,6 +302,10 @@ BENCHMARK(BM_HelloWorldRequestLatencyWithSpareContext)->UseManualTime();
 BENCHMARK(BM_BenchJsonScenarioLatencyWithSpareContext)->UseManualTime();
 BENCHMARK(BM_Json20FieldsRequest)->MeasureProcessCPUTime();
 BENCHMARK(BM_UrlAndTextEncoderRequest)->MeasureProcessCPUTime();
+BENCHMARK(BM_ResponseRewrapRequest)->Arg(0)->Arg(2)->MeasureProcessCPUTime();
+BENCHMARK(BM_HelloWorldRequestFromAllContext)->MeasureProcessCPUTime();
+BENCHMARK(BM_StreamsFirstUseRequest)->MeasureProcessCPUTime();
+BENCHMARK(BM_HmacSignRequest)->MeasureProcessCPUTime();
 BENCHMARK(BM_BenchJsonScenarioRequest)->MeasureProcessCPUTime();
 BENCHMARK(BM_BareIsolateNew)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_WorkerIsolateNew)->Unit(benchmark::kMicrosecond);

@@ -192,6 +192,20 @@ TEST(ConfigLoad, ModuleFalseOverridesDetection) {
   EXPECT_FALSE(config.scripts[0].module);
 }
 
+TEST(ConfigLoad, TypeStatesTheScriptKind) {
+  testing::ScriptDir dir;
+  dir.write("min.js", "var a={fetch(){}};export{a as default};");
+  ClusterConfig config = parse(
+      "scripts:\n"
+      "  - {name: m, path: m.mjs, type: service-worker, routes: [\"/m/*\"]}\n"
+      "  - {name: a, path: a.js, type: module, routes: [\"/a/*\"]}\n"
+      "  - {name: min, path: min.js, routes: [\"/*\"]}\n",
+      dir.file("cluster.yaml"));
+  EXPECT_FALSE(config.scripts[0].module);
+  EXPECT_TRUE(config.scripts[1].module);
+  EXPECT_TRUE(config.scripts[2].module) << "a minified bundle's trailing export{...} is found";
+}
+
 TEST(ConfigLoad, LoadReadsTheFileAndResolvesScriptsAgainstItsFolder) {
   testing::ScriptDir dir;
   dir.write("cluster.yaml",

@@ -137,10 +137,20 @@ HttpResult http_get(uint16_t port, const std::string& path,
   return to_result(client.Get(path.c_str(), h));
 }
 
-HttpResult http_post(uint16_t port, const std::string& path, const std::string& body) {
+HttpResult http_post(uint16_t port, const std::string& path, const std::string& body,
+                     const std::string& content_type) {
   httplib::Client client("127.0.0.1", port);
   client.set_read_timeout(30, 0);
-  return to_result(client.Post(path.c_str(), body, "application/octet-stream"));
+  return to_result(client.Post(path.c_str(), body, content_type.c_str()));
+}
+
+ClusterWithFiles::ClusterWithFiles(const std::map<std::string, std::string>& files,
+                                   const std::string& settings, const std::string& worker_binary)
+    : port(free_port()) {
+  for (const auto& [name, text] : files) dir.write(name, text);
+  config = dir.write("cluster.yaml", "listen: 127.0.0.1:" + std::to_string(port) + "\n" + settings);
+  control = (dir.path() / "control.sock").string();
+  supervisor = std::make_unique<Supervisor>(config.string(), control, worker_binary);
 }
 
 Supervisor::Supervisor(const std::string& config_path, const std::string& control_path,
@@ -263,13 +273,8 @@ std::map<int, int> worker_pids(const Supervisor& supervisor) {
 
 OneScriptCluster::OneScriptCluster(const std::string& script, const std::string& settings,
                                    const std::string& worker_binary)
-    : port(free_port()) {
-  dir.write("w.js", script);
-  config = dir.write("cluster.yaml", "listen: 127.0.0.1:" + std::to_string(port) + "\n" + settings +
-                                         "\nscripts:\n  - name: w\n    path: w.js\n"
-                                         "    routes: [\"/*\"]\n");
-  control = (dir.path() / "control.sock").string();
-  supervisor = std::make_unique<Supervisor>(config.string(), control, worker_binary);
-}
+    : ClusterWithFiles({{"w.js", script}},
+                       settings + "\nscripts:\n  - name: w\n    path: w.js\n    routes: [\"/*\"]\n",
+                       worker_binary) {}
 
 }  // namespace wsup::e2e

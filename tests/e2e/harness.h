@@ -50,7 +50,8 @@ struct HttpResult {
 };
 HttpResult http_get(uint16_t port, const std::string& path,
                     const std::vector<std::pair<std::string, std::string>>& headers = {});
-HttpResult http_post(uint16_t port, const std::string& path, const std::string& body);
+HttpResult http_post(uint16_t port, const std::string& path, const std::string& body,
+                     const std::string& content_type = "application/octet-stream");
 
 // `wsup start CONFIG --control SOCKET [--worker-binary W]` as a child process.
 class Supervisor {
@@ -81,6 +82,19 @@ class Supervisor {
   std::string control_path_;
 };
 
+// A cluster on a free loopback port: `files` (name -> text) written into a fresh folder beside a
+// cluster.yaml made of "listen: 127.0.0.1:<port>" and `settings` (the rest of the YAML), and
+// `wsup start` on it with `worker_binary`.
+struct ClusterWithFiles {
+  ClusterWithFiles(const std::map<std::string, std::string>& files, const std::string& settings,
+                   const std::string& worker_binary);
+  TempDir dir;
+  uint16_t port;
+  std::filesystem::path config;
+  std::string control;
+  std::unique_ptr<Supervisor> supervisor;
+};
+
 // Clients sending requests in a loop until stopped, counting statuses.
 class LoadGenerator {
  public:
@@ -100,14 +114,9 @@ class LoadGenerator {
 
 // One script `w.js` (routes "/*") served by the real binaries on a free port, with extra
 // top-level cluster.yaml settings; stopped when it goes out of scope.
-struct OneScriptCluster {
+struct OneScriptCluster : ClusterWithFiles {
   OneScriptCluster(const std::string& script, const std::string& settings,
                    const std::string& worker_binary);
-  TempDir dir;
-  uint16_t port;
-  std::filesystem::path config;
-  std::string control;
-  std::unique_ptr<Supervisor> supervisor;
 };
 
 // Pids of the workers, by id, from `wsup status --json` (0 when none).

@@ -26,12 +26,26 @@ TEST_P(LazyGlobalsTest, EveryFamilyWorksOnFirstUseInAFreshContext) {
                      " structuredClone({a: [1]}).a[0], new AbortController().signal.aborted,"
                      " typeof performance.now(), navigator.userAgent];"),
             R"(["1","é","x",36,1,false,"number","wsup/0.1"])");
+  // The streams, stream adapters and Blob/FormData families (some baked into `all`).
+  EXPECT_EQ(
+      evaluate("const form = new FormData(); form.append('f', new File(['é'], 'n.txt'));\n"
+               "const piped = new Blob(['ab']).stream().pipeThrough(new TextDecoderStream())"
+               ".pipeThrough(new TransformStream({transform(c, k) {"
+               " k.enqueue(c.toUpperCase()); }})).pipeThrough(new TextEncoderStream());\n"
+               "const gz = new Response(new Response('zz').body.pipeThrough("
+               "new CompressionStream('gzip')).pipeThrough(new DecompressionStream('gzip')));\n"
+               "return [await new Response(piped).text(), await gz.text(),"
+               " (await new Response(form).formData()).get('f').name,"
+               " new WritableStream() instanceof WritableStream,"
+               " typeof IdentityTransformStream, typeof FixedLengthStream];"),
+      R"(["AB","zz","n.txt",true,"function","function"])");
 }
 
 TEST_P(LazyGlobalsTest, LazyGlobalsLookLikeWebIdlGlobalsBeforeAndAfterFirstUse) {
   EXPECT_EQ(evaluate("const names = Object.getOwnPropertyNames(globalThis);"
                      "const lazy = ['URL', 'URLSearchParams', 'TextDecoder', 'crypto',"
-                     " 'AbortSignal', 'structuredClone', 'performance'];"
+                     " 'AbortSignal', 'structuredClone', 'performance', 'ReadableStream',"
+                     " 'CompressionStream', 'Blob', 'FormData'];"
                      "const d = Object.getOwnPropertyDescriptor(globalThis, 'URLSearchParams');"
                      "return [lazy.every((n) => names.includes(n)),"
                      " lazy.some((n) => Object.keys(globalThis).includes(n)),"
@@ -42,12 +56,30 @@ TEST_P(LazyGlobalsTest, LazyGlobalsLookLikeWebIdlGlobalsBeforeAndAfterFirstUse) 
             R"("function"])");
 }
 
+TEST_P(LazyGlobalsTest, SubtleCryptoWorksOnFirstUseWhateverBuiltItAndGlobalsUserCodeReplaced) {
+  // crypto.subtle builds the SubtleCrypto family through internal.subtle, not the globals.
+  EXPECT_EQ(evaluate("globalThis.SubtleCrypto = 1; globalThis.DOMException = null;"
+                     "const key = await crypto.subtle.importKey('raw', new Uint8Array(8),"
+                     "  {name: 'HMAC', hash: 'SHA-256'}, false, ['sign']);"
+                     "const mac = await crypto.subtle.sign('HMAC', key, new Uint8Array(4));"
+                     "const error = await crypto.subtle.sign('HMAC', key, null)"
+                     "  .catch((e) => e.name);"
+                     "const missing = await crypto.subtle.digest('MD5', new Uint8Array(1))"
+                     "  .catch((e) => e.name + ':' + e.code);"
+                     "return [key instanceof CryptoKey, SubtleCrypto, mac.byteLength, error,"
+                     "  missing, crypto.subtle === crypto.subtle,"
+                     "  Object.prototype.toString.call(crypto.subtle)];"),
+            R"([true,1,32,"TypeError","NotSupportedError:9",true,"[object SubtleCrypto]"])");
+}
+
 TEST_P(LazyGlobalsTest, GlobalsReplacedOrDeletedBeforeFirstUseStaySo) {
   EXPECT_EQ(evaluate("globalThis.URL = 5; delete globalThis.TextEncoder;"
-                     "globalThis.DOMException = null;"
+                     "globalThis.DOMException = null; globalThis.ReadableStream = 7;"
                      "let name; try { atob('*'); } catch (e) { name = e.name; }"
-                     "return [URL, typeof TextEncoder, typeof URLSearchParams, name];"),
-            R"([5,"undefined","function","InvalidCharacterError"])");
+                     "const text = await new Response('body').text();"
+                     "return [URL, typeof TextEncoder, typeof URLSearchParams, name,"
+                     " ReadableStream, new Response('s').body.constructor.name, text];"),
+            R"([5,"undefined","function","InvalidCharacterError",7,"ReadableStream","body"])");
 }
 
 TEST_P(LazyGlobalsTest, AFamilyMadeInOneRequestIsInvisibleToTheNext) {
@@ -55,14 +87,19 @@ TEST_P(LazyGlobalsTest, AFamilyMadeInOneRequestIsInvisibleToTheNext) {
   auto harness = Harness::single(
       "export default { async fetch(request) {\n"
       "  const seen = [typeof URL.prototype.patched, typeof TextDecoder.prototype.patched,\n"
-      "                typeof crypto.patched, String(new URL('http://h/x').href)];\n"
+      "                typeof crypto.patched, typeof ReadableStream.prototype.patched,\n"
+      "                typeof Blob.prototype.patched, String(new URL('http://h/x').href)];\n"
       "  URL.prototype.patched = 1; TextDecoder.prototype.patched = 1; crypto.patched = 1;\n"
+      "  ReadableStream.prototype.patched = 1; Blob.prototype.patched = 1;\n"
       "  URLSearchParams.prototype.get = () => 'patched';\n"
       "  seen.push(new URL('http://h/?a=1').searchParams.get('a'));\n"
       "  return new Response(JSON.stringify(seen));\n"
       "} };\n",
       true, 1, {}, GetParam());
-  const std::string expected = R"(["undefined","undefined","undefined","http://h/x","patched"])";
+  // The streams and Blob families share their compiled script across the isolate's contexts
+  // (worker/web/family_scripts.h), never their objects.
+  const std::string expected =
+      R"(["undefined","undefined","undefined","undefined","undefined","http://h/x","patched"])";
   EXPECT_EQ(harness->fetch().body, expected);
   EXPECT_EQ(harness->fetch().body, expected);
   EXPECT_EQ(harness->fetch().body, expected);
@@ -97,6 +134,10 @@ TEST(BakedContextChoiceTest, FollowsTheGlobalsTheScriptsName) {
   // Aborting makes a DOMException: AbortController brings DOMException's family along.
   EXPECT_EQ(choose({script_with_source("new AbortController().abort()")}), BakedContext::all);
   EXPECT_EQ(choose({script_with_source("new URL(u); new TextEncoder()")}), BakedContext::all);
+  // SubtleCrypto is built only into `crypto`, for scripts that use it (crypto.subtle).
+  EXPECT_EQ(choose({script_with_source("crypto.subtle.sign('HMAC', k, d)")}), BakedContext::crypto);
+  EXPECT_EQ(choose({script_with_source("new URL(u); x instanceof CryptoKey")}),
+            BakedContext::crypto);
   // Across scripts, and through a module's imports.
   EXPECT_EQ(choose({script_with_source("new URL(u)"), script_with_source("atob(x)")}),
             BakedContext::all);

@@ -5,6 +5,7 @@
 #include "worker/api/js_host.h"
 #include "worker/embedded_js.h"
 #include "worker/js_values.h"
+#include "worker/web/web_platform.h"
 
 namespace wsup::worker::api {
 namespace {
@@ -40,6 +41,12 @@ void utf8_decode(const v8::FunctionCallbackInfo<v8::Value>& info) {
           .ToLocal(&text)) {
     info.GetReturnValue().Set(text);
   }
+}
+
+// internal.utf8Length(string) -> the byte length of its UTF-8 encoding (what utf8Encode makes).
+void utf8_length(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  v8::Isolate* isolate = info.GetIsolate();
+  info.GetReturnValue().Set(info[0].As<v8::String>()->Utf8Length(isolate));
 }
 
 // internal.bodyChunk(Uint8Array) -> bool, internal.bodyEnd(), internal.bodyError(error): the
@@ -81,6 +88,7 @@ bool set_native(v8::Local<v8::Context> context, v8::Local<v8::Object> target, co
 void add_fetch_api_references(std::vector<intptr_t>& out) {
   out.push_back(reinterpret_cast<intptr_t>(&utf8_encode));
   out.push_back(reinterpret_cast<intptr_t>(&utf8_decode));
+  out.push_back(reinterpret_cast<intptr_t>(&utf8_length));
   out.push_back(reinterpret_cast<intptr_t>(&body_chunk));
   out.push_back(reinterpret_cast<intptr_t>(&body_end));
   out.push_back(reinterpret_cast<intptr_t>(&body_error));
@@ -92,6 +100,7 @@ v8::MaybeLocal<v8::Object> install_fetch_api(v8::Local<v8::Context> context) {
   v8::Local<v8::Object> internal = v8::Object::New(isolate);
   if (!set_native(context, internal, "utf8Encode", utf8_encode) ||
       !set_native(context, internal, "utf8Decode", utf8_decode) ||
+      !set_native(context, internal, "utf8Length", utf8_length) ||
       !set_native(context, internal, "bodyChunk", body_chunk) ||
       !set_native(context, internal, "bodyEnd", body_end) ||
       !set_native(context, internal, "bodyError", body_error)) {
@@ -107,8 +116,10 @@ v8::MaybeLocal<v8::Object> install_fetch_api(v8::Local<v8::Context> context) {
       !script->Run(context).ToLocal(&factory) || !factory->IsFunction()) {
     return {};
   }
-  v8::Local<v8::Value> argv[] = {internal};
-  if (factory.As<v8::Function>()->Call(context, context->Global(), 1, argv).IsEmpty()) return {};
+  // `web`: the web platform's private object, through which body.js reaches the streams, Blob
+  // and FormData families without going through globals user code may replace.
+  v8::Local<v8::Value> argv[] = {internal, web::web_platform_internal(context)};
+  if (factory.As<v8::Function>()->Call(context, context->Global(), 2, argv).IsEmpty()) return {};
   return scope.Escape(internal);
 }
 

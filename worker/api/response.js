@@ -1,5 +1,6 @@
 // Response (WHATWG Fetch, "Response class"): status, statusText, ok, headers, url, redirected,
-// type, the Body mixin, clone(), and the static json(), redirect() and error().
+// type, the Body mixin, clone(), and the static json(), redirect() and error(). Also
+// internal.serializeResponse, through which the runtime reads the answer (worker/api/README.md).
 
 const kNullBodyStatuses = [101, 103, 204, 205, 304];
 const kRedirectStatuses = [301, 302, 303, 307, 308];
@@ -15,11 +16,12 @@ class Response extends Body {
 
   constructor(body = null, init = undefined) {
     if (body === kClonedResponse) {
-      super(bodySource(init));
+      const headers = new Headers(init.#headers);
+      headersSetGuard(headers, headersGuard(init.#headers));
+      super(bodyTee(init), headers);
       this.#status = init.#status;
       this.#statusText = init.#statusText;
-      this.#headers = new Headers(init.#headers);
-      headersSetGuard(this.#headers, headersGuard(init.#headers));
+      this.#headers = headers;
       this.#type = init.#type;
       this.#url = init.#url;
       return;
@@ -47,7 +49,7 @@ class Response extends Body {
         headers.append('content-type', extracted.type);
       }
     }
-    super(extracted === null ? null : extracted.source);
+    super(extracted, headers);
     this.#status = status;
     this.#statusText = statusText;
     this.#headers = headers;
@@ -103,7 +105,8 @@ class Response extends Body {
   }
 
   clone() {
-    if (this.bodyUsed) throw new TypeError('Cannot clone a Response whose body has been used.');
+    const why = bodyUnusable(this);
+    if (why !== null) throw new TypeError(`Cannot clone a Response: ${why}.`);
     return new Response(kClonedResponse, this);
   }
 
@@ -111,11 +114,29 @@ class Response extends Body {
     return 'Response';
   }
 
-  // [status, flat header list, body (null | string | Uint8Array)] for the runtime, or null
-  // when `value` is not a usable Response.
+  // [status, flat header list, body, length] for the runtime, or null (and the reason in
+  // internal.lastSerializeError) when `value` is not a usable Response. `body`: null, a string,
+  // a Uint8Array (whole bodies, also behind an untouched stream made over one) or a
+  // ReadableStream for the runtime to read; `length`: the byte length when it is known (a
+  // whole body's, a FixedLengthStream's), else undefined.
   static #serialize(value) {
-    if (!(value instanceof Response) || value.#type === 'error') return null;
-    return [value.#status, flattenHeaders(value.#headers), bodySource(value)];
+    internal.lastSerializeError = undefined;
+    if (typeof value !== 'object' || value === null || !(#status in value)) {
+      internal.lastSerializeError = "the handler's result is not a Response";
+      return null;
+    }
+    if (value.#type === 'error') {
+      internal.lastSerializeError = 'the handler returned Response.error()';
+      return null;
+    }
+    const why = bodyUnusable(value);
+    if (why !== null) {
+      internal.lastSerializeError = `the Response cannot be sent: ${why}`;
+      return null;
+    }
+    const fields = [value.#status, flattenHeaders(value.#headers), null, undefined];
+    bodyForRuntime(value, fields);
+    return fields;
   }
   static {
     internal.serializeResponse = (value) => Response.#serialize(value);

@@ -5,16 +5,6 @@
 // the client is gone or the wall time is up: it cancels the stream, so the source's cancel()
 // runs.
 
-// Workers accept only bytes from a response body stream (workerd's words for anything else).
-function responseBodyBytes(chunk) {
-  if (chunk instanceof Uint8Array) return chunk;
-  if (ArrayBuffer.isView(chunk)) {
-    return new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-  }
-  if (chunk instanceof ArrayBuffer) return new Uint8Array(chunk);
-  throw new TypeError('This ReadableStream did not return bytes.');
-}
-
 internal.pumpResponseBody = (stream) => {
   const reader = stream.getReader();
   let wake = null;  // set while the loop waits for the client
@@ -25,7 +15,8 @@ internal.pumpResponseBody = (stream) => {
         const {done, value} = await reader.read();
         if (cancelled) return;
         if (done) return internal.bodyEnd();
-        if (!internal.bodyChunk(responseBodyBytes(value))) {
+        // Workers accept only bytes (internal.toBodyBytes throws workerd's TypeError otherwise).
+        if (!internal.bodyChunk(internal.toBodyBytes(value))) {
           await new Promise((resolve) => {
             wake = resolve;
           });

@@ -16,10 +16,16 @@ struct NativeFunction {
   int length;
 };
 
-std::span<const NativeFunction> encoding_natives();  // natives_encoding.cc
-std::span<const NativeFunction> crypto_natives();    // natives_crypto.cc
-std::span<const NativeFunction> clone_natives();     // natives_clone.cc
-std::span<const NativeFunction> url_natives();       // natives_url.cc (Boost.URL pieces)
+std::span<const NativeFunction> encoding_natives();       // natives_encoding.cc
+std::span<const NativeFunction> crypto_natives();         // natives_crypto.cc
+std::span<const NativeFunction> crypto_key_natives();     // natives_crypto_keys.cc
+std::span<const NativeFunction> crypto_jwk_natives();     // natives_crypto_jwk.cc
+std::span<const NativeFunction> crypto_sign_natives();    // natives_crypto_sign.cc
+std::span<const NativeFunction> crypto_cipher_natives();  // natives_crypto_cipher.cc
+std::span<const NativeFunction> crypto_derive_natives();  // natives_crypto_derive.cc
+std::span<const NativeFunction> clone_natives();          // natives_clone.cc
+std::span<const NativeFunction> url_natives();            // natives_url.cc (Boost.URL pieces)
+std::span<const NativeFunction> streams_natives();        // natives_streams.cc (zlib, transfer)
 
 // Helpers shared by the native files.
 void throw_type_error(v8::Isolate* isolate, const char* message);

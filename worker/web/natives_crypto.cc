@@ -1,15 +1,20 @@
-// Randomness and digests from OpenSSL for crypto.js.
+// Randomness, digests (whole and incremental) and Workers' timingSafeEqual, from OpenSSL, for
+// crypto.js and the SubtleCrypto files.
 #include <array>
 #include <cstdint>
 #include <cstring>
 
-#include <openssl/evp.h>
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include "worker/web/crypto_support.h"
 #include "worker/web/natives.h"
 
 namespace wsup::worker::web {
 namespace {
+
+using crypto::bytes_of;
+using crypto::ByteView;
 
 // randomFill(ArrayBufferView): JS has already checked the type and the 65536-byte quota.
 void RandomFill(const v8::FunctionCallbackInfo<v8::Value>& info) {
@@ -42,44 +47,94 @@ void RandomUuid(const v8::FunctionCallbackInfo<v8::Value>& info) {
   info.GetReturnValue().Set(one_byte_string(info.GetIsolate(), text, sizeof(text)));
 }
 
-const EVP_MD* DigestByName(v8::Isolate* isolate, v8::Local<v8::Value> name) {
-  v8::String::Utf8Value text(isolate, name);
-  if (*text == nullptr) return nullptr;
-  if (std::strcmp(*text, "SHA-1") == 0) return EVP_sha1();
-  if (std::strcmp(*text, "SHA-256") == 0) return EVP_sha256();
-  if (std::strcmp(*text, "SHA-384") == 0) return EVP_sha384();
-  if (std::strcmp(*text, "SHA-512") == 0) return EVP_sha512();
-  return nullptr;
+const EVP_MD* DigestArgument(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  const EVP_MD* algorithm = crypto::digest_by_name(crypto::to_utf8(info.GetIsolate(), info[0]));
+  if (algorithm == nullptr) throw_type_error(info.GetIsolate(), "unsupported digest algorithm");
+  return algorithm;
 }
 
-// digest(normalizedName, ArrayBufferView) -> ArrayBuffer; crypto.js normalizes the name
-// (case-insensitive match) and rejects unknown algorithms before calling.
+// digest(normalizedName, BufferSource) -> ArrayBuffer; JS normalizes the name (a
+// case-insensitive match) and rejects unknown algorithms before calling.
 void Digest(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Isolate* isolate = info.GetIsolate();
-  const EVP_MD* algorithm = DigestByName(isolate, info[0]);
-  if (algorithm == nullptr) {
-    throw_type_error(isolate, "unsupported digest algorithm");
-    return;
-  }
-  v8::Local<v8::ArrayBufferView> view = info[1].As<v8::ArrayBufferView>();
-  const auto* data = static_cast<const unsigned char*>(view->Buffer()->Data());
+  const EVP_MD* algorithm = DigestArgument(info);
+  if (algorithm == nullptr) return;
+  const ByteView data = bytes_of(info[1]);
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int digest_size = 0;
-  if (EVP_Digest(data == nullptr ? digest : data + view->ByteOffset(), view->ByteLength(), digest,
-                 &digest_size, algorithm, nullptr) != 1) {
-    throw_type_error(isolate, "digest computation failed");
+  if (EVP_Digest(data.nonnull(), data.size, digest, &digest_size, algorithm, nullptr) != 1) {
+    crypto::throw_operation_error(isolate, "digest computation failed");
     return;
   }
-  v8::Local<v8::ArrayBuffer> result;
-  if (!new_array_buffer(isolate, digest_size).ToLocal(&result)) return;
-  std::memcpy(result->Data(), digest, digest_size);
-  info.GetReturnValue().Set(result);
+  info.GetReturnValue().Set(crypto::new_array_buffer(isolate, digest, digest_size));
+}
+
+// An incremental digest (crypto.DigestStream): EVP_MD_CTX behind a handle.
+class DigestState final : public crypto::NativeHandle {
+ public:
+  static constexpr crypto::HandleTag kTag = crypto::HandleTag::digest;
+  explicit DigestState(crypto::MdCtx context) : NativeHandle(kTag), context_(std::move(context)) {}
+  EVP_MD_CTX* context() const { return context_.get(); }
+  bool finished = false;
+
+ private:
+  crypto::MdCtx context_;
+};
+
+// digestStart(normalizedName) -> handle
+void DigestStart(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  const EVP_MD* algorithm = DigestArgument(info);
+  if (algorithm == nullptr) return;
+  crypto::MdCtx context(EVP_MD_CTX_new());
+  if (context == nullptr || EVP_DigestInit_ex(context.get(), algorithm, nullptr) != 1) {
+    crypto::throw_operation_error(info.GetIsolate(), "digest initialization failed");
+    return;
+  }
+  info.GetReturnValue().Set(
+      crypto::wrap_handle(info.GetIsolate(), std::make_unique<DigestState>(std::move(context))));
+}
+
+// digestUpdate(handle, BufferSource)
+void DigestUpdate(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  auto* state = crypto::unwrap<DigestState>(info[0]);
+  if (state == nullptr || state->finished) return crypto::throw_bad_handle(info.GetIsolate());
+  const ByteView data = bytes_of(info[1]);
+  if (data.size != 0 && EVP_DigestUpdate(state->context(), data.data, data.size) != 1) {
+    crypto::throw_operation_error(info.GetIsolate(), "digest update failed");
+  }
+}
+
+// digestFinish(handle) -> ArrayBuffer; the handle cannot be used again.
+void DigestFinish(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  auto* state = crypto::unwrap<DigestState>(info[0]);
+  if (state == nullptr || state->finished) return crypto::throw_bad_handle(info.GetIsolate());
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int digest_size = 0;
+  state->finished = true;
+  if (EVP_DigestFinal_ex(state->context(), digest, &digest_size) != 1) {
+    crypto::throw_operation_error(info.GetIsolate(), "digest computation failed");
+    return;
+  }
+  info.GetReturnValue().Set(crypto::new_array_buffer(info.GetIsolate(), digest, digest_size));
+}
+
+// timingSafeEqual(a, b) -> boolean; JS has checked that both are buffer sources of one length.
+// The comparison takes the same time wherever the first difference is.
+void TimingSafeEqual(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  const ByteView a = bytes_of(info[0]);
+  const ByteView b = bytes_of(info[1]);
+  if (a.size != b.size) return throw_type_error(info.GetIsolate(), "lengths differ");
+  info.GetReturnValue().Set(a.size == 0 || CRYPTO_memcmp(a.data, b.data, a.size) == 0);
 }
 
 constexpr NativeFunction kCryptoNatives[] = {
     {"randomFill", RandomFill, 1},
     {"randomUUID", RandomUuid, 0},
     {"digest", Digest, 2},
+    {"digestStart", DigestStart, 1},
+    {"digestUpdate", DigestUpdate, 2},
+    {"digestFinish", DigestFinish, 1},
+    {"timingSafeEqual", TimingSafeEqual, 2},
 };
 
 }  // namespace

@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "worker/embedded_js.h"
+#include "worker/web/family_scripts.h"
 #include "worker/web/natives.h"
 
 namespace wsup::worker::web {
@@ -72,11 +72,12 @@ std::span<const NativeFunction> time_natives() {
 }
 
 using NativeTable = std::span<const NativeFunction> (*)();
-constexpr NativeTable kNativeTables[] = {encoding_natives, crypto_natives, clone_natives,
-                                         url_natives, time_natives};
+// Every table, for the external references; each family lists the tables its files use.
+constexpr NativeTable kNativeTables[] = {
+    encoding_natives,    crypto_natives,        crypto_key_natives,    crypto_jwk_natives,
+    crypto_sign_natives, crypto_cipher_natives, crypto_derive_natives, clone_natives,
+    url_natives,         streams_natives,       time_natives};
 
-// `tables`: the base family gets only the clocks (Event's timeStamp); the natives of the lazy
-// families are made on the first use of one of them in a context.
 // A plain object (Object.prototype) in dictionary mode. The families add dozens of properties
 // to `natives` and `internal` in every context that uses them; on an ordinary object each
 // addition makes and links a new hidden class (map) in that fresh context, on a dictionary-mode
@@ -86,10 +87,18 @@ v8::Local<v8::Object> new_property_bag(v8::Isolate* isolate) {
   return v8::Object::New(isolate, object_prototype, nullptr, nullptr, 0);
 }
 
+// Adds the functions of `tables` to `natives`, skipping a table already there (another family
+// of the context added it): each function costs a template and an instance, so a context pays
+// only for the tables of the families it uses.
 bool AddNatives(v8::Local<v8::Context> context, v8::Local<v8::Object> natives,
                 std::span<const NativeTable> tables) {
   v8::Isolate* isolate = context->GetIsolate();
   for (NativeTable table : tables) {
+    if (table().empty()) continue;
+    v8::Maybe<bool> present =
+        natives->HasRealNamedProperty(context, one_byte_string(isolate, table().front().name));
+    if (present.IsNothing()) return false;
+    if (present.FromJust()) continue;
     for (const NativeFunction& native : table()) {
       v8::Local<v8::Function> function;
       if (!v8::Function::New(context, native.callback, v8::Local<v8::Value>(), native.length,
@@ -111,86 +120,87 @@ bool AddNatives(v8::Local<v8::Context> context, v8::Local<v8::Object> natives,
 // made from the startup snapshot then carries a few accessor properties instead of their
 // classes, closures and maps, and the first access to any of a family's globals in a context
 // runs the family there. Later files may use what earlier files of the same family, or the
-// base family, put on `internal`; families share nothing else.
+// base family, put on `internal`. A family reaches another only through the other's
+// `internals`: lazy properties of `internal` (like its globals) whose first read builds that
+// family, so it does not depend on globals user code may have replaced.
 struct Family {
   std::vector<std::string_view> files;
-  std::vector<std::string_view> globals;  // lazy families: what the files define
+  std::vector<std::string_view> globals;    // lazy families: what the files define
+  std::vector<std::string_view> internals;  // what they hand to others (exportInternal)
+  std::vector<NativeTable> natives;         // the tables of natives the files use
+  // Compiled at install (the installers live in every context: no compile on first use) or
+  // on first use, from the isolate's FamilyScriptCache (family_scripts.h): the large families,
+  // whose functions would otherwise be carried and compiled again in every context. They are
+  // never baked into a snapshot context either (lazy_family_built_on_first_use_only).
+  bool compile_at_install = true;
 };
 
 const Family& base_family() {
-  static const Family family{{"wsup:webidl.js", "wsup:events.js"}, {}};
+  static const Family family{{"wsup:webidl.js", "wsup:events.js"}, {}, {}, {time_natives}};
   return family;
 }
 
 const std::vector<Family>& lazy_families() {
   static const std::vector<Family> families{
-      {{"wsup:dom_exception.js"}, {"DOMException"}},  // first: kDomExceptionFamily
-      {{"wsup:abort.js"}, {"AbortSignal", "AbortController"}},
-      {{"wsup:encoding.js"}, {"TextEncoder", "TextDecoder", "atob", "btoa"}},
+      {{"wsup:dom_exception.js"}, {"DOMException"}, {"DOMException"}, {}},
+      {{"wsup:abort.js"}, {"AbortSignal", "AbortController"}, {"AbortController"}, {}},
+      {{"wsup:encoding.js"},
+       {"TextEncoder", "TextDecoder", "atob", "btoa"},
+       {"TextDecoder"},
+       {encoding_natives}},
       {{"wsup:percent_encoding.js", "wsup:url_host.js", "wsup:url_search_params.js",
         "wsup:url_parser.js", "wsup:url.js"},
-       {"URLSearchParams", "URL"}},
-      {{"wsup:crypto.js"}, {"SubtleCrypto", "Crypto", "crypto"}},
+       {"URLSearchParams", "URL"},
+       {"urlForms"},
+       {encoding_natives, url_natives}},
+      {{"wsup:crypto.js"}, {"Crypto", "crypto"}, {}, {crypto_natives}},
+      // Apart from crypto's: getRandomValues alone does not build SubtleCrypto.
+      {{"wsup:subtle_webidl.js", "wsup:crypto_key.js", "wsup:subtle_keys.js", "wsup:subtle.js"},
+       {"SubtleCrypto", "CryptoKey"},
+       {"subtle"},
+       {crypto_natives, crypto_key_natives, crypto_jwk_natives, crypto_sign_natives,
+        crypto_cipher_natives, crypto_derive_natives, encoding_natives}},
       {{"wsup:globals.js"},
-       {"structuredClone", "Performance", "Navigator", "performance", "navigator"}},
+       {"structuredClone", "Performance", "Navigator", "performance", "navigator"},
+       {},
+       {clone_natives, time_natives}},
+      // web-streams-polyfill between wsup's prelude and epilogue (CMakeLists.txt).
+      {{"wsup:streams.js"},
+       {"ReadableStream", "ReadableStreamDefaultReader", "ReadableStreamBYOBReader",
+        "ReadableStreamBYOBRequest", "ReadableStreamDefaultController",
+        "ReadableByteStreamController", "WritableStream", "WritableStreamDefaultWriter",
+        "WritableStreamDefaultController", "TransformStream", "TransformStreamDefaultController",
+        "ByteLengthQueuingStrategy", "CountQueuingStrategy"},
+       {"streams"},
+       {encoding_natives, streams_natives},
+       false},
+      {{"wsup:stream_adapters.js"},
+       {"TextEncoderStream", "TextDecoderStream", "CompressionStream", "DecompressionStream",
+        "IdentityTransformStream", "FixedLengthStream"},
+       {},
+       {encoding_natives, streams_natives},
+       false},
+      {{"wsup:blob.js", "wsup:form_data.js", "wsup:multipart.js"},
+       {"Blob", "File", "FormData"},
+       {"blobs"},
+       {encoding_natives, crypto_natives},
+       false},
   };
   return families;
 }
 
-// The embedded sources as external strings: compiling neither copies nor allocates their text,
-// and V8's per-isolate compilation cache (keyed on source and origin) turns every compile after
-// the first in an isolate into a lookup (contexts made without the snapshot).
-class StaticSource final : public v8::String::ExternalOneByteStringResource {
- public:
-  explicit StaticSource(std::string_view text) : text_(text) {}
-  const char* data() const override { return text_.data(); }
-  size_t length() const override { return text_.size(); }
-  void Dispose() override {}  // static storage: nothing to free
-
- private:
-  std::string_view text_;
-};
-
-const EmbeddedJs* find_source(std::string_view name) {
-  for (const EmbeddedJs& file : web_platform_sources()) {
-    if (name == file.name) return &file;
-  }
-  return nullptr;
-}
-
-// Never destroyed: an isolate disposed during static destruction may still hold the strings.
-StaticSource* static_source(const EmbeddedJs& file) {
-  static const auto* const sources = [] {
-    auto* all = new std::vector<std::unique_ptr<StaticSource>>();
-    for (const EmbeddedJs& each : web_platform_sources()) {
-      all->push_back(std::make_unique<StaticSource>(each.source));
-    }
-    return all;
-  }();
-  return (*sources)[static_cast<size_t>(&file - web_platform_sources().data())].get();
-}
-
-// Compiles a family's files; returns their installer functions, in order. Only the lazy
-// families' installers are kept in a context (and its snapshot): a small function object each,
-// whose code is shared by every context of the isolate, so a family's first use runs without
-// compiling anything.
+// Compiles a family's files; returns their installer functions, in order. The installers of
+// the families compiled at install are kept in the context (and its snapshot): a small function
+// object each, so a family's first use runs without compiling its top level. The large
+// families' files come from the isolate's FamilyScriptCache when it has one (family_scripts.h).
 v8::MaybeLocal<v8::Array> CompileFamily(v8::Local<v8::Context> context, const Family& family) {
   v8::Isolate* isolate = context->GetIsolate();
   v8::Local<v8::Array> installers = v8::Array::New(isolate, static_cast<int>(family.files.size()));
   for (uint32_t i = 0; i < family.files.size(); ++i) {
-    const EmbeddedJs* file = find_source(family.files[i]);
-    if (file == nullptr) {
-      throw_type_error(isolate, "web platform: a family names a file that is not embedded");
-      return {};
-    }
-    v8::ScriptOrigin origin(isolate, one_byte_string(isolate, file->name));
-    v8::Local<v8::String> source;
-    v8::Local<v8::Script> script;
     v8::Local<v8::Value> installer;
-    if (!v8::String::NewExternalOneByte(isolate, static_source(*file)).ToLocal(&source) ||
-        !v8::Script::Compile(context, source, &origin).ToLocal(&script) ||
-        !script->Run(context).ToLocal(&installer) || !installer->IsFunction() ||
-        installers->Set(context, i, installer).IsNothing()) {
+    if (!run_embedded_file(context, family.files[i], !family.compile_at_install)
+             .ToLocal(&installer) ||
+        !installer->IsFunction() || installers->Set(context, i, installer).IsNothing()) {
       return {};
     }
   }
@@ -224,7 +234,7 @@ v8::MaybeLocal<v8::Object> RunFamily(v8::Local<v8::Context> context,
 }
 
 // Per-context state of the lazy families, in the context's embedder data (kWebPlatformSlot):
-// [natives of the lazy families once made, internal, what bake_lazy_families keeps alive, then
+// [natives of the lazy families run so far, internal, what bake_lazy_families keeps alive, then
 // per family its installers and, once run, its exported globals]. It cannot be the lazy properties'
 // data: V8 shares AccessorInfo objects, and what they hold, between every context made from a
 // snapshot, so their data is only the family's index.
@@ -235,7 +245,6 @@ constexpr uint32_t installers_slot(uint32_t family) {
 constexpr uint32_t exported_slot(uint32_t family) {
   return kFirstFamily + 2 * family + 1;
 }
-constexpr uint32_t kDomExceptionFamily = 0;  // index in lazy_families()
 
 // Getter of every lazy global: runs the family on first use in this context (later names of
 // the same family find its globals cached in the state), and returns the global asked for; V8
@@ -253,14 +262,24 @@ void LazyGlobalGetter(v8::Local<v8::Name> name, const v8::PropertyCallbackInfo<v
     if (!state->Get(context, kNatives).ToLocal(&natives)) return;
     if (!natives->IsObject()) {
       natives = new_property_bag(isolate);
-      if (!AddNatives(context, natives.As<v8::Object>(), kNativeTables) ||
-          state->Set(context, kNatives, natives).IsNothing()) {
-        return;
-      }
+      if (state->Set(context, kNatives, natives).IsNothing()) return;
+    }
+    if (!AddNatives(context, natives.As<v8::Object>(), lazy_families()[family_index].natives)) {
+      return;
     }
     if (!state->Get(context, kInternal).ToLocal(&internal) ||
-        !state->Get(context, installers_slot(family_index)).ToLocal(&installers) ||
-        !RunFamily(context, installers.As<v8::Array>(), natives.As<v8::Object>(),
+        !state->Get(context, installers_slot(family_index)).ToLocal(&installers)) {
+      return;
+    }
+    if (!installers->IsArray()) {  // compiled on first use
+      v8::Local<v8::Array> compiled;
+      if (!CompileFamily(context, lazy_families()[family_index]).ToLocal(&compiled) ||
+          state->Set(context, installers_slot(family_index), compiled).IsNothing()) {
+        return;
+      }
+      installers = compiled;
+    }
+    if (!RunFamily(context, installers.As<v8::Array>(), natives.As<v8::Object>(),
                    internal.As<v8::Object>())
              .ToLocal(&made) ||
         state->Set(context, exported_slot(family_index), made).IsNothing()) {
@@ -299,8 +318,9 @@ bool DefineGlobals(v8::Local<v8::Context> context, v8::Local<v8::Object> exporte
   return true;
 }
 
-// Defines the lazy globals, and internal.DOMException the same way (the files use the original
-// constructor, not the global, which user code may replace).
+// Defines the lazy globals on the global object and each family's internals the same way on
+// `internal` (the files use the original constructors and helpers, not the globals, which user
+// code may replace).
 bool DefineLazyGlobals(v8::Local<v8::Context> context, v8::Local<v8::Object> internal) {
   v8::Isolate* isolate = context->GetIsolate();
   const std::vector<Family>& families = lazy_families();
@@ -308,25 +328,25 @@ bool DefineLazyGlobals(v8::Local<v8::Context> context, v8::Local<v8::Object> int
       v8::Array::New(isolate, static_cast<int>(kFirstFamily + 2 * families.size()));
   if (state->Set(context, kInternal, internal).IsNothing()) return false;
   context->SetEmbedderData(kWebPlatformSlot, state);
-  if (DefineFailed(isolate, internal->SetLazyDataProperty(
-                                context, one_byte_string(isolate, "DOMException"), LazyGlobalGetter,
-                                v8::Integer::New(isolate, kDomExceptionFamily)))) {
-    return false;
-  }
   for (uint32_t index = 0; index < families.size(); ++index) {
     v8::Local<v8::Array> installers;
-    if (!CompileFamily(context, families[index]).ToLocal(&installers) ||
-        state->Set(context, installers_slot(index), installers).IsNothing()) {
+    if (families[index].compile_at_install &&
+        (!CompileFamily(context, families[index]).ToLocal(&installers) ||
+         state->Set(context, installers_slot(index), installers).IsNothing())) {
       return false;
     }
     v8::Local<v8::Integer> data = v8::Integer::NewFromUnsigned(isolate, index);
-    for (std::string_view name : families[index].globals) {
+    auto define_lazy = [&](v8::Local<v8::Object> target, std::string_view name) {
       v8::Local<v8::String> key =
           one_byte_string(isolate, name.data(), static_cast<int>(name.size()));
-      if (DefineFailed(isolate, context->Global()->SetLazyDataProperty(
-                                    context, key, LazyGlobalGetter, data, v8::DontEnum))) {
-        return false;
-      }
+      return !DefineFailed(
+          isolate, target->SetLazyDataProperty(context, key, LazyGlobalGetter, data, v8::DontEnum));
+    };
+    for (std::string_view name : families[index].globals) {
+      if (!define_lazy(context->Global(), name)) return false;
+    }
+    for (std::string_view name : families[index].internals) {
+      if (!define_lazy(internal, name)) return false;
     }
   }
   return true;
@@ -348,6 +368,24 @@ const std::vector<intptr_t>& web_platform_external_references() {
   return references;
 }
 
+v8::Local<v8::Object> web_platform_internal(v8::Local<v8::Context> context) {
+  v8::Isolate* isolate = context->GetIsolate();
+  if (context->GetNumberOfEmbedderDataFields() <= static_cast<uint32_t>(kWebPlatformSlot)) {
+    return v8::Object::New(isolate);
+  }
+  v8::Local<v8::Value> state = context->GetEmbedderData(kWebPlatformSlot);
+  v8::Local<v8::Value> internal;
+  if (state.IsEmpty() || !state->IsArray() ||
+      !state.As<v8::Array>()->Get(context, kInternal).ToLocal(&internal) || !internal->IsObject()) {
+    return v8::Object::New(isolate);
+  }
+  return internal.As<v8::Object>();
+}
+
+bool lazy_family_built_on_first_use_only(size_t index) {
+  return !lazy_families().at(index).compile_at_install;
+}
+
 std::vector<std::vector<std::string_view>> lazy_family_globals() {
   std::vector<std::vector<std::string_view>> globals;
   for (const Family& family : lazy_families()) globals.push_back(family.globals);
@@ -367,7 +405,7 @@ bool bake_lazy_families(v8::Local<v8::Context> context, const std::vector<size_t
       return false;
     }
   }
-  const Family bake{{"wsup:bake.js"}, {}};
+  const Family bake{{"wsup:bake.js"}, {}, {}, {}};
   v8::Local<v8::Array> compiled;
   v8::Local<v8::Value> bake_function;
   v8::Local<v8::Value> args[] = {context->Global(), names};
@@ -386,8 +424,7 @@ bool install_web_platform(v8::Local<v8::Context> context) {
   v8::HandleScope handle_scope(isolate);
   v8::Context::Scope context_scope(context);
   v8::Local<v8::Object> natives = new_property_bag(isolate);
-  constexpr NativeTable kBaseTables[] = {time_natives};
-  if (!AddNatives(context, natives, kBaseTables)) return false;
+  if (!AddNatives(context, natives, base_family().natives)) return false;
   v8::Local<v8::Object> internal = new_property_bag(isolate);
   v8::Local<v8::Object> exported;
   v8::Local<v8::Array> installers;

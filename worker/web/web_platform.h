@@ -1,7 +1,10 @@
 // Web platform globals that need no event loop and no per-request state:
 // URL, URLSearchParams, TextEncoder, TextDecoder, atob, btoa, structuredClone,
-// crypto (randomUUID, getRandomValues, subtle.digest), Event, EventTarget, AbortController,
-// AbortSignal, performance.now, navigator.userAgent.
+// crypto (randomUUID, getRandomValues, subtle: WebCrypto), CryptoKey, Event, EventTarget,
+// AbortController, AbortSignal, performance.now, navigator.userAgent, the WHATWG Streams
+// (ReadableStream, WritableStream, TransformStream, ...), TextEncoderStream, TextDecoderStream,
+// CompressionStream, DecompressionStream, IdentityTransformStream, FixedLengthStream, Blob, File
+// and FormData.
 //
 // The runtime (worker/) owns the rest: Headers, Request, Response, the fetch event, timers,
 // console and queueMicrotask. It calls install_web_platform() once into every fresh context, or
@@ -31,6 +34,17 @@ inline constexpr int kWebPlatformSlot = 0;
 // under v8::SnapshotCreator and on a plain Context::New. Returns false with an exception pending on
 // the isolate on failure.
 bool install_web_platform(v8::Local<v8::Context> context);
+
+// The private object the web platform's files share (js/webidl.js), for the runtime's own
+// JavaScript (worker/api/): the families' `internals` (internal.streams, internal.blobs, ...)
+// are lazy properties of it, so reading one builds that family. An empty object when
+// `context` has no web platform.
+v8::Local<v8::Object> web_platform_internal(v8::Local<v8::Context> context);
+
+// Whether lazy family `index` is one of the large ones built only on first use: compiled then,
+// and never worth building into a snapshot context (deserializing it costs about what building
+// it does, and every request would pay that).
+bool lazy_family_built_on_first_use_only(size_t index);
 
 // The lazy families, each as the globals it defines (its index is its number below). A script
 // whose text names none of a family's globals is unlikely to use it (it still may, by a

@@ -1,6 +1,8 @@
 // crypto.subtle.digest against the FIPS 180 example vectors; getRandomValues and randomUUID
-// against WebCrypto's rules.
+// against WebCrypto's rules; the incremental digest natives (for crypto.DigestStream) against
+// the one-shot digest.
 #include "tests/worker/web/js_test_fixture.h"
+#include "worker/web/natives.h"
 
 namespace wsup::test {
 namespace {
@@ -62,6 +64,40 @@ TEST_F(CryptoTest, RandomUuidIsVersion4) {
            "re.test(b) && a !== b"),
       "true");
   EXPECT_EQ(Eval("try { new Crypto() } catch (e) { e.name }"), "TypeError");
+}
+
+// The incremental digest natives are private to the web platform: the test puts the crypto
+// table's functions on a global of its own and drives them the way a stream of chunks would.
+TEST_F(CryptoTest, IncrementalDigestOfChunksMatchesTheWholeDigest) {
+  {
+    v8::Isolate::Scope isolate_scope(isolate());
+    v8::HandleScope scope(isolate());
+    v8::Local<v8::Context> ctx = context();
+    v8::Context::Scope context_scope(ctx);
+    v8::Local<v8::Object> natives = v8::Object::New(isolate());
+    for (const worker::web::NativeFunction& native : worker::web::crypto_natives()) {
+      v8::Local<v8::Function> function =
+          v8::Function::New(ctx, native.callback, {}, native.length).ToLocalChecked();
+      natives->Set(ctx, v8::String::NewFromUtf8(isolate(), native.name).ToLocalChecked(), function)
+          .Check();
+    }
+    ctx->Global()->Set(ctx, v8::String::NewFromUtf8Literal(isolate(), "natives"), natives).Check();
+  }
+  EXPECT_EQ(Eval("const hex = (b) => Array.from(new Uint8Array(b), (x) => x.toString(16)"
+                 "  .padStart(2, '0')).join('');"
+                 "const bytes = new Uint8Array(100000).map((_, i) => i * 7);"
+                 "const results = [];"
+                 "for (const name of ['SHA-1', 'SHA-256', 'SHA-384', 'SHA-512']) {"
+                 "  const state = natives.digestStart(name);"
+                 "  for (let at = 0; at < bytes.length; at += 4093)"
+                 "    natives.digestUpdate(state, bytes.subarray(at, at + 4093));"
+                 "  natives.digestUpdate(state, new Uint8Array(0));"
+                 "  const streamed = hex(natives.digestFinish(state));"
+                 "  let again; try { natives.digestFinish(state); } catch (e) { again = e.name; }"
+                 "  results.push(streamed === hex(natives.digest(name, bytes)), again);"
+                 "}"
+                 "results.join();"),
+            "true,TypeError,true,TypeError,true,TypeError,true,TypeError");
 }
 
 }  // namespace

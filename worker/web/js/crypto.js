@@ -1,53 +1,21 @@
-// crypto.getRandomValues, crypto.randomUUID and crypto.subtle.digest (W3C WebCrypto), backed by
-// OpenSSL through natives. Only digest is provided from SubtleCrypto.
+// crypto.getRandomValues and crypto.randomUUID (W3C WebCrypto), backed by OpenSSL through
+// natives; crypto.subtle is internal.subtle, the SubtleCrypto family (subtle*.js), which only
+// runs when it is first asked for: a script that only wants random values does not pay for it.
 (function(global, natives, internal) {
 'use strict';
-const {randomFill, randomUUID, digest} = natives;
+const {randomFill, randomUUID} = natives;
 
-const kIllegal = Symbol('illegal');  // guards the constructors; never exposed
+const kIllegal = Symbol('illegal');  // guards the constructor; never exposed
 const kIntegerArrays = [
   Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array,
   BigInt64Array, BigUint64Array
 ];
-const kDigests = ['SHA-1', 'SHA-256', 'SHA-384', 'SHA-512'];
-
-function toView(data) {
-  if (ArrayBuffer.isView(data)) return data;
-  if (data instanceof ArrayBuffer) return new Uint8Array(data);
-  throw new TypeError('The \'data\' argument must be an ArrayBuffer or ArrayBufferView.');
-}
-
-class SubtleCrypto {
-  constructor(key) {
-    if (key !== kIllegal) throw new TypeError('Illegal constructor');
-  }
-
-  // Resolves with an ArrayBuffer; the work is done synchronously (digests are fast) and
-  // every failure becomes a rejection, as WebCrypto requires.
-  digest(algorithm, data) {
-    try {
-      const name = typeof algorithm === 'string' ? algorithm : algorithm?.name;
-      if (name === undefined)
-        throw new TypeError('The \'algorithm\' argument must have a \'name\'.');
-      const normalized = kDigests.find((known) => known === String(name).toUpperCase());
-      if (normalized === undefined) {
-        throw new internal.DOMException(
-            `Unrecognized algorithm name: ${String(name)}`, 'NotSupportedError');
-      }
-      return Promise.resolve(digest(normalized, toView(data)));
-    } catch (error) {
-      return Promise.reject(error);
-    }
-  }
-}
-
-const subtle = new SubtleCrypto(kIllegal);
 
 class Crypto {
   constructor(key) {
     if (key !== kIllegal) throw new TypeError('Illegal constructor');
   }
-  get subtle() { return subtle; }
+  get subtle() { return internal.subtle; }
 
   getRandomValues(array) {
     if (!ArrayBuffer.isView(array)) {
@@ -73,7 +41,6 @@ class Crypto {
   randomUUID() { return randomUUID(); }
 }
 
-internal.exposeClass(SubtleCrypto, 'SubtleCrypto');
 internal.exposeClass(Crypto, 'Crypto');
 internal.defineGlobal('crypto', new Crypto(kIllegal));
 })

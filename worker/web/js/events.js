@@ -107,8 +107,12 @@ function flattenOptions(options) {
   };
 }
 
+// Taken at install: an EventTarget made after user code replaced Map (an AbortController made
+// by a lazily built family) must still work.
+const kMap = Map;
+
 class EventTarget {
-  #listeners = new Map();  // type -> array of {callback, capture, once, removed}
+  #listeners = new kMap();  // type -> array of {callback, capture, once, removed}
 
   addEventListener(type, callback, options = undefined) {
     if (callback === null || callback === undefined) return;

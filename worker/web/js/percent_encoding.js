@@ -126,4 +126,5 @@ internal.percentEncode = percentEncode;
 internal.percentDecode = percentDecode;
 internal.parseForm = parseForm;
 internal.serializeForm = serializeForm;
+internal.exportInternal('urlForms', {parseForm, serializeForm});
 })
