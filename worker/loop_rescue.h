@@ -10,17 +10,18 @@
 // stood by takes over its work:
 // - the loop thread: the rescuer becomes the loop thread. `take_over` runs first, on it, before
 //   any other handler (the runtime marks the isolate lost, fails its requests with 503 without
-//   touching it, puts a fresh isolate in its place, and asks the supervisor for a replacement
-//   process); then it runs the loop. When the loop ends, it exits the process with what `after`
-//   returns: the stranded thread's frames (and the objects on them) are never unwound.
+//   touching it and puts a fresh isolate in its place); then it runs the loop. When the loop ends,
+//   it exits the process with what `after` returns: the stranded thread's frames (and the objects
+//   on them) are never unwound.
 // - the spare-context maker's thread: `maker_lost` runs on the rescuer, which then stands by
 //   again (the runtime posts the loss to the loop; no more spare contexts are made).
 // Any other thread (V8's platform thread, a failure before serving started) is not stranded:
 // the process ends as before.
 //
-// The process stays up with the dead isolate's memory (up to its heap limit) still mapped, and
-// possibly V8's background thread blocked on it; hence the replacement: the supervisor starts a
-// new worker beside this one and retires it once the new one serves, so nothing is refused.
+// The process stays up with the dead isolate's memory (up to its heap limit and headroom) still
+// mapped. Once it has lost as many isolates as it runs, the worker asks the supervisor for a
+// replacement (Runtime::set_on_replacement_due): a new worker starts beside it and it retires
+// once the new one serves, so nothing is refused.
 //
 //   LoopRescue rescue(loop, take_over, maker_lost);   // after the Runtime, before serving
 //   LoopRescue::install_signal_handlers();            // V8's fatal checks end in a trap

@@ -123,11 +123,10 @@ int serve(const std::map<std::string, std::string>& options, wsup::worker::TestF
                     {{"every", static_cast<int64_t>(test_faults.corrupt_every)}});
     service.set_test_faults(test_faults);
   }
-  // A worker that lost an isolate serves on, with the lost one's memory still mapped: the
-  // supervisor replaces it with a fresh process and retires it.
-  runtime->set_on_isolate_lost([&channel](const std::string& reason) {
-    channel.request_replacement("isolate lost: " + reason);
-  });
+  // A worker that lost isolates serves on with their memory still mapped; once they hold about as
+  // much as its live ones, the supervisor replaces it with a fresh process and retires it.
+  runtime->set_on_replacement_due(
+      [&channel](const std::string& reason) { channel.request_replacement(reason); });
   wsup::worker::LoopRescue rescue(
       loop,
       [&](const wsup::worker::IsolateLoss& loss) {  // on the thread that runs the loop now

@@ -380,7 +380,12 @@ void Runtime::isolate_lost(v8::Isolate* isolate, std::string_view reason) {
     lost_.push_back(std::move(lost));
   }
   ++isolates_lost_;
-  if (on_isolate_lost_) on_isolate_lost_(std::string(reason));
+  if (isolates_lost_ == pool_->size() && on_replacement_due_) {
+    log::warn("this worker lost as many isolates as it runs; it asks to be replaced",
+              {{"isolates_lost", isolates_lost_}});
+    on_replacement_due_(std::to_string(isolates_lost_) +
+                        " isolates lost, the last: " + std::string(reason));
+  }
   if (!waiting_.empty()) post(&Runtime::start_next_waiting);
   if (on_room_) post(&Runtime::announce_room);
 }

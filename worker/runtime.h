@@ -167,11 +167,14 @@ class Runtime {
   // forgets the slice the stranded thread was in.
   void take_over_loop_thread();
   // `isolate` is lost: its requests get 503 (nothing of theirs touches V8 again), a fresh isolate
-  // takes its place, and on_isolate_lost is told. On the loop thread, before anything else
-  // could touch the isolate (for the loop's own strand: before the loop runs on).
+  // takes its place. On the loop thread, before anything else could touch the isolate (for the
+  // loop's own strand: before the loop runs on).
   void isolate_lost(v8::Isolate* isolate, std::string_view reason);
-  void set_on_isolate_lost(std::function<void(std::string reason)> on_lost) {
-    on_isolate_lost_ = std::move(on_lost);
+  // Called once the runtime has lost as many isolates as it runs: their memory (each up to its
+  // heap limit and headroom, never freed) then about doubles what the worker holds, and the
+  // worker should be replaced by a fresh process (it serves on until then).
+  void set_on_replacement_due(std::function<void(std::string reason)> on_due) {
+    on_replacement_due_ = std::move(on_due);
   }
   uint64_t isolates_lost() const { return isolates_lost_; }
 
@@ -227,7 +230,7 @@ class Runtime {
   };
   std::vector<Lost> lost_;
   uint64_t isolates_lost_ = 0;
-  std::function<void(std::string)> on_isolate_lost_;
+  std::function<void(std::string)> on_replacement_due_;
   // Handlers posted to the loop hold a weak_ptr to this and do nothing once the runtime is gone.
   std::shared_ptr<Runtime*> alive_ = std::make_shared<Runtime*>(this);
 };
