@@ -5,16 +5,26 @@
 // of request slots and two single-producer/single-consumer index rings (requests ▼, responses ▲).
 // See shared/README.md for the layout, the slot state machine and the wake-up protocol.
 //
+// A request is answered with one whole response record, or streamed: a head record (status,
+// headers, optional declared length), chunk records, and an end record (complete or aborted).
+// A slot's arena carries one record at a time: after a head or chunk the worker waits until the
+// supervisor releases it (the supervisor does so once the bytes are written to the client's
+// socket), so a streamed response holds at most one chunk between the worker and the client.
+// The supervisor can abandon a request at any point; the worker then acknowledges with an
+// aborted end and only that frees the slot.
+//
 // Supervisor side:
 //   auto channel = SupervisorChannel::create({.instance_id = "a1b2", .worker_id = 3, .epoch = 1});
 //   // fork(); in the child: clear_close_on_exec(channel.worker_doorbell_fd()) and the other one,
 //   // then exec wsup-worker --segment <name> --request-fd <worker_doorbell_fd>
 //   //                       --response-fd <supervisor_doorbell_fd>
-//   channel.try_submit(request);               // any HTTP thread; Full -> keep it in your queue
-//   channel.poll_responses(on_completion);     // one reader thread ...
-//   channel.wait_for_responses(10ms);          // ... which sleeps here when nothing is ready
+//   channel.try_submit(request);               // any thread; Full -> keep it in your queue
+//   channel.poll_responses(on_event);          // one reader thread: whole / head / chunk / end
+//   channel.release(id);                       // any thread: a head or chunk is on the socket
+//   channel.abandon(id);                       // any thread: the answer is no longer wanted
+//   channel.wait_for_responses(10ms);          // the reader sleeps here when nothing is ready
 //   Reaped r = channel.reap_after_death();     // after the worker died: re-dispatch r.not_taken,
-//                                              // answer 502 for r.taken, deliver r.completed
+//                                              // fail r.taken, deliver r.completed
 //
 // Worker side:
 //   auto channel = WorkerChannel::open(name, request_fd, response_fd);
@@ -22,19 +32,19 @@
 //   loop: while (auto t = channel.try_take(); t.kind != TakeResult::Kind::empty) { ... }
 //         if (channel.prepare_to_sleep()) { async_wait(read) on the fd, with a timer;
 //                                           on wake-up or timeout: channel.finish_sleep(); }
-//   channel.respond(response);                 // any order, for every request taken
+//   channel.respond(response);                 // a whole response that fits one record, or
+//   channel.begin(head, length);               // a stream: then, each time the worker has the
+//   channel.write(id, bytes); channel.end(id, aborted);  // turn (try_take said `released`)
 //
-// Large bodies: a body that does not fit the slot's arena (up to max_body_bytes) travels in its
-// own short-lived shared-memory object "<segment name>-q<slot>-<generation>" (requests) or
-// "-r<slot>-<generation>" (responses), 0600, created by the writer and unlinked by the reader.
-// Why not a memfd over a socketpair: it needs a second channel whose order must be matched with
-// the ring, and an extra recvmsg per record; a named object keeps one channel, keeps the slot
-// the only thing that orders work, and the supervisor removes leftovers by name prefix when a
-// worker dies. Neither side ever waits for the other while writing one.
+// Large request bodies: a body that does not fit the slot's arena (up to max_body_bytes) travels
+// in the slot's own shared-memory object "<segment name>-q<slot>" (0600), kept from one body to
+// the next and removed with the segment (see shared/README.md, "Large bodies"). Responses never
+// need one: what does not fit one record is streamed.
 //
-// Threads: SupervisorChannel::try_submit/try_cancel/state readers are thread-safe; poll_responses,
-// wait_for_responses and reap_after_death belong to one reader thread. WorkerChannel is used by
-// the worker's one thread, except record_fatal (any thread, signal-safe-ish: no allocation).
+// Threads: SupervisorChannel::try_submit/try_cancel/release/abandon and the state readers are
+// thread-safe (one mutex); poll_responses, wait_for_responses and reap_after_death belong to one
+// reader thread. WorkerChannel is used by the worker's one thread, except record_fatal (any
+// thread, signal-safe-ish: no allocation).
 #pragma once
 
 #include <chrono>
@@ -56,8 +66,8 @@ struct ChannelOptions {
   uint32_t worker_id = 0;
   uint32_t epoch = 1;                          // +1 for every restart of the same worker id
   uint32_t slots = 64;                         // requests in shared memory at once (1..4096)
-  uint32_t slot_arena_bytes = 128 * 1024;      // one encoded record (request, then its response)
-  uint64_t max_body_bytes = 16 * 1024 * 1024;  // larger bodies are refused (413 is the caller's)
+  uint32_t slot_arena_bytes = 128 * 1024;      // one encoded record (request, response, chunk)
+  uint64_t max_body_bytes = 16 * 1024 * 1024;  // larger request bodies are refused (413)
   std::chrono::microseconds spin{20};          // how long a consumer spins before it sleeps
 };
 
@@ -88,12 +98,12 @@ enum class SubmitStatus {
 };
 const char* to_string(SubmitStatus status);
 
+// Codes 1 and 2 keep their numbers across layout versions; 3 was a response-size error.
 enum class ChannelError {
   none,
-  corrupt_record,   // the record in shared memory failed validation
-  corrupt_request,  // the worker rejected the request record as corrupt
-  body_too_large,   // the worker's response body exceeded max_body_bytes
-  spill_failed,     // a large-body object was missing, too small or could not be created
+  corrupt_record = 1,     // the record in shared memory failed validation
+  corrupt_request = 2,    // the worker rejected the request record as corrupt
+  headers_too_large = 3,  // the worker's response headers did not fit one record
 };
 const char* to_string(ChannelError error);
 
@@ -105,18 +115,30 @@ struct WorkerTimes {
   uint64_t spare_hits = 0;        // requests that started in a context made ahead
 };
 
-// One finished request, as the supervisor's reader sees it.
-struct Completion {
+// One record from the worker about one request, as the supervisor's reader gets it. Per request:
+// either one `whole`, or a `head`, then `chunk`s, then one `end`.
+struct ResponseEvent {
+  enum class Kind {
+    whole,  // the answer in one record (or `error`): the request is finished
+    head,   // a streamed answer's status and headers: release() once written, chunks follow
+    chunk,  // the next piece of the body: release() once written
+    end,    // the stream is over (`aborted`: it broke off): the request is finished
+  };
+  Kind kind = Kind::whole;
   uint64_t request_id = 0;
-  ChannelError error = ChannelError::none;
-  HttpResponse response;  // valid when error == none
+  ChannelError error = ChannelError::none;  // whole: set instead of a response
+  HttpResponse response;                    // whole: everything; head: status and headers
+  std::optional<uint64_t> length;           // head: the body's declared length
+  std::string chunk;                        // chunk
+  bool aborted = false;                     // end: a worker error, a cancel or a corrupt record
+  bool finishes() const { return kind == Kind::whole || kind == Kind::end; }
 };
 
 // Counters kept in the segment header (each written by one side only).
 struct ChannelCounters {
   uint64_t submitted = 0;             // supervisor: records queued
   uint64_t taken = 0;                 // worker: records taken
-  uint64_t responded = 0;             // worker: responses written
+  uint64_t responded = 0;             // worker: requests answered (whole, or a stream's end)
   uint64_t corrupt = 0;               // both: records or ring entries rejected
   uint64_t worker_doorbells = 0;      // supervisor: eventfd writes to wake the worker
   uint64_t supervisor_doorbells = 0;  // worker: eventfd writes to wake the supervisor
@@ -139,20 +161,30 @@ class SupervisorChannel {
   int worker_doorbell_fd() const;      // worker's --request-fd: the supervisor rings it
   int supervisor_doorbell_fd() const;  // worker's --response-fd: the worker rings it
 
+  // `request.id` must be unique among the requests in flight and not 0 (the worker refuses 0).
   SubmitStatus try_submit(const HttpRequest& request);
   // queued -> cancelled by CAS; false if the worker already took it (or the id is unknown).
   bool try_cancel(uint64_t request_id);
-  // Delivers every response ready now (and every corrupt one, as an error for that request
-  // only). Returns how many were delivered. Single reader thread.
-  size_t poll_responses(const std::function<void(Completion&&)>& on_completion);
+  // The answer is no longer wanted (client gone, wall time): withdrawn if not taken yet (true,
+  // as try_cancel); otherwise the worker is told (its on_cancel), answers with an aborted end,
+  // and no head or chunk of it is delivered any more (false). Idempotent.
+  bool abandon(uint64_t request_id);
+  // The head or chunk delivered last for this request is on its way to the client: the worker
+  // may write the next record. Ignored unless one is held.
+  void release(uint64_t request_id);
+  // Delivers every record ready now, in the order the worker wrote them (a corrupt one as an
+  // error or an aborted end, for that request only). Returns how many. Single reader thread.
+  size_t poll_responses(const std::function<void(ResponseEvent&&)>& on_event);
   // Announces sleep, re-checks, then waits on the eventfd up to `timeout`. True if responses
   // may be ready. Spins for options().spin first.
   bool wait_for_responses(std::chrono::milliseconds timeout);
 
   struct Reaped {
-    std::vector<uint64_t> not_taken;    // never seen by the worker: re-dispatch from your copy
-    std::vector<uint64_t> taken;        // the worker had them: answer 502, never replay
-    std::vector<Completion> completed;  // responses written but not yet polled: deliver them
+    std::vector<uint64_t> not_taken;  // never seen by the worker: re-dispatch from your copy
+    // The worker had them (running, or part-way through a stream): fail them (502) or cut the
+    // stream, never replay.
+    std::vector<uint64_t> taken;
+    std::vector<ResponseEvent> completed;  // whole responses or ends not yet polled: deliver
   };
   // Call once the worker is known dead (waitpid/pidfd). The channel is closed afterwards;
   // create a new one with epoch + 1 for the restarted worker.
@@ -183,18 +215,30 @@ class SupervisorChannel {
 };
 
 struct TakeResult {
-  enum class Kind { empty, request, corrupt } kind = Kind::empty;
-  HttpRequest request;      // when kind == request
-  uint64_t request_id = 0;  // when kind == corrupt: the slot's id, 0 if unknown. The channel has
-                            // already answered the supervisor with ChannelError::corrupt_request.
+  enum class Kind {
+    empty,      // nothing to do now
+    request,    // a new request: answer it with respond(), or begin() a stream
+    corrupt,    // a corrupt request record, already answered with ChannelError::corrupt_request
+    released,   // the supervisor wrote the stream's last record out: write the next one
+    cancelled,  // the answer is no longer wanted: the channel has already ended the stream
+                // (aborted); anything written for it from now on is refused
+  } kind = Kind::empty;
+  HttpRequest request;  // when kind == request
+  // released, cancelled: the request's id; corrupt: the slot's id, 0 if unknown.
+  uint64_t request_id = 0;
 };
 
 enum class RespondStatus {
   ok,
-  unknown_request,  // not taken on this channel (or already answered)
-  too_large,        // body above max_body_bytes: the supervisor got ChannelError::body_too_large
-  spill_failed,     // large-body object could not be created: supervisor got spill_failed
+  unknown_request,  // not taken on this channel, already answered, or cancelled
+  not_your_turn,    // the previous head or chunk is not released yet, or the call is out of
+                    // order (a chunk before the head, a whole response after it)
+  too_large,        // respond(): does not fit one record (stream it); write(): above
+                    // max_chunk_bytes(); begin(): headers above it (the supervisor got
+                    // ChannelError::headers_too_large)
+  cancelled,        // the supervisor abandoned it meanwhile: try_take() reports `cancelled`
 };
+const char* to_string(RespondStatus status);
 
 class WorkerChannel {
  public:
@@ -209,19 +253,31 @@ class WorkerChannel {
   uint32_t epoch() const;
   uint32_t worker_id() const;
 
-  TakeResult try_take();
+  // The next thing the request ring says. With `accept_requests` false (the worker is at its
+  // concurrency bound, or draining) a new request is not taken: it stays queued, so the
+  // supervisor can still give it to another worker, and is taken first, in ring order, by a
+  // later try_take(true); releases and cancels behind it are returned meanwhile.
+  TakeResult try_take(bool accept_requests = true);
   // Announce sleep (seq_cst store, then re-check the ring). False: work arrived, do not sleep.
   bool prepare_to_sleep();
   // After waking (doorbell readable or timer): drains the eventfd, clears the announcement and
   // records a heartbeat.
   void finish_sleep();
 
+  // The whole answer in one record. too_large when it does not fit: stream it instead.
   RespondStatus respond(const HttpResponse& response);
-  // Test only (wsup-worker --allow-test-faults, chaos scenario 9): answers a taken request with
-  // a record the supervisor must reject. No production path calls it.
-  enum class Corruption { length_past_end, unknown_type, unknown_id };
-  RespondStatus respond_corrupt_for_test(const HttpResponse& response, Corruption how);
-  size_t taken_count() const;  // taken and not yet answered
+  // Starts a streamed answer (`head.id` names the request; its body is ignored). Headers that do
+  // not fit one record answer the supervisor with ChannelError::headers_too_large.
+  RespondStatus begin(const HttpResponse& head, std::optional<uint64_t> length);
+  // True when the worker holds the request's turn: the next record may be written now.
+  bool has_turn(uint64_t request_id) const;
+  // The next piece of a begun body, at most max_chunk_bytes(); only with the turn.
+  RespondStatus write(uint64_t request_id, std::string_view bytes);
+  // Ends a begun body; only with the turn. The request is answered afterwards.
+  RespondStatus end(uint64_t request_id, bool aborted);
+  size_t max_chunk_bytes() const;   // the arena less a chunk record's own fields
+  size_t max_record_bytes() const;  // the arena: the largest record respond() can write
+  size_t taken_count() const;       // taken and not yet answered
 
   void set_state(WorkerState state);
   void set_pid(int32_t pid);
@@ -238,6 +294,9 @@ class WorkerChannel {
 
  private:
   struct State;
+  // Test-only access (tests/support/worker_channel_faults.h, in no production target): writes
+  // records the supervisor must reject.
+  friend struct WorkerChannelFaults;
   explicit WorkerChannel(std::unique_ptr<State> state);
   std::unique_ptr<State> state_;
 };

@@ -55,10 +55,24 @@ const char* to_string(ChannelError error) {
       return "corrupt_record";
     case ChannelError::corrupt_request:
       return "corrupt_request";
-    case ChannelError::body_too_large:
-      return "body_too_large";
-    case ChannelError::spill_failed:
-      return "spill_failed";
+    case ChannelError::headers_too_large:
+      return "headers_too_large";
+  }
+  return "unknown";
+}
+
+const char* to_string(RespondStatus status) {
+  switch (status) {
+    case RespondStatus::ok:
+      return "ok";
+    case RespondStatus::unknown_request:
+      return "unknown_request";
+    case RespondStatus::not_your_turn:
+      return "not_your_turn";
+    case RespondStatus::too_large:
+      return "too_large";
+    case RespondStatus::cancelled:
+      return "cancelled";
   }
   return "unknown";
 }

@@ -191,8 +191,8 @@ std::string segment_name(std::string_view instance_id, int pid, uint32_t worker_
          std::to_string(epoch);
 }
 
-std::string spill_name(const std::string& segment, char direction, uint32_t slot) {
-  return segment + "-" + direction + std::to_string(slot);
+std::string spill_name(const std::string& segment, uint32_t slot) {
+  return segment + "-q" + std::to_string(slot);
 }
 
 // The bodies are copied with pwrite/pread on the object's descriptor, not through a mapping:

@@ -20,7 +20,7 @@ namespace wsup::shm {
 
 inline constexpr size_t kCacheLine = 64;
 inline constexpr uint64_t kSegmentMagic = 0x316d6873'70757377;  // "wsupshm1"
-inline constexpr uint32_t kLayoutVersion = 3;  // 2: heap_used_bytes; 3: the worker's time split
+inline constexpr uint32_t kLayoutVersion = 4;  // 3: the worker's time split; 4: streamed responses
 inline constexpr uint32_t kMaxSlots = 4096;
 inline constexpr uint32_t kMinArenaBytes = 4096;
 inline constexpr uint32_t kMaxArenaBytes = 64u << 20;
@@ -30,13 +30,22 @@ inline constexpr size_t kFatalReasonBytes = 256;
 static_assert(std::atomic<uint64_t>::is_always_lock_free, "shared atomics must be lock-free");
 static_assert(std::atomic<uint32_t>::is_always_lock_free, "shared atomics must be lock-free");
 
-// Slot states; each transition is a CAS or a store by the one side that owns the slot then.
+// Slot states; each transition is a CAS or a store by the one side that owns the slot then
+// (shared/README.md has the diagram). The arena is written only by the side whose turn it is:
+// the supervisor in kFree, the worker in kTaken, and in kCancelRequested once it popped the index.
 enum SlotState : uint32_t {
   kFree = 0,       // supervisor may fill it
   kQueued = 1,     // supervisor wrote a request and pushed the index; worker may take it
-  kTaken = 2,      // worker won the CAS; the request is the worker's
-  kDone = 3,       // worker wrote the response and pushed the index; supervisor frees it
-  kCancelled = 4,  // supervisor won the CAS; the worker frees it when it pops the index
+  kTaken = 2,      // the worker's turn: it may write a record (whole, head, chunk, end, error)
+  kDone = 3,       // worker wrote a final record (whole, end, error), pushed the index; the
+                   // supervisor reads it and frees the slot
+  kCancelled = 4,  // supervisor withdrew the queued request; the worker frees it when it pops
+  kSent = 5,       // worker wrote a head or chunk and pushed the index: the supervisor's turn
+  kReleased = 6,   // supervisor wrote that record out and pushed the index; the worker's turn
+                   // again once it pops it (-> kTaken)
+  kCancelRequested = 7,  // supervisor abandoned the answer (from taken, sent or released) and
+                         // pushed the index (from released it is in the ring already); the
+                         // worker pops it and writes an aborted end (-> kDone)
 };
 
 // Written once by the supervisor before the worker exists; validated by the worker.
@@ -93,9 +102,8 @@ struct alignas(kCacheLine) SlotHeader {
   std::atomic<uint32_t> state;
   // The fields below are published by the state store (release) of the side that wrote them;
   // relaxed atomics only so a scribbling peer is a wrong value, never a data race.
-  std::atomic<uint32_t> generation;    // supervisor: +1 per request; names large-body objects
-  std::atomic<uint64_t> request_id;    // supervisor: id of the request in this slot
   std::atomic<uint32_t> record_bytes;  // writer of the arena: length of the record in it
+  std::atomic<uint64_t> request_id;    // supervisor: id of the request in this slot
 };
 
 struct Geometry {
@@ -156,13 +164,14 @@ class Segment {
 
 // "wsup-<instance>-<pid>-w<worker>-e<epoch>"; instance keeps [A-Za-z0-9_] only.
 std::string segment_name(std::string_view instance_id, int pid, uint32_t worker_id, uint32_t epoch);
-// Name of the object that carries a slot's large bodies: direction 'q' request, 'r' response.
-std::string spill_name(const std::string& segment, char direction, uint32_t slot);
+// Name of the object that carries a slot's large request bodies: "<segment>-q<slot>".
+std::string spill_name(const std::string& segment, uint32_t slot);
 
-// Large-body objects, one per slot and direction, kept from one body to the next: a fresh
-// object per body allocated and freed its pages every time (~300 µs per 256 KiB each way).
-// A slot carries one body at a time, written before its record is published and read after,
-// so sender and receiver never overlap. Up to kSpillKeepBytes stay allocated per object.
+// Large request bodies, one object per slot, kept from one body to the next: a fresh object per
+// body allocated and freed its pages every time (~300 µs per 256 KiB each way). A slot carries
+// one body at a time, written before its record is published and read after, so sender and
+// receiver never overlap. Up to kSpillKeepBytes stay allocated per object. (Responses need no
+// such object: what does not fit one record is streamed in chunks.)
 inline constexpr uint64_t kSpillKeepBytes = 512u << 10;
 // Writes `body` at the start of the object (made if missing, owner-only). False on failure.
 bool write_spill(const std::string& name, const std::string& body);

@@ -1,4 +1,5 @@
-// Supervisor side of a worker's channel: fills free slots, reads responses, reaps after death.
+// Supervisor side of a worker's channel: fills free slots, releases and abandons answers, reads
+// the worker's reports. The reader thread's half is supervisor_reader.cc.
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -6,115 +7,77 @@
 #include <mutex>
 
 #include "shared/channel.h"
-#include "shared/doorbell.h"
 #include "shared/log.h"
 #include "shared/record_codec.h"
-#include "shared/segment.h"
+#include "shared/supervisor_channel_state.h"
 
 namespace wsup {
 
-struct SupervisorChannel::State {
-  ChannelOptions options;
-  shm::Segment segment;
-  shm::SegmentView view;
-  shm::EventFd worker_bell;      // we ring it: the worker's request doorbell
-  shm::EventFd supervisor_bell;  // the worker rings it: our response doorbell
-  std::atomic<bool> broken{false};
-  std::atomic<int64_t> rang_at_ns{0};  // last doorbell write: the worker gets time to wake up
-
-  // Submit side, guarded by `mutex` (many HTTP threads). The reader takes it to free a slot.
-  mutable std::mutex mutex;
-  shm::RingProducer requests;
-  // The in-process truth about each slot; shared memory is only ever checked against it.
-  std::vector<uint64_t> slot_request_id;
-  std::vector<uint8_t> slot_occupied;         // submitted and not yet completed or cancelled
-  std::vector<uint8_t> slot_request_spilled;  // its request body went to a spill object
-  std::vector<uint32_t> slot_generation;
-  uint32_t next_slot = 0;
-  size_t occupied = 0;
-  bool closed = false;
-
-  // Reader side (one thread).
-  shm::RingConsumer responses;
-
-  shm::SlotHeader& slot(uint32_t i) const { return view.slot(i); }
-  void count(std::atomic<uint64_t>& counter) {
-    // Relaxed: a statistic with one writer.
-    counter.store(counter.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+bool SupervisorChannel::State::push_to_worker(uint32_t i) {
+  // Cannot fail: an index is in the request ring at most once (queued, cancelled, released or
+  // cancel requested, and popped before it can be pushed again), and capacity >= slots. A
+  // false here means the worker's head cursor is garbage.
+  if (!requests.push(i)) {
+    mark_broken();
+    log::error("request ring cursor out of range", {{"worker", options.worker_id}});
+    return false;
   }
-
-  // The worker answered in slot `i`: decode its record against what we know we sent.
-  Completion read_response(uint32_t i) {
-    Completion c;
-    c.request_id = slot_request_id[i];
-    uint32_t bytes = slot(i).record_bytes.load(std::memory_order_relaxed);
-    auto arena = view.arena(i);
-    std::string spill = shm::spill_name(segment.name(), 'r', i);
-    if (bytes > arena.size()) {
-      c.error = ChannelError::corrupt_record;
-      log::warn("corrupt response record", {{"worker", options.worker_id},
-                                            {"req", c.request_id},
-                                            {"reason", "length past the end of the slot"},
-                                            {"record_bytes", bytes}});
-    } else {
-      auto record = codec::decode(arena.first(bytes), options.max_body_bytes);
-      if (record.status != codec::DecodeStatus::ok || record.request_id != c.request_id ||
-          record.type == codec::RecordType::request) {
-        c.error = ChannelError::corrupt_record;
-        log::warn("corrupt response record", {{"worker", options.worker_id},
-                                              {"req", c.request_id},
-                                              {"reason", codec::to_string(record.status)}});
-      } else if (record.type == codec::RecordType::error) {
-        c.error = record.error;
-      } else {
-        c.response = std::move(record.response);
-        if (record.body_spilled) {
-          auto body = shm::read_spill(spill, record.body_bytes);
-          if (body)
-            c.response.body = std::move(*body);
-          else
-            c.error = ChannelError::spill_failed;
-        }
-      }
-    }
-    if (c.error == ChannelError::corrupt_record) {
-      // A worker that writes garbage cannot be trusted with more requests: the pool kills it.
-      // Relaxed: a flag; the pool's tick and try_submit only need to see it eventually.
-      broken.store(true, std::memory_order_relaxed);
-    }
-    if (c.error != ChannelError::none) {
-      count(view.header->supervisor_corrupt);
-      shm::trim_spill(spill);  // in case the worker wrote a body nobody will read
-    }
-    return c;
+  if (requests.consumer_needs_wakeup()) {
+    count(view.header->worker_doorbells);
+    // Relaxed: a time stamp for worker_busy_for's estimate, no data hangs on it.
+    rang_at_ns.store(shm::monotonic_ns(), std::memory_order_relaxed);
+    worker_bell.ring();
   }
+  return true;
+}
 
-  // Under `mutex`: the slot goes back to the pool.
-  void release_slot(uint32_t i) {
-    if (slot_request_spilled[i]) {
-      // Normally the worker read (and trimmed) it; after a cancel nobody did.
-      shm::trim_spill(shm::spill_name(segment.name(), 'q', i));
-      slot_request_spilled[i] = 0;
-    }
-    if (slot_occupied[i]) --occupied;
-    slot_occupied[i] = 0;
-    // Release: our reads of the arena are done before we let a new request overwrite it.
-    slot(i).state.store(shm::kFree, std::memory_order_release);
+void SupervisorChannel::State::cancel_held(uint32_t i) {
+  uint32_t expected = shm::kSent;
+  // acq_rel: our reads of its record are done before the worker may overwrite the arena, and
+  // only we move a slot out of sent, so failing means the worker scribbled on the state word.
+  if (!header(i).state.compare_exchange_strong(expected, shm::kCancelRequested,
+                                               std::memory_order_acq_rel)) {
+    mark_broken();
+    log::warn("slot state changed under a held record",
+              {{"worker", options.worker_id}, {"slot", i}, {"state", expected}});
+    return;
   }
+  slots[i].phase = Phase::cancelling;
+  push_to_worker(i);
+}
 
-  // Under `mutex`: a free slot, or -1.
-  int64_t find_free_slot() {
-    for (uint32_t n = 0; n < view.geometry.slots; ++n) {
-      uint32_t i = (next_slot + n) % view.geometry.slots;
-      // Acquire: the worker's cancelled->free store is its last touch of the slot.
-      if (!slot_occupied[i] && slot(i).state.load(std::memory_order_acquire) == shm::kFree) {
-        next_slot = i + 1;
-        return i;
-      }
-    }
-    return -1;
+void SupervisorChannel::State::free_slot(uint32_t i) {
+  Slot& slot = slots[i];
+  if (slot.request_spilled) {
+    // Normally the worker read (and trimmed) it; after a cancel nobody did.
+    shm::trim_spill(shm::spill_name(segment.name(), i));
   }
-};
+  if (slot.phase != Phase::free) {
+    --occupied;
+    slot_of.erase(slot.request_id);
+  }
+  slot = Slot{};
+  // Release: our reads of the arena are done before we let a new request overwrite it.
+  header(i).state.store(shm::kFree, std::memory_order_release);
+}
+
+int64_t SupervisorChannel::State::find_free_slot() {
+  for (uint32_t n = 0; n < view.geometry.slots; ++n) {
+    uint32_t i = (next_slot + n) % view.geometry.slots;
+    // Acquire: the worker's cancelled->free store is its last touch of the slot.
+    if (slots[i].phase == Phase::free &&
+        header(i).state.load(std::memory_order_acquire) == shm::kFree) {
+      next_slot = i + 1;
+      return i;
+    }
+  }
+  return -1;
+}
+
+int64_t SupervisorChannel::State::slot_of_request(uint64_t request_id) const {
+  auto it = slot_of.find(request_id);
+  return it == slot_of.end() ? int64_t{-1} : int64_t{it->second};
+}
 
 SupervisorChannel::SupervisorChannel(std::unique_ptr<State> state) : state_(std::move(state)) {}
 SupervisorChannel::SupervisorChannel(SupervisorChannel&&) noexcept = default;
@@ -149,10 +112,7 @@ SupervisorChannel SupervisorChannel::create(const ChannelOptions& options) {
   const auto& v = state->view;
   state->requests = shm::RingProducer(v.requests, v.request_entries, geometry->ring_capacity);
   state->responses = shm::RingConsumer(v.responses, v.response_entries, geometry->ring_capacity);
-  state->slot_request_id.assign(geometry->slots, 0);
-  state->slot_occupied.assign(geometry->slots, 0);
-  state->slot_request_spilled.assign(geometry->slots, 0);
-  state->slot_generation.assign(geometry->slots, 0);
+  state->slots.assign(geometry->slots, State::Slot{});
   return SupervisorChannel(std::move(state));
 }
 
@@ -180,36 +140,21 @@ SubmitStatus SupervisorChannel::try_submit(const HttpRequest& request) {
   auto arena = s.view.arena(i);
   bool spill = codec::encoded_size(request, false) > arena.size();
   if (spill && codec::encoded_size(request, true) > arena.size()) return SubmitStatus::too_large;
-  uint32_t generation = ++s.slot_generation[i];
-  if (spill && !shm::write_spill(shm::spill_name(s.segment.name(), 'q', i), request.body)) {
+  if (spill && !shm::write_spill(shm::spill_name(s.segment.name(), i), request.body)) {
     return SubmitStatus::spill_failed;
   }
   size_t bytes = codec::encode(request, spill, arena);
-  shm::SlotHeader& slot = s.slot(i);
+  shm::SlotHeader& slot = s.header(i);
   // Relaxed: published by the release store of the state just below.
-  slot.generation.store(generation, std::memory_order_relaxed);
   slot.request_id.store(request.id, std::memory_order_relaxed);
   slot.record_bytes.store(static_cast<uint32_t>(bytes), std::memory_order_relaxed);
   // Release: the record and the fields above are visible before the worker can see "queued".
   slot.state.store(shm::kQueued, std::memory_order_release);
-  s.slot_request_id[i] = request.id;
-  s.slot_occupied[i] = 1;
-  s.slot_request_spilled[i] = spill;
+  s.slots[i] = State::Slot{request.id, State::Phase::queued, false, false, false, spill};
+  s.slot_of[request.id] = i;
   ++s.occupied;
-  // Cannot fail: every index in the ring is a distinct queued/cancelled slot, and capacity >=
-  // slots. A false here means the worker's head is garbage.
-  if (!s.requests.push(i)) {
-    s.broken.store(true, std::memory_order_relaxed);
-    log::error("request ring cursor out of range", {{"worker", s.options.worker_id}});
-    return SubmitStatus::closed;
-  }
+  if (!s.push_to_worker(i)) return SubmitStatus::closed;
   s.count(s.view.header->submitted);
-  if (s.requests.consumer_needs_wakeup()) {
-    s.count(s.view.header->worker_doorbells);
-    // Relaxed: a time stamp for worker_busy_for's estimate, no data hangs on it.
-    s.rang_at_ns.store(shm::monotonic_ns(), std::memory_order_relaxed);
-    s.worker_bell.ring();
-  }
   return SubmitStatus::ok;
 }
 
@@ -217,95 +162,80 @@ bool SupervisorChannel::try_cancel(uint64_t request_id) {
   State& s = *state_;
   std::lock_guard lock(s.mutex);
   if (s.closed) return false;
-  for (uint32_t i = 0; i < s.view.geometry.slots; ++i) {
-    if (!s.slot_occupied[i] || s.slot_request_id[i] != request_id) continue;
-    uint32_t expected = shm::kQueued;
-    // acq_rel: exactly one of this CAS and the worker's queued->taken CAS wins.
-    if (!s.slot(i).state.compare_exchange_strong(expected, shm::kCancelled,
+  int64_t i = s.slot_of_request(request_id);
+  if (i < 0 || s.slots[i].phase != State::Phase::queued) return false;
+  uint32_t expected = shm::kQueued;
+  // acq_rel: exactly one of this CAS and the worker's queued->taken CAS wins.
+  if (!s.header(i).state.compare_exchange_strong(expected, shm::kCancelled,
                                                  std::memory_order_acq_rel)) {
-      return false;
-    }
-    s.slot_occupied[i] = 0;  // the worker frees the slot when it pops the index
-    --s.occupied;
-    return true;
+    return false;
   }
-  return false;
+  // Ours again, but the worker frees the shared state when it pops the index.
+  s.slot_of.erase(request_id);
+  s.slots[i] = State::Slot{};
+  --s.occupied;
+  return true;
 }
 
-size_t SupervisorChannel::poll_responses(const std::function<void(Completion&&)>& on_completion) {
+bool SupervisorChannel::abandon(uint64_t request_id) {
+  using Phase = State::Phase;
   State& s = *state_;
-  size_t delivered = 0;
-  {
-    // Only this (reader) thread closes the channel, in reap_after_death: checking once is enough.
-    std::lock_guard lock(s.mutex);
-    if (s.closed) return delivered;
-  }
-  for (;;) {
-    uint32_t i = 0;
-    shm::RingRead read = s.responses.pop(i);
-    if (read == shm::RingRead::empty) return delivered;
-    if (read == shm::RingRead::corrupt) {
-      s.broken.store(true, std::memory_order_relaxed);
-      log::error("response ring cursor out of range", {{"worker", s.options.worker_id}});
-      return delivered;
-    }
-    bool known = false;
-    if (i < s.view.geometry.slots) {
-      std::lock_guard lock(s.mutex);
-      known = s.slot_occupied[i] != 0;
-    }
-    // Acquire: the worker's record in the arena happens before its "done" store.
-    if (!known || s.slot(i).state.load(std::memory_order_acquire) != shm::kDone) {
-      s.count(s.view.header->supervisor_corrupt);
-      s.broken.store(true, std::memory_order_relaxed);  // as in read_response
-      log::warn("response ring names a slot that has no response",
-                {{"worker", s.options.worker_id}, {"slot", i}});
-      continue;
-    }
-    Completion completion = s.read_response(i);
-    {
-      std::lock_guard lock(s.mutex);
-      s.release_slot(i);
-    }
-    on_completion(std::move(completion));
-    ++delivered;
-  }
-}
-
-bool SupervisorChannel::wait_for_responses(std::chrono::milliseconds timeout) {
-  State& s = *state_;
-  if (shm::spin_until(s.options.spin, [&] { return !s.responses.empty(); })) return true;
-  if (!s.responses.announce_sleep()) return true;
-  s.count(s.view.header->supervisor_sleeps);
-  s.supervisor_bell.wait(timeout);
-  s.supervisor_bell.drain();
-  s.responses.end_sleep();
-  return !s.responses.empty();
-}
-
-SupervisorChannel::Reaped SupervisorChannel::reap_after_death() {
-  State& s = *state_;
-  Reaped reaped;
   std::lock_guard lock(s.mutex);
-  if (s.closed) return reaped;
-  s.closed = true;
-  for (uint32_t i = 0; i < s.view.geometry.slots; ++i) {
-    if (!s.slot_occupied[i]) continue;
-    uint32_t state = shm::kQueued;
-    // acq_rel CAS, as in try_cancel: should the worker still be alive, one of us wins.
-    if (s.slot(i).state.compare_exchange_strong(state, shm::kCancelled,
-                                                std::memory_order_acq_rel)) {
-      reaped.not_taken.push_back(s.slot_request_id[i]);
-    } else if (state == shm::kDone) {
-      reaped.completed.push_back(s.read_response(i));
-    } else {
-      // Taken, or a state the worker scribbled: it may have run, so never replay it.
-      reaped.taken.push_back(s.slot_request_id[i]);
-    }
-    s.release_slot(i);
+  if (s.closed) return false;
+  int64_t found = s.slot_of_request(request_id);
+  if (found < 0) return false;
+  auto i = static_cast<uint32_t>(found);
+  State::Slot& slot = s.slots[i];
+  slot.abandoned = true;
+  if (slot.phase == Phase::held) {
+    s.cancel_held(i);
+    return false;
   }
-  shm::remove_objects_with_prefix(s.segment.name() + "-");
-  return reaped;
+  if (slot.phase != Phase::queued && slot.phase != Phase::worker) return false;
+  // acq_rel CASes throughout: each races the worker's own move of the state word, and exactly
+  // one side wins. A lost race reloads `state` and decides again.
+  uint32_t state = s.header(i).state.load(std::memory_order_acquire);
+  for (;;) {
+    uint32_t next = 0;
+    if (state == shm::kQueued)
+      next = shm::kCancelled;  // not taken yet: withdrawn, as try_cancel
+    else if (state == shm::kTaken || state == shm::kReleased)
+      next = shm::kCancelRequested;
+    else
+      return false;  // sent or done: the record is on its way; the reader sees `abandoned`
+    if (!s.header(i).state.compare_exchange_weak(state, next, std::memory_order_acq_rel)) continue;
+    if (next == shm::kCancelled) {
+      s.slot_of.erase(request_id);
+      s.slots[i] = State::Slot{};
+      --s.occupied;
+      return true;
+    }
+    slot.phase = Phase::cancelling;
+    // A released slot's index is in the request ring already: the worker finds the cancel
+    // when it pops it. A taken one's is in no ring.
+    if (next == shm::kCancelRequested && state == shm::kTaken) s.push_to_worker(i);
+    return false;
+  }
+}
+
+void SupervisorChannel::release(uint64_t request_id) {
+  State& s = *state_;
+  std::lock_guard lock(s.mutex);
+  if (s.closed) return;
+  int64_t found = s.slot_of_request(request_id);
+  if (found < 0 || s.slots[found].phase != State::Phase::held) return;
+  auto i = static_cast<uint32_t>(found);
+  uint32_t expected = shm::kSent;
+  // acq_rel: our reads of the record happen before the worker may write the next one there.
+  if (!s.header(i).state.compare_exchange_strong(expected, shm::kReleased,
+                                                 std::memory_order_acq_rel)) {
+    s.mark_broken();
+    log::warn("slot state changed under a held record",
+              {{"worker", s.options.worker_id}, {"slot", i}, {"state", expected}});
+    return;
+  }
+  s.slots[i].phase = State::Phase::worker;
+  s.push_to_worker(i);
 }
 
 int32_t SupervisorChannel::worker_pid() const {

@@ -42,7 +42,12 @@ std::string format_json(const AccessRecord& r) {
   out += ",\"ms\":";
   out += duration;
   out += ",\"script\":\"" + json_escape(r.script) + "\"";
-  out += ",\"worker\":" + std::to_string(r.worker) + "}";
+  out += ",\"worker\":" + std::to_string(r.worker);
+  if (!r.cut.empty()) {
+    out += ",\"cut\":\"" + json_escape(r.cut) + "\"";
+    out += ",\"sent_status\":" + std::to_string(r.sent_status);
+  }
+  out += "}";
   return out;
 }
 

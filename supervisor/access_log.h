@@ -3,6 +3,8 @@
 //
 // JSON:   {"ts":"2026-11-25T11:50:02.123Z","req":17,"remote":"127.0.0.1","method":"GET",
 //          "path":"/hello","status":200,"bytes":12,"ms":0.84,"script":"hello","worker":1}
+//         A response cut short adds why and the status line the client had got:
+//          ...,"status":499,"bytes":65536,...,"cut":"client_gone","sent_status":200}
 // common: 127.0.0.1 - - [25/Nov/2026:11:50:02 +0000] "GET /hello HTTP/1.1" 200 12
 //         (strict CLF so existing tools parse it; the JSON format carries req, script, worker).
 #pragma once
@@ -24,11 +26,15 @@ struct AccessRecord {
   std::string method;
   std::string target;  // path and query as the client sent them
   std::string version = "HTTP/1.1";
-  int status = 0;
-  uint64_t body_bytes = 0;
+  int status = 0;           // a cut response: 499 client gone, 502 worker side, 504 wall time
+  uint64_t body_bytes = 0;  // body bytes handed to the client's socket
   std::chrono::microseconds duration{0};
   std::string script;  // "" when no route matched
   int worker = -1;
+  std::string cut;      // why the response was cut short ("client_gone", "write_timeout",
+                        // "wall_time", "worker_aborted", "worker_died", "length_mismatch",
+                        // "shutdown"); "" when it was not
+  int sent_status = 0;  // when cut: the status line the client got (0: not even that)
 };
 
 std::string format_json(const AccessRecord& record);

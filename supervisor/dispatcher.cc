@@ -64,10 +64,12 @@ void Dispatcher::drain_endpoint(EndpointId id) {
 
 void Dispatcher::endpoint_died(EndpointId id, const std::set<uint64_t>& taken) {
   std::vector<Settled> settled;
+  std::vector<std::shared_ptr<ResponseStream>> cut;
   {
     std::lock_guard lock(mutex_);
     auto it = endpoints_.find(id);
     if (it == endpoints_.end()) return;
+    take_streams(it->second, cut);  // settled already: their clients see the body break off
     std::set<uint64_t> held = std::move(it->second.in_flight);
     int worker = it->second.worker;
     endpoints_.erase(it);
@@ -88,6 +90,7 @@ void Dispatcher::endpoint_died(EndpointId id, const std::set<uint64_t>& taken) {
     settled.swap(settled_);
   }
   run_settled(settled);
+  for (auto& stream : cut) stream->finish(true, "worker_died");
 }
 
 size_t Dispatcher::outstanding(EndpointId id) const {
@@ -141,6 +144,7 @@ void Dispatcher::set_no_worker_expected(bool value) {
 
 void Dispatcher::abandon_all() {
   std::vector<Settled> settled;
+  std::vector<std::shared_ptr<ResponseStream>> cut;
   {
     std::lock_guard lock(mutex_);
     closed_ = true;
@@ -148,9 +152,15 @@ void Dispatcher::abandon_all() {
     std::vector<std::shared_ptr<Pending>> all;
     for (auto& [id, pending] : pending_) all.push_back(pending);
     for (auto& pending : all) settle_locked(*pending, Outcome::shutting_down, -1);
+    for (auto& [id, e] : endpoints_) {
+      // Their workers are stopped next: tell them now, the ends they answer with are dropped.
+      for (auto& [rid, stream] : e.streams) e.channel->abandon(rid);
+      take_streams(e, cut);
+    }
     settled.swap(settled_);
   }
   run_settled(settled);
+  for (auto& stream : cut) stream->finish(true, "shutdown");
 }
 
 void Dispatcher::complete(EndpointId id, HttpResponse response) {
@@ -222,9 +232,9 @@ void Dispatcher::withdraw_locked(const std::shared_ptr<Pending>& pending, Outcom
     auto e = endpoints_.find(*pending->endpoint);
     if (e != endpoints_.end()) {
       worker = e->second.worker;
-      // Withdrawn before the worker took it: the slot is free again. Otherwise the worker still
-      // runs it; its late response is dropped by complete().
-      if (e->second.channel->try_cancel(rid)) e->second.in_flight.erase(rid);
+      // Withdrawn before the worker took it: the slot is free again. Otherwise the worker is
+      // told to stop; whatever it still answers is dropped by complete() or end_stream().
+      if (e->second.channel->abandon(rid)) e->second.in_flight.erase(rid);
     }
   } else {
     std::erase(overflow_, pending);

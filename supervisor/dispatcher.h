@@ -3,6 +3,12 @@
 // for its response, and settles every request exactly once: response, 502 (its worker died after
 // taking it), 503 (everything full), 504 (wall time ran out).
 //
+// A streamed response settles its request when its head arrives: the settlement carries a
+// ResponseStream that the worker's reader feeds with chunks (stream_chunk) and ends (end_stream),
+// and that the connection drains. The request stays its endpoint's (outstanding, drained before
+// a worker is stopped) until the stream's end; if the worker dies first, the stream is ended
+// aborted (dispatcher_streams.cc).
+//
 // Little unclaimed work sits in shared memory (DESIGN.md): a request still queued, untaken, in the
 // ring of a worker that has been busy for kBusyAfter (and over twice as long as another worker) is
 // taken back (cancelled there) and handed to that other worker. Its HTTP thread checks, after
@@ -13,10 +19,11 @@
 // The HTTP front calls dispatch() and never waits: the request's on_done runs exactly once, on
 // whichever thread settles it (the caller when refused at once, a response reader, the timer
 // thread at wall time or for a steal-back, the lifecycle loop when a worker dies, the front's
-// cancel() when the client hangs up). The lifecycle loop calls add/drain/remove. One mutex guards
-// it all: every operation under it is short (a ring write, a map update); on_done always runs
-// after the lock is released. One timer thread (wall time, steal-back checks) sleeps until the
-// earliest of those is due.
+// cancel() when the client hangs up). The timer thread's wall time ends the wait for the answer;
+// a streamed body still running at the wall time is the connection's to cut. The lifecycle loop
+// calls add/drain/remove. One mutex guards it all: every operation under it is short (a ring
+// write, a map update); on_done always runs after the lock is released. One timer thread (wall
+// time, steal-back checks) sleeps until the earliest of those is due.
 #pragma once
 
 #include <chrono>
@@ -30,11 +37,13 @@
 #include <optional>
 #include <set>
 #include <span>
+#include <string>
 #include <thread>
 #include <vector>
 
 #include "shared/http_message.h"
 #include "supervisor/request_channel.h"
+#include "supervisor/response_stream.h"
 
 namespace wsup::supervisor {
 
@@ -65,8 +74,10 @@ enum class Outcome {
 
 struct DispatchResult {
   Outcome outcome = Outcome::response;
-  HttpResponse response;  // valid when outcome == response
-  int worker = -1;        // worker slot that served or held it, -1 when none
+  HttpResponse response;  // valid when outcome == response (only status and headers if streamed)
+  // Set when the response's body is streamed: the connection takes its chunks from it.
+  std::shared_ptr<ResponseStream> stream;
+  int worker = -1;  // worker slot that served or held it, -1 when none
   // For the per-stage split in /metrics: when a worker's ring accepted the request (the last time,
   // if it was handed on) and when its response reached complete(). Set when outcome == response.
   std::chrono::steady_clock::time_point submitted;
@@ -108,11 +119,20 @@ class Dispatcher {
   // True while no worker can come back on its own (all failed): requests then get 503 at once
   // instead of waiting their wall time for a worker, and so do those already waiting for one.
   void set_no_worker_expected(bool value);
-  // Shutdown after the drain timeout: settle everything still waiting with shutting_down.
+  // Shutdown after the drain timeout: settle everything still waiting with shutting_down, and
+  // cut every stream still running.
   void abandon_all();
 
   // --- response side (reader threads)
+  // A whole response.
   void complete(EndpointId id, HttpResponse response);
+  // A streamed response's status and headers: settles its request (outcome response, with a
+  // stream). A request no longer waiting (client gone, timed out) is abandoned at its worker.
+  void begin_stream(EndpointId id, HttpResponse head, std::optional<uint64_t> length);
+  void stream_chunk(EndpointId id, uint64_t request_id, std::string chunk);
+  // The stream is over (`aborted`: it broke off). The request stops being the endpoint's; one
+  // that never had a head and still waits gets 502.
+  void end_stream(EndpointId id, uint64_t request_id, bool aborted);
 
   // --- HTTP side
   // Hands `request` (its id unique among pending ones) to a worker or the overflow queue, or
@@ -120,7 +140,8 @@ class Dispatcher {
   // latest (timed_out, or no_worker when nothing was routable).
   void dispatch(HttpRequest request, Clock::time_point deadline, DispatchDone on_done);
   // The client hung up: settles the request as client_gone, withdrawn from its worker's ring if
-  // not taken yet. Nothing happens when it is settled already.
+  // not taken yet, else abandoned there (the worker is told to stop). Nothing happens when it is
+  // settled already (a streamed response's connection cancels its ResponseStream instead).
   void cancel(uint64_t request_id);
 
   // A worker away from its loop this long is busy in one request (a healthy one comes back
@@ -147,7 +168,10 @@ class Dispatcher {
     bool routable = true;
     std::shared_ptr<RequestChannel> channel;
     std::set<uint64_t> in_flight;  // submitted and not yet answered (incl. abandoned ones)
+    std::map<uint64_t, std::shared_ptr<ResponseStream>> streams;  // begun, not yet ended
   };
+  // Ends (aborted) every stream of `e`; collected under the lock, run after it.
+  static void take_streams(Endpoint& e, std::vector<std::shared_ptr<ResponseStream>>& into);
   // Runs the on_done callbacks that settle_locked() collected; the lock must not be held.
   void run_settled(std::vector<Settled>& settled);
   // Tries every routable endpoint, fewest outstanding first. Lock held.

@@ -144,8 +144,10 @@ void HttpConnection::on_read(beast::error_code ec, size_t bytes) {
       case Phase::waiting:
         // The client hung up while its request waits: withdraw it. on_settled() logs the 499.
         return context_.dispatcher.cancel(note_.id);
+      case Phase::streaming:
+        return cut("client_gone", 499);  // the worker is told: its on_cancel fires
       case Phase::writing:
-        return;  // on_written() closes
+        return;  // the write in flight fails or completes: on_wrote_some() goes on from there
       default:
         return close();
     }
@@ -213,6 +215,7 @@ void HttpConnection::dispatch() {
   deadline_ = Clock::time_point::max();  // the dispatcher enforces the wall time
   note_.dispatched = Clock::now();
   const Clock::time_point wall = note_.start + std::chrono::milliseconds(routing_->limits.wall_ms);
+  wall_deadline_ = wall;  // a streamed response's body is bound by it too
   // The tracked executor keeps this thread's io_context running until the settlement is in.
   auto executor = asio::require(io_.get_executor(), asio::execution::outstanding_work.tracked);
   context_.dispatcher.dispatch(
@@ -226,70 +229,13 @@ void HttpConnection::dispatch() {
   read_more();
 }
 
-void HttpConnection::on_settled(DispatchResult result) {
-  note_.worker = result.worker;
-  if (result.outcome == Outcome::client_gone || phase_ != Phase::waiting) {
-    note_.status = 499;  // nginx's "client closed request": logged, nothing is sent
-    finish_request();
-    return close();
-  }
-  if (result.outcome != Outcome::response) return answer(answer_for(result.outcome));
-  note_.staged = true;
-  note_.submitted = result.submitted;
-  note_.answered = result.answered;
-  note_.resumed = Clock::now();
-  HttpResponse& response = result.response;
-  write_response(response.status, response.headers, std::move(response.body), false);
-}
-
-void HttpConnection::answer(const FrontAnswer& answer) {
-  HeaderList headers = {{"Content-Type", "text/plain; charset=utf-8"}};
-  if (answer.retry_after) headers.emplace_back("Retry-After", "1");
-  write_response(answer.status, headers, std::string(answer.body), answer.close);
-}
-
-void HttpConnection::write_response(int status, const HeaderList& headers, std::string body,
-                                    bool close) {
-  close_after_ = close || !keep_alive_ || live_.stopping || peer_closed_;
-  Framing framing{close_after_, http10_ && !close_after_, head_request_};
-  head_ = response_head(status, headers, body.size(), framing);
-  note_.status = status;
-  note_.body_bytes = body.size();
-  body_ = sends_body(status, head_request_) ? std::move(body) : std::string();
-  phase_ = Phase::writing;
-  set_deadline(Clock::now() + context_.timeouts.write);
-  std::array<asio::const_buffer, 2> buffers = {asio::buffer(head_), asio::buffer(body_)};
-  asio::async_write(socket_, buffers, [self = shared_from_this()](beast::error_code ec, size_t) {
-    self->on_written(ec);
-  });
-}
-
-void HttpConnection::on_written(beast::error_code ec) {
-  if (phase_ == Phase::closed) return;
-  finish_request();
-  head_.clear();
-  body_ = std::string();  // a large body's memory goes now, not with the next response
-  if (ec) return close();
-  if (close_after_) return linger();
-  begin_request();
-  parse();  // a pipelined request may be buffered already
-}
-
-void HttpConnection::linger() {
-  // Closing with unread input would reset the connection and could destroy the response on its
-  // way to the client: stop sending, then drop what still arrives until EOF or linger time.
-  if (peer_closed_) return close();
-  phase_ = Phase::closing;
-  boost::system::error_code ignored;
-  socket_.shutdown(tcp::socket::shutdown_send, ignored);
-  buffer_.consume(buffer_.size());
-  set_deadline(Clock::now() + context_.timeouts.linger);
-  read_more();
-}
-
 void HttpConnection::close() {
   if (phase_ == Phase::closed) return;
   if (phase_ == Phase::waiting) context_.dispatcher.cancel(note_.id);
+  if (stream_) {
+    stream_->cancel();  // the worker stops; nothing more of it is read
+    stream_.reset();
+  }
   phase_ = Phase::closed;
   boost::system::error_code ignored;
   socket_.close(ignored);
@@ -302,32 +248,6 @@ void HttpConnection::note_begin() {
   if (note_.id != 0) return;
   note_.id = g_next_request_id.fetch_add(1, std::memory_order_relaxed);
   note_.start = Clock::now();
-}
-
-void HttpConnection::finish_request() {
-  if (note_.id == 0) return;
-  const Clock::time_point written = Clock::now();
-  auto latency = std::chrono::duration_cast<std::chrono::microseconds>(written - note_.start);
-  if (note_.staged)
-    context_.metrics.record_stages({note_.dispatched - note_.start,
-                                    note_.submitted - note_.dispatched,
-                                    note_.answered - note_.submitted,
-                                    note_.resumed - note_.answered, written - note_.resumed});
-  context_.metrics.record_request(note_.script, note_.worker, note_.status, latency);
-  AccessRecord record;
-  record.time = std::chrono::system_clock::now();
-  record.request_id = note_.id;
-  record.remote = remote_;
-  record.method = note_.method;
-  record.target = note_.target;
-  record.version = note_.version;
-  record.status = note_.status;
-  record.body_bytes = note_.body_bytes;
-  record.duration = latency;
-  record.script = note_.script;
-  record.worker = note_.worker;
-  context_.access_log.write(record);
-  note_.id = 0;  // logged once
 }
 
 void HttpConnection::set_deadline(Clock::time_point deadline) {
@@ -355,8 +275,16 @@ void HttpConnection::on_timer(beast::error_code ec) {
                 {{"remote", remote_}, {"waiting_for", head_checked_ ? "body" : "head"}});
       return close();
     case Phase::writing:
-      log::info("client not reading its response: connection cut", {{"remote", remote_}});
-      return close();
+    case Phase::streaming:
+      // A stream waiting for its next chunk has only the wall time as its deadline.
+      if (stream_ && now >= wall_deadline_) {
+        log::info("stream still running at the wall time: cut",
+                  {{"req", note_.id}, {"remote", remote_}});
+        return cut("wall_time", 504);
+      }
+      log::info("client not reading its response: connection cut",
+                {{"req", note_.id}, {"remote", remote_}});
+      return cut("write_timeout", 499);
     case Phase::closing:
       return close();
     case Phase::waiting:

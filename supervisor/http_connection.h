@@ -1,5 +1,21 @@
 // One client connection of the HTTP front: read a request, hand it to the dispatcher, write the
-// response, again, on one I/O thread and without blocking it.
+// response, again, on one I/O thread and without blocking it. The request side is
+// http_connection.cc, the response side http_connection_response.cc.
+//
+// A streamed response (DispatchResult::stream) is written as it comes: the head at once, then
+// each chunk, and each chunk is released to the worker only once written, so the connection
+// holds at most one chunk. Framing: Content-Length when the worker declared the length (a body
+// that ends short or runs long is cut; its last byte waits for the worker's end, so a client
+// never sees a complete body that was going to run long), chunked otherwise, ended by closing
+// for an HTTP/1.0 client, no body at all for HEAD, 204 and 304 (the stream is cancelled). A
+// stream still running at the request's wall time, or whose client hangs up, is cancelled and
+// the response ends abruptly (no last chunk, connection closed), as does one the worker aborts
+// or dies in.
+//
+// Writes go out with write_some and a no-progress deadline (FrontTimeouts::write): a client
+// that reads slowly but steadily is never cut, one that stops reading is. A response that is cut
+// is logged with the body bytes actually handed to the socket and a status saying so (499
+// client gone or not reading, 502 the worker's side broke off, 504 wall time).
 //
 // The connection's flat_buffer lives as long as the connection, so bytes read ahead (pipelined
 // requests) are the start of the next request: responses leave in request order. While a request
@@ -20,6 +36,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_set>
 
 #include "supervisor/access_log.h"
@@ -27,6 +44,7 @@
 #include "supervisor/http_exchange.h"
 #include "supervisor/http_listener.h"
 #include "supervisor/metrics.h"
+#include "supervisor/response_stream.h"
 #include "supervisor/routing_table.h"
 
 namespace wsup::supervisor {
@@ -35,7 +53,7 @@ struct FrontTimeouts {
   std::chrono::milliseconds header{10'000};  // a request's head must be in within this (slowloris)
   std::chrono::milliseconds idle{5'000};     // keep-alive: no byte of a next request within this
   std::chrono::milliseconds body{10'000};    // a request body that makes no progress this long
-  std::chrono::milliseconds write{10'000};   // a response the client does not take this long
+  std::chrono::milliseconds write{10'000};   // a response write that makes no progress this long
   std::chrono::milliseconds linger{1'000};   // after a closing response: read and drop this long
 };
 
@@ -78,12 +96,15 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
 
  private:
   enum class Phase {
-    reading,  // a request's head or body
-    waiting,  // the request is with the dispatcher
-    writing,  // the response
-    closing,  // response sent with Connection: close; dropping input until EOF or linger time
+    reading,    // a request's head or body
+    waiting,    // the request is with the dispatcher
+    writing,    // a response, or a streamed response's head or chunk, is being written
+    streaming,  // a streamed response waits for its next chunk from the worker
+    closing,    // response sent with Connection: close; dropping input until EOF or linger time
     closed,
   };
+  // How a streamed response's body is delimited on the wire.
+  enum class BodyFraming { none, length, chunked, until_close };
   // One request's notes for the access log and the per-stage metrics.
   struct RequestNote {
     uint64_t id = 0;
@@ -91,10 +112,13 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
     std::string method, target;
     std::string version = "HTTP/1.1";
     int worker = -1;
-    int status = 0;
-    size_t body_bytes = 0;
-    bool staged = false;  // answered by a worker: the stage times below are set
+    int status = 0;           // as logged: for a cut response, the status saying why
+    int sent_status = 0;      // the status line the client got, when the response was cut
+    const char* cut = "";     // why the response was cut short; "" when it was not
+    uint64_t body_bytes = 0;  // body bytes handed to the socket
+    bool staged = false;      // answered by a worker: the stage times below are set
     Dispatcher::Clock::time_point start, dispatched, submitted, answered, resumed;
+    Dispatcher::Clock::time_point head_written;  // a streamed response's head is out (else 0)
   };
 
   void begin_request();
@@ -107,7 +131,20 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   void on_settled(DispatchResult result);
   void answer(const FrontAnswer& answer);
   void write_response(int status, const HeaderList& headers, std::string body, bool close);
-  void on_written(boost::beast::error_code ec);
+  // Writes prefix, body and suffix (framing around a body), then runs `then`. The body's bytes
+  // count as sent as they reach the socket.
+  void send(std::string prefix, std::string body, std::string_view suffix,
+            void (HttpConnection::*then)());
+  void write_some();
+  void on_wrote_some(boost::beast::error_code ec, size_t bytes);
+  void on_response_written();  // a whole response, or a stream's last bytes
+  void start_stream(const HttpResponse& head, std::shared_ptr<ResponseStream> stream);
+  void on_stream_head_written();
+  void next_chunk();  // takes the stream's next chunk or end, or waits for it
+  void on_chunk_written();
+  // Ends the response abruptly: the stream is cancelled, the access log says `why` with
+  // `status`, and the connection closes without a well-formed end.
+  void cut(const char* why, int status);
   void note_begin();      // the request's id and start time, once
   void finish_request();  // access log and metrics of the request just answered
   void set_deadline(Dispatcher::Clock::time_point deadline);
@@ -137,8 +174,18 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   bool keep_alive_ = false;   // what the request asked for (HTTP/1.0 or 1.1 rules)
   bool http10_ = false;
   bool head_request_ = false;
-  std::string head_;  // the response head being written
-  std::string body_;  // the response body being written
+  // The write in flight: prefix (a head, a chunk's size line), body, suffix (framing).
+  std::string out_prefix_;
+  std::string out_body_;
+  std::string_view out_suffix_;
+  size_t out_written_ = 0;  // of the three together
+  void (HttpConnection::*after_write_)() = nullptr;
+  // The streamed response being written (null otherwise).
+  std::shared_ptr<ResponseStream> stream_;
+  BodyFraming framing_ = BodyFraming::none;
+  uint64_t stream_left_ = 0;  // length framing: body bytes still due
+  std::string held_byte_;     // length framing: the body's last byte, sent with the end
+  Dispatcher::Clock::time_point wall_deadline_;  // the request's wall time: a stream ends there
   asio::steady_timer timer_;
   Dispatcher::Clock::time_point deadline_ = Dispatcher::Clock::time_point::max();
   Dispatcher::Clock::time_point idle_until_;       // reading: idle keep-alive ends here

@@ -3,6 +3,7 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/status.hpp>
 #include <cctype>
+#include <cstdio>
 
 namespace wsup::supervisor {
 
@@ -84,7 +85,7 @@ bool safe_in_header(std::string_view text) {
 }
 }  // namespace
 
-std::string response_head(int status, const HeaderList& headers, size_t body_size,
+std::string response_head(int status, const HeaderList& headers, std::optional<uint64_t> body_size,
                           const Framing& framing) {
   std::string head;
   head.reserve(128 + 64 * headers.size());
@@ -104,10 +105,12 @@ std::string response_head(int status, const HeaderList& headers, size_t body_siz
     head += "\r\n";
   }
   bool bodiless = status < 200 || status == 204 || status == 304;
-  if (!bodiless) {
+  if (!bodiless && body_size) {
     head += "Content-Length: ";
-    head += std::to_string(body_size);
+    head += std::to_string(*body_size);
     head += "\r\n";
+  } else if (!bodiless && framing.chunked) {
+    head += "Transfer-Encoding: chunked\r\n";
   }
   if (framing.close)
     head += "Connection: close\r\n";
@@ -115,6 +118,12 @@ std::string response_head(int status, const HeaderList& headers, size_t body_siz
     head += "Connection: keep-alive\r\n";
   head += "\r\n";
   return head;
+}
+
+std::string chunk_size_line(size_t size) {
+  char line[24];
+  const int n = std::snprintf(line, sizeof line, "%zx\r\n", size);
+  return std::string(line, static_cast<size_t>(n));
 }
 
 }  // namespace wsup::supervisor

@@ -10,6 +10,7 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -46,12 +47,17 @@ bool is_framing_header(std::string_view name);
 struct Framing {
   bool close = false;          // "Connection: close"
   bool keep_alive_10 = false;  // an HTTP/1.0 client that asked for keep-alive
-  bool head_request = false;   // Content-Length of the body, which is not sent
+  bool chunked = false;        // "Transfer-Encoding: chunked": a streamed body of unknown length
 };
-// Status line, headers and framing of a response with `body_size` body bytes. Statuses without
-// a body (1xx, 204, 304) get no Content-Length.
-std::string response_head(int status, const HeaderList& headers, size_t body_size,
+// Status line, headers and framing of a response whose body has `body_size` bytes (nullopt:
+// unknown, so chunked or ended by closing the connection, as `framing` says). Statuses without a
+// body (1xx, 204, 304) get neither Content-Length nor Transfer-Encoding.
+std::string response_head(int status, const HeaderList& headers, std::optional<uint64_t> body_size,
                           const Framing& framing);
+// The size line of one chunk of a chunked body ("1a2b\r\n"); the chunk's CRLF follows its data.
+std::string chunk_size_line(size_t size);
+inline constexpr std::string_view kChunkEnd = "\r\n";
+inline constexpr std::string_view kLastChunk = "0\r\n\r\n";
 // True when a response with this status (to this method) carries its body.
 bool sends_body(int status, bool head_request);
 

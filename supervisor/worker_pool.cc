@@ -65,7 +65,7 @@ std::unique_ptr<WorkerProcess> WorkerPool::spawn_locked(Slot& slot) {
   auto process = std::make_unique<WorkerProcess>(spec, next_endpoint_++);
   EndpointId endpoint = process->endpoint();
   process->start_reader(
-      [this, endpoint](HttpResponse&& r) { dispatcher_.complete(endpoint, std::move(r)); });
+      [this, endpoint](ResponseEvent&& e) { deliver_to(dispatcher_, endpoint, std::move(e)); });
   return process;
 }
 
@@ -90,12 +90,13 @@ std::vector<int> WorkerPool::pidfds() const {
 
 void WorkerPool::settle_exit_locked(WorkerProcess& process, int slot_id) {
   SupervisorChannel::Reaped reaped = process.reap_channel();
-  for (Completion& c : reaped.completed)
-    dispatcher_.complete(process.endpoint(), response_from_completion(std::move(c)));
+  // Finished answers first, so a stream whose end was written is not cut below.
+  for (ResponseEvent& e : reaped.completed)
+    deliver_to(dispatcher_, process.endpoint(), std::move(e));
   std::set<uint64_t> taken(reaped.taken.begin(), reaped.taken.end());
   if (!taken.empty() || !reaped.not_taken.empty())
     log::warn("worker requests settled after exit", {{"worker", slot_id},
-                                                     {"failed_502", taken.size()},
+                                                     {"failed_or_cut", taken.size()},
                                                      {"redispatched", reaped.not_taken.size()}});
   dispatcher_.endpoint_died(process.endpoint(), taken);
 }

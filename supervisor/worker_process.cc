@@ -20,7 +20,7 @@
 namespace wsup::supervisor {
 
 SubmitResult ShmRequestChannel::try_submit(const HttpRequest& request) {
-  switch (channel_.try_submit(request)) {
+  switch (channel_->try_submit(request)) {
     case SubmitStatus::ok:
       return SubmitResult::accepted;
     case SubmitStatus::full:
@@ -34,19 +34,49 @@ SubmitResult ShmRequestChannel::try_submit(const HttpRequest& request) {
   return SubmitResult::closed;
 }
 
-HttpResponse response_from_completion(Completion&& completion) {
-  if (completion.error == ChannelError::none) return std::move(completion.response);
+namespace {
+
+HttpResponse error_response(uint64_t request_id, ChannelError error) {
   HttpResponse r;
-  r.id = completion.request_id;
+  r.id = request_id;
   r.status = 502;
   r.headers = {{"content-type", "text/plain; charset=utf-8"}};
-  r.body = completion.error == ChannelError::corrupt_record
-               ? std::string(
-                     "wsup: the worker wrote a corrupt response record (rejected); the "
-                     "worker is being restarted\n")
-               : std::string("wsup: the worker's response could not be read (") +
-                     to_string(completion.error) + ")\n";
+  switch (error) {
+    case ChannelError::corrupt_record:
+      r.body =
+          "wsup: the worker wrote a corrupt response record (rejected); the worker is being "
+          "restarted\n";
+      break;
+    case ChannelError::headers_too_large:
+      r.body = "wsup: the script's response headers do not fit one ring slot (slot_arena_bytes)\n";
+      break;
+    default:
+      r.body =
+          std::string("wsup: the worker's response could not be read (") + to_string(error) + ")\n";
+  }
   return r;
+}
+
+}  // namespace
+
+void deliver_to(Dispatcher& dispatcher, EndpointId endpoint, ResponseEvent&& event) {
+  switch (event.kind) {
+    case ResponseEvent::Kind::whole:
+      if (event.error != ChannelError::none)
+        dispatcher.complete(endpoint, error_response(event.request_id, event.error));
+      else
+        dispatcher.complete(endpoint, std::move(event.response));
+      return;
+    case ResponseEvent::Kind::head:
+      dispatcher.begin_stream(endpoint, std::move(event.response), event.length);
+      return;
+    case ResponseEvent::Kind::chunk:
+      dispatcher.stream_chunk(endpoint, event.request_id, std::move(event.chunk));
+      return;
+    case ResponseEvent::Kind::end:
+      dispatcher.end_stream(endpoint, event.request_id, event.aborted);
+      return;
+  }
 }
 
 namespace {
@@ -57,8 +87,8 @@ int pidfd_open(pid_t pid) {
 
 WorkerProcess::WorkerProcess(const WorkerSpawnSpec& spec, EndpointId endpoint)
     : spec_(spec), endpoint_(endpoint) {
-  channel_ = std::make_unique<SupervisorChannel>(SupervisorChannel::create(spec_.channel));
-  request_channel_ = std::make_shared<ShmRequestChannel>(*channel_);
+  channel_ = std::make_shared<SupervisorChannel>(SupervisorChannel::create(spec_.channel));
+  request_channel_ = std::make_shared<ShmRequestChannel>(channel_);
 
   // Everything the child needs is prepared before fork: after it only async-signal-safe calls.
   std::vector<std::string> args = {spec_.worker_binary,
@@ -126,12 +156,11 @@ WorkerProcess::~WorkerProcess() {
   ::close(pidfd_);
 }
 
-void WorkerProcess::start_reader(std::function<void(HttpResponse&&)> deliver) {
+void WorkerProcess::start_reader(std::function<void(ResponseEvent&&)> deliver) {
   reader_ = std::thread([this, deliver = std::move(deliver)] {
     // relaxed: the flag carries no data; join() orders everything after the loop ends.
     while (!stop_reader_.load(std::memory_order_relaxed)) {
-      channel_->poll_responses(
-          [&](Completion&& c) { deliver(response_from_completion(std::move(c))); });
+      channel_->poll_responses(deliver);
       channel_->wait_for_responses(std::chrono::milliseconds(50));
     }
   });

@@ -24,16 +24,20 @@ struct WorkerSpawnSpec {
   ChannelOptions channel;  // instance_id, worker_id, epoch, sizes
 };
 
-// The dispatcher's view of a SupervisorChannel.
+// The dispatcher's (and its response streams') view of a SupervisorChannel. It shares the
+// channel: a stream a connection still drains keeps it (closed once reaped) alive.
 class ShmRequestChannel : public RequestChannel {
  public:
-  explicit ShmRequestChannel(SupervisorChannel& channel) : channel_(channel) {}
+  explicit ShmRequestChannel(std::shared_ptr<SupervisorChannel> channel)
+      : channel_(std::move(channel)) {}
   SubmitResult try_submit(const HttpRequest& request) override;
-  bool try_cancel(uint64_t request_id) override { return channel_.try_cancel(request_id); }
-  std::chrono::nanoseconds busy_for() const override { return channel_.worker_busy_for(); }
+  bool try_cancel(uint64_t request_id) override { return channel_->try_cancel(request_id); }
+  bool abandon(uint64_t request_id) override { return channel_->abandon(request_id); }
+  void release(uint64_t request_id) override { channel_->release(request_id); }
+  std::chrono::nanoseconds busy_for() const override { return channel_->worker_busy_for(); }
 
  private:
-  SupervisorChannel& channel_;
+  std::shared_ptr<SupervisorChannel> channel_;
 };
 
 class WorkerProcess {
@@ -55,8 +59,8 @@ class WorkerProcess {
 
   // The worker announced it compiled its scripts and serves.
   bool ready() const { return channel_->worker_state() == WorkerState::ready; }
-  // Responses (and channel errors, as 502 responses) go to `deliver` from a reader thread.
-  void start_reader(std::function<void(HttpResponse&&)> deliver);
+  // The worker's records go to `deliver` from a reader thread (deliver_to() is the usual one).
+  void start_reader(std::function<void(ResponseEvent&&)> deliver);
   // SIGTERM: the worker finishes what it holds and exits.
   void terminate() const;
   void kill() const;
@@ -77,7 +81,7 @@ class WorkerProcess {
 
   WorkerSpawnSpec spec_;
   EndpointId endpoint_;
-  std::unique_ptr<SupervisorChannel> channel_;
+  std::shared_ptr<SupervisorChannel> channel_;
   std::shared_ptr<RequestChannel> request_channel_;
   int pid_ = -1;
   int pidfd_ = -1;
@@ -88,7 +92,8 @@ class WorkerProcess {
   bool channel_reaped_ = false;
 };
 
-// Completion -> the response the client gets (a 502 when the channel reported an error).
-HttpResponse response_from_completion(Completion&& completion);
+// Hands one of the worker's records to the dispatcher: a whole response (a channel error as a
+// 502 response), or a stream's head, chunk or end.
+void deliver_to(Dispatcher& dispatcher, EndpointId endpoint, ResponseEvent&& event);
 
 }  // namespace wsup::supervisor

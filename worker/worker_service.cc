@@ -12,32 +12,6 @@
 namespace wsup::worker {
 namespace {
 
-// Carries a request's answer to the channel. Until streamed records cross the segment, a
-// streamed answer is gathered here and sent whole at its end.
-class ChannelSink final : public ResponseSink {
- public:
-  ChannelSink(WorkerService& service, uint64_t id) : service_(service), id_(id) {}
-  void respond(HttpResponse response) override { service_.answer(std::move(response)); }
-  void begin(HttpResponse head, std::optional<uint64_t>) override { gathered_ = std::move(head); }
-  bool ready() const override { return true; }
-  void write(std::string chunk) override { gathered_.body += chunk; }
-  void end(bool aborted) override {
-    if (!aborted) return service_.answer(std::move(gathered_));
-    HttpResponse broken;
-    broken.id = id_;
-    broken.status = 502;
-    broken.headers.emplace_back("content-type", "text/plain;charset=UTF-8");
-    broken.body = "Bad Gateway: the script's response body broke off\n";
-    service_.answer(std::move(broken));
-  }
-  size_t max_chunk_bytes() const override { return 64 * 1024; }
-
- private:
-  WorkerService& service_;
-  uint64_t id_;
-  HttpResponse gathered_;
-};
-
 int dup_or_throw(int fd) {
   const int copy = ::dup(fd);
   if (copy < 0) throw std::system_error(errno, std::generic_category(), "dup(request doorbell)");
@@ -47,14 +21,18 @@ int dup_or_throw(int fd) {
 }  // namespace
 
 WorkerService::WorkerService(boost::asio::io_context& loop, Runtime& runtime,
-                             WorkerChannel& channel, std::chrono::milliseconds heartbeat)
+                             WorkerChannel& channel, std::chrono::milliseconds heartbeat,
+                             ChannelSinks::Factory sink_factory)
     : loop_(loop),
       runtime_(runtime),
       channel_(channel),
       heartbeat_(heartbeat),
       doorbell_(loop, dup_or_throw(channel.request_doorbell_fd())),
       heartbeat_timer_(loop),
-      signals_(loop, SIGTERM, SIGINT) {}
+      signals_(loop, SIGTERM, SIGINT),
+      sinks_(
+          channel, [&loop](std::function<void()> f) { boost::asio::post(loop, std::move(f)); },
+          std::move(sink_factory)) {}
 
 WorkerService::~WorkerService() {
   runtime_.set_on_room(nullptr);
@@ -85,25 +63,35 @@ void WorkerService::drain() {
 
 void WorkerService::poll() {
   if (stopped_) return;
-  if (!draining_) {
-    // At the concurrency bound requests stay in the ring, where the supervisor can still hand
-    // them to another worker.
-    while (runtime_.has_room()) {
-      TakeResult taken = channel_.try_take();
-      if (taken.kind == TakeResult::Kind::empty) break;
-      if (taken.kind == TakeResult::Kind::corrupt) {
-        log::warn("dropped a corrupt request record", {{"req", taken.request_id}});
-        continue;
-      }
-      ++in_flight_;
-      const uint64_t id = taken.request.id;
-      runtime_.handle(std::move(taken.request), std::make_shared<ChannelSink>(*this, id));
+  // Requests only while the runtime has room and the worker is not draining: the others stay
+  // queued, where the supervisor can still give them to another worker. The supervisor's
+  // releases and cancels of open streams come through the same ring and are always taken.
+  for (;;) {
+    TakeResult taken = channel_.try_take(!draining_ && runtime_.has_room());
+    if (taken.kind == TakeResult::Kind::empty) break;
+    if (taken.kind == TakeResult::Kind::corrupt) {
+      log::warn("dropped a corrupt request record", {{"req", taken.request_id}});
+      continue;
     }
+    if (taken.kind == TakeResult::Kind::request)
+      serve(std::move(taken.request));
+    else
+      sinks_.route(taken);
+    if (stopped_) return;
   }
   channel_.heartbeat();
   report_usage();
   if (stopped_) return;
   sleep();
+}
+
+void WorkerService::serve(HttpRequest request) {
+  ++in_flight_;
+  std::shared_ptr<ChannelResponseSink> sink = sinks_.open(request.id, [this] {
+    --in_flight_;
+    if (draining_) stop_if_drained();
+  });
+  runtime_.handle(std::move(request), std::move(sink));
 }
 
 void WorkerService::sleep() {
@@ -134,27 +122,6 @@ void WorkerService::report_usage() {
   const RuntimeTimes times = runtime_.times();
   channel_.set_times(
       WorkerTimes{times.context_ns, times.spare_context_ns, times.script_ns, times.spare_hits});
-}
-
-void WorkerService::answer(HttpResponse response) {
-  --in_flight_;
-  const RespondStatus status = respond(response);
-  if (status != RespondStatus::ok) {
-    log::warn("could not write the response",
-              {{"req", response.id}, {"status", static_cast<int>(status)}});
-  }
-  if (draining_) stop_if_drained();
-}
-
-RespondStatus WorkerService::respond(const HttpResponse& response) {
-  if (test_faults_.corrupt_every == 0 || ++responses_ % test_faults_.corrupt_every != 0)
-    return channel_.respond(response);
-  // Cycle through the kinds of garbage: each must be rejected by the supervisor.
-  const uint64_t n = responses_ / test_faults_.corrupt_every;
-  const auto how = static_cast<WorkerChannel::Corruption>(n % 3);
-  log::warn("test fault: writing a corrupt response record",
-            {{"req", response.id}, {"kind", static_cast<int64_t>(n % 3)}});
-  return channel_.respond_corrupt_for_test(response, how);
 }
 
 // The doorbell rang or the heartbeat interval passed (whichever came first; the other is

@@ -1,7 +1,11 @@
 // The serving loop of wsup-worker: takes requests from the shared-memory channel, runs them
-// through the Runtime and writes the responses back, all on the worker's one thread and its
-// Boost.Asio loop. The loop sleeps on the request doorbell (an eventfd) together with the
-// runtime's timers; a bounded sleep doubles as the heartbeat the supervisor watches.
+// through the Runtime and writes the answers back through a ChannelResponseSink per request
+// (whole, or streamed chunk by chunk as the supervisor releases them), all on the worker's one
+// thread and its Boost.Asio loop. The supervisor's releases and cancels arrive through the same
+// ring as requests and go to their request's sink. The loop sleeps on the request doorbell (an
+// eventfd) together with the runtime's timers; a bounded sleep doubles as the heartbeat the
+// supervisor watches. Requests are taken only while the runtime has room; the rest stay queued,
+// where the supervisor can still give them to another worker.
 //
 //   WorkerService service(loop, runtime, channel);
 //   service.start();      // reports ready; SIGTERM/SIGINT drain: finish what was taken, then stop
@@ -16,26 +20,26 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "shared/channel.h"
+#include "worker/channel_sinks.h"
 #include "worker/runtime.h"
-#include "worker/test_faults.h"
 
 namespace wsup::worker {
 
 class WorkerService {
  public:
+  // `sink_factory`: how each request's sink is made (default: ChannelResponseSink); the chaos
+  // suite's test-only worker substitutes one that writes corrupt records.
   WorkerService(boost::asio::io_context& loop, Runtime& runtime, WorkerChannel& channel,
-                std::chrono::milliseconds heartbeat = std::chrono::milliseconds(100));
+                std::chrono::milliseconds heartbeat = std::chrono::milliseconds(100),
+                ChannelSinks::Factory sink_factory = {});
   ~WorkerService();
   WorkerService(const WorkerService&) = delete;
   WorkerService& operator=(const WorkerService&) = delete;
 
   void start();
-  // Stop taking requests; the loop ends once every taken request is answered.
+  // Stop taking requests (they stay queued, for the supervisor to hand to another worker); the
+  // loop ends once the channel holds no taken request any more (every answer is out).
   void drain();
-  // Chaos suite only (wsup-worker --allow-test-faults): corrupt some responses on purpose.
-  void set_test_faults(TestFaults faults) { test_faults_ = faults; }
-  // A request's answer, from its sink: written to the channel.
-  void answer(HttpResponse response);
   // On the thread that took the loop over from a stranded one (loop_rescue.h): polls again if
   // the stranded thread was in the middle of a poll (nothing else would), and from now on stops
   // the loop once drained (the stranded handler never finishes, so the loop would not end).
@@ -46,7 +50,7 @@ class WorkerService {
   void sleep();
   void wake();
   void stop_if_drained();
-  RespondStatus respond(const HttpResponse& response);
+  void serve(HttpRequest request);
   // Heap in use and the time split, into the segment header at most once per heartbeat.
   void report_usage();
 
@@ -61,9 +65,8 @@ class WorkerService {
   bool draining_ = false;
   bool stopped_ = false;
   bool stop_loop_when_drained_ = false;
-  size_t in_flight_ = 0;  // taken and not yet answered
-  TestFaults test_faults_;
-  uint64_t responses_ = 0;  // counted only while a test fault is on
+  size_t in_flight_ = 0;  // taken, and still held by the channel (answer not all out)
+  ChannelSinks sinks_;
   std::chrono::steady_clock::time_point usage_reported_at_{};
 };
 

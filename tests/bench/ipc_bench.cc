@@ -3,6 +3,10 @@
 //   build/release/tests/bench/ipc_bench            (figures go to docs/PERFORMANCE.md)
 // RoundTrip: one 256-byte request, wait for its 1 KiB response; p50/p99 in microseconds.
 // Throughput/N: N-byte request bodies, empty responses, up to 64 requests in flight.
+// Stream_1MiB/C: one request at a time answered with a 1 MiB body streamed in C-byte chunks, each
+// released as soon as the supervisor has read it (a client that takes everything at once): the
+// channel's streaming rate in MB/s, one record per round trip. C = 131040 fills the default
+// 128 KiB arena.
 // syscalls/rec: doorbell writes plus sleeps (poll + read each) on both sides, per request
 // (not counting sched_yield while spinning; for every system call run it under
 // `WSUP_BENCH_PRINT_RECORDS=1 perf stat -e raw_syscalls:sys_enter` and divide).
@@ -48,10 +52,12 @@ struct ShmPeer {
   pid_t pid;
   uint64_t next_id = 1;
   explicit ShmPeer(size_t response_bytes, std::chrono::microseconds spin = ChannelOptions{}.spin)
+      : ShmPeer("bench:" + std::to_string(response_bytes), spin) {}
+  // `mode`: ipc_test_worker's --mode.
+  explicit ShmPeer(const std::string& mode, std::chrono::microseconds spin = ChannelOptions{}.spin)
       : channel(SupervisorChannel::create(
             {.instance_id = "bench", .worker_id = 1, .slots = kWindow, .spin = spin})),
-        pid(testing::spawn_worker(WSUP_IPC_TEST_WORKER, channel,
-                                  {"--mode", "bench:" + std::to_string(response_bytes)})) {}
+        pid(testing::spawn_worker(WSUP_IPC_TEST_WORKER, channel, {"--mode", mode})) {}
   ~ShmPeer() {
     // For `perf stat -e raw_syscalls:sys_enter`: the records this peer carried, to divide by.
     if (std::getenv("WSUP_BENCH_PRINT_RECORDS")) {
@@ -65,10 +71,10 @@ struct ShmPeer {
   }
   bool submit(const HttpRequest& r) { return channel.try_submit(r) == SubmitStatus::ok; }
   size_t drain() {
-    size_t n = channel.poll_responses([](Completion&& c) { benchmark::DoNotOptimize(c); });
+    size_t n = channel.poll_responses([](ResponseEvent&& c) { benchmark::DoNotOptimize(c); });
     if (n == 0) {
       channel.wait_for_responses(std::chrono::milliseconds(100));
-      n = channel.poll_responses([](Completion&& c) { benchmark::DoNotOptimize(c); });
+      n = channel.poll_responses([](ResponseEvent&& c) { benchmark::DoNotOptimize(c); });
     }
     return n;
   }
@@ -178,6 +184,33 @@ void BM_Throughput(benchmark::State& state) {
   }
 }
 
+void BM_Stream(benchmark::State& state) {
+  constexpr size_t kBody = 1 << 20;
+  const size_t chunk = static_cast<size_t>(state.range(0));
+  ShmPeer peer("stream:" + std::to_string(kBody) + ":" + std::to_string(chunk));
+  HttpRequest request = bench_request(1, 0);
+  size_t bytes = 0, records = 0;
+  for (auto _ : state) {
+    request.id++;
+    if (!peer.submit(request)) std::abort();
+    for (bool ended = false; !ended;) {
+      size_t n = peer.channel.poll_responses([&](ResponseEvent&& e) {
+        ++records;
+        if (e.kind == ResponseEvent::Kind::end) ended = true;
+        if (e.kind != ResponseEvent::Kind::head && e.kind != ResponseEvent::Kind::chunk) return;
+        bytes += e.chunk.size();
+        peer.channel.release(e.request_id);  // written at once: the worker may send the next
+      });
+      if (n == 0 && !ended) peer.channel.wait_for_responses(std::chrono::milliseconds(100));
+    }
+  }
+  if (bytes != state.iterations() * kBody) state.SkipWithError("body bytes missing");
+  state.SetBytesProcessed(static_cast<int64_t>(bytes));
+  state.counters["records/resp"] =
+      static_cast<double>(records) / static_cast<double>(state.iterations());
+  state.counters["syscalls/rec"] = peer.syscalls_per_record();
+}
+
 // RoundTrip/shm/N: both consumers spin N microseconds before they sleep on the eventfd.
 BENCHMARK(BM_RoundTrip<ShmPeer>)
     ->Name("RoundTrip_256B_1KiB/shm")
@@ -194,6 +227,12 @@ BENCHMARK(BM_Throughput<ShmPeer>)
     ->Name("Throughput/shm")
     ->Arg(1024)
     ->Arg(64 * 1024)
+    ->MinTime(1.0)
+    ->UseRealTime();
+BENCHMARK(BM_Stream)
+    ->Name("Stream_1MiB")
+    ->Arg(16 * 1024)
+    ->Arg(128 * 1024 - 32)  // one chunk fills the default arena
     ->MinTime(1.0)
     ->UseRealTime();
 BENCHMARK(BM_Throughput<SocketPeer>)

@@ -12,7 +12,7 @@ foreach(scenario IN LISTS WSUP_CHAOS_SCENARIOS)
            COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/scenarios/${scenario}.sh)
   set_tests_properties(chaos_${scenario} PROPERTIES
     LABELS chaos RUN_SERIAL TRUE TIMEOUT 180
-    ENVIRONMENT "WSUP=$<TARGET_FILE:wsup>;WSUP_WORKER=$<TARGET_FILE:wsup-worker>;WSUP_LOADGEN=$<TARGET_FILE:wsup-loadgen>;WSUP_PROBE=$<TARGET_FILE:wsup-chaos-probe>;CHAOS_MODE=short")
+    ENVIRONMENT "WSUP=$<TARGET_FILE:wsup>;WSUP_WORKER=$<TARGET_FILE:wsup-worker>;WSUP_WORKER_FAULTS=$<TARGET_FILE:wsup-worker-faults>;WSUP_LOADGEN=$<TARGET_FILE:wsup-loadgen>;WSUP_PROBE=$<TARGET_FILE:wsup-chaos-probe>;CHAOS_MODE=short")
 endforeach()
 
 # Every scenario and the shared library at least parse (bash -n): cheap, and catches a broken

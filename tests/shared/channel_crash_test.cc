@@ -77,7 +77,7 @@ void run_on_fresh_worker(uint32_t epoch, const std::vector<uint64_t>& ids) {
   auto deadline = std::chrono::steady_clock::now() + 30s;
   while (!waiting.empty() && std::chrono::steady_clock::now() < deadline) {
     while (next < ids.size() && channel.try_submit(request(ids[next])) == SubmitStatus::ok) ++next;
-    channel.poll_responses([&](Completion&& c) {
+    channel.poll_responses([&](ResponseEvent&& c) {
       EXPECT_EQ(c.error, ChannelError::none);
       EXPECT_EQ(waiting.erase(c.request_id), 1u);
     });
@@ -103,7 +103,7 @@ TEST(ChannelCrash, KilledWorkerTakenRequestsGet502QueuedOnesAreRedispatched) {
     EXPECT_EQ(channel.worker_pid(), worker);
     EXPECT_EQ(channel.worker_state(), WorkerState::ready);
     kill_and_wait(worker);
-    EXPECT_EQ(channel.poll_responses([](Completion&&) { FAIL() << "no response was written"; }),
+    EXPECT_EQ(channel.poll_responses([](ResponseEvent&&) { FAIL() << "no response was written"; }),
               0u);
     SupervisorChannel::Reaped reaped = channel.reap_after_death();
     std::sort(reaped.taken.begin(), reaped.taken.end());
@@ -138,13 +138,13 @@ TEST(ChannelCrash, KilledMidStreamEveryRequestIsClassifiedExactlyOnce) {
       while (channel.try_submit(request(next_id, rng() % 20'000)) == SubmitStatus::ok) {
         submitted.insert(next_id++);
       }
-      channel.poll_responses([&](Completion&& c) {
+      channel.poll_responses([&](ResponseEvent&& c) {
         EXPECT_EQ(c.error, ChannelError::none);
         answered.insert(c.request_id);
       });
     }
     kill_and_wait(worker);
-    channel.poll_responses([&](Completion&& c) { answered.insert(c.request_id); });
+    channel.poll_responses([&](ResponseEvent&& c) { answered.insert(c.request_id); });
     SupervisorChannel::Reaped reaped = channel.reap_after_death();
     std::set<uint64_t> seen_by_worker = log.read_all();
     std::set<uint64_t> classified = answered;
@@ -154,7 +154,7 @@ TEST(ChannelCrash, KilledMidStreamEveryRequestIsClassifiedExactlyOnce) {
       add_once(id);
       EXPECT_FALSE(seen_by_worker.contains(id)) << "worker took " << id << " yet it is not_taken";
     }
-    for (const Completion& c : reaped.completed) add_once(c.request_id);
+    for (const ResponseEvent& c : reaped.completed) add_once(c.request_id);
     EXPECT_EQ(classified, submitted);
     for (uint64_t id : seen_by_worker)
       EXPECT_TRUE(submitted.contains(id) &&

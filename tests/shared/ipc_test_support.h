@@ -1,5 +1,6 @@
 // Shared by the channel tests, the test worker binary and the benchmark: deterministic bodies
-// with checksums, and starting a worker process on a channel the way the supervisor does.
+// with checksums, starting a worker process on a channel the way the supervisor does, and
+// assembling streamed answers.
 #pragma once
 
 #include <sys/wait.h>
@@ -9,6 +10,9 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -43,6 +47,77 @@ inline std::string make_body(uint64_t seed, size_t size) {
   }
   return body;
 }
+
+// Chunk `k` of request `id`'s test stream (ipc_test_worker's x-stream-chunks).
+inline std::string stream_chunk(uint64_t id, uint64_t k, size_t size) {
+  return make_body(id * 1000003 + k, size);
+}
+// ipc_test_worker's --stream-log-fd event for a cancel (others are chunk indices).
+inline constexpr uint64_t kCancelledEvent = ~uint64_t{0};
+
+// One request's answer as the supervisor got it, whole or assembled from a stream.
+struct Answer {
+  uint64_t request_id = 0;
+  ChannelError error = ChannelError::none;
+  HttpResponse response;  // a stream's body is its chunks joined
+  bool streamed = false;
+  bool aborted = false;
+  size_t chunks = 0;
+  std::optional<uint64_t> length;
+};
+
+// Reads a channel's records into whole answers, releasing each head and chunk as soon as it is
+// read (a client that takes everything at once).
+class Assembler {
+ public:
+  explicit Assembler(SupervisorChannel& channel) : channel_(channel) {}
+  // One poll_responses(); `on_answer` gets each answer that finished. Returns records read.
+  size_t poll(const std::function<void(Answer&&)>& on_answer) {
+    return channel_.poll_responses([&](ResponseEvent&& e) { feed(std::move(e), on_answer); });
+  }
+  void feed(ResponseEvent&& e, const std::function<void(Answer&&)>& on_answer) {
+    switch (e.kind) {
+      case ResponseEvent::Kind::whole: {
+        Answer a;
+        a.request_id = e.request_id;
+        a.error = e.error;
+        a.response = std::move(e.response);
+        on_answer(std::move(a));
+        return;
+      }
+      case ResponseEvent::Kind::head: {
+        Answer& a = partial_[e.request_id];
+        a.request_id = e.request_id;
+        a.response = std::move(e.response);
+        a.streamed = true;
+        a.length = e.length;
+        channel_.release(e.request_id);
+        return;
+      }
+      case ResponseEvent::Kind::chunk: {
+        Answer& a = partial_[e.request_id];
+        a.response.body += e.chunk;
+        ++a.chunks;
+        channel_.release(e.request_id);
+        return;
+      }
+      case ResponseEvent::Kind::end: {
+        Answer a = std::move(partial_[e.request_id]);
+        partial_.erase(e.request_id);
+        a.request_id = e.request_id;
+        a.error = e.error;
+        a.aborted = e.aborted;
+        on_answer(std::move(a));
+        return;
+      }
+    }
+  }
+  size_t open_streams() const { return partial_.size(); }
+
+ private:
+  SupervisorChannel& channel_;
+  std::map<uint64_t, Answer> partial_;
+};
 
 // Whole-buffer read/write on a blocking socket; false on EOF or error.
 inline bool read_full(int fd, void* data, size_t size) {

@@ -4,6 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <optional>
 #include <vector>
 
 namespace wsup::codec {
@@ -39,18 +42,18 @@ TEST(RecordCodec, RequestRoundTripsWithDuplicateHeadersAndEmptyFields) {
 
 TEST(RecordCodec, ResponseAndErrorRoundTrip) {
   HttpResponse r{5, 404, {{"k", "v"}}, std::string(1000, 'b')};
-  std::vector<std::byte> out(encoded_size(r, false));
-  encode(r, false, out);
+  std::vector<std::byte> out(encoded_size(r));
+  encode(r, out);
   DecodedRecord d = decode(out, 1 << 20);
   ASSERT_EQ(d.status, DecodeStatus::ok);
   EXPECT_EQ(d.response.status, 404);
   EXPECT_EQ(d.response.body, r.body);
   std::vector<std::byte> err(kErrorRecordBytes);
-  encode_error(9, ChannelError::body_too_large, err);
+  encode_error(9, ChannelError::headers_too_large, err);
   DecodedRecord e = decode(err, 0);
   ASSERT_EQ(e.status, DecodeStatus::ok);
   EXPECT_EQ(e.request_id, 9u);
-  EXPECT_EQ(e.error, ChannelError::body_too_large);
+  EXPECT_EQ(e.error, ChannelError::headers_too_large);
 }
 
 TEST(RecordCodec, SpilledBodyCarriesOnlyItsLength) {
@@ -103,8 +106,8 @@ TEST(RecordCodec, UnknownTypeFlagsStatusAndErrorCodeAreRejected) {
   put<uint32_t>(bytes, 16, 0x80);
   EXPECT_EQ(decode(bytes, 1 << 20).status, DecodeStatus::bad_flags);
   HttpResponse r{1, 200, {}, {}};
-  std::vector<std::byte> out(encoded_size(r, false));
-  encode(r, false, out);
+  std::vector<std::byte> out(encoded_size(r));
+  encode(r, out);
   put<uint32_t>(out, kRecordHeaderBytes, 42);
   EXPECT_EQ(decode(out, 10).status, DecodeStatus::bad_status);
   std::vector<std::byte> err(kErrorRecordBytes);
@@ -124,6 +127,92 @@ TEST(RecordCodec, TrailingBytesInsideTheRecordAreRejectedButBytesAfterItIgnored)
 TEST(RecordCodec, BodyAboveTheLimitIsRejected) {
   auto bytes = encode_request(sample());
   EXPECT_EQ(decode(bytes, sample().body.size() - 1).status, DecodeStatus::body_too_large);
+}
+
+}  // namespace
+}  // namespace wsup::codec
+
+namespace wsup::codec {
+namespace {
+
+template <typename T>
+void put_at(std::vector<std::byte>& bytes, size_t at, T value) {
+  std::memcpy(bytes.data() + at, &value, sizeof value);
+}
+
+std::vector<std::byte> head_record(std::optional<uint64_t> length) {
+  HttpResponse head{11, 200, {{"content-type", "text/event-stream"}}, "ignored"};
+  std::vector<std::byte> out(head_size(head));
+  EXPECT_EQ(encode_head(head, length, out), out.size());
+  return out;
+}
+
+TEST(RecordCodec, HeadChunkAndEndRoundTrip) {
+  for (std::optional<uint64_t> length : {std::optional<uint64_t>(), std::optional<uint64_t>(0),
+                                         std::optional<uint64_t>(1ull << 40)}) {
+    DecodedRecord h = decode(head_record(length), 0);
+    ASSERT_EQ(h.status, DecodeStatus::ok);
+    EXPECT_EQ(h.type, RecordType::head);
+    EXPECT_EQ(h.request_id, 11u);
+    EXPECT_EQ(h.response.status, 200);
+    EXPECT_EQ(h.response.headers, (HeaderList{{"content-type", "text/event-stream"}}));
+    EXPECT_TRUE(h.response.body.empty());  // a head carries no body
+    EXPECT_EQ(h.declared_length, length);
+  }
+  std::vector<std::byte> chunk(kChunkOverheadBytes + 5);
+  EXPECT_EQ(encode_chunk(11, "hello", chunk), chunk.size());
+  DecodedRecord c = decode(chunk, 0);  // not a body: the body limit does not apply
+  ASSERT_EQ(c.status, DecodeStatus::ok);
+  EXPECT_EQ(c.type, RecordType::chunk);
+  EXPECT_EQ(c.chunk, "hello");
+  for (bool aborted : {false, true}) {
+    std::vector<std::byte> end(kEndRecordBytes);
+    EXPECT_EQ(encode_end(11, aborted, end), end.size());
+    DecodedRecord e = decode(end, 0);
+    ASSERT_EQ(e.status, DecodeStatus::ok);
+    EXPECT_EQ(e.type, RecordType::end);
+    EXPECT_EQ(e.aborted, aborted);
+  }
+}
+
+TEST(RecordCodec, MalformedStreamRecordsAreRejected) {
+  auto head = head_record(std::nullopt);
+  put_at<uint64_t>(head, head.size() - 8, 77);  // a length without the flag that declares one
+  EXPECT_EQ(decode(head, 0).status, DecodeStatus::bad_flags);
+  head = head_record(5);
+  put_at<uint32_t>(head, 16, kLengthDeclared | 0x10);
+  EXPECT_EQ(decode(head, 0).status, DecodeStatus::bad_flags);
+  std::vector<std::byte> chunk(kChunkOverheadBytes + 5);
+  encode_chunk(1, "hello", chunk);
+  put_at<uint32_t>(chunk, 20, 1);  // a header count on a chunk
+  EXPECT_EQ(decode(chunk, 0).status, DecodeStatus::bad_flags);
+  encode_chunk(1, "hello", chunk);
+  put_at<uint64_t>(chunk, kRecordHeaderBytes, 6);  // one byte past the record
+  EXPECT_EQ(decode(chunk, 0).status, DecodeStatus::truncated);
+  put_at<uint64_t>(chunk, kRecordHeaderBytes, 4);  // one byte left over
+  EXPECT_EQ(decode(chunk, 0).status, DecodeStatus::trailing_bytes);
+  std::vector<std::byte> end(kEndRecordBytes);
+  encode_end(1, false, end);
+  put_at<uint32_t>(end, kRecordHeaderBytes, 2);
+  EXPECT_EQ(decode(end, 0).status, DecodeStatus::bad_end);
+  HttpResponse whole{1, 200, {}, "x"};
+  std::vector<std::byte> response(encoded_size(whole));
+  encode(whole, response);
+  put_at<uint32_t>(response, 16, kBodySpilled);  // responses never spill
+  EXPECT_EQ(decode(response, 10).status, DecodeStatus::bad_flags);
+}
+
+TEST(RecordCodec, EveryFuzzSeedDecodes) {
+  size_t seeds = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(WSUP_FUZZ_CORPUS)) {
+    std::ifstream in(entry.path(), std::ios::binary);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::vector<std::byte> bytes(text.size());
+    std::memcpy(bytes.data(), text.data(), text.size());
+    EXPECT_EQ(decode(bytes, 1 << 20).status, DecodeStatus::ok) << entry.path();
+    ++seeds;
+  }
+  EXPECT_GE(seeds, 9u);  // one or more of every record type
 }
 
 }  // namespace

@@ -40,3 +40,16 @@ TEST(AccessLog, CommonLogFormatIsStrictClf) {
 TEST(AccessLog, ControlCharactersAreEscapedInJson) {
   EXPECT_EQ(wsup::json_escape(std::string("a\x01\n", 3)), "a\\u0001\\n");
 }
+
+TEST(AccessLog, ACutResponseSaysWhyAndWhatStatusLineTheClientHadGot) {
+  AccessRecord cut = sample();
+  cut.status = 499;
+  cut.body_bytes = 65536;
+  cut.cut = "client_gone";
+  cut.sent_status = 200;
+  EXPECT_TRUE(format_json(cut).ends_with(
+      "\"status\":499,\"bytes\":65536,\"ms\":0.840,\"script\":\"hello\",\"worker\":1,"
+      "\"cut\":\"client_gone\",\"sent_status\":200}"))
+      << format_json(cut);
+  EXPECT_TRUE(format_common(cut).ends_with("\" 499 65536"));  // strict CLF: no extra field
+}

@@ -35,6 +35,25 @@ class FakeChannel : public RequestChannel {
     ++cancelled_;
     return true;
   }
+  bool abandon(uint64_t id) override {
+    {
+      std::lock_guard lock(mutex_);
+      abandoned_.push_back(id);
+    }
+    return try_cancel(id);
+  }
+  void release(uint64_t id) override {
+    std::lock_guard lock(mutex_);
+    released_.push_back(id);
+  }
+  std::vector<uint64_t> abandoned() {
+    std::lock_guard lock(mutex_);
+    return abandoned_;
+  }
+  std::vector<uint64_t> released() {
+    std::lock_guard lock(mutex_);
+    return released_;
+  }
   void take(uint64_t id) {
     std::lock_guard lock(mutex_);
     taken_.insert(id);
@@ -60,6 +79,7 @@ class FakeChannel : public RequestChannel {
   size_t capacity_;
   std::vector<uint64_t> queued_;
   std::set<uint64_t> taken_;
+  std::vector<uint64_t> abandoned_, released_;
   int cancelled_ = 0;
 };
 

@@ -1,27 +1,38 @@
 // fake-worker: speaks wsup-worker's command line and channel protocol without V8, so the
-// supervisor's lifecycle and error paths can be tested quickly and deterministically.
+// supervisor's lifecycle, error paths and streamed responses can be tested quickly and
+// deterministically. It answers through the same ChannelResponseSinks as wsup-worker.
 //
 // Paths it understands: /sleep/MS (answers after MS ms, others are served meanwhile),
 // /crash (aborts while holding the request), /status/N (answers status N), /bare (no
-// headers), anything else:
+// headers), /big/N (a whole response of N bytes 'b': past one record the sink streams it),
+// /stream?chunks=N&size=S (a streamed body of N chunks, chunk k being S bytes of 'a'+k%26;
+// more parameters: length=L declares the length L, declare=1 declares the true one, abort=K ends
+// it aborted after K chunks, hang=K stops after K chunks, crash=K aborts the process after K,
+// delay=MS waits MS ms before each chunk after the first, status=N), anything else:
 // 200 "worker=<id> <METHOD> <url> script=<name> body=<bytes>" with header x-fake-worker: <id>.
+// A cancelled stream prints "fake-worker: cancelled req=<id>" on stderr.
 // --check CONFIG exits 0, or 1 with a file:line:column message when the config text contains
 // "fake-check-fails". FAKE_WORKER_EXIT_AT_START=1 makes it exit 3 before getting ready.
 #include <poll.h>
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "shared/channel.h"
+#include "tests/support/test_stream_writer.h"
+#include "worker/channel_sinks.h"
 
 namespace {
 
@@ -31,10 +42,7 @@ void on_term(int) {
 }
 
 using Clock = std::chrono::steady_clock;
-struct Delayed {
-  Clock::time_point due;
-  wsup::HttpResponse response;
-};
+using wsup::testing::TestStreamWriter;
 
 wsup::HttpResponse answer(const wsup::HttpRequest& r, int worker) {
   wsup::HttpResponse out;
@@ -50,6 +58,62 @@ std::string path_of(const std::string& url) {
   size_t scheme = url.find("://");
   size_t slash = url.find('/', scheme == std::string::npos ? 0 : scheme + 3);
   return slash == std::string::npos ? "/" : url.substr(slash);
+}
+
+// "/stream?chunks=3&size=10" -> {chunks: 3, size: 10}
+std::map<std::string, uint64_t> query_numbers(const std::string& path) {
+  std::map<std::string, uint64_t> out;
+  size_t at = path.find('?');
+  while (at != std::string::npos) {
+    size_t end = path.find('&', at + 1);
+    std::string pair = path.substr(at + 1, end == std::string::npos ? end : end - at - 1);
+    if (size_t eq = pair.find('='); eq != std::string::npos)
+      out[pair.substr(0, eq)] = std::strtoull(pair.c_str() + eq + 1, nullptr, 10);
+    at = end;
+  }
+  return out;
+}
+
+// Work due later on the one thread: delayed answers, delayed chunks, deferred callbacks.
+struct Later {
+  std::multimap<Clock::time_point, std::function<void()>> due;
+  void at(Clock::time_point when, std::function<void()> f) { due.emplace(when, std::move(f)); }
+  bool run_due() {
+    bool ran = false;
+    while (!due.empty() && due.begin()->first <= Clock::now()) {
+      auto f = std::move(due.begin()->second);
+      due.erase(due.begin());
+      f();
+      ran = true;
+    }
+    return ran;
+  }
+};
+
+void stream(std::shared_ptr<wsup::worker::ChannelResponseSink> sink, const wsup::HttpRequest& r,
+            const std::string& path, Later& later) {
+  auto q = query_numbers(path);
+  auto get = [&](const char* key, uint64_t otherwise) { return q.count(key) ? q[key] : otherwise; };
+  TestStreamWriter::Plan plan;
+  plan.chunks = get("chunks", 3);
+  plan.size = get("size", 16);
+  if (q.count("length")) plan.length = q["length"];
+  if (get("declare", 0) == 1) plan.length = plan.chunks * plan.size;
+  plan.abort_after = get("abort", UINT64_MAX);
+  plan.hang_after = get("hang", UINT64_MAX);
+  plan.crash_after = get("crash", UINT64_MAX);
+  plan.delay = std::chrono::milliseconds(get("delay", 0));
+  const uint64_t id = r.id;
+  plan.on_cancel = [id] {
+    std::fprintf(stderr, "fake-worker: cancelled req=%llu\n", static_cast<unsigned long long>(id));
+  };
+  wsup::HttpResponse head{
+      id, static_cast<uint16_t>(get("status", 200)), {{"content-type", "text/plain"}}, {}};
+  auto schedule = [&later](std::chrono::milliseconds delay, std::function<void()> f) {
+    later.at(Clock::now() + delay, std::move(f));
+  };
+  std::make_shared<TestStreamWriter>(std::move(sink), std::move(head), std::move(plan), schedule)
+      ->start();
 }
 
 }  // namespace
@@ -80,37 +144,37 @@ int main(int argc, char** argv) {
   auto channel = wsup::WorkerChannel::open(segment, request_fd, response_fd);
   channel.set_pid(::getpid());
   channel.set_state(wsup::WorkerState::ready);
-  std::vector<Delayed> delayed;
+  Later later;
+  wsup::worker::ChannelSinks sinks(
+      channel, [&later](std::function<void()> f) { later.at(Clock::now(), std::move(f)); });
   for (;;) {
     bool worked = false;
     for (auto t = channel.try_take(); t.kind != wsup::TakeResult::Kind::empty;
          t = channel.try_take()) {
       worked = true;
-      if (t.kind != wsup::TakeResult::Kind::request) continue;
+      if (sinks.route(t) || t.kind != wsup::TakeResult::Kind::request) continue;
       std::string path = path_of(t.request.url);
       if (path == "/crash") std::abort();
+      auto sink = sinks.open(t.request.id, nullptr);
+      if (path.starts_with("/stream")) {
+        stream(sink, t.request, path, later);
+        continue;
+      }
       wsup::HttpResponse r = answer(t.request, worker);
       if (path == "/bare") r.headers.clear();  // no header at all
       if (path.starts_with("/status/"))
         r.status = static_cast<uint16_t>(std::atoi(path.c_str() + 8));
+      if (path.starts_with("/big/"))
+        r.body = std::string(std::strtoull(path.c_str() + 5, nullptr, 10), 'b');
       if (path.starts_with("/sleep/")) {
-        delayed.push_back(
-            {Clock::now() + std::chrono::milliseconds(std::atoi(path.c_str() + 7)), std::move(r)});
+        later.at(Clock::now() + std::chrono::milliseconds(std::atoi(path.c_str() + 7)),
+                 [sink, r] { sink->respond(r); });
       } else {
-        channel.respond(r);
+        sink->respond(std::move(r));
       }
     }
-    auto now = Clock::now();
-    for (auto it = delayed.begin(); it != delayed.end();) {
-      if (it->due <= now) {
-        channel.respond(it->response);
-        it = delayed.erase(it);
-        worked = true;
-      } else {
-        ++it;
-      }
-    }
-    if (g_terminate && delayed.empty() && channel.taken_count() == 0) break;
+    worked |= later.run_due();
+    if (g_terminate && sinks.open_count() == 0) break;
     if (worked) continue;
     if (channel.prepare_to_sleep()) {
       pollfd fd{channel.request_doorbell_fd(), POLLIN, 0};

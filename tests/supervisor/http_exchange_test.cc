@@ -69,3 +69,16 @@ TEST(HttpExchange, DispatchOutcomesMapToTheirStatuses) {
   EXPECT_EQ(answer_for(Outcome::timed_out).status, 504);
   EXPECT_EQ(answer_for(Outcome::too_large).status, 413);
 }
+
+TEST(HttpExchange, AStreamedHeadIsChunkedOrDeclaresItsLengthAndChunkSizesAreHex) {
+  EXPECT_EQ(response_head(200, {{"a", "b"}}, std::nullopt, {.chunked = true}),
+            "HTTP/1.1 200 OK\r\na: b\r\nTransfer-Encoding: chunked\r\n\r\n");
+  EXPECT_EQ(response_head(200, {}, 42, {.chunked = true}),  // a known length wins
+            "HTTP/1.1 200 OK\r\nContent-Length: 42\r\n\r\n");
+  EXPECT_EQ(response_head(200, {}, std::nullopt, {.close = true}),  // HTTP/1.0: ended by closing
+            "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(response_head(204, {}, std::nullopt, {.chunked = true}),
+            "HTTP/1.1 204 No Content\r\n\r\n");
+  EXPECT_EQ(chunk_size_line(1), "1\r\n");
+  EXPECT_EQ(chunk_size_line(131040), "1ffe0\r\n");
+}

@@ -4,16 +4,33 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
 #include <future>
 
 #include "front_test_support.h"
+#include "tests/support/eventually.h"
 
 using namespace wsup;
 using namespace wsup::supervisor;
 using namespace wsup::supervisor::testing;
 using namespace std::chrono_literals;
+using wsup::testing::eventually;
 
 namespace {
+
+// A temporary access-log file.
+struct TempLog {
+  std::string path = "/tmp/wsup-front-access-" + std::to_string(::getpid()) + ".log";
+  TempLog() { std::remove(path.c_str()); }
+  ~TempLog() { std::remove(path.c_str()); }
+  std::string text() const {
+    std::ifstream in(path);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  }
+};
 
 config::ClusterConfig front_config(uint32_t max_connections = 64) {
   config::ClusterConfig c;
@@ -26,7 +43,7 @@ config::ClusterConfig front_config(uint32_t max_connections = 64) {
   config::Script echo;
   echo.name = "echo";
   echo.routes = {config::Route{"", "/echo*", "/echo*", {}}, config::Route{"", "/hold*", "", {}},
-                 config::Route{"", "/headers", "", {}}};
+                 config::Route{"", "/headers", "", {}}, config::Route{"", "/big/*", "/big/*", {}}};
   c.scripts = {echo};
   return c;
 }
@@ -43,9 +60,12 @@ FrontTimeouts short_timeouts() {
 
 // A front on a free port with one EchoWorker.
 struct Front {
+  // `access_log_path`: where the JSON access log goes ("" for none).
   explicit Front(config::ClusterConfig config = front_config(),
-                 FrontTimeouts timeouts = short_timeouts())
-      : access_log(config::Logging::AccessFormat::off, "stderr"),
+                 FrontTimeouts timeouts = short_timeouts(), const std::string& access_log_path = "")
+      : access_log(access_log_path.empty() ? config::Logging::AccessFormat::off
+                                           : config::Logging::AccessFormat::json,
+                   access_log_path.empty() ? "stderr" : access_log_path),
         front(config, dispatcher, metrics, access_log, timeouts) {
     dispatcher.add_endpoint(1, 0, 64, worker);
     front.start();
@@ -325,4 +345,53 @@ TEST(HttpFront, ReloadedRoutesApplyToTheNextRequestOfAnOpenConnection) {
   f.front.set_routing(std::make_shared<const RoutingTable>(reloaded));
   c.send(get("/fresh"));
   EXPECT_TRUE(c.read_responses(1).starts_with("HTTP/1.1 200 "));
+}
+
+// The write deadline counts from the last progress: a client that reads a large response slowly
+// but steadily gets all of it, however long that takes.
+TEST(HttpFront, ASlowButSteadyReaderGetsAResponseThatTakesLongerThanTheWriteDeadline) {
+  Front f;  // write deadline 1 s
+  constexpr size_t kBig = 16 << 20;
+  const std::string target = "/big/" + std::to_string(kBig);
+  const size_t body = std::string("GET http://t" + target + " body=").size() + kBig;
+  RawClient c(f.port, 64 * 1024);
+  c.send(get(target));
+  std::string got;
+  size_t head_end = std::string::npos;
+  // ~5 MB/s: the kernel's buffers hold a few MiB, so the front writes for seconds in all.
+  while (!c.closed() && (head_end == std::string::npos || got.size() < head_end + 4 + body)) {
+    for (size_t tick = 0; tick < 512 * 1024 && !c.closed();) {
+      std::string piece = c.read_some(16 * 1024, 2s);
+      if (piece.empty()) break;
+      tick += piece.size();
+      got += piece;
+    }
+    head_end = got.find("\r\n\r\n");
+    std::this_thread::sleep_for(100ms);  // the client's pace
+  }
+  ASSERT_NE(head_end, std::string::npos);
+  EXPECT_EQ(got.size() - head_end - 4, body);  // all of it: not cut
+}
+
+// A client that stops reading is cut after the write deadline, and the access log says so with
+// the bytes that actually went out.
+TEST(HttpFront, AClientThatStopsReadingIsCutAndLoggedWithTheBytesSent) {
+  TempLog log;
+  Front f(front_config(), short_timeouts(), log.path);
+  RawClient c(f.port, 64 * 1024);
+  c.send(get("/big/" + std::to_string(16 << 20)));
+  std::string line;
+  ASSERT_TRUE(eventually(
+      [&] {
+        line = log.text();
+        return line.find("write_timeout") != std::string::npos;
+      },
+      10s))
+      << line;
+  EXPECT_TRUE(has(line, "\"status\":499,")) << line;
+  EXPECT_TRUE(has(line, "\"cut\":\"write_timeout\",\"sent_status\":200")) << line;
+  const size_t at = line.find("\"bytes\":") + 8;
+  const uint64_t sent = std::stoull(line.substr(at));
+  EXPECT_GT(sent, 0u);
+  EXPECT_LT(sent, uint64_t{16} << 20);
 }

@@ -60,7 +60,7 @@ TEST(WorkerServiceTest, AnswersEveryRequestFromTheChannelThenDrains) {
         ++submitted;
       }
       supervisor.poll_responses(
-          [&](Completion&& done) { responses[done.request_id] = std::move(done.response); });
+          [&](ResponseEvent&& done) { responses[done.request_id] = std::move(done.response); });
       if (responses.size() < kRequests) supervisor.wait_for_responses(std::chrono::milliseconds(5));
     }
     boost::asio::post(loop, [&] { service.drain(); });

@@ -105,7 +105,7 @@ TEST(WsupWorkerProcessTest, ServesRequestsFromItsSegmentAndDrainsOnSigterm) {
   EXPECT_EQ(channel.worker_pid(), worker.pid());
 
   constexpr int kRequests = 16;
-  std::map<uint64_t, Completion> done;
+  std::map<uint64_t, ResponseEvent> done;
   int submitted = 0;
   const auto deadline = Clock::now() + std::chrono::seconds(20);
   while (done.size() < kRequests && Clock::now() < deadline) {
@@ -115,7 +115,7 @@ TEST(WsupWorkerProcessTest, ServesRequestsFromItsSegmentAndDrainsOnSigterm) {
       if (channel.try_submit(request) != SubmitStatus::ok) break;
       ++submitted;
     }
-    channel.poll_responses([&](Completion&& c) { done[c.request_id] = std::move(c); });
+    channel.poll_responses([&](ResponseEvent&& c) { done[c.request_id] = std::move(c); });
     if (done.size() < kRequests) channel.wait_for_responses(std::chrono::milliseconds(10));
   }
   ASSERT_EQ(done.size(), static_cast<size_t>(kRequests));

@@ -2,17 +2,18 @@
 # Scenario 9: a worker writes garbage into its response ring. The supervisor must reject those
 # records, fail only the requests involved (502), restart that worker, and keep serving.
 #
-# Needs wsup-worker's test-only fault switch (docs/RELIABILITY.md, "Test fault flag"):
-#   wsup-worker --allow-test-faults ...  with  WSUP_TEST_FAULT=corrupt-responses
-# The worker refuses WSUP_TEST_FAULT without --allow-test-faults. A wrapper given to the
-# supervisor as --worker-binary adds the switch for the FIRST worker process only, so the
-# restarted worker is healthy.
+# Needs the test-only worker `wsup-worker-faults` (docs/RELIABILITY.md, "Test fault flag"):
+#   WSUP_TEST_FAULT=corrupt-responses wsup-worker-faults ...
+# The production wsup-worker has no fault code. A wrapper given to the supervisor as
+# --worker-binary runs the faulty binary for the FIRST worker process only, so the restarted
+# worker is the real, healthy one.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 chaos_init 09-corrupt-response-ring
 
 workers=2
-"$WSUP_WORKER" --allow-test-faults --version >/dev/null 2>&1 ||
-  fail "wsup-worker has no --allow-test-faults switch yet: this scenario needs the test fault flag described in docs/RELIABILITY.md (WSUP_TEST_FAULT=corrupt-responses)"
+[[ -n ${WSUP_WORKER_FAULTS:-} && -x $WSUP_WORKER_FAULTS ]] ||
+  fail "WSUP_WORKER_FAULTS is not set to the test-only worker (got '${WSUP_WORKER_FAULTS:-}'): build the target wsup-worker-faults"
+"$WSUP_WORKER_FAULTS" --version >/dev/null 2>&1 || fail "$WSUP_WORKER_FAULTS --version failed"
 new_cluster_ports
 write_hello_config "$workers"
 
@@ -24,7 +25,7 @@ cat >"$CHAOS_TMP/faulty-worker" <<EOF
 #!/usr/bin/env bash
 if [[ " \$* " == *" --worker-id 0 "* ]] && mkdir "$CHAOS_TMP/fault-armed" 2>/dev/null; then
   echo \$\$ >"$CHAOS_TMP/fault-armed/pid"
-  WSUP_TEST_FAULT=corrupt-responses exec "$WSUP_WORKER" --allow-test-faults "\$@"
+  WSUP_TEST_FAULT=corrupt-responses exec "$WSUP_WORKER_FAULTS" "\$@"
 fi
 exec "$WSUP_WORKER" "\$@"
 EOF
@@ -44,7 +45,7 @@ expect_nothing_lost load
 n502=$(status_count load 502)
 bad=$(unexpected_failures load 502)
 [[ $bad == 0 ]] || fail "answers other than 2xx/502: $(field load '.status|tojson')"
-((n502 > 0)) || fail "no request failed: the faulty worker did not corrupt its ring (does wsup-worker honour WSUP_TEST_FAULT=corrupt-responses with --allow-test-faults?)"
+((n502 > 0)) || fail "no request failed: the faulty worker did not corrupt its ring (does wsup-worker-faults honour WSUP_TEST_FAULT=corrupt-responses?)"
 ! alive "$faulty_pid" || fail "the worker that wrote garbage (pid $faulty_pid) was not restarted"
 grep -Eiq 'corrupt|invalid|malformed|reject' "$CHAOS_TMP/wsup.log" || fail "the supervisor did not log the rejected records"
 ready=$(wait_all_ready $workers 10000)

@@ -1,4 +1,4 @@
-#include "worker/test_faults.h"
+#include "tests/chaos/faults/test_faults.h"
 
 #include <charconv>
 #include <cstdlib>
@@ -9,16 +9,11 @@
 
 namespace wsup::worker {
 
-TestFaults test_faults_from_environment(bool allowed) {
+TestFaults test_faults_from_environment() {
   const char* fault = std::getenv("WSUP_TEST_FAULT");
   if (fault == nullptr || *fault == '\0') return {};
-  if (!allowed) {
-    throw StartupError(
-        "wsup-worker: WSUP_TEST_FAULT is set but --allow-test-faults was not given; refusing to "
-        "start (test faults are for the chaos suite only)");
-  }
   if (std::string_view(fault) != "corrupt-responses") {
-    throw StartupError(std::string("wsup-worker: unknown WSUP_TEST_FAULT '") + fault +
+    throw StartupError(std::string("wsup-worker-faults: unknown WSUP_TEST_FAULT '") + fault +
                        "' (known: corrupt-responses)");
   }
   TestFaults faults;
@@ -28,7 +23,7 @@ TestFaults test_faults_from_environment(bool allowed) {
     uint32_t n = 0;
     auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), n);
     if (error != std::errc() || end != text.data() + text.size() || n == 0) {
-      throw StartupError(std::string("wsup-worker: WSUP_TEST_FAULT_EVERY must be a positive "
+      throw StartupError(std::string("wsup-worker-faults: WSUP_TEST_FAULT_EVERY must be a positive "
                                      "integer, got '") +
                          every + "'");
     }
