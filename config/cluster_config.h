@@ -3,6 +3,7 @@
 // reporting file:line:column for every error; config/router.h maps (host, path) to a script.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -26,7 +27,7 @@ struct ListenAddress {
 };
 
 struct Limits {
-  uint32_t cpu_ms = 50;                   // CPU time per request (503 past it)
+  uint32_t cpu_ms = 50;  // CPU time per request (503 past it)
   // CPU time a request may use even inside a built-in V8 does not interrupt; past it the worker
   // process ends and is replaced. 0 = auto: 10 x cpu_ms, at least 1 s.
   uint32_t cpu_hard_ms = 0;
@@ -39,6 +40,12 @@ struct Limits {
   // errors) into the worker's log; past either, one "console output truncated" line, then nothing.
   uint64_t console_bytes = 256 * 1024;
   uint32_t console_lines = 1000;
+
+  // cpu_hard_ms, auto resolved: 10 x cpu_ms and at least 1 s (a full garbage collection of a
+  // large heap, which no limit interrupts either, must fit).
+  uint32_t cpu_hard_ms_or_auto() const {
+    return cpu_hard_ms != 0 ? cpu_hard_ms : std::max<uint32_t>(cpu_ms * 10, 1000);
+  }
 };
 
 struct Route {
@@ -97,10 +104,24 @@ struct ClusterConfig {
   // data is an injection waiting to happen. Scripts may override it (Script::allow_eval).
   bool allow_eval = false;
   std::chrono::milliseconds drain_timeout{10'000};
+  // A worker whose loop has not turned (no heartbeat) for this long is killed and replaced; what
+  // it had not taken goes to other workers. 0 = auto: unresponsive_after() x 5, at least 10 s.
+  std::chrono::milliseconds stuck_worker_timeout{0};
   Limits limits;
   std::vector<Script> scripts;
   Logging logging;
   Admin admin;
+
+  // A worker's loop turns at least every 100 ms when idle and between every slice of JavaScript,
+  // and a slice past limits.cpu_hard_ms ends the worker: a heartbeat older than that plus a
+  // second of scheduling slack means the worker is stuck in something no limit stopped.
+  std::chrono::milliseconds unresponsive_after() const {
+    return std::chrono::milliseconds(limits.cpu_hard_ms_or_auto()) + std::chrono::seconds(1);
+  }
+  std::chrono::milliseconds stuck_worker_timeout_or_auto() const {
+    if (stuck_worker_timeout.count() != 0) return stuck_worker_timeout;
+    return std::max<std::chrono::milliseconds>(unresponsive_after() * 5, std::chrono::seconds(10));
+  }
 };
 
 }  // namespace wsup::config

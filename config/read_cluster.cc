@@ -181,8 +181,8 @@ void read_cluster(const Field& root, const std::filesystem::path& base_dir, Clus
   bool is_map = for_each_field(
       root,
       {"listen", "workers", "isolates_per_worker", "concurrency_per_worker", "ring_slots",
-       "slot_arena_bytes", "http_threads", "drain_timeout", "bench_no_js", "webassembly",
-       "allow_eval", "limits", "scripts", "logging", "admin"},
+       "slot_arena_bytes", "http_threads", "drain_timeout", "stuck_worker_timeout", "bench_no_js",
+       "webassembly", "allow_eval", "limits", "scripts", "logging", "admin"},
       diagnostics,
       [&](const Field& f) {
         std::string_view key = f.key.Scalar();
@@ -220,6 +220,12 @@ void read_cluster(const Field& root, const std::filesystem::path& base_dir, Clus
         if (key == "drain_timeout") {
           if (auto ms = read_duration_ms(f, false, 0, 3'600'000, diagnostics))
             config.drain_timeout = std::chrono::milliseconds(*ms);
+        }
+        if (key == "stuck_worker_timeout") {
+          if (f.value.IsScalar() && f.value.Scalar() == "auto")
+            config.stuck_worker_timeout = std::chrono::milliseconds(0);
+          else if (auto ms = read_duration_ms(f, false, 1000, 3'600'000, diagnostics))
+            config.stuck_worker_timeout = std::chrono::milliseconds(*ms);
         }
         if (key == "limits") read_limits(f, config.limits, diagnostics);
         if (key == "scripts") {

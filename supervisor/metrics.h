@@ -20,17 +20,20 @@ namespace wsup::supervisor {
 // One worker slot as /metrics and `wsup status` show it.
 struct WorkerSnapshot {
   int id = 0;
-  int pid = 0;                   // 0 when no process runs
-  std::string state;             // starting, ready, draining, restarting, failed, stopped
+  int pid = 0;  // 0 when no process runs
+  // starting, ready, draining, restarting, failed, stopped; or unresponsive: routed, but its
+  // heartbeat is older than the bound (WorkerPool's Health).
+  std::string state;
   double uptime_seconds = 0;     // of the current process
   uint64_t requests_served = 0;  // by this slot, over all its processes
   size_t in_flight = 0;          // held by its worker process
   size_t queue_depth = 0;        // in its ring, not taken yet
   uint64_t restarts = 0;
-  uint64_t heap_bytes = 0;  // isolate heap in use, as the worker last reported it
-  double cpu_seconds = 0;   // user + system of the current process
-  uint64_t rss_bytes = 0;   // resident memory of the current process
-  WorkerTimes times;        // where the current process's time went, as it last reported
+  uint64_t heap_bytes = 0;        // isolate heap in use, as the worker last reported it
+  double cpu_seconds = 0;         // user + system of the current process
+  uint64_t rss_bytes = 0;         // resident memory of the current process
+  WorkerTimes times;              // where the current process's time went, as it last reported
+  uint64_t heartbeat_age_ms = 0;  // since the current process's loop last turned
 };
 
 class Metrics {

@@ -1,6 +1,7 @@
 #include "supervisor/worker_pool.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <set>
 
 #include "shared/log.h"
@@ -144,7 +145,9 @@ void WorkerPool::tick_slot_locked(Slot& slot, Clock::time_point now) {
                  {{"worker", slot.id}, {"how", slot.last_exit}});
       settle_exit_locked(*slot.next, slot.id);
       slot.next.reset();
-      if (!operations_.empty() && operations_.front().step_started) {
+      if (slot.current && slot.current_routed) slot.state = State::ready;
+      if (!operations_.empty() && operations_.front().step_started &&
+          operations_.front().slots[operations_.front().index] == slot.id) {
         operations_.front().done(
             {false, operations_.front().what + " failed: worker " + std::to_string(slot.id) +
                         "'s new process exited before it was ready (" + slot.last_exit +
@@ -169,43 +172,21 @@ void WorkerPool::tick_slot_locked(Slot& slot, Clock::time_point now) {
   if (slot.current) {
     WorkerProcess& p = *slot.current;
     if (p.try_reap()) {
-      slot.last_exit = p.exit_description();
-      exit_reasons_.push_back("worker " + std::to_string(slot.id) + ": " + slot.last_exit);
-      if (exit_reasons_.size() > 16) exit_reasons_.pop_front();
-      settle_exit_locked(p, slot.id);
-      slot.current.reset();
-      slot.current_routed = false;
-      if (stopping_) {
-        slot.state = State::stopped;
-        return;
-      }
-      RestartPolicy::Decision d = slot.policy.on_crash(now);
-      if (d.give_up) {
-        slot.state = State::failed;
-        log::error("worker failed: crashed too often, not restarting",
-                   {{"worker", slot.id},
-                    {"how", slot.last_exit},
-                    {"crashes", slot.policy.recent_crashes()}});
-      } else {
-        slot.state = State::restarting;
-        slot.restart_at = now + d.delay;
-        log::error("worker exited; restarting",
-                   {{"worker", slot.id},
-                    {"how", slot.last_exit},
-                    {"delay_ms", static_cast<int64_t>(d.delay.count())}});
-      }
+      restart_after_exit_locked(slot, now);
     } else if (p.channel().broken()) {
       // A ring cursor out of range or a corrupt response record: the worker cannot be trusted
       // with more requests. What it had taken gets 502 once it is reaped; the rest moves on.
       log::error("worker corrupted its channel; killing it",
                  {{"worker", slot.id}, {"pid", p.pid()}});
       p.kill();
-    } else if (!slot.current_routed && p.ready()) {
+    } else if (slot.current_routed) {
+      watch_routed_locked(slot);
+    } else if (p.ready()) {
       dispatcher_.add_endpoint(p.endpoint(), slot.id, settings_.channel.slots, p.request_channel());
       slot.current_routed = true;
       slot.state = State::ready;
       log::info("worker ready", {{"worker", slot.id}, {"pid", p.pid()}});
-    } else if (!slot.current_routed && now - p.started_at() > settings_.ready_timeout) {
+    } else if (now - p.started_at() > settings_.ready_timeout) {
       log::error("worker not ready in time; killing it", {{"worker", slot.id}});
       p.kill();
     }
@@ -221,6 +202,76 @@ void WorkerPool::tick_slot_locked(Slot& slot, Clock::time_point now) {
   }
 }
 
+void WorkerPool::restart_after_exit_locked(Slot& slot, Clock::time_point now) {
+  WorkerProcess& p = *slot.current;
+  slot.last_exit = p.exit_description();
+  // One request's doing (it ran past limits.cpu_hard_ms), not the worker's: not a crash.
+  const bool hard_limit = p.exit_status() == kWorkerExitHardLimit;
+  exit_reasons_.push_back("worker " + std::to_string(slot.id) + ": " + slot.last_exit);
+  if (exit_reasons_.size() > 16) exit_reasons_.pop_front();
+  settle_exit_locked(p, slot.id);
+  slot.current.reset();
+  slot.current_routed = false;
+  if (stopping_) {
+    slot.state = State::stopped;
+    return;
+  }
+  RestartPolicy::Decision d = hard_limit
+                                  ? RestartPolicy::Decision{false, std::chrono::milliseconds(0)}
+                                  : slot.policy.on_crash(now);
+  if (d.give_up) {
+    slot.state = State::failed;
+    log::error(
+        "worker failed: crashed too often, not restarting",
+        {{"worker", slot.id}, {"how", slot.last_exit}, {"crashes", slot.policy.recent_crashes()}});
+  } else {
+    slot.state = State::restarting;
+    slot.restart_at = now + d.delay;
+    log::error(hard_limit ? "worker ended a request past the hard CPU limit; restarting"
+                          : "worker exited; restarting",
+               {{"worker", slot.id},
+                {"how", slot.last_exit},
+                {"delay_ms", static_cast<int64_t>(d.delay.count())}});
+  }
+}
+
+void WorkerPool::watch_routed_locked(Slot& slot) {
+  WorkerProcess& p = *slot.current;
+  const std::chrono::milliseconds age = p.channel().heartbeat_age();
+  if (age > settings_.stuck_timeout) {
+    const std::string why = "no heartbeat for " + std::to_string(age.count()) +
+                            " ms (stuck_worker_timeout " +
+                            std::to_string(settings_.stuck_timeout.count()) + " ms)";
+    log::error(
+        "worker stuck: its loop has not turned; killing it, its queued requests go to "
+        "other workers",
+        {{"worker", slot.id}, {"pid", p.pid()}, {"why", why}});
+    p.kill_because("stuck, " + why);
+    return;
+  }
+  // On its own request (it lost an isolate to V8 and serves on with that memory mapped): a new
+  // process beside it, routed once ready, and this one drained. Once per process: if the new one
+  // fails to start, this one keeps serving.
+  if (!slot.next && !stopping_ && slot.replaced_pid != p.pid() &&
+      p.channel().worker_state() == WorkerState::replace_me) {
+    slot.replaced_pid = p.pid();
+    log::warn(
+        "worker asks to be replaced; starting its replacement",
+        {{"worker", slot.id}, {"pid", p.pid()}, {"why", p.channel().fatal_reason().value_or("")}});
+    try {
+      slot.next = spawn_locked(slot);
+      slot.state = State::draining;
+    } catch (const std::exception& e) {
+      log::error("cannot start a replacement worker", {{"worker", slot.id}, {"error", e.what()}});
+    }
+  }
+}
+
+bool WorkerPool::unresponsive_locked(const Slot& slot) const {
+  return slot.current && slot.current_routed &&
+         slot.current->channel().heartbeat_age() > settings_.unresponsive_after;
+}
+
 void WorkerPool::tick_operation_locked() {
   while (!operations_.empty() && !stopping_) {
     Operation& op = operations_.front();
@@ -234,7 +285,9 @@ void WorkerPool::tick_operation_locked() {
       op.step_started = true;
       slot.policy.reset();
       try {
-        if (slot.current) {
+        if (slot.next) {
+          // A replacement the worker asked for is already starting: this step waits for it.
+        } else if (slot.current) {
           slot.next = spawn_locked(slot);  // surge: the old one serves until the new one is ready
           slot.state = State::draining;
         } else {
@@ -317,6 +370,24 @@ size_t WorkerPool::ready_count() const {
       slots_.begin(), slots_.end(), [](const Slot& s) { return s.current && s.current_routed; }));
 }
 
+WorkerPool::Health WorkerPool::health() const {
+  std::lock_guard lock(mutex_);
+  Health health;
+  for (const Slot& slot : slots_) {
+    if (!slot.current || !slot.current_routed) continue;
+    if (!unresponsive_locked(slot)) {
+      ++health.responsive;
+      continue;
+    }
+    char age[32];
+    std::snprintf(age, sizeof age, "%.1f",
+                  static_cast<double>(slot.current->channel().heartbeat_age().count()) / 1000.0);
+    health.unresponsive.push_back("worker " + std::to_string(slot.id) + ": no heartbeat for " +
+                                  age + " s");
+  }
+  return health;
+}
+
 size_t WorkerPool::failed_count() const {
   std::lock_guard lock(mutex_);
   return static_cast<size_t>(std::count_if(slots_.begin(), slots_.end(),
@@ -344,7 +415,7 @@ std::vector<WorkerSnapshot> WorkerPool::snapshot() const {
   for (const Slot& slot : slots_) {
     WorkerSnapshot w;
     w.id = slot.id;
-    w.state = name(slot.state);
+    w.state = unresponsive_locked(slot) ? "unresponsive" : name(slot.state);
     w.restarts = slot.restarts;
     w.requests_served = metrics_.served_by(slot.id);
     if (slot.current) {
@@ -360,6 +431,7 @@ std::vector<WorkerSnapshot> WorkerPool::snapshot() const {
       w.rss_bytes = p.rss_bytes();
       w.heap_bytes = p.channel().heap_used_bytes();
       w.times = p.channel().worker_times();
+      w.heartbeat_age_ms = static_cast<uint64_t>(p.channel().heartbeat_age().count());
     }
     out.push_back(std::move(w));
   }

@@ -1,6 +1,11 @@
 // The cluster's worker slots and their lifecycle: start, readiness, crash -> 502/re-dispatch ->
 // restart with backoff (or failed), operator restarts and reloads as surge replacements (start
-// the new process, route to it when ready, drain the old one), and shutdown.
+// the new process, route to it when ready, drain the old one), and shutdown. Also the worker's
+// own requests: a worker that asks to be replaced (WorkerState::replace_me) gets a surge
+// replacement; one that ended itself at the hard CPU limit (kWorkerExitHardLimit) restarts
+// without counting as a crash. Health: a worker whose heartbeat is older than
+// `unresponsive_after` is reported unresponsive; past `stuck_timeout` it is killed, and what it
+// had not taken goes to other workers.
 //
 // Driven by the supervisor's main loop: tick() after every wake-up (pidfd readable, control
 // command, timer). All public methods lock one mutex, so status snapshots from other threads are
@@ -32,6 +37,9 @@ struct PoolSettings {
   std::chrono::milliseconds drain_timeout{10'000};
   std::chrono::milliseconds ready_timeout{30'000};
   std::chrono::milliseconds stop_grace{5'000};  // SIGTERM -> SIGKILL
+  // ClusterConfig::unresponsive_after() and stuck_worker_timeout_or_auto().
+  std::chrono::milliseconds unresponsive_after{2'000};
+  std::chrono::milliseconds stuck_timeout{10'000};
   RestartPolicy::Options restart;
 };
 
@@ -57,6 +65,13 @@ class WorkerPool {
   bool all_exited() const;
 
   size_t ready_count() const;
+  // Ready workers whose heartbeat is recent (what /healthz calls healthy), and a line for each
+  // ready one that is not ("worker 1: no heartbeat for 3.2 s").
+  struct Health {
+    size_t responsive = 0;
+    std::vector<std::string> unresponsive;
+  };
+  Health health() const;
   size_t failed_count() const;
   // Every slot is ready or failed (used to decide that start-up is over).
   bool settled() const;
@@ -83,6 +98,7 @@ class WorkerPool {
     RestartPolicy policy;
     Clock::time_point restart_at;
     std::string last_exit;
+    int replaced_pid = 0;  // the process a surge replacement was started for on its own request
   };
   struct Operation {
     std::vector<int> slots;
@@ -94,6 +110,11 @@ class WorkerPool {
 
   std::unique_ptr<WorkerProcess> spawn_locked(Slot& slot);
   void tick_slot_locked(Slot& slot, Clock::time_point now);
+  // The current process, running and routed: replace it if it asks, kill it if stuck.
+  void watch_routed_locked(Slot& slot);
+  // The current process exited: restart it (with backoff, or not if it crashed too often).
+  void restart_after_exit_locked(Slot& slot, Clock::time_point now);
+  bool unresponsive_locked(const Slot& slot) const;
   void tick_operation_locked();
   // The process exited: settle its requests with the dispatcher.
   void settle_exit_locked(WorkerProcess& process, int slot_id);

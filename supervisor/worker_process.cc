@@ -177,6 +177,10 @@ void WorkerProcess::terminate() const {
 void WorkerProcess::kill() const {
   if (!exited()) ::kill(pid_, SIGKILL);
 }
+void WorkerProcess::kill_because(std::string reason) {
+  kill_reason_ = std::move(reason);
+  kill();
+}
 
 bool WorkerProcess::try_reap() {
   if (exited()) return true;
@@ -187,10 +191,14 @@ bool WorkerProcess::try_reap() {
   std::ostringstream how;
   if (info.si_code == CLD_EXITED) {
     how << "exit status " << info.si_status;
+    exit_status_ = info.si_status;
   } else {
     how << "killed by signal " << info.si_status << " (" << ::strsignal(info.si_status) << ")";
   }
-  if (auto reason = channel_->fatal_reason()) how << ": " << *reason;
+  if (auto reason = channel_->fatal_reason())
+    how << ": " << *reason;
+  else if (!kill_reason_.empty())
+    how << ": " << kill_reason_;
   exit_description_ = how.str();
   return true;
 }

@@ -64,11 +64,15 @@ class WorkerProcess {
   // SIGTERM: the worker finishes what it holds and exits.
   void terminate() const;
   void kill() const;
+  // SIGKILL, and `reason` goes into exit_description() where the worker recorded none.
+  void kill_because(std::string reason);
   // Non-blocking: true once the process has exited (and was reaped); the description then says
   // how ("exit status 1", "killed by signal 9 (Killed)", plus the worker's recorded fatal reason).
   bool try_reap();
   bool exited() const { return exit_description_.has_value(); }
   const std::string& exit_description() const { return *exit_description_; }
+  // After try_reap(): the exit status when the process exited by itself, nullopt when killed.
+  std::optional<int> exit_status() const { return exit_status_; }
   // After try_reap(): stops the reader and settles the channel (see SupervisorChannel::Reaped).
   SupervisorChannel::Reaped reap_channel();
   // User+system CPU seconds of the running process (from /proc), 0 when unknown.
@@ -87,6 +91,8 @@ class WorkerProcess {
   int pidfd_ = -1;
   Clock::time_point started_at_;
   std::optional<std::string> exit_description_;
+  std::optional<int> exit_status_;
+  std::string kill_reason_;
   std::atomic<bool> stop_reader_{false};
   std::thread reader_;
   bool channel_reaped_ = false;

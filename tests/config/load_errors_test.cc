@@ -57,6 +57,8 @@ const BadConfig kBadConfigs[] = {
      "limits.console_bytes", "must be"},
     {"CpuHardBelowCpu", "limits:\n  cpu_ms: 100\n  cpu_hard_ms: 50\n" + kScriptA, 3, 16,
      "limits.cpu_hard_ms", "must be at least cpu_ms (100 ms), got 50 ms"},
+    {"StuckWorkerTimeoutBelowASecond", "stuck_worker_timeout: 500ms\n" + kScriptA, 1, 23,
+     "stuck_worker_timeout", "must be"},
     {"WorkersZero", "workers: 0\n" + kScriptA, 1, 10, "workers",
      "must be between 1 and 256, got 0"},
     {"WorkersAboveLimit", "workers: 300\n" + kScriptA, 1, 10, "workers",

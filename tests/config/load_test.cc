@@ -26,6 +26,9 @@ TEST(ConfigLoad, MinimalConfigGetsEveryDefault) {
   EXPECT_FALSE(config.bench_no_js);
   EXPECT_FALSE(config.webassembly.has_value());  // auto
   EXPECT_EQ(config.drain_timeout, 10s);
+  EXPECT_EQ(config.stuck_worker_timeout, 0ms);  // auto
+  EXPECT_EQ(config.stuck_worker_timeout_or_auto(), 10s);
+  EXPECT_EQ(config.unresponsive_after(), 2s);  // cpu_hard_ms auto (1 s) + 1 s
   EXPECT_EQ(config.limits.cpu_ms, 50u);
   EXPECT_EQ(config.limits.cpu_hard_ms, 0u);  // auto
   EXPECT_EQ(config.limits.heap_mib, 128u);
@@ -71,6 +74,7 @@ bench_no_js: true
 webassembly: false
 allow_eval: true
 drain_timeout: 1.5s
+stuck_worker_timeout: 45s
 limits:
   cpu_ms: 2s
   cpu_hard_ms: 30s
@@ -131,6 +135,8 @@ scripts:
   EXPECT_TRUE(config.bench_no_js);
   EXPECT_EQ(config.webassembly, std::optional<bool>(false));
   EXPECT_EQ(config.drain_timeout, 1500ms);
+  EXPECT_EQ(config.stuck_worker_timeout_or_auto(), 45s);
+  EXPECT_EQ(config.unresponsive_after(), 31s);
   EXPECT_EQ(config.limits.cpu_ms, 2000u);
   EXPECT_EQ(config.limits.cpu_hard_ms, 30'000u);
   EXPECT_EQ(config.limits.heap_mib, 1024u);
