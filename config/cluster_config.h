@@ -4,6 +4,7 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -46,6 +47,70 @@ struct Limits {
   uint32_t cpu_hard_ms_or_auto() const {
     return cpu_hard_ms != 0 ? cpu_hard_ms : std::max<uint32_t>(cpu_ms * 10, 1000);
   }
+  // Subrequests (fetch() to the outside) of one request. Cloudflare's free plan allows 50.
+  uint32_t subrequests = 50;
+  // How long one subrequest may wait on its upstream: for the response head (connecting, TLS and
+  // every redirect hop included), and then between body bytes while its reader is reading.
+  uint32_t subrequest_timeout_ms = 30'000;
+  // Subrequests of one request open at once; more wait their turn (Cloudflare's limit is 6).
+  uint32_t concurrent_subrequests = 6;
+};
+
+// The classes of special-purpose addresses the outbound policy knows by name; every one is
+// denied unless an `outbound.allow` rule covers it. worker/egress/address_class.cc holds the
+// ranges of each.
+enum class AddressClass : uint8_t {
+  loopback,         // 127.0.0.0/8, ::1
+  private_network,  // "private": RFC 1918, fc00::/7 (RFC 4193 unique local)
+  link_local,       // 169.254.0.0/16, fe80::/10
+  cgnat,            // 100.64.0.0/10 (RFC 6598 shared address space, some clouds' internal APIs)
+  metadata,         // cloud instance metadata: 169.254.169.254, 169.254.170.2, fd00:ec2::254, ...
+  unspecified,      // 0.0.0.0/8, ::
+  multicast,        // 224.0.0.0/4, ff00::/8
+  broadcast,        // 255.255.255.255
+  reserved,         // 240.0.0.0/4 (future use), and IPv6 forms this policy does not reason about
+};
+
+// An IP network: IPv6 bytes, IPv4 as IPv4-mapped IPv6 (::ffff:a.b.c.d, prefix + 96), so one
+// comparison covers an IPv4 address written either way.
+struct IpNetwork {
+  std::array<uint8_t, 16> bytes{};
+  uint8_t prefix = 128;  // leading bits that must match, over all 16 bytes
+};
+
+// One entry of outbound.allow / outbound.deny (syntax: config/outbound_rule.h).
+struct OutboundRule {
+  enum class Kind : uint8_t {
+    any_host,       // "*": every destination (with a port: every host on that port)
+    host,           // "api.example.com": that host name exactly
+    host_suffix,    // "*.example.com": every name under example.com (not example.com itself)
+    network,        // "10.0.0.0/8", "203.0.113.7", "fd00::/8": addresses, once resolved
+    address_class,  // "loopback", "private", ...: a class of special-purpose addresses
+  };
+  Kind kind = Kind::any_host;
+  std::string host;  // lower case, no trailing dot; for host_suffix the part after "*."
+  IpNetwork network;
+  AddressClass address_class = AddressClass::loopback;
+  uint16_t port_min = 1;  // the rule applies to destination ports in [port_min, port_max]
+  uint16_t port_max = 65535;
+  std::string text;  // as written, for messages
+  SourceLocation where;
+};
+
+// The name of the request header that counts subrequest hops: every subrequest carries the
+// incoming request's count plus one, and the supervisor refuses an incoming request whose count
+// is above outbound.max_hops (508 Loop Detected), so a Worker that fetches itself stops.
+inline constexpr const char* kHopHeader = "Wsup-Hops";
+
+// fetch() from the workers to the outside (worker/egress/).
+struct Outbound {
+  std::vector<OutboundRule> allow;  // checked after deny; may open a default-denied class
+  std::vector<OutboundRule> deny;   // checked first
+  bool deny_unlisted = false;       // `default: deny`: only what `allow` names may be reached
+  std::string ca_bundle;            // extra trusted CAs (PEM file), beside the system's store
+  uint32_t max_connections_per_origin = 32;       // per worker; further subrequests wait
+  std::chrono::milliseconds idle_timeout{4'000};  // a kept-alive connection unused this long closes
+  uint32_t max_hops = 8;
 };
 
 struct Route {
@@ -108,6 +173,7 @@ struct ClusterConfig {
   // it had not taken goes to other workers. 0 = auto: unresponsive_after() x 5, at least 10 s.
   std::chrono::milliseconds stuck_worker_timeout{0};
   Limits limits;
+  Outbound outbound;
   std::vector<Script> scripts;
   Logging logging;
   Admin admin;

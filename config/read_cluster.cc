@@ -98,10 +98,16 @@ void read_limits(const Field& field, Limits& limits, DiagnosticList& diagnostics
       assign(read_size(f, 0, 64 * kMiB, diagnostics), limits.console_bytes);
     if (key == "console_lines")
       assign(read_integer(f, 0, 1'000'000, diagnostics), limits.console_lines);
+    if (key == "subrequests") assign(read_integer(f, 0, 100'000, diagnostics), limits.subrequests);
+    if (key == "subrequest_timeout_ms")
+      assign(read_duration_ms(f, true, 1, 3'600'000, diagnostics), limits.subrequest_timeout_ms);
+    if (key == "concurrent_subrequests")
+      assign(read_integer(f, 1, 1'000, diagnostics), limits.concurrent_subrequests);
   };
   for_each_field(field,
                  {"cpu_ms", "cpu_hard_ms", "heap_mib", "wall_ms", "max_header_bytes",
-                  "max_body_bytes", "max_connections", "console_bytes", "console_lines"},
+                  "max_body_bytes", "max_connections", "console_bytes", "console_lines",
+                  "subrequests", "subrequest_timeout_ms", "concurrent_subrequests"},
                  diagnostics, read_one);
   if (limits.cpu_hard_ms != 0 && limits.cpu_hard_ms < limits.cpu_ms)
     diagnostics.add(hard_field, "must be at least cpu_ms (" + std::to_string(limits.cpu_ms) +
@@ -160,13 +166,29 @@ void read_admin(const Field& field, const std::filesystem::path& base_dir, Admin
 // A section key written at the top level: say which section it belongs in.
 std::string_view section_key(std::string_view key) {
   static constexpr std::string_view kSectionKeys[] = {
-      "limits.cpu_ms",           "limits.cpu_hard_ms",
-      "limits.heap_mib",         "limits.wall_ms",
-      "limits.max_header_bytes", "limits.max_body_bytes",
-      "limits.max_connections",  "limits.console_bytes",
-      "limits.console_lines",    "logging.level",
-      "logging.access_log",      "logging.destination",
-      "admin.control_socket",    "admin.http",
+      "limits.cpu_ms",
+      "limits.cpu_hard_ms",
+      "limits.heap_mib",
+      "limits.wall_ms",
+      "limits.max_header_bytes",
+      "limits.max_body_bytes",
+      "limits.max_connections",
+      "limits.console_bytes",
+      "limits.console_lines",
+      "limits.subrequests",
+      "limits.subrequest_timeout_ms",
+      "limits.concurrent_subrequests",
+      "outbound.allow",
+      "outbound.deny",
+      "outbound.ca_bundle",
+      "outbound.max_connections_per_origin",
+      "outbound.idle_timeout",
+      "outbound.max_hops",
+      "logging.level",
+      "logging.access_log",
+      "logging.destination",
+      "admin.control_socket",
+      "admin.http",
   };
   for (std::string_view full : kSectionKeys)
     if (full.substr(full.find('.') + 1) == key) return full;
@@ -182,7 +204,7 @@ void read_cluster(const Field& root, const std::filesystem::path& base_dir, Clus
       root,
       {"listen", "workers", "isolates_per_worker", "concurrency_per_worker", "ring_slots",
        "slot_arena_bytes", "http_threads", "drain_timeout", "stuck_worker_timeout", "bench_no_js",
-       "webassembly", "allow_eval", "limits", "scripts", "logging", "admin"},
+       "webassembly", "allow_eval", "limits", "outbound", "scripts", "logging", "admin"},
       diagnostics,
       [&](const Field& f) {
         std::string_view key = f.key.Scalar();
@@ -228,6 +250,7 @@ void read_cluster(const Field& root, const std::filesystem::path& base_dir, Clus
             config.stuck_worker_timeout = std::chrono::milliseconds(*ms);
         }
         if (key == "limits") read_limits(f, config.limits, diagnostics);
+        if (key == "outbound") read_outbound(f, base_dir, config.outbound, diagnostics);
         if (key == "scripts") {
           has_scripts = true;
           read_scripts(f, base_dir, config.scripts, diagnostics);

@@ -46,11 +46,8 @@ void read_routes(const Field& field, Script& script, DiagnosticList& diagnostics
     route->where = diagnostics.location(f);
     script.routes.push_back(*route);
   };
-  if (!field.value.IsSequence()) return read_one(field);
-  if (field.value.size() == 0)
+  if (for_each_item(field, read_one) == 0)
     diagnostics.add(field, "must list at least one route (e.g. [\"/*\"])");
-  for (size_t i = 0; i < field.value.size(); ++i)
-    read_one(Field{{}, field.value[i], index_path(field.path, i)});
 }
 
 void read_vars(const Field& field, Script& script, DiagnosticList& diagnostics) {

@@ -116,6 +116,16 @@ std::string closest(std::string_view word, std::initializer_list<std::string_vie
   return best;
 }
 
+size_t for_each_item(const Field& field, const std::function<void(const Field&)>& on_item) {
+  if (!field.value.IsSequence()) {
+    on_item(field);
+    return 1;
+  }
+  for (size_t i = 0; i < field.value.size(); ++i)
+    on_item(Field{{}, field.value[i], index_path(field.path, i)});
+  return field.value.size();
+}
+
 bool for_each_field(const Field& field, std::initializer_list<std::string_view> known,
                     DiagnosticList& diagnostics, const std::function<void(const Field&)>& on_field,
                     std::string_view (*elsewhere)(std::string_view key)) {

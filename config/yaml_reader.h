@@ -60,6 +60,10 @@ bool for_each_field(const Field& field, std::initializer_list<std::string_view> 
                     DiagnosticList& diagnostics, const std::function<void(const Field&)>& on_field,
                     std::string_view (*elsewhere)(std::string_view key) = nullptr);
 
+// A value that may be one item or a list of items ("routes: /*" or "routes: [/a, /b]"): calls
+// `on_item` for each, a list item with its index in the key path. Returns how many there were.
+size_t for_each_item(const Field& field, const std::function<void(const Field&)>& on_item);
+
 // The closest candidate within a small edit distance, or "" when nothing is close.
 std::string closest(std::string_view word, std::initializer_list<std::string_view> candidates);
 

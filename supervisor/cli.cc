@@ -115,10 +115,14 @@ int cmd_dev(const Args& raw) {
         << "  - name: " << name << "\n"
         << "    path: \"" << script.string() << "\"\n"
         << (type ? "    type: " + *type + "\n" : std::string()) << "    routes: [\"/*\"]\n"
+        << "outbound:\n  allow: [loopback]  # a local API or mock while developing\n"
         << "logging:\n  level: info\n  access_log: common\n"
         << "admin:\n  control_socket: \"" << (dir.path / "control.sock").string() << "\"\n";
   }
-  std::fprintf(stderr, "wsup dev: serving %s on http://127.0.0.1:%s/ (Ctrl-C to stop)\n",
+  std::fprintf(stderr,
+               "wsup dev: serving %s on http://127.0.0.1:%s/ (Ctrl-C to stop)\n"
+               "wsup dev: fetch() may reach loopback addresses (127.0.0.0/8, ::1); wsup start "
+               "denies them unless outbound.allow says so\n",
                script.c_str(), port.c_str());
   StartOptions options;
   options.config_path = config_path.string();

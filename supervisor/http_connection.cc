@@ -192,6 +192,10 @@ bool HttpConnection::on_head() {
     answer({501, "wsup: unsupported Transfer-Encoding\n", false, true});
     return false;
   }
+  if (std::optional<FrontAnswer> refusal = check_hops(request, routing_->max_hops)) {
+    answer(*refusal);
+    return false;
+  }
   int script = routing_->router.match(request[http::field::host], request_path(request.target()));
   if (script == config::Router::kNoMatch) {
     // Refused before its body is read: the connection cannot go on past an unread body.

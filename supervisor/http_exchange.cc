@@ -1,9 +1,12 @@
 #include "supervisor/http_exchange.h"
 
+#include <algorithm>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/status.hpp>
 #include <cctype>
 #include <cstdio>
+
+#include "config/cluster_config.h"
 
 namespace wsup::supervisor {
 
@@ -62,6 +65,24 @@ FrontAnswer answer_for_parse_error(boost::beast::error_code ec) {
     return {431, "wsup: request headers too large\n", false, true};
   if (ec == http::error::body_limit) return {413, "wsup: request body too large\n", false, true};
   return {400, "wsup: malformed request\n", false, true};
+}
+
+std::optional<FrontAnswer> check_hops(const BeastRequest& request, uint32_t max_hops) {
+  auto field = request.find(config::kHopHeader);
+  if (field == request.end()) return std::nullopt;
+  std::string_view value = field->value();
+  uint64_t hops = 0;
+  const bool number =
+      !value.empty() && value.size() <= 9 &&
+      std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; });
+  if (!number) return FrontAnswer{400, "wsup: the Wsup-Hops header is not a number\n", false, true};
+  for (char c : value) hops = hops * 10 + static_cast<uint64_t>(c - '0');
+  if (hops > max_hops)
+    return FrontAnswer{508,
+                       "wsup: loop detected: this request has passed through more subrequests "
+                       "than outbound.max_hops allows\n",
+                       false, true};
+  return std::nullopt;
 }
 
 bool is_framing_header(std::string_view name) {

@@ -43,6 +43,11 @@ FrontAnswer answer_for_parse_error(boost::beast::error_code ec);
 
 bool is_framing_header(std::string_view name);
 
+// The subrequest hop counter (config::kHopHeader, which wsup's fetch() sets to the incoming
+// count plus one): 508 Loop Detected past `max_hops` (a Worker fetching itself, directly or
+// through others, ends there), 400 when it is not a number; nullopt when the request may go on.
+std::optional<FrontAnswer> check_hops(const BeastRequest& request, uint32_t max_hops);
+
 // How the response head ends the message's framing.
 struct Framing {
   bool close = false;          // "Connection: close"

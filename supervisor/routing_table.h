@@ -14,9 +14,10 @@ namespace wsup::supervisor {
 
 struct RoutingTable {
   explicit RoutingTable(const config::ClusterConfig& config)
-      : router(config), limits(config.limits) {}
+      : router(config), limits(config.limits), max_hops(config.outbound.max_hops) {}
   config::Router router;
   config::Limits limits;
+  uint32_t max_hops;  // outbound.max_hops: past it an incoming subrequest gets 508
 };
 
 // The current table; a request keeps the one it started with (a shared_ptr) across a reload.

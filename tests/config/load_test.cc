@@ -39,6 +39,16 @@ TEST(ConfigLoad, MinimalConfigGetsEveryDefault) {
   EXPECT_EQ(config.limits.console_bytes, 256u * 1024);
   EXPECT_EQ(config.limits.console_lines, 1000u);
   EXPECT_FALSE(config.allow_eval);
+  EXPECT_EQ(config.limits.subrequests, 50u);
+  EXPECT_EQ(config.limits.subrequest_timeout_ms, 30'000u);
+  EXPECT_EQ(config.limits.concurrent_subrequests, 6u);
+  EXPECT_TRUE(config.outbound.allow.empty()) << "special-purpose addresses stay denied";
+  EXPECT_TRUE(config.outbound.deny.empty());
+  EXPECT_FALSE(config.outbound.deny_unlisted);
+  EXPECT_EQ(config.outbound.ca_bundle, "");
+  EXPECT_EQ(config.outbound.max_connections_per_origin, 32u);
+  EXPECT_EQ(config.outbound.idle_timeout, 4s);
+  EXPECT_EQ(config.outbound.max_hops, 8u);
   EXPECT_EQ(config.logging.level, Logging::Level::info);
   EXPECT_EQ(config.logging.access_format, Logging::AccessFormat::json);
   EXPECT_EQ(config.logging.destination, "stderr");
@@ -62,6 +72,7 @@ TEST(ConfigLoad, MinimalConfigGetsEveryDefault) {
 
 TEST(ConfigLoad, EveryKeyIsReadWithUnitsAndTypes) {
   testing::ScriptDir dir;
+  dir.write("extra-ca.pem", "-----BEGIN CERTIFICATE-----\n");
   ClusterConfig config = parse(R"(
 listen: ["0.0.0.0:80", "[::1]:8443", 9000]
 workers: auto
@@ -85,6 +96,17 @@ limits:
   max_connections: 4000
   console_bytes: 1MiB
   console_lines: 0
+  subrequests: 1_000
+  subrequest_timeout_ms: 2.5s
+  concurrent_subrequests: 12
+outbound:
+  allow: [loopback, "10.1.0.0/16:5432", "*.internal.example", "[fd00::1]:8080"]
+  deny: "*:25"
+  default: deny
+  ca_bundle: extra-ca.pem
+  max_connections_per_origin: 4
+  idle_timeout: 90s
+  max_hops: 3
 logging:
   level: debug
   access_log: common
@@ -147,6 +169,30 @@ scripts:
   EXPECT_EQ(config.limits.console_bytes, 1u << 20);
   EXPECT_EQ(config.limits.console_lines, 0u);
   EXPECT_TRUE(config.allow_eval);
+  EXPECT_EQ(config.limits.subrequests, 1000u);
+  EXPECT_EQ(config.limits.subrequest_timeout_ms, 2500u);
+  EXPECT_EQ(config.limits.concurrent_subrequests, 12u);
+  const Outbound& outbound = config.outbound;
+  ASSERT_EQ(outbound.allow.size(), 4u);
+  EXPECT_EQ(outbound.allow[0].kind, OutboundRule::Kind::address_class);
+  EXPECT_EQ(outbound.allow[0].address_class, AddressClass::loopback);
+  EXPECT_EQ(outbound.allow[1].kind, OutboundRule::Kind::network);
+  EXPECT_EQ(outbound.allow[1].network.prefix, 96 + 16);
+  EXPECT_EQ(outbound.allow[1].port_min, 5432);
+  EXPECT_EQ(outbound.allow[1].port_max, 5432);
+  EXPECT_EQ(outbound.allow[1].where.line, 28);
+  EXPECT_EQ(outbound.allow[2].kind, OutboundRule::Kind::host_suffix);
+  EXPECT_EQ(outbound.allow[2].host, "internal.example");
+  EXPECT_EQ(outbound.allow[3].network.prefix, 128);
+  EXPECT_EQ(outbound.allow[3].port_min, 8080);
+  ASSERT_EQ(outbound.deny.size(), 1u);
+  EXPECT_EQ(outbound.deny[0].kind, OutboundRule::Kind::any_host);
+  EXPECT_EQ(outbound.deny[0].text, "*:25");
+  EXPECT_TRUE(outbound.deny_unlisted);
+  EXPECT_EQ(outbound.ca_bundle, dir.file("extra-ca.pem"));
+  EXPECT_EQ(outbound.max_connections_per_origin, 4u);
+  EXPECT_EQ(outbound.idle_timeout, 90s);
+  EXPECT_EQ(outbound.max_hops, 3u);
   EXPECT_EQ(config.logging.level, Logging::Level::debug);
   EXPECT_EQ(config.logging.access_format, Logging::AccessFormat::common);
   EXPECT_EQ(config.logging.destination, dir.file("logs/access.log"));

@@ -296,6 +296,11 @@ TEST(SupervisorCli, DevServesOneScriptAndReplacesWorkersWhenItChanges) {
   std::string dev_dir = "/tmp/wsup-dev-" + std::to_string(dev.pid());
   dev.set_control_path(dev_dir + "/control.sock");
   EXPECT_NE(http_get(port, "/x").body.find("script=hello"), std::string::npos);
+  // Loopback is open to fetch() in dev, and the banner says so.
+  EXPECT_NE(dev.log().find("fetch() may reach loopback addresses"), std::string::npos) << dev.log();
+  std::ifstream generated(dev_dir + "/cluster.yaml");
+  std::string yaml((std::istreambuf_iterator<char>(generated)), std::istreambuf_iterator<char>());
+  EXPECT_NE(yaml.find("allow: [loopback]"), std::string::npos) << yaml;
   int before = worker_pids(dev)[0];
   ASSERT_GT(before, 0);
   auto later = std::filesystem::last_write_time(script) + std::chrono::seconds(2);

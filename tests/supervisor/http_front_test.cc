@@ -395,3 +395,25 @@ TEST(HttpFront, AClientThatStopsReadingIsCutAndLoggedWithTheBytesSent) {
   EXPECT_GT(sent, 0u);
   EXPECT_LT(sent, uint64_t{16} << 20);
 }
+
+TEST(HttpFront, SubrequestHopsPastTheLimitGet508) {
+  Front f;  // outbound.max_hops: 8
+  {
+    RawClient c(f.port);
+    c.send(get("/echo", "Wsup-Hops: 8\r\n"));
+    EXPECT_TRUE(c.read_responses(1).starts_with("HTTP/1.1 200 ")) << "at the limit: served";
+  }
+  {
+    RawClient c(f.port);
+    c.send(get("/echo", "wsup-hops: 9\r\n"));
+    std::string reply = c.read_until_close();
+    EXPECT_TRUE(reply.starts_with("HTTP/1.1 508 Loop Detected\r\n")) << reply;
+    EXPECT_TRUE(has(reply, "outbound.max_hops")) << reply;
+  }
+  {
+    RawClient c(f.port);
+    c.send(get("/echo", "Wsup-Hops: many\r\n"));
+    EXPECT_TRUE(c.read_until_close().starts_with("HTTP/1.1 400 ")) << "not a number";
+  }
+  EXPECT_EQ(f.worker->served(), 1);
+}

@@ -3,7 +3,6 @@
 // js/url.js; RFC 3986's IPv6address grammar, which Boost.URL implements, accepts the same
 // inputs as the WHATWG IPv6 parser.
 #include <boost/url/ipv6_address.hpp>
-#include <boost/url/src.hpp>  // Boost.URL is header-only here: this is its one compiled TU.
 
 #include "worker/web/natives.h"
 
