@@ -119,6 +119,9 @@ struct OneScriptCluster : ClusterWithFiles {
                    const std::string& worker_binary);
 };
 
+// How often `word` occurs in `text` (a log, for counting its lines of one kind).
+size_t count_of(const std::string& text, const std::string& word);
+
 // Pids of the workers, by id, from `wsup status --json` (0 when none).
 std::map<int, int> worker_pids(const Supervisor& supervisor);
 

@@ -14,12 +14,6 @@ using wsup::testing::eventually;
 
 namespace {
 
-size_t count_of(const std::string& text, const std::string& word) {
-  size_t n = 0;
-  for (size_t at = text.find(word); at != std::string::npos; at = text.find(word, at + 1)) ++n;
-  return n;
-}
-
 // Each path is one attack; anything else answers "hello".
 constexpr const char* kAttacks =
     "addEventListener('fetch', (e) => {\n"

@@ -29,16 +29,9 @@ EOF
 } >"$CHAOS_TMP/cluster.yaml"
 start_wsup "$CHAOS_TMP/cluster.yaml"
 
-rss_kib() {  # summed resident memory of the worker processes
-  local total=0
-  for pid in $(worker_pids); do
-    total=$((total + $(awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status")))
-  done
-  echo $total
-}
 load_run warmup --path /hello --connections 2 --requests 200 --duration 5
 pids_before=$(worker_pids | sort | tr '\n' ' ')
-rss_before=$(rss_kib)
+rss_before=$(workers_rss_kib)
 
 load_start hello --path /hello --connections 2 --rate 100 --duration 30 --timeout-ms 20000
 load_run heap --path /heap-bomb --connections 1 --requests "$bombs" --duration 60 --timeout-ms 30000
@@ -63,6 +56,6 @@ restarts=$(status_json | jq '[.workers[].restarts] | add')
 # Back to baseline: resident memory within 64 MiB of what it was before the bombs (V8 may keep
 # some pages; a leaked 64 MiB heap per bomb would be far above that).
 sleep 1
-rss_after=$(rss_kib)
+rss_after=$(workers_rss_kib)
 ((rss_after <= rss_before + 65536)) || fail "worker memory did not return to baseline: ${rss_before} KiB -> ${rss_after} KiB"
 chaos_pass "heap bombs=$bombs 503=$(status_count heap 503) mean=$(field heap .latency_ms.mean)ms; buffer bombs=$bombs 500/503=$buffer_ok; worker aborts=0 restarts=0; neighbour failed=0 p99=$(field hello .latency_ms.p99)ms; worker RSS ${rss_before} -> ${rss_after} KiB"

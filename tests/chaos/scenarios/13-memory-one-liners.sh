@@ -28,21 +28,13 @@ EOF
 } >"$CHAOS_TMP/cluster.yaml"
 start_wsup "$CHAOS_TMP/cluster.yaml"
 
-rss_kib() {  # summed resident memory of the worker processes
-  local total=0 kib
-  for pid in $(worker_pids); do
-    kib=$(awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status" 2>/dev/null)
-    total=$((total + ${kib:-0}))
-  done
-  echo $total
-}
 load_run warmup --path /hello --connections 2 --requests 200 --duration 5
-rss_before=$(rss_kib)
+rss_before=$(workers_rss_kib)
 # The RSS peak, sampled every 100 ms while the attacks run.
 (
   peak=0
   while :; do
-    now=$(rss_kib 2>/dev/null || echo 0)
+    now=$(workers_rss_kib 2>/dev/null || echo 0)
     if ((now > peak)); then
       peak=$now
       echo "$peak" >"$CHAOS_TMP/rss_peak"
