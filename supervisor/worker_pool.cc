@@ -238,6 +238,7 @@ void WorkerPool::restart_after_exit_locked(Slot& slot, Clock::time_point now) {
 void WorkerPool::watch_routed_locked(Slot& slot) {
   WorkerProcess& p = *slot.current;
   const std::chrono::milliseconds age = p.channel().heartbeat_age();
+  if (p.killed_because()) return;  // killed as stuck; its exit is reaped on a coming tick
   if (age > settings_.stuck_timeout) {
     const std::string why = "no heartbeat for " + std::to_string(age.count()) +
                             " ms (stuck_worker_timeout " +

@@ -66,6 +66,7 @@ class WorkerProcess {
   void kill() const;
   // SIGKILL, and `reason` goes into exit_description() where the worker recorded none.
   void kill_because(std::string reason);
+  bool killed_because() const { return !kill_reason_.empty(); }  // kill_because was called
   // Non-blocking: true once the process has exited (and was reaped); the description then says
   // how ("exit status 1", "killed by signal 9 (Killed)", plus the worker's recorded fatal reason).
   bool try_reap();
