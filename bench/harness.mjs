@@ -9,6 +9,7 @@ import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { makeTargets } from "./lib/targets.mjs";
 import { CASES, verify, wrkCommand, runWrk } from "./lib/cases.mjs";
+import { buildApp } from "./lib/apps.mjs";
 import { waitReady, portBusy, stopAllNow, logTail } from "./lib/processes.mjs";
 import { treeCpu, cpuPerRequest } from "./lib/cpu.mjs";
 import { writeReports } from "./lib/report.mjs";
@@ -24,7 +25,7 @@ try {
     duration: { type: "string" },
     runs: { type: "string" },
     warmup: { type: "string" },
-    targets: { type: "string", default: "wsup,workerd,node-cluster,node-vm,bun,deno" },
+    targets: { type: "string", default: "wsup,wsup-isolate,workerd,node-cluster,node-vm,bun,deno" },
     cases: { type: "string", default: CASES.filter((c) => !c.extra).map((c) => c.id).join(",") },
     connections: { type: "string", default: "1,64" },
     "wrk-threads": { type: "string", default: "2" },
@@ -92,6 +93,11 @@ const cases = o.cases.split(",").map((id) => {
   if (!c) fail(`unknown case ${id} (known: ${CASES.map((x) => x.id).join(", ")})`);
   return c;
 });
+// The real apps' bundles, made fresh from the pinned packages.
+for (const c of cases) {
+  if (!c.app) continue;
+  try { buildApp(c.app, outDir); } catch (error) { fail(`${c.id}: ${error.message}`); }
+}
 
 // A server may answer (e.g. 503) before all its workers are up: retry the check for a while.
 async function verifyPatiently(port, c, timeoutMs = 10000) {
@@ -105,12 +111,12 @@ async function verifyPatiently(port, c, timeoutMs = 10000) {
 }
 
 // Starts `list` on `script` with k processes each; returns per-target n/a reasons (null = ready).
-async function startAll(list, script, k, probeCase) {
+async function startAll(list, script, k, probeCase, warmUp = []) {
   const started = [];
   for (const t of list) {
     if (t.unavailable) { started.push({ t, na: t.unavailable }); continue; }
     if (await portBusy(t.port)) { started.push({ t, na: `port ${t.port} already in use` }); continue; }
-    const g = t.start(script, t.port, k);
+    const g = t.start(script, t.port, k, warmUp);
     let na = await waitReady(g.handles, t.port);
     if (!na) na = await verifyPatiently(t.port, probeCase);
     if (na) { await g.stop(); na = t.notRunnable ? t.notRunnable(na) : na; note(`${t.name}: not runnable${t.name === "wsup" ? " yet" : ""} (${na})`); }
@@ -161,7 +167,7 @@ for (const t of targets) results.targets[t.name] = { version: t.version ?? null,
 if (!o["scaling-only"]) {
   for (const script of [...new Set(cases.map((c) => c.script))]) {
     const mine = cases.filter((c) => c.script === script);
-    const started = await startAll(targets, script, settings.workers, mine[0]);
+    const started = await startAll(targets, script, settings.workers, mine[0], mine[0].warmUp);
     for (const s of started) if (!s.na) results.targets[s.t.name].processes = s.t.processes(settings.workers);
     for (const c of mine) {
       const checked = [];

@@ -54,6 +54,9 @@ struct Limits {
   uint32_t subrequest_timeout_ms = 30'000;
   // Subrequests of one request open at once; more wait their turn (Cloudflare's limit is 6).
   uint32_t concurrent_subrequests = 6;
+  // CPU time a script's top level (and its warm-up requests) may use while its snapshot is made;
+  // past it the script is evaluated per request instead.
+  uint32_t startup_cpu_ms = 1000;
 };
 
 // The classes of special-purpose addresses the outbound policy knows by name; every one is
@@ -120,6 +123,19 @@ struct Route {
   SourceLocation where;
 };
 
+// How a script's requests share state (docs/CONFIG.md, `isolation`).
+enum class Isolation {
+  request,  // every request in a fresh context: nothing a request leaves behind reaches another
+  isolate,  // one context per isolate, reused by its requests (as on Cloudflare and workerd)
+};
+
+// When an `isolation: isolate` script's context is replaced by a fresh one.
+struct Recycle {
+  uint32_t requests = 0;             // after this many requests (0: never)
+  std::optional<uint32_t> heap_mib;  // once its isolate's live heap passes it (0: never);
+                                     // unset: half of limits.heap_mib
+};
+
 struct Script {
   std::string name;
   std::string path;     // absolute, resolved against the config's folder
@@ -129,6 +145,14 @@ struct Script {
   std::map<std::string, std::string> secrets;  // binding name -> environment variable name
   // eval() and new Function() for this script; unset: the cluster's allow_eval.
   std::optional<bool> allow_eval;
+  Isolation isolation = Isolation::request;
+  // Requests start from a snapshot taken after the script's top level ran (false: the top level
+  // runs again in every request's context).
+  bool snapshot = true;
+  // Requests ("/path" or "METHOD /path") run against the snapshot's context before it is taken,
+  // so state the script builds lazily is in every request's starting point.
+  std::vector<std::string> warm_up;
+  Recycle recycle;  // isolation: isolate only
   SourceLocation where;
 };
 

@@ -103,12 +103,15 @@ void read_limits(const Field& field, Limits& limits, DiagnosticList& diagnostics
       assign(read_duration_ms(f, true, 1, 3'600'000, diagnostics), limits.subrequest_timeout_ms);
     if (key == "concurrent_subrequests")
       assign(read_integer(f, 1, 1'000, diagnostics), limits.concurrent_subrequests);
+    if (key == "startup_cpu_ms")
+      assign(read_duration_ms(f, true, 1, 600'000, diagnostics), limits.startup_cpu_ms);
   };
-  for_each_field(field,
-                 {"cpu_ms", "cpu_hard_ms", "heap_mib", "wall_ms", "max_header_bytes",
-                  "max_body_bytes", "max_connections", "console_bytes", "console_lines",
-                  "subrequests", "subrequest_timeout_ms", "concurrent_subrequests"},
-                 diagnostics, read_one);
+  for_each_field(
+      field,
+      {"cpu_ms", "cpu_hard_ms", "heap_mib", "wall_ms", "max_header_bytes", "max_body_bytes",
+       "max_connections", "console_bytes", "console_lines", "subrequests", "subrequest_timeout_ms",
+       "concurrent_subrequests", "startup_cpu_ms"},
+      diagnostics, read_one);
   if (limits.cpu_hard_ms != 0 && limits.cpu_hard_ms < limits.cpu_ms)
     diagnostics.add(hard_field, "must be at least cpu_ms (" + std::to_string(limits.cpu_ms) +
                                     " ms), got " + std::to_string(limits.cpu_hard_ms) + " ms");
@@ -178,6 +181,7 @@ std::string_view section_key(std::string_view key) {
       "limits.subrequests",
       "limits.subrequest_timeout_ms",
       "limits.concurrent_subrequests",
+      "limits.startup_cpu_ms",
       "outbound.allow",
       "outbound.deny",
       "outbound.ca_bundle",

@@ -113,6 +113,53 @@ void read_secrets(const Field& field, Script& script, DiagnosticList& diagnostic
   }
 }
 
+// "/path" or "METHOD /path": what a warm-up request sends (read by the worker, see
+// docs/CONFIG.md).
+bool is_warm_up_request(std::string_view text) {
+  const size_t space = text.find(' ');
+  std::string_view method = space == std::string_view::npos ? "" : text.substr(0, space);
+  std::string_view target = space == std::string_view::npos ? text : text.substr(space + 1);
+  const bool method_ok =
+      std::all_of(method.begin(), method.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
+  return method_ok && !target.empty() && target.front() == '/' &&
+         target.find_first_of(" \t\r\n") == std::string_view::npos;
+}
+
+void read_warm_up(const Field& field, Script& script, DiagnosticList& diagnostics) {
+  if (!field.value.IsSequence()) {
+    diagnostics.add(field,
+                    "must be a list of request paths (e.g. [\"/\", \"GET /users/1\"]), got " +
+                        describe(field.value));
+    return;
+  }
+  for (size_t i = 0; i < field.value.size(); ++i) {
+    Field item{{}, field.value[i], index_path(field.path, i)};
+    std::optional<std::string> text = read_string(item, diagnostics);
+    if (!text) continue;
+    if (!is_warm_up_request(*text)) {
+      diagnostics.add(item, "\"" + *text +
+                                "\" is not a warm-up request: write a path starting with / , "
+                                "optionally after a method (\"POST /login\")");
+      continue;
+    }
+    script.warm_up.push_back(*text);
+  }
+}
+
+void read_recycle(const Field& field, Script& script, DiagnosticList& diagnostics) {
+  for_each_field(field, {"requests", "heap_mib"}, diagnostics, [&](const Field& f) {
+    std::string_view key = f.key.Scalar();
+    if (key == "requests") {
+      if (auto count = read_integer(f, 0, 1'000'000'000, diagnostics))
+        script.recycle.requests = static_cast<uint32_t>(*count);
+    }
+    if (key == "heap_mib") {
+      if (auto mib = read_integer(f, 0, 64 * 1024, diagnostics))
+        script.recycle.heap_mib = static_cast<uint32_t>(*mib);
+    }
+  });
+}
+
 // Resolves the script file and checks it can be read; fills `source` for module detection.
 void read_path(const Field& field, const std::filesystem::path& base_dir, Script& script,
                std::string& source, DiagnosticList& diagnostics) {
@@ -150,10 +197,12 @@ void read_scripts(const Field& field, const std::filesystem::path& base_dir,
     std::optional<bool> typed_module;  // from `type:`
     Field type_field;
     std::string source;
-    Field vars_field, secrets_field;
+    Field vars_field, secrets_field, recycle_field;
     bool has_name = false, has_path = false, has_routes = false;
     bool is_map = for_each_field(
-        item, {"name", "path", "type", "module", "routes", "vars", "secrets", "allow_eval"},
+        item,
+        {"name", "path", "type", "module", "routes", "vars", "secrets", "allow_eval", "isolation",
+         "snapshot", "warm_up", "recycle"},
         diagnostics, [&](const Field& f) {
           std::string_view key = f.key.Scalar();
           if (key == "name") {
@@ -190,6 +239,15 @@ void read_scripts(const Field& field, const std::filesystem::path& base_dir,
           }
           if (key == "vars") vars_field = f;
           if (key == "secrets") secrets_field = f;
+          if (key == "isolation") {
+            if (auto choice = read_choice(f, {"request", "isolate"}, diagnostics))
+              script.isolation = static_cast<Isolation>(*choice);
+          }
+          if (key == "snapshot") {
+            if (auto on = read_bool(f, diagnostics)) script.snapshot = *on;
+          }
+          if (key == "warm_up") read_warm_up(f, script, diagnostics);
+          if (key == "recycle") recycle_field = f;
         });
     if (!is_map) continue;
     // vars before secrets whatever their order in the file, so a clash is always reported on the
@@ -198,6 +256,17 @@ void read_scripts(const Field& field, const std::filesystem::path& base_dir,
       read_vars(vars_field, script, diagnostics);
     if (secrets_field.value.IsDefined() && !secrets_field.path.empty())
       read_secrets(secrets_field, script, diagnostics);
+    if (recycle_field.value.IsDefined() && !recycle_field.path.empty()) {
+      if (script.isolation != Isolation::isolate)
+        diagnostics.add(recycle_field,
+                        "applies to `isolation: isolate` only: a request-isolated script gets a "
+                        "fresh context per request");
+      else
+        read_recycle(recycle_field, script, diagnostics);
+    }
+    if (!script.snapshot && !script.warm_up.empty())
+      diagnostics.add(script.where, item.path + ".warm_up",
+                      "needs `snapshot: true`: warm-up requests run before the snapshot is taken");
     if (!has_name)
       diagnostics.add(script.where, item.path + ".name", "is missing: every script needs a name");
     if (!has_path)

@@ -75,6 +75,8 @@ int cmd_check(const Args& raw) {
     std::fputs(check.output.c_str(), stderr);
     return 1;
   }
+  // The worker's report: how each script's requests get their context (isolation, snapshot).
+  std::fputs(check.output.c_str(), stdout);
   std::printf("%s: ok (%zu script%s)\n", args.front().c_str(), config.scripts.size(),
               config.scripts.size() == 1 ? "" : "s");
   return 0;

@@ -25,7 +25,26 @@ std::string mebibytes(uint64_t bytes) {
 }
 }  // namespace
 
-std::string render_status_table(std::span<const WorkerSnapshot> workers) {
+std::vector<ScriptMode> script_modes(const config::ClusterConfig& config) {
+  std::vector<ScriptMode> modes;
+  for (const config::Script& script : config.scripts) {
+    ScriptMode mode;
+    mode.name = script.name;
+    mode.isolate = script.isolation == config::Isolation::isolate;
+    mode.snapshot = script.snapshot;
+    mode.warm_up = script.warm_up.size();
+    if (mode.isolate) {
+      mode.recycle_requests = script.recycle.requests;
+      // The worker's default: half the heap limit (worker/runtime.cc, RuntimeOptions).
+      mode.recycle_heap_mib = script.recycle.heap_mib.value_or(config.limits.heap_mib / 2);
+    }
+    modes.push_back(std::move(mode));
+  }
+  return modes;
+}
+
+std::string render_status_table(std::span<const WorkerSnapshot> workers,
+                                std::span<const ScriptMode> scripts) {
   std::string out;
   char line[320];
   std::snprintf(line, sizeof line, "%-3s %-8s %-12s %-8s %10s %9s %6s %9s %9s %9s\n", "ID", "PID",
@@ -40,10 +59,29 @@ std::string render_status_table(std::span<const WorkerSnapshot> workers) {
                   mebibytes(w.rss_bytes).c_str());
     out += line;
   }
+  if (scripts.empty()) return out;
+  std::snprintf(line, sizeof line, "\n%-20s %-9s %-8s %7s %s\n", "SCRIPT", "ISOLATION", "SNAPSHOT",
+                "WARM-UP", "RECYCLE");
+  out += line;
+  for (const ScriptMode& s : scripts) {
+    std::string recycle = "-";
+    if (s.isolate) {
+      recycle = s.recycle_requests ? std::to_string(s.recycle_requests) + " requests" : "";
+      if (s.recycle_heap_mib) {
+        recycle += (recycle.empty() ? "" : ", ") + std::to_string(s.recycle_heap_mib) + " MiB";
+      }
+      if (recycle.empty()) recycle = "never";
+    }
+    std::snprintf(line, sizeof line, "%-20s %-9s %-8s %7zu %s\n", s.name.c_str(),
+                  s.isolate ? "isolate" : "request", s.snapshot ? "on" : "off", s.warm_up,
+                  recycle.c_str());
+    out += line;
+  }
   return out;
 }
 
-std::string render_status_json(std::span<const WorkerSnapshot> workers) {
+std::string render_status_json(std::span<const WorkerSnapshot> workers,
+                               std::span<const ScriptMode> scripts) {
   std::string out = "{\"workers\":[";
   for (size_t i = 0; i < workers.size(); ++i) {
     const WorkerSnapshot& w = workers[i];
@@ -60,6 +98,17 @@ std::string render_status_json(std::span<const WorkerSnapshot> workers) {
     out += i ? "," : "";
     out += "{\"id\":" + std::to_string(w.id) + ",\"pid\":" + std::to_string(w.pid) +
            ",\"state\":\"" + json_escape(w.state) + "\"," + numbers + "}";
+  }
+  out += "],\"scripts\":[";
+  for (size_t i = 0; i < scripts.size(); ++i) {
+    const ScriptMode& s = scripts[i];
+    out += i ? "," : "";
+    out += "{\"name\":\"" + json_escape(s.name) + "\",\"isolation\":\"" +
+           (s.isolate ? "isolate" : "request") +
+           "\",\"snapshot\":" + (s.snapshot ? "true" : "false") +
+           ",\"warm_up\":" + std::to_string(s.warm_up) +
+           ",\"recycle_requests\":" + std::to_string(s.recycle_requests) +
+           ",\"recycle_heap_mib\":" + std::to_string(s.recycle_heap_mib) + "}";
   }
   out += "]}\n";
   return out;

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <future>
+#include <mutex>
 #include <optional>
 #include <random>
 #include <stdexcept>
@@ -122,6 +123,15 @@ class Supervisor {
   void watch_script(Clock::time_point now);
   void begin_stop();
   bool drain_done(Clock::time_point now);  // true once everything is stopped
+  // The scripts' modes for `wsup status` (control thread), as the running config says.
+  std::vector<ScriptMode> script_modes_now() const {
+    std::lock_guard lock(script_modes_mutex_);
+    return script_modes_;
+  }
+  void set_script_modes(const config::ClusterConfig& config) {
+    std::lock_guard lock(script_modes_mutex_);
+    script_modes_ = script_modes(config);
+  }
 
   const StartOptions options_;
   SignalFd& signals_;
@@ -146,6 +156,9 @@ class Supervisor {
   std::vector<std::promise<ControlReply>> reload_replies_;
   int64_t watched_mtime_ = 0;
   Clock::time_point next_watch_;
+  // Written by the main loop (start, reload), read by the control thread.
+  mutable std::mutex script_modes_mutex_;
+  std::vector<ScriptMode> script_modes_;
 };
 
 void Supervisor::wait_for_events(bool with_commands) {
@@ -190,11 +203,12 @@ bool Supervisor::start() {
                                        : default_control_path(config_.file);
   // Status is answered on the control thread; everything that changes the cluster goes through
   // the main loop.
+  set_script_modes(config_);
   control_.emplace(control_path, [this](const ControlCommand& c) -> ControlReply {
     if (c.kind == ControlCommand::Kind::status)
-      return {true, render_status_table(pool_.snapshot())};
+      return {true, render_status_table(pool_.snapshot(), script_modes_now())};
     if (c.kind == ControlCommand::Kind::status_json)
-      return {true, render_status_json(pool_.snapshot())};
+      return {true, render_status_json(pool_.snapshot(), script_modes_now())};
     return commands_.post(c).get();
   });
   watched_mtime_ = options_.watch_file.empty() ? 0 : mtime_ns(options_.watch_file);
@@ -290,6 +304,7 @@ void Supervisor::finish_reload_check() {
                     [this, next, replies](ControlReply r) {
                       if (r.ok) {
                         front_.set_routing(std::make_shared<const RoutingTable>(*next));
+                        set_script_modes(*next);
                         apply_log_level(*next);
                         config_.drain_timeout = next->drain_timeout;
                         log::info("reload done");

@@ -20,4 +20,8 @@ std::span<const EmbeddedJs> web_platform_sources();
 // "wsup:fetch_api.js": function (internal), the files sharing its scope.
 std::span<const EmbeddedJs> fetch_api_sources();
 
+// worker/global_scope.js, "wsup:global_scope.js": what the snapshot builder installs into a
+// script's context while its top level runs (worker/global_scope.h).
+std::span<const EmbeddedJs> global_scope_sources();
+
 }  // namespace wsup::worker

@@ -8,7 +8,6 @@
 #include "worker/js_error.h"
 #include "worker/limits/budgeted_array_buffer_allocator.h"
 #include "worker/startup_error.h"
-#include "worker/startup_snapshot.h"
 #include "worker/v8_engine.h"
 #include "worker/wasm_memory_budget.h"
 
@@ -41,14 +40,15 @@ void report_fatal_to_stderr(const limits::FatalReport& report, void*) {
 
 WorkerIsolate::WorkerIsolate(const std::vector<LoadedScript>& scripts,
                              const IsolateSettings& settings)
-    : baked_context_(settings.baked_context) {
-  const StartupSnapshot& snapshot = StartupSnapshot::instance();
+    : snapshot_(settings.snapshot ? settings.snapshot
+                                  : std::make_shared<const ScriptSnapshot>(
+                                        BakedContext::plain, std::vector<ScriptStart>{})) {
   auto buffers = limits::BudgetedArrayBufferAllocator::create(settings.array_buffer_bytes);
   allocator_ = buffers;
   v8::Isolate::CreateParams params;
   params.array_buffer_allocator_shared = allocator_;
-  params.snapshot_blob = snapshot.blob();
-  params.external_references = snapshot.external_references();
+  params.snapshot_blob = snapshot_->blob();
+  params.external_references = snapshot_->external_references();
   limits::HeapLimitGuard::configure(params, settings.heap_bytes);
   // A young generation of an eighth of the heap (V8's default for this size is ~1/32): each
   // request allocates a context's worth of short-lived objects, and fewer scavenges of a
@@ -76,6 +76,7 @@ WorkerIsolate::WorkerIsolate(const std::vector<LoadedScript>& scripts,
                                    isolate->TerminateExecution();
                                  }});
   isolate->AddMessageListener(on_uncaught_message);
+  isolate->AddGCEpilogueCallback(on_major_gc, this, v8::kGCTypeMarkSweepCompact);
   // Atomics.wait would block the worker's only thread, where no CPU limit and no wall timer can
   // reach it; workerd refuses it the same way (a TypeError in the script).
   isolate->SetAllowAtomicsWait(false);
@@ -91,7 +92,7 @@ WorkerIsolate::WorkerIsolate(const std::vector<LoadedScript>& scripts,
   v8::Context::Scope context_scope(context);
   service_workers_.resize(scripts.size());
   for (size_t i = 0; i < scripts.size(); ++i) {
-    if (scripts[i].spec.module) continue;
+    if (scripts[i].spec.module || snapshot_->snapshotted(i)) continue;
     v8::TryCatch try_catch(isolate);
     v8::Local<v8::UnboundScript> unbound;
     if (!compile_service_worker(isolate, scripts[i]).ToLocal(&unbound)) {
@@ -110,6 +111,7 @@ WorkerIsolate::~WorkerIsolate() {
     v8::Locker lock(isolate_.get());
     v8::Isolate::Scope isolate_scope(isolate_.get());
     spare_.reset();
+    shared_contexts_.clear();
     retired_.clear();
     collected_.clear();
     service_workers_.clear();
@@ -176,6 +178,14 @@ void WorkerIsolate::on_context_collected(const v8::WeakCallbackInfo<RetiredQueue
   retired->owner->collected_.push_back(retired);
 }
 
+void WorkerIsolate::on_major_gc(v8::Isolate* isolate, v8::GCType, v8::GCCallbackFlags, void* self) {
+  v8::HeapStatistics heap;
+  isolate->GetHeapStatistics(&heap);
+  auto* owner = static_cast<WorkerIsolate*>(self);
+  owner->live_heap_bytes_.store(heap.used_heap_size(), std::memory_order_relaxed);
+  owner->major_gcs_.fetch_add(1, std::memory_order_relaxed);
+}
+
 void WorkerIsolate::run_pending_tasks() {
   v8::Locker lock(isolate_.get());
   v8::Isolate::Scope isolate_scope(isolate_.get());
@@ -192,11 +202,11 @@ void WorkerIsolate::prepare_spare_context() {
   v8::Isolate::Scope isolate_scope(isolate);
   v8::HandleScope handle_scope(isolate);
   SpareContext spare;
+  const size_t script = spare_script_.load(std::memory_order_relaxed);
+  spare.key = snapshot_->context_key(script);
   spare.queue = v8::MicrotaskQueue::New(isolate, v8::MicrotasksPolicy::kExplicit);
   v8::Local<v8::Context> context;
-  if (!StartupSnapshot::instance()
-           .new_context(isolate, baked_context_, spare.queue.get())
-           .ToLocal(&context)) {
+  if (!snapshot_->new_context(isolate, script, spare.queue.get()).ToLocal(&context)) {
     // The heap guard terminated it (heap_exhausted() now says so): the next request on this
     // isolate makes its own context and gets the verdict.
     isolate->CancelTerminateExecution();
@@ -204,13 +214,14 @@ void WorkerIsolate::prepare_spare_context() {
   }
   spare.context.Reset(isolate, context);
   spare_ = std::move(spare);
-  spare_ready_.store(true, std::memory_order_relaxed);
+  spare_ready_key_.store(spare_->key, std::memory_order_relaxed);
 }
 
-std::optional<WorkerIsolate::SpareContext> WorkerIsolate::take_spare_context() {
+std::optional<WorkerIsolate::SpareContext> WorkerIsolate::take_spare_context(size_t key) {
+  if (!spare_ || spare_->key != key) return std::nullopt;
   std::optional<SpareContext> spare = std::move(spare_);
   spare_.reset();
-  spare_ready_.store(false, std::memory_order_relaxed);
+  spare_ready_key_.store(kNoSpare, std::memory_order_relaxed);
   return spare;
 }
 
@@ -269,7 +280,7 @@ void IsolatePool::stop_maker() {
   for (auto& isolate : isolates_) isolate->set_spare_maker(nullptr);
 }
 
-std::optional<size_t> IsolatePool::choose() const {
+std::optional<size_t> IsolatePool::choose(size_t context_key) const {
   std::optional<size_t> best;
   for (size_t i = 0; i < isolates_.size(); ++i) {
     const WorkerIsolate& candidate = *isolates_[i];
@@ -281,8 +292,9 @@ std::optional<size_t> IsolatePool::choose() const {
     const WorkerIsolate& chosen = *isolates_[*best];
     // A spare ready saves the request a Context::New (~200-500 µs); after that, spreading the
     // requests spreads their heap over the isolates' separate limits.
-    if (candidate.has_spare_context() != chosen.has_spare_context()) {
-      if (candidate.has_spare_context()) best = i;
+    const bool candidate_ready = candidate.has_spare_context_for(context_key);
+    if (candidate_ready != chosen.has_spare_context_for(context_key)) {
+      if (candidate_ready) best = i;
     } else if (candidate.live_requests() < chosen.live_requests()) {
       best = i;
     }

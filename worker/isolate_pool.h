@@ -22,19 +22,20 @@
 
 #include <v8.h>
 
-#include "worker/baked_context.h"
 #include "worker/limits/fatal_handlers.h"
 #include "worker/limits/heap_limit_guard.h"
 #include "worker/script_loader.h"
+#include "worker/script_snapshot.h"
+#include "worker/shared_context.h"
 #include "worker/spare_context_maker.h"
 #include "worker/web/family_scripts.h"
 
 namespace wsup::worker {
 
 struct IsolateSettings {
-  // The snapshot context its requests' contexts are made from (Runtime picks it from the
-  // scripts' words: baked_context_for).
-  BakedContext baked_context = BakedContext::plain;
+  // The snapshot its isolates are made from, and their requests' contexts (Runtime builds it);
+  // null: the process's startup snapshot, contexts from its plain context.
+  std::shared_ptr<const ScriptSnapshot> snapshot;
   // Where V8's fatal out-of-memory reports go before the process aborts (null: stderr).
   limits::FatalCallback on_fatal = nullptr;
   void* on_fatal_data = nullptr;
@@ -44,8 +45,9 @@ struct IsolateSettings {
 
 class WorkerIsolate {
  public:
-  // Creates the isolate and compiles every service-worker script of `scripts` into it.
-  // Throws StartupError. `scripts` must outlive the isolate.
+  // Creates the isolate from the settings' snapshot and compiles into it every service-worker
+  // script the snapshot does not hold evaluated. Throws StartupError. `scripts` must outlive
+  // the isolate.
   WorkerIsolate(const std::vector<LoadedScript>& scripts, const IsolateSettings& settings);
   // Needs nobody but the calling thread to hold the isolate.
   ~WorkerIsolate();
@@ -64,9 +66,10 @@ class WorkerIsolate {
   void unclaim();
 
   v8::Isolate* isolate() const { return isolate_.get(); }
-  // The snapshot context its requests' contexts are made from.
-  BakedContext baked_context() const { return baked_context_; }
-  // The compiled service-worker script number `index` (empty for a module script).
+  // The snapshot its requests' contexts are made from.
+  const ScriptSnapshot& snapshot() const { return *snapshot_; }
+  // The compiled service-worker script number `index` (empty for a module script, and for one
+  // the snapshot holds evaluated).
   v8::Local<v8::UnboundScript> service_worker(size_t index) const;
   // True once the heap hit its limit: every request on it fails and it is replaced.
   bool heap_exhausted() const { return heap_guard_->exceeded(); }
@@ -86,6 +89,7 @@ class WorkerIsolate {
   // on this isolate does not wait for Context::New. Never used for anything before that
   // request takes it.
   struct SpareContext {
+    size_t key = 0;  // ScriptSnapshot::context_key of the scripts it serves
     std::unique_ptr<v8::MicrotaskQueue> queue;
     v8::Global<v8::Context> context;  // reset before the queue goes (declared last)
   };
@@ -93,11 +97,21 @@ class WorkerIsolate {
   // WebAssembly compilation results). By its holder, while no JavaScript runs on it.
   void run_pending_tasks();
 
-  // Read by the loop thread to prefer an isolate whose spare is ready.
-  bool has_spare_context() const { return spare_ready_.load(std::memory_order_relaxed); }
-  // Makes the spare context (and runs pending tasks first). By its holder.
+  // Read by the loop thread to prefer an isolate whose spare is ready (for scripts whose
+  // ScriptSnapshot::context_key is `key`).
+  bool has_spare_context() const {
+    return spare_ready_key_.load(std::memory_order_relaxed) != kNoSpare;
+  }
+  bool has_spare_context_for(size_t key) const {
+    return spare_ready_key_.load(std::memory_order_relaxed) == key;
+  }
+  // Makes the spare context (and runs pending tasks first), for the script the last request
+  // on the isolate ran. By its holder.
   void prepare_spare_context();
-  std::optional<SpareContext> take_spare_context();
+  // The spare context, if it serves requests of a script with context key `key`.
+  std::optional<SpareContext> take_spare_context(size_t key);
+  // Loop thread: the script the next spare context should serve.
+  void set_spare_script(size_t script) { spare_script_.store(script, std::memory_order_relaxed); }
 
   // --- Loop thread only: the requests living on this isolate.
   size_t live_requests() const { return live_requests_; }
@@ -121,6 +135,12 @@ class WorkerIsolate {
     if (!lost_) deferred_.push_back(std::move(work));
   }
   void run_deferred();
+  // isolation: isolate: the contexts its requests of such scripts share (loop thread).
+  SharedContexts& shared_contexts() { return shared_contexts_; }
+  // The heap in use right after its last full (mark-compact) collection, and how many there
+  // were: what is still alive, where used_heap_size counts garbage too.
+  size_t live_heap_bytes() const { return live_heap_bytes_.load(std::memory_order_relaxed); }
+  uint64_t major_gcs() const { return major_gcs_.load(std::memory_order_relaxed); }
   // What Runtime::stats last read of it (reported again while the maker holds it).
   struct Report {
     v8::HeapStatistics heap;
@@ -143,7 +163,7 @@ class WorkerIsolate {
   std::vector<v8::Global<v8::UnboundScript>> service_workers_;
   // The large web platform families compiled once for all of this isolate's contexts.
   std::unique_ptr<web::FamilyScriptCache> family_scripts_;
-  BakedContext baked_context_ = BakedContext::plain;
+  std::shared_ptr<const ScriptSnapshot> snapshot_;
 
   struct RetiredQueue {
     WorkerIsolate* owner = nullptr;
@@ -156,14 +176,26 @@ class WorkerIsolate {
   std::unordered_map<RetiredQueue*, std::unique_ptr<RetiredQueue>> retired_;
   std::vector<RetiredQueue*> collected_;  // contexts the GC took; their queues go next time
   std::optional<SpareContext> spare_;
-  // A hint for picking isolates; spare_ itself is only touched by the isolate's holder.
-  std::atomic<bool> spare_ready_{false};
+  // A hint for picking isolates, the key of the spare ready (kNoSpare: none); spare_ itself is
+  // only touched by the isolate's holder.
+  static constexpr size_t kNoSpare = SIZE_MAX;
+  std::atomic<size_t> spare_ready_key_{kNoSpare};
+  // Written by the loop, read by the maker: relaxed, it is a hint (a stale read makes a spare
+  // for the script before, which the next request of that script takes).
+  std::atomic<size_t> spare_script_{0};
   // acq_rel on claim / release on unclaim: the next holder sees everything the last one did.
   std::atomic<Holder> holder_{Holder::nobody};
   std::unique_ptr<v8::Locker> loop_lock_;  // the loop thread's, while it holds the isolate
+  static void on_major_gc(v8::Isolate* isolate, v8::GCType type, v8::GCCallbackFlags flags,
+                          void* self);
+  // Written by whichever thread holds the isolate when it collects, read by the loop: relaxed,
+  // they are statistics (a stale read delays a recycling decision by a request).
+  std::atomic<size_t> live_heap_bytes_{0};
+  std::atomic<uint64_t> major_gcs_{0};
   SpareContextMaker* maker_ = nullptr;
 
   // Loop thread only.
+  SharedContexts shared_contexts_;  // cleared under the lock before the isolate goes
   size_t live_requests_ = 0;
   bool condemned_ = false;
   bool lost_ = false;
@@ -211,9 +243,10 @@ class IsolatePool {
   void stop_maker();
 
   size_t size() const { return isolates_.size(); }
-  // The isolate a new request should live on: not condemned, its spare context ready if any
-  // is, then the one with the fewest live requests. nullopt when every isolate is condemned.
-  std::optional<size_t> choose() const;
+  // The isolate a new request should live on: not condemned, its spare context ready for the
+  // request's context key if any is, then the one with the fewest live requests. nullopt when
+  // every isolate is condemned.
+  std::optional<size_t> choose(size_t context_key) const;
   // Wall time spent making spare contexts so far, in nanoseconds.
   uint64_t spare_context_ns() const { return maker_ ? maker_->busy_ns() : 0; }
   // Disposes isolate `index` and puts a fresh one in its place. Needs the isolate free (no

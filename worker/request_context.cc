@@ -7,7 +7,7 @@
 #include "worker/isolate_pool.h"
 #include "worker/js_error.h"
 #include "worker/js_values.h"
-#include "worker/startup_snapshot.h"
+#include "worker/shared_context.h"
 #include "worker/stopwatch.h"
 
 namespace wsup::worker {
@@ -76,16 +76,17 @@ void RequestContext::begin() {
   {
     v8::HandleScope handle_scope(v8_isolate_);
     v8::Local<v8::Context> context;
-    if (auto spare = isolate_.take_spare_context()) {
+    const ScriptSnapshot& snapshot = isolate_.snapshot();
+    if (script_.spec.isolation == Isolation::isolate) {
+      context = enter_shared_context();
+    } else if (auto spare = isolate_.take_spare_context(snapshot.context_key(script_index_))) {
       microtasks_ = std::move(spare->queue);
       context = spare->context.Get(v8_isolate_);
       started_in_spare_ = true;
     } else {
       const Stopwatch making;
       microtasks_ = v8::MicrotaskQueue::New(v8_isolate_, v8::MicrotasksPolicy::kExplicit);
-      if (!StartupSnapshot::instance()
-               .new_context(v8_isolate_, isolate_.baked_context(), microtasks_.get())
-               .ToLocal(&context)) {
+      if (!snapshot.new_context(v8_isolate_, script_index_, microtasks_.get()).ToLocal(&context)) {
         // The heap guard stopped Context::New: the isolate is out of heap. No context exists,
         // so nothing may be attached to one; the verdict below answers 503.
         v8_isolate_->CancelTerminateExecution();
@@ -93,7 +94,10 @@ void RequestContext::begin() {
       context_ns_ = making.elapsed_ns();
     }
     if (!context.IsEmpty()) {
-      JsHost::attach(context, this);
+      if (shared_ == nullptr) {
+        JsHost::attach(context, this);
+        queue_ = microtasks_.get();
+      }
       apply_code_generation_policy(context);
       context_.Reset(v8_isolate_, context);
     }
@@ -126,12 +130,13 @@ void RequestContext::apply_code_generation_policy(v8::Local<v8::Context> context
                     script_.spec.name + "\" (cluster.yaml allow_eval: true turns them on)"));
 }
 
-void RequestContext::run_microtasks() {
+void RequestContext::run_microtasks(bool wake_others) {
   if (finished_ || context_.IsEmpty()) return;
-  in_turn([](RequestContext& request) {
+  in_turn([wake_others](RequestContext& request) {
     if (request.finished_ || request.context_.IsEmpty()) return;
     // The slice's checkpoint does the work; the body has nothing to add.
-    request.run_slice(false, [](v8::Local<v8::Context>) { return true; });
+    request.run_slice(
+        false, [](v8::Local<v8::Context>) { return true; }, wake_others);
     request.advance();
   });
 }
@@ -168,7 +173,8 @@ void RequestContext::fail_isolate_lost(bool culprit) {
 }
 
 void RequestContext::run_slice(bool throw_fails_request,
-                               const std::function<bool(v8::Local<v8::Context>)>& body) {
+                               const std::function<bool(v8::Local<v8::Context>)>& body,
+                               bool wake_others) {
   const Stopwatch running;
   // Slices do not nest across requests; a stranded thread leaves it pointing at its request.
   RequestContext* const outer = in_slice_;
@@ -177,6 +183,8 @@ void RequestContext::run_slice(bool throw_fails_request,
   v8::HandleScope handle_scope(v8_isolate_);
   v8::Local<v8::Context> context = context_.Get(v8_isolate_);
   v8::Context::Scope context_scope(context);
+  // What this slice queues on a shared context comes back to this request (shared_context.h).
+  if (shared_ != nullptr) shared_->set_current(request_.id);
   {
     // Before the TryCatch: its end cancels any termination, so the next slice can run.
     limits::JsSlice slice(enforcer_, budget_);
@@ -193,7 +201,7 @@ void RequestContext::run_slice(bool throw_fails_request,
           }
         }
         try_catch.Reset();
-        microtasks_->PerformCheckpoint(v8_isolate_);
+        queue_->PerformCheckpoint(v8_isolate_);
         if (!try_catch.HasTerminated()) inspect_promises(context);
       }
     }
@@ -202,6 +210,7 @@ void RequestContext::run_slice(bool throw_fails_request,
   slice_request_id_.store(outer != nullptr ? outer->request_.id : 0, std::memory_order_relaxed);
   note_limits();
   script_ns_ += running.elapsed_ns();
+  if (shared_ != nullptr && wake_others) wake_shared_context_requests();
 }
 
 void RequestContext::note_limits() {
@@ -293,10 +302,13 @@ void RequestContext::advance() {
       begin_streaming(std::move(response));
     }
   }
-  if (!responded_ && timers_.empty() && !v8_isolate_->HasPendingBackgroundTasks()) {
+  if (!responded_ && timers_.empty() && !v8_isolate_->HasPendingBackgroundTasks() &&
+      shared_ == nullptr) {
     // Nothing left that could run JavaScript for this request: it can never settle. (Work V8
     // runs in the background, an asynchronous WebAssembly compilation, ends in a task the loop
-    // runs, and then every request on the isolate looks again: Runtime::run_posted_tasks.)
+    // runs, and then every request on the isolate looks again: Runtime::run_posted_tasks.) On a
+    // shared context the code of any request, one still to come included, may settle it: such a
+    // request waits for its wall time instead.
     log::error(
         "the handler did not respond: its response promise is pending and no timer "
         "is left to settle it",
@@ -470,7 +482,9 @@ void RequestContext::release_v8_state() {
   }
   wall_timer_.cancel();
   timers_.clear();
-  if (!context_.IsEmpty()) {
+  if (shared_ != nullptr) {
+    leave_shared_context();
+  } else if (!context_.IsEmpty()) {
     v8::HandleScope handle_scope(v8_isolate_);
     v8::Local<v8::Context> context = context_.Get(v8_isolate_);
     JsHost::attach(context, nullptr);
@@ -484,6 +498,7 @@ void RequestContext::release_v8_state() {
   modules_.clear();
   context_.Reset();
   microtasks_.reset();
+  queue_ = nullptr;
 }
 
 }  // namespace wsup::worker

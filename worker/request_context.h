@@ -29,12 +29,14 @@
 #include "shared/http_message.h"
 #include "worker/api/js_host.h"
 #include "worker/limits/limit_enforcer.h"
+#include "worker/module_graph.h"
 #include "worker/response_body_pump.h"
 #include "worker/response_sink.h"
 #include "worker/runtime.h"
 
 namespace wsup::worker {
 
+class SharedContext;
 class WorkerIsolate;
 
 class RequestContext final : public JsHost, public std::enable_shared_from_this<RequestContext> {
@@ -55,8 +57,10 @@ class RequestContext final : public JsHost, public std::enable_shared_from_this<
   // it exhausted the heap. Call in a turn on the isolate.
   void fail_isolate_condemned();
   // Performs the request's pending microtasks in a slice of its own (work V8 ran outside any
-  // request settled one of its promises), then decides what happens next.
-  void run_microtasks();
+  // request settled one of its promises, or another request on its shared context did), then
+  // decides what happens next. `wake_others`: then let the other requests on its shared
+  // context look at their promises too.
+  void run_microtasks(bool wake_others = true);
   // Drops the context without answering and without calling `finished` (runtime shutdown, with
   // the spare maker stopped so the isolate is free).
   void abandon();
@@ -91,11 +95,7 @@ class RequestContext final : public JsHost, public std::enable_shared_from_this<
   void response_body_end() override;
   void response_body_error(v8::Local<v8::Value> error) override;
 
-  // The context's module resolver (ES module scripts).
-  static v8::MaybeLocal<v8::Module> resolve_module(v8::Local<v8::Context> context,
-                                                   v8::Local<v8::String> specifier,
-                                                   v8::Local<v8::FixedArray> import_assertions,
-                                                   v8::Local<v8::Module> referrer);
+  const ModuleGraph* module_graph() const override { return &modules_; }
 
  private:
   struct Timer {
@@ -114,8 +114,10 @@ class RequestContext final : public JsHost, public std::enable_shared_from_this<
   void begin();
   // One slice of this request's JavaScript: scopes entered, exceptions caught and logged,
   // microtasks drained, the response promise looked at. `body` returns false when it threw.
-  // A throw answers 500 when `throw_fails_request`. In a turn.
-  void run_slice(bool throw_fails_request, const std::function<bool(v8::Local<v8::Context>)>& body);
+  // A throw answers 500 when `throw_fails_request`. On a shared context, the other requests
+  // there look at their promises afterwards, unless !wake_others. In a turn.
+  void run_slice(bool throw_fails_request, const std::function<bool(v8::Local<v8::Context>)>& body,
+                 bool wake_others = true);
   // Records a CPU or heap verdict of the request's budget in limit_hit_.
   void note_limits();
   // eval() and new Function() in the request's fresh context, as the script's allow_eval says.
@@ -126,8 +128,24 @@ class RequestContext final : public JsHost, public std::enable_shared_from_this<
   size_t begin_console_line(size_t bytes);
   void end_console_line();
   bool run_script_and_dispatch(v8::Local<v8::Context> context);
-  bool run_module(v8::Local<v8::Context> context, v8::Local<v8::Value>& namespace_object);
-  v8::Local<v8::Object> make_env(v8::Local<v8::Context> context);
+  // Evaluates the script's top level in `context`: a module graph (its namespace comes back in
+  // `namespace_object`), or a service worker with its bindings as globals. False with an
+  // exception pending; true with ready_ set when the module's evaluation failed and was answered.
+  bool evaluate_top_level(v8::Local<v8::Context> context, ModuleGraph& graph,
+                          v8::Local<v8::Value>& namespace_object);
+  bool run_module(v8::Local<v8::Context> context, ModuleGraph& graph,
+                  v8::Local<v8::Value>& namespace_object);
+  // isolation: isolate (request_shared.cc). The isolate's shared context for the script, made
+  // if there is none (empty when the heap guard stops that), with this request attached.
+  v8::Local<v8::Context> enter_shared_context();
+  // Its private object and entry, evaluating the top level first in a new context without a
+  // snapshot. False with an exception pending (the context is then retired).
+  bool prepare_shared_context(v8::Local<v8::Context> context, v8::Local<v8::Object>& internal,
+                              v8::Local<v8::Value>& entry);
+  // Detaches; retires the context when a recycling limit says so; drops it once retired and
+  // unused. In a turn.
+  void leave_shared_context();
+  void wake_shared_context_requests();
   void inspect_promises(v8::Local<v8::Context> context);
   HttpResponse to_http_response(v8::Local<v8::Context> context, v8::Local<v8::Value> value);
   void log_js_error(std::string_view what, v8::Local<v8::Context> context,
@@ -168,12 +186,14 @@ class RequestContext final : public JsHost, public std::enable_shared_from_this<
   limits::RequestBudget budget_;
   bool request_started_ = false;
 
-  std::unique_ptr<v8::MicrotaskQueue> microtasks_;
+  std::unique_ptr<v8::MicrotaskQueue> microtasks_;  // its own context's (isolation: request)
+  v8::MicrotaskQueue* queue_ = nullptr;             // the queue of the context it runs in
+  SharedContext* shared_ = nullptr;                 // isolation: isolate, while attached
   v8::Global<v8::Context> context_;
   v8::Global<v8::Object> internal_;
   v8::Global<v8::Promise> response_promise_;
   v8::Global<v8::Array> wait_until_;
-  std::vector<v8::Global<v8::Module>> modules_;  // index-aligned with script_.modules
+  ModuleGraph modules_;  // the script's modules, when they are evaluated per request
 
   // The response's body stream, from to_http_response until begin_streaming hands it to the
   // pump; then the pump's JS object ({resume, cancel}) and the C++ side that feeds the sink.

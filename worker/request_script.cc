@@ -6,41 +6,33 @@
 #include "worker/isolate_pool.h"
 #include "worker/js_values.h"
 #include "worker/request_context.h"
-#include "worker/startup_snapshot.h"
+#include "worker/script_bindings.h"
 
 namespace wsup::worker {
 
 bool RequestContext::run_script_and_dispatch(v8::Local<v8::Context> context) {
   v8::Isolate* isolate = v8_isolate_;
+  const ScriptSnapshot& snapshot = isolate_.snapshot();
   v8::Local<v8::Object> internal;
-  if (!context
-           ->GetDataFromSnapshotOnce<v8::Object>(
-               StartupSnapshot::instance().internal_index(isolate_.baked_context()))
-           .ToLocal(&internal)) {
-    return false;
-  }
-  internal_.Reset(isolate, internal);
-
   v8::Local<v8::Value> namespace_object = v8::Undefined(isolate);
-  v8::Local<v8::Object> env = make_env(context);
-  if (script_.spec.module) {
-    if (!run_module(context, namespace_object)) return false;
+  if (shared_ != nullptr) {
+    if (!prepare_shared_context(context, internal, namespace_object)) return false;
     if (ready_) return true;  // evaluation failed and was answered
   } else {
-    // Service workers see their bindings as globals, as in Workers.
-    v8::Local<v8::Array> names;
-    if (!env->GetOwnPropertyNames(context).ToLocal(&names)) return false;
-    for (uint32_t i = 0; i < names->Length(); ++i) {
-      v8::Local<v8::Value> name = names->Get(context, i).ToLocalChecked();
-      if (!context->Global()
-               ->Set(context, name, env->Get(context, name).ToLocalChecked())
-               .FromMaybe(false)) {
-        return false;
-      }
+    if (!snapshot.take_internal(context).ToLocal(&internal)) return false;
+    if (snapshot.snapshotted(script_index_)) {
+      // The context holds the evaluated top level: a module's exports as {default}, or a
+      // service worker's listeners (and its bindings as globals) already registered.
+      if (!snapshot.take_entry(context, script_index_).ToLocal(&namespace_object)) return false;
+    } else {
+      if (!evaluate_top_level(context, modules_, namespace_object)) return false;
+      if (ready_) return true;  // evaluation failed and was answered
     }
-    v8::Local<v8::Script> bound = isolate_.service_worker(script_index_)->BindToCurrentContext();
-    if (bound->Run(context).IsEmpty()) return false;
   }
+  internal_.Reset(isolate, internal);
+  // A service worker reads its bindings as globals, never as an argument.
+  v8::Local<v8::Value> env = v8::Undefined(isolate);
+  if (script_.spec.module) env = make_env(context, script_);
 
   v8::Local<v8::Array> headers =
       v8::Array::New(isolate, static_cast<int>(request_.headers.size() * 2));
@@ -85,20 +77,26 @@ bool RequestContext::run_script_and_dispatch(v8::Local<v8::Context> context) {
   return true;
 }
 
-bool RequestContext::run_module(v8::Local<v8::Context> context,
+bool RequestContext::evaluate_top_level(v8::Local<v8::Context> context, ModuleGraph& graph,
+                                        v8::Local<v8::Value>& namespace_object) {
+  if (script_.spec.module) return run_module(context, graph, namespace_object);
+  // Service workers see their bindings as globals, as in Workers.
+  if (!bind_env_as_globals(context, make_env(context, script_))) return false;
+  v8::Local<v8::Script> bound = isolate_.service_worker(script_index_)->BindToCurrentContext();
+  return !bound->Run(context).IsEmpty();
+}
+
+bool RequestContext::run_module(v8::Local<v8::Context> context, ModuleGraph& graph,
                                 v8::Local<v8::Value>& namespace_object) {
   v8::Isolate* isolate = v8_isolate_;
-  modules_.resize(script_.modules.size());
-  for (size_t i = 0; i < script_.modules.size(); ++i) {
-    v8::Local<v8::Module> module;
-    if (!compile_module(isolate, script_.modules[i]).ToLocal(&module)) return false;
-    modules_[i].Reset(isolate, module);
+  if (!graph.compile(isolate, script_)) return false;
+  v8::Local<v8::Module> entry = graph.entry(isolate);
+  if (!entry->InstantiateModule(context, ModuleGraph::resolve_in_context).FromMaybe(false)) {
+    return false;
   }
-  v8::Local<v8::Module> entry = modules_[0].Get(isolate);
-  if (!entry->InstantiateModule(context, resolve_module).FromMaybe(false)) return false;
   v8::Local<v8::Value> evaluation;
   if (!entry->Evaluate(context).ToLocal(&evaluation)) return false;
-  microtasks_->PerformCheckpoint(isolate);
+  queue_->PerformCheckpoint(isolate);
   if (entry->GetStatus() == v8::Module::kErrored) {
     log_js_error("uncaught exception", context, entry->GetException(), {});
     ready_ = error_response(500,
@@ -116,42 +114,6 @@ bool RequestContext::run_module(v8::Local<v8::Context> context,
   }
   namespace_object = entry->GetModuleNamespace();
   return true;
-}
-
-v8::MaybeLocal<v8::Module> RequestContext::resolve_module(
-    v8::Local<v8::Context> context, v8::Local<v8::String> specifier,
-    v8::Local<v8::FixedArray> /*import_assertions*/, v8::Local<v8::Module> referrer) {
-  // Every request context's JsHost is its RequestContext.
-  auto* request = static_cast<RequestContext*>(JsHost::of(context));
-  v8::Isolate* isolate = context->GetIsolate();
-  // A module graph has a handful of files: a linear search by handle identity is exact, where
-  // identity hashes may collide.
-  for (size_t from = 0; from < request->modules_.size(); ++from) {
-    if (request->modules_[from].Get(isolate) != referrer) continue;
-    const auto& imports = request->script_.modules[from].imports;
-    auto to = imports.find(to_utf8(isolate, specifier));
-    if (to != imports.end()) return request->modules_[to->second].Get(isolate);
-  }
-  isolate->ThrowException(v8::Exception::Error(v8::String::Concat(
-      isolate, v8::String::NewFromUtf8Literal(isolate, "Cannot resolve module "), specifier)));
-  return {};
-}
-
-v8::Local<v8::Object> RequestContext::make_env(v8::Local<v8::Context> context) {
-  v8::Isolate* isolate = v8_isolate_;
-  v8::Local<v8::Object> env = v8::Object::New(isolate);
-  for (const auto& [name, json] : script_.spec.vars) {
-    v8::Local<v8::Value> value;
-    v8::TryCatch not_json(isolate);  // the config validates vars; keep odd text as a string
-    if (!v8::JSON::Parse(context, v8_string(isolate, json)).ToLocal(&value)) {
-      value = v8_string(isolate, json);
-    }
-    env->Set(context, v8_string(isolate, name), value).Check();
-  }
-  for (const auto& [name, secret] : script_.secret_values) {
-    env->Set(context, v8_string(isolate, name), v8_string(isolate, secret)).Check();
-  }
-  return env;
 }
 
 HttpResponse RequestContext::to_http_response(v8::Local<v8::Context> context,

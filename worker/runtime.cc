@@ -14,67 +14,24 @@
 #include "worker/baked_context.h"
 #include "worker/isolate_pool.h"
 #include "worker/request_context.h"
+#include "worker/script_preparation.h"
 #include "worker/startup_error.h"
 #include "worker/startup_snapshot.h"
 #include "worker/wasm_memory_budget.h"
 
 namespace wsup::worker {
-namespace {
-
-// Loads (and so compiles) every script in a scratch isolate made from the runtime's snapshot.
-std::vector<LoadedScript> load_all(const std::vector<ScriptSpec>& specs,
-                                   std::vector<std::string>* errors) {
-  const StartupSnapshot& snapshot = StartupSnapshot::instance();
-  std::unique_ptr<v8::ArrayBuffer::Allocator> allocator(
-      v8::ArrayBuffer::Allocator::NewDefaultAllocator());
-  v8::Isolate::CreateParams params;
-  params.array_buffer_allocator = allocator.get();
-  params.snapshot_blob = snapshot.blob();
-  params.external_references = snapshot.external_references();
-  v8::Isolate* isolate = v8::Isolate::New(params);
-  std::vector<LoadedScript> scripts;
-  try {
-    v8::Isolate::Scope isolate_scope(isolate);
-    for (const ScriptSpec& spec : specs) {
-      try {
-        scripts.push_back(load_script(isolate, spec, errors == nullptr));
-      } catch (const StartupError& error) {
-        if (errors == nullptr) throw;
-        errors->push_back(error.what());
-      }
-    }
-  } catch (...) {
-    isolate->Dispose();
-    throw;
-  }
-  isolate->Dispose();
-  return scripts;
-}
-
-}  // namespace
-
-void set_webassembly(bool on) {
-  // Both: with asm.js validation on, V8 installs WebAssembly's internals even when hidden.
-  v8::V8::SetFlagsFromString(on ? "--expose-wasm --validate-asm"
-                                : "--no-expose-wasm --no-validate-asm");
-}
-
-bool mentions_webassembly(const std::vector<LoadedScript>& scripts) {
-  constexpr std::string_view kWord = "WebAssembly";
-  for (const LoadedScript& script : scripts) {
-    if (script.source.find(kWord) != std::string::npos) return true;
-    for (const ModuleFile& file : script.modules)
-      if (file.source.find(kWord) != std::string::npos) return true;
-  }
-  return false;
-}
-
 RuntimeOptions RuntimeOptions::from_config(const config::ClusterConfig& config) {
   RuntimeOptions options;
   for (const config::Script& script : config.scripts) {
-    options.scripts.push_back(ScriptSpec{script.name, script.path, script.module, script.vars,
-                                         script.secrets,
-                                         script.allow_eval.value_or(config.allow_eval)});
+    ScriptSpec spec{script.name, script.path, script.module, script.vars, script.secrets};
+    spec.allow_eval = script.allow_eval.value_or(config.allow_eval);
+    spec.snapshot = script.snapshot;
+    spec.warm_up = script.warm_up;
+    spec.isolation = script.isolation;
+    spec.recycle_requests = script.recycle.requests;
+    // Half the heap by default: recycled well before the heap limit fails its requests.
+    spec.recycle_heap_mib = script.recycle.heap_mib.value_or(config.limits.heap_mib / 2);
+    options.scripts.push_back(std::move(spec));
   }
   options.isolates = config.isolates_per_worker == 0 ? 1 : config.isolates_per_worker;
   // More than its ring's slots can never be taken at once.
@@ -86,6 +43,7 @@ RuntimeOptions RuntimeOptions::from_config(const config::ClusterConfig& config) 
   options.limits.console_bytes = config.limits.console_bytes;
   options.limits.console_lines = config.limits.console_lines;
   options.limits.cpu_hard_ms = config.limits.cpu_hard_ms;
+  options.limits.startup_cpu_ms = config.limits.startup_cpu_ms;
   options.bench_no_js = config.bench_no_js;
   options.webassembly = config.webassembly;
   options.spare_contexts = !config.bench_no_js;  // no request ever reaches an isolate
@@ -100,23 +58,13 @@ Runtime::Runtime(boost::asio::io_context& loop, RuntimeOptions options)
       throw StartupError("two scripts are named \"" + options_.scripts[i].name + "\"");
     }
   }
-  // Flags before compiling: code caches carry a hash of V8's flags and are refused on a mismatch.
-  // No WebAssembly memory larger than an isolate's whole ArrayBuffer budget (the heap limit).
-  WasmMemoryPageAllocator::set_max_bytes(size_t{options_.limits.heap_mib} << 20);
-  set_webassembly(options_.webassembly.value_or(false));
-  scripts_ = load_all(options_.scripts, nullptr);
-  if (!options_.webassembly && mentions_webassembly(scripts_)) {
-    log::info("WebAssembly is on: a script mentions it (cluster.yaml webassembly: auto)");
-    set_webassembly(true);
-    scripts_ = load_all(options_.scripts, nullptr);
-  }
+  PreparedScripts prepared = prepare_scripts(options_, nullptr);
+  scripts_ = std::move(prepared.scripts);
+  baked_context_ = prepared.base;
+  log_preparation(prepared);
+  snapshot_ = prepared.build.snapshot;
   IsolateSettings settings;
-  baked_context_ = options_.baked_context.value_or(baked_context_for(scripts_));
-  settings.baked_context = baked_context_;
-  if (settings.baked_context != BakedContext::plain) {
-    log::info("requests start from a snapshot context with web APIs the scripts name already built",
-              {{"context", std::string(to_string(settings.baked_context))}});
-  }
+  settings.snapshot = snapshot_;
   settings.heap_bytes = size_t{options_.limits.heap_mib} << 20;
   settings.array_buffer_bytes = settings.heap_bytes;
   settings.on_fatal = options_.on_fatal;
@@ -150,6 +98,42 @@ Runtime::Runtime(boost::asio::io_context& loop, RuntimeOptions options)
   };
   pool_ = std::make_unique<IsolatePool>(scripts_, settings, options_.isolates,
                                         std::move(on_maker_done), std::move(on_tasks_posted));
+}
+
+void Runtime::log_preparation(const PreparedScripts& prepared) const {
+  if (prepared.webassembly && !options_.webassembly) {
+    log::info("WebAssembly is on: a script mentions it (cluster.yaml webassembly: auto)");
+  }
+  if (prepared.incremental_marking) {
+    log::info(
+        "incremental marking is on: a snapshotted script keeps a WeakMap or WeakSet, which V8 "
+        "10.2 cannot deserialize safely without it");
+  }
+  if (baked_context_ != BakedContext::plain) {
+    log::info("requests start from a snapshot context with web APIs the scripts name already built",
+              {{"context", std::string(to_string(baked_context_))}});
+  }
+  for (const ScriptConsoleLine& line : prepared.build.console) {
+    log::write(line.level, line.text,
+               {{"script", scripts_[line.script].spec.name}, {"at", "global scope"}});
+  }
+  const ScriptSnapshot& snapshot = *prepared.build.snapshot;
+  for (size_t i = 0; i < scripts_.size(); ++i) {
+    const ScriptStart& start = snapshot.start(i);
+    if (!start.fallback_reason.empty()) {
+      log::warn("the script's top level is evaluated in every request: it cannot be snapshotted",
+                {{"script", scripts_[i].spec.name}, {"reason", start.fallback_reason}});
+    }
+    if (!start.warm_up_failure.empty()) {
+      log::warn("the script's snapshot was taken without its warm-up requests",
+                {{"script", scripts_[i].spec.name}, {"reason", start.warm_up_failure}});
+    }
+  }
+  if (snapshot.built()) {
+    log::info("scripts' snapshot built",
+              {{"bytes", snapshot.blob_size()},
+               {"ms", static_cast<int64_t>(prepared.build_ns / 1'000'000)}});
+  }
 }
 
 Runtime::~Runtime() {
@@ -204,9 +188,10 @@ void Runtime::handle(HttpRequest request, std::shared_ptr<ResponseSink> sink) {
 
 bool Runtime::start(size_t script_index, HttpRequest& request,
                     std::shared_ptr<ResponseSink>& sink) {
-  std::optional<size_t> chosen = pool_->choose();
+  std::optional<size_t> chosen = pool_->choose(snapshot_->context_key(script_index));
   if (!chosen) return false;
   WorkerIsolate& isolate = pool_->at(*chosen);
+  isolate.set_spare_script(script_index);
   // A counting sink would cost an allocation per request; served_ counts at the end instead.
   auto context = std::make_shared<RequestContext>(
       loop_, isolate, script_index, scripts_[script_index], options_.limits, enforcer_,
@@ -292,7 +277,8 @@ void Runtime::run_posted_tasks(WorkerIsolate* isolate) {
     for (auto& [raw, request] : running_) {
       if (&request->isolate() == isolate) live.push_back(request);
     }
-    for (auto& request : live) request->run_microtasks();
+    // Every request on the isolate looks: none needs to wake the others on its context.
+    for (auto& request : live) request->run_microtasks(false);
     return;
   }
 }
@@ -424,12 +410,6 @@ RuntimeStats Runtime::stats(bool full_gc) {
     stats.spare_contexts += isolate.has_spare_context() ? 1 : 0;
   }
   return stats;
-}
-
-std::vector<std::string> check_scripts(const std::vector<ScriptSpec>& scripts) {
-  std::vector<std::string> errors;
-  load_all(scripts, &errors);
-  return errors;
 }
 
 }  // namespace wsup::worker

@@ -42,6 +42,8 @@
 #include "worker/limits/limit_enforcer.h"
 #include "worker/response_sink.h"
 #include "worker/script_loader.h"
+#include "worker/script_preparation.h"
+#include "worker/script_snapshot.h"
 
 namespace wsup::config {
 struct ClusterConfig;
@@ -68,6 +70,9 @@ struct RuntimeLimits {
   uint32_t cpu_hard_ms_or_auto() const {
     return cpu_hard_ms != 0 ? cpu_hard_ms : std::max<uint32_t>(cpu_ms * 10, 1000);
   }
+  // CPU time for each script's top level and warm-up requests while its snapshot is made: past
+  // it the script is evaluated per request instead.
+  uint32_t startup_cpu_ms = 1000;
 };
 
 struct RuntimeOptions {
@@ -88,6 +93,10 @@ struct RuntimeOptions {
   // The startup snapshot's context requests start from: nullopt picks it from the words the
   // scripts use (baked_context_for); tests set it to cover each.
   std::optional<BakedContext> baked_context;
+  // Where scripts' snapshots are built (script_snapshot.h): empty builds them in this process;
+  // a path to wsup-worker builds them in a child process of it (snapshot_subprocess.h), so that
+  // V8 aborting on an object it cannot serialize ends the build, not the worker.
+  std::string snapshot_builder;
   // Where V8's fatal out-of-memory reports go before the process aborts (null: stderr).
   limits::FatalCallback on_fatal = nullptr;
   void* on_fatal_data = nullptr;
@@ -125,11 +134,6 @@ struct RuntimeTimes {
   uint64_t requests = 0;          // finished requests these sums cover
 };
 
-// Whether contexts made from now on get the WebAssembly global (sets V8 flags: process-wide).
-void set_webassembly(bool on);
-// Whether any of the scripts' sources (modules: every file) mentions WebAssembly.
-bool mentions_webassembly(const std::vector<LoadedScript>& scripts);
-
 class WorkerIsolate;
 
 class Runtime {
@@ -159,8 +163,12 @@ class Runtime {
   RuntimeStats stats(bool full_gc = false);
   // Cheap (no isolate is touched): counters kept as requests finish.
   RuntimeTimes times() const;
-  // The snapshot context its requests start from (RuntimeOptions::baked_context).
+  // The snapshot context its requests start from when they start fresh
+  // (RuntimeOptions::baked_context).
   BakedContext baked_context() const { return baked_context_; }
+  // The isolates' snapshot: which scripts start from their evaluated top level, and why others
+  // do not.
+  const ScriptSnapshot& snapshot() const { return *snapshot_; }
 
   // --- After V8 gave up on an isolate and its thread was stranded (loop_rescue.h).
   // The loop runs on the calling thread from now on: the CPU watchdog watches it instead, and
@@ -183,6 +191,9 @@ class Runtime {
     HttpRequest request;
     std::shared_ptr<ResponseSink> sink;
   };
+  // Logs what preparing the scripts decided: WebAssembly, the baked context, what each top
+  // level printed, why a script is evaluated per request or went without its warm-up.
+  void log_preparation(const PreparedScripts& prepared) const;
   // Starts `request` on an isolate; false when every isolate is condemned (being replaced).
   bool start(size_t script_index, HttpRequest& request, std::shared_ptr<ResponseSink>& sink);
   void on_finished(RequestContext& request);
@@ -219,6 +230,7 @@ class Runtime {
   uint64_t served_ = 0;
   RuntimeTimes times_;  // spare_context_ns is read from the pool
   BakedContext baked_context_ = BakedContext::plain;
+  std::shared_ptr<const ScriptSnapshot> snapshot_;
   uint64_t isolates_replaced_ = 0;
   std::function<void()> on_room_;
   // What lost isolates leave behind: never destroyed (V8 holds them locked on a stranded thread;
@@ -234,9 +246,5 @@ class Runtime {
   // Handlers posted to the loop hold a weak_ptr to this and do nothing once the runtime is gone.
   std::shared_ptr<Runtime*> alive_ = std::make_shared<Runtime*>(this);
 };
-
-// Compiles every script of `options` without serving; returns one "path:line:column: message"
-// per script that fails (empty: all good). For `wsup-worker --check`.
-std::vector<std::string> check_scripts(const std::vector<ScriptSpec>& scripts);
 
 }  // namespace wsup::worker

@@ -134,7 +134,7 @@ class ModuleGraphLoader {
 
 }  // namespace
 
-LoadedScript load_script(v8::Isolate* isolate, const ScriptSpec& spec, bool read_secrets) {
+LoadedScript load_script(v8::Isolate* isolate, const ScriptSpec& spec) {
   LoadedScript script;
   script.spec = spec;
   v8::HandleScope scope(isolate);
@@ -155,7 +155,7 @@ LoadedScript load_script(v8::Isolate* isolate, const ScriptSpec& spec, bool read
     script.code_cache = to_bytes(std::unique_ptr<v8::ScriptCompiler::CachedData>(
         v8::ScriptCompiler::CreateCodeCache(unbound)));
   }
-  for (const auto& [binding, variable] : read_secrets ? spec.secrets : decltype(spec.secrets){}) {
+  for (const auto& [binding, variable] : spec.secrets) {
     const char* value = std::getenv(variable.c_str());
     if (value == nullptr) {
       log::warn("secret not bound: environment variable is not set",

@@ -11,7 +11,11 @@
 
 #include <v8.h>
 
+#include "config/cluster_config.h"
+
 namespace wsup::worker {
+
+using config::Isolation;
 
 // One script as the configuration names it.
 struct ScriptSpec {
@@ -22,6 +26,15 @@ struct ScriptSpec {
   std::map<std::string, std::string> secrets;  // binding -> environment variable name
   // eval() and new Function() (cluster.yaml allow_eval); refused with an EvalError otherwise.
   bool allow_eval = false;
+  // Requests start from a snapshot of the script's evaluated top level (false: it runs in
+  // every request's fresh context). See script_snapshot.h.
+  bool snapshot = true;
+  std::vector<std::string> warm_up{};  // "/path" or "METHOD /path", run before the snapshot
+  Isolation isolation = Isolation::request;
+  // isolation: isolate: a context is replaced after this many requests (0: never), or once its
+  // isolate's live heap passes recycle_heap_mib MiB (0: never).
+  uint32_t recycle_requests = 0;
+  uint32_t recycle_heap_mib = 0;
 };
 
 struct ModuleFile {
@@ -43,9 +56,8 @@ struct LoadedScript {
 
 // Reads and compiles `spec` (a module with every file it imports) inside `isolate` (entered by
 // the caller). Throws StartupError "path:line:column: message" on the first error. Secrets are
-// read from the environment here, once (unless !read_secrets, for --check); a missing variable
-// is logged and left unbound.
-LoadedScript load_script(v8::Isolate* isolate, const ScriptSpec& spec, bool read_secrets = true);
+// read from the environment here, once; a missing variable is logged and left unbound.
+LoadedScript load_script(v8::Isolate* isolate, const ScriptSpec& spec);
 
 // Compiles from the code cache (recompiling if V8 rejects it); empty with an exception pending
 // on failure. Needs an entered context.

@@ -7,6 +7,7 @@
 #include "worker/api/console.h"
 #include "worker/api/fetch_api.h"
 #include "worker/api/timers.h"
+#include "worker/global_scope.h"
 #include "worker/startup_error.h"
 #include "worker/web/web_platform.h"
 
@@ -68,6 +69,7 @@ std::vector<intptr_t> StartupSnapshot::collect_external_references() {
   api::add_fetch_api_references(references);
   api::add_timers_references(references);
   api::add_console_references(references);
+  add_global_scope_references(references);
   references.push_back(0);
   return references;
 }

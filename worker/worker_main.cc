@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <string>
@@ -22,6 +23,7 @@
 #include "worker/limits/fatal_handlers.h"
 #include "worker/loop_rescue.h"
 #include "worker/runtime.h"
+#include "worker/snapshot_subprocess.h"
 #include "worker/startup_error.h"
 #include "worker/v8_engine.h"
 #include "worker/worker_main.h"
@@ -33,17 +35,27 @@ int usage() {
   std::fprintf(stderr,
                "usage: wsup-worker --version\n"
                "       wsup-worker --check CONFIG\n"
+               "       wsup-worker --build-snapshot\n"
                "       wsup-worker --config CONFIG --worker-id N --segment NAME "
                "--request-fd A --response-fd B\n");
   return 2;
 }
 
+// This very binary (wsup-worker, or the test-only worker), to run as the snapshot builder.
+std::string own_binary() {
+  std::error_code error;
+  std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", error);
+  return error ? std::string() : self.string();
+}
+
 int check(const std::string& config_path) {
   wsup::config::ClusterConfig config = wsup::config::load(config_path);
-  std::vector<std::string> errors =
-      wsup::worker::check_scripts(wsup::worker::RuntimeOptions::from_config(config).scripts);
-  for (const std::string& error : errors) std::fprintf(stderr, "%s\n", error.c_str());
-  if (!errors.empty()) return 1;
+  wsup::worker::RuntimeOptions options = wsup::worker::RuntimeOptions::from_config(config);
+  options.snapshot_builder = own_binary();
+  wsup::worker::ScriptCheck checked = wsup::worker::check_scripts(options);
+  for (const std::string& error : checked.errors) std::fprintf(stderr, "%s\n", error.c_str());
+  if (!checked.errors.empty()) return 1;
+  for (const std::string& line : checked.starts) std::printf("%s\n", line.c_str());
   std::printf("%s: %zu script(s) compile\n", config_path.c_str(), config.scripts.size());
   return 0;
 }
@@ -91,6 +103,7 @@ int serve(const std::map<std::string, std::string>& options,
   channel.set_pid(static_cast<int32_t>(::getpid()));
 
   wsup::worker::RuntimeOptions runtime_options = wsup::worker::RuntimeOptions::from_config(config);
+  runtime_options.snapshot_builder = own_binary();
   runtime_options.on_fatal = on_v8_fatal;
   runtime_options.on_fatal_data = &channel;
   // On the CPU watchdog's thread; the loop thread is stuck in V8 and nothing else can stop it.
@@ -152,6 +165,9 @@ int wsup::worker::worker_main(int argc, char** argv, ChannelSinks::Factory sink_
       return 0;
     }
     if (args.size() == 2 && args[0] == "--check") return check(args[1]);
+    if (args.size() == 1 && args[0] == "--build-snapshot") {
+      return wsup::worker::run_snapshot_builder_child();
+    }
     std::map<std::string, std::string> options;
     for (size_t i = 0; i + 1 < args.size(); i += 2) options[args[i]] = args[i + 1];
     const bool complete = args.size() % 2 == 0 && options.size() == 5 &&

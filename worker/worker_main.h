@@ -3,8 +3,11 @@
 // made.
 //
 //   wsup-worker --version
-//   wsup-worker --check CONFIG     compile every script of CONFIG; print "path:line:column:
-//                                  message" for each that fails; exit 1 on any
+//   wsup-worker --check CONFIG     compile every script of CONFIG and build their snapshot;
+//                                  print "path:line:column: message" for each that fails
+//                                  (exit 1 on any), and how each script's requests start
+//   wsup-worker --build-snapshot   build scripts' snapshot for a worker: the request on stdin,
+//                                  the build on stdout (worker/snapshot_subprocess.h)
 //   wsup-worker --config CONFIG --worker-id N --segment NAME --request-fd A --response-fd B
 //                                  serve: take requests from the shared-memory segment NAME
 //                                  (shared/channel.h), run them, write the answers; SIGTERM

@@ -10,6 +10,9 @@ constexpr size_t kHeapPageBytes = size_t{256} << 10;
 // mark-sweeps at its default heap size (~12 MiB, --trace-gc), so most frees are recycled.
 constexpr size_t kParkedPages = 64;
 
+// Per thread: V8 reads the clock on whichever thread runs the JavaScript that asks.
+thread_local bool t_clock_frozen = false;
+
 // Forwards every task to V8's own runner for the isolate (which PumpMessageLoop drains) and
 // then tells the platform, which tells the isolate's listener.
 class NotifyingTaskRunner final : public v8::TaskRunner {
@@ -78,5 +81,21 @@ WorkerPlatform::WorkerPlatform(std::unique_ptr<v8::Platform> default_platform)
       wasm_pages_(std::make_unique<WasmMemoryPageAllocator>(*pages_)) {}
 
 WorkerPlatform::~WorkerPlatform() = default;
+
+ClockFreeze::ClockFreeze() : was_active_(t_clock_frozen) {
+  t_clock_frozen = true;
+}
+
+ClockFreeze::~ClockFreeze() {
+  t_clock_frozen = was_active_;
+}
+
+bool ClockFreeze::active() {
+  return t_clock_frozen;
+}
+
+double WorkerPlatform::CurrentClockTimeMillis() {
+  return t_clock_frozen ? 0 : default_->CurrentClockTimeMillis();
+}
 
 }  // namespace wsup::worker

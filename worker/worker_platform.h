@@ -19,6 +19,21 @@
 
 namespace wsup::worker {
 
+// While one lives on a thread, the wall clock V8 reads there (Date.now(), new Date()) says 0:
+// 1970-01-01T00:00:00Z. The snapshot builder holds one while a script's top level runs, where
+// deployed Cloudflare Workers read the clock as 0 too (worker/global_scope.h).
+class ClockFreeze {
+ public:
+  ClockFreeze();
+  ~ClockFreeze();
+  ClockFreeze(const ClockFreeze&) = delete;
+  ClockFreeze& operator=(const ClockFreeze&) = delete;
+  static bool active();  // on the calling thread
+
+ private:
+  bool was_active_;
+};
+
 class WorkerPlatform final : public v8::Platform {
  public:
   // `default_platform` is what v8::platform::NewDefaultPlatform returned; its task queues must
@@ -65,7 +80,8 @@ class WorkerPlatform final : public v8::Platform {
     return default_->PostJob(priority, std::move(job));
   }
   double MonotonicallyIncreasingTime() override { return default_->MonotonicallyIncreasingTime(); }
-  double CurrentClockTimeMillis() override { return default_->CurrentClockTimeMillis(); }
+  // Date.now() and new Date(): 0 on a thread inside a ClockFreeze.
+  double CurrentClockTimeMillis() override;
   StackTracePrinter GetStackTracePrinter() override { return default_->GetStackTracePrinter(); }
   v8::TracingController* GetTracingController() override {
     return default_->GetTracingController();

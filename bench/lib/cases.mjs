@@ -11,8 +11,15 @@ export const CASES = [
   { id: "echo-1k", script: "bench/scripts/echo.js", path: "/echo", bodyBytes: 1024 },
   { id: "echo-64k", script: "bench/scripts/echo.js", path: "/echo", bodyBytes: 65536 },
   { id: "timer", script: "bench/scripts/timer.js", path: "/timer", bodyBytes: 0 },
+  { id: "stream-1m", script: "bench/scripts/stream.js", path: "/stream", bodyBytes: 0 },
+  { id: "passthrough", script: "bench/scripts/passthrough.js", path: "/passthrough", bodyBytes: 65536 },
   { id: "hmac", script: "bench/scripts/hmac.js", path: "/hmac", bodyBytes: 0, extra: true },
   { id: "ecdsa", script: "bench/scripts/ecdsa.js", path: "/ecdsa", bodyBytes: 0, extra: true },
+  // Real apps (bench/apps, bundled by bench/lib/apps.mjs into build/bench/apps/): `app` names the
+  // bundle; `warmUp` is what wsup runs before taking the script's snapshot (cluster.yaml
+  // `warm_up`).
+  { id: "hono-api", app: "hono-api", script: "build/bench/apps/hono-api.js", path: "/api/users/42?fields=name,email", bodyBytes: 0, warmUp: ["/api/users/1?fields=name"] },
+  { id: "hono-zod", app: "hono-zod", script: "build/bench/apps/hono-zod.js", path: "/api/orders/123?expand=items&per=5", bodyBytes: 0, warmUp: ["/api/orders/1?expand=items"] },
 ];
 
 // Same bytes as bench/wrk/report.lua sends.
@@ -41,8 +48,26 @@ export async function verify(port, c) {
       }
       case "bench/scripts/ecdsa.js":
         return await expect(port, c, (t) => (t === "valid\n" ? null : `body ${JSON.stringify(t.slice(0, 80))}`));
+      case "bench/scripts/stream.js": {
+        let want = "";
+        for (let i = 1; i <= 64; i++) want += String.fromCharCode(97 + (i % 26)).repeat(16384);
+        return await expect(port, c, (t) => (t === want ? null : `stream of 1 MiB came back as ${t.length} B, or changed`));
+      }
+      case "bench/scripts/passthrough.js":
       case "bench/scripts/echo.js":
         return await expect(port, c, (t) => (t === lua_body(c.bodyBytes) ? null : `echo of ${c.bodyBytes} B came back as ${t.length} B`));
+      case "build/bench/apps/hono-api.js":
+        return await expect(port, c, (t) => {
+          const d = JSON.parse(t);
+          return d.user?.name === "user 42" && d.user.email === "user42@example.com" && d.by === "alice"
+            ? null : `unexpected JSON: ${t.slice(0, 120)}`;
+        });
+      case "build/bench/apps/hono-zod.js":
+        return await expect(port, c, (t) => {
+          const d = JSON.parse(t);
+          return d.order?.id === 123 && d.query?.per === 5 && d.by === "alice"
+            ? null : `unexpected JSON: ${t.slice(0, 120)}`;
+        });
       case "bench/scripts/json.js":
         return await expect(port, c, (t) => {
           const d = JSON.parse(t);

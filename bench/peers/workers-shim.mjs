@@ -4,6 +4,7 @@
 // fresh vm context per request; the classes are handed in from this realm, so instanceof
 // checks below use realm-independent tests).
 import { Buffer } from "node:buffer";
+import { webcrypto } from "node:crypto";
 
 const toBuffer = (body) => {
   if (body === null || body === undefined) return Buffer.alloc(0);
@@ -111,5 +112,6 @@ export function workerGlobals(addEventListener) {
   return {
     addEventListener, Request, Response, Headers, URL, URLSearchParams, TextEncoder, TextDecoder,
     setTimeout, clearTimeout, queueMicrotask, console, atob, btoa, structuredClone,
+    crypto: webcrypto,  // Hono's etag() digests with crypto.subtle
   };
 }

@@ -68,6 +68,41 @@ TEST(ConfigLoad, MinimalConfigGetsEveryDefault) {
   EXPECT_TRUE(script.vars.empty());
   EXPECT_TRUE(script.secrets.empty());
   EXPECT_FALSE(script.allow_eval.has_value());
+  EXPECT_EQ(script.isolation, Isolation::request);
+  EXPECT_TRUE(script.snapshot);
+  EXPECT_TRUE(script.warm_up.empty());
+  EXPECT_EQ(script.recycle.requests, 0u);
+  EXPECT_FALSE(script.recycle.heap_mib.has_value());
+  EXPECT_EQ(config.limits.startup_cpu_ms, 1000u);
+}
+
+TEST(ConfigLoad, SnapshotWarmUpIsolationAndRecycleKeysAreRead) {
+  testing::ScriptDir dir;
+  ClusterConfig config = parse(R"(
+limits:
+  startup_cpu_ms: 2s
+scripts:
+  - name: a
+    path: a.js
+    routes: ["/a/*"]
+    warm_up: ["/", "POST /login"]
+    isolation: isolate
+    recycle: {requests: 10000, heap_mib: 48}
+  - name: b
+    path: b.js
+    routes: ["/*"]
+    snapshot: false
+)",
+                               dir.file("cluster.yaml"));
+  EXPECT_EQ(config.limits.startup_cpu_ms, 2000u);
+  const Script& a = config.scripts[0];
+  EXPECT_EQ(a.warm_up, (std::vector<std::string>{"/", "POST /login"}));
+  EXPECT_EQ(a.isolation, Isolation::isolate);
+  EXPECT_TRUE(a.snapshot);
+  EXPECT_EQ(a.recycle.requests, 10000u);
+  EXPECT_EQ(a.recycle.heap_mib, 48u);
+  EXPECT_FALSE(config.scripts[1].snapshot);
+  EXPECT_EQ(config.scripts[1].isolation, Isolation::request);
 }
 
 TEST(ConfigLoad, EveryKeyIsReadWithUnitsAndTypes) {

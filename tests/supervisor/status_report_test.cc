@@ -40,3 +40,26 @@ TEST(StatusReport, JsonListsWorkersWithNumbers) {
   EXPECT_NE(json.find("{\"id\":1,\"pid\":0,\"state\":\"failed\""), std::string::npos);
   EXPECT_NE(json.find("\"heartbeat_age_ms\":3200}"), std::string::npos);
 }
+
+TEST(StatusReport, ScriptsSayWhichIsolationAndSnapshotTheyRunWith) {
+  std::vector<ScriptMode> scripts(2);
+  scripts[0].name = "api";
+  scripts[0].isolate = true;
+  scripts[0].warm_up = 2;
+  scripts[0].recycle_requests = 1000;
+  scripts[0].recycle_heap_mib = 64;
+  scripts[1].name = "site";
+  scripts[1].snapshot = false;
+  std::string table = render_status_table(two_workers(), scripts);
+  EXPECT_NE(table.find("SCRIPT"), std::string::npos) << table;
+  EXPECT_NE(table.find("api                  isolate   on             2 1000 requests, 64 MiB"),
+            std::string::npos)
+      << table;
+  EXPECT_NE(table.find("site                 request   off            0 -"), std::string::npos)
+      << table;
+  std::string json = render_status_json(two_workers(), scripts);
+  EXPECT_NE(json.find("\"scripts\":[{\"name\":\"api\",\"isolation\":\"isolate\",\"snapshot\":true,"
+                      "\"warm_up\":2,\"recycle_requests\":1000,\"recycle_heap_mib\":64}"),
+            std::string::npos)
+      << json;
+}

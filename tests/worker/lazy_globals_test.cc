@@ -2,7 +2,9 @@
 // snapshot's default context carry only lazy global properties for URL, TextEncoder/TextDecoder,
 // crypto, abort, structuredClone/performance/navigator; the first access in a context runs the
 // family there. The snapshot's other contexts (worker/baked_context.h) carry some families
-// already built; every test runs against each, since a script must not tell them apart.
+// already built; every test runs against each, since a script must not tell them apart. And
+// each runs twice: with the script's requests starting from its own snapshot context (built from
+// that baked context, worker/script_snapshot.h), and with the script evaluated per request.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -13,10 +15,32 @@
 namespace wsup::worker::testing {
 namespace {
 
-class LazyGlobalsTest : public ::testing::TestWithParam<BakedContext> {};
+struct Start {
+  BakedContext baked;
+  bool snapshot;  // the script's requests start from its snapshot
+};
+
+class LazyGlobalsTest : public ::testing::TestWithParam<Start> {
+ protected:
+  static BakedContext baked() { return GetParam().baked; }
+  static std::unique_ptr<Harness> single(const std::string& source, bool module) {
+    return Harness::single(source, module, 1, {}, baked(), 64,
+                           [](ScriptSpec& spec) { spec.snapshot = GetParam().snapshot; });
+  }
+};
 
 std::string evaluate(const std::string& body) {
-  return testing::evaluate(body, LazyGlobalsTest::GetParam());
+  return testing::evaluate(body, LazyGlobalsTest::GetParam().baked,
+                           LazyGlobalsTest::GetParam().snapshot);
+}
+
+std::vector<Start> every_start() {
+  std::vector<Start> starts;
+  for (BakedContext baked : kBakedContexts) {
+    starts.push_back(Start{baked, true});
+    starts.push_back(Start{baked, false});
+  }
+  return starts;
 }
 
 TEST_P(LazyGlobalsTest, EveryFamilyWorksOnFirstUseInAFreshContext) {
@@ -84,7 +108,7 @@ TEST_P(LazyGlobalsTest, GlobalsReplacedOrDeletedBeforeFirstUseStaySo) {
 
 TEST_P(LazyGlobalsTest, AFamilyMadeInOneRequestIsInvisibleToTheNext) {
   // One isolate: both requests run on it, each in its own fresh context.
-  auto harness = Harness::single(
+  auto harness = single(
       "export default { async fetch(request) {\n"
       "  const seen = [typeof URL.prototype.patched, typeof TextDecoder.prototype.patched,\n"
       "                typeof crypto.patched, typeof ReadableStream.prototype.patched,\n"
@@ -95,7 +119,7 @@ TEST_P(LazyGlobalsTest, AFamilyMadeInOneRequestIsInvisibleToTheNext) {
       "  seen.push(new URL('http://h/?a=1').searchParams.get('a'));\n"
       "  return new Response(JSON.stringify(seen));\n"
       "} };\n",
-      true, 1, {}, GetParam());
+      true);
   // The streams and Blob families share their compiled script across the isolate's contexts
   // (worker/web/family_scripts.h), never their objects.
   const std::string expected =
@@ -105,9 +129,30 @@ TEST_P(LazyGlobalsTest, AFamilyMadeInOneRequestIsInvisibleToTheNext) {
   EXPECT_EQ(harness->fetch().body, expected);
 }
 
-INSTANTIATE_TEST_SUITE_P(EachBakedContext, LazyGlobalsTest, ::testing::ValuesIn(kBakedContexts),
-                         [](const ::testing::TestParamInfo<BakedContext>& param) {
-                           return std::string(to_string(param.param));
+TEST_P(LazyGlobalsTest, FamiliesUsedAtTopLevelWorkInEveryRequestAndStayTheirs) {
+  // Built at top level (in the snapshot when there is one), then patched by each request: the
+  // next request starts from the top level's state, never the patch.
+  auto harness = single(
+      "const base = new URL('http://h/a/');\n"
+      "const bytes = new TextEncoder().encode('\\u00e9');\n"
+      "const controller = new AbortController();\n"
+      "export default { async fetch(request) {\n"
+      "  const seen = [new URL('b', base).href, bytes.length, controller.signal.aborted,\n"
+      "                typeof URL.prototype.patched, globalThis.leaked ?? 'none'];\n"
+      "  URL.prototype.patched = 1; controller.abort(); globalThis.leaked = 'yes';\n"
+      "  return new Response(JSON.stringify(seen));\n"
+      "} };\n",
+      true);
+  const std::string expected = R"(["http://h/a/b",2,false,"undefined","none"])";
+  EXPECT_EQ(harness->fetch().body, expected);
+  EXPECT_EQ(harness->fetch().body, expected);
+  EXPECT_EQ(harness->runtime().snapshot().snapshotted(0), GetParam().snapshot);
+}
+
+INSTANTIATE_TEST_SUITE_P(EachBakedContext, LazyGlobalsTest, ::testing::ValuesIn(every_start()),
+                         [](const ::testing::TestParamInfo<Start>& param) {
+                           return std::string(to_string(param.param.baked)) +
+                                  (param.param.snapshot ? "_snapshot" : "_per_request");
                          });
 
 LoadedScript script_with_source(const std::string& source) {

@@ -74,12 +74,14 @@ Harness::Harness(std::unique_ptr<TempDir> dir, std::vector<ScriptSpec> scripts, 
 
 std::unique_ptr<Harness> Harness::single(const std::string& source, bool module, size_t isolates,
                                          RuntimeLimits limits, std::optional<BakedContext> baked,
-                                         size_t concurrency) {
+                                         size_t concurrency,
+                                         const std::function<void(ScriptSpec&)>& adjust) {
   auto dir = std::make_unique<TempDir>();
   ScriptSpec spec;
   spec.name = "main";
   spec.path = dir->write(module ? "main.mjs" : "main.js", source);
   spec.module = module;
+  if (adjust) adjust(spec);
   return std::unique_ptr<Harness>(
       new Harness(std::move(dir), {spec}, isolates, limits, baked, concurrency));
 }
@@ -158,7 +160,7 @@ std::shared_ptr<MemorySink> sink_to(std::function<void(HttpResponse)> on_answer)
   return std::make_shared<MemorySink>(std::move(on_answer));
 }
 
-std::string evaluate(const std::string& body, std::optional<BakedContext> baked) {
+std::string evaluate(const std::string& body, std::optional<BakedContext> baked, bool snapshot) {
   auto harness = Harness::single(
       "export default { async fetch(request, env, ctx) {\n"
       "  let result;\n"
@@ -166,7 +168,7 @@ std::string evaluate(const std::string& body, std::optional<BakedContext> baked)
           body +
           "\n  })()); } catch (e) { result = 'THROWS ' + e.name + ': ' + e.message; }\n"
           "  return new Response(result);\n} };\n",
-      true, 1, {}, baked);
+      true, 1, {}, baked, 64, [snapshot](ScriptSpec& spec) { spec.snapshot = snapshot; });
   HttpResponse response = harness->fetch();
   if (response.status != 200)
     return "STATUS " + std::to_string(response.status) + " " + response.body;

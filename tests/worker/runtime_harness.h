@@ -92,11 +92,13 @@ class Harness {
   // `concurrency`: requests alive at once (RuntimeOptions::concurrency).
   explicit Harness(std::vector<ScriptSpec> scripts, size_t isolates = 1, RuntimeLimits limits = {},
                    std::optional<BakedContext> baked = std::nullopt, size_t concurrency = 64);
-  // One script `name` made of `source`, module or service worker.
+  // One script `name` made of `source`, module or service worker; `adjust` may change its
+  // spec (snapshot, warm-up, isolation, ...) before the runtime starts.
   static std::unique_ptr<Harness> single(const std::string& source, bool module,
                                          size_t isolates = 1, RuntimeLimits limits = {},
                                          std::optional<BakedContext> baked = std::nullopt,
-                                         size_t concurrency = 64);
+                                         size_t concurrency = 64,
+                                         const std::function<void(ScriptSpec&)>& adjust = {});
 
   // Sends one request and runs the loop until its response (and all work it started) is done.
   HttpResponse fetch(HttpRequest request);
@@ -119,6 +121,9 @@ class Harness {
 
 // Runs `body` (statements of an async function; `return` a JSON-able value) in a module's
 // fetch handler and returns JSON.stringify of what it returned, or "THROWS <name>: <message>".
-std::string evaluate(const std::string& body, std::optional<BakedContext> baked = std::nullopt);
+// `snapshot`: whether the script's requests start from its snapshot (else it is evaluated in
+// each request's context).
+std::string evaluate(const std::string& body, std::optional<BakedContext> baked = std::nullopt,
+                     bool snapshot = true);
 
 }  // namespace wsup::worker::testing

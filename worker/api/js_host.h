@@ -14,6 +14,8 @@
 
 namespace wsup::worker {
 
+class ModuleGraph;
+
 // Slot 0 holds the web platform's per-context state (web::kWebPlatformSlot, a V8 value).
 inline constexpr int kJsHostSlot = 1;
 
@@ -37,6 +39,19 @@ class JsHost {
   virtual bool response_body_chunk(std::string_view bytes) = 0;
   virtual void response_body_end() = 0;
   virtual void response_body_error(v8::Local<v8::Value> error) = 0;
+
+  // Asked before an operation a script's global scope may not perform (a timer, I/O, random
+  // values): at a top level being snapshotted (worker/global_scope.h) it throws the
+  // "disallowed" error naming `what` and returns true; in a request it returns false.
+  virtual bool refuse_at_global_scope(std::string_view /*what*/) { return false; }
+  // An object holding native state was made (web/runtime_hooks.h): a snapshot cannot carry it.
+  virtual void note_native_state(std::string_view /*what*/) {}
+  // A web platform family that keeps WeakMaps was built here (web/runtime_hooks.h).
+  virtual void note_weak_collections() {}
+
+  // The module graph being instantiated in this context, for the module resolver
+  // (module_graph.h); null when none is.
+  virtual const ModuleGraph* module_graph() const { return nullptr; }
 
   // Null when the context belongs to no request (e.g. while a snapshot is being built).
   static JsHost* of(v8::Local<v8::Context> context);

@@ -6,6 +6,7 @@
 #include <openssl/err.h>
 
 #include "worker/web/natives.h"
+#include "worker/web/runtime_hooks.h"
 
 namespace wsup::worker::web::crypto {
 namespace {
@@ -68,6 +69,8 @@ size_t KeyMaterial::live_count() {
 }
 
 v8::Local<v8::ArrayBuffer> wrap_handle(v8::Isolate* isolate, std::unique_ptr<NativeHandle> object) {
+  // A snapshot of the context would keep the ArrayBuffer and lose what it points at.
+  note_native_state(isolate, "a CryptoKey or a digest stream");
   // From here the backing store owns the object: V8 calls delete_handle exactly once, when the
   // last ArrayBuffer using the store is gone or the isolate is torn down.
   std::unique_ptr<v8::BackingStore> store =

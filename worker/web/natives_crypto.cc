@@ -9,6 +9,7 @@
 
 #include "worker/web/crypto_support.h"
 #include "worker/web/natives.h"
+#include "worker/web/runtime_hooks.h"
 
 namespace wsup::worker::web {
 namespace {
@@ -18,6 +19,7 @@ using crypto::ByteView;
 
 // randomFill(ArrayBufferView): JS has already checked the type and the 65536-byte quota.
 void RandomFill(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  if (!random_allowed(info.GetIsolate(), "crypto.getRandomValues()")) return;
   v8::Local<v8::ArrayBufferView> view = info[0].As<v8::ArrayBufferView>();
   const size_t size = view->ByteLength();
   if (size == 0) return;
@@ -29,6 +31,7 @@ void RandomFill(const v8::FunctionCallbackInfo<v8::Value>& info) {
 
 // randomUUID() -> a version 4 UUID string (RFC 4122 section 4.4), lowercase hex.
 void RandomUuid(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  if (!random_allowed(info.GetIsolate(), "crypto.randomUUID()")) return;
   std::array<unsigned char, 16> bytes{};
   if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) {
     throw_type_error(info.GetIsolate(), "the system random number generator failed");

@@ -9,6 +9,7 @@
 #include "worker/web/crypto_keys.h"
 #include "worker/web/crypto_support.h"
 #include "worker/web/natives.h"
+#include "worker/web/runtime_hooks.h"
 
 namespace wsup::worker::web {
 namespace {
@@ -24,6 +25,7 @@ void ImportSecret(const v8::FunctionCallbackInfo<v8::Value>& info) {
 
 // generateSecret(byteLength) -> handle of that many random bytes
 void GenerateSecret(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  if (!random_allowed(info.GetIsolate(), "crypto.subtle.generateKey()")) return;
   const uint32_t size = info[0].As<v8::Uint32>()->Value();
   SecretBytes secret(size);
   if (size != 0 && RAND_bytes(secret.data(), static_cast<int>(size)) != 1) {
@@ -183,6 +185,7 @@ void PublicKeyOf(const v8::FunctionCallbackInfo<v8::Value>& info) {
 
 // generateRsa(modulusBits, publicExponent BufferSource) -> handle of a private key
 void GenerateRsa(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  if (!random_allowed(info.GetIsolate(), "crypto.subtle.generateKey()")) return;
   const uint32_t bits = info[0].As<v8::Uint32>()->Value();
   const ByteView exponent_bytes = bytes_of(info[1]);
   Bignum exponent(
@@ -201,6 +204,7 @@ void GenerateRsa(const v8::FunctionCallbackInfo<v8::Value>& info) {
 // generateKeyPair(curve) -> handle of a private key on 'P-256'/'P-384'/'P-521', or an
 // 'Ed25519'/'X25519' one
 void GenerateKeyPair(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  if (!random_allowed(info.GetIsolate(), "crypto.subtle.generateKey()")) return;
   v8::Isolate* isolate = info.GetIsolate();
   const std::string curve = to_utf8(isolate, info[0]);
   Pkey pkey;

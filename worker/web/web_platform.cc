@@ -11,6 +11,7 @@
 
 #include "worker/web/family_scripts.h"
 #include "worker/web/natives.h"
+#include "worker/web/runtime_hooks.h"
 
 namespace wsup::worker::web {
 
@@ -51,6 +52,8 @@ const auto kProcessStartMonotonic = std::chrono::steady_clock::now();
 const auto kProcessStartWall = std::chrono::system_clock::now();
 
 void PerformanceNow(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  // A script's top level reads 0, as from Date.now() there (runtime_hooks.h).
+  if (clock_frozen()) return info.GetReturnValue().Set(0.0);
   const std::chrono::duration<double, std::milli> elapsed =
       std::chrono::steady_clock::now() - kProcessStartMonotonic;
   info.GetReturnValue().Set(elapsed.count());
@@ -195,6 +198,8 @@ const std::vector<Family>& lazy_families() {
 // families' files come from the isolate's FamilyScriptCache when it has one (family_scripts.h).
 v8::MaybeLocal<v8::Array> CompileFamily(v8::Local<v8::Context> context, const Family& family) {
   v8::Isolate* isolate = context->GetIsolate();
+  // The large families keep WeakMaps (stream_adapters.js, streams_epilogue.js).
+  if (!family.compile_at_install) note_weak_collections(isolate);
   v8::Local<v8::Array> installers = v8::Array::New(isolate, static_cast<int>(family.files.size()));
   for (uint32_t i = 0; i < family.files.size(); ++i) {
     v8::Local<v8::Value> installer;
