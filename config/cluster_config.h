@@ -116,6 +116,24 @@ struct Outbound {
   uint32_t max_hops = 8;
 };
 
+// The HTTP front's deadlines and rate floor (cluster.yaml `http:`; docs/CONFIG.md). Each protects
+// the connection places (limits.max_connections) from clients that hold one without using it.
+struct HttpSettings {
+  // A request's head (request line + headers) must be complete within this of the connection's
+  // start or of the previous response (slowloris): 408 past it.
+  std::chrono::milliseconds header_timeout{10'000};
+  // Keep-alive: a connection with no byte of a next request within this is closed.
+  std::chrono::milliseconds idle_timeout{5'000};
+  // A request body with no byte for this long is cut (408), as is one that brings less than
+  // min_body_rate × body_timeout bytes in any body_timeout of its reading.
+  std::chrono::milliseconds body_timeout{10'000};
+  uint64_t min_body_rate = 1024;  // bytes per second; 0: no floor
+  // A response write that makes no progress for this long ends the connection.
+  std::chrono::milliseconds write_timeout{10'000};
+  // After a response that closes the connection: read and drop input this long.
+  std::chrono::milliseconds linger_timeout{1'000};
+};
+
 struct Route {
   std::string host;     // lower case; "" = any host; "*.example.com" allowed
   std::string path;     // "/hello/*" style pattern ('*' only at the end); "/*" = any path
@@ -197,6 +215,7 @@ struct ClusterConfig {
   // it had not taken goes to other workers. 0 = auto: unresponsive_after() x 5, at least 10 s.
   std::chrono::milliseconds stuck_worker_timeout{0};
   Limits limits;
+  HttpSettings http;
   Outbound outbound;
   std::vector<Script> scripts;
   Logging logging;

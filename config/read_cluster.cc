@@ -1,4 +1,4 @@
-// Top-level keys of cluster.yaml and the small sections (limits, logging, admin).
+// Top-level keys of cluster.yaml and the small sections (limits, http, logging, admin).
 #include <string>
 
 #include "config/sections.h"
@@ -117,6 +117,53 @@ void read_limits(const Field& field, Limits& limits, DiagnosticList& diagnostics
                                     " ms), got " + std::to_string(limits.cpu_hard_ms) + " ms");
 }
 
+// A byte rate: a size per second, written "1KiB/s" or just "1KiB".
+std::optional<uint64_t> read_rate(const Field& field, uint64_t max, DiagnosticList& diagnostics) {
+  if (!field.value.IsScalar()) {
+    diagnostics.add(field, "must be a rate in bytes per second (e.g. \"1KiB/s\"), got " +
+                               describe(field.value));
+    return std::nullopt;
+  }
+  const std::string& written = field.value.Scalar();
+  std::string_view text = written;
+  if (text.ends_with("/s")) text.remove_suffix(2);
+  std::string error;
+  std::optional<uint64_t> rate = parse_size_bytes(text, error);
+  if (!rate) {
+    diagnostics.add(
+        field,
+        "\"" + written + "\" is not a rate in bytes per second (write e.g. \"1KiB/s\" or 1024)");
+    return std::nullopt;
+  }
+  if (*rate > max) {
+    diagnostics.add(field, "must be at most " + std::to_string(max) + " bytes per second, got " +
+                               std::to_string(*rate));
+    return std::nullopt;
+  }
+  return rate;
+}
+
+void read_http(const Field& field, HttpSettings& http, DiagnosticList& diagnostics) {
+  constexpr uint64_t kHour = 3'600'000;
+  auto duration = [&](const Field& f, uint64_t min, std::chrono::milliseconds& target) {
+    if (auto ms = read_duration_ms(f, false, min, kHour, diagnostics))
+      target = std::chrono::milliseconds(*ms);
+  };
+  for_each_field(field,
+                 {"header_timeout", "idle_timeout", "body_timeout", "min_body_rate",
+                  "write_timeout", "linger_timeout"},
+                 diagnostics, [&](const Field& f) {
+                   std::string_view key = f.key.Scalar();
+                   if (key == "header_timeout") duration(f, 1, http.header_timeout);
+                   if (key == "idle_timeout") duration(f, 1, http.idle_timeout);
+                   if (key == "body_timeout") duration(f, 1, http.body_timeout);
+                   if (key == "min_body_rate")
+                     assign(read_rate(f, 1024 * kMiB, diagnostics), http.min_body_rate);
+                   if (key == "write_timeout") duration(f, 1, http.write_timeout);
+                   if (key == "linger_timeout") duration(f, 0, http.linger_timeout);
+                 });
+}
+
 // A path that may be relative to the config's folder.
 std::string resolve(const std::filesystem::path& base_dir, const std::string& path) {
   return (base_dir / path).lexically_normal().string();
@@ -178,6 +225,12 @@ std::string_view section_key(std::string_view key) {
       "limits.max_connections",
       "limits.console_bytes",
       "limits.console_lines",
+      "http.header_timeout",
+      "http.idle_timeout",
+      "http.body_timeout",
+      "http.min_body_rate",
+      "http.write_timeout",
+      "http.linger_timeout",
       "limits.subrequests",
       "limits.subrequest_timeout_ms",
       "limits.concurrent_subrequests",
@@ -208,7 +261,7 @@ void read_cluster(const Field& root, const std::filesystem::path& base_dir, Clus
       root,
       {"listen", "workers", "isolates_per_worker", "concurrency_per_worker", "ring_slots",
        "slot_arena_bytes", "http_threads", "drain_timeout", "stuck_worker_timeout", "bench_no_js",
-       "webassembly", "allow_eval", "limits", "outbound", "scripts", "logging", "admin"},
+       "webassembly", "allow_eval", "limits", "http", "outbound", "scripts", "logging", "admin"},
       diagnostics,
       [&](const Field& f) {
         std::string_view key = f.key.Scalar();
@@ -254,6 +307,7 @@ void read_cluster(const Field& root, const std::filesystem::path& base_dir, Clus
             config.stuck_worker_timeout = std::chrono::milliseconds(*ms);
         }
         if (key == "limits") read_limits(f, config.limits, diagnostics);
+        if (key == "http") read_http(f, config.http, diagnostics);
         if (key == "outbound") read_outbound(f, base_dir, config.outbound, diagnostics);
         if (key == "scripts") {
           has_scripts = true;

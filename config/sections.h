@@ -8,8 +8,8 @@
 
 namespace wsup::config::detail {
 
-// The whole document (top-level keys, listen, limits, logging, admin; scripts via read_scripts,
-// outbound via read_outbound).
+// The whole document (top-level keys, listen, limits, http, logging, admin; scripts via
+// read_scripts, outbound via read_outbound).
 void read_cluster(const Field& root, const std::filesystem::path& base_dir, ClusterConfig& config,
                   DiagnosticList& diagnostics);
 

@@ -45,7 +45,8 @@ HttpConnection::HttpConnection(tcp::socket socket, FrontContext& context, LiveCo
       io_(io),
       place_(place),
       refuse_(refuse),
-      timer_(io) {
+      timer_(io),
+      accepted_at_(Clock::now()) {
   boost::system::error_code ec;
   auto peer = socket_.remote_endpoint(ec);
   if (!ec) remote_ = peer.address().to_string();
@@ -72,18 +73,35 @@ void HttpConnection::stop_when_idle() {
   if (phase_ == Phase::reading) close();
 }
 
+std::optional<double> HttpConnection::bytes_per_second(Clock::time_point now) const {
+  if (refuse_) return std::nullopt;
+  if (phase_ == Phase::closing) return 0.0;
+  if (phase_ != Phase::reading) return std::nullopt;
+  const double seconds = std::chrono::duration<double>(now - accepted_at_).count();
+  return static_cast<double>(bytes_read_ + 1) / std::max(seconds, 1e-3);
+}
+
+void HttpConnection::evict() {
+  log::debug("connection evicted for a new one (connection cap reached)",
+             {{"remote", remote_}, {"bytes", bytes_read_}});
+  close();
+}
+
 void HttpConnection::begin_request() {
   context_.routing.refresh(routing_, routing_generation_);
   parser_.emplace();
   parser_->header_limit(routing_->limits.max_header_bytes);
   parser_->body_limit(context_.max_body_bytes);
   note_ = RequestNote{};
+  url_.reset();
+  head_headers_.clear();
+  head_field_bytes_ = 0;
   head_checked_ = false;
   head_bytes_ = 0;
   phase_ = Phase::reading;
   const Clock::time_point now = Clock::now();
-  idle_until_ = now + context_.timeouts.idle;
-  header_deadline_ = now + context_.timeouts.header;
+  idle_until_ = now + context_.timeouts.idle_timeout;
+  header_deadline_ = now + context_.timeouts.header_timeout;
   set_deadline(std::min(idle_until_, header_deadline_));
 }
 
@@ -100,6 +118,13 @@ void HttpConnection::parse() {
     if (in_head && head_bytes_ + (ec == http::error::need_more ? buffer_.size() : 0) >
                        routing_->limits.max_header_bytes)
       ec = http::error::header_limit;
+    // Past the head, Beast consumes body bytes as they come but waits for a whole chunk-size line
+    // and for the whole trailer section (up to the empty line) before taking any of it: what it
+    // leaves unconsumed is one of those, held to max_header_bytes too (else a trailer bomb grows
+    // the buffer without end).
+    if (!in_head && ec == http::error::need_more &&
+        buffer_.size() > routing_->limits.max_header_bytes)
+      ec = http::error::header_limit;
     if (ec == http::error::need_more) return read_more();
     if (ec) {
       note_begin();
@@ -114,7 +139,11 @@ void HttpConnection::parse() {
       head_checked_ = true;
       if (!on_head()) return;
     }
-    if (parser_->is_done()) return dispatch();
+    if (parser_->is_done()) {
+      if (field_bytes(parser_->get()) - head_field_bytes_ > routing_->limits.max_header_bytes)
+        return answer(answer_for_parse_error(http::error::header_limit));
+      return dispatch();
+    }
     if (used == 0) return read_more();
   }
 }
@@ -152,11 +181,12 @@ void HttpConnection::on_read(beast::error_code ec, size_t bytes) {
         return close();
     }
   }
+  bytes_read_ += bytes;
   buffer_.commit(
       asio::buffer_copy(buffer_.prepare(bytes), asio::buffer(read_chunk_.data(), bytes)));
   switch (phase_) {
     case Phase::reading:
-      if (head_checked_) deadline_ = Clock::now() + context_.timeouts.body;  // progress
+      if (head_checked_) body_window_bytes_ += bytes;  // on_timer judges the window's rate
       return parse();
     case Phase::closing:
       buffer_.consume(buffer_.size());
@@ -186,17 +216,25 @@ bool HttpConnection::on_head() {
     answer({501, "wsup: method not implemented\n", false, true});
     return false;
   }
-  if (request.count(http::field::transfer_encoding) != 0 && !parser_->chunked()) {
-    // A coding other than chunked last: its body's end is unknown (RFC 9112 6.1), so neither
-    // the body nor anything after it can be read safely.
-    answer({501, "wsup: unsupported Transfer-Encoding\n", false, true});
+  if (std::optional<FrontAnswer> refused = check_head(request)) {
+    answer(*refused);
     return false;
   }
   if (std::optional<FrontAnswer> refusal = check_hops(request, routing_->max_hops)) {
     answer(*refusal);
     return false;
   }
-  int script = routing_->router.match(request[http::field::host], request_path(request.target()));
+  std::optional<std::string_view> host;
+  if (request.count(http::field::host) != 0) host = request[http::field::host];
+  std::string_view why;
+  url_ = canonical_request_url(request.target(), host, local_authority(), why);
+  if (!url_) {
+    answer({400, why, false, true});
+    return false;
+  }
+  head_headers_ = request_headers(request, url_->authority());
+  head_field_bytes_ = field_bytes(request);
+  int script = routing_->router.match(url_->authority(), url_->path_and_query());
   if (script == config::Router::kNoMatch) {
     // Refused before its body is read: the connection cannot go on past an unread body.
     answer({404, "wsup: no script is routed for this host and path\n", false, body_follows});
@@ -208,13 +246,38 @@ bool HttpConnection::on_head() {
     boost::system::error_code ignored;
     asio::write(socket_, asio::buffer(kContinue), ignored);
   }
-  deadline_ = Clock::now() + context_.timeouts.body;
+  body_window_bytes_ = 0;
+  body_window_end_ = Clock::now() + context_.timeouts.body_timeout;
+  set_deadline(body_window_end_);
   return true;
 }
 
+std::string HttpConnection::local_authority() const {
+  boost::system::error_code ec;
+  tcp::endpoint local = socket_.local_endpoint(ec);
+  if (ec) return "localhost";
+  std::string address = local.address().to_string();
+  if (local.address().is_v6()) address = "[" + address + "]";
+  std::string authority;
+  if (!canonical_authority(address + ":" + std::to_string(local.port()), 80, authority))
+    return "localhost";  // a zone id ("fe80::1%eth0") or the like: no URL host
+  return authority;
+}
+
 void HttpConnection::dispatch() {
-  HttpRequest request = to_http_request(parser_->get(), note_.id, note_.script);
+  BeastRequest& message = parser_->get();
+  HttpRequest request;
+  request.id = note_.id;
+  request.script = note_.script;
+  request.method = message.method_string();
+  request.headers = std::move(head_headers_);
+  request.url = url_->take_text();
+  request.body = std::move(message.body());
+  if (const size_t trailers = field_bytes(message) - head_field_bytes_; trailers != 0)
+    log::debug("request trailers dropped (never forwarded to the script)",
+               {{"req", note_.id}, {"bytes", trailers}});
   parser_.reset();
+  url_.reset();
   phase_ = Phase::waiting;
   deadline_ = Clock::time_point::max();  // the dispatcher enforces the wall time
   note_.dispatched = Clock::now();
@@ -231,6 +294,33 @@ void HttpConnection::dispatch() {
         });
       });
   read_more();
+}
+
+void HttpConnection::on_reading_deadline(Clock::time_point now) {
+  const FrontTimeouts& http = context_.timeouts;
+  if (!head_checked_) {
+    const bool begun = buffer_.size() != 0 || parser_->got_some();
+    // The keep-alive idle time is up: a connection that began a request may go on.
+    if (!begun) return close();
+    if (now < header_deadline_) return set_deadline(header_deadline_);
+    log::info("slow client cut", {{"remote", remote_}, {"waiting_for", "head"}});
+    note_begin();
+    return answer({408, "wsup: the request head did not arrive in time\n", false, true});
+  }
+  // A body window is over: it must have brought a byte, and min_body_rate's worth.
+  const uint64_t floor =
+      http.min_body_rate * static_cast<uint64_t>(http.body_timeout.count()) / 1000;
+  if (body_window_bytes_ != 0 && body_window_bytes_ >= floor) {
+    body_window_bytes_ = 0;
+    body_window_end_ = now + http.body_timeout;
+    return set_deadline(body_window_end_);
+  }
+  log::info("slow client cut", {{"req", note_.id},
+                                {"remote", remote_},
+                                {"waiting_for", "body"},
+                                {"window_bytes", body_window_bytes_},
+                                {"needed", std::max<uint64_t>(floor, 1)}});
+  return answer({408, "wsup: the request body came too slowly\n", false, true});
 }
 
 void HttpConnection::close() {
@@ -270,14 +360,7 @@ void HttpConnection::on_timer(beast::error_code ec) {
   if (now < deadline_) return set_deadline(deadline_);  // moved later meanwhile
   switch (phase_) {
     case Phase::reading:
-      if (!head_checked_ && now < header_deadline_) {
-        // Only the keep-alive idle time is up: a connection that began a request may go on.
-        if (buffer_.size() == 0 && !parser_->got_some()) return close();
-        return set_deadline(header_deadline_);
-      }
-      log::info("slow client cut",
-                {{"remote", remote_}, {"waiting_for", head_checked_ ? "body" : "head"}});
-      return close();
+      return on_reading_deadline(now);
     case Phase::writing:
     case Phase::streaming:
       // A stream waiting for its next chunk has only the wall time as its deadline.

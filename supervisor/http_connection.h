@@ -12,7 +12,7 @@
 // the response ends abruptly (no last chunk, connection closed), as does one the worker aborts
 // or dies in.
 //
-// Writes go out with write_some and a no-progress deadline (FrontTimeouts::write): a client
+// Writes go out with write_some and a no-progress deadline (http.write_timeout): a client
 // that reads slowly but steadily is never cut, one that stops reading is. A response that is cut
 // is logged with the body bytes actually handed to the socket and a status saying so (499
 // client gone or not reading, 502 the worker's side broke off, 504 wall time).
@@ -44,18 +44,14 @@
 #include "supervisor/http_exchange.h"
 #include "supervisor/http_listener.h"
 #include "supervisor/metrics.h"
+#include "supervisor/request_url.h"
 #include "supervisor/response_stream.h"
 #include "supervisor/routing_table.h"
 
 namespace wsup::supervisor {
 
-struct FrontTimeouts {
-  std::chrono::milliseconds header{10'000};  // a request's head must be in within this (slowloris)
-  std::chrono::milliseconds idle{5'000};     // keep-alive: no byte of a next request within this
-  std::chrono::milliseconds body{10'000};    // a request body that makes no progress this long
-  std::chrono::milliseconds write{10'000};   // a response write that makes no progress this long
-  std::chrono::milliseconds linger{1'000};   // after a closing response: read and drop this long
-};
+// The deadlines and the body's rate floor: cluster.yaml's `http:` section (config::HttpSettings).
+using FrontTimeouts = config::HttpSettings;
 
 // What every connection uses; owned by the HttpFront, which outlives its connections.
 struct FrontContext {
@@ -93,6 +89,15 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   void start();
   // Graceful stop: an idle connection closes now; one with a request in flight after answering.
   void stop_when_idle();
+  // How much this connection gives for its place while the cap is reached (http_front.h): for
+  // one reading a request (or idle between requests), the bytes it sent over its lifetime per
+  // second of it, counted from 1 byte so a brand-new connection ranks high (a keep-alive client
+  // that sent many requests ranks above a slow one that sent a head and then a trickle); 0 for
+  // one lingering after its last response; nullopt for one whose request is with a worker or
+  // whose response is being written (never evicted) and for one being refused.
+  std::optional<double> bytes_per_second(Dispatcher::Clock::time_point now) const;
+  // Closes the connection to free its place for a new one (see bytes_per_second).
+  void evict();
 
  private:
   enum class Phase {
@@ -128,6 +133,10 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   // Routing and limits once the head is in. False when the request was answered already.
   bool on_head();
   void dispatch();
+  // "host:port" of the socket's local end: the URL authority of a request without any.
+  std::string local_authority() const;
+  // The reading-phase deadline passed: the head's or the body's, or the keep-alive idle time.
+  void on_reading_deadline(Dispatcher::Clock::time_point now);
   void on_settled(DispatchResult result);
   void answer(const FrontAnswer& answer);
   void write_response(int status, const HeaderList& headers, std::string body, bool close);
@@ -163,6 +172,9 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   std::array<char, kReadChunk> read_chunk_;  // what the read in flight fills (see read_more)
   std::optional<http::request_parser<http::string_body>> parser_;
   std::shared_ptr<const RoutingTable> routing_;  // the table of the request being read
+  std::optional<RequestUrl> url_;                // of the request being read, once its head is in
+  HeaderList head_headers_;      // the head's fields as the worker gets them (trailers never are)
+  size_t head_field_bytes_ = 0;  // field_bytes() of the head: what is added later is trailers
   uint64_t routing_generation_ = 0;
   RequestNote note_;
   Phase phase_ = Phase::reading;
@@ -190,6 +202,12 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   Dispatcher::Clock::time_point deadline_ = Dispatcher::Clock::time_point::max();
   Dispatcher::Clock::time_point idle_until_;       // reading: idle keep-alive ends here
   Dispatcher::Clock::time_point header_deadline_;  // reading: the head must be in by then
+  // Reading a body: the current body_timeout window ends here, and has brought this many bytes.
+  Dispatcher::Clock::time_point body_window_end_;
+  uint64_t body_window_bytes_ = 0;
+  // For bytes_per_second(): when the connection was accepted, and every byte read since.
+  const Dispatcher::Clock::time_point accepted_at_;
+  uint64_t bytes_read_ = 0;
   Dispatcher::Clock::time_point timer_at_ = Dispatcher::Clock::time_point::max();  // max: unarmed
 };
 

@@ -9,6 +9,7 @@
 
 #include "shared/log.h"
 #include "supervisor/http_connection.h"
+#include "supervisor/http_date.h"
 
 namespace wsup::supervisor {
 namespace {
@@ -48,7 +49,7 @@ void HttpConnection::write_response(int status, const HeaderList& headers, std::
   Framing framing{close_after_, http10_ && !close_after_, false};
   framing_ = BodyFraming::none;
   note_.status = status;
-  std::string head = response_head(status, headers, body.size(), framing);
+  std::string head = response_head(status, headers, body.size(), framing, http_date_now());
   if (!sends_body(status, head_request_)) body.clear();
   send(std::move(head), std::move(body), {}, &HttpConnection::on_response_written);
 }
@@ -66,7 +67,7 @@ void HttpConnection::send(std::string prefix, std::string body, std::string_view
 
 void HttpConnection::write_some() {
   // No progress for `write` ends it; each piece the socket takes moves the deadline on.
-  Clock::time_point deadline = Clock::now() + context_.timeouts.write;
+  Clock::time_point deadline = Clock::now() + context_.timeouts.write_timeout;
   if (stream_) deadline = std::min(deadline, wall_deadline_);
   set_deadline(deadline);
   std::array<asio::const_buffer, 3> all = {asio::buffer(out_prefix_), asio::buffer(out_body_),
@@ -127,7 +128,7 @@ void HttpConnection::start_stream(const HttpResponse& head,
   framing.close = close_after_;
   framing.keep_alive_10 = http10_ && !close_after_;
   note_.status = head.status;
-  send(response_head(head.status, head.headers, content_length, framing), {}, {},
+  send(response_head(head.status, head.headers, content_length, framing, http_date_now()), {}, {},
        &HttpConnection::on_stream_head_written);
 }
 
@@ -230,7 +231,7 @@ void HttpConnection::linger() {
   boost::system::error_code ignored;
   socket_.shutdown(tcp::socket::shutdown_send, ignored);
   buffer_.consume(buffer_.size());
-  set_deadline(Clock::now() + context_.timeouts.linger);
+  set_deadline(Clock::now() + context_.timeouts.linger_timeout);
   read_more();
 }
 

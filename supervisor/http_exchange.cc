@@ -5,39 +5,83 @@
 #include <boost/beast/http/status.hpp>
 #include <cctype>
 #include <cstdio>
+#include <iterator>
 
 #include "config/cluster_config.h"
 
 namespace wsup::supervisor {
 
-std::string_view request_path(std::string_view target) {
-  for (std::string_view scheme : {"http://", "https://"}) {
-    if (!target.starts_with(scheme)) continue;
-    size_t slash = target.find('/', scheme.size());
-    return slash == std::string_view::npos ? std::string_view("/") : target.substr(slash);
-  }
-  return target;
+namespace {
+
+bool iequals_lower(std::string_view a, std::string_view lower_b) {
+  return a.size() == lower_b.size() &&
+         std::equal(a.begin(), a.end(), lower_b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == y;
+         });
 }
 
-HttpRequest to_http_request(BeastRequest& message, uint64_t id, const std::string& script) {
-  HttpRequest request;
-  request.id = id;
-  request.script = script;
-  request.method = message.method_string();
-  std::string_view target = message.target();
-  if (target.starts_with("http://") || target.starts_with("https://")) {
-    request.url = target;
-  } else {
-    std::string_view host = message[http::field::host];
-    request.url = "http://";
-    request.url += host.empty() ? std::string_view("localhost") : host;
-    request.url += target;
+std::string_view trim(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  return text;
+}
+
+}  // namespace
+
+std::optional<FrontAnswer> check_head(const BeastRequest& head) {
+  const size_t hosts = head.count(http::field::host);
+  if (hosts > 1) return FrontAnswer{400, "wsup: more than one Host header\n", false, true};
+  if (hosts == 0 && head.version() >= 11)
+    return FrontAnswer{400, "wsup: missing Host header (required in HTTP/1.1)\n", false, true};
+  if (head.count(http::field::transfer_encoding) == 0) return std::nullopt;
+  if (head.version() < 11)
+    return FrontAnswer{400, "wsup: Transfer-Encoding in an HTTP/1.0 request\n", false, true};
+  // Every coding of every Transfer-Encoding line, in order.
+  size_t codings = 0, chunked_at = 0, chunked = 0;
+  auto [first, last] = head.equal_range(http::field::transfer_encoding);
+  for (auto field = first; field != last; ++field) {
+    std::string_view list = field->value();
+    while (!list.empty()) {
+      size_t comma = list.find(',');
+      std::string_view coding = trim(list.substr(0, comma));
+      list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
+      if (coding.empty()) continue;
+      ++codings;
+      coding = trim(coding.substr(0, coding.find(';')));
+      if (iequals_lower(coding, "chunked")) {
+        ++chunked;
+        chunked_at = codings;
+      }
+    }
   }
-  request.headers.reserve(static_cast<size_t>(std::distance(message.begin(), message.end())));
-  for (const auto& field : message)
-    request.headers.emplace_back(field.name_string(), field.value());
-  request.body = std::move(message.body());
-  return request;
+  if (chunked != 1 || chunked_at != codings)
+    return FrontAnswer{400, "wsup: chunked must be the final transfer coding, once\n", false, true};
+  if (codings != 1)
+    return FrontAnswer{501, "wsup: transfer codings other than chunked are not supported\n", false,
+                       true};
+  return std::nullopt;
+}
+
+HeaderList request_headers(const BeastRequest& head, std::string_view authority) {
+  HeaderList headers;
+  headers.reserve(static_cast<size_t>(std::distance(head.begin(), head.end())) + 1);
+  bool has_host = false;
+  for (const auto& field : head) {
+    if (field.name() == http::field::host) {
+      has_host = true;
+      headers.emplace_back(field.name_string(), authority);
+    } else {
+      headers.emplace_back(field.name_string(), field.value());
+    }
+  }
+  if (!has_host) headers.emplace_back("Host", authority);
+  return headers;
+}
+
+size_t field_bytes(const BeastRequest& message) {
+  size_t bytes = 0;
+  for (const auto& field : message) bytes += field.name_string().size() + field.value().size() + 4;
+  return bytes;
 }
 
 FrontAnswer answer_for(Outcome outcome) {
@@ -89,10 +133,7 @@ bool is_framing_header(std::string_view name) {
   static constexpr std::string_view framing[] = {"content-length", "transfer-encoding",
                                                  "connection", "keep-alive"};
   for (std::string_view f : framing)
-    if (name.size() == f.size() &&
-        std::equal(name.begin(), name.end(), f.begin(),
-                   [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; }))
-      return true;
+    if (iequals_lower(name, f)) return true;
   return false;
 }
 
@@ -107,7 +148,7 @@ bool safe_in_header(std::string_view text) {
 }  // namespace
 
 std::string response_head(int status, const HeaderList& headers, std::optional<uint64_t> body_size,
-                          const Framing& framing) {
+                          const Framing& framing, std::string_view date) {
   std::string head;
   head.reserve(128 + 64 * headers.size());
   head += "HTTP/1.1 ";
@@ -117,12 +158,19 @@ std::string response_head(int status, const HeaderList& headers, std::optional<u
       http::obsolete_reason(http::int_to_status(static_cast<unsigned>(status)));
   if (reason != "<unknown-status>") head += reason;
   head += "\r\n";
+  bool has_date = false;
   for (const auto& [name, value] : headers) {
     if (name.empty() || is_framing_header(name) || !safe_in_header(name) || !safe_in_header(value))
       continue;
+    has_date = has_date || iequals_lower(name, "date");
     head += name;
     head += ": ";
     head += value;
+    head += "\r\n";
+  }
+  if (!has_date && !date.empty()) {
+    head += "Date: ";
+    head += date;
     head += "\r\n";
   }
   bool bodiless = status < 200 || status == 204 || status == 304;

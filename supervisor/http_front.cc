@@ -15,7 +15,7 @@ size_t HttpFront::thread_count(const config::ClusterConfig& config) {
 }
 
 HttpFront::HttpFront(const config::ClusterConfig& config, Dispatcher& dispatcher, Metrics& metrics,
-                     const AccessLog& access_log, FrontTimeouts timeouts)
+                     const AccessLog& access_log)
     : config_(config),
       routing_(std::make_shared<RoutingTable>(config)),
       budget_(config.limits.max_connections),
@@ -25,7 +25,7 @@ HttpFront::HttpFront(const config::ClusterConfig& config, Dispatcher& dispatcher
                access_log,
                routing_,
                budget_,
-               timeouts,
+               config.http,
                config.limits.max_body_bytes} {}
 
 HttpFront::~HttpFront() {
@@ -60,17 +60,36 @@ void HttpFront::start() {
 }
 
 void HttpFront::on_accept(tcp::socket socket, bool admitted, size_t io) {
-  ConnectionBudget* place = &budget_;
-  if (!admitted) {
-    if (!refusing_.try_take()) return;  // far over the cap: closed without a word
-    place = &refusing_;
-  }
   IoThread& thread = *threads_[io];
-  asio::post(thread.io, [this, &thread, place, admitted, s = std::move(socket)]() mutable {
+  asio::post(thread.io, [this, &thread, admitted, s = std::move(socket)]() mutable {
+    // Over the cap: the slowest connection of this thread may give its place up (http_front.h).
+    const bool placed = admitted || (evict_slowest(thread.live) && budget_.try_take());
+    ConnectionBudget* place = &budget_;
+    if (!placed) {
+      if (!refusing_.try_take()) return;  // far over the cap: closed without a word
+      place = &refusing_;
+    }
     std::make_shared<HttpConnection>(std::move(s), context_, thread.live, thread.io, *place,
-                                     !admitted)
+                                     !placed)
         ->start();
   });
+}
+
+bool HttpFront::evict_slowest(LiveConnections& live) {
+  const Dispatcher::Clock::time_point now = Dispatcher::Clock::now();
+  const double floor = static_cast<double>(std::max<uint64_t>(config_.http.min_body_rate, 1));
+  HttpConnection* slowest = nullptr;
+  double slowest_rate = floor;
+  for (HttpConnection* c : live.all) {
+    std::optional<double> rate = c->bytes_per_second(now);
+    if (rate && *rate < slowest_rate) {
+      slowest = c;
+      slowest_rate = *rate;
+    }
+  }
+  if (!slowest) return false;
+  slowest->evict();
+  return true;
 }
 
 void HttpFront::stop() {

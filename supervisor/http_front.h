@@ -7,10 +7,14 @@
 // worker: the dispatcher settles each request through a callback that is posted back to the
 // connection's thread (http_connection.h).
 //
-// Limits live here, in one place: threads, connection cap (`limits.max_connections`, hard: one
-// over it is answered 503 and closed), keep-alive, header/body/write deadlines (FrontTimeouts),
-// header bytes (431), body bytes (413), routes (404). The request id is logged (access log "req",
-// worker logs "req="); no response header is added for it.
+// Limits live here, in one place: threads, connection cap (`limits.max_connections`: a new
+// connection over it takes the place of the slowest connection of its I/O thread that is reading
+// a request, or idle between requests, below http.min_body_rate, as nginx reuses idle keep-alive
+// connections; with none such it is answered 503 and closed. So slow clients, however many,
+// cannot keep others out: they make room for each newcomer), keep-alive, header/body/write
+// deadlines and the body's rate floor (`http:`), header bytes (431), body bytes (413), routes
+// (404). The request id is logged (access log "req", worker logs "req="); no response header is
+// added for it.
 #pragma once
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -33,7 +37,7 @@ namespace wsup::supervisor {
 class HttpFront {
  public:
   HttpFront(const config::ClusterConfig& config, Dispatcher& dispatcher, Metrics& metrics,
-            const AccessLog& access_log, FrontTimeouts timeouts = {});
+            const AccessLog& access_log);
   ~HttpFront();  // stop()s
   HttpFront(const HttpFront&) = delete;
   HttpFront& operator=(const HttpFront&) = delete;
@@ -61,6 +65,10 @@ class HttpFront {
     std::thread thread;
   };
   void on_accept(tcp::socket socket, bool admitted, size_t io);
+  // Closes the connection of `live` (one I/O thread's) that sends least per second while it
+  // reads, if that is below http.min_body_rate (1 byte per second when the floor is off). True
+  // when one was closed: its place is free.
+  bool evict_slowest(LiveConnections& live);
 
   const config::ClusterConfig config_;  // listen addresses and limits at start
   CurrentRouting routing_;

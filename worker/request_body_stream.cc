@@ -58,7 +58,8 @@ void RequestContext::response_body_end() {
 
 void RequestContext::response_body_error(v8::Local<v8::Value> error) {
   log_js_error("the response body stream failed", v8_isolate_->GetCurrentContext(), error, {});
-  cut_stream("its body stream failed");
+  // What the stream gave before its error still reaches the client, then the body breaks off.
+  cut_stream("its body stream failed", CutHeld::send);
 }
 
 void RequestContext::on_sink_ready() {
@@ -91,13 +92,16 @@ void RequestContext::call_pump(const char* name) {
   });
 }
 
-void RequestContext::cut_stream(std::string_view why) {
+void RequestContext::cut_stream(std::string_view why, CutHeld held) {
   if (!streaming()) return;
   log::warn("the response body was cut off", {{"script", script_.spec.name},
                                               {"req", request_.id},
                                               {"why", std::string(why)},
                                               {"bytes", static_cast<int64_t>(pump_->bytes())}});
-  pump_->abort();
+  if (held == CutHeld::send)
+    pump_->fail();
+  else
+    pump_->abort();
 }
 
 }  // namespace wsup::worker

@@ -159,8 +159,10 @@ class RequestContext final : public JsHost, public std::enable_shared_from_this<
   void on_sink_cancel();  // in a turn
   // Calls method `name` of the pump's JS object in a slice.
   void call_pump(const char* name);
-  // A stream still being sent ends abruptly (a limit, the wall time, the end of the request).
-  void cut_stream(std::string_view why);
+  // Ends a streamed body abruptly: at once (a limit, the request's end), or once the chunk the
+  // pump holds went out (the script's stream errored: the client gets what it made).
+  enum class CutHeld { drop, send };
+  void cut_stream(std::string_view why, CutHeld held = CutHeld::drop);
   bool streaming() const { return pump_ && !pump_->done(); }
   void arm_timer(uint32_t id);
   void on_timer(uint32_t id);

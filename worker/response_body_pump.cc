@@ -29,11 +29,17 @@ void ResponseBodyPump::flush() {
       held_.erase(0, size);
     }
   }
-  // A well-formed end goes out after the last chunk, like a chunk (ResponseSink's contract).
-  if (closed_ && held_.empty() && sink_.ready()) {
+  // A well-formed end goes out after the last chunk, like a chunk (ResponseSink's contract); an
+  // abrupt one may go at any time, but after what was held, so that it reaches the client too.
+  if (closed_ && held_.empty() && (failed_ || sink_.ready())) {
     ended_ = true;
-    sink_.end(false);
+    sink_.end(failed_);
   }
+}
+
+void ResponseBodyPump::fail() {
+  failed_ = true;
+  close();
 }
 
 void ResponseBodyPump::abort() {

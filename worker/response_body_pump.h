@@ -26,7 +26,10 @@ class ResponseBodyPump {
   void close();
   // Writes what it holds while the sink is ready, then the end after close().
   void flush();
-  // The body broke off (stream error, cancel, a limit): the sink ends abruptly, at once.
+  // The script's stream errored: what the pump holds still goes out (the client gets every byte
+  // the script made), then the body ends abruptly, never well-formed.
+  void fail();
+  // The body broke off (cancel, a limit): the sink ends abruptly, at once.
   void abort();
 
   bool room() const { return held_.size() < sink_.max_chunk_bytes(); }
@@ -38,6 +41,7 @@ class ResponseBodyPump {
   std::string held_;
   uint64_t bytes_ = 0;
   bool closed_ = false;
+  bool failed_ = false;  // closed_ by the stream's error: the end is abrupt
   bool ended_ = false;
 };
 

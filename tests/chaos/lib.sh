@@ -238,6 +238,18 @@ expect_nothing_lost() {
   [[ $connect == 0 ]] || fail "$1: $connect connection errors ($(field "$1" '.errors|tojson'))"
 }
 
+# latency_bounds_asserted: whether the scenarios' p99 ratio bounds are asserted here: on machines
+# with more than 2 CPUs (on 2, the load, the faults and wsup share both cores and the ratios are
+# only reported); CHAOS_LATENCY_BOUNDS=on|off overrides.
+latency_bounds_asserted() {
+  local bounds=${CHAOS_LATENCY_BOUNDS:-auto}
+  [[ $bounds == on ]] || { [[ $bounds == auto ]] && (($(nproc) > 2)); }
+}
+
+# supervisor_kib FIELD: a memory figure of the running supervisor in KiB from /proc/PID/status
+# (VmRSS now, VmHWM its peak so far).
+supervisor_kib() { awk -v f="$1:" '$1 == f { print $2 }' "/proc/$WSUP_PID/status"; }
+
 # segments_of PID: the shared-memory segments of the supervisor with that pid.
 segments_of() { compgen -G "/dev/shm/wsup-*-$1-w*" || true; }
 

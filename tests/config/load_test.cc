@@ -39,6 +39,12 @@ TEST(ConfigLoad, MinimalConfigGetsEveryDefault) {
   EXPECT_EQ(config.limits.console_bytes, 256u * 1024);
   EXPECT_EQ(config.limits.console_lines, 1000u);
   EXPECT_FALSE(config.allow_eval);
+  EXPECT_EQ(config.http.header_timeout, 10s);
+  EXPECT_EQ(config.http.idle_timeout, 5s);
+  EXPECT_EQ(config.http.body_timeout, 10s);
+  EXPECT_EQ(config.http.min_body_rate, 1024u);
+  EXPECT_EQ(config.http.write_timeout, 10s);
+  EXPECT_EQ(config.http.linger_timeout, 1s);
   EXPECT_EQ(config.limits.subrequests, 50u);
   EXPECT_EQ(config.limits.subrequest_timeout_ms, 30'000u);
   EXPECT_EQ(config.limits.concurrent_subrequests, 6u);
@@ -142,6 +148,13 @@ outbound:
   max_connections_per_origin: 4
   idle_timeout: 90s
   max_hops: 3
+http:
+  header_timeout: 2s
+  idle_timeout: 750ms
+  body_timeout: 1m
+  min_body_rate: 10KiB/s
+  write_timeout: 30s
+  linger_timeout: 0s
 logging:
   level: debug
   access_log: common
@@ -204,6 +217,12 @@ scripts:
   EXPECT_EQ(config.limits.console_bytes, 1u << 20);
   EXPECT_EQ(config.limits.console_lines, 0u);
   EXPECT_TRUE(config.allow_eval);
+  EXPECT_EQ(config.http.header_timeout, 2s);
+  EXPECT_EQ(config.http.idle_timeout, 750ms);
+  EXPECT_EQ(config.http.body_timeout, 60s);
+  EXPECT_EQ(config.http.min_body_rate, 10u * 1024);
+  EXPECT_EQ(config.http.write_timeout, 30s);
+  EXPECT_EQ(config.http.linger_timeout, 0ms);
   EXPECT_EQ(config.limits.subrequests, 1000u);
   EXPECT_EQ(config.limits.subrequest_timeout_ms, 2500u);
   EXPECT_EQ(config.limits.concurrent_subrequests, 12u);
@@ -269,6 +288,20 @@ scripts:
   EXPECT_EQ(site.allow_eval, std::optional<bool>(false));
   EXPECT_FALSE(api.allow_eval.has_value());
   EXPECT_TRUE(config.scripts[2].module) << "export default in a .js file makes it a module";
+}
+
+TEST(ConfigLoad, MinBodyRateTakesASizeWithOrWithoutPerSecondAndZeroTurnsItOff) {
+  testing::ScriptDir dir;
+  const std::string scripts = "scripts:\n  - name: a\n    path: a.js\n    routes: [\"/*\"]\n";
+  EXPECT_EQ(
+      parse("http:\n  min_body_rate: 512\n" + scripts, dir.file("cluster.yaml")).http.min_body_rate,
+      512u);
+  EXPECT_EQ(parse("http:\n  min_body_rate: 2 KiB\n" + scripts, dir.file("cluster.yaml"))
+                .http.min_body_rate,
+            2048u);
+  EXPECT_EQ(
+      parse("http:\n  min_body_rate: 0\n" + scripts, dir.file("cluster.yaml")).http.min_body_rate,
+      0u);
 }
 
 TEST(ConfigLoad, ModuleFalseOverridesDetection) {

@@ -262,6 +262,19 @@ int LoadGenerator::failed() const {
   return n;
 }
 
+uint64_t rss_bytes(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string key;
+  uint64_t kib = 0;
+  while (status >> key) {
+    if (key == "VmRSS:") {
+      status >> kib;
+      break;
+    }
+  }
+  return kib * 1024;
+}
+
 std::map<int, int> worker_pids(const Supervisor& supervisor) {
   std::map<int, int> pids;
   std::string json = supervisor.control({"status", "--json"}).output;

@@ -121,6 +121,8 @@ struct OneScriptCluster : ClusterWithFiles {
 
 // How often `word` occurs in `text` (a log, for counting its lines of one kind).
 size_t count_of(const std::string& text, const std::string& word);
+// Resident memory of a process (VmRSS in /proc/PID/status), 0 when it is gone.
+uint64_t rss_bytes(pid_t pid);
 
 // Pids of the workers, by id, from `wsup status --json` (0 when none).
 std::map<int, int> worker_pids(const Supervisor& supervisor);

@@ -6,7 +6,6 @@
 
 #include <chrono>
 #include <cstdio>
-#include <fstream>
 #include <regex>
 #include <string>
 #include <thread>
@@ -65,19 +64,6 @@ const char* kStreamsScript = R"js(export default {
 
 std::string get(const std::string& target) {
   return "GET " + target + " HTTP/1.1\r\nHost: t\r\n\r\n";
-}
-
-uint64_t rss_bytes(pid_t pid) {
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  std::string key;
-  uint64_t kib = 0;
-  while (status >> key) {
-    if (key == "VmRSS:") {
-      status >> kib;
-      break;
-    }
-  }
-  return kib * 1024;
 }
 
 uint64_t now_ms() {

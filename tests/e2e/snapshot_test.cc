@@ -15,7 +15,8 @@ using wsup::testing::eventually;
 namespace {
 
 std::string version_script(const std::string& version) {
-  return "const version = '" + version + "';\n"
+  return "const version = '" + version +
+         "';\n"
          "export default { fetch: () => new Response(version) };\n";
 }
 
@@ -64,8 +65,8 @@ TEST(Snapshot, CheckSaysHowEachScriptStartsAndRefusesRandomValuesAtTopLevel) {
                           "scripts:\n"
                           "  - {name: ok, path: ok.mjs, routes: [\"/ok/*\"], isolation: isolate}\n"
                           "  - {name: intl, path: intl.mjs, routes: [\"/*\"]}\n");
-  CommandResult r = run_command(
-      {WSUP_BINARY, "check", config.string(), "--worker-binary", WSUP_WORKER_BINARY});
+  CommandResult r =
+      run_command({WSUP_BINARY, "check", config.string(), "--worker-binary", WSUP_WORKER_BINARY});
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("ok: isolation isolate; new contexts start from its snapshot"),
             std::string::npos)

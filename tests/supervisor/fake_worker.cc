@@ -4,13 +4,14 @@
 //
 // Paths it understands: /sleep/MS (answers after MS ms, others are served meanwhile),
 // /crash (aborts while holding the request), /status/N (answers status N), /bare (no
-// headers), /big/N (a whole response of N bytes 'b': past one record the sink streams it),
-// /stream?chunks=N&size=S (a streamed body of N chunks, chunk k being S bytes of 'a'+k%26;
-// more parameters: length=L declares the length L, declare=1 declares the true one, abort=K ends
-// it aborted after K chunks, hang=K stops after K chunks, crash=K aborts the process after K,
-// delay=MS waits MS ms before each chunk after the first, status=N), anything else:
-// 200 "worker=<id> <METHOD> <url> script=<name> body=<bytes>" with header x-fake-worker: <id>.
-// A cancelled stream prints "fake-worker: cancelled req=<id>" on stderr.
+// headers), /headers (the body lists the request's headers, "name: value" a line), /big/N (a whole
+// response of N bytes 'b': past one record the sink streams it), /stream?chunks=N&size=S (a
+// streamed body of N chunks, chunk k being S bytes of 'a'+k%26; more parameters: length=L declares
+// the length L, declare=1 declares the true one, abort=K ends it aborted after K chunks, hang=K
+// stops after K chunks, crash=K aborts the process after K, delay=MS waits MS ms before each chunk
+// after the first, status=N), anything else: 200 "worker=<id> <METHOD> <url> script=<name>
+// body=<bytes>" with header x-fake-worker: <id>. A cancelled stream prints "fake-worker: cancelled
+// req=<id>" on stderr.
 // --check CONFIG exits 0, or 1 with a file:line:column message when the config text contains
 // "fake-check-fails". FAKE_WORKER_EXIT_AT_START=1 makes it exit 3 before getting ready.
 #include <poll.h>
@@ -162,6 +163,10 @@ int main(int argc, char** argv) {
       }
       wsup::HttpResponse r = answer(t.request, worker);
       if (path == "/bare") r.headers.clear();  // no header at all
+      if (path == "/headers") {
+        r.body.clear();
+        for (const auto& [name, value] : t.request.headers) r.body += name + ": " + value + "\n";
+      }
       if (path.starts_with("/status/"))
         r.status = static_cast<uint16_t>(std::atoi(path.c_str() + 8));
       if (path.starts_with("/big/"))

@@ -8,6 +8,7 @@
 //                                      open CONNECTIONS, send header bytes one per INTERVAL_MS for
 //                                      at most SECONDS; print a JSON summary of how many the server
 //                                      cut and when
+//   slowbody, trailerbomb              attacks on the HTTP front (front_attacks.h)
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -30,35 +31,13 @@
 #include <vector>
 
 #include "tests/chaos/loadgen/http_exchange.h"
+#include "tests/chaos/probe/front_attacks.h"
+#include "tests/chaos/probe/loopback_socket.h"
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-class Socket {
- public:
-  Socket() : fd_(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {}
-  ~Socket() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Socket(Socket&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-  Socket& operator=(Socket&&) = delete;
-  int fd() const { return fd_; }
-  bool connect_loopback(uint16_t port) {
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(port);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    return ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-  }
-  void reset() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-
- private:
-  int fd_;
-};
+using wsup::chaos::Socket;
 
 int free_ports(int count) {
   // Hold every socket until all are chosen so the N ports differ.
@@ -215,7 +194,9 @@ int hold_port(int seconds) {
                "usage: wsup-chaos-probe free-port [N]\n"
                "       wsup-chaos-probe hold-port SECONDS\n"
                "       wsup-chaos-probe raw PORT FILE [TIMEOUT_MS]\n"
-               "       wsup-chaos-probe slowloris PORT CONNECTIONS SECONDS [INTERVAL_MS]\n");
+               "       wsup-chaos-probe slowloris PORT CONNECTIONS SECONDS [INTERVAL_MS]\n"
+               "       wsup-chaos-probe slowbody PORT CONNECTIONS SECONDS INTERVAL_MS\n"
+               "       wsup-chaos-probe trailerbomb PORT CONNECTIONS MAX_MIB\n");
   std::exit(2);
 }
 
@@ -236,6 +217,16 @@ int main(int argc, char** argv) {
     int connections = std::min(std::atoi(argv[3]), 1000);
     return slowloris(static_cast<uint16_t>(std::atoi(argv[2])), connections, seconds,
                      argc > 5 ? std::max(10, std::atoi(argv[5])) : 1000);
+  }
+  if (command == "slowbody" && argc >= 6) {
+    return wsup::chaos::slow_bodies(
+        static_cast<uint16_t>(std::atoi(argv[2])), std::min(std::atoi(argv[3]), 8192),
+        std::min(std::atoi(argv[4]), 900), std::max(10, std::atoi(argv[5])));
+  }
+  if (command == "trailerbomb" && argc >= 5) {
+    return wsup::chaos::trailer_bombs(static_cast<uint16_t>(std::atoi(argv[2])),
+                                      std::min(std::atoi(argv[3]), 64),
+                                      std::min(std::atoi(argv[4]), 1024));
   }
   usage();
 }

@@ -96,13 +96,8 @@ p99=$(field hello .latency_ms.p99)
 [[ $held == 0 ]] || fail "$held /hello requests were held behind a looping request in the same worker"
 awk -v p="$in_loop" 'BEGIN { exit !(p < 25) }' ||
   fail "inside wsup, the other route's p99 ${in_loop} ms is not below 25 ms (half the loop's CPU limit): requests wait for the loop"
-bounds=${CHAOS_LATENCY_BOUNDS:-auto}
-if [[ $bounds == auto ]]; then
-  bounds=off
-  (($(nproc) > 2)) && bounds=on
-fi
 bounds_note="asserted"
-if [[ $bounds == on ]]; then
+if latency_bounds_asserted; then
   # A floor of 1 ms inside wsup: sub-millisecond baselines make 2x a bound on timer noise.
   awk -v p="$in_loop" -v b="$in_base" -v f="$factor" 'BEGIN { exit !(p <= f * (b < 1 ? 1 : b)) }' ||
     fail "inside wsup, the other route's p99 ${in_loop} ms is above ${factor}x its baseline ${in_base} ms"

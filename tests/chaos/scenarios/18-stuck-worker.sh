@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Scenario 15: workers stuck where the CPU limit cannot reach, under load on a neighbour route.
+# Scenario 18: workers stuck where the CPU limit cannot reach, under load on a neighbour route.
 # 1. A built-in that never checks for termination (stuck_builtin.js, ~100 ms of ICU in C++)
 #    against cpu_ms = cpu_hard_ms = 20: each such request ends its worker (exit status 75, the
 #    hard CPU limit), which restarts at once and is never marked failed however often it happens.
@@ -8,7 +8,7 @@
 # Accounting as in scenario 1: nothing lost; the only failures are 502s for requests a dead
 # worker held, bounded by what the connections could have put there.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
-chaos_init 15-stuck-worker
+chaos_init 18-stuck-worker
 
 stuck=$(pick 6 20)
 connections=4

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Scenario 14: the memory one-liners of issue #18 (array fill, global replace, encode and split of
+# Scenario 17: the memory one-liners of issue #18 (array fill, global replace, encode and split of
 # 2^28 characters, a WebAssembly memory of 3 GiB) under load on a neighbour route. Each gets the
 # answer of a limit (503 for a heap the isolate lost, 500 for a RangeError), no worker process
 # crashes (a worker that lost as many isolates as it runs is replaced on its own request, a
 # surge replacement: nothing refused), the neighbour route loses nothing, and the workers'
 # resident memory stays bounded (its peak is reported).
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
-chaos_init 14-memory-one-liners
+chaos_init 17-memory-one-liners
 
 rounds=$(pick 2 10)
 new_cluster_ports
