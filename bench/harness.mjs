@@ -8,9 +8,9 @@ import { parseArgs } from "node:util";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { makeTargets } from "./lib/targets.mjs";
-import { CASES, verify, wrkCommand, runWrk } from "./lib/cases.mjs";
+import { CASES, kUpstreamPort, verify, wrkCommand, runWrk } from "./lib/cases.mjs";
 import { buildApp } from "./lib/apps.mjs";
-import { waitReady, portBusy, stopAllNow, logTail } from "./lib/processes.mjs";
+import { launch, stop, waitReady, portBusy, stopAllNow, logTail } from "./lib/processes.mjs";
 import { treeCpu, cpuPerRequest } from "./lib/cpu.mjs";
 import { writeReports } from "./lib/report.mjs";
 
@@ -164,6 +164,15 @@ async function measure(started, c, connections, label) {
 const results = { machine, settings, targets: {}, cases: [], scaling: null };
 for (const t of targets) results.targets[t.name] = { version: t.version ?? null, port: t.port, unavailable: t.unavailable };
 
+// The proxy case's upstream, one node process for every target (its CPU is not the server's).
+let upstream = null;
+if (!o["scaling-only"] && cases.some((c) => c.id === "proxy")) {
+  if (await portBusy(kUpstreamPort)) fail(`port ${kUpstreamPort} (the proxy case's upstream) is in use`);
+  upstream = launch([process.execPath, "bench/peers/upstream.mjs", String(kUpstreamPort)], { logFile: path.join(outDir, "upstream.log") });
+  const na = await waitReady([upstream], kUpstreamPort);
+  if (na) fail(`the proxy case's upstream did not start: ${na}`);
+}
+
 if (!o["scaling-only"]) {
   for (const script of [...new Set(cases.map((c) => c.script))]) {
     const mine = cases.filter((c) => c.script === script);
@@ -183,6 +192,7 @@ if (!o["scaling-only"]) {
     for (const s of started) if (s.g) await s.g.stop();
   }
 }
+if (upstream) await stop(upstream);
 
 if (!o["no-scaling"]) {
   const names = o["scaling-targets"].split(",");

@@ -27,6 +27,13 @@ struct ListenAddress {
   SourceLocation where;
 };
 
+// limits.cpu_hard_ms with auto (0) resolved: 10 x cpu_ms and at least 1 s (a full garbage
+// collection of a large heap, which no limit interrupts either, must fit). The worker's
+// RuntimeLimits resolve theirs here too.
+constexpr uint32_t resolve_cpu_hard_ms(uint32_t cpu_hard_ms, uint32_t cpu_ms) {
+  return cpu_hard_ms != 0 ? cpu_hard_ms : std::max<uint32_t>(cpu_ms * 10, 1000);
+}
+
 struct Limits {
   uint32_t cpu_ms = 50;  // CPU time per request (503 past it)
   // CPU time a request may use even inside a built-in V8 does not interrupt; past it the worker
@@ -42,11 +49,7 @@ struct Limits {
   uint64_t console_bytes = 256 * 1024;
   uint32_t console_lines = 1000;
 
-  // cpu_hard_ms, auto resolved: 10 x cpu_ms and at least 1 s (a full garbage collection of a
-  // large heap, which no limit interrupts either, must fit).
-  uint32_t cpu_hard_ms_or_auto() const {
-    return cpu_hard_ms != 0 ? cpu_hard_ms : std::max<uint32_t>(cpu_ms * 10, 1000);
-  }
+  uint32_t cpu_hard_ms_or_auto() const { return resolve_cpu_hard_ms(cpu_hard_ms, cpu_ms); }
   // Subrequests (fetch() to the outside) of one request. Cloudflare's free plan allows 50.
   uint32_t subrequests = 50;
   // How long one subrequest may wait on its upstream: for the response head (connecting, TLS and
@@ -163,6 +166,11 @@ struct Script {
   std::map<std::string, std::string> secrets;  // binding name -> environment variable name
   // eval() and new Function() for this script; unset: the cluster's allow_eval.
   std::optional<bool> allow_eval;
+  // Cloudflare's compatibility flags; wsup knows "nodejs_compat" (Node's built-in modules).
+  std::vector<std::string> compatibility_flags;
+  // Cloudflare's compatibility date ("YYYY-MM-DD"), accepted and checked; wsup has one
+  // behaviour, whatever the date.
+  std::string compatibility_date;
   Isolation isolation = Isolation::request;
   // Requests start from a snapshot taken after the script's top level ran (false: the top level
   // runs again in every request's context).
@@ -210,6 +218,9 @@ struct ClusterConfig {
   // Workers: code written for Workers does without it, and a script that builds code from request
   // data is an injection waiting to happen. Scripts may override it (Script::allow_eval).
   bool allow_eval = false;
+  // navigator.userAgent in every request context. Workers libraries (Hono's getRuntimeKey, ...)
+  // pick their Cloudflare code paths from "Cloudflare-Workers".
+  std::string user_agent = "Cloudflare-Workers";
   std::chrono::milliseconds drain_timeout{10'000};
   // A worker whose loop has not turned (no heartbeat) for this long is killed and replaced; what
   // it had not taken goes to other workers. 0 = auto: unresponsive_after() x 5, at least 10 s.

@@ -1,4 +1,5 @@
 // Top-level keys of cluster.yaml and the small sections (limits, http, logging, admin).
+#include <algorithm>
 #include <string>
 
 #include "config/sections.h"
@@ -261,7 +262,8 @@ void read_cluster(const Field& root, const std::filesystem::path& base_dir, Clus
       root,
       {"listen", "workers", "isolates_per_worker", "concurrency_per_worker", "ring_slots",
        "slot_arena_bytes", "http_threads", "drain_timeout", "stuck_worker_timeout", "bench_no_js",
-       "webassembly", "allow_eval", "limits", "http", "outbound", "scripts", "logging", "admin"},
+       "webassembly", "allow_eval", "user_agent", "limits", "http", "outbound", "scripts",
+       "logging", "admin"},
       diagnostics,
       [&](const Field& f) {
         std::string_view key = f.key.Scalar();
@@ -296,6 +298,18 @@ void read_cluster(const Field& root, const std::filesystem::path& base_dir, Clus
         }
         if (key == "allow_eval")
           config.allow_eval = read_bool(f, diagnostics).value_or(config.allow_eval);
+        if (key == "user_agent") {
+          if (std::optional<std::string> text = read_string(f, diagnostics)) {
+            // A header-value-like string: printable ASCII, as a User-Agent header would carry.
+            const bool printable =
+                !text->empty() && std::all_of(text->begin(), text->end(),
+                                              [](char c) { return c >= 0x20 && c < 0x7f; });
+            if (printable)
+              config.user_agent = *text;
+            else
+              diagnostics.add(f, "must be a non-empty string of printable ASCII characters");
+          }
+        }
         if (key == "drain_timeout") {
           if (auto ms = read_duration_ms(f, false, 0, 3'600'000, diagnostics))
             config.drain_timeout = std::chrono::milliseconds(*ms);

@@ -1,9 +1,12 @@
-// `scripts:` in cluster.yaml: each script's name, file, kind (module or service worker), routes and
-// bindings (vars, secrets).
+// `scripts:` in cluster.yaml: each script's name, file, kind (module or service worker), routes,
+// bindings (vars, secrets) and compatibility settings (compatibility_flags, compatibility_date).
 #include <algorithm>
 #include <cctype>
 #include <fstream>
+#include <iterator>
 #include <map>
+#include <sstream>
+#include <string_view>
 
 #include "config/module_syntax.h"
 #include "config/sections.h"
@@ -113,6 +116,45 @@ void read_secrets(const Field& field, Script& script, DiagnosticList& diagnostic
   }
 }
 
+// The compatibility flags wsup knows, and what each turns on.
+constexpr std::string_view kKnownFlags[] = {"nodejs_compat"};
+
+void read_compatibility_flags(const Field& field, Script& script, DiagnosticList& diagnostics) {
+  if (!field.value.IsSequence()) {
+    diagnostics.add(field,
+                    "must be a list of flags (e.g. [nodejs_compat]), got " + describe(field.value));
+    return;
+  }
+  for (size_t i = 0; i < field.value.size(); ++i) {
+    Field item{{}, field.value[i], index_path(field.path, i)};
+    std::optional<std::string> flag = read_string(item, diagnostics);
+    if (!flag) continue;
+    if (std::find(std::begin(kKnownFlags), std::end(kKnownFlags), *flag) == std::end(kKnownFlags)) {
+      diagnostics.add(item, "unknown compatibility flag \"" + *flag +
+                                "\": wsup knows nodejs_compat (Node's built-in modules) only");
+    } else if (std::find(script.compatibility_flags.begin(), script.compatibility_flags.end(),
+                         *flag) != script.compatibility_flags.end()) {
+      diagnostics.add(item, "duplicate compatibility flag \"" + *flag + "\"");
+    } else {
+      script.compatibility_flags.push_back(*flag);
+    }
+  }
+}
+
+// "YYYY-MM-DD", a real date.
+bool is_date(std::string_view text) {
+  if (text.size() != 10 || text[4] != '-' || text[7] != '-') return false;
+  for (const size_t i : {0u, 1u, 2u, 3u, 5u, 6u, 8u, 9u})
+    if (!std::isdigit(static_cast<unsigned char>(text[i]))) return false;
+  const int year = std::stoi(std::string(text.substr(0, 4)));
+  const int month = std::stoi(std::string(text.substr(5, 2)));
+  const int day = std::stoi(std::string(text.substr(8, 2)));
+  constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (month < 1 || month > 12 || day < 1) return false;
+  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  return day <= kDays[month - 1] + (month == 2 && leap ? 1 : 0);
+}
+
 // "/path" or "METHOD /path": what a warm-up request sends (read by the worker, see
 // docs/CONFIG.md).
 bool is_warm_up_request(std::string_view text) {
@@ -201,8 +243,9 @@ void read_scripts(const Field& field, const std::filesystem::path& base_dir,
     bool has_name = false, has_path = false, has_routes = false;
     bool is_map = for_each_field(
         item,
-        {"name", "path", "type", "module", "routes", "vars", "secrets", "allow_eval", "isolation",
-         "snapshot", "warm_up", "recycle"},
+        {"name", "path", "type", "module", "routes", "vars", "secrets", "allow_eval",
+         "compatibility_flags", "compatibility_date", "isolation", "snapshot", "warm_up",
+         "recycle"},
         diagnostics, [&](const Field& f) {
           std::string_view key = f.key.Scalar();
           if (key == "name") {
@@ -236,6 +279,14 @@ void read_scripts(const Field& field, const std::filesystem::path& base_dir,
           if (key == "routes") {
             has_routes = true;
             read_routes(f, script, diagnostics);
+          }
+          if (key == "compatibility_flags") read_compatibility_flags(f, script, diagnostics);
+          if (key == "compatibility_date") {
+            std::optional<std::string> date = read_string(f, diagnostics);
+            if (date && is_date(*date))
+              script.compatibility_date = *date;
+            else if (date)
+              diagnostics.add(f, "\"" + *date + "\" is not a date: write it as YYYY-MM-DD");
           }
           if (key == "vars") vars_field = f;
           if (key == "secrets") secrets_field = f;

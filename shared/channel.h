@@ -115,6 +115,12 @@ struct WorkerTimes {
   uint64_t spare_hits = 0;        // requests that started in a context made ahead
 };
 
+// The worker's subrequests (fetch()) since it started, as it last reported.
+struct WorkerEgress {
+  uint64_t subrequests = 0;  // fetch() calls that reached the client
+  uint64_t errors = 0;       // of them, failed (refused, DNS, connect, TLS, timeout, ...)
+};
+
 // One record from the worker about one request, as the supervisor's reader gets it. Per request:
 // either one `whole`, or a `head`, then `chunk`s, then one `end`.
 struct ResponseEvent {
@@ -198,6 +204,8 @@ class SupervisorChannel {
   uint64_t heap_used_bytes() const;
   // The worker's last set_times; zeros before any.
   WorkerTimes worker_times() const;
+  // The worker's last set_egress; zeros before any.
+  WorkerEgress worker_egress() const;
   // Time since the worker last came back to its loop (heartbeat) or was rung awake, whichever
   // is later; zero while it sleeps. A worker stuck in one long request shows a growing value.
   std::chrono::nanoseconds worker_busy_for() const;
@@ -285,6 +293,8 @@ class WorkerChannel {
   void set_heap_used_bytes(uint64_t bytes);
   // Where its time went, for metrics; the worker reports it periodically.
   void set_times(const WorkerTimes& times);
+  // Its subrequest counts, for metrics; reported with the times.
+  void set_egress(const WorkerEgress& egress);
   void heartbeat();  // also done by finish_sleep and by every successful try_take
   // Copies up to 255 bytes of `reason` into the header and sets state fatal. No allocation.
   void record_fatal(std::string_view reason) noexcept;

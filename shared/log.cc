@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -10,6 +11,8 @@
 #include <cstring>
 #include <ctime>
 #include <stdexcept>
+
+#include "shared/json_escape.h"
 
 namespace wsup::log {
 namespace {
@@ -77,44 +80,12 @@ void set_process_fields(std::string fields_text) {
 }
 
 std::string quote(std::string_view value) {
-  bool plain = !value.empty();
-  for (char c : value) {
-    if (c == ' ' || c == '"' || c == '=' || c == '\\' || static_cast<unsigned char>(c) < 0x20) {
-      plain = false;
-      break;
-    }
-  }
+  const bool plain = !value.empty() && std::all_of(value.begin(), value.end(), [](char c) {
+    const auto byte = static_cast<unsigned char>(c);
+    return byte > 0x20 && byte < 0x7f && c != '"' && c != '=' && c != '\\';
+  });
   if (plain) return std::string(value);
-  std::string out = "\"";
-  for (char c : value) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\x%02x", static_cast<unsigned char>(c));
-          out += buf;
-        } else {
-          out += c;
-        }
-    }
-  }
-  out += '"';
-  return out;
+  return "\"" + json_escape(value) + "\"";
 }
 
 std::string format(Level l, std::string_view message, Fields fields) {

@@ -58,7 +58,8 @@ inline void error(std::string_view m, Fields f = {}) {
 
 // Formats one line without writing it (used by tests and by the access log).
 std::string format(Level level, std::string_view message, Fields fields);
-// Quotes a value when it contains spaces, quotes, '=' or control characters.
+// A value as it is when it is printable ASCII without spaces, quotes, '=' or '\'; otherwise quoted
+// as a JSON string (shared/json_escape.h: control characters as \u00XX, invalid UTF-8 as \ufffd).
 std::string quote(std::string_view value);
 
 }  // namespace wsup::log

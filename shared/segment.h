@@ -3,7 +3,8 @@
 //   [SegmentHeader][IndexRing requests + entries][IndexRing responses + entries]
 //   [SlotHeader × slots][arena × slots]
 // Every part starts on a cache line. Only plain integers and lock-free std::atomic live here:
-// no pointers, no interprocess mutexes (see shared/README.md and ../shared/DESIGN.md).
+// no pointers, no interprocess mutexes (see shared/README.md, and docs/ARCHITECTURE.md, "Decisions
+// and why", for the reasons).
 #pragma once
 
 #include <atomic>
@@ -20,7 +21,8 @@ namespace wsup::shm {
 
 inline constexpr size_t kCacheLine = 64;
 inline constexpr uint64_t kSegmentMagic = 0x316d6873'70757377;  // "wsupshm1"
-inline constexpr uint32_t kLayoutVersion = 4;  // 3: the worker's time split; 4: streamed responses
+// 3: the worker's time split; 4: streamed responses; 5: subrequest counts
+inline constexpr uint32_t kLayoutVersion = 5;
 inline constexpr uint32_t kMaxSlots = 4096;
 inline constexpr uint32_t kMinArenaBytes = 4096;
 inline constexpr uint32_t kMaxArenaBytes = 64u << 20;
@@ -81,6 +83,9 @@ struct alignas(kCacheLine) SegmentHeader {
   std::atomic<uint64_t> spare_context_ns;
   std::atomic<uint64_t> script_ns;
   std::atomic<uint64_t> spare_hits;
+  // Its subrequests (WorkerEgress), last report.
+  std::atomic<uint64_t> subrequests;
+  std::atomic<uint64_t> subrequest_errors;
   // Written by the supervisor only (own cache line: no false sharing with the worker's).
   alignas(kCacheLine) std::atomic<uint64_t> submitted;
   std::atomic<uint64_t> supervisor_corrupt;

@@ -271,6 +271,13 @@ WorkerTimes SupervisorChannel::worker_times() const {
   return times;
 }
 
+WorkerEgress SupervisorChannel::worker_egress() const {
+  // Relaxed: a report, not a handshake. Untrusted: only ever displayed.
+  const shm::SegmentHeader& header = *state_->view.header;
+  return WorkerEgress{header.subrequests.load(std::memory_order_relaxed),
+                      header.subrequest_errors.load(std::memory_order_relaxed)};
+}
+
 std::chrono::nanoseconds SupervisorChannel::worker_busy_for() const {
   const State& s = *state_;
   // Relaxed throughout: an estimate for routing; a stale value only routes one request worse.

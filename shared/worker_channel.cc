@@ -320,6 +320,13 @@ void WorkerChannel::set_times(const WorkerTimes& times) {
   header.spare_hits.store(times.spare_hits, std::memory_order_relaxed);
 }
 
+void WorkerChannel::set_egress(const WorkerEgress& egress) {
+  // Relaxed: a report, like the times.
+  shm::SegmentHeader& header = *state_->view.header;
+  header.subrequests.store(egress.subrequests, std::memory_order_relaxed);
+  header.subrequest_errors.store(egress.errors, std::memory_order_relaxed);
+}
+
 void WorkerChannel::heartbeat() {
   state_->view.header->heartbeat_ns.store(shm::monotonic_ns(), std::memory_order_relaxed);
 }

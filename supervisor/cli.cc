@@ -10,8 +10,10 @@
 #include <stdexcept>
 
 #include "config/load.h"
+#include "supervisor/cli_help.h"
 #include "supervisor/control.h"
 #include "supervisor/supervisor.h"
+#include "supervisor/version.h"
 #include "supervisor/worker_binary.h"
 
 namespace wsup::supervisor {
@@ -20,7 +22,9 @@ namespace {
 // Pulls "--name VALUE" (or "--name=VALUE") out of args.
 std::optional<std::string> take_option(Args& args, const std::string& name) {
   for (size_t i = 0; i < args.size(); ++i) {
-    if (args[i] == name && i + 1 < args.size()) {
+    if (args[i] == name && i + 1 == args.size())
+      throw std::invalid_argument("option " + name + " needs a value (see 'wsup help')");
+    if (args[i] == name) {
       std::string v = args[i + 1];
       args.erase(args.begin() + static_cast<long>(i), args.begin() + static_cast<long>(i) + 2);
       return v;
@@ -43,12 +47,21 @@ bool take_flag(Args& args, const std::string& name) {
   return false;
 }
 
-void usage_error(const std::string& message) {
-  throw std::invalid_argument(message + " (see 'wsup help')");
+// main.cc turns std::invalid_argument into exit status 2.
+[[noreturn]] void usage_error(const std::string& command, const std::string& message) {
+  throw std::invalid_argument(message + " (see 'wsup " + command + " --help')");
 }
 
-void no_extra_arguments(const Args& args) {
-  if (!args.empty()) usage_error("unexpected argument '" + args.front() + "'");
+// After a command took its options: anything left that looks like one is not one of them (and
+// is never read as a file name).
+void no_unknown_options(const std::string& command, const Args& args) {
+  for (const std::string& a : args)
+    if (a.size() > 1 && a.front() == '-')
+      usage_error(command, "wsup " + command + " has no option '" + a + "'");
+}
+
+void no_extra_arguments(const std::string& command, const Args& args) {
+  if (!args.empty()) usage_error(command, "unexpected argument '" + args.front() + "'");
 }
 
 }  // namespace
@@ -58,17 +71,19 @@ int cmd_start(const Args& raw) {
   StartOptions options;
   options.control_path = take_option(args, "--control").value_or("");
   options.worker_binary = take_option(args, "--worker-binary").value_or("");
-  if (args.empty()) usage_error("wsup start needs a config file");
+  no_unknown_options("start", args);
+  if (args.empty()) usage_error("start", "wsup start needs a config file");
   options.config_path = args.front();
   args.erase(args.begin());
-  no_extra_arguments(args);
+  no_extra_arguments("start", args);
   return run_supervisor(options);
 }
 
 int cmd_check(const Args& raw) {
   Args args = raw;
   std::string worker_binary = take_option(args, "--worker-binary").value_or("");
-  if (args.size() != 1) usage_error("wsup check needs exactly one config file");
+  no_unknown_options("check", args);
+  if (args.size() != 1) usage_error("check", "wsup check needs exactly one config file");
   config::ClusterConfig config = config::load(args.front());  // ConfigError -> main prints it
   CheckResult check = run_worker_check(find_worker_binary(worker_binary), args.front());
   if (!check.ok) {
@@ -89,8 +104,9 @@ int cmd_dev(const Args& raw) {
   std::string worker_binary = take_option(args, "--worker-binary").value_or("");
   std::optional<std::string> type = take_option(args, "--type");
   if (type && *type != "module" && *type != "service-worker")
-    usage_error("wsup dev --type takes module or service-worker, not \"" + *type + "\"");
-  if (args.size() != 1) usage_error("wsup dev needs exactly one script file");
+    usage_error("dev", "wsup dev --type takes module or service-worker, not \"" + *type + "\"");
+  no_unknown_options("dev", args);
+  if (args.size() != 1) usage_error("dev", "wsup dev needs exactly one script file");
   namespace fs = std::filesystem;
   fs::path script = fs::absolute(args.front());
   if (!fs::exists(script)) throw std::runtime_error("no such script: " + script.string());
@@ -143,10 +159,12 @@ int cmd_control(const std::string& name, const Args& raw) {
                                              : ControlCommand::Kind::status;
   } else if (name == "restart-worker") {
     command.kind = ControlCommand::Kind::restart_worker;
-    if (args.empty()) usage_error("wsup restart-worker needs a worker number");
+    no_unknown_options(name, args);
+    if (args.empty()) usage_error(name, "wsup restart-worker needs a worker number");
     char* end = nullptr;
     long n = std::strtol(args.front().c_str(), &end, 10);
-    if (*end != '\0' || n < 0) usage_error("'" + args.front() + "' is not a worker number");
+    if (args.front().empty() || *end != '\0' || n < 0)
+      usage_error(name, "'" + args.front() + "' is not a worker number");
     command.worker = static_cast<int>(n);
     args.erase(args.begin());
   } else if (name == "reload") {
@@ -154,12 +172,13 @@ int cmd_control(const std::string& name, const Args& raw) {
   } else {
     command.kind = ControlCommand::Kind::stop;
   }
+  no_unknown_options(name, args);
   // A remaining positional argument names the config the supervisor was started with.
   if (!config_path && !args.empty()) {
     config_path = args.front();
     args.erase(args.begin());
   }
-  no_extra_arguments(args);
+  no_extra_arguments(name, args);
   if (!control) {
     if (const char* env = std::getenv("WSUP_CONTROL"); env && *env) control = env;
   }
@@ -169,7 +188,8 @@ int cmd_control(const std::string& name, const Args& raw) {
                                                   : config.admin.control_socket;
   }
   if (!control)
-    usage_error("which supervisor? pass --control PATH or the config file it was started with");
+    usage_error(name,
+                "which supervisor? pass --control PATH or the config file it was started with");
   // restart-worker and reload answer when done: allow for a slow worker start and a drain.
   ControlReply reply = send_control_command(*control, command, 300);
   std::fputs(reply.body.c_str(), reply.ok ? stdout : stderr);
@@ -177,31 +197,20 @@ int cmd_control(const std::string& name, const Args& raw) {
 }
 
 int cmd_version() {
-  std::printf("wsup 0.1.0\n");
+  std::printf("wsup %s\n", kVersion);
   return 0;
 }
 
-int cmd_help() {
-  std::fputs(
-      "wsup: serve Cloudflare-Workers-style JavaScript on every core\n"
-      "\n"
-      "usage:\n"
-      "  wsup start CONFIG [--control PATH] [--worker-binary PATH]\n"
-      "                                 run a cluster in the foreground\n"
-      "  wsup check CONFIG              validate the config and compile its scripts\n"
-      "  wsup dev SCRIPT [--port 8787] [--workers 1] [--type module|service-worker]\n"
-      "                                 one-script cluster; restarts workers when SCRIPT changes\n"
-      "  wsup status [--json]           one row per worker\n"
-      "  wsup restart-worker N          drain worker N, replace it, route to it when ready\n"
-      "  wsup reload                    re-read config and scripts, replace workers one by one\n"
-      "  wsup stop                      finish in-flight requests, stop workers, exit\n"
-      "  wsup --version | help\n"
-      "\n"
-      "status, restart-worker, reload and stop find the supervisor by --control PATH, by\n"
-      "--config CONFIG (or CONFIG as last argument: its admin.control_socket or default path),\n"
-      "or by $WSUP_CONTROL.\n"
-      "Signals to a running supervisor: SIGTERM/SIGINT = stop, SIGHUP = reload.\n",
-      stdout);
+int cmd_help(const Args& args) {
+  if (args.empty()) {
+    std::fputs(overall_help().c_str(), stdout);
+    return 0;
+  }
+  std::optional<std::string> help = command_help(args.front());
+  if (!help || args.size() > 1)
+    throw std::invalid_argument("wsup help takes one command name, not '" + args.back() +
+                                "' (see 'wsup help')");
+  std::fputs(help->c_str(), stdout);
   return 0;
 }
 

@@ -14,7 +14,7 @@ int cmd_check(const Args& args);
 int cmd_dev(const Args& args);
 // status, restart-worker, reload, stop: talk to a running supervisor.
 int cmd_control(const std::string& name, const Args& args);
-int cmd_help();
+int cmd_help(const Args& args);  // `wsup help [COMMAND]`
 int cmd_version();
 
 }  // namespace wsup::supervisor

@@ -106,13 +106,6 @@ size_t Dispatcher::total_pending() const {
   return n;
 }
 
-size_t Dispatcher::routable_count() const {
-  std::lock_guard lock(mutex_);
-  size_t n = 0;
-  for (const auto& [id, e] : endpoints_) n += e.routable ? 1 : 0;
-  return n;
-}
-
 size_t Dispatcher::overflow_depth() const {
   std::lock_guard lock(mutex_);
   return overflow_.size();

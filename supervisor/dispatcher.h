@@ -9,9 +9,9 @@
 // a worker is stopped) until the stream's end; if the worker dies first, the stream is ended
 // aborted (dispatcher_streams.cc).
 //
-// Little unclaimed work sits in shared memory (DESIGN.md): a request still queued, untaken, in the
+// Little unclaimed work sits in shared memory: a request still queued, untaken, in the
 // ring of a worker that has been busy for kBusyAfter (and over twice as long as another worker) is
-// taken back (cancelled there) and handed to that other worker. Its HTTP thread checks, after
+// taken back (cancelled there) and handed to that other worker. The timer thread checks, after
 // kStealCheckFirst (kStealChecksAtFirstInterval times) after it entered the ring and then at
 // doubling intervals, until the request is answered or known to be taken.
 //
@@ -112,7 +112,6 @@ class Dispatcher {
   size_t outstanding(EndpointId id) const;
   // Requests held by workers or waiting for one, over all endpoints.
   size_t total_pending() const;
-  size_t routable_count() const;
   size_t overflow_depth() const;
   // Refuse new requests (503); requests already in are still settled.
   void close();

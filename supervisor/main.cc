@@ -1,26 +1,45 @@
-// wsup: the supervisor's command line. Dispatch only; the commands live in cli.cc.
+// wsup: the supervisor's command line. Dispatch only; the commands live in cli.cc, their help
+// in cli_help.cc. Exit status: 0 success, 1 failure, 2 usage error (no command, an unknown
+// command or option, a missing argument).
 #include <cstdio>
 #include <stdexcept>
 #include <string>
 
 #include "config/load.h"
 #include "supervisor/cli.h"
+#include "supervisor/cli_help.h"
+
+namespace {
+bool asks_for_help(const wsup::supervisor::Args& args) {
+  for (const std::string& a : args)
+    if (a == "--help" || a == "-h") return true;
+  return false;
+}
+}  // namespace
 
 int main(int argc, char** argv) {
   using namespace wsup::supervisor;
-  std::string command = argc > 1 ? argv[1] : "help";
-  Args args(argv + (argc > 1 ? 2 : 1), argv + argc);
+  if (argc < 2) {
+    std::fputs(overall_help().c_str(), stderr);
+    return 2;
+  }
+  std::string command = argv[1];
+  Args args(argv + 2, argv + argc);
   try {
     if (command == "--version" || command == "version") return cmd_version();
-    if (command == "help" || command == "--help" || command == "-h") return cmd_help();
+    if (command == "help" || command == "--help" || command == "-h") return cmd_help(args);
+    if (!command_help(command)) {
+      std::fprintf(stderr, "wsup: unknown command '%s' (see 'wsup help')\n", command.c_str());
+      return 2;
+    }
+    if (asks_for_help(args)) {
+      std::fputs(command_help(command)->c_str(), stdout);
+      return 0;
+    }
     if (command == "start") return cmd_start(args);
     if (command == "check") return cmd_check(args);
     if (command == "dev") return cmd_dev(args);
-    if (command == "status" || command == "restart-worker" || command == "reload" ||
-        command == "stop")
-      return cmd_control(command, args);
-    std::fprintf(stderr, "wsup: unknown command '%s' (see 'wsup help')\n", command.c_str());
-    return 2;
+    return cmd_control(command, args);  // status, restart-worker, reload, stop
   } catch (const wsup::config::ConfigError& e) {
     std::fprintf(stderr, "%s\n", e.what());  // file:line:column: key: message, one per line
     return 1;

@@ -146,6 +146,12 @@ std::string Metrics::render(std::span<const WorkerSnapshot> workers, size_t over
       {"wsup_worker_spare_context_hits_total",
        "Requests that started in a context made ahead of them.", "counter",
        [](const WorkerSnapshot& w) { return std::to_string(w.times.spare_hits); }},
+      {"wsup_worker_subrequests_total", "fetch() calls the worker's scripts made.", "counter",
+       [](const WorkerSnapshot& w) { return std::to_string(w.egress.subrequests); }},
+      {"wsup_worker_subrequest_errors_total",
+       "fetch() calls that failed (refused by the outbound policy, DNS, connect, TLS, timeout, "
+       "broken connection or response).",
+       "counter", [](const WorkerSnapshot& w) { return std::to_string(w.egress.errors); }},
   };
   for (const Column& c : columns) {
     gauge_header(out, c.name, c.help, c.type);

@@ -33,6 +33,7 @@ struct WorkerSnapshot {
   double cpu_seconds = 0;         // user + system of the current process
   uint64_t rss_bytes = 0;         // resident memory of the current process
   WorkerTimes times;              // where the current process's time went, as it last reported
+  WorkerEgress egress;            // the current process's subrequests, as it last reported
   uint64_t heartbeat_age_ms = 0;  // since the current process's loop last turned
 };
 

@@ -44,9 +44,19 @@ std::vector<ScriptMode> script_modes(const config::ClusterConfig& config) {
 }
 
 std::string render_status_table(std::span<const WorkerSnapshot> workers,
-                                std::span<const ScriptMode> scripts) {
+                                std::span<const ScriptMode> scripts,
+                                const std::optional<SupervisorInfo>& supervisor) {
   std::string out;
   char line[320];
+  if (supervisor) {
+    std::string listen;
+    for (const std::string& address : supervisor->listen)
+      listen += (listen.empty() ? "" : ",") + address;
+    out += "supervisor pid " + std::to_string(supervisor->pid) + "  version " +
+           supervisor->version + "  uptime " + uptime(supervisor->uptime_seconds) + "  listen " +
+           (listen.empty() ? "-" : listen) + "  admin " +
+           (supervisor->admin.empty() ? "off" : supervisor->admin) + "\n\n";
+  }
   std::snprintf(line, sizeof line, "%-3s %-8s %-12s %-8s %10s %9s %6s %9s %9s %9s\n", "ID", "PID",
                 "STATE", "UPTIME", "SERVED", "IN-FLIGHT", "QUEUE", "RESTARTS", "HEAP", "RSS");
   out += line;
@@ -81,8 +91,19 @@ std::string render_status_table(std::span<const WorkerSnapshot> workers,
 }
 
 std::string render_status_json(std::span<const WorkerSnapshot> workers,
-                               std::span<const ScriptMode> scripts) {
-  std::string out = "{\"workers\":[";
+                               std::span<const ScriptMode> scripts,
+                               const std::optional<SupervisorInfo>& supervisor) {
+  std::string out = "{";
+  if (supervisor) {
+    char uptime_s[32];
+    std::snprintf(uptime_s, sizeof uptime_s, "%.3f", supervisor->uptime_seconds);
+    out += "\"supervisor\":{\"pid\":" + std::to_string(supervisor->pid) + ",\"version\":\"" +
+           json_escape(supervisor->version) + "\",\"uptime_s\":" + uptime_s + ",\"listen\":[";
+    for (size_t i = 0; i < supervisor->listen.size(); ++i)
+      out += (i ? ",\"" : "\"") + json_escape(supervisor->listen[i]) + "\"";
+    out += "],\"admin\":\"" + json_escape(supervisor->admin) + "\"},";
+  }
+  out += "\"workers\":[";
   for (size_t i = 0; i < workers.size(); ++i) {
     const WorkerSnapshot& w = workers[i];
     char numbers[512];

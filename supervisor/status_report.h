@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -24,12 +25,26 @@ struct ScriptMode {
 };
 std::vector<ScriptMode> script_modes(const config::ClusterConfig& config);
 
-// The workers' table, then the scripts' (when `scripts` is not empty).
+// The supervisor process itself, the first line of `wsup status`.
+struct SupervisorInfo {
+  int pid = 0;
+  std::string version;
+  double uptime_seconds = 0;
+  std::vector<std::string> listen;  // "host:port" as bound (a port 0 in the config resolved)
+  std::string admin;                // admin.http's "host:port", "" when off
+};
+
+// The supervisor's line (when given), the workers' table, then the scripts' (when `scripts` is
+// not empty).
 std::string render_status_table(std::span<const WorkerSnapshot> workers,
-                                std::span<const ScriptMode> scripts = {});
-// {"workers":[{"id":0,"pid":123,"state":"ready","uptime_s":1.5,...}],
+                                std::span<const ScriptMode> scripts = {},
+                                const std::optional<SupervisorInfo>& supervisor = std::nullopt);
+// {"supervisor":{"pid":42,"version":"0.1.0","uptime_s":9.5,"listen":["127.0.0.1:8080"],
+//  "admin":""}, (when given)
+//  "workers":[{"id":0,"pid":123,"state":"ready","uptime_s":1.5,...}],
 //  "scripts":[{"name":"api","isolation":"request","snapshot":true,"warm_up":2,...}]}
 std::string render_status_json(std::span<const WorkerSnapshot> workers,
-                               std::span<const ScriptMode> scripts = {});
+                               std::span<const ScriptMode> scripts = {},
+                               const std::optional<SupervisorInfo>& supervisor = std::nullopt);
 
 }  // namespace wsup::supervisor

@@ -15,6 +15,7 @@
 #include <random>
 #include <stdexcept>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "config/load.h"
@@ -25,6 +26,8 @@
 #include "supervisor/loop_events.h"
 #include "supervisor/reload_check.h"
 #include "supervisor/status_report.h"
+#include "supervisor/systemd_notify.h"
+#include "supervisor/version.h"
 #include "supervisor/worker_binary.h"
 #include "supervisor/worker_pool.h"
 
@@ -123,6 +126,11 @@ class Supervisor {
   void watch_script(Clock::time_point now);
   void begin_stop();
   bool drain_done(Clock::time_point now);  // true once everything is stopped
+  SystemdNotifier::Counts notify_counts() const;
+  SupervisorInfo supervisor_info() const;
+  void notify_tick() {
+    systemd_.tick(Clock::now(), [this] { return notify_counts(); });
+  }
   // The scripts' modes for `wsup status` (control thread), as the running config says.
   std::vector<ScriptMode> script_modes_now() const {
     std::lock_guard lock(script_modes_mutex_);
@@ -146,6 +154,9 @@ class Supervisor {
   std::optional<AdminHttp> admin_;
   CommandQueue commands_;
   std::optional<ControlServer> control_;
+  SystemdNotifier systemd_;
+  bool reload_ended_ = false;  // set by replace_all's callback, on the main thread
+  const Clock::time_point started_at_ = Clock::now();
 
   bool stopping_ = false;
   Clock::time_point drain_deadline_;
@@ -166,6 +177,35 @@ void Supervisor::wait_for_events(bool with_commands) {
   if (with_commands) fds.push_back({commands_.fd(), POLLIN, 0});
   for (int fd : pool_.pidfds()) fds.push_back({fd, POLLIN, 0});
   ::poll(fds.data(), fds.size(), static_cast<int>(kTick.count()));
+  notify_tick();  // every loop (start, run, drain) waits here: the watchdog is fed from it
+}
+
+SupervisorInfo Supervisor::supervisor_info() const {
+  // Read by the control and admin threads: pid, version, start time, config_.listen and the
+  // front's ports never change after start() (a reload keeps the listeners).
+  SupervisorInfo info;
+  info.pid = static_cast<int>(::getpid());
+  info.version = kVersion;
+  info.uptime_seconds = std::chrono::duration<double>(Clock::now() - started_at_).count();
+  auto address = [](const std::string& host, uint16_t port) {
+    bool v6 = host.find(':') != std::string::npos;  // [::1]:8080, as URLs write it
+    return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+  };
+  std::vector<uint16_t> ports = front_.ports();
+  for (size_t i = 0; i < ports.size() && i < config_.listen.size(); ++i)
+    info.listen.push_back(address(config_.listen[i].host, ports[i]));
+  if (config_.admin.http) info.admin = address(config_.admin.http->host, config_.admin.http->port);
+  return info;
+}
+
+SystemdNotifier::Counts Supervisor::notify_counts() const {
+  SystemdNotifier::Counts counts;
+  for (const WorkerSnapshot& w : pool_.snapshot()) {
+    ++counts.workers;
+    counts.workers_ready += w.state == "ready" ? 1 : 0;
+    counts.served += w.requests_served;
+  }
+  return counts;
 }
 
 bool Supervisor::start() {
@@ -188,14 +228,15 @@ bool Supervisor::start() {
 
   front_.start();
   if (config_.admin.http) {
-    admin_.emplace(*config_.admin.http,
-                   AdminHttp::Sources{[this] {
-                                        auto workers = pool_.snapshot();
-                                        return metrics_.render(workers,
-                                                               dispatcher_.overflow_depth());
-                                      },
-                                      [this] { return render_status_json(pool_.snapshot()); },
-                                      [this] { return health_answer(pool_.health()); }});
+    admin_.emplace(
+        *config_.admin.http,
+        AdminHttp::Sources{
+            [this] {
+              auto workers = pool_.snapshot();
+              return metrics_.render(workers, dispatcher_.overflow_depth());
+            },
+            [this] { return render_status_json(pool_.snapshot(), {}, supervisor_info()); },
+            [this] { return health_answer(pool_.health()); }});
   }
   const std::string control_path = !options_.control_path.empty() ? options_.control_path
                                    : !config_.admin.control_socket.empty()
@@ -206,12 +247,13 @@ bool Supervisor::start() {
   set_script_modes(config_);
   control_.emplace(control_path, [this](const ControlCommand& c) -> ControlReply {
     if (c.kind == ControlCommand::Kind::status)
-      return {true, render_status_table(pool_.snapshot(), script_modes_now())};
+      return {true, render_status_table(pool_.snapshot(), script_modes_now(), supervisor_info())};
     if (c.kind == ControlCommand::Kind::status_json)
-      return {true, render_status_json(pool_.snapshot(), script_modes_now())};
+      return {true, render_status_json(pool_.snapshot(), script_modes_now(), supervisor_info())};
     return commands_.post(c).get();
   });
   watched_mtime_ = options_.watch_file.empty() ? 0 : mtime_ns(options_.watch_file);
+  systemd_.ready(notify_counts());
   log::info("wsup started", {{"workers", pool_.ready_count()},
                              {"port", front_.ports().empty() ? 0 : front_.ports().front()},
                              {"control", control_path},
@@ -228,6 +270,7 @@ void Supervisor::run() {
     finish_reload_check();
     watch_script(now);
     pool_.tick(now);
+    if (std::exchange(reload_ended_, false)) systemd_.ready(notify_counts());
     if (stopping_ && drain_done(now)) break;
   }
   front_stopper_.join();
@@ -266,6 +309,7 @@ void Supervisor::begin_reload(std::optional<std::promise<ControlReply>> reply) {
   if (reply) reload_replies_.push_back(std::move(*reply));
   if (reload_check_ || stopping_) return;  // one at a time: later callers share its answer
   log::info("reload: checking config and scripts", {{"config", options_.config_path}});
+  systemd_.reloading();
   reload_check_ = start_reload_check(options_.config_path, worker_binary_);
 }
 
@@ -282,6 +326,7 @@ void Supervisor::finish_reload_check() {
     log::error("reload refused", {{"why", verdict.refusal.body}});
     // wsup dev: show the compile error as the worker printed it, lines intact.
     if (!options_.watch_file.empty()) std::fputs(verdict.refusal.body.c_str(), stderr);
+    systemd_.ready(notify_counts());  // still serving the old config
     for (auto& r : *replies) r.set_value(verdict.refusal);
     return;
   }
@@ -309,6 +354,8 @@ void Supervisor::finish_reload_check() {
                         config_.drain_timeout = next->drain_timeout;
                         log::info("reload done");
                       }
+                      // The pool calls this under its lock: READY=1 goes out after its tick.
+                      reload_ended_ = true;
                       for (auto& p : *replies) p.set_value(r);
                     });
 }
@@ -326,6 +373,7 @@ void Supervisor::watch_script(Clock::time_point now) {
 void Supervisor::begin_stop() {
   if (stopping_) return;
   stopping_ = true;
+  systemd_.stopping();
   log::info("stopping: draining in-flight requests",
             {{"drain_timeout_ms", static_cast<int64_t>(config_.drain_timeout.count())}});
   drain_deadline_ = Clock::now() + config_.drain_timeout;

@@ -27,6 +27,9 @@ std::string find_worker_binary(const std::string& explicit_path) {
   std::vector<fs::path> candidates;
   if (!ec) {
     candidates.push_back(self.parent_path() / "wsup-worker");
+    // Installed (cmake/WsupPackage.cmake): bin/wsup beside lib/wsup/wsup-worker.
+    candidates.push_back(self.parent_path().parent_path() / "lib" / "wsup" / "wsup-worker");
+    // Build tree: build/<preset>/supervisor/wsup beside build/<preset>/worker/wsup-worker.
     candidates.push_back(self.parent_path().parent_path() / "worker" / "wsup-worker");
   }
   std::string looked;

@@ -5,8 +5,9 @@
 
 namespace wsup::supervisor {
 
-// `explicit_path` when given; else wsup-worker next to this executable (installed layout), else
-// ../worker/wsup-worker (build tree). Throws std::runtime_error listing where it looked.
+// `explicit_path` when given; else wsup-worker next to this executable, else
+// ../lib/wsup/wsup-worker (installed layout), else ../worker/wsup-worker (build tree). Throws
+// std::runtime_error listing where it looked.
 std::string find_worker_binary(const std::string& explicit_path);
 
 struct CheckResult {

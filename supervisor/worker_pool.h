@@ -1,11 +1,8 @@
-// The cluster's worker slots and their lifecycle: start, readiness, crash -> 502/re-dispatch ->
-// restart with backoff (or failed), operator restarts and reloads as surge replacements (start
-// the new process, route to it when ready, drain the old one), and shutdown. Also the worker's
-// own requests: a worker that asks to be replaced (WorkerState::replace_me) gets a surge
-// replacement; one that ended itself at the hard CPU limit (kWorkerExitHardLimit) restarts
-// without counting as a crash. Health: a worker whose heartbeat is older than
-// `unresponsive_after` is reported unresponsive; past `stuck_timeout` it is killed, and what it
-// had not taken goes to other workers.
+// The cluster's worker slots (each one's lifecycle is a WorkerSlot: supervisor/worker_slot.h),
+// the operator's operations on them (restart-worker, reload: one slot at a time, each a surge
+// replacement), shutdown, and status snapshots. It is the slots' SlotHost: it starts WorkerProcess
+// children and tells the dispatcher about them. Health: /healthz asks which serving workers'
+// loops turn (health()).
 //
 // Driven by the supervisor's main loop: tick() after every wake-up (pidfd readable, control
 // command, timer). All public methods lock one mutex, so status snapshots from other threads are
@@ -24,7 +21,7 @@
 #include "supervisor/dispatcher.h"
 #include "supervisor/metrics.h"
 #include "supervisor/restart_policy.h"
-#include "supervisor/worker_process.h"
+#include "supervisor/worker_slot.h"
 
 namespace wsup::supervisor {
 
@@ -37,19 +34,19 @@ struct PoolSettings {
   std::chrono::milliseconds drain_timeout{10'000};
   std::chrono::milliseconds ready_timeout{30'000};
   std::chrono::milliseconds stop_grace{5'000};  // SIGTERM -> SIGKILL
-  // ClusterConfig::unresponsive_after() and stuck_worker_timeout_or_auto().
+  // ClusterConfig::unresponsive_after() and stuck_worker_timeout_or_auto() (SlotTimings).
   std::chrono::milliseconds unresponsive_after{2'000};
   std::chrono::milliseconds stuck_timeout{10'000};
   RestartPolicy::Options restart;
 };
 
-class WorkerPool {
+class WorkerPool : private SlotHost {
  public:
   using Clock = std::chrono::steady_clock;
   using Done = std::function<void(ControlReply)>;
 
   WorkerPool(PoolSettings settings, Dispatcher& dispatcher, Metrics& metrics);
-  ~WorkerPool();  // kills and reaps every process still running
+  ~WorkerPool() override;  // kills and reaps every process still running
   WorkerPool(const WorkerPool&) = delete;
   WorkerPool& operator=(const WorkerPool&) = delete;
 
@@ -65,14 +62,13 @@ class WorkerPool {
   bool all_exited() const;
 
   size_t ready_count() const;
-  // Ready workers whose heartbeat is recent (what /healthz calls healthy), and a line for each
-  // ready one that is not ("worker 1: no heartbeat for 3.2 s").
+  // Serving workers whose heartbeat is recent (what /healthz calls healthy), and a line for each
+  // serving one that is unresponsive ("worker 1: no heartbeat for 3.2 s").
   struct Health {
     size_t responsive = 0;
     std::vector<std::string> unresponsive;
   };
   Health health() const;
-  size_t failed_count() const;
   // Every slot is ready or failed (used to decide that start-up is over).
   bool settled() const;
   std::vector<WorkerSnapshot> snapshot() const;
@@ -80,26 +76,7 @@ class WorkerPool {
   std::string last_exit_reasons() const;
 
  private:
-  enum class State { starting, ready, draining, restarting, failed, stopped };
-  struct Retiring {
-    std::unique_ptr<WorkerProcess> process;
-    Clock::time_point drain_deadline;
-    std::optional<Clock::time_point> terminated_at;
-  };
-  struct Slot {
-    int id = 0;
-    State state = State::starting;
-    std::unique_ptr<WorkerProcess> current;
-    bool current_routed = false;
-    std::unique_ptr<WorkerProcess> next;  // surge replacement being started
-    std::vector<Retiring> retiring;
-    uint32_t epoch = 0;
-    uint64_t restarts = 0;
-    RestartPolicy policy;
-    Clock::time_point restart_at;
-    std::string last_exit;
-    int replaced_pid = 0;  // the process a surge replacement was started for on its own request
-  };
+  // An operator's restart-worker or reload: the slots it replaces, one at a time.
   struct Operation {
     std::vector<int> slots;
     size_t index = 0;
@@ -108,24 +85,23 @@ class WorkerPool {
     std::string what;  // "restart-worker 2", "reload"
   };
 
-  std::unique_ptr<WorkerProcess> spawn_locked(Slot& slot);
-  void tick_slot_locked(Slot& slot, Clock::time_point now);
-  // The current process, running and routed: replace it if it asks, kill it if stuck.
-  void watch_routed_locked(Slot& slot);
-  // The current process exited: restart it (with backoff, or not if it crashed too often).
-  void restart_after_exit_locked(Slot& slot, Clock::time_point now);
-  bool unresponsive_locked(const Slot& slot) const;
-  void tick_operation_locked();
-  // The process exited: settle its requests with the dispatcher.
-  void settle_exit_locked(WorkerProcess& process, int slot_id);
-  void retire_locked(Slot& slot, std::unique_ptr<WorkerProcess> process, Clock::time_point now);
-  static const char* name(State state);
+  void tick_operation_locked(Clock::time_point now);
+  void finish_operation_locked(bool ok, const std::string& message);
+
+  // SlotHost: called by the slots, with mutex_ held.
+  std::unique_ptr<SlotProcess> spawn(int id, uint32_t epoch) override;
+  void route(SlotProcess& process, int id) override;
+  void stop_routing(SlotProcess& process) override;
+  size_t outstanding(const SlotProcess& process) const override;
+  void settle_exit(SlotProcess& process, int id) override;
+  void note_exit(int id, const std::string& how) override;
+  SlotTimings timings() const override;
 
   mutable std::mutex mutex_;
   PoolSettings settings_;
   Dispatcher& dispatcher_;
   Metrics& metrics_;
-  std::vector<Slot> slots_;
+  std::vector<WorkerSlot> slots_;
   std::deque<Operation> operations_;
   EndpointId next_endpoint_ = 1;
   bool stopping_ = false;

@@ -210,6 +210,26 @@ SupervisorChannel::Reaped WorkerProcess::reap_channel() {
   return channel_->reap_after_death();
 }
 
+void WorkerProcess::describe(WorkerSnapshot& row, Clock::time_point now) {
+  row.pid = pid_;
+  row.uptime_seconds = std::chrono::duration<double>(now - started_at_).count();
+  ChannelCounters c = channel_->counters();
+  size_t running = c.taken > c.responded ? static_cast<size_t>(c.taken - c.responded) : 0;
+  size_t slots_used = channel_->in_flight();
+  row.queue_depth = slots_used > running ? slots_used - running : 0;
+  row.cpu_seconds = cpu_seconds();
+  row.rss_bytes = rss_bytes();
+  row.heap_bytes = channel_->heap_used_bytes();
+  row.times = channel_->worker_times();
+  row.egress = channel_->worker_egress();
+  row.heartbeat_age_ms = static_cast<uint64_t>(channel_->heartbeat_age().count());
+}
+
+std::optional<std::string> WorkerProcess::replacement_request() const {
+  if (channel_->worker_state() != WorkerState::replace_me) return std::nullopt;
+  return channel_->fatal_reason().value_or("");
+}
+
 uint64_t WorkerProcess::rss_bytes() const {
   if (exited()) return 0;
   std::ifstream statm("/proc/" + std::to_string(pid_) + "/statm");

@@ -14,6 +14,7 @@
 #include "shared/channel.h"
 #include "supervisor/dispatcher.h"
 #include "supervisor/request_channel.h"
+#include "supervisor/slot_process.h"
 
 namespace wsup::supervisor {
 
@@ -40,42 +41,40 @@ class ShmRequestChannel : public RequestChannel {
   std::shared_ptr<SupervisorChannel> channel_;
 };
 
-class WorkerProcess {
+class WorkerProcess : public SlotProcess {
  public:
-  using Clock = std::chrono::steady_clock;
   // Creates the segment, forks and execs the worker. Throws std::runtime_error on failure.
   WorkerProcess(const WorkerSpawnSpec& spec, EndpointId endpoint);
-  ~WorkerProcess();
+  ~WorkerProcess() override;
   WorkerProcess(const WorkerProcess&) = delete;
   WorkerProcess& operator=(const WorkerProcess&) = delete;
 
-  EndpointId endpoint() const { return endpoint_; }
-  int pid() const { return pid_; }
-  int pidfd() const { return pidfd_; }  // readable once the process has exited
+  EndpointId endpoint() const override { return endpoint_; }
+  int pid() const override { return pid_; }
+  int pidfd() const override { return pidfd_; }
   uint32_t epoch() const { return spec_.channel.epoch; }
-  Clock::time_point started_at() const { return started_at_; }
+  Clock::time_point started_at() const override { return started_at_; }
   SupervisorChannel& channel() { return *channel_; }
-  std::shared_ptr<RequestChannel> request_channel() { return request_channel_; }
+  std::shared_ptr<RequestChannel> request_channel() override { return request_channel_; }
 
-  // The worker announced it compiled its scripts and serves.
-  bool ready() const { return channel_->worker_state() == WorkerState::ready; }
+  bool ready() const override { return channel_->worker_state() == WorkerState::ready; }
+  bool broken() const override { return channel_->broken(); }
   // The worker's records go to `deliver` from a reader thread (deliver_to() is the usual one).
   void start_reader(std::function<void(ResponseEvent&&)> deliver);
-  // SIGTERM: the worker finishes what it holds and exits.
-  void terminate() const;
-  void kill() const;
-  // SIGKILL, and `reason` goes into exit_description() where the worker recorded none.
-  void kill_because(std::string reason);
-  bool killed_because() const { return !kill_reason_.empty(); }  // kill_because was called
-  // Non-blocking: true once the process has exited (and was reaped); the description then says
-  // how ("exit status 1", "killed by signal 9 (Killed)", plus the worker's recorded fatal reason).
-  bool try_reap();
+  void terminate() const override;
+  void kill() const override;
+  void kill_because(std::string reason) override;
+  // The exit description says how: "exit status 1", "killed by signal 9 (Killed)", plus the
+  // worker's recorded fatal reason (or the supervisor's kill reason).
+  bool try_reap() override;
   bool exited() const { return exit_description_.has_value(); }
-  const std::string& exit_description() const { return *exit_description_; }
-  // After try_reap(): the exit status when the process exited by itself, nullopt when killed.
-  std::optional<int> exit_status() const { return exit_status_; }
-  // After try_reap(): stops the reader and settles the channel (see SupervisorChannel::Reaped).
-  SupervisorChannel::Reaped reap_channel();
+  const std::string& exit_description() const override { return *exit_description_; }
+  std::optional<int> exit_status() const override { return exit_status_; }
+  // Also stops the reader thread.
+  SupervisorChannel::Reaped reap_channel() override;
+  void describe(WorkerSnapshot& row, Clock::time_point now) override;
+  std::chrono::milliseconds heartbeat_age() const override { return channel_->heartbeat_age(); }
+  std::optional<std::string> replacement_request() const override;
   // User+system CPU seconds of the running process (from /proc), 0 when unknown.
   double cpu_seconds() const;
   // Resident set size of the running process (from /proc), 0 when unknown.

@@ -68,6 +68,7 @@ BakedContext baked_context_for(const std::vector<LoadedScript>& scripts) {
     std::vector<const std::string*> texts{&script.source};
     for (const ModuleFile& file : script.modules) texts.push_back(&file.source);
     for (const std::string* text : texts) {
+      // A family built on first use only is never baked: it decides nothing here.
       for (size_t i = 0; i < families.size(); ++i)
         if (!web::lazy_family_built_on_first_use_only(i) && names_any(*text, families[i]))
           named.insert(i);

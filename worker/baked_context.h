@@ -26,9 +26,11 @@ inline constexpr BakedContext kBakedContexts[] = {BakedContext::plain, BakedCont
 // The lazy families (numbered as web::lazy_family_globals) built into `kind`.
 std::vector<size_t> families_baked_into(BakedContext kind);
 
-// The context for `scripts`, from the lazy families whose globals their text names: `crypto`
-// when it names SubtleCrypto's (or `subtle`, as in crypto.subtle), else `plain` for none (or
-// one that is cheaper built lazily), `url` for URL's alone, `all` otherwise.
+// The context for `scripts`, from the lazy families whose globals their text names (the
+// families built on first use only are never baked and count for nothing): `crypto` when it
+// names SubtleCrypto's (or `subtle`, as in crypto.subtle), else `plain` for none (or one that is
+// cheaper built lazily), `url` for URL's alone, `all` otherwise. `all` and `crypto` leave out
+// the families built on first use only.
 BakedContext baked_context_for(const std::vector<LoadedScript>& scripts);
 
 std::string_view to_string(BakedContext kind);

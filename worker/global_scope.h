@@ -71,7 +71,14 @@ class GlobalScope final : public JsHost {
   bool response_body_chunk(std::string_view) override { return false; }
   void response_body_end() override {}
   void response_body_error(v8::Local<v8::Value>) override {}
+  // A top level's rejections are its own business until a request runs (none is reported).
+  void promise_rejected_unhandled(v8::Local<v8::Promise>, v8::Local<v8::Value>) override {}
+  void promise_handled_late(v8::Local<v8::Promise>) override {}
   bool refuse_at_global_scope(std::string_view what) override;
+  uint32_t fetch_start(egress::SubrequestSpec, v8::Local<v8::Object>, std::string&) override {
+    refuse_at_global_scope("fetch()");
+    return 0;
+  }
   void note_native_state(std::string_view what) override;
   void note_weak_collections() override { weak_collections_ = true; }
 

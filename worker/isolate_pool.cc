@@ -26,6 +26,27 @@ void on_uncaught_message(v8::Local<v8::Message> message, v8::Local<v8::Value> ex
                                                (error.stack.empty() ? "" : "\n" + error.stack));
 }
 
+// A promise rejected with no handler, or handled after that, goes to the request whose context
+// made it; promises of contexts that are no request's (the snapshot's, the spare's before its
+// request attaches) are not tracked.
+void on_promise_reject(v8::PromiseRejectMessage message) {
+  v8::Local<v8::Promise> promise = message.GetPromise();
+  v8::Local<v8::Context> context;
+  if (!promise->GetCreationContext().ToLocal(&context)) return;
+  JsHost* host = JsHost::of(context);
+  if (host == nullptr) return;
+  switch (message.GetEvent()) {
+    case v8::kPromiseRejectWithNoHandler:
+      host->promise_rejected_unhandled(promise, message.GetValue());
+      break;
+    case v8::kPromiseHandlerAddedAfterReject:
+      host->promise_handled_late(promise);
+      break;
+    default:  // resolving or rejecting a settled promise: nothing to report
+      break;
+  }
+}
+
 // The default fatal report: one line on stderr, written without allocating.
 void report_fatal_to_stderr(const limits::FatalReport& report, void*) {
   char line[512];
@@ -76,6 +97,7 @@ WorkerIsolate::WorkerIsolate(const std::vector<LoadedScript>& scripts,
                                    isolate->TerminateExecution();
                                  }});
   isolate->AddMessageListener(on_uncaught_message);
+  isolate->SetPromiseRejectCallback(on_promise_reject);
   isolate->AddGCEpilogueCallback(on_major_gc, this, v8::kGCTypeMarkSweepCompact);
   // Atomics.wait would block the worker's only thread, where no CPU limit and no wall timer can
   // reach it; workerd refuses it the same way (a TypeError in the script).

@@ -135,6 +135,10 @@ class WorkerIsolate {
     if (!lost_) deferred_.push_back(std::move(work));
   }
   void run_deferred();
+  // Deferred turns wait and the loop is in none: a new turn must queue behind them (defer), or
+  // it would overtake them in the window between the maker's let-go and run_deferred(), and a
+  // request could see a subrequest's end before its head.
+  bool turns_waiting() const { return turn_depth_ == 0 && !deferred_.empty(); }
   // isolation: isolate: the contexts its requests of such scripts share (loop thread).
   SharedContexts& shared_contexts() { return shared_contexts_; }
   // The heap in use right after its last full (mark-compact) collection, and how many there

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <utility>
 
+#include "worker/code_generation_policy.h"
 #include "worker/isolate_pool.h"
 #include "worker/js_error.h"
 #include "worker/js_values.h"
@@ -26,8 +27,8 @@ void cut_utf8(std::string& text, size_t max) {
 RequestContext::RequestContext(boost::asio::io_context& loop, WorkerIsolate& isolate,
                                size_t script_index, const LoadedScript& script,
                                const RuntimeLimits& limits, limits::LimitEnforcer& enforcer,
-                               HttpRequest request, std::shared_ptr<ResponseSink> sink,
-                               Finished finished)
+                               egress::HttpClient* http_client, HttpRequest request,
+                               std::shared_ptr<ResponseSink> sink, Finished finished)
     : loop_(loop),
       isolate_(isolate),
       v8_isolate_(isolate.isolate()),
@@ -40,6 +41,8 @@ RequestContext::RequestContext(boost::asio::io_context& loop, WorkerIsolate& iso
       enforcer_(enforcer),
       budget_(isolate.isolate(), std::chrono::milliseconds(limits.cpu_ms), isolate.heap_guard(),
               std::chrono::milliseconds(limits.cpu_hard_ms_or_auto())),
+      http_client_(http_client),
+      subrequest_budget_(limits.subrequests, limits.concurrent_subrequests),
       wall_timer_(loop) {}
 
 RequestContext::~RequestContext() = default;
@@ -60,8 +63,9 @@ void RequestContext::start() {
 }
 
 void RequestContext::in_turn(std::function<void(RequestContext&)> step) {
-  IsolateTurn turn(isolate_);
-  if (!turn.held()) {
+  std::optional<IsolateTurn> turn;
+  if (!isolate_.turns_waiting()) turn.emplace(isolate_);  // else in order behind them
+  if (!turn || !turn->held()) {
     isolate_.defer([weak = weak_from_this(), step = std::move(step)] {
       if (auto request = weak.lock()) step(*request);
     });
@@ -98,7 +102,7 @@ void RequestContext::begin() {
         JsHost::attach(context, this);
         queue_ = microtasks_.get();
       }
-      apply_code_generation_policy(context);
+      apply_code_generation_policy(context, script_.spec);
       context_.Reset(v8_isolate_, context);
     }
   }
@@ -117,17 +121,6 @@ void RequestContext::begin() {
               [this](v8::Local<v8::Context> context) { return run_script_and_dispatch(context); });
   }
   advance();
-}
-
-void RequestContext::apply_code_generation_policy(v8::Local<v8::Context> context) {
-  if (script_.spec.allow_eval) return;
-  // workerd's words, then ours: what is off, for which script, and the setting that turns it on.
-  context->AllowCodeGenerationFromStrings(false);
-  context->SetErrorMessageForCodeGenerationFromStrings(
-      v8_string(v8_isolate_,
-                "Code generation from strings disallowed for this context: eval() and new "
-                "Function() are off for script \"" +
-                    script_.spec.name + "\" (cluster.yaml allow_eval: true turns them on)"));
 }
 
 void RequestContext::run_microtasks(bool wake_others) {
@@ -202,6 +195,7 @@ void RequestContext::run_slice(bool throw_fails_request,
         }
         try_catch.Reset();
         queue_->PerformCheckpoint(v8_isolate_);
+        if (!try_catch.HasTerminated()) report_unhandled_rejections(context);
         if (!try_catch.HasTerminated()) inspect_promises(context);
       }
     }
@@ -257,8 +251,12 @@ void RequestContext::inspect_promises(v8::Local<v8::Context> context) {
 }
 
 void RequestContext::log_js_error(std::string_view what, v8::Local<v8::Context> context,
-                                  v8::Local<v8::Value> exception, v8::Local<v8::Message> message) {
+                                  v8::Local<v8::Value> exception, v8::Local<v8::Message> message,
+                                  bool in_promise) {
   JsError error = describe_js_error(context, exception, message);
+  if (in_promise && error.message.starts_with("Uncaught ")) {
+    error.message.insert(9, "(in promise) ");
+  }
   if (error.message.find("WebAssembly is not defined") != std::string::npos)
     error.message +=
         " (WebAssembly is off in this cluster: set `webassembly: true` in cluster.yaml)";
@@ -302,20 +300,26 @@ void RequestContext::advance() {
       begin_streaming(std::move(response));
     }
   }
-  if (!responded_ && timers_.empty() && !v8_isolate_->HasPendingBackgroundTasks() &&
-      shared_ == nullptr) {
-    // Nothing left that could run JavaScript for this request: it can never settle. (Work V8
+  if (!responded_ && timers_.empty() && fetches_.empty() &&
+      !v8_isolate_->HasPendingBackgroundTasks() && shared_ == nullptr) {
+    // Nothing left that could run JavaScript for this request (no timer, no subrequest): it can
+    // never settle. (Work V8
     // runs in the background, an asynchronous WebAssembly compilation, ends in a task the loop
     // runs, and then every request on the isolate looks again: Runtime::run_posted_tasks.) On a
     // shared context the code of any request, one still to come included, may settle it: such a
     // request waits for its wall time instead.
     log::error(
         "the handler did not respond: its response promise is pending and no timer "
-        "is left to settle it",
+        "or subrequest is left to settle it",
         {{"script", script_.spec.name}, {"req", request_.id}});
     respond(error_response(500, "Internal Server Error: the handler did not respond\n"));
   }
-  if (responded_ && (timers_.empty() || wait_until_settled_) && !streaming()) finish();
+  // Answered and nothing left that waitUntil may wait for: the end, which aborts the
+  // subrequests still running and drops the timers.
+  if (responded_ && ((timers_.empty() && fetches_.empty()) || wait_until_settled_) &&
+      !streaming()) {
+    finish();
+  }
 }
 
 uint32_t RequestContext::set_timer(v8::Local<v8::Function> callback,
@@ -482,6 +486,7 @@ void RequestContext::release_v8_state() {
   }
   wall_timer_.cancel();
   timers_.clear();
+  abort_fetches();
   if (shared_ != nullptr) {
     leave_shared_context();
   } else if (!context_.IsEmpty()) {
@@ -491,6 +496,7 @@ void RequestContext::release_v8_state() {
     isolate_.retire_microtask_queue(context, std::move(microtasks_));
   }
   response_promise_.Reset();
+  unhandled_rejections_.clear();
   body_stream_.Reset();
   pump_js_.Reset();
   wait_until_.Reset();

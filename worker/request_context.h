@@ -1,8 +1,8 @@
 // One request's life on an isolate: a fresh context with its own MicrotaskQueue, the script
-// bound and run in it, the fetch event dispatched, then microtasks and timers driven on the
-// loop until the response settles and the waitUntil promises are done (or nothing can settle
-// them any more, or the wall limit passes). Then the context is dropped and the runtime told
-// through the `finished` callback.
+// bound and run in it, the fetch event dispatched, then microtasks, timers and subrequests
+// (fetch(), request_fetch.cc) driven on the loop until the response settles and the waitUntil
+// promises are done (or nothing can settle them any more, or the wall limit passes). Then the
+// context is dropped and the runtime told through the `finished` callback.
 //
 // Other requests live on the same isolate meanwhile: everything this request does with V8 (its
 // slices of JavaScript, making and dropping its context) happens in a turn on the isolate
@@ -28,6 +28,8 @@
 
 #include "shared/http_message.h"
 #include "worker/api/js_host.h"
+#include "worker/egress/http_client.h"
+#include "worker/egress/subrequest_budget.h"
 #include "worker/limits/limit_enforcer.h"
 #include "worker/module_graph.h"
 #include "worker/response_body_pump.h"
@@ -45,8 +47,8 @@ class RequestContext final : public JsHost, public std::enable_shared_from_this<
 
   RequestContext(boost::asio::io_context& loop, WorkerIsolate& isolate, size_t script_index,
                  const LoadedScript& script, const RuntimeLimits& limits,
-                 limits::LimitEnforcer& enforcer, HttpRequest request,
-                 std::shared_ptr<ResponseSink> sink, Finished finished);
+                 limits::LimitEnforcer& enforcer, egress::HttpClient* http_client,
+                 HttpRequest request, std::shared_ptr<ResponseSink> sink, Finished finished);
   // Needs the V8 state released (finish() or abandon() did it).
   ~RequestContext() override;
 
@@ -94,6 +96,15 @@ class RequestContext final : public JsHost, public std::enable_shared_from_this<
   bool response_body_chunk(std::string_view bytes) override;
   void response_body_end() override;
   void response_body_error(v8::Local<v8::Value> error) override;
+  void promise_rejected_unhandled(v8::Local<v8::Promise> promise,
+                                  v8::Local<v8::Value> reason) override;
+  void promise_handled_late(v8::Local<v8::Promise> promise) override;
+  uint32_t fetch_start(egress::SubrequestSpec spec, v8::Local<v8::Object> handlers,
+                       std::string& refusal) override;
+  void fetch_resume(uint32_t id) override;
+  void fetch_abort(uint32_t id) override;
+  void fetch_write(uint32_t id, std::string chunk) override;
+  void fetch_end_body(uint32_t id) override;
 
   const ModuleGraph* module_graph() const override { return &modules_; }
 
@@ -106,9 +117,25 @@ class RequestContext final : public JsHost, public std::enable_shared_from_this<
     bool repeat = false;
   };
   enum class LimitHit { none, cpu, heap };
+  struct UnhandledRejection {
+    v8::Global<v8::Promise> promise;
+    v8::Global<v8::Value> reason;
+  };
 
-  // Runs `step` in a turn on the isolate: now when the isolate is free, otherwise deferred until
-  // the spare maker lets go (and skipped if the request is gone by then).
+  // One fetch() of this request (request_fetch.cc): its place in the subrequest budget, the
+  // client's handle, and fetch.js's handlers its events are delivered to.
+  struct Fetch {
+    egress::SubrequestBudget::Ticket ticket;
+    egress::Subrequest subrequest;
+    v8::Global<v8::Object> handlers;
+    std::optional<egress::SubrequestSpec> spec;  // until the budget lets it start
+  };
+  using FetchCall =
+      std::function<bool(v8::Local<v8::Context> context, v8::Local<v8::Object> handlers)>;
+
+  // Runs `step` in a turn on the isolate: now when the isolate is free and no deferred turn
+  // waits, otherwise deferred (in order) until the spare maker lets go (and skipped if the
+  // request is gone by then).
   void in_turn(std::function<void(RequestContext&)> step);
   // start()'s turn: the context, the script, the fetch event.
   void begin();
@@ -120,8 +147,6 @@ class RequestContext final : public JsHost, public std::enable_shared_from_this<
                  bool wake_others = true);
   // Records a CPU or heap verdict of the request's budget in limit_hit_.
   void note_limits();
-  // eval() and new Function() in the request's fresh context, as the script's allow_eval says.
-  void apply_code_generation_policy(v8::Local<v8::Context> context);
   // The request's share of the log (limits.console_bytes, console_lines): how many bytes of a line
   // of `bytes` may be written now (0: none). After writing, end_console_line() adds the one
   // "console output truncated" line if this line reached the cap.
@@ -147,9 +172,15 @@ class RequestContext final : public JsHost, public std::enable_shared_from_this<
   void leave_shared_context();
   void wake_shared_context_requests();
   void inspect_promises(v8::Local<v8::Context> context);
+  // Promises rejected with no handler (request_rejections.cc): reported after a checkpoint.
+  void report_unhandled_rejections(v8::Local<v8::Context> context);
+  // The response promise and the waitUntil promises, whose rejections inspect_promises reports.
+  bool reported_by_runtime(v8::Local<v8::Context> context, v8::Local<v8::Promise> promise);
   HttpResponse to_http_response(v8::Local<v8::Context> context, v8::Local<v8::Value> value);
+  // `in_promise`: the exception is a promise's rejection reason ("Uncaught (in promise) ...").
   void log_js_error(std::string_view what, v8::Local<v8::Context> context,
-                    v8::Local<v8::Value> exception, v8::Local<v8::Message> message);
+                    v8::Local<v8::Value> exception, v8::Local<v8::Message> message,
+                    bool in_promise = false);
   // Decides what happens next after a slice or a timer: answer, finish or keep waiting.
   void advance();
   // Streaming the response body (request_body_stream.cc): the head goes out, the body stream
@@ -168,6 +199,16 @@ class RequestContext final : public JsHost, public std::enable_shared_from_this<
   void on_timer(uint32_t id);
   void fire_timer(uint32_t id);  // on_timer's turn
   void on_wall_timeout();
+  // fetch() (request_fetch.cc): starting one when the budget allows, the client's callbacks,
+  // each delivered in a turn, and the end of an entry (its ticket released).
+  void start_fetch(uint32_t id);
+  egress::SubrequestCallbacks fetch_callbacks(uint32_t id);
+  // In a turn: calls fetch.js's handlers of `id` in a slice (dropping the entry first when
+  // `last`), then advance().
+  void deliver_fetch(uint32_t id, bool last, const FetchCall& call);
+  void drop_fetch(uint32_t id);
+  void abort_fetches();  // in a turn, with finished_ set
+  uint32_t incoming_hops() const;
   void respond(HttpResponse response);
   HttpResponse error_response(uint16_t status, std::string_view body) const;
   // Ends the request: V8 state dropped in a turn, then `finished` called.
@@ -196,6 +237,7 @@ class RequestContext final : public JsHost, public std::enable_shared_from_this<
   v8::Global<v8::Promise> response_promise_;
   v8::Global<v8::Array> wait_until_;
   ModuleGraph modules_;  // the script's modules, when they are evaluated per request
+  std::vector<UnhandledRejection> unhandled_rejections_;  // since the last report
 
   // The response's body stream, from to_http_response until begin_streaming hands it to the
   // pump; then the pump's JS object ({resume, cancel}) and the C++ side that feeds the sink.
@@ -204,6 +246,11 @@ class RequestContext final : public JsHost, public std::enable_shared_from_this<
   std::unique_ptr<ResponseBodyPump> pump_;
   v8::Global<v8::Object> pump_js_;
   bool pump_paused_ = false;
+
+  egress::HttpClient* const http_client_;       // null: fetch() is refused (no outbound config)
+  egress::SubrequestBudget subrequest_budget_;  // outlives the tickets in fetches_
+  std::map<uint32_t, Fetch> fetches_;
+  uint32_t next_fetch_id_ = 1;
 
   std::map<uint32_t, Timer> timers_;
   uint32_t next_timer_id_ = 1;

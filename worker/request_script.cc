@@ -96,6 +96,12 @@ bool RequestContext::run_module(v8::Local<v8::Context> context, ModuleGraph& gra
   }
   v8::Local<v8::Value> evaluation;
   if (!entry->Evaluate(context).ToLocal(&evaluation)) return false;
+  if (evaluation->IsPromise()) {
+    // A module that throws is reported below as an uncaught exception, not as the rejection of
+    // its evaluation's promise too.
+    evaluation.As<v8::Promise>()->MarkAsHandled();
+    promise_handled_late(evaluation.As<v8::Promise>());
+  }
   queue_->PerformCheckpoint(isolate);
   if (entry->GetStatus() == v8::Module::kErrored) {
     log_js_error("uncaught exception", context, entry->GetException(), {});

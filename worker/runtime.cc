@@ -18,6 +18,7 @@
 #include "worker/startup_error.h"
 #include "worker/startup_snapshot.h"
 #include "worker/wasm_memory_budget.h"
+#include "worker/web/web_platform.h"
 
 namespace wsup::worker {
 RuntimeOptions RuntimeOptions::from_config(const config::ClusterConfig& config) {
@@ -25,6 +26,8 @@ RuntimeOptions RuntimeOptions::from_config(const config::ClusterConfig& config) 
   for (const config::Script& script : config.scripts) {
     ScriptSpec spec{script.name, script.path, script.module, script.vars, script.secrets};
     spec.allow_eval = script.allow_eval.value_or(config.allow_eval);
+    spec.compatibility_flags = script.compatibility_flags;
+    spec.compatibility_date = script.compatibility_date;
     spec.snapshot = script.snapshot;
     spec.warm_up = script.warm_up;
     spec.isolation = script.isolation;
@@ -44,8 +47,12 @@ RuntimeOptions RuntimeOptions::from_config(const config::ClusterConfig& config) 
   options.limits.console_lines = config.limits.console_lines;
   options.limits.cpu_hard_ms = config.limits.cpu_hard_ms;
   options.limits.startup_cpu_ms = config.limits.startup_cpu_ms;
+  options.limits.subrequests = config.limits.subrequests;
+  options.limits.concurrent_subrequests = config.limits.concurrent_subrequests;
+  options.egress = egress::ClientOptions::from_config(config);
   options.bench_no_js = config.bench_no_js;
   options.webassembly = config.webassembly;
+  options.user_agent = config.user_agent;
   options.spare_contexts = !config.bench_no_js;  // no request ever reaches an isolate
   return options;
 }
@@ -58,11 +65,20 @@ Runtime::Runtime(boost::asio::io_context& loop, RuntimeOptions options)
       throw StartupError("two scripts are named \"" + options_.scripts[i].name + "\"");
     }
   }
+  // Before the scripts' top levels run (the snapshot builder's child is told it too).
+  web::set_user_agent(options_.user_agent);
   PreparedScripts prepared = prepare_scripts(options_, nullptr);
   scripts_ = std::move(prepared.scripts);
   baked_context_ = prepared.base;
   log_preparation(prepared);
   snapshot_ = prepared.build.snapshot;
+  if (options_.egress && !options_.bench_no_js) {
+    try {
+      http_client_ = std::make_unique<egress::HttpClient>(loop_, *options_.egress);
+    } catch (const std::runtime_error& error) {
+      throw StartupError(error.what());  // outbound.ca_bundle cannot be loaded
+    }
+  }
   IsolateSettings settings;
   settings.snapshot = snapshot_;
   settings.heap_bytes = size_t{options_.limits.heap_mib} << 20;
@@ -195,7 +211,7 @@ bool Runtime::start(size_t script_index, HttpRequest& request,
   // A counting sink would cost an allocation per request; served_ counts at the end instead.
   auto context = std::make_shared<RequestContext>(
       loop_, isolate, script_index, scripts_[script_index], options_.limits, enforcer_,
-      std::move(request), std::move(sink),
+      http_client_.get(), std::move(request), std::move(sink),
       [this](RequestContext& finished) { on_finished(finished); });
   isolate.add_live_request();
   running_.emplace(context.get(), context);

@@ -9,7 +9,8 @@
 //
 // Requests interleave: up to `concurrency` of them live at once, spread over the isolates, each
 // in its own context; an isolate is busy only while one of them runs JavaScript (a turn, see
-// isolate_pool.h), so a request awaiting a timer holds nothing that another request needs.
+// isolate_pool.h), so a request awaiting a timer or a subrequest holds nothing that another
+// request needs. fetch() goes out through the runtime's HttpClient (options.egress).
 // Requests past `concurrency` wait in FIFO order. Limits stay per request: CPU time counts only
 // the request's own slices, the wall time runs from its start. A request that exhausts its
 // isolate's heap takes the isolate's other requests with it (503: they share the heap, as on
@@ -35,8 +36,10 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include "config/cluster_config.h"
 #include "shared/http_message.h"
 #include "worker/baked_context.h"
+#include "worker/egress/http_client.h"
 #include "worker/limits/cpu_watchdog.h"
 #include "worker/limits/fatal_handlers.h"
 #include "worker/limits/limit_enforcer.h"
@@ -65,14 +68,12 @@ struct RuntimeLimits {
   // CPU time a request may use even inside what V8 does not interrupt (a long built-in): past
   // it the worker ends (RuntimeOptions::on_cpu_stuck). 0: auto, cpu_hard_ms_or_auto().
   uint32_t cpu_hard_ms = 0;
-  // 10x cpu_ms and at least 1 s: a full garbage collection of a large heap, which no limit
-  // interrupts either, must fit (it can take hundreds of milliseconds).
-  uint32_t cpu_hard_ms_or_auto() const {
-    return cpu_hard_ms != 0 ? cpu_hard_ms : std::max<uint32_t>(cpu_ms * 10, 1000);
-  }
+  uint32_t cpu_hard_ms_or_auto() const { return config::resolve_cpu_hard_ms(cpu_hard_ms, cpu_ms); }
   // CPU time for each script's top level and warm-up requests while its snapshot is made: past
   // it the script is evaluated per request instead.
   uint32_t startup_cpu_ms = 1000;
+  uint32_t subrequests = 50;            // fetch() calls per request; past it fetch() rejects
+  uint32_t concurrent_subrequests = 6;  // running at once per request; more wait in order
 };
 
 struct RuntimeOptions {
@@ -81,6 +82,9 @@ struct RuntimeOptions {
   // Requests alive at once (each with its context), over all isolates; more wait in FIFO order.
   size_t concurrency = 64;
   RuntimeLimits limits;
+  // The outgoing HTTP client behind fetch() (outbound policy, CA bundle, subrequest timeout):
+  // nullopt leaves fetch() refusing every call (tests that need no network).
+  std::optional<egress::ClientOptions> egress;
   // Make each idle isolate's next context ahead of time, on a thread of its own (takes
   // Context::New off a request's latency, not off its CPU cost).
   bool spare_contexts = true;
@@ -90,6 +94,8 @@ struct RuntimeOptions {
   // The WebAssembly global (a V8 flag, so process-wide): nullopt turns it on only when some
   // script's source mentions WebAssembly (cluster.yaml `webassembly: auto`).
   std::optional<bool> webassembly;
+  // navigator.userAgent (cluster.yaml `user_agent`; process-wide, like the WebAssembly flag).
+  std::string user_agent = "Cloudflare-Workers";
   // The startup snapshot's context requests start from: nullopt picks it from the words the
   // scripts use (baked_context_for); tests set it to cover each.
   std::optional<BakedContext> baked_context;
@@ -158,6 +164,9 @@ class Runtime {
   // Called (on the loop) each time a request ends, so a caller that stopped taking work at the
   // bound can take more.
   void set_on_room(std::function<void()> on_room) { on_room_ = std::move(on_room); }
+  // The client behind fetch(), null without options.egress (its stats() are the worker's
+  // subrequest counters).
+  const egress::HttpClient* http_client() const { return http_client_.get(); }
   // Counters and heap figures (for metrics). `full_gc` first collects garbage on idle isolates,
   // so the context counts show what is really retained (tests, diagnostics; costs ms).
   RuntimeStats stats(bool full_gc = false);
@@ -220,6 +229,8 @@ class Runtime {
   limits::CpuWatchdog watchdog_;
   limits::CpuWatchdogOptions watchdog_options();
   limits::WatchdogLimitEnforcer enforcer_{watchdog_};
+  // One per worker (options_.egress); outlives the requests, whose subrequests it runs.
+  std::unique_ptr<egress::HttpClient> http_client_;
   std::unique_ptr<IsolatePool> pool_;
   std::unordered_map<RequestContext*, std::shared_ptr<RequestContext>> running_;
   // Finished requests, destroyed from the loop (each finishes on a stack of its own frames).

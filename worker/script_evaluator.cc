@@ -4,6 +4,7 @@
 #include <functional>
 #include <string_view>
 
+#include "worker/code_generation_policy.h"
 #include "worker/js_error.h"
 #include "worker/js_values.h"
 #include "worker/module_graph.h"
@@ -226,6 +227,12 @@ void prepare_builder_isolate(v8::Isolate* isolate) {
 
 std::string unsnapshottable_source(const LoadedScript& script) {
   for (const ModuleFile& file : script.modules) {
+    // Their natives (worker/node/node_natives.cc) are a synthetic module, and their code imports
+    // it as a namespace: neither can go into a snapshot.
+    if (file.kind == ModuleFile::Kind::builtin) {
+      return "it imports Node's built-in module " + file.path +
+             " (nodejs_compat), which wsup cannot snapshot yet";
+    }
     if (names_a_namespace(file.source)) {
       return "its module " + file.path +
              " imports or exports a namespace (import * as / export * as), an object V8 10.2 "
@@ -240,6 +247,7 @@ Evaluation evaluate_for_snapshot(v8::Local<v8::Context> context, v8::Local<v8::O
                                  const EvaluationOptions& options) {
   v8::Isolate* isolate = context->GetIsolate();
   Evaluation result;
+  apply_code_generation_policy(context, script.spec);  // as every request context of the script
   GlobalScope scope(context, script.spec.name);
   Budget budget(isolate, watchdog, options.cpu_budget);
   const std::string over_budget = "it ran past limits.startup_cpu_ms (" +

@@ -48,7 +48,8 @@ Evaluation evaluate_for_snapshot(v8::Local<v8::Context> context, v8::Local<v8::O
 void prepare_builder_isolate(v8::Isolate* isolate);
 
 // Why `script` cannot be snapshotted whatever its top level does, judged from its text ("" if
-// nothing): a module importing a namespace (`import * as`), which V8 10.2 cannot serialize.
+// nothing): a module importing a namespace (`import * as`), which V8 10.2 cannot serialize, or
+// one of Node's built-in modules (worker/node/).
 std::string unsnapshottable_source(const LoadedScript& script);
 
 }  // namespace wsup::worker

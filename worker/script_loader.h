@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -26,6 +27,11 @@ struct ScriptSpec {
   std::map<std::string, std::string> secrets;  // binding -> environment variable name
   // eval() and new Function() (cluster.yaml allow_eval); refused with an EvalError otherwise.
   bool allow_eval = false;
+  // cluster.yaml's compatibility_flags: "nodejs_compat" lets modules import Node's built-ins.
+  std::vector<std::string> compatibility_flags = {};
+  std::string compatibility_date = {};  // checked by the config; changes nothing
+
+  bool has_flag(std::string_view flag) const;
   // Requests start from a snapshot of the script's evaluated top level (false: it runs in
   // every request's fresh context). See script_snapshot.h.
   bool snapshot = true;
@@ -38,11 +44,16 @@ struct ScriptSpec {
 };
 
 struct ModuleFile {
-  std::string path;  // normalized absolute path
-  std::string source;
+  // What the module is: a file of the script, one of wsup's built-in modules (node:buffer,
+  // ..., worker/node/), or the synthetic module of the built-ins' natives.
+  enum class Kind { file, builtin, natives };
+  std::string path;    // a file's normalized absolute path, or the built-in's specifier
+  std::string source;  // a file's text; empty for the built-ins (embedded in the binary)
   std::vector<uint8_t> code_cache;
   std::map<std::string, size_t> imports;  // specifier as written -> index in modules
-  std::string shown_name;  // its name in stack traces: relative to the entry's folder
+  Kind kind = Kind::file;
+  // Its name in stack traces: a file relative to the entry's folder, a built-in its specifier.
+  std::string shown_name;
 };
 
 struct LoadedScript {

@@ -100,6 +100,44 @@ void SharedContext::response_body_error(v8::Local<v8::Value> error) {
   if (RequestContext* request = current()) request->response_body_error(error);
 }
 
+// A rejection is reported by the request whose code rejected the promise (or added the late
+// handler); one whose request has ended is not reported.
+void SharedContext::promise_rejected_unhandled(v8::Local<v8::Promise> promise,
+                                               v8::Local<v8::Value> reason) {
+  if (RequestContext* request = current()) request->promise_rejected_unhandled(promise, reason);
+}
+
+void SharedContext::promise_handled_late(v8::Local<v8::Promise> promise) {
+  if (RequestContext* request = current()) request->promise_handled_late(promise);
+}
+
+uint32_t SharedContext::fetch_start(egress::SubrequestSpec spec, v8::Local<v8::Object> handlers,
+                                    std::string& refusal) {
+  if (RequestContext* request = current()) {
+    return request->fetch_start(std::move(spec), handlers, refusal);
+  }
+  refusal = "The request this code belongs to has ended: it can no longer make subrequests.";
+  return 0;
+}
+
+// A subrequest's id is its request's: each of these reaches it only while the code that holds
+// the id runs for that request.
+void SharedContext::fetch_resume(uint32_t id) {
+  if (RequestContext* request = current()) request->fetch_resume(id);
+}
+
+void SharedContext::fetch_abort(uint32_t id) {
+  if (RequestContext* request = current()) request->fetch_abort(id);
+}
+
+void SharedContext::fetch_write(uint32_t id, std::string chunk) {
+  if (RequestContext* request = current()) request->fetch_write(id, std::move(chunk));
+}
+
+void SharedContext::fetch_end_body(uint32_t id) {
+  if (RequestContext* request = current()) request->fetch_end_body(id);
+}
+
 SharedContext* SharedContexts::current(size_t script) {
   for (Entry& entry : contexts_) {
     if (entry.script == script && !entry.context->retired()) return entry.context.get();

@@ -87,6 +87,15 @@ class SharedContext final : public JsHost {
   bool response_body_chunk(std::string_view bytes) override;
   void response_body_end() override;
   void response_body_error(v8::Local<v8::Value> error) override;
+  void promise_rejected_unhandled(v8::Local<v8::Promise> promise,
+                                  v8::Local<v8::Value> reason) override;
+  void promise_handled_late(v8::Local<v8::Promise> promise) override;
+  uint32_t fetch_start(egress::SubrequestSpec spec, v8::Local<v8::Object> handlers,
+                       std::string& refusal) override;
+  void fetch_resume(uint32_t id) override;
+  void fetch_abort(uint32_t id) override;
+  void fetch_write(uint32_t id, std::string chunk) override;
+  void fetch_end_body(uint32_t id) override;
   const ModuleGraph* module_graph() const override { return &modules_; }
 
  private:

@@ -21,6 +21,7 @@
 #include "worker/snapshot_wire.h"
 #include "worker/startup_error.h"
 #include "worker/wasm_memory_budget.h"
+#include "worker/web/web_platform.h"
 
 extern char** environ;
 
@@ -189,6 +190,7 @@ std::optional<SnapshotBuild> try_build(const std::string& binary,
   SnapshotRequest request;
   request.plan = plan;
   request.webassembly = webassembly;
+  request.user_agent = web::user_agent();
   for (size_t i = 0; i < scripts.size(); ++i) {
     request.scripts.push_back(scripts[i].spec);
     request.scripts.back().snapshot = asks[i];
@@ -275,6 +277,7 @@ int run_snapshot_builder_child() {
   if (request->plan.wasm_max_bytes != 0)
     WasmMemoryPageAllocator::set_max_bytes(request->plan.wasm_max_bytes);
   set_webassembly(request->webassembly);
+  web::set_user_agent(request->user_agent);
   std::vector<LoadedScript> scripts = load_scripts(request->scripts);
   const SnapshotBuild build = build_script_snapshot(scripts, request->plan);
   const std::string bytes = encode_snapshot_build(build, scripts);

@@ -7,7 +7,7 @@
 namespace wsup::worker {
 namespace {
 
-constexpr std::string_view kRequestMagic = "wsup-snapshot-request-1\n";
+constexpr std::string_view kRequestMagic = "wsup-snapshot-request-2\n";
 constexpr std::string_view kBuildMagic = "wsup-snapshot-build-1\n";
 
 class Writer {
@@ -108,6 +108,7 @@ std::string encode_snapshot_request(const SnapshotRequest& request) {
   out.number(static_cast<uint64_t>(request.plan.startup_cpu.count()));
   out.number(request.plan.wasm_max_bytes);
   out.number(request.webassembly ? 1 : 0);
+  out.text(request.user_agent);
   out.number(request.scripts.size());
   for (const ScriptSpec& spec : request.scripts) {
     out.text(spec.name);
@@ -117,6 +118,8 @@ std::string encode_snapshot_request(const SnapshotRequest& request) {
     out.map(spec.vars);
     out.map(spec.secrets);
     out.texts(spec.warm_up);
+    out.texts(spec.compatibility_flags);
+    out.number(spec.allow_eval ? 1 : 0);
   }
   return out.take();
 }
@@ -130,6 +133,7 @@ std::optional<SnapshotRequest> decode_snapshot_request(const std::string& bytes)
   request.plan.startup_cpu = std::chrono::milliseconds(in.number());
   request.plan.wasm_max_bytes = static_cast<size_t>(in.number());
   request.webassembly = in.number() != 0;
+  request.user_agent = in.text();
   for (uint64_t n = in.number(); n > 0 && !in.failed(); --n) {
     ScriptSpec spec;
     spec.name = in.text();
@@ -139,6 +143,8 @@ std::optional<SnapshotRequest> decode_snapshot_request(const std::string& bytes)
     spec.vars = in.map();
     spec.secrets = in.map();
     spec.warm_up = in.texts();
+    spec.compatibility_flags = in.texts();
+    spec.allow_eval = in.number() != 0;
     request.scripts.push_back(std::move(spec));
   }
   if (!in.ok()) return std::nullopt;

@@ -16,9 +16,10 @@
 namespace wsup::worker {
 
 struct SnapshotRequest {
-  std::vector<ScriptSpec> scripts;  // what the builder reads of them: name to warm_up
+  std::vector<ScriptSpec> scripts;  // what the builder reads of them: name to compatibility_flags
   SnapshotPlan plan;
   bool webassembly = false;  // the V8 flag the parent runs with (code caches depend on it)
+  std::string user_agent;    // navigator.userAgent (a top level may keep what it reads)
 };
 
 std::string encode_snapshot_request(const SnapshotRequest& request);

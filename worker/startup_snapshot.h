@@ -26,7 +26,6 @@ class StartupSnapshot {
 
   // For Isolate::CreateParams::snapshot_blob (V8 does not write through it).
   v8::StartupData* blob() const { return const_cast<v8::StartupData*>(&blob_); }
-  size_t blob_size() const { return static_cast<size_t>(blob_.raw_size); }
   // Null-terminated, for CreateParams::external_references.
   const intptr_t* external_references() const { return references_.data(); }
   // A fresh context from the baked context `kind`, with its own microtask queue. Empty with the

@@ -2,7 +2,7 @@
 //
 // Construct exactly one V8Engine in main(), before any other thread of the process starts:
 // with memory protection keys, a thread created before V8::Initialize cannot touch V8's
-// protected memory (see ../shared/DESIGN.md, "Limits").
+// protected memory (docs/ARCHITECTURE.md, "Decisions and why": "Limits inside a worker").
 #pragma once
 
 #include <functional>

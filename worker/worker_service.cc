@@ -122,6 +122,10 @@ void WorkerService::report_usage() {
   const RuntimeTimes times = runtime_.times();
   channel_.set_times(
       WorkerTimes{times.context_ns, times.spare_context_ns, times.script_ns, times.spare_hits});
+  if (const egress::HttpClient* client = runtime_.http_client()) {
+    const egress::EgressStats& stats = client->stats();
+    channel_.set_egress(WorkerEgress{stats.started, stats.errors_total()});
+  }
 }
 
 // The doorbell rang or the heartbeat interval passed (whichever came first; the other is

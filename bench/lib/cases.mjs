@@ -20,7 +20,12 @@ export const CASES = [
   // `warm_up`).
   { id: "hono-api", app: "hono-api", script: "build/bench/apps/hono-api.js", path: "/api/users/42?fields=name,email", bodyBytes: 0, warmUp: ["/api/users/1?fields=name"] },
   { id: "hono-zod", app: "hono-zod", script: "build/bench/apps/hono-zod.js", path: "/api/orders/123?expand=items&per=5", bodyBytes: 0, warmUp: ["/api/orders/1?expand=items"] },
+  // fetch() to a local upstream (bench/peers/upstream.mjs on kUpstreamPort), its answer handed back.
+  { id: "proxy", script: "bench/scripts/proxy.js", path: "/proxy", bodyBytes: 0, extra: true },
 ];
+
+// Where bench/scripts/proxy.js finds its upstream (the scripts cannot be told at run time).
+export const kUpstreamPort = 18690;
 
 // Same bytes as bench/wrk/report.lua sends.
 const lua_body = (n) => "abcdefghijklmnop".repeat(Math.floor(n / 16)) + "x".repeat(n % 16);
@@ -46,6 +51,8 @@ export async function verify(port, c) {
           .update(lua_body(1024)).digest("hex");
         return await expect(port, c, (t) => (t === mac + "\n" ? null : `body ${JSON.stringify(t.slice(0, 80))}`));
       }
+      case "bench/scripts/proxy.js":
+        return await expect(port, c, (t) => (t === "Hello from the upstream\n" ? null : `body ${JSON.stringify(t.slice(0, 80))}`));
       case "bench/scripts/ecdsa.js":
         return await expect(port, c, (t) => (t === "valid\n" ? null : `body ${JSON.stringify(t.slice(0, 80))}`));
       case "bench/scripts/stream.js": {

@@ -108,10 +108,19 @@ export function dispatchFetch(listener, request) {
 }
 
 // Globals a Workers script expects, for a fresh vm context (or for globalThis in plain form).
+// fetch() through Node's own (undici), its answer read whole into this shim's Response.
+const nodeFetch = globalThis.fetch;
+async function shimFetch(input, init) {
+  const answer = await nodeFetch(typeof input === "string" ? input : String(input.url ?? input), init);
+  const body = Buffer.from(await answer.arrayBuffer());
+  return new Response(body, { status: answer.status, headers: [...answer.headers] });
+}
+
 export function workerGlobals(addEventListener) {
   return {
     addEventListener, Request, Response, Headers, URL, URLSearchParams, TextEncoder, TextDecoder,
     setTimeout, clearTimeout, queueMicrotask, console, atob, btoa, structuredClone,
     crypto: webcrypto,  // Hono's etag() digests with crypto.subtle
+    fetch: shimFetch,
   };
 }

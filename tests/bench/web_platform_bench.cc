@@ -215,7 +215,7 @@ BENCHMARK(BM_SubtleEcdsaP256Verify)->Unit(benchmark::kMicrosecond);
 }  // namespace
 
 int main(int argc, char** argv) {
-  wsup::worker::V8Engine engine(argv[0]);  // before any other thread, as DESIGN.md requires
+  wsup::worker::V8Engine engine(argv[0]);  // before any other thread (worker/v8_engine.h)
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   benchmark::RunSpecifiedBenchmarks();

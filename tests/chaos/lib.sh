@@ -41,6 +41,30 @@ pick() { if is_full; then echo "$2"; else echo "$1"; fi; }
 
 now_ms() { date +%s%3N; }
 
+# poll_until TIMEOUT_MS COMMAND...: runs COMMAND (a condition) until it succeeds, then returns 0,
+# or until TIMEOUT_MS have passed, then returns 1. Sets WAITED_MS to how long it waited. The one
+# place the scenarios pause: everything else waits for a condition through it or wait_for.
+WAITED_MS=0
+poll_until() {
+  local timeout="$1" started
+  shift
+  started=$(now_ms)
+  until "$@"; do
+    WAITED_MS=$(($(now_ms) - started))
+    ((WAITED_MS < timeout)) || return 1
+    sleep 0.02 # sleep-ok: the polling interval between two looks at the condition
+  done
+  WAITED_MS=$(($(now_ms) - started))
+}
+
+# wait_for TIMEOUT_MS DESCRIPTION COMMAND...: poll_until, and fail the scenario with
+# DESCRIPTION when the condition never held.
+wait_for() {
+  local timeout="$1" description="$2"
+  shift 2
+  poll_until "$timeout" "$@" || fail "$description (waited $timeout ms)"
+}
+
 chaos_init() {
   CHAOS_NAME="$1"
   for tool in WSUP WSUP_WORKER WSUP_LOADGEN WSUP_PROBE; do
@@ -65,7 +89,7 @@ chaos_cleanup() {
   done
   local deadline=$(($(now_ms) + 5000))
   for pid in "${CHAOS_SUPERVISOR_PIDS[@]}"; do
-    while kill -0 -- "-$pid" 2>/dev/null && (($(now_ms) < deadline)); do sleep 0.05; done
+    poll_until $((deadline - $(now_ms))) group_gone "$pid"
     kill -KILL -- "-$pid" 2>/dev/null
     rm -f /dev/shm/wsup-*-"$pid"-w* 2>/dev/null
   done
@@ -77,6 +101,9 @@ chaos_cleanup() {
   fi
   exit "$rc"
 }
+
+# group_gone PGID: no process of that process group is left.
+group_gone() { ! kill -0 -- "-$1" 2>/dev/null; }
 
 # alive PID: the process exists and is not a zombie (an exited child not yet reaped by its new
 # parent still answers kill -0).
@@ -140,13 +167,14 @@ start_wsup() {
   setsid "$WSUP" start "$config" --worker-binary "$WSUP_WORKER" "$@" >>"$CHAOS_TMP/wsup.log" 2>&1 &
   WSUP_PID=$!
   CHAOS_SUPERVISOR_PIDS+=("$WSUP_PID")
-  local deadline=$(($(now_ms) + 30000))
-  until [[ $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$ADMIN_PORT/healthz") == 200 ]]; do
-    kill -0 "$WSUP_PID" 2>/dev/null || fail "wsup start exited before becoming healthy"
-    (($(now_ms) < deadline)) || fail "wsup not healthy on 127.0.0.1:$ADMIN_PORT within 30 s"
-    sleep 0.1
-  done
+  wait_for 30000 "wsup not healthy on 127.0.0.1:$ADMIN_PORT" wsup_healthy
   log "wsup pid=$WSUP_PID serving 127.0.0.1:$PORT (admin $ADMIN_PORT)"
+}
+
+# wsup_healthy: /healthz of the supervisor WSUP_PID answers 200; fails the scenario if it exited.
+wsup_healthy() {
+  kill -0 "$WSUP_PID" 2>/dev/null || fail "wsup start exited before becoming healthy"
+  [[ $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$ADMIN_PORT/healthz") == 200 ]]
 }
 
 wsupctl() { "$WSUP" "$@" --control "$CONTROL"; }
@@ -165,25 +193,38 @@ workers_rss_kib() {
 }
 worker_field() { status_json | jq -r --argjson id "$1" ".workers[] | select(.id == \$id) | .$2"; }
 
+# ready_count OLD_JSON: how many workers are ready in a process not listed in OLD_JSON (a JSON
+# array of pids).
+ready_count() {
+  status_json 2>/dev/null | jq --argjson old "$1" \
+    '[.workers[] | select(.state == "ready" and (.pid as $p | $old | any(. == $p) | not))] | length' \
+    2>/dev/null || echo 0
+}
+at_least_ready() { (($(ready_count "$2") >= $1)); }
+
 # wait_all_ready N TIMEOUT_MS [OLD_PID...]: until N workers are ready, none of them one of the
 # OLD_PIDs (processes just killed, which status may still show for a moment); prints the time
 # it took in ms.
 wait_all_ready() {
-  local want="$1" timeout="$2" started
+  local want="$1" timeout="$2"
   shift 2
   local old
   old=$(printf '%s\n' "$@" | jq -R 'select(length > 0) | tonumber' | jq -s -c .)
-  started=$(now_ms)
-  local deadline=$((started + timeout))
-  while :; do
-    local ready
-    ready=$(status_json 2>/dev/null | jq --argjson old "$old" \
-      '[.workers[] | select(.state == "ready" and (.pid as $p | $old | any(. == $p) | not))] | length' 2>/dev/null || echo 0)
-    [[ $ready -ge $want ]] && break
-    (($(now_ms) < deadline)) || fail "only $ready of $want workers ready after $timeout ms"
-    sleep 0.02
-  done
-  echo $(($(now_ms) - started))
+  poll_until "$timeout" at_least_ready "$want" "$old" ||
+    fail "only $(ready_count "$old") of $want workers ready after $timeout ms"
+  echo "$WAITED_MS"
+}
+
+# served: requests the workers have answered with a status below 500 (status requests_served,
+# summed over the worker ids, each over all its processes).
+served() { status_json 2>/dev/null | jq '[.workers[].requests_served] | add // 0' 2>/dev/null || echo 0; }
+served_at_least() { (($(served) >= $1)); }
+# wait_served_more N: until the workers have answered N more requests than when it was called
+# (a load just started is flowing), at most 10 s.
+wait_served_more() {
+  local target=$(($(served) + $1))
+  wait_for 10000 "the workers did not answer $1 more requests: the load is not flowing" \
+    served_at_least "$target"
 }
 
 # load_start NAME ARGS...: runs wsup-loadgen in the background against 127.0.0.1:$PORT; its

@@ -25,6 +25,9 @@ TEST(ConfigLoad, MinimalConfigGetsEveryDefault) {
   EXPECT_EQ(config.http_threads, 0u);
   EXPECT_FALSE(config.bench_no_js);
   EXPECT_FALSE(config.webassembly.has_value());  // auto
+  EXPECT_EQ(config.user_agent, "Cloudflare-Workers");
+  EXPECT_TRUE(config.scripts[0].compatibility_flags.empty());
+  EXPECT_EQ(config.scripts[0].compatibility_date, "");
   EXPECT_EQ(config.drain_timeout, 10s);
   EXPECT_EQ(config.stuck_worker_timeout, 0ms);  // auto
   EXPECT_EQ(config.stuck_worker_timeout_or_auto(), 10s);
@@ -125,6 +128,7 @@ http_threads: 512
 bench_no_js: true
 webassembly: false
 allow_eval: true
+user_agent: "wsup/1 (like Cloudflare-Workers) edge"
 drain_timeout: 1.5s
 stuck_worker_timeout: 45s
 limits:
@@ -176,6 +180,8 @@ scripts:
       NESTED: {list: [1, "two", {three: 3}], text: "a \"b\"\n"}
     secrets:
       TOKEN: API_TOKEN
+    compatibility_flags: [nodejs_compat]
+    compatibility_date: "2024-02-29"
   - name: site
     path: b.js
     module: true
@@ -204,6 +210,7 @@ scripts:
   EXPECT_EQ(config.http_threads, 512u);
   EXPECT_TRUE(config.bench_no_js);
   EXPECT_EQ(config.webassembly, std::optional<bool>(false));
+  EXPECT_EQ(config.user_agent, "wsup/1 (like Cloudflare-Workers) edge");
   EXPECT_EQ(config.drain_timeout, 1500ms);
   EXPECT_EQ(config.stuck_worker_timeout_or_auto(), 45s);
   EXPECT_EQ(config.unresponsive_after(), 31s);
@@ -234,7 +241,7 @@ scripts:
   EXPECT_EQ(outbound.allow[1].network.prefix, 96 + 16);
   EXPECT_EQ(outbound.allow[1].port_min, 5432);
   EXPECT_EQ(outbound.allow[1].port_max, 5432);
-  EXPECT_EQ(outbound.allow[1].where.line, 28);
+  EXPECT_EQ(outbound.allow[1].where.line, 29);
   EXPECT_EQ(outbound.allow[2].kind, OutboundRule::Kind::host_suffix);
   EXPECT_EQ(outbound.allow[2].host, "internal.example");
   EXPECT_EQ(outbound.allow[3].network.prefix, 128);
@@ -278,6 +285,8 @@ scripts:
   };
   EXPECT_EQ(api.vars, expected_vars);
   EXPECT_EQ(api.secrets, (std::map<std::string, std::string>{{"TOKEN", "API_TOKEN"}}));
+  EXPECT_EQ(api.compatibility_flags, std::vector<std::string>{"nodejs_compat"});
+  EXPECT_EQ(api.compatibility_date, "2024-02-29");  // a leap day
 
   const Script& site = config.scripts[1];
   EXPECT_TRUE(site.module) << "an explicit module: true wins over detection";

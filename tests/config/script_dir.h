@@ -2,20 +2,15 @@
 // when the test ends.
 #pragma once
 
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <string>
+
+#include "tests/support/temp_dir.h"
 
 namespace wsup::config::testing {
 
 class ScriptDir {
  public:
   ScriptDir() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "wsup-config-test-XXXXXX").string();
-    if (!mkdtemp(pattern.data())) std::abort();
-    path_ = pattern;
     write("a.js", "addEventListener('fetch', (e) => e.respondWith(new Response('a')));\n");
     write("b.js", "addEventListener('fetch', (e) => e.respondWith(new Response('b')));\n");
     write("m.mjs", "export default { fetch() { return new Response('m'); } };\n");
@@ -23,20 +18,12 @@ class ScriptDir {
           "// a module despite its extension\nexport default {\n  fetch() { return new "
           "Response('x'); },\n};\n");
   }
-  ~ScriptDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  ScriptDir(const ScriptDir&) = delete;
-  ScriptDir& operator=(const ScriptDir&) = delete;
 
-  void write(const std::string& name, const std::string& text) const {
-    std::ofstream(path_ / name) << text;
-  }
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
+  void write(const std::string& name, const std::string& text) const { dir_.write(name, text); }
+  std::string file(const std::string& name) const { return (dir_.path() / name).string(); }
 
  private:
-  std::filesystem::path path_;
+  ::wsup::testing::TempDir dir_;
 };
 
 }  // namespace wsup::config::testing

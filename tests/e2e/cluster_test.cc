@@ -121,11 +121,10 @@ TEST(Cluster, MetricsSplitAWorkersTimeBetweenContextsAndJavaScript) {
     return std::regex_search(metrics, match, line) ? std::stod(match[1]) : -1.0;
   };
   std::string metrics;
-  for (int i = 0; i < 50; ++i) {
+  EXPECT_TRUE(eventually([&] {
     metrics = http_get(admin, "/metrics").body;
-    if (value(metrics, "wsup_worker_script_seconds_total") > 0) break;
-    std::this_thread::sleep_for(100ms);
-  }
+    return value(metrics, "wsup_worker_script_seconds_total") > 0;
+  }));
   EXPECT_GT(value(metrics, "wsup_worker_script_seconds_total"), 0) << metrics;
   EXPECT_GT(value(metrics, "wsup_worker_context_seconds_total") +
                 value(metrics, "wsup_worker_spare_context_seconds_total"),
@@ -149,14 +148,15 @@ TEST(Cluster, ReloadAndRestartWorkerUnderLoadFailNoRequest) {
   ASSERT_TRUE(c.supervisor->wait_serving(c.port)) << c.supervisor->log();
   auto before = worker_pids(*c.supervisor);
   LoadGenerator load(c.port, "/?ms=2", 4);
-  std::this_thread::sleep_for(300ms);
+  ASSERT_TRUE(eventually([&] { return load.total() >= 25; })) << "the load never got going";
   CommandResult restart = c.supervisor->control({"restart-worker", "0"});
   EXPECT_EQ(restart.exit_code, 0) << restart.output;
   CommandResult reload = c.supervisor->control({"reload"});
   EXPECT_EQ(reload.exit_code, 0) << reload.output;
-  std::this_thread::sleep_for(300ms);
+  // The commands return once every replacement serves: let some load reach the new workers.
+  const int after_reload = load.total();
+  EXPECT_TRUE(eventually([&] { return load.total() >= after_reload + 25; }));
   load.stop();
-  EXPECT_GT(load.total(), 50);
   EXPECT_EQ(load.failed(), 0) << c.supervisor->log();
   auto after = worker_pids(*c.supervisor);
   EXPECT_NE(after[0], before[0]);
@@ -166,49 +166,29 @@ TEST(Cluster, ReloadAndRestartWorkerUnderLoadFailNoRequest) {
 TEST(Cluster, KillNineOfAWorkerFailsOnlyItsRequestsAndTheWorkerComesBack) {
   OneScript c(kSlowScript, "workers: 2");
   ASSERT_TRUE(c.supervisor->wait_serving(c.port)) << c.supervisor->log();
-  std::vector<std::thread> clients;
-  std::mutex m;
-  std::map<int, int> statuses;
-  for (int i = 0; i < 4; ++i) {
-    clients.emplace_back([&] {
-      HttpResult r = http_get(c.port, "/?ms=1500");
-      std::lock_guard lock(m);
-      ++statuses[r.status];
-    });
-    std::this_thread::sleep_for(50ms);
-  }
-  // Kill worker 1 only once every request has been taken by a worker (none left queued in a
-  // ring), so the number it holds is known: exactly those must fail, with 502.
-  int held = -1;
-  for (int i = 0; i < 100 && held < 0; ++i) {
-    std::this_thread::sleep_for(50ms);
-    std::string json = c.supervisor->control({"status", "--json"}).output;
-    std::smatch w0, w1;
-    static const std::regex worker0(R"("id":0,.*?"in_flight":(\d+),"queue_depth":(\d+))");
-    static const std::regex worker1(R"("id":1,.*?"in_flight":(\d+),"queue_depth":(\d+))");
-    if (std::regex_search(json, w0, worker0) && std::regex_search(json, w1, worker1) &&
-        std::stoi(w0[1]) + std::stoi(w1[1]) == 4 && w0[2] == "0" && w1[2] == "0")
-      held = std::stoi(w1[1]);
-  }
-  ASSERT_GE(held, 1) << "worker 1 never held a request";
-  int victim = worker_pids(*c.supervisor)[1];
+  // Four requests that each take 3 s, far longer than it takes to see them all taken.
+  ConcurrentRequests clients(c.port);
+  for (int i = 0; i < 4; ++i) clients.get("/?ms=3000");
+  // Kill a worker only once every request has been taken (none left queued in a ring), so the
+  // number it holds is known: exactly those must fail, with 502.
+  std::optional<WorkerStatus> busiest = busiest_once_all_taken(*c.supervisor, 4);
+  ASSERT_TRUE(busiest) << c.supervisor->control({"status"}).output;
+  const int id = busiest->id;
+  const int victim = busiest->pid;
   ASSERT_GT(victim, 0);
   ::kill(victim, SIGKILL);
-  for (auto& t : clients) t.join();
-  EXPECT_EQ(statuses[502], held);
-  EXPECT_EQ(statuses[200], 4 - held);
+  clients.join();
+  EXPECT_EQ(clients.count(502), busiest->in_flight);
+  EXPECT_EQ(clients.count(200), 4 - busiest->in_flight);
   int back = 0;
-  for (int i = 0; i < 100 && (back == 0 || back == victim); ++i) {
-    std::this_thread::sleep_for(50ms);
-    auto pids = worker_pids(*c.supervisor);
-    std::string status = c.supervisor->control({"status"}).output;
-    status = status.substr(0, status.find("\n\n") + 1);  // the workers' rows, not the scripts'
-    if (std::count(status.begin(), status.end(), '\n') == 3 &&
-        status.find("starting") == std::string::npos &&
-        status.find("restarting") == std::string::npos)
-      back = pids[1];
-  }
-  EXPECT_NE(back, 0);
+  EXPECT_TRUE(eventually([&] {
+    std::vector<WorkerStatus> rows = worker_status(*c.supervisor);
+    const bool settled = rows.size() == 2 && std::all_of(rows.begin(), rows.end(), [](auto& w) {
+                           return w.state == "ready";
+                         });
+    back = settled ? worker_pids(*c.supervisor)[id] : 0;
+    return back != 0 && back != victim;
+  })) << c.supervisor->control({"status"}).output;
   EXPECT_NE(back, victim);
   EXPECT_EQ(http_get(c.port, "/?ms=1").status, 200);
 }
@@ -216,14 +196,13 @@ TEST(Cluster, KillNineOfAWorkerFailsOnlyItsRequestsAndTheWorkerComesBack) {
 TEST(Cluster, SigtermLetsInFlightRequestsFinish) {
   OneScript c(kSlowScript, "workers: 1\ndrain_timeout: 5s");
   ASSERT_TRUE(c.supervisor->wait_serving(c.port)) << c.supervisor->log();
-  std::vector<std::thread> clients;
-  std::atomic<int> ok{0};
-  for (int i = 0; i < 3; ++i)
-    clients.emplace_back([&] { ok += http_get(c.port, "/?ms=500").status == 200 ? 1 : 0; });
-  std::this_thread::sleep_for(150ms);
+  // Requests of 2 s: the supervisor is seen holding all three long before any is answered.
+  ConcurrentRequests clients(c.port);
+  for (int i = 0; i < 3; ++i) clients.get("/?ms=2000");
+  ASSERT_TRUE(eventually([&] { return in_flight_total(*c.supervisor) == 3; }));
   c.supervisor->signal(SIGTERM);
-  for (auto& t : clients) t.join();
-  EXPECT_EQ(ok.load(), 3);
+  clients.join();
+  EXPECT_EQ(clients.count(200), 3);
   EXPECT_EQ(c.supervisor->wait_exit(10s), 0);
 }
 

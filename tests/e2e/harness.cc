@@ -3,24 +3,26 @@
 #include <fcntl.h>
 #include <httplib.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <regex>
 #include <sstream>
 #include <stdexcept>
 
+#include "tests/support/reap.h"
+
 extern char** environ;
 
 namespace wsup::e2e {
 namespace {
-
-using Clock = std::chrono::steady_clock;
 
 std::vector<char*> c_strings(std::vector<std::string>& strings) {
   std::vector<char*> out;
@@ -52,16 +54,7 @@ pid_t spawn(std::vector<std::string> argv, int output_fd,
   return pid;
 }
 
-std::optional<int> wait_bounded(pid_t pid, std::chrono::milliseconds timeout) {
-  auto deadline = Clock::now() + timeout;
-  for (;;) {
-    int status = 0;
-    pid_t r = ::waitpid(pid, &status, WNOHANG);
-    if (r == pid) return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    if (r < 0 || Clock::now() >= deadline) return std::nullopt;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-}
+}  // namespace
 
 std::string read_file(const std::string& path) {
   std::ifstream in(path);
@@ -69,8 +62,6 @@ std::string read_file(const std::string& path) {
   s << in.rdbuf();
   return s.str();
 }
-
-}  // namespace
 
 uint16_t free_port() {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -84,21 +75,6 @@ uint16_t free_port() {
   return ntohs(addr.sin_port);
 }
 
-TempDir::TempDir() {
-  std::string pattern = "/tmp/wsup-e2e-XXXXXX";
-  if (!::mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
-  path_ = pattern;
-}
-TempDir::~TempDir() {
-  std::error_code ec;
-  std::filesystem::remove_all(path_, ec);
-}
-std::filesystem::path TempDir::write(const std::string& name, const std::string& text) const {
-  std::filesystem::path p = path_ / name;
-  std::ofstream(p) << text;
-  return p;
-}
-
 CommandResult run_command(const std::vector<std::string>& argv, std::chrono::milliseconds timeout,
                           const std::vector<std::string>& extra_env) {
   TempDir dir;
@@ -107,10 +83,10 @@ CommandResult run_command(const std::vector<std::string>& argv, std::chrono::mil
   pid_t pid = spawn(argv, fd, extra_env);
   ::close(fd);
   CommandResult result;
-  auto code = wait_bounded(pid, timeout);
+  auto code = wsup::testing::reap_within(pid, timeout);
   if (!code) {
     ::kill(pid, SIGKILL);
-    code = wait_bounded(pid, std::chrono::seconds(5));
+    code = wsup::testing::reap_within(pid, std::chrono::seconds(5));
   }
   result.exit_code = code.value_or(-1);
   result.output = read_file(out_path);
@@ -153,6 +129,31 @@ ClusterWithFiles::ClusterWithFiles(const std::map<std::string, std::string>& fil
   supervisor = std::make_unique<Supervisor>(config.string(), control, worker_binary);
 }
 
+std::string send_raw(uint16_t port, const std::string& bytes, std::chrono::milliseconds timeout) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::string reply;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+      ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size())) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    char buf[4096];
+    for (;;) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      pollfd p{fd, POLLIN, 0};
+      if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) break;
+      const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+      if (n <= 0) break;
+      reply.append(buf, static_cast<size_t>(n));
+    }
+  }
+  ::close(fd);
+  return reply;
+}
+
 Supervisor::Supervisor(const std::string& config_path, const std::string& control_path,
                        const std::string& worker_binary, const std::vector<std::string>& extra_env)
     : log_path_(control_path + ".log"), control_path_(control_path) {
@@ -168,10 +169,14 @@ Supervisor::Supervisor(const std::string& config_path, const std::string& contro
 
 Supervisor::Supervisor(const std::vector<std::string>& wsup_args, const std::string& control_path,
                        const std::string& log_path)
+    : Supervisor(WSUP_BINARY, wsup_args, control_path, log_path) {}
+
+Supervisor::Supervisor(const std::string& binary, const std::vector<std::string>& args,
+                       const std::string& control_path, const std::string& log_path)
     : log_path_(log_path), control_path_(control_path) {
   int fd = ::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  std::vector<std::string> argv = {WSUP_BINARY};
-  argv.insert(argv.end(), wsup_args.begin(), wsup_args.end());
+  std::vector<std::string> argv = {binary};
+  argv.insert(argv.end(), args.begin(), args.end());
   pid_ = spawn(argv, fd, {});
   ::close(fd);
 }
@@ -186,15 +191,17 @@ Supervisor::~Supervisor() {
 }
 
 bool Supervisor::wait_serving(uint16_t port, std::chrono::milliseconds timeout) {
-  auto deadline = Clock::now() + timeout;
-  while (Clock::now() < deadline) {
-    if (exit_code_ || wait_exit(std::chrono::milliseconds(0))) return false;
-    httplib::Client client("127.0.0.1", port);
-    client.set_connection_timeout(0, 200'000);
-    if (client.Get("/")) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return false;
+  bool serving = false;
+  eventually(
+      [&] {
+        if (wait_exit(std::chrono::milliseconds(0))) return true;  // exited: it never will
+        httplib::Client client("127.0.0.1", port);
+        client.set_connection_timeout(0, 200'000);
+        serving = static_cast<bool>(client.Get("/"));
+        return serving;
+      },
+      timeout);
+  return serving;
 }
 
 void Supervisor::signal(int sig) const {
@@ -202,7 +209,7 @@ void Supervisor::signal(int sig) const {
 }
 
 std::optional<int> Supervisor::wait_exit(std::chrono::milliseconds timeout) {
-  if (!exit_code_) exit_code_ = wait_bounded(pid_, timeout);
+  if (!exit_code_) exit_code_ = wsup::testing::reap_within(pid_, timeout);
   return exit_code_;
 }
 
@@ -216,6 +223,34 @@ CommandResult Supervisor::control(const std::vector<std::string>& args) const {
   argv.push_back("--control");
   argv.push_back(control_path_);
   return run_command(argv, std::chrono::seconds(60));
+}
+
+ConcurrentRequests::~ConcurrentRequests() {
+  join();
+}
+
+void ConcurrentRequests::get(const std::string& path) {
+  threads_.emplace_back([this, path] {
+    HttpResult result = http_get(port_, path);
+    std::lock_guard lock(mutex_);
+    results_.push_back(std::move(result));
+  });
+}
+
+void ConcurrentRequests::join() {
+  for (std::thread& t : threads_) t.join();
+  threads_.clear();
+}
+
+int ConcurrentRequests::count(int status) const {
+  std::lock_guard lock(mutex_);
+  return static_cast<int>(std::count_if(results_.begin(), results_.end(),
+                                        [&](const HttpResult& r) { return r.status == status; }));
+}
+
+std::vector<HttpResult> ConcurrentRequests::results() const {
+  std::lock_guard lock(mutex_);
+  return results_;
 }
 
 LoadGenerator::LoadGenerator(uint16_t port, std::string path, int clients) {
@@ -262,6 +297,40 @@ int LoadGenerator::failed() const {
   return n;
 }
 
+std::vector<WorkerStatus> worker_status(const Supervisor& supervisor) {
+  std::vector<WorkerStatus> rows;
+  const std::string json = supervisor.control({"status", "--json"}).output;
+  static const std::regex row(R"re(\{"id":(\d+),"pid":(-?\d+),"state":"([^"]*)",)re"
+                              R"re([^}]*"in_flight":(\d+),"queue_depth":(\d+))re");
+  for (std::sregex_iterator it(json.begin(), json.end(), row), end; it != end; ++it) {
+    const std::smatch& m = *it;
+    rows.push_back({std::stoi(m[1]), std::stoi(m[2]), m[3], std::stoi(m[4]), std::stoi(m[5])});
+  }
+  return rows;
+}
+
+int in_flight_total(const Supervisor& supervisor) {
+  int n = 0;
+  for (const WorkerStatus& w : worker_status(supervisor)) n += w.in_flight;
+  return n;
+}
+
+std::optional<WorkerStatus> busiest_once_all_taken(const Supervisor& supervisor, int total) {
+  std::optional<WorkerStatus> busiest;
+  eventually([&] {
+    busiest.reset();
+    int held = 0;
+    for (const WorkerStatus& w : worker_status(supervisor)) {
+      if (w.queue_depth != 0) return false;
+      held += w.in_flight;
+      if (!busiest || w.in_flight > busiest->in_flight) busiest = w;
+    }
+    return held == total;
+  });
+  if (busiest && busiest->in_flight == 0) busiest.reset();
+  return busiest;
+}
+
 uint64_t rss_bytes(pid_t pid) {
   std::ifstream status("/proc/" + std::to_string(pid) + "/status");
   std::string key;
@@ -277,10 +346,7 @@ uint64_t rss_bytes(pid_t pid) {
 
 std::map<int, int> worker_pids(const Supervisor& supervisor) {
   std::map<int, int> pids;
-  std::string json = supervisor.control({"status", "--json"}).output;
-  std::regex row(R"re("id":(\d+),"pid":(\d+))re");
-  for (std::sregex_iterator it(json.begin(), json.end(), row), end; it != end; ++it)
-    pids[std::stoi((*it)[1])] = std::stoi((*it)[2]);
+  for (const WorkerStatus& w : worker_status(supervisor)) pids[w.id] = w.pid;
   return pids;
 }
 

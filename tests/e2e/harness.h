@@ -17,22 +17,19 @@
 #include <thread>
 #include <vector>
 
+#include "tests/support/eventually.h"
+#include "tests/support/temp_dir.h"
+
 namespace wsup::e2e {
+
+using wsup::testing::eventually;
+using wsup::testing::TempDir;
 
 // A loopback TCP port that was free a moment ago.
 uint16_t free_port();
 
-// A fresh directory under /tmp, removed with its contents at the end.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  const std::filesystem::path& path() const { return path_; }
-  std::filesystem::path write(const std::string& name, const std::string& text) const;
-
- private:
-  std::filesystem::path path_;
-};
+// A file's whole text ("" when it cannot be read).
+std::string read_file(const std::string& path);
 
 struct CommandResult {
   int exit_code = -1;
@@ -52,6 +49,10 @@ HttpResult http_get(uint16_t port, const std::string& path,
                     const std::vector<std::pair<std::string, std::string>>& headers = {});
 HttpResult http_post(uint16_t port, const std::string& path, const std::string& body,
                      const std::string& content_type = "application/octet-stream");
+// Sends `bytes` as they are on a new connection and returns everything the server sends back
+// until it closes the connection (or `timeout` passes).
+std::string send_raw(uint16_t port, const std::string& bytes,
+                     std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
 // `wsup start CONFIG --control SOCKET [--worker-binary W]` as a child process.
 class Supervisor {
@@ -61,6 +62,9 @@ class Supervisor {
   // Any wsup subcommand that runs a supervisor (e.g. `dev SCRIPT --port P`).
   Supervisor(const std::vector<std::string>& wsup_args, const std::string& control_path,
              const std::string& log_path);
+  // `binary ARGS` for a wsup other than the build tree's (one unpacked from the package).
+  Supervisor(const std::string& binary, const std::vector<std::string>& args,
+             const std::string& control_path, const std::string& log_path);
   ~Supervisor();  // SIGTERM, wait, SIGKILL
   void set_control_path(std::string path) { control_path_ = std::move(path); }
   Supervisor(const Supervisor&) = delete;
@@ -80,6 +84,26 @@ class Supervisor {
   std::optional<int> exit_code_;
   std::string log_path_;
   std::string control_path_;
+};
+
+// Requests sent at once, each on a thread of its own; the destructor waits for them all.
+class ConcurrentRequests {
+ public:
+  explicit ConcurrentRequests(uint16_t port) : port_(port) {}
+  ~ConcurrentRequests();
+  ConcurrentRequests(const ConcurrentRequests&) = delete;
+  ConcurrentRequests& operator=(const ConcurrentRequests&) = delete;
+  void get(const std::string& path);  // sends it and returns at once
+  void join();                        // waits for every answer
+  // Answers so far with `status` (0: the request failed without an answer).
+  int count(int status) const;
+  std::vector<HttpResult> results() const;  // the answers so far, in the order they came
+
+ private:
+  const uint16_t port_;
+  mutable std::mutex mutex_;
+  std::vector<HttpResult> results_;
+  std::vector<std::thread> threads_;
 };
 
 // A cluster on a free loopback port: `files` (name -> text) written into a fresh folder beside a
@@ -121,6 +145,25 @@ struct OneScriptCluster : ClusterWithFiles {
 
 // How often `word` occurs in `text` (a log, for counting its lines of one kind).
 size_t count_of(const std::string& text, const std::string& word);
+
+// One row of `wsup status --json`: one per worker slot, describing the slot's current process
+// (while a replacement starts, the one that still serves).
+struct WorkerStatus {
+  int id = -1;
+  int pid = 0;
+  std::string state;
+  int in_flight = 0;    // held by the supervisor for this worker (queued in its ring or taken)
+  int queue_depth = 0;  // in its ring, not taken yet
+};
+std::vector<WorkerStatus> worker_status(const Supervisor& supervisor);
+
+// Requests the supervisor holds for its workers right now (the sum of their in_flight).
+int in_flight_total(const Supervisor& supervisor);
+
+// Waits (bounded) until the supervisor holds `total` requests and every one has been taken by
+// its worker (none left in a ring, where a worker's death would re-dispatch it rather than fail
+// it); returns the worker that holds the most of them then (in_flight >= 1), or nullopt.
+std::optional<WorkerStatus> busiest_once_all_taken(const Supervisor& supervisor, int total);
 // Resident memory of a process (VmRSS in /proc/PID/status), 0 when it is gone.
 uint64_t rss_bytes(pid_t pid);
 

@@ -113,9 +113,8 @@ TEST(ScriptStreams, EventsArriveAsTheScriptWritesThem) {
     }
   }
   ASSERT_EQ(written_at.size(), 10u) << text;
-  EXPECT_NE(text.find("content-type: text/event-stream\r\nTransfer-Encoding: chunked"),
-            std::string::npos)
-      << text;
+  EXPECT_NE(text.find("content-type: text/event-stream\r\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("Transfer-Encoding: chunked\r\n"), std::string::npos) << text;
   // Each event was in the client's hands before the script wrote the next one: nothing waited
   // for the body to end, or for a buffer to fill.
   for (size_t i = 0; i + 1 < written_at.size(); ++i)
@@ -164,10 +163,14 @@ TEST(ScriptStreams, TwoHundredMegabytesLeaveTheWorkerAndTheSupervisorFlat) {
   // Either process holding the body would grow with it. The worker holds a chunk or two and
   // the chunks V8 has not collected yet: it collects external memory in steps of tens of MiB, so
   // the worker's RSS climbs to a plateau (~90 MiB above its start here, the same for 1,000 MiB)
-  // and stays there.
+  // and stays there. Under the sanitizers resident memory says little about what wsup holds
+  // (ASan keeps 256 MiB of freed blocks in quarantine, TSan adds shadow memory to every page
+  // touched): there the figures are printed and the bounds are checked in the release build.
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
   EXPECT_LT(std::max(worker_peak[0], worker_peak[1]) - worker_before, uint64_t{128} << 20);
   EXPECT_LT(std::max(supervisor_peak[0], supervisor_peak[1]) - supervisor_before,
             uint64_t{16} << 20);
+#endif
   EXPECT_EQ(http_get(c.port, "/").status, 200);
 }
 
@@ -186,12 +189,12 @@ TEST(ScriptStreams, ClientsReadingAKibibyteASecondDoNotGrowTheWorker) {
   for (auto& client : clients) ASSERT_FALSE(client->read_some(1024, 5s).empty());
   // Until the sockets' buffers are full, the streams run ahead of their readers: give them the
   // first second, then the worker must stay where it is.
-  std::this_thread::sleep_for(1s);
+  std::this_thread::sleep_for(1s);  // sleep-ok: the readers' pace (1 KiB a second)
   for (auto& client : clients) ASSERT_FALSE(client->read_some(1024, 5s).empty());
   const uint64_t started = rss_bytes(worker);
   uint64_t peak = started;
   for (int second = 0; second < 3; ++second) {
-    std::this_thread::sleep_for(1s);  // the clients' pace, not a wait for the server
+    std::this_thread::sleep_for(1s);  // sleep-ok: the readers' pace (1 KiB a second)
     for (auto& client : clients) EXPECT_FALSE(client->read_some(1024, 5s).empty());
     peak = std::max(peak, rss_bytes(worker));
   }

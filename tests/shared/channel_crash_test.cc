@@ -13,6 +13,7 @@
 
 #include "shared/channel.h"
 #include "tests/shared/ipc_test_support.h"
+#include "tests/support/eventually.h"
 
 namespace wsup {
 namespace {
@@ -74,16 +75,19 @@ void run_on_fresh_worker(uint32_t epoch, const std::vector<uint64_t>& ids) {
   pid_t worker = testing::spawn_worker(WSUP_IPC_TEST_WORKER, channel, {"--mode", "bench:10"});
   std::set<uint64_t> waiting(ids.begin(), ids.end());
   size_t next = 0;
-  auto deadline = std::chrono::steady_clock::now() + 30s;
-  while (!waiting.empty() && std::chrono::steady_clock::now() < deadline) {
-    while (next < ids.size() && channel.try_submit(request(ids[next])) == SubmitStatus::ok) ++next;
-    channel.poll_responses([&](ResponseEvent&& c) {
-      EXPECT_EQ(c.error, ChannelError::none);
-      EXPECT_EQ(waiting.erase(c.request_id), 1u);
-    });
-    channel.wait_for_responses(50ms);
-  }
-  EXPECT_TRUE(waiting.empty());
+  EXPECT_TRUE(testing::eventually(
+      [&] {
+        while (next < ids.size() && channel.try_submit(request(ids[next])) == SubmitStatus::ok)
+          ++next;
+        channel.poll_responses([&](ResponseEvent&& c) {
+          EXPECT_EQ(c.error, ChannelError::none);
+          EXPECT_EQ(waiting.erase(c.request_id), 1u);
+        });
+        if (!waiting.empty()) channel.wait_for_responses(50ms);
+        return waiting.empty();
+      },
+      30s))
+      << waiting.size() << " requests never answered";
   kill_and_wait(worker);
 }
 
@@ -95,10 +99,7 @@ TEST(ChannelCrash, KilledWorkerTakenRequestsGet502QueuedOnesAreRedispatched) {
     pid_t worker = testing::spawn_worker(WSUP_IPC_TEST_WORKER, channel, log.worker_args("hang:5"));
     for (uint64_t id = 1; id <= 12; ++id)
       ASSERT_EQ(channel.try_submit(request(id)), SubmitStatus::ok);
-    auto deadline = std::chrono::steady_clock::now() + 30s;
-    while (channel.counters().taken < 5 && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(1ms);
-    }
+    ASSERT_TRUE(testing::eventually([&] { return channel.counters().taken >= 5; }, 30s));
     ASSERT_EQ(channel.counters().taken, 5u);
     EXPECT_EQ(channel.worker_pid(), worker);
     EXPECT_EQ(channel.worker_state(), WorkerState::ready);

@@ -11,11 +11,13 @@
 #include "shared/record_codec.h"
 #include "shared/segment.h"
 #include "tests/shared/channel_pair.h"
+#include "tests/support/eventually.h"
 #include "tests/support/worker_channel_faults.h"
 
 namespace wsup {
 namespace {
 
+using testing::eventually;
 using testing::make_pair;
 using testing::Pair;
 using testing::poll_all;
@@ -231,15 +233,30 @@ TEST(ChannelProtocol, WorkerReportsWhereItsTimeWent) {
   EXPECT_EQ(times.spare_hits, 4u);
 }
 
+TEST(ChannelProtocol, WorkerReportsItsSubrequests) {
+  Pair p = make_pair();
+  EXPECT_EQ(p.supervisor.worker_egress().subrequests, 0u);
+  p.worker.set_egress(WorkerEgress{51, 7});
+  EXPECT_EQ(p.supervisor.worker_egress().subrequests, 51u);
+  EXPECT_EQ(p.supervisor.worker_egress().errors, 7u);
+}
+
 TEST(ChannelProtocol, BusyTimeGrowsWhileTheWorkerIsAwayAndIsZeroWhileItSleeps) {
   Pair p = make_pair();
+  auto busy_for_at_least = [&](std::chrono::nanoseconds d) {
+    return [&p, d] { return p.supervisor.worker_busy_for() >= d; };
+  };
   p.worker.heartbeat();
-  ::usleep(3000);
-  EXPECT_GE(p.supervisor.worker_busy_for(), std::chrono::milliseconds(2));
+  EXPECT_TRUE(eventually(busy_for_at_least(std::chrono::milliseconds(2))));
+  // A heartbeat starts the count again: no more than the time since just before it, however
+  // slowly this test runs.
+  const auto before_heartbeat = std::chrono::steady_clock::now();
   p.worker.heartbeat();
-  EXPECT_LT(p.supervisor.worker_busy_for(), std::chrono::milliseconds(2));
-  ASSERT_TRUE(p.worker.prepare_to_sleep());  // asleep: idle, not busy
-  ::usleep(3000);
+  const std::chrono::nanoseconds busy = p.supervisor.worker_busy_for();  // read before the bound
+  EXPECT_LE(busy, std::chrono::steady_clock::now() - before_heartbeat);
+  // Asleep: idle, not busy, although the last heartbeat is old again.
+  EXPECT_TRUE(eventually(busy_for_at_least(std::chrono::milliseconds(2))));
+  ASSERT_TRUE(p.worker.prepare_to_sleep());
   EXPECT_EQ(p.supervisor.worker_busy_for(), std::chrono::nanoseconds(0));
 }
 

@@ -8,6 +8,7 @@
 
 #include "shared/channel.h"
 #include "tests/shared/ipc_test_support.h"
+#include "tests/support/eventually.h"
 
 namespace wsup {
 namespace {
@@ -193,10 +194,8 @@ TEST(ChannelStream, ManySubmittingThreadsShareOneRing) {
     });
   }
   for (auto& s : submitters) s.join();
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (received.load() < kThreads * kPerThread && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
+  EXPECT_TRUE(testing::eventually([&] { return received.load() >= kThreads * kPerThread; },
+                                  std::chrono::seconds(60)));
   stop.store(true);
   reader.join();
   EXPECT_EQ(received.load(), kThreads * kPerThread);

@@ -116,7 +116,8 @@ struct Worker {
       if (assembler.poll(on_answer) == 0 && !done()) channel.wait_for_responses(20ms);
     return done();
   }
-  // Polls (waiting up to the bound) until `want` events came; returns them.
+  // Polls (waiting up to the bound) until `want` events came; returns them. Each pass blocks on
+  // the doorbell, as in assemble_until.
   std::vector<ResponseEvent> events(size_t want) {
     std::vector<ResponseEvent> got;
     const auto deadline = std::chrono::steady_clock::now() + 10s;

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <optional>
+#include <string>
 #include <vector>
 
 namespace wsup::codec {
@@ -18,8 +19,11 @@ std::vector<std::byte> encode_request(const HttpRequest& r, bool spill = false) 
   return out;
 }
 
+using namespace std::string_literals;
+
+// The body holds a NUL byte (kept by the s suffix): a body is bytes with a length, not a C string.
 HttpRequest sample() {
-  return {77, "app", "PUT", "http://h/p?q=1", {{"A", "1"}, {"a", "2"}, {"", ""}}, "body\0x"};
+  return {77, "app", "PUT", "http://h/p?q=1", {{"A", "1"}, {"a", "2"}, {"", ""}}, "body\0x"s};
 }
 
 template <typename T>
@@ -37,6 +41,7 @@ TEST(RecordCodec, RequestRoundTripsWithDuplicateHeadersAndEmptyFields) {
   EXPECT_EQ(d.request.method, "PUT");
   EXPECT_EQ(d.request.url, "http://h/p?q=1");
   EXPECT_EQ(d.request.headers, sample().headers);
+  ASSERT_EQ(sample().body.size(), 6u);
   EXPECT_EQ(d.request.body, sample().body);
 }
 

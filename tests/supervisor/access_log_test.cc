@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/support/json.h"
+
 using namespace wsup::supervisor;
 using namespace std::chrono_literals;
 
@@ -37,8 +39,16 @@ TEST(AccessLog, CommonLogFormatIsStrictClf) {
   EXPECT_TRUE(format_common(empty).ends_with("\" 200 -"));
 }
 
-TEST(AccessLog, ControlCharactersAreEscapedInJson) {
-  EXPECT_EQ(wsup::json_escape(std::string("a\x01\n", 3)), "a\\u0001\\n");
+TEST(AccessLog, JsonLineOfRawInvalidBytesIsValidJson) {
+  AccessRecord r = sample();
+  r.target = "/caf\xc3\xa9/\xff\x01?q=\xe2\x82";
+  r.method = "G\x80T";
+  std::string error;
+  std::optional<boost::json::value> line = wsup::testing::parse_json(format_json(r), &error);
+  ASSERT_TRUE(line) << error << ": " << format_json(r);
+  EXPECT_EQ(line->at("path").as_string(), "/caf\xc3\xa9/\xef\xbf\xbd\x01?q=\xef\xbf\xbd");
+  EXPECT_EQ(line->at("method").as_string(), "G\xef\xbf\xbdT");
+  EXPECT_EQ(line->at("req").as_int64(), 17);
 }
 
 TEST(AccessLog, ACutResponseSaysWhyAndWhatStatusLineTheClientHadGot) {

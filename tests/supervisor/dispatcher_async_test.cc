@@ -128,9 +128,10 @@ TEST(Dispatcher, EachRequestIsSettledExactlyOnceWhenResponseTimeoutCancelAndDeat
     killer.join();
   }
   // Requests re-queued by endpoint_died and not cancelled would wait: there are none, since the
-  // canceller visits every id after dispatch. Give the timer a moment for the 1 ms deadlines.
-  for (int i = 0; i < 200 && calls.load() < kRounds * static_cast<int>(kPerRound); ++i)
-    std::this_thread::sleep_for(5ms);
+  // canceller visits every id after dispatch. The timer settles the 1 ms deadlines on its own
+  // thread: wait for it.
+  EXPECT_TRUE(wsup::testing::eventually(
+      [&] { return calls.load() >= kRounds * static_cast<int>(kPerRound); }));
   EXPECT_EQ(calls.load(), kRounds * static_cast<int>(kPerRound));
   std::lock_guard lock(per_request_mutex);
   for (const auto& [id, n] : per_request) EXPECT_EQ(n, 1) << "request " << id;

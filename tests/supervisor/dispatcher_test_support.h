@@ -8,10 +8,10 @@
 #include <memory>
 #include <mutex>
 #include <set>
-#include <thread>
 #include <vector>
 
 #include "supervisor/dispatcher.h"
+#include "tests/support/eventually.h"
 
 namespace wsup::supervisor::testing {
 
@@ -30,6 +30,7 @@ class FakeChannel : public RequestChannel {
   }
   bool try_cancel(uint64_t id) override {
     std::lock_guard lock(mutex_);
+    ++cancel_attempts_;
     if (taken_.count(id)) return false;
     std::erase(queued_, id);
     ++cancelled_;
@@ -70,6 +71,11 @@ class FakeChannel : public RequestChannel {
     std::lock_guard lock(mutex_);
     return cancelled_;
   }
+  // try_cancel calls, including those refused because the worker had taken the request.
+  int cancel_attempts() {
+    std::lock_guard lock(mutex_);
+    return cancel_attempts_;
+  }
   // As if the worker's thread had been running one request for a long time.
   std::chrono::nanoseconds busy_for() const override { return busy ? 10ms : 0ms; }
   std::atomic<bool> busy{false};
@@ -81,6 +87,7 @@ class FakeChannel : public RequestChannel {
   std::set<uint64_t> taken_;
   std::vector<uint64_t> abandoned_, released_;
   int cancelled_ = 0;
+  int cancel_attempts_ = 0;
 };
 
 inline HttpRequest request(uint64_t id, size_t body = 0) {
@@ -122,11 +129,7 @@ inline DispatchResult settle(Dispatcher& d, HttpRequest r,
 
 // Waits (bounded) until `channel` holds `n` requests.
 inline bool wait_queued(FakeChannel& channel, size_t n) {
-  for (int i = 0; i < 1000; ++i) {
-    if (channel.queued().size() >= n) return true;
-    std::this_thread::sleep_for(1ms);
-  }
-  return false;
+  return wsup::testing::eventually([&] { return channel.queued().size() >= n; });
 }
 
 }  // namespace wsup::supervisor::testing

@@ -50,6 +50,11 @@ void EchoWorker::release() {
   cv_.notify_all();
 }
 
+int EchoWorker::held() const {
+  std::lock_guard lock(mutex_);
+  return static_cast<int>(held_.size());
+}
+
 int EchoWorker::cancelled() const {
   std::lock_guard lock(mutex_);
   return cancelled_;

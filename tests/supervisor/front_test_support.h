@@ -26,7 +26,8 @@ class EchoWorker : public RequestChannel {
   ~EchoWorker() override;
   SubmitResult try_submit(const HttpRequest& request) override;
   bool try_cancel(uint64_t request_id) override;
-  void release();  // answers the held requests
+  void release();    // answers the held requests
+  int held() const;  // /hold requests waiting for release()
   int cancelled() const;
   int served() const;
 

@@ -63,6 +63,7 @@ TEST(Metrics, WorkerGaugesAreRenderedPerWorker) {
   w.heap_bytes = 1234;
   w.cpu_seconds = 1.5;
   w.times = wsup::WorkerTimes{2'000'000'000, 500'000'000, 250'000'000, 9};
+  w.egress = wsup::WorkerEgress{41, 3};
   std::string text = m.render({&w, 1}, 7);
   EXPECT_NE(text.find("wsup_worker_context_seconds_total{worker=\"3\"} 2\n"), std::string::npos)
       << text;
@@ -70,6 +71,8 @@ TEST(Metrics, WorkerGaugesAreRenderedPerWorker) {
             std::string::npos);
   EXPECT_NE(text.find("wsup_worker_script_seconds_total{worker=\"3\"} 0.25\n"), std::string::npos);
   EXPECT_NE(text.find("wsup_worker_spare_context_hits_total{worker=\"3\"} 9\n"), std::string::npos);
+  EXPECT_NE(text.find("wsup_worker_subrequests_total{worker=\"3\"} 41\n"), std::string::npos);
+  EXPECT_NE(text.find("wsup_worker_subrequest_errors_total{worker=\"3\"} 3\n"), std::string::npos);
   EXPECT_NE(text.find("wsup_overflow_queue_depth 7\n"), std::string::npos);
   EXPECT_NE(text.find("wsup_worker_up{worker=\"3\"} 1\n"), std::string::npos);
   EXPECT_NE(text.find("wsup_worker_in_flight{worker=\"3\"} 5\n"), std::string::npos);

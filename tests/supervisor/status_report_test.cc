@@ -63,3 +63,28 @@ TEST(StatusReport, ScriptsSayWhichIsolationAndSnapshotTheyRunWith) {
             std::string::npos)
       << json;
 }
+
+TEST(StatusReport, TheSupervisorLineComesFirstWithPidVersionUptimeAndAddresses) {
+  SupervisorInfo info;
+  info.pid = 99;
+  info.version = "1.2.3";
+  info.uptime_seconds = 3725;
+  info.listen = {"127.0.0.1:8080", "[::1]:8080"};
+  std::string table = render_status_table(two_workers(), {}, info);
+  EXPECT_EQ(table.rfind("supervisor pid 99  version 1.2.3  uptime 1h02m  listen "
+                        "127.0.0.1:8080,[::1]:8080  admin off\n\nID",
+                        0),
+            0u)
+      << table;
+  info.admin = "127.0.0.1:9090";
+  std::string json = render_status_json(two_workers(), {}, info);
+  EXPECT_EQ(
+      json.rfind("{\"supervisor\":{\"pid\":99,\"version\":\"1.2.3\",\"uptime_s\":3725.000,"
+                 "\"listen\":[\"127.0.0.1:8080\",\"[::1]:8080\"],\"admin\":\"127.0.0.1:9090\"},"
+                 "\"workers\":[{\"id\":0,",
+                 0),
+      0u)
+      << json;
+  // Without it (the admin listener's /status before), the JSON starts with the workers.
+  EXPECT_EQ(render_status_json(two_workers()).rfind("{\"workers\":[", 0), 0u);
+}

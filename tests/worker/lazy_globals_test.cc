@@ -49,7 +49,7 @@ TEST_P(LazyGlobalsTest, EveryFamilyWorksOnFirstUseInAFreshContext) {
                      " atob(btoa('x')), crypto.randomUUID().length,"
                      " structuredClone({a: [1]}).a[0], new AbortController().signal.aborted,"
                      " typeof performance.now(), navigator.userAgent];"),
-            R"(["1","é","x",36,1,false,"number","wsup/0.1"])");
+            R"(["1","é","x",36,1,false,"number","Cloudflare-Workers"])");
   // The streams, stream adapters and Blob/FormData families (some baked into `all`).
   EXPECT_EQ(
       evaluate("const form = new FormData(); form.append('f', new File(['é'], 'n.txt'));\n"
@@ -63,6 +63,20 @@ TEST_P(LazyGlobalsTest, EveryFamilyWorksOnFirstUseInAFreshContext) {
                " new WritableStream() instanceof WritableStream,"
                " typeof IdentityTransformStream, typeof FixedLengthStream];"),
       R"(["AB","zz","n.txt",true,"function","function"])");
+}
+
+// The families never baked into a snapshot context build on first use in every one of them.
+TEST_P(LazyGlobalsTest, TheFamiliesBuiltOnlyOnFirstUseWorkFromEveryContext) {
+  EXPECT_EQ(evaluate("const {port1, port2} = new MessageChannel();"
+                     "const got = new Promise((resolve) => { port2.onmessage = (e) =>"
+                     " resolve(e.data); });"
+                     "port1.postMessage({n: 1});"
+                     "return [new CustomEvent('x', {detail: 2}).detail,"
+                     " new URLPattern({pathname: '/u/:id'}).exec('http://h/u/7').pathname"
+                     ".groups.id, (await got).n, typeof reportError,"
+                     " new TextDecoder('latin1').decode(new Uint8Array([0xE9])),"
+                     " AbortSignal.any([AbortSignal.abort('r')]).reason, self === globalThis];"),
+            R"([2,"7",1,"function","é","r",true])");
 }
 
 TEST_P(LazyGlobalsTest, LazyGlobalsLookLikeWebIdlGlobalsBeforeAndAfterFirstUse) {
@@ -188,6 +202,10 @@ TEST(BakedContextChoiceTest, FollowsTheGlobalsTheScriptsName) {
             BakedContext::all);
   EXPECT_EQ(choose({module_importing("export const u = (r) => new URL(r.url);")}),
             BakedContext::url);
+  // Families that are never baked decide nothing: URLPattern beside URL keeps `url`.
+  EXPECT_EQ(choose({script_with_source("new URLPattern(p).test(new URL(u))")}), BakedContext::url);
+  EXPECT_EQ(choose({script_with_source("new MessageChannel(); new CustomEvent('x')")}),
+            BakedContext::plain);
 }
 
 TEST(BakedContextChoiceTest, RequestsOfAUrlScriptStartFromTheUrlContext) {

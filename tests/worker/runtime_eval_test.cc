@@ -72,5 +72,26 @@ TEST(RuntimeEvalTest, WebAssemblyStillCompilesWithEvalOff) {
   EXPECT_EQ(response.body, "42 42");
 }
 
+TEST(RuntimeEvalTest, TopLevelEvalIsRefusedWhileTheSnapshotIsMadeToo) {
+  // The snapshot builder evaluates the top level under the script's policy: refused, located in
+  // the script, and the script falls back to its top level in every request (refused there too).
+  const std::string source =
+      "const answer = eval('6 * 7');\n"
+      "export default { fetch: () => new Response(String(answer)) };\n";
+  auto refused = Harness::single(source, true);
+  const ScriptStart& start = refused->runtime().snapshot().start(0);
+  EXPECT_FALSE(start.snapshotted);
+  EXPECT_THAT(start.fallback_reason,
+              HasSubstr("its top level threw main.mjs:1:16: EvalError: Code generation from "
+                        "strings disallowed for this context"));
+  EXPECT_EQ(refused->fetch().status, 500);
+
+  auto allowed = Harness::single(source, true, 1, {}, std::nullopt, 64,
+                                 [](ScriptSpec& spec) { spec.allow_eval = true; });
+  EXPECT_TRUE(allowed->runtime().snapshot().snapshotted(0))
+      << allowed->runtime().snapshot().start(0).fallback_reason;
+  EXPECT_EQ(allowed->fetch().body, "42");
+}
+
 }  // namespace
 }  // namespace wsup::worker::testing

@@ -1,9 +1,5 @@
 #include "tests/worker/runtime_harness.h"
 
-#include <unistd.h>
-
-#include <atomic>
-#include <fstream>
 #include <stdexcept>
 
 #include "worker/v8_engine.h"
@@ -13,25 +9,6 @@ namespace wsup::worker::testing {
 V8Engine& ensure_v8() {
   static V8Engine engine("wsup-tests");
   return engine;
-}
-
-TempDir::TempDir() {
-  static std::atomic<int> counter{0};
-  path_ = std::filesystem::temp_directory_path() /
-          ("wsup-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-  std::filesystem::create_directories(path_);
-}
-
-TempDir::~TempDir() {
-  std::error_code ignored;
-  std::filesystem::remove_all(path_, ignored);
-}
-
-std::string TempDir::write(const std::string& name, const std::string& text) const {
-  std::filesystem::path file = path_ / name;
-  std::filesystem::create_directories(file.parent_path());
-  std::ofstream(file, std::ios::binary) << text;
-  return file.string();
 }
 
 HttpRequest make_request(const std::string& script, const std::string& url,
@@ -60,7 +37,8 @@ Harness::Harness(std::vector<ScriptSpec> scripts, size_t isolates, RuntimeLimits
               concurrency) {}
 
 Harness::Harness(std::unique_ptr<TempDir> dir, std::vector<ScriptSpec> scripts, size_t isolates,
-                 RuntimeLimits limits, std::optional<BakedContext> baked, size_t concurrency)
+                 RuntimeLimits limits, std::optional<BakedContext> baked, size_t concurrency,
+                 std::optional<egress::ClientOptions> egress)
     : dir_(std::move(dir)) {
   ensure_v8();
   RuntimeOptions options;
@@ -69,6 +47,7 @@ Harness::Harness(std::unique_ptr<TempDir> dir, std::vector<ScriptSpec> scripts, 
   options.limits = limits;
   options.baked_context = baked;
   options.concurrency = concurrency;
+  options.egress = std::move(egress);
   runtime_ = std::make_unique<Runtime>(loop_, std::move(options));
 }
 
@@ -84,6 +63,19 @@ std::unique_ptr<Harness> Harness::single(const std::string& source, bool module,
   if (adjust) adjust(spec);
   return std::unique_ptr<Harness>(
       new Harness(std::move(dir), {spec}, isolates, limits, baked, concurrency));
+}
+
+std::unique_ptr<Harness> Harness::with_fetch(const std::string& source,
+                                             egress::ClientOptions egress, RuntimeLimits limits,
+                                             const std::function<void(ScriptSpec&)>& adjust) {
+  auto dir = std::make_unique<TempDir>();
+  ScriptSpec spec;
+  spec.name = "main";
+  spec.path = dir->write("main.mjs", source);
+  spec.module = true;
+  if (adjust) adjust(spec);
+  return std::unique_ptr<Harness>(
+      new Harness(std::move(dir), {spec}, 1, limits, std::nullopt, 64, std::move(egress)));
 }
 
 HttpResponse Harness::fetch(HttpRequest request) {

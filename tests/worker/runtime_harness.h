@@ -12,6 +12,8 @@
 #include <boost/asio/io_context.hpp>
 
 #include "shared/http_message.h"
+#include "tests/support/eventually.h"
+#include "tests/support/temp_dir.h"
 #include "worker/response_sink.h"
 #include "worker/runtime.h"
 #include "worker/v8_engine.h"
@@ -21,20 +23,8 @@ namespace wsup::worker::testing {
 // Starts V8 once for the whole binary (idempotent) and returns it.
 V8Engine& ensure_v8();
 
-// A fresh folder under the system temp dir, removed with everything in it.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-  // Writes `text` to `name` inside the folder; returns the file's path.
-  std::string write(const std::string& name, const std::string& text) const;
-
- private:
-  std::filesystem::path path_;
-};
+using ::wsup::testing::eventually;
+using ::wsup::testing::TempDir;
 
 HttpRequest make_request(const std::string& script, const std::string& url = "http://example.com/",
                          const std::string& method = "GET", HeaderList headers = {},
@@ -99,6 +89,11 @@ class Harness {
                                          std::optional<BakedContext> baked = std::nullopt,
                                          size_t concurrency = 64,
                                          const std::function<void(ScriptSpec&)>& adjust = {});
+  // One module `main` whose fetch() goes out through an HttpClient made with `egress`.
+  static std::unique_ptr<Harness> with_fetch(const std::string& source,
+                                             egress::ClientOptions egress,
+                                             RuntimeLimits limits = {},
+                                             const std::function<void(ScriptSpec&)>& adjust = {});
 
   // Sends one request and runs the loop until its response (and all work it started) is done.
   HttpResponse fetch(HttpRequest request);
@@ -113,7 +108,8 @@ class Harness {
 
  private:
   Harness(std::unique_ptr<TempDir> dir, std::vector<ScriptSpec> scripts, size_t isolates,
-          RuntimeLimits limits, std::optional<BakedContext> baked, size_t concurrency);
+          RuntimeLimits limits, std::optional<BakedContext> baked, size_t concurrency,
+          std::optional<egress::ClientOptions> egress = std::nullopt);
   std::unique_ptr<TempDir> dir_;
   boost::asio::io_context loop_;
   std::unique_ptr<Runtime> runtime_;

@@ -206,15 +206,11 @@ TEST(RuntimeTest, IdleIsolatesHoldASpareContextThatTheNextRequestUses) {
       false, 2);
   EXPECT_EQ(harness->fetch().body, "1");
   // Spares are made on the maker's thread, after the request gave its isolate back.
-  auto spares_ready = [&] {
-    for (int i = 0; i < 500 && harness->runtime().stats().spare_contexts < 2; ++i)
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    return harness->runtime().stats().spare_contexts;
-  };
-  EXPECT_EQ(spares_ready(), 2u);
+  auto two_spares = [&] { return harness->runtime().stats().spare_contexts == 2; };
+  EXPECT_TRUE(eventually(two_spares));
   EXPECT_EQ(harness->fetch().body, "1");  // a spare is as fresh as a new context
   EXPECT_EQ(harness->fetch().body, "1");
-  EXPECT_EQ(spares_ready(), 2u);
+  EXPECT_TRUE(eventually(two_spares));
 }
 
 // The loop thread keeps serving while the maker makes contexts: many requests in a row on one

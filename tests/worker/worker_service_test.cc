@@ -50,19 +50,22 @@ TEST(WorkerServiceTest, AnswersEveryRequestFromTheChannelThenDrains) {
   std::map<uint64_t, HttpResponse> responses;
   std::thread front([&] {
     int submitted = 0;
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    while (responses.size() < kRequests && std::chrono::steady_clock::now() < deadline) {
-      while (submitted < kRequests) {
-        HttpRequest request = make_request("main", "http://x/" + std::to_string(submitted), "POST",
-                                           {}, "body" + std::to_string(submitted));
-        request.id = 1000 + submitted;
-        if (supervisor.try_submit(request) != SubmitStatus::ok) break;
-        ++submitted;
-      }
-      supervisor.poll_responses(
-          [&](ResponseEvent&& done) { responses[done.request_id] = std::move(done.response); });
-      if (responses.size() < kRequests) supervisor.wait_for_responses(std::chrono::milliseconds(5));
-    }
+    eventually(
+        [&] {
+          while (submitted < kRequests) {
+            HttpRequest request = make_request("main", "http://x/" + std::to_string(submitted),
+                                               "POST", {}, "body" + std::to_string(submitted));
+            request.id = 1000 + submitted;
+            if (supervisor.try_submit(request) != SubmitStatus::ok) break;
+            ++submitted;
+          }
+          supervisor.poll_responses(
+              [&](ResponseEvent&& done) { responses[done.request_id] = std::move(done.response); });
+          if (responses.size() < kRequests)
+            supervisor.wait_for_responses(std::chrono::milliseconds(5));
+          return responses.size() == kRequests;
+        },
+        std::chrono::seconds(20));
     boost::asio::post(loop, [&] { service.drain(); });
   });
   loop.run();

@@ -9,17 +9,16 @@
 
 #include <chrono>
 #include <map>
+#include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "shared/channel.h"
+#include "tests/support/reap.h"
 #include "tests/worker/runtime_harness.h"
 
 namespace wsup::worker::testing {
 namespace {
-
-using Clock = std::chrono::steady_clock;
 
 class WorkerProcess {
  public:
@@ -56,31 +55,15 @@ class WorkerProcess {
   pid_t pid() const { return pid_; }
   // Exit status, or -1 if it did not exit within `timeout`.
   int wait_exit(std::chrono::milliseconds timeout) {
-    const auto deadline = Clock::now() + timeout;
-    while (Clock::now() < deadline) {
-      int status = 0;
-      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-        reaped_ = true;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-    return -1;
+    std::optional<int> code = ::wsup::testing::reap_within(pid_, timeout);
+    reaped_ = code.has_value();
+    return code.value_or(-1);
   }
 
  private:
   pid_t pid_ = -1;
   bool reaped_ = false;
 };
-
-bool wait_for_state(SupervisorChannel& channel, WorkerState state, std::chrono::seconds timeout) {
-  const auto deadline = Clock::now() + timeout;
-  while (Clock::now() < deadline) {
-    if (channel.worker_state() == state) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  return false;
-}
 
 TEST(WsupWorkerProcessTest, ServesRequestsFromItsSegmentAndDrainsOnSigterm) {
   TempDir dir;
@@ -100,24 +83,27 @@ TEST(WsupWorkerProcessTest, ServesRequestsFromItsSegmentAndDrainsOnSigterm) {
   options.slots = 8;
   SupervisorChannel channel = SupervisorChannel::create(options);
   WorkerProcess worker(config, channel);
-  ASSERT_TRUE(wait_for_state(channel, WorkerState::ready, std::chrono::seconds(20)))
+  ASSERT_TRUE(eventually([&] { return channel.worker_state() == WorkerState::ready; },
+                         std::chrono::seconds(20)))
       << "state " << to_string(channel.worker_state());
   EXPECT_EQ(channel.worker_pid(), worker.pid());
 
   constexpr int kRequests = 16;
   std::map<uint64_t, ResponseEvent> done;
   int submitted = 0;
-  const auto deadline = Clock::now() + std::chrono::seconds(20);
-  while (done.size() < kRequests && Clock::now() < deadline) {
-    while (submitted < kRequests) {
-      HttpRequest request = make_request("hello", "http://x/p" + std::to_string(submitted));
-      request.id = 500 + submitted;
-      if (channel.try_submit(request) != SubmitStatus::ok) break;
-      ++submitted;
-    }
-    channel.poll_responses([&](ResponseEvent&& c) { done[c.request_id] = std::move(c); });
-    if (done.size() < kRequests) channel.wait_for_responses(std::chrono::milliseconds(10));
-  }
+  eventually(
+      [&] {
+        while (submitted < kRequests) {
+          HttpRequest request = make_request("hello", "http://x/p" + std::to_string(submitted));
+          request.id = 500 + submitted;
+          if (channel.try_submit(request) != SubmitStatus::ok) break;
+          ++submitted;
+        }
+        channel.poll_responses([&](ResponseEvent&& c) { done[c.request_id] = std::move(c); });
+        if (done.size() < kRequests) channel.wait_for_responses(std::chrono::milliseconds(10));
+        return done.size() == kRequests;
+      },
+      std::chrono::seconds(20));
   ASSERT_EQ(done.size(), static_cast<size_t>(kRequests));
   EXPECT_EQ(done[500].error, ChannelError::none);
   EXPECT_EQ(done[500].response.status, 200);

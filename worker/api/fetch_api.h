@@ -1,8 +1,9 @@
-// Headers, Request, Response and the fetch event (Cloudflare Workers' shapes, WHATWG Fetch
-// semantics). Written in JavaScript (headers.js, body.js, request.js, response.js,
-// response_body.js, fetch_event.js, embedded at build time) over a few natives (UTF-8
-// encode/decode/length, and the response body pump's bodyChunk/bodyEnd/bodyError, which report
-// to the request through its JsHost), and baked into the runtime's startup snapshot. Bodies use
+// Headers, Request, Response, fetch() and the fetch event (Cloudflare Workers' shapes, WHATWG
+// Fetch semantics). Written in JavaScript (headers.js, body.js, request.js, response.js,
+// response_body.js, fetch.js, fetch_event.js, embedded at build time) over a few natives (UTF-8
+// encode/decode/length, the response body pump's bodyChunk/bodyEnd/bodyError, and fetch()'s
+// fetchStart/Resume/Abort/Write/EndBody, which reach the request through its JsHost), and
+// baked into the runtime's startup snapshot. Bodies use
 // the web platform's streams, Blob and FormData families (worker/web/), reached through its
 // private object.
 #pragma once

@@ -4,6 +4,10 @@
 //  - ES module: export default { fetch(request, env, ctx) } with ctx.waitUntil().
 // internal.dispatchFetch returns [responsePromise | undefined, waitUntilPromises]; the runtime
 // drives the promises and reads the Response through internal.serializeResponse.
+// The global addEventListener takes 'fetch' listeners for the fetch event and any other type
+// for the global scope's events ('error' from reportError, 'unhandledrejection'), which the web
+// platform dispatches (`web`: its private object); internal.unhandledRejection is how the
+// runtime reports a promise rejected with no handler.
 
 const fetchListeners = [];
 // The web platform's Event when it is linked in; otherwise just enough of one.
@@ -76,15 +80,49 @@ class FetchEvent extends EventBase {
   }
 }
 
-function addEventListener(type, listener) {
-  if (`${type}` !== 'fetch' || listener === null || listener === undefined) return;
+// The web platform's EventTarget methods, applied to the global scope (null without one).
+const globalEvents = web.EventTarget === undefined ? null : web.EventTarget.prototype;
+let globalListenersAdded = false;  // whether a listener of another type than 'fetch' ever was
+
+function addEventListener(type, listener, options = undefined) {
+  if (`${type}` !== 'fetch') {
+    if (globalEvents === null) return;
+    web.adoptEventTarget(globalThis);
+    globalListenersAdded = true;
+    return globalEvents.addEventListener.call(globalThis, type, listener, options);
+  }
+  if (listener === null || listener === undefined) return;
   if (!fetchListeners.includes(listener)) fetchListeners.push(listener);
 }
 
-function removeEventListener(type, listener) {
+function removeEventListener(type, listener, options = undefined) {
+  if (`${type}` !== 'fetch') {
+    if (globalEvents === null) return;
+    web.adoptEventTarget(globalThis);
+    return globalEvents.removeEventListener.call(globalThis, type, listener, options);
+  }
   const index = fetchListeners.indexOf(listener);
-  if (`${type}` === 'fetch' && index !== -1) fetchListeners.splice(index, 1);
+  if (index !== -1) fetchListeners.splice(index, 1);
 }
+
+function dispatchEvent(event) {
+  if (globalEvents === null) throw new TypeError('dispatchEvent: there is no EventTarget here');
+  web.adoptEventTarget(globalThis);
+  return globalEvents.dispatchEvent.call(globalThis, event);
+}
+
+// An exception no listener canceled (reportError, a throwing event listener) goes to the
+// request's log through console.error (the original, captured now).
+web.consoleError = globalThis.console?.error;
+
+// Whether the runtime should log a promise rejected with no handler: true unless an
+// 'unhandledrejection' listener canceled the PromiseRejectionEvent. Without any listener on
+// the global scope, the event classes are not even built.
+internal.unhandledRejection = (promise, reason) => {
+  if (globalEvents === null || !globalListenersAdded) return true;
+  const event = new web.PromiseRejectionEvent('unhandledrejection', {promise, reason, cancelable: true});
+  return web.dispatchGlobalEvent(event);
+};
 
 class ExecutionContext {
   #waitUntil;
@@ -112,7 +150,7 @@ internal.dispatchFetch = (namespace, method, url, flatHeaders, body, env) => {
 
 for (const [name, value] of Object.entries({
        Headers, Request, Response, FetchEvent, ExecutionContext, addEventListener,
-       removeEventListener,
+       removeEventListener, dispatchEvent,
      })) {
   Object.defineProperty(globalThis, name, {value, writable: true, configurable: true});
 }

@@ -1,16 +1,19 @@
-// The bridge from per-request native callbacks (timers, console, the response body stream) to
+// The bridge from per-request native callbacks (timers, console, the response body stream,
+// fetch()'s subrequests) to
 // the request that owns the current context. Every request context stores its JsHost in
 // embedder-data slot kJsHostSlot; the callbacks look it up from Isolate::GetCurrentContext().
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <vector>
 
 #include <v8.h>
 
 #include "shared/log.h"
+#include "worker/egress/subrequest.h"
 
 namespace wsup::worker {
 
@@ -39,6 +42,32 @@ class JsHost {
   virtual bool response_body_chunk(std::string_view bytes) = 0;
   virtual void response_body_end() = 0;
   virtual void response_body_error(v8::Local<v8::Value> error) = 0;
+
+  // V8's PromiseRejectCallback for a promise of this context: rejected with no handler, or
+  // given a handler after such a rejection. The request reports the rejections still unhandled
+  // once its microtasks are drained ('unhandledrejection', then its log).
+  virtual void promise_rejected_unhandled(v8::Local<v8::Promise> promise,
+                                          v8::Local<v8::Value> reason) = 0;
+  virtual void promise_handled_late(v8::Local<v8::Promise> promise) = 0;
+
+  // fetch() (fetch.js): starts a subrequest of the request. `handlers` is fetch.js's object
+  // whose methods (head, body, end, error, bodyReady) the request calls later, each in a slice
+  // of its own. Returns the subrequest's id (> 0), or 0: with the reason for a TypeError in
+  // `refusal` (the request's subrequest budget is used up, the runtime has no client), or with
+  // `refusal` empty when an exception is already thrown (the global scope's rules).
+  virtual uint32_t fetch_start(egress::SubrequestSpec /*spec*/, v8::Local<v8::Object> /*handlers*/,
+                               std::string& refusal) {
+    refusal = "fetch() is not available here";
+    return 0;
+  }
+  // The response body's reader wants more (undoes the pause its highWaterMark asked for).
+  virtual void fetch_resume(uint32_t /*id*/) {}
+  // The signal fired, the body was cancelled, or the request body failed: nothing more is
+  // called back and the subrequest's place in the budget is free.
+  virtual void fetch_abort(uint32_t /*id*/) {}
+  // A streamed request body: its next chunk (after bodyReady), or its end.
+  virtual void fetch_write(uint32_t /*id*/, std::string /*chunk*/) {}
+  virtual void fetch_end_body(uint32_t /*id*/) {}
 
   // Asked before an operation a script's global scope may not perform (a timer, I/O, random
   // values): at a top level being snapshotted (worker/global_scope.h) it throws the

@@ -5,6 +5,9 @@
 // immutable headers.
 
 const kIncoming = Symbol('incoming request');
+// (request) -> [method, url, headers, redirect, signal or null], read from the private fields
+// (fetch.js: user code may replace the getters).
+let requestParts;
 const kClone = Symbol('clone');
 // The methods the spec normalizes to upper case; others keep their case ("patch" stays).
 const kKnownMethods = ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT'];
@@ -205,6 +208,7 @@ class Request extends Body {
   }
 
   static {
+    requestParts = (r) => [r.#method, r.#url, r.#headers, r.#redirect, r.#signal];
     // The members stored and read back, each a getter made by the one function below: their
     // code is shared, which keeps a request's fresh context small (see body.js).
     const optionsOf = (request) => request.#options ?? defaultOptions();

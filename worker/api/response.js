@@ -6,6 +6,10 @@ const kNullBodyStatuses = [101, 103, 204, 205, 304];
 const kRedirectStatuses = [301, 302, 303, 307, 308];
 const kReasonPhrase = /^[\t\x20-\x7e\x80-\xff]*$/;
 const kClonedResponse = Symbol('cloned response');
+const kFetchedResponse = Symbol('fetched response');
+// (status, statusText, flatHeaders, url, redirected, stream | null) -> the Response fetch()
+// resolves with (fetch.js): immutable headers, the final URL, any status the upstream sent.
+let makeFetchedResponse;
 
 class Response extends Body {
   #status = 200;
@@ -13,8 +17,20 @@ class Response extends Body {
   #headers;
   #type = 'default';
   #url = '';
+  #redirected = false;
 
   constructor(body = null, init = undefined) {
+    if (body === kFetchedResponse) {
+      const headers = makeHeadersFromFlatList(init.flatHeaders, 'immutable');
+      super(init.stream === null ? null : {whole: null, stream: init.stream, length: undefined},
+            headers);
+      this.#status = init.status;
+      this.#statusText = init.statusText;
+      this.#headers = headers;
+      this.#url = init.url;
+      this.#redirected = init.redirected;
+      return;
+    }
     if (body === kClonedResponse) {
       const headers = new Headers(init.#headers);
       headersSetGuard(headers, headersGuard(init.#headers));
@@ -24,6 +40,7 @@ class Response extends Body {
       this.#headers = headers;
       this.#type = init.#type;
       this.#url = init.#url;
+      this.#redirected = init.#redirected;
       return;
     }
     if (init !== undefined && init !== null && typeof init !== 'object') {
@@ -98,7 +115,7 @@ class Response extends Body {
     return this.#url;
   }
   get redirected() {
-    return false;
+    return this.#redirected;
   }
   get type() {
     return this.#type;
@@ -140,5 +157,7 @@ class Response extends Body {
   }
   static {
     internal.serializeResponse = (value) => Response.#serialize(value);
+    makeFetchedResponse = (status, statusText, flatHeaders, url, redirected, stream) =>
+        new Response(kFetchedResponse, {status, statusText, flatHeaders, url, redirected, stream});
   }
 }

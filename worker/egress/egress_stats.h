@@ -1,6 +1,7 @@
 // What the worker's HTTP client counts, for /metrics. Single-threaded (the worker's loop), so
-// plain counters. The seam for phase 2: the worker copies a snapshot into its segment header
-// with the heap figures (WorkerService::report_usage) and the supervisor's Metrics prints them.
+// plain counters. The worker copies `started` and `errors_total()` into its segment header with
+// the heap figures (WorkerService::report_usage) and the supervisor's Metrics prints them; the
+// rest (kinds, bytes, connections, latency) is not reported yet.
 #pragma once
 
 #include <array>

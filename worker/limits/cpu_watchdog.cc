@@ -110,6 +110,11 @@ uint64_t CpuWatchdog::terminations() const {
   return terminations_;
 }
 
+bool CpuWatchdog::sleeping() const {
+  std::lock_guard lock(mutex_);
+  return sleeping_;
+}
+
 void CpuWatchdog::run() {
   std::unique_lock lock(mutex_);
   auto last_active = std::chrono::steady_clock::now();

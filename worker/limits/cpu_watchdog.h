@@ -85,6 +85,10 @@ class CpuWatchdog {
   // Number of TerminateExecution calls made so far (for tests and metrics).
   uint64_t terminations() const;
 
+  // Whether the watchdog thread waits without a timeout (idle past idle_linger), so that the
+  // next arm() must wake it. For tests.
+  bool sleeping() const;
+
  private:
   void run();
   std::chrono::nanoseconds watched_cpu_time() const;

@@ -1,26 +1,11 @@
 #include "worker/web/family_scripts.h"
 
-#include <memory>
-
 #include "worker/embedded_js.h"
+#include "worker/embedded_source.h"
 #include "worker/web/natives.h"
 
 namespace wsup::worker::web {
 namespace {
-
-// The embedded sources as external strings: compiling neither copies nor allocates their text,
-// and V8's per-isolate compilation cache (keyed on source and origin) turns every compile after
-// the first in an isolate into a lookup (contexts made without the snapshot).
-class StaticSource final : public v8::String::ExternalOneByteStringResource {
- public:
-  explicit StaticSource(std::string_view text) : text_(text) {}
-  const char* data() const override { return text_.data(); }
-  size_t length() const override { return text_.size(); }
-  void Dispose() override {}  // static storage: nothing to free
-
- private:
-  std::string_view text_;
-};
 
 // Index of the embedded file `name`, or the number of files.
 size_t find_source(std::string_view name) {
@@ -31,21 +16,9 @@ size_t find_source(std::string_view name) {
   return files.size();
 }
 
-// Never destroyed: an isolate disposed during static destruction may still hold the strings.
-StaticSource* static_source(size_t index) {
-  static const auto* const sources = [] {
-    auto* all = new std::vector<std::unique_ptr<StaticSource>>();
-    for (const EmbeddedJs& each : web_platform_sources()) {
-      all->push_back(std::make_unique<StaticSource>(each.source));
-    }
-    return all;
-  }();
-  return (*sources)[index].get();
-}
-
 v8::MaybeLocal<v8::UnboundScript> compile_unbound(v8::Isolate* isolate, size_t index) {
-  v8::Local<v8::String> text;
-  if (!v8::String::NewExternalOneByte(isolate, static_source(index)).ToLocal(&text)) return {};
+  v8::Local<v8::String> text;  // external: compiling neither copies nor allocates the text
+  if (!embedded_source(isolate, web_platform_sources()[index]).ToLocal(&text)) return {};
   v8::ScriptOrigin origin(isolate, one_byte_string(isolate, web_platform_sources()[index].name));
   v8::ScriptCompiler::Source source(text, origin);
   return v8::ScriptCompiler::CompileUnboundScript(isolate, &source);

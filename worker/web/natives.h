@@ -25,6 +25,8 @@ std::span<const NativeFunction> crypto_cipher_natives();  // natives_crypto_ciph
 std::span<const NativeFunction> crypto_derive_natives();  // natives_crypto_derive.cc
 std::span<const NativeFunction> clone_natives();          // natives_clone.cc
 std::span<const NativeFunction> url_natives();            // natives_url.cc (Boost.URL pieces)
+std::span<const NativeFunction> time_natives();           // natives_clock.cc (performance)
+std::span<const NativeFunction> navigator_natives();      // natives_clock.cc (userAgent)
 std::span<const NativeFunction> streams_natives();        // natives_streams.cc (zlib, transfer)
 
 // Helpers shared by the native files.

@@ -1,58 +1,240 @@
 // structuredClone through V8's own serializer (the HTML structured serialize algorithm as V8
-// implements it for postMessage).
+// implements it for postMessage), with the transfer of ArrayBuffers and MessagePorts, and the
+// host objects MessagePort is made of.
 #include <cstdlib>
 #include <memory>
+#include <vector>
 
 #include "worker/web/natives.h"
+#include "worker/web/runtime_hooks.h"
 
 namespace wsup::worker::web {
 namespace {
 
+v8::Local<v8::Object> new_data_clone_error(v8::Isolate* isolate,
+                                           v8::Local<v8::Function> dom_exception,
+                                           v8::Local<v8::String> message) {
+  v8::Local<v8::Context> context = isolate->GetCurrentContext();
+  v8::Local<v8::Value> args[] = {message, one_byte_string(isolate, "DataCloneError")};
+  v8::Local<v8::Object> error;
+  if (!dom_exception->NewInstance(context, 2, args).ToLocal(&error)) return {};
+  return error;
+}
+
 // Turns V8's clone errors into DOMException("...", "DataCloneError") using the constructor
-// that clone.js passes in, so no per-context state is needed on the C++ side.
-class DataCloneErrorDelegate final : public v8::ValueSerializer::Delegate {
+// that globals.js passes in, so no per-context state is needed on the C++ side. Host objects
+// (MessagePorts, the only ones wsup makes) are written as their index in the transfer list's
+// ports; a port not in it cannot be cloned.
+class CloneSerializerDelegate final : public v8::ValueSerializer::Delegate {
  public:
-  DataCloneErrorDelegate(v8::Isolate* isolate, v8::Local<v8::Function> dom_exception)
-      : isolate_(isolate), dom_exception_(dom_exception) {}
+  CloneSerializerDelegate(v8::Isolate* isolate, v8::Local<v8::Function> dom_exception,
+                          const std::vector<v8::Local<v8::Object>>& ports)
+      : isolate_(isolate), dom_exception_(dom_exception), ports_(ports) {}
+
+  void set_serializer(v8::ValueSerializer* serializer) { serializer_ = serializer; }
 
   void ThrowDataCloneError(v8::Local<v8::String> message) override {
-    v8::Local<v8::Context> context = isolate_->GetCurrentContext();
-    v8::Local<v8::Value> args[] = {message, one_byte_string(isolate_, "DataCloneError")};
-    v8::Local<v8::Object> error;
-    if (dom_exception_->NewInstance(context, 2, args).ToLocal(&error)) {
-      isolate_->ThrowException(error);
+    v8::Local<v8::Object> error = new_data_clone_error(isolate_, dom_exception_, message);
+    if (!error.IsEmpty()) isolate_->ThrowException(error);
+  }
+
+  v8::Maybe<bool> WriteHostObject(v8::Isolate* isolate, v8::Local<v8::Object> object) override {
+    for (size_t i = 0; i < ports_.size(); ++i) {
+      if (ports_[i] != object) continue;
+      serializer_->WriteUint32(static_cast<uint32_t>(i));
+      return v8::Just(true);
     }
+    ThrowDataCloneError(one_byte_string(
+        isolate, "A MessagePort could not be cloned: it is not in the transfer list."));
+    return v8::Nothing<bool>();
   }
 
  private:
   v8::Isolate* isolate_;
   v8::Local<v8::Function> dom_exception_;
+  const std::vector<v8::Local<v8::Object>>& ports_;
+  v8::ValueSerializer* serializer_ = nullptr;
+};
+
+// Gives back, for each port index written above, the port shipped in its place.
+class CloneDeserializerDelegate final : public v8::ValueDeserializer::Delegate {
+ public:
+  explicit CloneDeserializerDelegate(v8::Local<v8::Array> shipped) : shipped_(shipped) {}
+  void set_deserializer(v8::ValueDeserializer* deserializer) { deserializer_ = deserializer; }
+
+  v8::MaybeLocal<v8::Object> ReadHostObject(v8::Isolate* isolate) override {
+    v8::Local<v8::Context> context = isolate->GetCurrentContext();
+    uint32_t index = 0;
+    v8::Local<v8::Value> port;
+    if (shipped_.IsEmpty() || !deserializer_->ReadUint32(&index) || index >= shipped_->Length() ||
+        !shipped_->Get(context, index).ToLocal(&port) || !port->IsObject()) {
+      throw_type_error(isolate, "structuredClone: a transferred port is missing");
+      return {};
+    }
+    return port.As<v8::Object>();
+  }
+
+ private:
+  v8::Local<v8::Array> shipped_;
+  v8::ValueDeserializer* deserializer_ = nullptr;
 };
 
 struct FreeDeleter {
   void operator()(uint8_t* data) const { std::free(data); }
 };
 
-// structuredClone(value, DOMException) -> a deep copy (cycles, Map, Set, Date, RegExp,
-// ArrayBuffer and views, Error, boxed primitives); functions and symbols throw DataCloneError.
+bool throw_clone_error(v8::Isolate* isolate, v8::Local<v8::Function> dom_exception,
+                       const char* message) {
+  v8::Local<v8::Object> error =
+      new_data_clone_error(isolate, dom_exception, one_byte_string(isolate, message));
+  if (!error.IsEmpty()) isolate->ThrowException(error);
+  return false;
+}
+
+// Reads the transfer list's ArrayBuffers (info[2]) and ports (info[3]), checking what HTML's
+// StructuredSerializeWithTransfer checks before anything is serialized: no duplicates, no
+// detached or undetachable buffers, no SharedArrayBuffer.
+bool read_transfer_list(const v8::FunctionCallbackInfo<v8::Value>& info,
+                        v8::Local<v8::Function> dom_exception,
+                        std::vector<v8::Local<v8::ArrayBuffer>>& buffers,
+                        std::vector<v8::Local<v8::Object>>& ports) {
+  v8::Isolate* isolate = info.GetIsolate();
+  v8::Local<v8::Context> context = isolate->GetCurrentContext();
+  if (info[2]->IsArray()) {
+    v8::Local<v8::Array> list = info[2].As<v8::Array>();
+    for (uint32_t i = 0; i < list->Length(); ++i) {
+      v8::Local<v8::Value> item;
+      if (!list->Get(context, i).ToLocal(&item)) return false;
+      if (!item->IsArrayBuffer()) {
+        return throw_clone_error(
+            isolate, dom_exception,
+            "A value in the transfer list is not transferable (only ArrayBuffers and "
+            "MessagePorts are).");
+      }
+      v8::Local<v8::ArrayBuffer> buffer = item.As<v8::ArrayBuffer>();
+      for (v8::Local<v8::ArrayBuffer> seen : buffers) {
+        if (seen == buffer) {
+          return throw_clone_error(isolate, dom_exception,
+                                   "An ArrayBuffer is duplicated in the transfer list.");
+        }
+      }
+      if (buffer->WasDetached() || !buffer->IsDetachable()) {
+        return throw_clone_error(isolate, dom_exception,
+                                 "An ArrayBuffer in the transfer list is detached or cannot be "
+                                 "detached.");
+      }
+      buffers.push_back(buffer);
+    }
+  }
+  if (info[3]->IsArray()) {
+    v8::Local<v8::Array> list = info[3].As<v8::Array>();
+    for (uint32_t i = 0; i < list->Length(); ++i) {
+      v8::Local<v8::Value> item;
+      if (!list->Get(context, i).ToLocal(&item)) return false;
+      if (!item->IsObject()) return throw_clone_error(isolate, dom_exception, "Not a port.");
+      for (v8::Local<v8::Object> seen : ports) {
+        if (seen == item) {
+          return throw_clone_error(isolate, dom_exception,
+                                   "A MessagePort is duplicated in the transfer list.");
+        }
+      }
+      ports.push_back(item.As<v8::Object>());
+    }
+  }
+  return true;
+}
+
+// structuredClone(value, DOMException, transferBuffers, transferPorts, shipPorts) -> a deep
+// copy (cycles, Map, Set, Date, RegExp, ArrayBuffer and views, Error, boxed primitives);
+// functions and symbols throw DataCloneError. The buffers of the transfer list are detached and
+// their memory handed to the copy's buffers; shipPorts(ports) returns the ports that stand for
+// the transferred ones in the copy. Nothing is detached or shipped when serializing fails.
 void StructuredClone(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Isolate* isolate = info.GetIsolate();
   v8::Local<v8::Context> context = isolate->GetCurrentContext();
-  DataCloneErrorDelegate delegate(isolate, info[1].As<v8::Function>());
+  if (!info[1]->IsFunction()) return throw_type_error(isolate, "structuredClone: no DOMException");
+  v8::Local<v8::Function> dom_exception = info[1].As<v8::Function>();
+  std::vector<v8::Local<v8::ArrayBuffer>> buffers;
+  std::vector<v8::Local<v8::Object>> ports;
+  if (!read_transfer_list(info, dom_exception, buffers, ports)) return;
+
+  CloneSerializerDelegate delegate(isolate, dom_exception, ports);
   v8::ValueSerializer serializer(isolate, &delegate);
+  delegate.set_serializer(&serializer);
+  for (uint32_t i = 0; i < buffers.size(); ++i) serializer.TransferArrayBuffer(i, buffers[i]);
   serializer.WriteHeader();
   if (serializer.WriteValue(context, info[0]).IsNothing()) return;  // exception pending
   // Release() hands over a buffer from the delegate's default realloc-based allocator.
   auto [data, size] = serializer.Release();
   std::unique_ptr<uint8_t, FreeDeleter> owned(data);
-  v8::ValueDeserializer deserializer(isolate, owned.get(), size);
+
+  std::vector<v8::Local<v8::ArrayBuffer>> moved;
+  for (v8::Local<v8::ArrayBuffer> buffer : buffers) {
+    std::shared_ptr<v8::BackingStore> store = buffer->GetBackingStore();
+    buffer->Detach();
+    moved.push_back(v8::ArrayBuffer::New(isolate, std::move(store)));
+  }
+  v8::Local<v8::Array> shipped;
+  if (!ports.empty()) {
+    if (!info[4]->IsFunction()) return throw_type_error(isolate, "structuredClone: no shipPorts");
+    v8::Local<v8::Array> list = v8::Array::New(isolate, static_cast<int>(ports.size()));
+    for (uint32_t i = 0; i < ports.size(); ++i) {
+      if (list->Set(context, i, ports[i]).IsNothing()) return;
+    }
+    v8::Local<v8::Value> argv[] = {list};
+    v8::Local<v8::Value> result;
+    if (!info[4]
+             .As<v8::Function>()
+             ->Call(context, v8::Undefined(isolate), 1, argv)
+             .ToLocal(&result))
+      return;
+    if (!result->IsArray()) return throw_type_error(isolate, "structuredClone: shipPorts failed");
+    shipped = result.As<v8::Array>();
+  }
+
+  CloneDeserializerDelegate reader(shipped);
+  v8::ValueDeserializer deserializer(isolate, owned.get(), size, &reader);
+  reader.set_deserializer(&deserializer);
+  for (uint32_t i = 0; i < moved.size(); ++i) deserializer.TransferArrayBuffer(i, moved[i]);
   if (deserializer.ReadHeader(context).IsNothing()) return;
   v8::Local<v8::Value> copy;
-  if (deserializer.ReadValue(context).ToLocal(&copy)) info.GetReturnValue().Set(copy);
+  if (!deserializer.ReadValue(context).ToLocal(&copy)) return;
+  v8::Local<v8::Array> pair = v8::Array::New(isolate, 2);
+  if (pair->Set(context, 0, copy).IsNothing() ||
+      pair->Set(context, 1, shipped.IsEmpty() ? v8::Array::New(isolate, 0) : shipped).IsNothing()) {
+    return;
+  }
+  info.GetReturnValue().Set(pair);
+}
+
+void HostObjectConstructor(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  // A port delivers through the timers of the request that runs it: one made by a script's top
+  // level cannot go into a snapshot that every request copies (the script then runs per request).
+  note_native_state(info.GetIsolate(), "a MessagePort (MessageChannel)");
+  // `this` is the new object (with its embedder field): nothing to set up.
+  info.GetReturnValue().Set(info.This());
+}
+
+// hostObjectClass() -> a constructor whose instances carry an embedder field, so that V8's
+// serializer treats them as host objects (MessagePort, messaging.js). Construct it with
+// Reflect.construct(HostObject, [], NewTarget) to give the instance NewTarget's prototype.
+void HostObjectClass(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  v8::Isolate* isolate = info.GetIsolate();
+  v8::Local<v8::FunctionTemplate> constructor =
+      v8::FunctionTemplate::New(isolate, HostObjectConstructor);
+  constructor->InstanceTemplate()->SetInternalFieldCount(1);
+  v8::Local<v8::Function> function;
+  if (constructor->GetFunction(isolate->GetCurrentContext()).ToLocal(&function)) {
+    info.GetReturnValue().Set(function);
+  }
 }
 
 constexpr NativeFunction kCloneNatives[] = {
-    {"structuredClone", StructuredClone, 2},
+    {"structuredClone", StructuredClone, 5},
+    {"hostObjectClass", HostObjectClass, 0},
+    // Listed so that it is among the external references: a context holding the class (a
+    // script's top level that made a MessageChannel) can then be serialized.
+    {"hostObjectConstructor", HostObjectConstructor, 0},
 };
 
 }  // namespace

@@ -1,9 +1,11 @@
-// UTF-8 encode/decode (WHATWG Encoding) and forgiving-base64 (WHATWG Infra) for encoding.js.
+// UTF-8 encode/decode and the legacy single-byte decoders (WHATWG Encoding), and
+// forgiving-base64 (WHATWG Infra), for encoding.js.
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include "worker/web/natives.h"
+#include "worker/web/single_byte_tables.h"
 
 namespace wsup::worker::web {
 namespace {
@@ -213,12 +215,65 @@ void Atob(const v8::FunctionCallbackInfo<v8::Value>& info) {
   info.GetReturnValue().Set(one_byte_string(isolate, out.data(), static_cast<int>(out.size())));
 }
 
+std::string ascii_text(v8::Isolate* isolate, v8::Local<v8::Value> value) {
+  if (!value->IsString()) return {};
+  v8::String::Utf8Value text(isolate, value);
+  return *text == nullptr ? std::string() : std::string(*text, text.length());
+}
+
+// singleByteEncoding(label) -> the name of the single-byte encoding the label names (already
+// trimmed and lower-cased), or undefined.
+void SingleByteEncodingForLabel(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  v8::Isolate* isolate = info.GetIsolate();
+  const std::string label = ascii_text(isolate, info[0]);
+  const SingleByteEncoding* encoding = single_byte_encoding_for_label(label);
+  if (encoding == nullptr) return;
+  info.GetReturnValue().Set(
+      one_byte_string(isolate, encoding->name.data(), static_cast<int>(encoding->name.size())));
+}
+
+// singleByteDecode(name, Uint8Array, fatal) -> string, or undefined when `fatal` and a byte
+// has no code point in the encoding (otherwise such a byte becomes U+FFFD).
+void SingleByteDecode(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  v8::Isolate* isolate = info.GetIsolate();
+  const SingleByteEncoding* encoding = single_byte_encoding_named(ascii_text(isolate, info[0]));
+  if (encoding == nullptr || !info[1]->IsUint8Array()) {
+    return throw_type_error(isolate, "singleByteDecode: an encoding name and a Uint8Array");
+  }
+  v8::Local<v8::Uint8Array> view = info[1].As<v8::Uint8Array>();
+  const size_t size = view->ByteLength();
+  if (size > static_cast<size_t>(v8::String::kMaxLength)) {
+    return throw_type_error(isolate, "The input is too large to decode");
+  }
+  const auto* bytes =
+      static_cast<const uint8_t*>(view->Buffer()->Data()) + (size == 0 ? 0 : view->ByteOffset());
+  const bool fatal = info[2]->IsTrue();
+  std::u16string text(size, u'\0');
+  for (size_t i = 0; i < size; ++i) {
+    const uint8_t byte = bytes[i];
+    char16_t unit = byte < 0x80 ? byte : encoding->high[byte - 0x80];
+    if (unit == 0 && byte >= 0x80) {
+      if (fatal) return;
+      unit = kReplacement;
+    }
+    text[i] = unit;
+  }
+  v8::Local<v8::String> result;
+  if (v8::String::NewFromTwoByte(isolate, reinterpret_cast<const uint16_t*>(text.data()),
+                                 v8::NewStringType::kNormal, static_cast<int>(size))
+          .ToLocal(&result)) {
+    info.GetReturnValue().Set(result);
+  }
+}
+
 constexpr NativeFunction kEncodingNatives[] = {
     {"utf8Encode", Utf8Encode, 1},
     {"utf8EncodeInto", Utf8EncodeInto, 3},
     {"utf8Decode", Utf8Decode, 3},
     {"btoa", Btoa, 1},
     {"atob", Atob, 1},
+    {"singleByteEncoding", SingleByteEncodingForLabel, 1},
+    {"singleByteDecode", SingleByteDecode, 3},
 };
 
 }  // namespace

@@ -17,7 +17,7 @@ struct RuntimeHooks {
   // An object holding native state was made (a CryptoKey's key material, a digest in progress):
   // state a snapshot cannot carry (its ArrayBuffer handle would come back empty).
   void (*native_state_made)(v8::Isolate* isolate, const char* what) = nullptr;
-  // A family that keeps WeakMaps was built (the large ones: streams, Blob/FormData): the runtime
+  // A family that keeps WeakMaps was built (streams, Blob/FormData, MessageChannel): the runtime
   // counts them with the script's own (worker/script_preparation.cc says why it must).
   void (*weak_collections_made)(v8::Isolate* isolate) = nullptr;
 };

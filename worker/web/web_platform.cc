@@ -4,8 +4,6 @@
 // first access to one of its globals in a context. Neither object is reachable from user code.
 #include "worker/web/web_platform.h"
 
-#include <chrono>
-#include <memory>
 #include <string_view>
 #include <vector>
 
@@ -45,41 +43,12 @@ v8::Local<v8::String> one_byte_string(v8::Isolate* isolate, const char* text, in
 
 namespace {
 
-// performance.now() counts from process start on the monotonic clock; timeOrigin is the wall
-// clock at that same instant, so timeOrigin + now() tracks Date.now(). Both are read at call
-// time, never stored in the context, so a snapshot carries no stale clock.
-const auto kProcessStartMonotonic = std::chrono::steady_clock::now();
-const auto kProcessStartWall = std::chrono::system_clock::now();
-
-void PerformanceNow(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  // A script's top level reads 0, as from Date.now() there (runtime_hooks.h).
-  if (clock_frozen()) return info.GetReturnValue().Set(0.0);
-  const std::chrono::duration<double, std::milli> elapsed =
-      std::chrono::steady_clock::now() - kProcessStartMonotonic;
-  info.GetReturnValue().Set(elapsed.count());
-}
-
-void TimeOrigin(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  const std::chrono::duration<double, std::milli> since_epoch =
-      kProcessStartWall.time_since_epoch();
-  info.GetReturnValue().Set(since_epoch.count());
-}
-
-constexpr NativeFunction kTimeNatives[] = {
-    {"performanceNow", PerformanceNow, 0},
-    {"timeOrigin", TimeOrigin, 0},
-};
-
-std::span<const NativeFunction> time_natives() {
-  return kTimeNatives;
-}
-
 using NativeTable = std::span<const NativeFunction> (*)();
 // Every table, for the external references; each family lists the tables its files use.
 constexpr NativeTable kNativeTables[] = {
     encoding_natives,    crypto_natives,        crypto_key_natives,    crypto_jwk_natives,
     crypto_sign_natives, crypto_cipher_natives, crypto_derive_natives, clone_natives,
-    url_natives,         streams_natives,       time_natives};
+    url_natives,         streams_natives,       time_natives,          navigator_natives};
 
 // A plain object (Object.prototype) in dictionary mode. The families add dozens of properties
 // to `natives` and `internal` in every context that uses them; on an ordinary object each
@@ -133,9 +102,13 @@ struct Family {
   std::vector<NativeTable> natives;         // the tables of natives the files use
   // Compiled at install (the installers live in every context: no compile on first use) or
   // on first use, from the isolate's FamilyScriptCache (family_scripts.h): the large families,
-  // whose functions would otherwise be carried and compiled again in every context. They are
-  // never baked into a snapshot context either (lazy_family_built_on_first_use_only).
+  // whose functions would otherwise be carried and compiled again in every context, and those
+  // few requests use (a context then carries nothing of them but their lazy properties). They
+  // are never baked into a snapshot context either (lazy_family_built_on_first_use_only).
   bool compile_at_install = true;
+  // Whether building it makes WeakMaps: the runtime must know of every WeakMap a script's top
+  // level leaves in its snapshot (runtime_hooks.h, note_weak_collections).
+  bool keeps_weak_collections = false;
 };
 
 const Family& base_family() {
@@ -154,7 +127,7 @@ const std::vector<Family>& lazy_families() {
       {{"wsup:percent_encoding.js", "wsup:url_host.js", "wsup:url_search_params.js",
         "wsup:url_parser.js", "wsup:url.js"},
        {"URLSearchParams", "URL"},
-       {"urlForms"},
+       {"URL", "urlForms"},
        {encoding_natives, url_natives}},
       {{"wsup:crypto.js"}, {"Crypto", "crypto"}, {}, {crypto_natives}},
       // Apart from crypto's: getRandomValues alone does not build SubtleCrypto.
@@ -164,9 +137,18 @@ const std::vector<Family>& lazy_families() {
        {crypto_natives, crypto_key_natives, crypto_jwk_natives, crypto_sign_natives,
         crypto_cipher_natives, crypto_derive_natives, encoding_natives}},
       {{"wsup:globals.js"},
-       {"structuredClone", "Performance", "Navigator", "performance", "navigator"},
+       {"structuredClone", "Performance", "Navigator", "performance", "navigator", "scheduler"},
+       {"cloneWithTransfer"},
+       {clone_natives, time_natives, navigator_natives}},
+      {{"wsup:event_types.js"},
+       {"CustomEvent", "ErrorEvent", "MessageEvent", "PromiseRejectionEvent", "reportError"},
+       {"MessageEvent", "PromiseRejectionEvent", "reportException", "dispatchGlobalEvent"},
        {},
-       {clone_natives, time_natives}},
+       false},
+      // A port's state is in a WeakMap, and EventTarget adopts ports into another.
+      {{"wsup:messaging.js"}, {"MessageChannel", "MessagePort"}, {}, {clone_natives}, false, true},
+      // urlpattern-polyfill between wsup's prelude and epilogue (CMakeLists.txt).
+      {{"wsup:urlpattern.js"}, {"URLPattern"}, {}, {}, false},
       // web-streams-polyfill between wsup's prelude and epilogue (CMakeLists.txt).
       {{"wsup:streams.js"},
        {"ReadableStream", "ReadableStreamDefaultReader", "ReadableStreamBYOBReader",
@@ -176,18 +158,21 @@ const std::vector<Family>& lazy_families() {
         "ByteLengthQueuingStrategy", "CountQueuingStrategy"},
        {"streams"},
        {encoding_natives, streams_natives},
-       false},
+       false,
+       true},
       {{"wsup:stream_adapters.js"},
        {"TextEncoderStream", "TextDecoderStream", "CompressionStream", "DecompressionStream",
         "IdentityTransformStream", "FixedLengthStream"},
        {},
        {encoding_natives, streams_natives},
-       false},
+       false,
+       true},
       {{"wsup:blob.js", "wsup:form_data.js", "wsup:multipart.js"},
        {"Blob", "File", "FormData"},
        {"blobs"},
        {encoding_natives, crypto_natives},
-       false},
+       false,
+       true},
   };
   return families;
 }
@@ -198,8 +183,7 @@ const std::vector<Family>& lazy_families() {
 // families' files come from the isolate's FamilyScriptCache when it has one (family_scripts.h).
 v8::MaybeLocal<v8::Array> CompileFamily(v8::Local<v8::Context> context, const Family& family) {
   v8::Isolate* isolate = context->GetIsolate();
-  // The large families keep WeakMaps (stream_adapters.js, streams_epilogue.js).
-  if (!family.compile_at_install) note_weak_collections(isolate);
+  if (family.keeps_weak_collections) note_weak_collections(isolate);
   v8::Local<v8::Array> installers = v8::Array::New(isolate, static_cast<int>(family.files.size()));
   for (uint32_t i = 0; i < family.files.size(); ++i) {
     v8::Local<v8::Value> installer;

@@ -1,10 +1,12 @@
 // Web platform globals that need no event loop and no per-request state:
-// URL, URLSearchParams, TextEncoder, TextDecoder, atob, btoa, structuredClone,
+// URL, URLSearchParams, URLPattern, TextEncoder, TextDecoder, atob, btoa, structuredClone,
 // crypto (randomUUID, getRandomValues, subtle: WebCrypto), CryptoKey, Event, EventTarget,
-// AbortController, AbortSignal, performance.now, navigator.userAgent, the WHATWG Streams
-// (ReadableStream, WritableStream, TransformStream, ...), TextEncoderStream, TextDecoderStream,
-// CompressionStream, DecompressionStream, IdentityTransformStream, FixedLengthStream, Blob, File
-// and FormData.
+// CustomEvent, ErrorEvent, MessageEvent, PromiseRejectionEvent, reportError, AbortController,
+// AbortSignal, MessageChannel, MessagePort, performance, navigator, scheduler, self, the WHATWG
+// Streams (ReadableStream, WritableStream, TransformStream, ...), TextEncoderStream,
+// TextDecoderStream, CompressionStream, DecompressionStream, IdentityTransformStream,
+// FixedLengthStream, Blob, File and FormData.
+// (MessagePort and scheduler deliver through the runtime's timers, installed first.)
 //
 // The runtime (worker/) owns the rest: Headers, Request, Response, the fetch event, timers,
 // console and queueMicrotask. It calls install_web_platform() once into every fresh context, or
@@ -13,6 +15,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -36,14 +39,21 @@ inline constexpr int kWebPlatformSlot = 0;
 bool install_web_platform(v8::Local<v8::Context> context);
 
 // The private object the web platform's files share (js/webidl.js), for the runtime's own
-// JavaScript (worker/api/): the families' `internals` (internal.streams, internal.blobs, ...)
-// are lazy properties of it, so reading one builds that family. An empty object when
-// `context` has no web platform.
+// JavaScript (worker/api/): the families' `internals` (internal.reportException,
+// internal.streams, internal.blobs, ...) are lazy properties of it, so reading one builds that
+// family. An empty object when `context` has no web platform.
 v8::Local<v8::Object> web_platform_internal(v8::Local<v8::Context> context);
 
-// Whether lazy family `index` is one of the large ones built only on first use: compiled then,
-// and never worth building into a snapshot context (deserializing it costs about what building
-// it does, and every request would pay that).
+// navigator.userAgent in every context from now on (default "Cloudflare-Workers", the string
+// Workers libraries detect Cloudflare by). Set before isolates run JavaScript: it is read
+// without a lock.
+void set_user_agent(std::string user_agent);
+const std::string& user_agent();
+
+// Whether lazy family `index` is one of those built only on first use: the large ones and those
+// few requests use. Compiled then (not at install, so contexts carry nothing of them but their
+// lazy properties), and never built into a snapshot context either (every request of that
+// context would pay for it).
 bool lazy_family_built_on_first_use_only(size_t index);
 
 // The lazy families, each as the globals it defines (its index is its number below). A script

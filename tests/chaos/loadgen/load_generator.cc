@@ -64,7 +64,7 @@ class ConnectionLoop {
       if (stop_.load(std::memory_order_relaxed)) break;
       if (paced) {
         if (next >= end) break;
-        std::this_thread::sleep_until(next);
+        std::this_thread::sleep_until(next);  // sleep-ok: pacing to the requested rate
         next += interval;
       }
       if (Clock::now() >= end) break;
@@ -122,9 +122,10 @@ class ConnectionLoop {
       log.push_back({std::chrono::duration<double, std::milli>(began - start_).count(),
                      took_us / 1000.0, ex.outcome, ex.status});
     }
-    // A connect error against a dead port would otherwise spin; back off a little.
-    if (ex.outcome == Outcome::connect_error)
+    if (ex.outcome == Outcome::connect_error) {
+      // sleep-ok: back-off, so a connect error against a dead port does not spin.
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
   }
 
   void check_body(const std::string& body, const std::string& secret) {

@@ -7,10 +7,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <condition_variable>
+#include <mutex>
+#include <stdexcept>
 #include <thread>
 
 #include "tests/chaos/loadgen/http_exchange.h"
 #include "tests/chaos/loadgen/load_generator.h"
+#include "tests/support/eventually.h"
 
 namespace wsup::chaos {
 namespace {
@@ -27,8 +31,10 @@ class TestServer {
       res.status = 503;
       res.set_content("busy", "text/plain");
     });
-    server_.Get("/slow", [](const httplib::Request&, httplib::Response& res) {
-      std::this_thread::sleep_for(400ms);
+    // Answers only once the test is over (or after 10 s): later than any client timeout here.
+    server_.Get("/slow", [this](const httplib::Request&, httplib::Response& res) {
+      std::unique_lock lock(mutex_);
+      finished_.wait_for(lock, 10s, [this] { return finishing_; });
       res.set_content("late", "text/plain");
     });
     server_.Get("/chunked", [](const httplib::Request&, httplib::Response& res) {
@@ -51,9 +57,15 @@ class TestServer {
     port_ = static_cast<uint16_t>(server_.bind_to_any_port("127.0.0.1"));
     thread_ = std::thread([this] { server_.listen_after_bind(); });
     // stop() is a no-op until the accept loop runs, so wait for it (bounded).
-    for (int i = 0; i < 500 && !server_.is_running(); ++i) std::this_thread::sleep_for(2ms);
+    if (!wsup::testing::eventually([&] { return server_.is_running(); }))
+      throw std::runtime_error("the test server never started listening");
   }
   ~TestServer() {
+    {
+      std::lock_guard lock(mutex_);
+      finishing_ = true;
+    }
+    finished_.notify_all();
     server_.stop();
     thread_.join();
   }
@@ -61,6 +73,9 @@ class TestServer {
   httplib::Server& server() { return server_; }
 
  private:
+  std::mutex mutex_;
+  std::condition_variable finished_;
+  bool finishing_ = false;  // the test is over: /slow may answer
   httplib::Server server_;
   uint16_t port_ = 0;
   std::thread thread_;

@@ -4,25 +4,10 @@
 #include <cmath>
 #include <cstdio>
 
+#include "shared/json_escape.h"
+
 namespace wsup::chaos {
 namespace {
-
-std::string json_escape(const std::string& s) {
-  std::string out;
-  for (unsigned char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c < 0x20 || c >= 0x7f) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", c);
-      out += buf;
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out;
-}
 
 std::string latency_json(std::vector<uint32_t> values) {
   char buf[160];

@@ -55,8 +55,14 @@ int slow_bodies(uint16_t port, int connections, int seconds, int interval_ms) {
   for (size_t i = 0; i < slow.size(); ++i) slow[i].next = start + interval * i / slow.size();
   std::vector<pollfd> fds;
   std::vector<Slow*> polled;
+  bool said_opened = false;
   while (Clock::now() < end) {
     const auto now = Clock::now();
+    if (!said_opened && now >= start + interval) {
+      // Every connection has made its first attempt: scenarios wait for this line on stderr.
+      std::fprintf(stderr, "opened %d\n", connects);
+      said_opened = true;
+    }
     fds.clear();
     polled.clear();
     for (auto& c : slow) {
@@ -139,6 +145,7 @@ int trailer_bombs(uint16_t port, int connections, int max_mib) {
       if (got > 0) b.reply.append(buf, static_cast<size_t>(got));
       if (got == 0 || !b.reply.empty()) b.open = false;
     }
+    // sleep-ok: paces the bombs' non-blocking sends between rounds; not a wait for the server
     if (any) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   std::map<int, int> statuses;

@@ -5,9 +5,9 @@
 //   raw PORT FILE [TIMEOUT_MS]         send FILE's bytes, print each response's status code on
 //                                      its own line, then "closed" or "open" (server kept it open)
 //   slowloris PORT CONNECTIONS SECONDS [INTERVAL_MS]
-//                                      open CONNECTIONS, send header bytes one per INTERVAL_MS for
-//                                      at most SECONDS; print a JSON summary of how many the server
-//                                      cut and when
+//                                      open CONNECTIONS (then "opened N" on stderr), send header
+//                                      bytes one per INTERVAL_MS for at most SECONDS; print a JSON
+//                                      summary of how many the server cut and when
 //   slowbody, trailerbomb              attacks on the HTTP front (front_attacks.h)
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -127,6 +127,8 @@ int slowloris(uint16_t port, int connections, int seconds, int interval_ms) {
       ::fcntl(c.socket.fd(), F_SETFL, O_NONBLOCK);
     }
   }
+  // Tells a waiting scenario that the connections are open (the report comes at the end).
+  std::fprintf(stderr, "opened %d\n", opened);
   const auto start = Clock::now();
   const auto end = start + std::chrono::seconds(seconds);
   size_t sent = 0;
@@ -152,6 +154,7 @@ int slowloris(uint16_t port, int connections, int seconds, int interval_ms) {
       any_open = any_open || c.open;
     }
     if (!any_open) break;
+    // sleep-ok: a slow client paces its bytes (the fault this command injects).
     std::this_thread::sleep_for(std::chrono::milliseconds(interval_ms));
   }
   int cut = 0, with_status = 0;
@@ -185,6 +188,7 @@ int hold_port(int seconds) {
   }
   std::printf("%u\n", ntohs(addr.sin_port));
   std::fflush(stdout);
+  // sleep-ok: holding the port busy for a stated time is this command's job.
   std::this_thread::sleep_for(std::chrono::seconds(seconds));
   return 0;
 }

@@ -29,7 +29,7 @@ duration=$((rounds * 4 + 2))
 load_start load --path / --connections $connections --rate 200 --duration $duration \
   --timeout-ms 15000 --log "$CHAOS_TMP/requests.csv"
 started=$(now_ms)
-sleep 1
+wait_served_more 100
 outages=()
 for ((r = 0; r < rounds; r++)); do
   pids=($(status_json | jq -r '.workers[] | select(.state == "ready") | .pid'))
@@ -40,6 +40,7 @@ for ((r = 0; r < rounds; r++)); do
   outages+=("$outage")
   log "round $((r + 1)): killed ${pids[*]}; all workers ready again after ${outage} ms"
   echo "$((killed_at - started)) $outage" >>"$CHAOS_TMP/outages.txt"
+  # sleep-ok: pacing: the rounds are spread over the load's duration (4 s each).
   sleep 3
 done
 load_wait load

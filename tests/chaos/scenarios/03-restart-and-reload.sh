@@ -10,7 +10,7 @@ write_hello_config "$workers"
 start_wsup "$CHAOS_TMP/cluster.yaml"
 
 load_start load --path / --connections 8 --rate 300 --duration $((seconds + 2)) --timeout-ms 15000
-sleep 1
+wait_served_more 100
 end=$(($(now_ms) + seconds * 1000))
 restarts=0
 reloads=0

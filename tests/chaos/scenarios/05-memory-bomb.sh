@@ -55,7 +55,10 @@ restarts=$(status_json | jq '[.workers[].restarts] | add')
 
 # Back to baseline: resident memory within 64 MiB of what it was before the bombs (V8 may keep
 # some pages; a leaked 64 MiB heap per bomb would be far above that).
-sleep 1
-rss_after=$(workers_rss_kib)
-((rss_after <= rss_before + 65536)) || fail "worker memory did not return to baseline: ${rss_before} KiB -> ${rss_after} KiB"
+rss_at_baseline() {
+  rss_after=$(workers_rss_kib)
+  ((rss_after <= rss_before + 65536))
+}
+poll_until 10000 rss_at_baseline ||
+  fail "worker memory did not return to baseline within 10 s: ${rss_before} KiB -> ${rss_after} KiB"
 chaos_pass "heap bombs=$bombs 503=$(status_count heap 503) mean=$(field heap .latency_ms.mean)ms; buffer bombs=$bombs 500/503=$buffer_ok; worker aborts=0 restarts=0; neighbour failed=0 p99=$(field hello .latency_ms.p99)ms; worker RSS ${rss_before} -> ${rss_after} KiB"

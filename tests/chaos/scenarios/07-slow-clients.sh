@@ -13,10 +13,13 @@ new_cluster_ports
 write_hello_config 2
 start_wsup "$CHAOS_TMP/cluster.yaml"
 
-"$WSUP_PROBE" slowloris "$PORT" "$slow" "$slow_seconds" 1000 >"$CHAOS_TMP/slowloris.json" &
+"$WSUP_PROBE" slowloris "$PORT" "$slow" "$slow_seconds" 1000 >"$CHAOS_TMP/slowloris.json" \
+  2>"$CHAOS_TMP/slowloris.err" &
 slow_pid=$!
 CHAOS_BACKGROUND_PIDS+=("$slow_pid")
-sleep 1
+# The normal load starts once the slow connections are open (the probe says so on stderr).
+wait_for 10000 "wsup-chaos-probe slowloris did not open its connections" \
+  grep -q '^opened ' "$CHAOS_TMP/slowloris.err"
 load_run normal --path /hello --connections 8 --rate 200 --duration $((slow_seconds - 2)) --timeout-ms 5000
 wait "$slow_pid" || fail "wsup-chaos-probe slowloris failed"
 log "normal: $(summary normal)"

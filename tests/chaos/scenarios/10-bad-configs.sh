@@ -12,9 +12,8 @@ chmod 755 "$CHAOS_TMP" "$work"  # the unreadable case runs as an unprivileged us
 new_cluster_ports
 "$WSUP_PROBE" hold-port 120 >"$CHAOS_TMP/busy-port" &
 CHAOS_BACKGROUND_PIDS+=($!)
-for _ in $(seq 50); do [[ -s $CHAOS_TMP/busy-port ]] && break; sleep 0.05; done
+wait_for 5000 "could not hold a port busy" test -s "$CHAOS_TMP/busy-port"
 busy_port=$(cat "$CHAOS_TMP/busy-port")
-[[ -n $busy_port ]] || fail "could not hold a port busy"
 
 fill() {
   sed -e "s|@PORT@|$PORT|g; s|@ADMIN@|$ADMIN_PORT|g; s|@CONTROL@|$CONTROL|g" \
@@ -89,5 +88,5 @@ while IFS=$'\t' read -r file refused_by location reason; do
   done
   rows+=("$file")
 done <"$table"
-((${#rows[@]} >= 15)) || fail "only ${#rows[@]} bad configs in $table (the issue asks for at least 15)"
+((${#rows[@]} >= 15)) || fail "only ${#rows[@]} bad configs in $table (the suite covers at least 15)"
 chaos_pass "${#rows[@]} bad configs, $checked refusals (wsup check and wsup start) each with file:line and reason, exit code non-zero, nothing left running, no segment left"

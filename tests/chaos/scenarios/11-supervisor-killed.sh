@@ -13,6 +13,14 @@ new_cluster_ports
 write_cluster
 start_wsup "$CHAOS_TMP/cluster.yaml"
 
+# none_alive PID...: sets left_alive to how many of the PIDs still run; true when none does.
+none_alive() {
+  left_alive=0
+  local pid
+  for pid in "$@"; do alive "$pid" && left_alive=$((left_alive + 1)); done
+  ((left_alive == 0))
+}
+
 exits=()
 for ((r = 0; r < rounds; r++)); do
   pids=($(worker_pids))
@@ -21,17 +29,11 @@ for ((r = 0; r < rounds; r++)); do
   segments=($(segments_of "$old_supervisor"))
   ((${#segments[@]} > 0)) || fail "no segment /dev/shm/wsup-*-$old_supervisor-w* while running"
   load_start "load$r" --path / --connections 4 --rate 200 --duration 10 --timeout-ms 3000
-  sleep 0.5
+  wait_served_more 50
   killed_at=$(now_ms)
   kill -KILL "$old_supervisor"
   # Poll the workers until none is left (at most 3 s, the assertion is 1 s).
-  while :; do
-    left_alive=0
-    for pid in "${pids[@]}"; do alive "$pid" && left_alive=$((left_alive + 1)); done
-    ((left_alive == 0)) && break
-    (($(now_ms) - killed_at < 3000)) || break
-    sleep 0.01
-  done
+  poll_until 3000 none_alive "${pids[@]}" || true
   gone_ms=$(($(now_ms) - killed_at))
   ((left_alive == 0)) || fail "$left_alive worker(s) still running 3 s after the supervisor died (orphans: ${pids[*]})"
   ((gone_ms <= 1000)) || fail "workers took ${gone_ms} ms to exit after the supervisor died (limit 1000 ms)"

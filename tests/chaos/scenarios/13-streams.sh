@@ -40,7 +40,11 @@ load_start small --path /hello --connections $connections --rate 200 --duration 
 ) &
 hangup_pid=$!
 CHAOS_BACKGROUND_PIDS+=("$hangup_pid")
-sleep 1
+# The requests the ready workers hold ("null" while none is ready).
+ready_in_flight() { status_json | jq '[.workers[] | select(.state == "ready") | .in_flight] | add'; }
+workers_hold_requests() { (($(ready_in_flight) > 0)); }
+# The kills start once the workers hold requests, so each kill lands mid-traffic.
+wait_for 10000 "the loads never reached the workers" workers_hold_requests
 
 in_flight_sum=0
 for ((k = 0; k < kills; k++)); do
@@ -52,6 +56,7 @@ for ((k = 0; k < kills; k++)); do
   kill -KILL "$pid"
   in_flight_sum=$((in_flight_sum + in_flight))
   log "kill $((k + 1))/$kills: worker $id pid $pid (in flight $in_flight)"
+  # sleep-ok: pacing: the kills are spread over the loads' duration (2 s apart).
   sleep 2
 done
 load_wait streams
@@ -72,16 +77,20 @@ failed=$(($(status_count small 502) + $(field small .lost) + $(status_count stre
 [[ $(field streams .mismatched) == 0 ]] || fail "streams came back changed: $(field streams '.mismatch_examples|tojson')"
 
 # Every hung-up stream was cancelled: the workers come back to holding nothing.
-deadline=$(($(now_ms) + 10000))
-until [[ $(status_json | jq '[.workers[] | select(.state == "ready") | .in_flight] | add') == 0 ]]; do
-  (($(now_ms) < deadline)) || fail "workers still hold requests 10 s after the loads ended: $(status_json)"
-  sleep 0.05
-done
+workers_hold_nothing() { [[ $(ready_in_flight) == 0 ]]; }
+poll_until 10000 workers_hold_nothing ||
+  fail "workers still hold requests 10 s after the loads ended: $(status_json)"
 ready_ms=$(wait_all_ready "$workers" 10000)
 peak_kib=0
 for pid in $(worker_pids); do
   kib=$(awk '/VmHWM/ { print $2 }' "/proc/$pid/status")
   ((kib > peak_kib)) && peak_kib=$kib
 done
-((peak_kib < 300 * 1024)) || fail "a worker's peak RSS reached ${peak_kib} KiB"
+# Under ASan (256 MiB quarantine of freed blocks, shadow memory) resident memory says little about
+# what a worker holds: the figure is reported there, bounded in other builds.
+if ldd "$WSUP_WORKER" | grep -qE 'lib(a|t)san'; then
+  log "sanitizer build: worker peak RSS ${peak_kib} KiB reported, not bounded"
+else
+  ((peak_kib < 300 * 1024)) || fail "a worker's peak RSS reached ${peak_kib} KiB"
+fi
 chaos_pass "kills=$kills hangups=$hangups streams: sent=$(field streams .sent) 200=$(status_count streams 200) failed=$(($(status_count streams 502) + $(field streams .lost))); small: sent=$(field small .sent) 200=$(status_count small 200) failed=$(($(status_count small 502) + $(field small .lost))) (bound $bound) worker peak RSS ${peak_kib} KiB"

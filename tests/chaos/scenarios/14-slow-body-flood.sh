@@ -14,10 +14,14 @@ write_hello_config 2
 start_wsup "$CHAOS_TMP/cluster.yaml"
 rss_before=$(supervisor_kib VmRSS)
 
-"$WSUP_PROBE" slowbody "$PORT" "$slow" "$flood_seconds" 5000 >"$CHAOS_TMP/slowbody.json" &
+"$WSUP_PROBE" slowbody "$PORT" "$slow" "$flood_seconds" 5000 >"$CHAOS_TMP/slowbody.json" \
+  2>"$CHAOS_TMP/slowbody.err" &
 slow_pid=$!
 CHAOS_BACKGROUND_PIDS+=("$slow_pid")
-sleep 3 # the flood has filled every place by now
+# The normal load starts once every slow connection has tried to get in (the probe says so on
+# stderr after its first interval): the flood then holds every place.
+wait_for 20000 "wsup-chaos-probe slowbody did not open its connections" \
+  grep -q '^opened ' "$CHAOS_TMP/slowbody.err"
 load_run normal --path /hello --connections 8 --rate 200 --duration $((flood_seconds - 6)) --timeout-ms 5000
 wait "$slow_pid" || fail "wsup-chaos-probe slowbody failed"
 rss_peak=$(supervisor_kib VmHWM)

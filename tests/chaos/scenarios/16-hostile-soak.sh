@@ -55,7 +55,7 @@ sample_rss() {
     for pid in "$WSUP_PID" $(worker_pids 2>/dev/null); do
       awk -v t=$((i * 2)) -v p="$pid" '/^VmRSS:/ { print t, p, $2 }' "/proc/$pid/status" 2>/dev/null || true
     done
-    sleep 2
+    sleep 2 # sleep-ok: the sampling interval
   done >"$CHAOS_TMP/rss.txt"
 }
 sample_rss &
@@ -81,7 +81,7 @@ attack_loop() {
     fi
     echo "$kind $want $got"
     n=$((n + 1))
-    sleep 0.05
+    sleep 0.05 # sleep-ok: the attacks' pace (about 14 a second)
   done >"$CHAOS_TMP/attacks.txt"
 }
 attack_loop &

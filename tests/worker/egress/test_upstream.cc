@@ -33,6 +33,12 @@ std::string query_value(const std::string& target, const std::string& key) {
 
 }  // namespace
 
+std::string pattern_bytes(uint64_t size) {
+  std::string bytes(size, '\0');
+  for (uint64_t i = 0; i < size; ++i) bytes[i] = static_cast<char>((i * 7) % 251);
+  return bytes;
+}
+
 std::string encoded_text() {
   std::string text;
   for (int i = 0; i < 7000; ++i) text += "Hello from an encoded body " + std::to_string(i) + ". ";
@@ -196,6 +202,13 @@ class Connection {
       return send_big(std::stoull(query_value(target, "bytes")),
                       request.method() == http::verb::head, count_big);
     if (target == "/close") return send(status_line(200, "Connection: close\r\n", "bye")) && false;
+    if (target == "/json")
+      return send(status_line(200, "Content-Type: application/json\r\n", kJsonBody));
+    if (target.starts_with("/pattern?")) {
+      const uint64_t bytes = std::stoull(query_value(target, "bytes"));
+      return send("HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(bytes) + "\r\n\r\n") &&
+             send(pattern_bytes(bytes));
+    }
     return send(status_line(404, "", "no such route"));
   }
 

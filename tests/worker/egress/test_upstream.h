@@ -17,6 +17,8 @@
 //   /reset             reads the request, then resets the connection (RST)
 //   /big?bytes=N       200, N bytes of 'x' with Content-Length, written 64 KiB at a time
 //   /close             200 "bye" with Connection: close
+//   /json              200, Content-Type: application/json, body kJsonBody
+//   /pattern?bytes=N   200, pattern_bytes(N) with Content-Length
 #pragma once
 
 #include <atomic>
@@ -35,6 +37,10 @@ namespace wsup::worker::egress::testing {
 
 // What /encoded/C decodes to.
 std::string encoded_text();
+// /json's body.
+inline constexpr const char* kJsonBody = R"({"greeting":"hello","items":[1,2,3]})";
+// N bytes of (i * 7) % 251: a body whose every byte says where it belongs.
+std::string pattern_bytes(uint64_t size);
 
 struct RecordedRequest {
   std::string method;

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <thread>
 
+#include "tests/support/eventually.h"
 #include "tests/worker/limits/v8_test_support.h"
 #include "worker/limits/limit_enforcer.h"
 
@@ -16,6 +17,7 @@ using namespace std::chrono_literals;
 using testing::IsolatePtr;
 using testing::new_isolate;
 using testing::run_js;
+using wsup::testing::eventually;
 
 // Loose: the CI machine has 2 busy cores, and the watchdog thread may wait to be scheduled.
 constexpr auto kOvershootMargin = 300ms;
@@ -63,6 +65,7 @@ TEST_F(CpuWatchdogTest, WaitingBetweenSlicesIsNotCharged) {
   // Two short slices with a long wait between them fit a budget smaller than the wait.
   RequestBudget budget(isolate_.get(), 250ms);
   EXPECT_EQ(run_slice(budget, kShortLoop), "done");
+  // sleep-ok: the wall time between slices is the case under test (it must not be charged).
   std::this_thread::sleep_for(400ms);
   EXPECT_EQ(run_slice(budget, kShortLoop), "done");
   EXPECT_EQ(budget.verdict(), LimitVerdict::within_limits);
@@ -91,9 +94,7 @@ TEST_F(CpuWatchdogTest, TerminationThatLandsAfterTheSliceFinishedDoesNotKillTheN
   {
     JsSlice slice(enforcer_, late);
     ASSERT_TRUE(slice.may_run());
-    const auto give_up = std::chrono::steady_clock::now() + 5s;
-    while (watchdog_.terminations() == 0 && std::chrono::steady_clock::now() < give_up) {
-    }
+    ASSERT_TRUE(eventually([&] { return watchdog_.terminations() != 0; }, 5s));
     ASSERT_EQ(watchdog_.terminations(), 1u);
   }
   EXPECT_EQ(late.verdict(), LimitVerdict::cpu_exceeded);
@@ -106,9 +107,7 @@ TEST_F(CpuWatchdogTest, TerminationPendingWithoutTheGuardKillsTheNextScript) {
   // Control for the test above: without CancelTerminateExecution the pending termination
   // would hit the next script. Proves the test above can fail.
   watchdog_.arm(isolate_.get(), 1us);
-  const auto give_up = std::chrono::steady_clock::now() + 5s;
-  while (watchdog_.terminations() == 0 && std::chrono::steady_clock::now() < give_up) {
-  }
+  ASSERT_TRUE(eventually([&] { return watchdog_.terminations() != 0; }, 5s));
   const SliceCharge charge = watchdog_.disarm();
   ASSERT_TRUE(charge.terminated);
   EXPECT_EQ(run_js(isolate_.get(), "'next'"), "terminated");
@@ -120,7 +119,7 @@ TEST_F(CpuWatchdogTest, IdleWatchdogWakesForANewSlice) {
   // After idle_linger the watchdog sleeps without a timeout; arm() must wake it.
   CpuWatchdog quick({.poll_interval = 1ms, .idle_linger = 1ms});
   WatchdogLimitEnforcer enforcer(quick);
-  std::this_thread::sleep_for(50ms);
+  ASSERT_TRUE(eventually([&] { return quick.sleeping(); }));
   RequestBudget budget(isolate_.get(), 30ms);
   {
     JsSlice slice(enforcer, budget);

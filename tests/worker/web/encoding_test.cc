@@ -97,12 +97,65 @@ TEST_F(EncodingTest, FatalModeThrowsTypeError) {
             "true,0");
 }
 
-TEST_F(EncodingTest, AcceptsUtf8LabelsOnly) {
+TEST_F(EncodingTest, AcceptsUtf8AndTheSingleByteLabels) {
   EXPECT_EQ(Eval("[' UTF8\\n', 'unicode-1-1-utf-8', 'Utf-8'].map((l) => new TextDecoder(l)"
                  ".encoding).join(',')"),
             "utf-8,utf-8,utf-8");
-  EXPECT_EQ(Eval("try { new TextDecoder('latin1') } catch (e) { e.name }"), "RangeError");
+  // The Encoding Standard's labels: latin1 and ascii are windows-1252, as in browsers.
+  EXPECT_EQ(Eval("['latin1', ' ISO-8859-1', 'ascii', 'cp1252', 'koi8', 'l2', 'mac', 'logical',"
+                 " 'dos-874', 'x-mac-ukrainian', 'csibm866']"
+                 ".map((l) => new TextDecoder(l).encoding).join(',')"),
+            "windows-1252,windows-1252,windows-1252,windows-1252,koi8-r,iso-8859-2,macintosh,"
+            "iso-8859-8-i,windows-874,x-mac-cyrillic,ibm866");
+  // Multi-byte legacy encodings, UTF-16 and 'replacement' are not offered; case folding is
+  // ASCII-only (the Kelvin sign K does not fold to k).
+  for (const char* label :
+       {"shift_jis", "gbk", "utf-16le", "replacement", "\\u212Aoi8-r", "", "latin 1"}) {
+    EXPECT_EQ(Eval(std::string("try { new TextDecoder('") + label +
+                   "'); 'accepted' } catch (e) { e.name }"),
+              "RangeError")
+        << label;
+  }
   EXPECT_EQ(Eval("new TextDecoder().decode(new Uint16Array([0x6968]).buffer)"), "hi");
+}
+
+// windows-1252 (the standard's index): 0x80-0x9F are mostly typographic characters, five of
+// them (0x81, 0x8D, 0x8F, 0x90, 0x9D) map to the C1 controls of the same value; 0xA0-0xFF are
+// Latin-1.
+TEST_F(EncodingTest, DecodesWindows1252IncludingItsC1Range) {
+  EXPECT_EQ(Eval("const bytes = new Uint8Array(32).map((_, i) => 0x80 + i);"
+                 "Array.from(new TextDecoder('windows-1252').decode(bytes),"
+                 " (c) => c.codePointAt(0).toString(16)).join(' ')"),
+            "20ac 81 201a 192 201e 2026 2020 2021 2c6 2030 160 2039 152 8d 17d 8f "
+            "90 2018 2019 201c 201d 2022 2013 2014 2dc 2122 161 203a 153 9d 17e 178");
+  EXPECT_EQ(Eval("new TextDecoder('latin1').decode(new Uint8Array([0x63, 0x61, 0x66, 0xE9,"
+                 " 0xA0, 0xFF, 0x00]))"),
+            std::string("caf\u00e9\u00a0\u00ff") + '\0');
+  // Every byte has a code point in windows-1252: fatal never fails there.
+  EXPECT_EQ(Eval("new TextDecoder('windows-1252', {fatal: true}).decode("
+                 "new Uint8Array(256).map((_, i) => i)).length"),
+            "256");
+}
+
+TEST_F(EncodingTest, DecodesOtherSingleByteEncodingsAndTheirGaps) {
+  // KOI8-R 0xC1 0xC2 = "аб"; ISO-8859-7 0xE1 = α; ISO-8859-8 0xE0 = א; IBM866 0x80 = А.
+  EXPECT_EQ(Eval("[['koi8-r', [0xC1, 0xC2]], ['iso-8859-7', [0xE1]], ['iso-8859-8', [0xE0]],"
+                 " ['ibm866', [0x80]], ['windows-1251', [0xC0]], ['macintosh', [0x80]]]"
+                 ".map(([l, b]) => Array.from(new TextDecoder(l).decode(new Uint8Array(b)),"
+                 " (c) => c.codePointAt(0).toString(16)).join('+')).join(',')"),
+            "430+431,3b1,5d0,410,410,c4");
+  // ISO-8859-8 has no character at 0xA1: U+FFFD, or a TypeError when fatal.
+  EXPECT_EQ(Eval("new TextDecoder('iso-8859-8').decode(new Uint8Array([0x41, 0xA1, 0x42]))"),
+            "A\uFFFDB");
+  EXPECT_EQ(Eval("try { new TextDecoder('iso-8859-8', {fatal: true})"
+                 ".decode(new Uint8Array([0xA1])) } catch (e) { e.name }"),
+            "TypeError");
+  // Streaming changes nothing for a single-byte encoding, and there is no BOM to strip.
+  EXPECT_EQ(Eval("const d = new TextDecoder('windows-1252');"
+                 "d.decode(new Uint8Array([0xEF, 0xBB]), {stream: true}) +"
+                 " d.decode(new Uint8Array([0xBF, 0x80]))"),
+            "\u00ef\u00bb\u00bf\u20ac");
+  EXPECT_EQ(Eval("new TextDecoder('windows-1252').decode(new Uint8Array(0))"), "");
 }
 
 TEST_F(EncodingTest, Base64FollowsForgivingBase64) {

@@ -80,6 +80,65 @@ TEST_F(EventsTest, AbortControllerAbortsOnceWithReason) {
   EXPECT_EQ(Eval("new AbortController().signal.throwIfAborted()"), "undefined");
 }
 
+// DOM's AbortSignal.any(): a dependent signal, aborted with the first aborted input's reason,
+// or later by whichever input aborts first.
+TEST_F(EventsTest, AbortSignalAnyWithAnAlreadyAbortedSignal) {
+  EXPECT_EQ(Eval(R"js(
+    const live = new AbortController();
+    const first = AbortSignal.abort('first');
+    const second = AbortSignal.abort('second');
+    const any = AbortSignal.any([live.signal, first, second]);
+    let events = 0;
+    any.onabort = () => ++events;
+    live.abort('late');  // already aborted: nothing changes, no event
+    [any.aborted, any.reason, events, any !== first, any instanceof AbortSignal].join())js"),
+            "true,first,0,true,true");
+  EXPECT_EQ(Eval("const s = AbortSignal.any([]); [s.aborted, String(s.reason)].join()"),
+            "false,undefined");
+}
+
+TEST_F(EventsTest, AbortSignalAnyFollowsALaterAbort) {
+  EXPECT_EQ(Eval(R"js(
+    const a = new AbortController();
+    const b = new AbortController();
+    const any = AbortSignal.any([a.signal, b.signal]);
+    const log = [any.aborted];
+    // The standard's order: every signal aborted by this abort has its reason before any
+    // listener runs, and the source's listeners run before the dependent's.
+    a.signal.addEventListener('abort', () => log.push('source sees dependent aborted:' +
+                                                       any.aborted));
+    any.addEventListener('abort', (e) => log.push('dependent:' + e.type));
+    a.abort('from a');
+    b.abort('from b');
+    log.push(any.reason);
+    log.join())js"),
+            "false,source sees dependent aborted:true,dependent:abort,from a");
+  // The default reason is the source's AbortError DOMException, the same object.
+  EXPECT_EQ(Eval("const c = new AbortController(); const any = AbortSignal.any([c.signal]);"
+                 "c.abort(); [any.reason === c.signal.reason, any.reason.name].join()"),
+            "true,AbortError");
+}
+
+TEST_F(EventsTest, AbortSignalAnyOfDependentSignalsFollowsTheirSources) {
+  EXPECT_EQ(Eval(R"js(
+    const a = new AbortController();
+    const b = new AbortController();
+    const inner = AbortSignal.any([a.signal]);
+    const outer = AbortSignal.any([inner, b.signal]);
+    const order = [];
+    inner.onabort = () => order.push('inner');
+    outer.onabort = () => order.push('outer:' + outer.reason);
+    a.abort('a');
+    [outer.aborted, order.join('+')].join())js"),
+            "true,inner+outer:a");
+  EXPECT_EQ(
+      Eval("try { AbortSignal.any([new AbortController().signal, {}]) } catch (e) { e.name }"),
+      "TypeError");
+  EXPECT_EQ(Eval("try { AbortSignal.any(5) } catch (e) { e.name }"), "TypeError");
+  // Any iterable works, a Set included.
+  EXPECT_EQ(Eval("AbortSignal.any(new Set([AbortSignal.abort(7)])).reason"), "7");
+}
+
 TEST_F(EventsTest, DomExceptionHasNameMessageAndLegacyCode) {
   EXPECT_EQ(Eval("const e = new DOMException('msg', 'NotFoundError'); [e.name, e.message, e.code,"
                  " e instanceof Error, String(e), DOMException.NOT_FOUND_ERR,"

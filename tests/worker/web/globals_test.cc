@@ -19,8 +19,17 @@ TEST_F(GlobalsTest, PerformanceNowIsMonotonicAndTracksTimeOrigin) {
             "true");
 }
 
-TEST_F(GlobalsTest, NavigatorUserAgentIsWsup) {
-  EXPECT_EQ(Eval("navigator.userAgent"), "wsup/0.1");
+// Workers libraries (Hono's getRuntimeKey) pick their Cloudflare code paths from this string;
+// cluster.yaml's user_agent changes it (runtime_globals_test checks that path).
+TEST_F(GlobalsTest, NavigatorUserAgentIsCloudflareWorkersByDefault) {
+  EXPECT_EQ(Eval("navigator.userAgent"), "Cloudflare-Workers");
+}
+
+TEST_F(GlobalsTest, SelfIsTheGlobalScope) {
+  EXPECT_EQ(Eval("const d = Object.getOwnPropertyDescriptor(globalThis, 'self');"
+                 "[self === globalThis, d.value === globalThis, d.writable, d.enumerable,"
+                 " d.configurable].join()"),
+            "true,true,true,false,true");
 }
 
 TEST_F(GlobalsTest, GlobalsAreNonEnumerableAndInstallerStateIsUnreachable) {

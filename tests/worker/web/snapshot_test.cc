@@ -48,8 +48,9 @@ TEST_P(SnapshotTest, ApisWorkInAContextDeserializedFromASnapshot) {
                        "const c = new AbortController(); c.abort(); "
                        "c.signal.reason.name"),
                 "AbortError");
-      EXPECT_EQ(EvalIn(context, "performance.now() >= 0 && navigator.userAgent === 'wsup/0.1'"),
-                "true");
+      EXPECT_EQ(
+          EvalIn(context, "performance.now() >= 0 && navigator.userAgent === 'Cloudflare-Workers'"),
+          "true");
       EXPECT_EQ(EvalIn(context,
                        "globalThis.mark === undefined ? (globalThis.mark = 1, 'fresh') "
                        ": 'leaked'"),

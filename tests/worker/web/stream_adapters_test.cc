@@ -66,8 +66,16 @@ const std::vector<AdapterCase> kCases = {
     {"DecoderStreamAcceptsAnArrayBuffer",
      "pipe([bytes(0x68, 0x69).buffer], new TextDecoderStream())", "hi"},
     {"DecoderStreamUnknownLabelIsARangeError",
-     "(() => { try { new TextDecoderStream('latin2'); } catch (e) { return e.name; } })()",
+     "(() => { try { new TextDecoderStream('x-unknown'); } catch (e) { return e.name; } })()",
      "RangeError"},
+    {"DecoderStreamLegacyMultiByteLabelIsARangeError",
+     "(() => { try { new TextDecoderStream('shift_jis'); } catch (e) { return e.name; } })()",
+     "RangeError"},
+    // Over TextDecoder: the single-byte encodings too (windows-1252's 0x80 is the euro sign).
+    {"DecoderStreamDecodesWindows1252",
+     "pipe([bytes(0x80, 0x41)], new TextDecoderStream('latin1'))",
+     "\u20AC"
+     "A"},
     {"DecompressesDeflate",
      "pipe([new Uint8Array(kCompressed.deflate)], new DecompressionStream('deflate'))"
      ".then(text)",

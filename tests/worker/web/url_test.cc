@@ -227,6 +227,23 @@ TEST_F(UrlTest, InvalidUrlsThrowTypeError) {
             "true,false,true");
 }
 
+// URL.parse: the URL, or null where the constructor throws; arguments are converted once.
+TEST_F(UrlTest, ParseReturnsNullInsteadOfThrowing) {
+  EXPECT_EQ(Eval("[URL.parse('nope'), URL.parse('/x', 'nope'), URL.parse('http://[::1')].join()"),
+            ",,");
+  EXPECT_EQ(Eval("const u = URL.parse('../b?q#f', 'http://h/a/c'); [u instanceof URL, u.href]"
+                 ".join()"),
+            "true,http://h/b?q#f");
+  EXPECT_EQ(Eval("let n = 0; const u = URL.parse({toString() { ++n; return 'http://h/'; }});"
+                 " [u.href, n].join()"),
+            "http://h/,1");
+  EXPECT_EQ(Eval("try { URL.parse({toString() { throw new RangeError('mine'); }}) }"
+                 " catch (e) { e.name + e.message }"),
+            "RangeErrormine");
+  EXPECT_EQ(Eval("try { URL.parse() } catch (e) { e.name }"), "TypeError");
+  EXPECT_EQ(Eval("typeof URL.canParse + URL.canParse('http://h/')"), "functiontrue");
+}
+
 TEST_F(UrlTest, ExposesComponents) {
   EXPECT_EQ(Eval(R"js(
     const u = new URL('https://us%20er:pw@Sub.Example.com:8443/p/a?x=1&y=2#frag');

@@ -1,7 +1,8 @@
-// TextEncoder, TextDecoder (WHATWG Encoding, UTF-8 only), atob and btoa (HTML, forgiving-base64).
+// TextEncoder, TextDecoder (WHATWG Encoding: UTF-8 and the legacy single-byte encodings),
+// atob and btoa (HTML, forgiving-base64).
 (function(global, natives, internal) {
 'use strict';
-const {utf8Encode, utf8EncodeInto, utf8Decode} = natives;
+const {utf8Encode, utf8EncodeInto, utf8Decode, singleByteEncoding, singleByteDecode} = natives;
 const nativeAtob = natives.atob;
 const nativeBtoa = natives.btoa;
 
@@ -33,27 +34,39 @@ function toBytes(input) {
 }
 
 class TextDecoder {
+  #encoding;  // 'utf-8', or the name of a single-byte encoding (natives_encoding.cc)
   #fatal;
   #ignoreBOM;
   #pending = null;   // bytes of an incomplete sequence held from the last streaming call
   #bomSeen = false;  // whether the start of the stream has been passed
 
   constructor(label = 'utf-8', options = undefined) {
-    // Labels are matched after stripping ASCII whitespace, case-insensitively.
-    const normalized = String(label).replace(/^[\t\n\f\r ]+|[\t\n\f\r ]+$/g, '').toLowerCase();
-    if (!kUtf8Labels.has(normalized)) {
+    // Labels are matched after stripping ASCII whitespace, ASCII case-insensitively.
+    const normalized = String(label)
+                           .replace(/^[\t\n\f\r ]+|[\t\n\f\r ]+$/g, '')
+                           .replace(/[A-Z]/g, (c) => c.toLowerCase());
+    this.#encoding = kUtf8Labels.has(normalized) ? 'utf-8' : singleByteEncoding(normalized);
+    if (this.#encoding === undefined) {
       throw new RangeError(`The "${label}" encoding is not supported`);
     }
     this.#fatal = Boolean(options?.fatal);
     this.#ignoreBOM = Boolean(options?.ignoreBOM);
   }
-  get encoding() { return 'utf-8'; }
+  get encoding() { return this.#encoding; }
   get fatal() { return this.#fatal; }
   get ignoreBOM() { return this.#ignoreBOM; }
 
   decode(input = undefined, options = undefined) {
     const stream = Boolean(options?.stream);
     let bytes = input === undefined ? new Uint8Array(0) : toBytes(input);
+    if (this.#encoding !== 'utf-8') {
+      // One byte per character: nothing is ever held between streaming calls, and no BOM.
+      const text = singleByteDecode(this.#encoding, bytes, this.#fatal);
+      if (text === undefined) {
+        throw new TypeError(`The encoded data was not valid for encoding ${this.#encoding}`);
+      }
+      return text;
+    }
     if (this.#pending !== null) {
       const joined = new Uint8Array(this.#pending.length + bytes.length);
       joined.set(this.#pending);

@@ -1,5 +1,7 @@
 // Event and EventTarget (DOM Standard), without the tree: a target has no parent, so dispatch
-// runs the target's own listeners only (AT_TARGET phase).
+// runs the target's own listeners only (AT_TARGET phase). Objects EventTarget's constructor did
+// not make (the global scope, MessagePort's host objects) become event targets through
+// internal.adoptEventTarget.
 (function(global, natives, internal) {
 'use strict';
 
@@ -89,10 +91,9 @@ for (const [name, value] of [
   Object.defineProperty(Event.prototype, name, {value, enumerable: true});
 }
 
-// A listener throwing must not stop the others; the runtime may replace this hook to log.
-internal.reportError = (error) => {
-  if (typeof global.reportError === 'function') global.reportError(error);
-};
+// A listener throwing must not stop the others: its exception is reported as an uncaught one
+// (event_types.js: an ErrorEvent on the global scope, then the runtime's log).
+internal.reportError = (error) => internal.reportException(error);
 
 function flattenOptions(options) {
   if (typeof options === 'boolean')
@@ -107,14 +108,29 @@ function flattenOptions(options) {
   };
 }
 
-// Taken at install: an EventTarget made after user code replaced Map (an AbortController made
-// by a lazily built family) must still work.
+// Taken at install: an EventTarget made after user code replaced Map or WeakMap (an
+// AbortController made by a lazily built family, a port adopted late) must still work.
 const kMap = Map;
+const kWeakMap = WeakMap;
+// The global scope's listener map once adopted: a variable, not an entry of `adopted`, so that
+// a script's top level that listens on the global scope makes no WeakMap (a per-script snapshot
+// must know of every WeakMap its context holds).
+let globalListeners;
+let adopted = null;  // WeakMap: other adopted object -> its listener map, made on first adoption
+let listenersOf;     // (target) -> its listener map, or undefined: set by the static block
 
 class EventTarget {
   #listeners = new kMap();  // type -> array of {callback, capture, once, removed}
 
+  static {
+    listenersOf = (target) => {
+      if (#listeners in target) return target.#listeners;
+      return target === global ? globalListeners : adopted?.get(target);
+    };
+  }
+
   addEventListener(type, callback, options = undefined) {
+    const listeners = targetListeners(this);
     if (callback === null || callback === undefined) return;
     if (typeof callback !== 'function' && typeof callback !== 'object') {
       throw new TypeError('The \'callback\' argument must be a function or an object.');
@@ -122,8 +138,8 @@ class EventTarget {
     const {capture, once, passive, signal} = flattenOptions(options);
     if (signal !== undefined && signal.aborted) return;
     type = String(type);
-    let list = this.#listeners.get(type);
-    if (list === undefined) this.#listeners.set(type, list = []);
+    let list = listeners.get(type);
+    if (list === undefined) listeners.set(type, list = []);
     if (list.some((l) => l.callback === callback && l.capture === capture)) return;
     const listener = {callback, capture, once, passive, removed: false};
     list.push(listener);
@@ -133,8 +149,9 @@ class EventTarget {
   }
 
   removeEventListener(type, callback, options = undefined) {
+    const listeners = targetListeners(this);
     const capture = typeof options === 'boolean' ? options : Boolean(options?.capture);
-    const list = this.#listeners.get(String(type));
+    const list = listeners.get(String(type));
     if (list === undefined) return;
     const index = list.findIndex((l) => l.callback === callback && l.capture === capture);
     if (index < 0) return;
@@ -143,8 +160,9 @@ class EventTarget {
   }
 
   dispatchEvent(event) {
+    const listeners = targetListeners(this);
     if (!(event instanceof Event)) throw new TypeError('The \'event\' argument must be an Event.');
-    const list = this.#listeners.get(event.type);
+    const list = listeners.get(event.type);
     const snapshot = list === undefined ? [] : list.slice();
     return dispatch(event, this, snapshot, (listener) => {
       listener.removed = true;
@@ -154,6 +172,21 @@ class EventTarget {
   }
 }
 
+function targetListeners(target) {
+  const listeners = target !== null && typeof target === 'object' ? listenersOf(target) : undefined;
+  if (listeners === undefined) throw new TypeError('Illegal invocation');
+  return listeners;
+}
+
+// Makes `object` an event target for EventTarget.prototype's methods.
+internal.adoptEventTarget = (object) => {
+  if (object === global) {
+    if (globalListeners === undefined) globalListeners = new kMap();
+    return;
+  }
+  if (adopted === null) adopted = new kWeakMap();
+  if (listenersOf(object) === undefined) adopted.set(object, new kMap());
+};
 internal.exposeClass(Event, 'Event');
 internal.exposeClass(EventTarget, 'EventTarget');
 internal.Event = Event;

@@ -51,6 +51,15 @@ class URL {
   }
 
   static canParse(url, base = undefined) { return parseWithBase(url, base) !== null; }
+  // The URL, or null where the constructor would throw.
+  static parse(url, base = undefined) {
+    if (arguments.length === 0)
+      throw new TypeError('Failed to execute \'parse\' on \'URL\': 1 argument required.');
+    // Converted once: a throwing toString propagates, only a failed parse gives null.
+    const text = String(url);
+    const baseText = base === undefined ? undefined : String(base);
+    return parseWithBase(text, baseText) === null ? null : new URL(text, baseText);
+  }
 
   get href() { return serializeUrl(this.#record); }
   set href(value) {
@@ -168,4 +177,5 @@ for (const name
 }
 
 internal.exposeClass(URL, 'URL');
+internal.exportInternal('URL', URL);
 })

@@ -1,7 +1,7 @@
 // The helpers every other file uses, on `internal`: defineGlobal (hands a global to
 // web_platform.cc, which defines it WebIDL-style: writable, configurable, non-enumerable;
 // lazily for the lazy families), exposeClass (sets toStringTag, then defineGlobal),
-// exportInternal, and startTimer.
+// exportInternal, and the runtime's timers (startTimer, stopTimer). Defines `self`.
 (function(global, natives, internal) {
 'use strict';
 
@@ -45,7 +45,12 @@ internal.originals = {
   RegExp,
   queueMicrotask: typeof global.queueMicrotask === 'function' ? global.queueMicrotask : undefined,
 };
-// AbortSignal.timeout (abort.js, which may run long after user code replaced the global) uses
-// the runtime's setTimeout: the runtime installs its timers before the web platform.
+// AbortSignal.timeout, scheduler.wait and MessagePort (lazy families, which may run long after
+// user code replaced the globals) use the runtime's timers: the runtime installs them before
+// the web platform. Null where there are none (no event loop).
 internal.startTimer = typeof global.setTimeout === 'function' ? global.setTimeout : null;
+internal.stopTimer = typeof global.clearTimeout === 'function' ? global.clearTimeout : null;
+
+// The global scope's own name for itself (WorkerGlobalScope.self).
+defineGlobal('self', global);
 })

@@ -1,0 +1,109 @@
+#include "supervisor/cli_help.h"
+
+#include <array>
+#include <utility>
+
+namespace wsup::supervisor {
+namespace {
+
+// How status, restart-worker, reload and stop find the supervisor (cli.cc, cmd_control).
+constexpr std::string_view kFindSupervisor =
+    "The supervisor is found by, in order: --control PATH, $WSUP_CONTROL, or the config it was\n"
+    "started with (--config CONFIG, or CONFIG as the last argument): its admin.control_socket,\n"
+    "else the default path derived from the config file's absolute path. The packaged unit\n"
+    "starts /etc/wsup/cluster.yaml, whose admin.control_socket is /run/wsup/control.sock.\n";
+
+constexpr std::array<std::pair<std::string_view, std::string_view>, 7> kCommands = {{
+    {"start",
+     "usage: wsup start CONFIG [--control PATH] [--worker-binary PATH]\n"
+     "\n"
+     "Runs the cluster CONFIG describes, in the foreground, until SIGTERM/SIGINT or `wsup stop`\n"
+     "(SIGHUP or `wsup reload` reloads it). Under systemd (Type=notify) it reports READY=1 once\n"
+     "every worker is ready, and feeds WatchdogSec.\n"
+     "\n"
+     "  --control PATH        the control socket (default: admin.control_socket, else a path\n"
+     "                        derived from CONFIG's absolute path)\n"
+     "  --worker-binary PATH  wsup-worker to run (default: beside wsup, ../lib/wsup/, or\n"
+     "                        ../worker/ in a build tree)\n"
+     "Exit status: 0 stopped, 1 the config or start-up failed, 2 usage error.\n"},
+    {"check",
+     "usage: wsup check CONFIG [--worker-binary PATH]\n"
+     "\n"
+     "Validates CONFIG and compiles its scripts without starting anything; prints each script's\n"
+     "isolation and snapshot. Errors are printed as file:line:column: key: message.\n"
+     "Exit status: 0 valid, 1 invalid, 2 usage error.\n"},
+    {"dev",
+     "usage: wsup dev SCRIPT [--port 8787] [--workers 1] [--type module|service-worker]\n"
+     "                [--worker-binary PATH]\n"
+     "\n"
+     "Serves one script on http://127.0.0.1:PORT/ with logs on the terminal, and replaces the\n"
+     "workers whenever SCRIPT changes. fetch() may reach loopback addresses.\n"
+     "Exit status: 0 stopped, 1 start-up failed, 2 usage error.\n"},
+    {"status",
+     "usage: wsup status [CONFIG] [--json] [--control PATH | --config CONFIG]\n"
+     "\n"
+     "Prints the supervisor (pid, version, uptime, listen and admin addresses), one row per\n"
+     "worker and one per script; --json prints the same as JSON (as the admin /status does).\n"
+     "Exit status: 0 answered, 1 no supervisor answered, 2 usage error.\n"},
+    {"restart-worker",
+     "usage: wsup restart-worker N [CONFIG] [--control PATH | --config CONFIG]\n"
+     "\n"
+     "Starts a new process for worker N beside the old one, routes to it once ready, then\n"
+     "drains the old one. Returns when the new process serves.\n"
+     "Exit status: 0 done, 1 failed or no supervisor answered, 2 usage error.\n"},
+    {"reload",
+     "usage: wsup reload [CONFIG] [--control PATH | --config CONFIG]\n"
+     "\n"
+     "Re-reads the config and scripts the supervisor was started with, checks them, and\n"
+     "replaces the workers one by one. A refused config changes nothing and is reported here.\n"
+     "Exit status: 0 reloaded, 1 refused or no supervisor answered, 2 usage error.\n"},
+    {"stop",
+     "usage: wsup stop [CONFIG] [--control PATH | --config CONFIG]\n"
+     "\n"
+     "Finishes in-flight requests (up to drain_timeout), stops the workers and exits; returns\n"
+     "once that is done.\n"
+     "Exit status: 0 stopped, 1 no supervisor answered, 2 usage error.\n"},
+}};
+
+bool is_control_command(std::string_view command) {
+  return command == "status" || command == "restart-worker" || command == "reload" ||
+         command == "stop";
+}
+
+}  // namespace
+
+std::optional<std::string> command_help(std::string_view command) {
+  for (const auto& [name, text] : kCommands) {
+    if (name != command) continue;
+    std::string help(text);
+    if (is_control_command(command)) help += "\n" + std::string(kFindSupervisor);
+    return help;
+  }
+  return std::nullopt;
+}
+
+std::string overall_help() {
+  return "wsup: serve Cloudflare-Workers-style JavaScript on every core\n"
+         "\n"
+         "usage:\n"
+         "  wsup start CONFIG [--control PATH] [--worker-binary PATH]\n"
+         "                                 run a cluster in the foreground\n"
+         "  wsup check CONFIG              validate the config and compile its scripts\n"
+         "  wsup dev SCRIPT [--port 8787] [--workers 1] [--type module|service-worker]\n"
+         "                                 one-script cluster; restarts workers when SCRIPT "
+         "changes\n"
+         "  wsup status [--json]           the supervisor, one row per worker and per script\n"
+         "  wsup restart-worker N          drain worker N, replace it, route to it when ready\n"
+         "  wsup reload                    re-read config and scripts, replace workers one by "
+         "one\n"
+         "  wsup stop                      finish in-flight requests, stop workers, exit\n"
+         "  wsup --version | help [COMMAND] | COMMAND --help\n"
+         "\n"
+         "status, restart-worker, reload and stop find the supervisor by --control PATH, by\n"
+         "--config CONFIG (or CONFIG as last argument: its admin.control_socket or default path),\n"
+         "or by $WSUP_CONTROL.\n"
+         "Signals to a running supervisor: SIGTERM/SIGINT = stop, SIGHUP = reload.\n"
+         "Exit status: 0 success, 1 failure, 2 usage error.\n";
+}
+
+}  // namespace wsup::supervisor

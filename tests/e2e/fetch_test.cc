@@ -1,0 +1,301 @@
+// fetch() from scripts through the real cluster (`wsup start`, the real `wsup-worker`, loopback
+// HTTP) against real upstreams on loopback (tests/worker/egress/test_upstream.h, plain and TLS
+// with a CA made by openssl at test time): JSON in, bodies out, the proxy idiom streaming a
+// body byte for byte, redirects, the outbound policy's refusal, AbortSignal, a pending
+// subrequest that holds no isolate, the subrequest limit and the hop count.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <future>
+#include <map>
+#include <memory>
+#include <regex>
+#include <string>
+
+#include "harness.h"
+#include "tests/support/eventually.h"
+#include "tests/worker/egress/test_certificates.h"
+#include "tests/worker/egress/test_upstream.h"
+
+using namespace wsup::e2e;
+using wsup::testing::eventually;
+using wsup::worker::egress::testing::pattern_bytes;
+using wsup::worker::egress::testing::TestCertificates;
+using wsup::worker::egress::testing::TestUpstream;
+
+namespace {
+
+const char* kApp = R"js(
+export default {
+  async fetch(request, env) {
+    const url = new URL(request.url);
+    const path = url.pathname;
+    if (path === '/json') {
+      const r = await fetch(env.UP + '/json');
+      return Response.json({status: r.status, type: r.headers.get('content-type'),
+                            data: await r.json()});
+    }
+    if (path === '/https') {
+      const r = await fetch(new URL('/json', env.UPS));
+      return Response.json({status: r.status, data: await r.json()});
+    }
+    if (path === '/post') {
+      const r = await fetch(env.UP + '/echo', {method: 'POST', body: request.body});
+      return new Response(r.body, {headers: {'x-method': r.headers.get('x-method'),
+                                             'x-framing': r.headers.get('x-body-framing')}});
+    }
+    if (path === '/post-stream') {
+      let n = 0;
+      const body = new ReadableStream({
+        pull(controller) {
+          if (++n > 3) return controller.close();
+          controller.enqueue(new TextEncoder().encode(`part ${n};`));
+        },
+      });
+      const r = await fetch(env.UP + '/echo', {method: 'PUT', body, duplex: 'half'});
+      return new Response(await r.text(), {headers: {'x-framing': r.headers.get('x-body-framing')}});
+    }
+    if (path === '/proxy') {
+      // The proxy idiom: the incoming request, pointed at the upstream, its answer handed back.
+      return fetch(new Request(env.UP + '/pattern' + url.search, request));
+    }
+    if (path === '/redirect') {
+      const r = await fetch(env.UP + '/redirect/302?to=/json');
+      return Response.json({status: r.status, redirected: r.redirected, url: r.url,
+                            data: await r.json()});
+    }
+    if (path === '/manual') {
+      const r = await fetch(env.UP + '/redirect/301?to=/json', {redirect: 'manual'});
+      return Response.json({status: r.status, redirected: r.redirected,
+                            location: r.headers.get('location')});
+    }
+    if (path === '/timeout') {
+      try {
+        await fetch(env.UP + '/hang', {signal: AbortSignal.timeout(Number(url.searchParams.get('ms')))});
+        return new Response('resolved?!');
+      } catch (error) {
+        return Response.json({name: error.name, message: error.message});
+      }
+    }
+    if (path === '/refused') {
+      try {
+        await fetch(env.UP + '/json');
+        return new Response('resolved?!');
+      } catch (error) {
+        return Response.json({type: error.constructor.name, message: error.message});
+      }
+    }
+    if (path === '/limit') {
+      let made = 0;
+      try {
+        for (;;) {
+          const r = await fetch(env.UP + '/json', {cf: {cacheTtl: 5}, cache: 'no-store'});
+          await r.arrayBuffer();
+          made++;
+        }
+      } catch (error) {
+        return Response.json({made, type: error.constructor.name, message: error.message});
+      }
+    }
+    if (path === '/self') {
+      // fetch(request) with the incoming request itself: it comes back to this cluster, one hop on.
+      const hops = request.headers.get('wsup-hops');
+      if (hops !== null) return new Response(`hop ${hops} ${request.method} ${await request.text()}`);
+      return fetch(request);
+    }
+    if (path === '/read-one') {
+      // Reads one chunk of a large body, then lets it be: the subrequest must pause.
+      const r = await fetch(env.UP + '/big?bytes=' + (256 << 20));
+      const reader = r.body.getReader();
+      const {value} = await reader.read();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      return new Response(`first chunk ${value.byteLength}`);
+    }
+    if (path === '/hops') {
+      const r = await fetch(env.UP + '/echo');
+      return new Response(await r.text());
+    }
+    return new Response('not found', {status: 404});
+  },
+};
+)js";
+
+// One worker with one isolate, `extra` top-level settings, env.UP and env.UPS the upstreams.
+std::string cluster_settings(const TestUpstream& plain, const TestUpstream& tls,
+                             const std::string& extra) {
+  return "workers: 1\nisolates_per_worker: 1\nlimits:\n  cpu_ms: 1000\n" + extra +
+         "scripts:\n  - name: app\n    path: app.js\n    routes: [\"/*\"]\n    vars:\n"
+         "      UP: \"http://127.0.0.1:" +
+         std::to_string(plain.port()) +
+         "\"\n      UPS: \"https://127.0.0.1:" + std::to_string(tls.port()) + "\"\n";
+}
+
+std::string header(const HttpResult& result, const std::string& name) {
+  auto it = result.headers.find(name);
+  return it == result.headers.end() ? std::string() : it->second;
+}
+
+bool has(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+class Fetch : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    const TestCertificates& certs = TestCertificates::get();
+    plain_ = std::make_unique<TestUpstream>();
+    tls_ = std::make_unique<TestUpstream>(TestUpstream::Tls{certs.localhost, certs.server_key});
+    cluster_ = std::make_unique<ClusterWithFiles>(
+        std::map<std::string, std::string>{{"app.js", kApp}},
+        cluster_settings(*plain_, *tls_,
+                         "outbound:\n  allow: [loopback]\n  ca_bundle: \"" + certs.ca + "\"\n"),
+        WSUP_WORKER_BINARY);
+    ASSERT_TRUE(cluster_->supervisor->wait_serving(cluster_->port)) << cluster_->supervisor->log();
+  }
+  static void TearDownTestSuite() {
+    cluster_.reset();
+    tls_.reset();
+    plain_.reset();
+  }
+  static uint16_t port() { return cluster_->port; }
+  static std::string log() { return cluster_->supervisor->log(); }
+  static std::unique_ptr<TestUpstream> plain_;
+  static std::unique_ptr<TestUpstream> tls_;
+  static std::unique_ptr<ClusterWithFiles> cluster_;
+};
+std::unique_ptr<TestUpstream> Fetch::plain_;
+std::unique_ptr<TestUpstream> Fetch::tls_;
+std::unique_ptr<ClusterWithFiles> Fetch::cluster_;
+
+TEST_F(Fetch, GetsJsonFromAnUpstream) {
+  HttpResult r = http_get(port(), "/json");
+  ASSERT_EQ(r.status, 200) << r.body << log();
+  EXPECT_EQ(
+      r.body,
+      R"({"status":200,"type":"application/json","data":{"greeting":"hello","items":[1,2,3]}})");
+}
+
+TEST_F(Fetch, GetsJsonOverHttpsTrustingTheConfiguredCa) {
+  HttpResult r = http_get(port(), "/https");
+  ASSERT_EQ(r.status, 200) << r.body << log();
+  EXPECT_EQ(r.body, R"({"status":200,"data":{"greeting":"hello","items":[1,2,3]}})");
+}
+
+TEST_F(Fetch, PostsTheIncomingBodyThrough) {
+  const std::string body = pattern_bytes(200'000);
+  HttpResult r = http_post(port(), "/post", body);
+  ASSERT_EQ(r.status, 200) << log();
+  EXPECT_EQ(header(r, "x-method"), "POST");
+  EXPECT_EQ(header(r, "x-framing"), "length");  // a whole body goes with its length
+  EXPECT_TRUE(r.body == body) << "got " << r.body.size() << " bytes";
+}
+
+TEST_F(Fetch, StreamsAScriptsOwnStreamAsTheRequestBody) {
+  HttpResult r = http_get(port(), "/post-stream");
+  ASSERT_EQ(r.status, 200) << r.body << log();
+  EXPECT_EQ(header(r, "x-framing"), "chunked");
+  EXPECT_EQ(r.body, "part 1;part 2;part 3;");
+}
+
+TEST_F(Fetch, ProxyIdiomStreamsAMultiMebibyteBodyByteForByte) {
+  constexpr uint64_t kBytes = 6 << 20;
+  HttpResult r = http_get(port(), "/proxy?bytes=" + std::to_string(kBytes));
+  ASSERT_EQ(r.status, 200) << log();
+  ASSERT_EQ(r.body.size(), kBytes);
+  EXPECT_TRUE(r.body == pattern_bytes(kBytes)) << "the bytes differ";
+}
+
+TEST_F(Fetch, FollowsARedirectAndSaysSo) {
+  HttpResult r = http_get(port(), "/redirect");
+  ASSERT_EQ(r.status, 200) << r.body << log();
+  EXPECT_EQ(r.body, R"({"status":200,"redirected":true,"url":"http://127.0.0.1:)" +
+                        std::to_string(plain_->port()) +
+                        R"(/json","data":{"greeting":"hello","items":[1,2,3]}})");
+}
+
+TEST_F(Fetch, ManualRedirectReturnsThe3xx) {
+  HttpResult r = http_get(port(), "/manual");
+  ASSERT_EQ(r.status, 200) << r.body << log();
+  EXPECT_EQ(r.body, R"({"status":301,"redirected":false,"location":"/json"})");
+}
+
+TEST_F(Fetch, AbortSignalTimeoutRejectsWithItsReason) {
+  HttpResult r = http_get(port(), "/timeout?ms=100");
+  ASSERT_EQ(r.status, 200) << r.body << log();
+  EXPECT_TRUE(has(r.body, R"("name":"TimeoutError")")) << r.body;
+  // The upstream saw the connection closed: the subrequest was aborted, not left hanging.
+  EXPECT_TRUE(eventually([] { return plain_->connections_closed_by_client() > 0; }));
+}
+
+TEST_F(Fetch, APendingSubrequestHoldsNoIsolate) {
+  // One worker, one isolate: the hanging subrequest's request must leave it to the others.
+  const size_t before = plain_->request_count();
+  auto pending =
+      std::async(std::launch::async, [] { return http_get(port(), "/timeout?ms=4000"); });
+  ASSERT_TRUE(eventually([&] { return plain_->request_count() > before; }));
+  for (int i = 0; i < 3; ++i) {
+    HttpResult r = http_get(port(), "/json");
+    EXPECT_EQ(r.status, 200) << r.body;
+  }
+  EXPECT_EQ(pending.wait_for(std::chrono::seconds(0)), std::future_status::timeout)
+      << "the subrequest ended before the other requests were served";
+  HttpResult r = pending.get();
+  EXPECT_TRUE(has(r.body, R"("name":"TimeoutError")")) << r.body;
+}
+
+TEST_F(Fetch, TheFiftyFirstSubrequestIsRefused) {
+  HttpResult r = http_get(port(), "/limit");
+  ASSERT_EQ(r.status, 200) << r.body << log();
+  EXPECT_TRUE(has(r.body, R"("made":50,"type":"TypeError")")) << r.body;
+  EXPECT_TRUE(has(r.body, "Too many subrequests")) << r.body;
+  EXPECT_TRUE(has(r.body, "limits.subrequests")) << r.body;
+}
+
+TEST_F(Fetch, FetchOfTheIncomingRequestItselfGoesOutWithItsMethodAndBody) {
+  HttpResult r = http_post(port(), "/self", "the body");
+  ASSERT_EQ(r.status, 200) << r.body << log();
+  EXPECT_EQ(r.body, "hop 1 POST the body");
+}
+
+TEST_F(Fetch, AResponseBodyNobodyReadsPausesItsSubrequest) {
+  HttpResult r = http_get(port(), "/read-one");
+  ASSERT_EQ(r.status, 200) << r.body << log();
+  EXPECT_TRUE(has(r.body, "first chunk")) << r.body;
+  // The highWaterMark (64 KiB) plus the sockets' buffers, far from the 256 MiB on offer; the
+  // request's end then aborted the subrequest.
+  EXPECT_LT(plain_->big_bytes_sent(), uint64_t{32} << 20);
+}
+
+TEST_F(Fetch, SubrequestsCarryTheIncomingHopCountPlusOne) {
+  ASSERT_EQ(http_get(port(), "/hops").status, 200) << log();
+  EXPECT_EQ(plain_->requests().back().header("wsup-hops"), "1");
+  ASSERT_EQ(http_get(port(), "/hops", {{"Wsup-Hops", "3"}}).status, 200) << log();
+  EXPECT_EQ(plain_->requests().back().header("wsup-hops"), "4");
+}
+
+TEST(FetchPolicy, TheDefaultPolicyRefusesLoopbackWithATypeErrorNamingTheRule) {
+  TestUpstream plain;
+  TestUpstream unused;
+  const uint16_t admin = free_port();
+  ClusterWithFiles cluster(
+      {{"app.js", kApp}},
+      cluster_settings(plain, unused, "admin:\n  http: 127.0.0.1:" + std::to_string(admin) + "\n"),
+      WSUP_WORKER_BINARY);
+  ASSERT_TRUE(cluster.supervisor->wait_serving(cluster.port)) << cluster.supervisor->log();
+  HttpResult r = http_get(cluster.port, "/refused");
+  ASSERT_EQ(r.status, 200) << r.body << cluster.supervisor->log();
+  EXPECT_TRUE(has(r.body, R"("type":"TypeError")")) << r.body;
+  EXPECT_TRUE(has(r.body, "refused by outbound policy")) << r.body;
+  EXPECT_TRUE(has(r.body, "loopback")) << r.body;
+  EXPECT_EQ(plain.request_count(), 0u);
+  // The worker's counters reach /metrics (at its heartbeat rate).
+  const std::regex subrequests(R"(wsup_worker_subrequests_total\{worker="0"\} 1\n)");
+  const std::regex errors(R"(wsup_worker_subrequest_errors_total\{worker="0"\} 1\n)");
+  std::string metrics;
+  EXPECT_TRUE(eventually([&] {
+    metrics = http_get(admin, "/metrics").body;
+    return std::regex_search(metrics, subrequests) && std::regex_search(metrics, errors);
+  })) << metrics;
+}
+
+}  // namespace

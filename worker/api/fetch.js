@@ -1,0 +1,116 @@
+// fetch(input, init) (WHATWG Fetch, as Cloudflare Workers offers it) over the worker's HTTP
+// client (worker/egress/). The Request is built here; the subrequest runs in C++ on the worker's
+// loop (internal.fetchStart, through the request's JsHost), and what it reports comes back as
+// calls of the handlers below, each in a slice of the calling request (worker/request_fetch.cc).
+// The Response's body is a byte ReadableStream fed chunk by chunk: once its queue reaches the
+// highWaterMark the subrequest pauses (reads nothing more from its socket) until a read pulls.
+// Errors of the client and refusals of the outbound policy or the request's subrequest budget
+// reject with a TypeError carrying the client's sentence; an AbortSignal rejects with its reason.
+
+const kFetchHighWaterMark = 64 * 1024;
+
+function fetch(input, init = undefined) {
+  return new Promise((resolve, reject) => {
+    // Every error below, the Request's own included, rejects the promise.
+    const request = new Request(input, init);
+    const [method, url, headers, redirect, signal] = requestParts(request);
+    if (signal !== null && signal.aborted) throw signal.reason;
+    // [.., .., body, length]: a whole body (string or Uint8Array) or a stream (bodyForRuntime).
+    const fields = [0, null, null, undefined];
+    bodyForRuntime(request, fields);
+    let body = fields[2];
+    let source = null;  // a streamed request body
+    if (body !== null && typeof body === 'object' && !(body instanceof kUint8Array)) {
+      source = body;
+      body = true;
+    }
+
+    let id = 0;
+    let controller = null;  // the response body stream's, once the head came
+    let reader = null;      // the request body's
+    let finished = false;   // ended, failed or aborted: nothing more comes from the client
+    const finish = () => {
+      finished = true;
+      if (signal !== null) signal.removeEventListener('abort', onAbort);
+    };
+    // Before the head: the promise rejects; after it: the body stream errors.
+    const fail = (error) => {
+      if (controller === null) return reject(error);
+      try {
+        controller.error(error);
+      } catch {}
+    };
+    const abort = (error) => {
+      if (finished) return;
+      finish();
+      internal.fetchAbort(id);
+      if (reader !== null) reader.cancel(error).catch(() => {});
+      fail(error);
+    };
+    const onAbort = () => abort(signal.reason);
+
+    const handlers = {
+      __proto__: null,
+      head(status, statusText, flatHeaders, finalUrl, redirected) {
+        let stream = null;
+        if (method !== 'HEAD' && !kNullBodyStatuses.includes(status)) {
+          stream = new web.streams.ReadableStream({
+            __proto__: null,
+            type: 'bytes',
+            start(c) {
+              controller = c;
+            },
+            pull() {
+              if (!finished) internal.fetchResume(id);
+            },
+            cancel() {
+              if (finished) return;
+              finish();
+              internal.fetchAbort(id);
+            },
+          }, {highWaterMark: kFetchHighWaterMark});
+        }
+        resolve(makeFetchedResponse(status, statusText, flatHeaders, finalUrl, redirected, stream));
+      },
+      // A chunk (a Uint8Array the stream may own); false: pause until the reader pulls.
+      body(bytes) {
+        if (controller === null) return true;
+        try {
+          controller.enqueue(bytes);
+        } catch {
+          return true;  // the stream was cancelled or errored meanwhile
+        }
+        return controller.desiredSize > 0;
+      },
+      end() {
+        finish();
+        if (controller === null) return;
+        try {
+          controller.close();
+        } catch {}
+      },
+      error(message) {
+        finish();
+        fail(new TypeError(message));
+      },
+      // The client can take the next chunk of a streamed request body.
+      bodyReady() {
+        reader ??= source.getReader();
+        reader.read()
+            .then(({done, value}) => {
+              if (finished) return;
+              if (done) return internal.fetchEndBody(id);
+              const bytes = internal.toBodyBytes(value);
+              if (bytes.byteLength === 0) return handlers.bodyReady();
+              internal.fetchWrite(id, bytes);
+            })
+            .catch(abort);
+      },
+    };
+    id = internal.fetchStart(handlers, method, url, flattenHeaders(headers), redirect, body,
+                             fields[3]);
+    if (signal !== null) signal.addEventListener('abort', onAbort);
+  });
+}
+
+Object.defineProperty(globalThis, 'fetch', {value: fetch, writable: true, configurable: true});

@@ -1,0 +1,2 @@
+internal.exposeClass(module.exports.URLPattern, 'URLPattern');
+})
