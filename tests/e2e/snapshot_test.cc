@@ -98,7 +98,8 @@ TEST(Snapshot, TheSnapshotBuilderRefusesTopLevelEvalUnlessAllowEvalSaysSo) {
   CommandResult r =
       run_command({WSUP_BINARY, "check", config.string(), "--worker-binary", WSUP_WORKER_BINARY});
   EXPECT_NE(r.output.find("evald: isolation request; top level evaluated in every new context, "
-                          "its top level threw evald.mjs:1:16: EvalError: Code generation from "
+                          "it cannot be snapshotted: its top level threw evald.mjs:1:16: "
+                          "EvalError: Code generation from "
                           "strings disallowed for this context: eval() and new Function() are off "
                           "for script \"evald\" (cluster.yaml allow_eval: true turns them on)"),
             std::string::npos)
