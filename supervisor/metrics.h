@@ -22,7 +22,7 @@ struct WorkerSnapshot {
   int id = 0;
   int pid = 0;  // 0 when no process runs
   // starting, ready, draining, restarting, failed, stopped; or unresponsive: routed, but its
-  // heartbeat is older than the bound (WorkerPool's Health).
+  // heartbeat is older than the bound (WorkerSlot::unresponsive).
   std::string state;
   double uptime_seconds = 0;     // of the current process
   uint64_t requests_served = 0;  // by this slot, over all its processes
