@@ -179,6 +179,11 @@ struct Script {
   // so state the script builds lazily is in every request's starting point.
   std::vector<std::string> warm_up;
   Recycle recycle;  // isolation: isolate only
+  // Cron expressions (five fields, as written) of the script's scheduled handler: from its
+  // wrangler file's triggers.crons. Stored only; running them is the cron scheduler's job.
+  std::vector<std::string> crons;
+  std::string wrangler_file;  // absolute path of the entry's `wrangler:` file, "" without one
+  std::string vars_file;      // absolute path of the entry's `vars_file:`, "" without one
   SourceLocation where;
 };
 
@@ -197,6 +202,9 @@ struct Admin {
 
 struct ClusterConfig {
   std::string file;  // path of the cluster.yaml it came from
+  // What the config files say that wsup ignores (a wrangler file's keys it does not support),
+  // one line each: "wrangler.toml:7:1: kv_namespaces: not supported by wsup, ignored".
+  std::vector<std::string> notices;
   std::vector<ListenAddress> listen = {ListenAddress{}};
   uint32_t workers = 0;  // 0 = auto: one per core
   uint32_t isolates_per_worker = 4;

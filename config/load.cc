@@ -58,6 +58,8 @@ ClusterConfig parse(std::string_view yaml_text, const std::string& file_name_for
   detail::DiagnosticList diagnostics(file);
   detail::read_cluster(detail::Field{{}, root, ""}, base_dir, config, diagnostics);
   detail::check_cluster(config, diagnostics);
+  for (const Diagnostic& notice : diagnostics.take_notices())
+    config.notices.push_back(notice.to_string());
   if (diagnostics.empty()) return config;
 
   std::vector<Diagnostic> errors = diagnostics.take();

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <iterator>
 #include <map>
+#include <set>
 #include <sstream>
 #include <string_view>
 
@@ -15,22 +16,8 @@
 namespace wsup::config::detail {
 namespace {
 
-bool is_name(std::string_view text) {
-  return !text.empty() && text.size() <= 64 && std::all_of(text.begin(), text.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
-  });
-}
-
-// A binding is read in JS as env.NAME, so it must be an identifier.
-bool is_identifier(std::string_view text) {
-  return !text.empty() && !std::isdigit(static_cast<unsigned char>(text.front())) &&
-         std::all_of(text.begin(), text.end(), [](char c) {
-           return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '$';
-         });
-}
-
 bool is_environment_name(std::string_view text) {
-  return is_identifier(text) && text.find('$') == std::string_view::npos;
+  return is_binding_name(text) && text.find('$') == std::string_view::npos;
 }
 
 void read_routes(const Field& field, Script& script, DiagnosticList& diagnostics) {
@@ -59,15 +46,19 @@ void read_vars(const Field& field, Script& script, DiagnosticList& diagnostics) 
                     "must be a mapping of binding names to values, got " + describe(field.value));
     return;
   }
+  // Over the wrangler file's and the vars_file's bindings of the same name, if any.
+  std::set<std::string> seen;
   for (auto entry : field.value) {
     Field var{entry.first, entry.second,
               join_path(field.path, entry.first.IsScalar() ? entry.first.Scalar() : "?")};
     std::string name = entry.first.IsScalar() ? entry.first.Scalar() : "";
-    if (!is_identifier(name)) {
+    if (!is_binding_name(name)) {
       diagnostics.add(diagnostics.location(entry.first), var.path,
                       "binding name must be a JavaScript identifier (letters, digits, _ or $)");
-    } else if (!script.vars.emplace(name, to_json(entry.second)).second) {
+    } else if (!seen.insert(name).second) {
       diagnostics.add(diagnostics.location(entry.first), var.path, "duplicate key");
+    } else {
+      script.vars[name] = to_json(entry.second);
     }
   }
 }
@@ -75,7 +66,7 @@ void read_vars(const Field& field, Script& script, DiagnosticList& diagnostics) 
 void read_secrets(const Field& field, Script& script, DiagnosticList& diagnostics) {
   auto bind = [&](const YAML::Node& at, const std::string& path, const std::string& binding,
                   const std::string& variable) {
-    if (!is_identifier(binding)) {
+    if (!is_binding_name(binding)) {
       diagnostics.add(diagnostics.location(at), path,
                       "binding name must be a JavaScript identifier");
     } else if (!is_environment_name(variable)) {
@@ -116,9 +107,6 @@ void read_secrets(const Field& field, Script& script, DiagnosticList& diagnostic
   }
 }
 
-// The compatibility flags wsup knows, and what each turns on.
-constexpr std::string_view kKnownFlags[] = {"nodejs_compat"};
-
 void read_compatibility_flags(const Field& field, Script& script, DiagnosticList& diagnostics) {
   if (!field.value.IsSequence()) {
     diagnostics.add(field,
@@ -129,7 +117,7 @@ void read_compatibility_flags(const Field& field, Script& script, DiagnosticList
     Field item{{}, field.value[i], index_path(field.path, i)};
     std::optional<std::string> flag = read_string(item, diagnostics);
     if (!flag) continue;
-    if (std::find(std::begin(kKnownFlags), std::end(kKnownFlags), *flag) == std::end(kKnownFlags)) {
+    if (!is_known_compatibility_flag(*flag)) {
       diagnostics.add(item, "unknown compatibility flag \"" + *flag +
                                 "\": wsup knows nodejs_compat (Node's built-in modules) only");
     } else if (std::find(script.compatibility_flags.begin(), script.compatibility_flags.end(),
@@ -139,20 +127,6 @@ void read_compatibility_flags(const Field& field, Script& script, DiagnosticList
       script.compatibility_flags.push_back(*flag);
     }
   }
-}
-
-// "YYYY-MM-DD", a real date.
-bool is_date(std::string_view text) {
-  if (text.size() != 10 || text[4] != '-' || text[7] != '-') return false;
-  for (const size_t i : {0u, 1u, 2u, 3u, 5u, 6u, 8u, 9u})
-    if (!std::isdigit(static_cast<unsigned char>(text[i]))) return false;
-  const int year = std::stoi(std::string(text.substr(0, 4)));
-  const int month = std::stoi(std::string(text.substr(5, 2)));
-  const int day = std::stoi(std::string(text.substr(8, 2)));
-  constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  if (month < 1 || month > 12 || day < 1) return false;
-  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-  return day <= kDays[month - 1] + (month == 2 && leap ? 1 : 0);
 }
 
 // "/path" or "METHOD /path": what a warm-up request sends (read by the worker, see
@@ -202,27 +176,64 @@ void read_recycle(const Field& field, Script& script, DiagnosticList& diagnostic
   });
 }
 
-// Resolves the script file and checks it can be read; fills `source` for module detection.
 void read_path(const Field& field, const std::filesystem::path& base_dir, Script& script,
                std::string& source, DiagnosticList& diagnostics) {
   std::optional<std::string> text = read_string(field, diagnostics);
   if (!text) return;
+  read_script_file(base_dir / *text, diagnostics.location(field), field.path, script, source,
+                   diagnostics);
+}
+
+}  // namespace
+
+bool is_script_name(std::string_view text) {
+  return !text.empty() && text.size() <= 64 && std::all_of(text.begin(), text.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+  });
+}
+
+bool is_binding_name(std::string_view text) {
+  return !text.empty() && !std::isdigit(static_cast<unsigned char>(text.front())) &&
+         std::all_of(text.begin(), text.end(), [](char c) {
+           return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '$';
+         });
+}
+
+bool is_known_compatibility_flag(std::string_view flag) {
+  // The compatibility flags wsup knows: nodejs_compat turns on Node's built-in modules.
+  return flag == "nodejs_compat";
+}
+
+// "YYYY-MM-DD", a real date.
+bool is_date(std::string_view text) {
+  if (text.size() != 10 || text[4] != '-' || text[7] != '-') return false;
+  for (const size_t i : {0u, 1u, 2u, 3u, 5u, 6u, 8u, 9u})
+    if (!std::isdigit(static_cast<unsigned char>(text[i]))) return false;
+  const int year = std::stoi(std::string(text.substr(0, 4)));
+  const int month = std::stoi(std::string(text.substr(5, 2)));
+  const int day = std::stoi(std::string(text.substr(8, 2)));
+  constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (month < 1 || month > 12 || day < 1) return false;
+  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  return day <= kDays[month - 1] + (month == 2 && leap ? 1 : 0);
+}
+
+void read_script_file(const std::filesystem::path& path, const SourceLocation& where,
+                      const std::string& key_path, Script& script, std::string& source,
+                      DiagnosticList& diagnostics) {
   std::error_code error;
-  std::filesystem::path resolved =
-      std::filesystem::absolute(base_dir / *text, error).lexically_normal();
+  std::filesystem::path resolved = std::filesystem::absolute(path, error).lexically_normal();
   script.path = resolved.string();
   if (!std::filesystem::exists(resolved, error)) {
-    diagnostics.add(field, "script file " + script.path + " does not exist");
+    diagnostics.add(where, key_path, "script file " + script.path + " does not exist");
   } else if (!std::filesystem::is_regular_file(resolved, error)) {
-    diagnostics.add(field, "script file " + script.path + " is not a regular file");
+    diagnostics.add(where, key_path, "script file " + script.path + " is not a regular file");
   } else if (std::ifstream file(resolved, std::ios::binary); !file) {
-    diagnostics.add(field, "script file " + script.path + " cannot be read");
+    diagnostics.add(where, key_path, "script file " + script.path + " cannot be read");
   } else {
     source.assign(std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>());
   }
 }
-
-}  // namespace
 
 void read_scripts(const Field& field, const std::filesystem::path& base_dir,
                   std::vector<Script>& scripts, DiagnosticList& diagnostics) {
@@ -239,19 +250,32 @@ void read_scripts(const Field& field, const std::filesystem::path& base_dir,
     std::optional<bool> typed_module;  // from `type:`
     Field type_field;
     std::string source;
-    Field vars_field, secrets_field, recycle_field;
+    Field vars_field, secrets_field, recycle_field, vars_file_field;
     bool has_name = false, has_path = false, has_routes = false;
+    // The wrangler file first: the entry's own keys override what it says.
+    if (item.value.IsMap()) {
+      for (auto entry : item.value) {
+        if (!entry.first.IsScalar() || entry.first.Scalar() != "wrangler") continue;
+        // A file that cannot be read is its own error: no "name is missing" besides.
+        const bool read =
+            read_wrangler(Field{entry.first, entry.second, join_path(item.path, "wrangler")},
+                          base_dir, script, source, diagnostics);
+        has_name = !read || !script.name.empty();
+        has_path = !read || !script.path.empty();
+        break;
+      }
+    }
     bool is_map = for_each_field(
         item,
         {"name", "path", "type", "module", "routes", "vars", "secrets", "allow_eval",
-         "compatibility_flags", "compatibility_date", "isolation", "snapshot", "warm_up",
-         "recycle"},
+         "compatibility_flags", "compatibility_date", "isolation", "snapshot", "warm_up", "recycle",
+         "wrangler", "vars_file"},
         diagnostics, [&](const Field& f) {
           std::string_view key = f.key.Scalar();
           if (key == "name") {
             has_name = true;
             std::optional<std::string> name = read_string(f, diagnostics);
-            if (name && !is_name(*name))
+            if (name && !is_script_name(*name))
               diagnostics.add(
                   f, "\"" + *name + "\" is not a script name (1-64 letters, digits, - or _)");
             else if (name)
@@ -289,6 +313,7 @@ void read_scripts(const Field& field, const std::filesystem::path& base_dir,
               diagnostics.add(f, "\"" + *date + "\" is not a date: write it as YYYY-MM-DD");
           }
           if (key == "vars") vars_field = f;
+          if (key == "vars_file") vars_file_field = f;
           if (key == "secrets") secrets_field = f;
           if (key == "isolation") {
             if (auto choice = read_choice(f, {"request", "isolate"}, diagnostics))
@@ -301,8 +326,10 @@ void read_scripts(const Field& field, const std::filesystem::path& base_dir,
           if (key == "recycle") recycle_field = f;
         });
     if (!is_map) continue;
-    // vars before secrets whatever their order in the file, so a clash is always reported on the
-    // secret.
+    // vars (the wrangler file's, then vars_file's, then the entry's own) before secrets whatever
+    // their order in the file, so a clash is always reported on the secret.
+    if (vars_file_field.value.IsDefined() && !vars_file_field.path.empty())
+      read_vars_file(vars_file_field, base_dir, script, diagnostics);
     if (vars_field.value.IsDefined() && !vars_field.path.empty())
       read_vars(vars_field, script, diagnostics);
     if (secrets_field.value.IsDefined() && !secrets_field.path.empty())
@@ -319,9 +346,13 @@ void read_scripts(const Field& field, const std::filesystem::path& base_dir,
       diagnostics.add(script.where, item.path + ".warm_up",
                       "needs `snapshot: true`: warm-up requests run before the snapshot is taken");
     if (!has_name)
-      diagnostics.add(script.where, item.path + ".name", "is missing: every script needs a name");
+      diagnostics.add(
+          script.where, item.path + ".name",
+          "is missing: every script needs a name (here, or `name` in its wrangler file)");
     if (!has_path)
-      diagnostics.add(script.where, item.path + ".path", "is missing: every script needs a file");
+      diagnostics.add(
+          script.where, item.path + ".path",
+          "is missing: every script needs a file (here, or `main` in its wrangler file)");
     if (!has_routes)
       diagnostics.add(script.where, item.path + ".routes", "is missing: add e.g. routes: [\"/*\"]");
     if (typed_module && module && *typed_module != *module) {

@@ -242,6 +242,10 @@ std::optional<size_t> read_choice(const Field& field,
   return static_cast<size_t>(found - choices.begin());
 }
 
+std::string to_json_string(std::string_view text) {
+  return json_string(text);
+}
+
 std::string to_json(const YAML::Node& node) {
   switch (node.Type()) {
     case YAML::NodeType::Sequence: {

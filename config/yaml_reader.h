@@ -38,12 +38,19 @@ class DiagnosticList {
     add(location(field), field.path, std::move(message));
   }
 
+  // Not an error: something the config says that wsup ignores (ClusterConfig::notices).
+  void notice(SourceLocation where, std::string key_path, std::string message) {
+    notices_.push_back(Diagnostic{std::move(where), std::move(key_path), std::move(message)});
+  }
+
   bool empty() const { return list_.empty(); }
   std::vector<Diagnostic> take() { return std::move(list_); }
+  std::vector<Diagnostic> take_notices() { return std::move(notices_); }
 
  private:
   std::string file_;
   std::vector<Diagnostic> list_;
+  std::vector<Diagnostic> notices_;
 };
 
 std::string join_path(std::string_view parent, std::string_view key);
@@ -84,5 +91,7 @@ std::optional<size_t> read_choice(const Field& field,
 // The node as JSON text: plain scalars that look like YAML 1.2 core ints/floats/bools/null keep
 // their type, every other scalar becomes a JSON string; mappings and lists recurse.
 std::string to_json(const YAML::Node& node);
+// `text` as a JSON string literal.
+std::string to_json_string(std::string_view text);
 
 }  // namespace wsup::config::detail

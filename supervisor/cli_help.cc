@@ -33,11 +33,16 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 7> kCommands
      "isolation and snapshot. Errors are printed as file:line:column: key: message.\n"
      "Exit status: 0 valid, 1 invalid, 2 usage error.\n"},
     {"dev",
-     "usage: wsup dev SCRIPT [--port 8787] [--workers 1] [--type module|service-worker]\n"
-     "                [--worker-binary PATH]\n"
+     "usage: wsup dev [SCRIPT | WRANGLER_FILE | FOLDER] [--var KEY=VALUE]... [--port 8787]\n"
+     "                [--workers 1] [--type module|service-worker] [--worker-binary PATH]\n"
      "\n"
-     "Serves one script on http://127.0.0.1:PORT/ with logs on the terminal, and replaces the\n"
-     "workers whenever SCRIPT changes. fetch() may reach loopback addresses.\n"
+     "Serves one script, or the Workers project a wrangler.json/.jsonc/.toml describes (the\n"
+     "folder's, the current folder's by default), on http://127.0.0.1:PORT/ with logs on the\n"
+     "terminal. Reads the wrangler file's name, main, vars, compatibility settings and\n"
+     "triggers.crons, and .dev.vars beside it; lists every other key it ignores. --var adds a\n"
+     "string binding over both. Reloads whenever a file of the script's module graph, the\n"
+     "wrangler file or .dev.vars changes; a script that does not compile is reported with\n"
+     "file:line:column and waited on until the next save. fetch() may reach loopback addresses.\n"
      "Exit status: 0 stopped, 1 start-up failed, 2 usage error.\n"},
     {"status",
      "usage: wsup status [CONFIG] [--json] [--control PATH | --config CONFIG]\n"
@@ -89,9 +94,9 @@ std::string overall_help() {
          "  wsup start CONFIG [--control PATH] [--worker-binary PATH]\n"
          "                                 run a cluster in the foreground\n"
          "  wsup check CONFIG              validate the config and compile its scripts\n"
-         "  wsup dev SCRIPT [--port 8787] [--workers 1] [--type module|service-worker]\n"
-         "                                 one-script cluster; restarts workers when SCRIPT "
-         "changes\n"
+         "  wsup dev [SCRIPT | WRANGLER_FILE | FOLDER] [--var KEY=VALUE] [--port 8787]\n"
+         "                                 one script or Workers project; reloads when its "
+         "files change\n"
          "  wsup status [--json]           the supervisor, one row per worker and per script\n"
          "  wsup restart-worker N          drain worker N, replace it, route to it when ready\n"
          "  wsup reload                    re-read config and scripts, replace workers one by "

@@ -5,6 +5,7 @@
 #include <future>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "config/cluster_config.h"
 #include "supervisor/control.h"
@@ -14,9 +15,12 @@ namespace wsup::supervisor {
 struct ReloadVerdict {
   std::optional<config::ClusterConfig> config;  // set when the reload may go ahead
   ControlReply refusal;                         // otherwise: why not (file:line:column messages)
+  std::vector<std::string> files;               // with list_files: the script files the check read
 };
 
+// `list_files`: fill ReloadVerdict::files (wsup dev's watch list), passed or refused.
 std::future<ReloadVerdict> start_reload_check(const std::string& config_path,
-                                              const std::string& worker_binary);
+                                              const std::string& worker_binary,
+                                              bool list_files = false);
 
 }  // namespace wsup::supervisor

@@ -2,7 +2,6 @@
 
 #include <poll.h>
 #include <signal.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -22,6 +21,7 @@
 #include "shared/log.h"
 #include "supervisor/admin_http.h"
 #include "supervisor/control.h"
+#include "supervisor/file_watch.h"
 #include "supervisor/http_front.h"
 #include "supervisor/loop_events.h"
 #include "supervisor/reload_check.h"
@@ -93,10 +93,9 @@ void apply_log_level(const config::ClusterConfig& config) {
   log::set_level(static_cast<log::Level>(static_cast<int>(config.logging.level)));
 }
 
-int64_t mtime_ns(const std::string& path) {
-  struct stat st {};
-  return ::stat(path.c_str(), &st) == 0 ? st.st_mtim.tv_sec * 1'000'000'000 + st.st_mtim.tv_nsec
-                                        : 0;
+// What the config says that wsup ignores (ClusterConfig::notices): one warning line each.
+void log_notices(const config::ClusterConfig& config) {
+  for (const std::string& notice : config.notices) log::warn(notice);
 }
 
 class Supervisor {
@@ -124,6 +123,10 @@ class Supervisor {
   void begin_reload(std::optional<std::promise<ControlReply>> reply);
   void finish_reload_check();
   void watch_script(Clock::time_point now);
+  bool dev_mode() const { return !options_.watch_files.empty(); }
+  // wsup dev: watch options_.watch_files and `script_files`; a file already watched keeps the
+  // modification time it had, so a change made while a check ran is still seen.
+  void set_watched(const std::vector<std::string>& script_files);
   void begin_stop();
   bool drain_done(Clock::time_point now);  // true once everything is stopped
   SystemdNotifier::Counts notify_counts() const;
@@ -165,7 +168,8 @@ class Supervisor {
   std::vector<std::promise<ControlReply>> stop_replies_;
   std::optional<std::future<ReloadVerdict>> reload_check_;
   std::vector<std::promise<ControlReply>> reload_replies_;
-  int64_t watched_mtime_ = 0;
+  FileWatch watched_;
+  std::vector<std::string> script_files_;  // the latest check's list, kept if one has none
   Clock::time_point next_watch_;
   // Written by the main loop (start, reload), read by the control thread.
   mutable std::mutex script_modes_mutex_;
@@ -252,7 +256,7 @@ bool Supervisor::start() {
       return {true, render_status_json(pool_.snapshot(), script_modes_now(), supervisor_info())};
     return commands_.post(c).get();
   });
-  watched_mtime_ = options_.watch_file.empty() ? 0 : mtime_ns(options_.watch_file);
+  if (dev_mode()) set_watched({});
   systemd_.ready(notify_counts());
   log::info("wsup started", {{"workers", pool_.ready_count()},
                              {"port", front_.ports().empty() ? 0 : front_.ports().front()},
@@ -310,7 +314,7 @@ void Supervisor::begin_reload(std::optional<std::promise<ControlReply>> reply) {
   if (reload_check_ || stopping_) return;  // one at a time: later callers share its answer
   log::info("reload: checking config and scripts", {{"config", options_.config_path}});
   systemd_.reloading();
-  reload_check_ = start_reload_check(options_.config_path, worker_binary_);
+  reload_check_ = start_reload_check(options_.config_path, worker_binary_, dev_mode());
 }
 
 void Supervisor::finish_reload_check() {
@@ -322,10 +326,16 @@ void Supervisor::finish_reload_check() {
   auto replies =
       std::make_shared<std::vector<std::promise<ControlReply>>>(std::move(reload_replies_));
   reload_replies_.clear();
+  if (dev_mode()) set_watched(verdict.files);
   if (!verdict.config) {
     log::error("reload refused", {{"why", verdict.refusal.body}});
-    // wsup dev: show the compile error as the worker printed it, lines intact.
-    if (!options_.watch_file.empty()) std::fputs(verdict.refusal.body.c_str(), stderr);
+    // wsup dev: show the compile error as the worker printed it, lines intact, and wait for the
+    // next save with the old workers serving.
+    if (dev_mode()) {
+      std::fputs(verdict.refusal.body.c_str(), stderr);
+      std::fputs("wsup dev: still serving the previous version; waiting for the next change\n",
+                 stderr);
+    }
     systemd_.ready(notify_counts());  // still serving the old config
     for (auto& r : *replies) r.set_value(verdict.refusal);
     return;
@@ -343,6 +353,7 @@ void Supervisor::finish_reload_check() {
   if (verdict.config->limits.max_body_bytes != config_.limits.max_body_bytes ||
       verdict.config->http_threads != config_.http_threads)
     log::warn("reload: max_body_bytes and http_threads take effect at the next start");
+  log_notices(*verdict.config);
   // Routes, limits and log level switch once every worker runs the new config.
   auto next = std::make_shared<const config::ClusterConfig>(std::move(*verdict.config));
   pool_.replace_all(pool_settings(*next, worker_binary_, instance_id_),
@@ -360,13 +371,21 @@ void Supervisor::finish_reload_check() {
                     });
 }
 
+void Supervisor::set_watched(const std::vector<std::string>& script_files) {
+  if (!script_files.empty()) script_files_ = script_files;
+  std::vector<std::string> files = options_.watch_files;
+  files.insert(files.end(), script_files_.begin(), script_files_.end());
+  watched_.set(files);
+}
+
 void Supervisor::watch_script(Clock::time_point now) {
-  if (options_.watch_file.empty() || stopping_ || now < next_watch_) return;
+  // While a check runs, a change stays unseen until it ends: the check may have read the file
+  // before the change, so the change starts a check of its own.
+  if (!dev_mode() || stopping_ || reload_check_ || now < next_watch_) return;
   next_watch_ = now + kWatchInterval;
-  int64_t m = mtime_ns(options_.watch_file);
-  if (m == 0 || m == watched_mtime_) return;
-  watched_mtime_ = m;
-  log::info("script changed; restarting workers", {{"file", options_.watch_file}});
+  std::vector<std::string> changed = watched_.changed();
+  if (changed.empty()) return;
+  log::info("file changed; reloading", {{"file", changed.front()}});
   begin_reload(std::nullopt);
 }
 
@@ -404,6 +423,7 @@ bool Supervisor::drain_done(Clock::time_point now) {
 int run_supervisor(const StartOptions& options) {
   SignalFd signals;  // first: every thread created below inherits the blocked signals
   config::ClusterConfig config = config::load(options.config_path);
+  log_notices(config);
   config::require_secrets(config);  // workers inherit this environment and read them there
   apply_log_level(config);
   log::set_destination(config.logging.destination);

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace wsup::supervisor {
 
@@ -12,7 +13,10 @@ struct StartOptions {
   std::string config_path;
   std::string control_path;   // "" = admin.control_socket or the default path
   std::string worker_binary;  // "" = found next to wsup
-  std::string watch_file;     // dev mode: reload when this file's mtime changes
+  // wsup dev: reload when one of these files changes, or one the scripts were read from (the
+  // worker's check lists every file of their module graphs, again after each reload check).
+  // Empty: not dev mode.
+  std::vector<std::string> watch_files;
 };
 
 // Runs until stopped. Throws config::ConfigError (bad config) or std::runtime_error (start-up

@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <optional>
 #include <stdexcept>
 #include <vector>
 
@@ -41,16 +43,54 @@ std::string find_worker_binary(const std::string& explicit_path) {
                            "); pass --worker-binary PATH");
 }
 
-CheckResult run_worker_check(const std::string& worker_binary, const std::string& config_path) {
+namespace {
+
+// A temporary file's name, the file removed when this goes.
+struct TempFile {
+  std::string path;
+  TempFile() {
+    std::string name = (std::filesystem::temp_directory_path() / "wsup-files-XXXXXX").string();
+    int fd = ::mkstemp(name.data());
+    if (fd >= 0) {
+      ::close(fd);
+      path = name;
+    }
+  }
+  ~TempFile() {
+    if (!path.empty()) ::unlink(path.c_str());
+  }
+  TempFile(const TempFile&) = delete;
+  TempFile& operator=(const TempFile&) = delete;
+};
+
+std::vector<std::string> read_lines(const std::string& path) {
+  std::vector<std::string> lines;
+  std::ifstream in(path);
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty()) lines.push_back(line);
+  return lines;
+}
+
+}  // namespace
+
+CheckResult run_worker_check(const std::string& worker_binary, const std::string& config_path,
+                             bool list_files) {
+  std::optional<TempFile> list;
+  if (list_files) list.emplace();
   int pipe_fds[2];
   if (::pipe2(pipe_fds, O_CLOEXEC) != 0)
-    return {false, std::string("pipe failed: ") + std::strerror(errno)};
+    return {false, std::string("pipe failed: ") + std::strerror(errno), {}};
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDOUT_FILENO);
   posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDERR_FILENO);
   std::string binary = worker_binary, flag = "--check", config = config_path;
-  char* argv[] = {binary.data(), flag.data(), config.data(), nullptr};
+  std::string list_flag = "--list-files", list_path = list ? list->path : "";
+  char* argv[] = {binary.data(), flag.data(), config.data(), nullptr, nullptr, nullptr};
+  if (list && !list_path.empty()) {
+    argv[3] = list_flag.data();
+    argv[4] = list_path.data();
+  }
   pid_t pid = -1;
   int rc = ::posix_spawn(&pid, binary.c_str(), &actions, nullptr, argv, environ);
   posix_spawn_file_actions_destroy(&actions);
@@ -58,7 +98,7 @@ CheckResult run_worker_check(const std::string& worker_binary, const std::string
   CheckResult result;
   if (rc != 0) {
     ::close(pipe_fds[0]);
-    return {false, "cannot run " + worker_binary + ": " + std::strerror(rc)};
+    return {false, "cannot run " + worker_binary + ": " + std::strerror(rc), {}};
   }
   char buf[4096];
   for (;;) {
@@ -74,6 +114,7 @@ CheckResult run_worker_check(const std::string& worker_binary, const std::string
   result.ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
   if (!result.ok && result.output.empty())
     result.output = worker_binary + " --check failed without a message\n";
+  if (list && !list_path.empty()) result.files = read_lines(list_path);
   return result;
 }
 

@@ -70,8 +70,10 @@ v8::ScriptCompiler::Source cached_source(v8::Local<v8::String> text, const v8::S
 
 class ModuleGraphLoader {
  public:
-  ModuleGraphLoader(v8::Local<v8::Context> context, const ScriptSpec& spec)
-      : context_(context),
+  ModuleGraphLoader(v8::Local<v8::Context> context, const ScriptSpec& spec,
+                    std::vector<std::string>* files_read)
+      : files_read_(files_read),
+        context_(context),
         root_(fs::path(spec.path).lexically_normal().parent_path()),
         nodejs_compat_(spec.has_flag("nodejs_compat")) {}
 
@@ -99,7 +101,10 @@ class ModuleGraphLoader {
       files_.push_back(std::move(file));
       return index;
     }
-    if (kind == ModuleFile::Kind::file) file.source = read_file(path, importer_location);
+    if (kind == ModuleFile::Kind::file) {
+      if (files_read_ != nullptr) files_read_->push_back(path);
+      file.source = read_file(path, importer_location);
+    }
     v8::TryCatch try_catch(isolate);
     v8::Local<v8::Module> module;
     if (!compile_module(isolate, file).ToLocal(&module)) {
@@ -174,6 +179,7 @@ class ModuleGraphLoader {
     return {ModuleFile::Kind::file, target.string()};
   }
 
+  std::vector<std::string>* files_read_;
   v8::Local<v8::Context> context_;
   fs::path root_;
   bool nodejs_compat_;
@@ -182,15 +188,17 @@ class ModuleGraphLoader {
 
 }  // namespace
 
-LoadedScript load_script(v8::Isolate* isolate, const ScriptSpec& spec) {
+LoadedScript load_script(v8::Isolate* isolate, const ScriptSpec& spec,
+                         std::vector<std::string>* files_read) {
   LoadedScript script;
   script.spec = spec;
   v8::HandleScope scope(isolate);
   v8::Local<v8::Context> context = v8::Context::New(isolate);
   v8::Context::Scope context_scope(context);
   if (spec.module) {
-    script.modules = ModuleGraphLoader(context, spec).load(spec.path);
+    script.modules = ModuleGraphLoader(context, spec, files_read).load(spec.path);
   } else {
+    if (files_read != nullptr) files_read->push_back(spec.path);
     script.source = read_file(spec.path, "");
     script.shown_name = fs::path(spec.path).filename().string();
     v8::TryCatch try_catch(isolate);

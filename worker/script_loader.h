@@ -68,7 +68,10 @@ struct LoadedScript {
 // Reads and compiles `spec` (a module with every file it imports) inside `isolate` (entered by
 // the caller). Throws StartupError "path:line:column: message" on the first error. Secrets are
 // read from the environment here, once; a missing variable is logged and left unbound.
-LoadedScript load_script(v8::Isolate* isolate, const ScriptSpec& spec);
+// `files_read`, when given, gets the path of every file of the script it reads (a module graph's
+// files, the one that did not compile included): what `wsup dev` watches.
+LoadedScript load_script(v8::Isolate* isolate, const ScriptSpec& spec,
+                         std::vector<std::string>* files_read = nullptr);
 
 // Compiles from the code cache (recompiling if V8 rejects it); empty with an exception pending
 // on failure. Needs an entered context.

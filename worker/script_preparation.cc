@@ -16,7 +16,8 @@ namespace {
 
 // Loads (and so compiles) every script in a scratch isolate made from the startup snapshot.
 std::vector<LoadedScript> load_all(const std::vector<ScriptSpec>& specs,
-                                   std::vector<std::string>* errors) {
+                                   std::vector<std::string>* errors,
+                                   std::vector<std::string>* files_read = nullptr) {
   const StartupSnapshot& snapshot = StartupSnapshot::instance();
   std::unique_ptr<v8::ArrayBuffer::Allocator> allocator(
       v8::ArrayBuffer::Allocator::NewDefaultAllocator());
@@ -30,7 +31,7 @@ std::vector<LoadedScript> load_all(const std::vector<ScriptSpec>& specs,
     v8::Isolate::Scope isolate_scope(isolate);
     for (const ScriptSpec& spec : specs) {
       try {
-        scripts.push_back(load_script(isolate, spec));
+        scripts.push_back(load_script(isolate, spec, files_read));
       } catch (const StartupError& error) {
         if (errors == nullptr) throw;
         errors->push_back(error.what());
@@ -85,7 +86,8 @@ std::vector<LoadedScript> load_scripts(const std::vector<ScriptSpec>& specs) {
   return load_all(specs, nullptr);
 }
 
-PreparedScripts prepare_scripts(const RuntimeOptions& options, std::vector<std::string>* errors) {
+PreparedScripts prepare_scripts(const RuntimeOptions& options, std::vector<std::string>* errors,
+                                std::vector<std::string>* files_read) {
   PreparedScripts prepared;
   // Flags before compiling: code caches carry a hash of V8's flags and are refused on a mismatch.
   // No WebAssembly memory larger than an isolate's whole ArrayBuffer budget (the heap limit).
@@ -94,7 +96,7 @@ PreparedScripts prepare_scripts(const RuntimeOptions& options, std::vector<std::
   prepared.webassembly = options.webassembly.value_or(false);
   set_webassembly(prepared.webassembly);
   const size_t errors_before = errors != nullptr ? errors->size() : 0;
-  prepared.scripts = load_all(options.scripts, errors);
+  prepared.scripts = load_all(options.scripts, errors, files_read);
   if (errors != nullptr && errors->size() != errors_before) return prepared;
   if (!options.webassembly && mentions_webassembly(prepared.scripts)) {
     prepared.webassembly = true;
@@ -146,7 +148,7 @@ std::string describe_start(const ScriptSpec& spec, const ScriptStart& start) {
 
 ScriptCheck check_scripts(const RuntimeOptions& options) {
   ScriptCheck check;
-  PreparedScripts prepared = prepare_scripts(options, &check.errors);
+  PreparedScripts prepared = prepare_scripts(options, &check.errors, &check.files);
   if (!check.errors.empty() || !prepared.build.snapshot) return check;
   for (size_t i = 0; i < prepared.scripts.size(); ++i) {
     check.starts.push_back(

@@ -28,7 +28,9 @@ struct PreparedScripts {
 
 // With `errors` null, throws StartupError at the first script that does not load, and for a
 // top level that breaks the global scope's rules; otherwise appends those to `errors`.
-PreparedScripts prepare_scripts(const RuntimeOptions& options, std::vector<std::string>* errors);
+// `files_read` as load_script's.
+PreparedScripts prepare_scripts(const RuntimeOptions& options, std::vector<std::string>* errors,
+                                std::vector<std::string>* files_read = nullptr);
 
 // Whether contexts made from now on get the WebAssembly global (sets V8 flags: process-wide).
 void set_webassembly(bool on);
@@ -45,6 +47,7 @@ std::string describe_start(const ScriptSpec& spec, const ScriptStart& start);
 struct ScriptCheck {
   std::vector<std::string> errors;  // "path:line:column: message", one per problem
   std::vector<std::string> starts;  // describe_start of each script, when there are no errors
+  std::vector<std::string> files;   // every script file read (load_script's files_read)
 };
 // For `wsup-worker --check`: prepares every script without serving.
 ScriptCheck check_scripts(const RuntimeOptions& options);

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <exception>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <string>
@@ -34,7 +35,7 @@ namespace {
 int usage() {
   std::fprintf(stderr,
                "usage: wsup-worker --version\n"
-               "       wsup-worker --check CONFIG\n"
+               "       wsup-worker --check CONFIG [--list-files PATH]\n"
                "       wsup-worker --build-snapshot\n"
                "       wsup-worker --config CONFIG --worker-id N --segment NAME "
                "--request-fd A --response-fd B\n");
@@ -48,11 +49,19 @@ std::string own_binary() {
   return error ? std::string() : self.string();
 }
 
-int check(const std::string& config_path) {
+// `list_path` (optional) gets every script file the check read, one path per line, whether the
+// scripts compile or not: the files `wsup dev` watches.
+int check(const std::string& config_path, const std::string& list_path) {
   wsup::config::ClusterConfig config = wsup::config::load(config_path);
   wsup::worker::RuntimeOptions options = wsup::worker::RuntimeOptions::from_config(config);
   options.snapshot_builder = own_binary();
   wsup::worker::ScriptCheck checked = wsup::worker::check_scripts(options);
+  if (!list_path.empty()) {
+    std::ofstream list(list_path, std::ios::trunc);
+    for (const std::string& file : checked.files) list << file << '\n';
+    if (!list.flush())
+      throw wsup::worker::StartupError("cannot write the file list to " + list_path);
+  }
   for (const std::string& error : checked.errors) std::fprintf(stderr, "%s\n", error.c_str());
   if (!checked.errors.empty()) return 1;
   for (const std::string& line : checked.starts) std::printf("%s\n", line.c_str());
@@ -164,7 +173,9 @@ int wsup::worker::worker_main(int argc, char** argv, ChannelSinks::Factory sink_
       std::printf("wsup-worker 0.1.0 (V8 %s)\n", v8::V8::GetVersion());
       return 0;
     }
-    if (args.size() == 2 && args[0] == "--check") return check(args[1]);
+    if (args.size() == 2 && args[0] == "--check") return check(args[1], "");
+    if (args.size() == 4 && args[0] == "--check" && args[2] == "--list-files")
+      return check(args[1], args[3]);
     if (args.size() == 1 && args[0] == "--build-snapshot") {
       return wsup::worker::run_snapshot_builder_child();
     }

@@ -5,7 +5,8 @@
 //   wsup-worker --version
 //   wsup-worker --check CONFIG     compile every script of CONFIG and build their snapshot;
 //                                  print "path:line:column: message" for each that fails
-//                                  (exit 1 on any), and how each script's requests start
+//                                  (exit 1 on any), and how each script's requests start;
+//                                  with --list-files PATH, every script file it read into PATH
 //   wsup-worker --build-snapshot   build scripts' snapshot for a worker: the request on stdin,
 //                                  the build on stdout (worker/snapshot_subprocess.h)
 //   wsup-worker --config CONFIG --worker-id N --segment NAME --request-fd A --response-fd B

@@ -182,6 +182,42 @@ export default {
   EXPECT_EQ(result.body, expected);
 }
 
+// crypto.DigestStream over a request body that crosses the supervisor, hashed as it streams;
+// Node's createHash computes the expected value. A CryptoKey cloned in the same request signs
+// like its original.
+TEST(WorkersCompat, DigestStreamHashesARequestBodyAndClonedKeysSign) {
+  const std::string script = R"js(
+export default {
+  async fetch(request) {
+    const stream = new crypto.DigestStream(new URL(request.url).searchParams.get('alg'));
+    await request.body.pipeTo(stream);
+    const hex = (b) => [...new Uint8Array(b)].map((x) => x.toString(16).padStart(2, '0')).join('');
+    const key = await crypto.subtle.importKey('raw', new Uint8Array(32),
+        {name: 'HMAC', hash: 'SHA-256'}, false, ['sign']);
+    const [a, b] = await Promise.all([key, structuredClone(key)].map(
+        (k) => crypto.subtle.sign('HMAC', k, new Uint8Array([1]))));
+    return new Response(`${hex(await stream.digest)} ${stream.bytesWritten} ${hex(a) === hex(b)}`);
+  },
+};
+)js";
+  ClusterWithFiles c({{"w.mjs", script}},
+                     "workers: 1\nscripts:\n  - name: w\n    path: w.mjs\n    routes: [\"/*\"]\n",
+                     WSUP_WORKER_BINARY);
+  ASSERT_TRUE(c.supervisor->wait_serving(c.port)) << c.supervisor->log();
+  std::string body(3 << 20, '\0');
+  for (size_t i = 0; i < body.size(); ++i) body[i] = static_cast<char>((i * 31) >> 3);
+  for (const char* algorithm : {"SHA-256", "MD5"}) {
+    const std::string expected = run_node(
+        std::string("const b = Buffer.alloc(3 << 20); for (let i = 0; i < b.length; ++i) "
+                    "b[i] = (i * 31) >>> 3; process.stdout.write(require(\"crypto\")"
+                    ".createHash(\"") +
+        (std::string(algorithm) == "MD5" ? "md5" : "sha256") + "\").update(b).digest(\"hex\"))");
+    HttpResult result = http_post(c.port, std::string("/?alg=") + algorithm, body);
+    EXPECT_EQ(result.status, 200) << result.body << c.supervisor->log();
+    EXPECT_EQ(result.body, expected + " 3145728 true") << algorithm;
+  }
+}
+
 TEST(WorkersCompat, NodeModulesWithoutTheFlagAreRefusedWithTheImportsLocation) {
   TempDir dir;
   dir.write("w.mjs",

@@ -44,6 +44,22 @@ TEST(MessageChannelTest, MessagesAreClonedWhenPosted) {
             R"([[1],true,"DataCloneError"])");
 }
 
+TEST(MessageChannelTest, CryptoKeysArriveAsWorkingKeys) {
+  EXPECT_EQ(evaluate(R"js(
+    const key = await crypto.subtle.importKey('raw', new Uint8Array(16),
+        {name: 'HMAC', hash: 'SHA-256'}, false, ['sign']);
+    const {port1, port2} = new MessageChannel();
+    const got = new Promise((resolve) => { port2.onmessage = (e) => resolve(e.data); });
+    port1.postMessage({key});
+    const {key: received} = await got;
+    const data = new Uint8Array([1, 2, 3]);
+    const [a, b] = await Promise.all([crypto.subtle.sign('HMAC', key, data),
+        crypto.subtle.sign('HMAC', received, data)]);
+    const same = new Uint8Array(a).every((x, i) => x === new Uint8Array(b)[i]);
+    return [received instanceof CryptoKey, received !== key, received.usages, same];)js"),
+            R"([true,true,["sign"],true])");
+}
+
 TEST(MessageChannelTest, AddEventListenerWaitsForStart) {
   EXPECT_EQ(evaluate(R"js(
     const {port1, port2} = new MessageChannel();

@@ -147,6 +147,10 @@ ByteView bytes_of(v8::Local<v8::Value> value);
 // with a RangeError thrown, past it. ReturnValue::Set of an empty handle returns undefined.
 v8::Local<v8::ArrayBuffer> new_array_buffer(v8::Isolate* isolate, const unsigned char* data,
                                             size_t size);
+// Incremental digests (crypto.DigestStream) whose hashing state is alive in this process: freed
+// when the stream closes, aborts or errors, or when V8 collects an unfinished one.
+size_t live_digest_contexts();
+
 std::string to_utf8(v8::Isolate* isolate, v8::Local<v8::Value> value);
 
 // SHA-1/256/384/512 by their WebCrypto names; nullptr for anything else.

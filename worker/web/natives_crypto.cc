@@ -1,8 +1,10 @@
 // Randomness, digests (whole and incremental) and Workers' timingSafeEqual, from OpenSSL, for
 // crypto.js and the SubtleCrypto files.
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <cstring>
+#include <string>
 
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
@@ -72,21 +74,37 @@ void Digest(const v8::FunctionCallbackInfo<v8::Value>& info) {
   info.GetReturnValue().Set(crypto::new_array_buffer(isolate, digest, digest_size));
 }
 
-// An incremental digest (crypto.DigestStream): EVP_MD_CTX behind a handle.
+// An incremental digest (crypto.DigestStream, js/crypto.js): EVP_MD_CTX behind a handle.
+// The context is freed when the digest finishes or is cancelled, or with the handle.
+// Counted while it holds a context (crypto::live_digest_contexts(), for tests). Relaxed: the
+// count publishes nothing; a test reads it after V8 has freed the handles, through eventually.
+std::atomic<size_t> live_contexts{0};
+
 class DigestState final : public crypto::NativeHandle {
  public:
   static constexpr crypto::HandleTag kTag = crypto::HandleTag::digest;
-  explicit DigestState(crypto::MdCtx context) : NativeHandle(kTag), context_(std::move(context)) {}
+  explicit DigestState(crypto::MdCtx context) : NativeHandle(kTag), context_(std::move(context)) {
+    live_contexts.fetch_add(1, std::memory_order_relaxed);
+  }
+  ~DigestState() override { release(); }
+  // Null once finished or cancelled.
   EVP_MD_CTX* context() const { return context_.get(); }
-  bool finished = false;
+  uint64_t bytes = 0;  // hashed so far (DigestStream's bytesWritten)
+  void release() {
+    if (context_ == nullptr) return;
+    context_.reset();
+    live_contexts.fetch_sub(1, std::memory_order_relaxed);
+  }
 
  private:
   crypto::MdCtx context_;
 };
 
-// digestStart(normalizedName) -> handle
+// digestStart(normalizedName) -> handle. Besides WebCrypto's digests, MD5: Workers offers it
+// for DigestStream (digest() refuses it, as the standard does).
 void DigestStart(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  const EVP_MD* algorithm = DigestArgument(info);
+  const EVP_MD* algorithm =
+      crypto::to_utf8(info.GetIsolate(), info[0]) == "MD5" ? EVP_md5() : DigestArgument(info);
   if (algorithm == nullptr) return;
   crypto::MdCtx context(EVP_MD_CTX_new());
   if (context == nullptr || EVP_DigestInit_ex(context.get(), algorithm, nullptr) != 1) {
@@ -97,28 +115,60 @@ void DigestStart(const v8::FunctionCallbackInfo<v8::Value>& info) {
       crypto::wrap_handle(info.GetIsolate(), std::make_unique<DigestState>(std::move(context))));
 }
 
-// digestUpdate(handle, BufferSource)
+// digestUpdate(handle, BufferSource or string); a string is hashed as its UTF-8 (lone
+// surrogates as U+FFFD, as TextEncoder writes them).
 void DigestUpdate(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  v8::Isolate* isolate = info.GetIsolate();
   auto* state = crypto::unwrap<DigestState>(info[0]);
-  if (state == nullptr || state->finished) return crypto::throw_bad_handle(info.GetIsolate());
-  const ByteView data = bytes_of(info[1]);
-  if (data.size != 0 && EVP_DigestUpdate(state->context(), data.data, data.size) != 1) {
-    crypto::throw_operation_error(info.GetIsolate(), "digest update failed");
+  if (state == nullptr || state->context() == nullptr) return crypto::throw_bad_handle(isolate);
+  std::string text;
+  ByteView data;
+  if (info[1]->IsString()) {
+    v8::Local<v8::String> string = info[1].As<v8::String>();
+    text.resize(static_cast<size_t>(string->Utf8Length(isolate)));
+    string->WriteUtf8(isolate, text.data(), static_cast<int>(text.size()), nullptr,
+                      v8::String::NO_NULL_TERMINATION | v8::String::REPLACE_INVALID_UTF8);
+    data = {reinterpret_cast<const unsigned char*>(text.data()), text.size()};
+  } else {
+    data = bytes_of(info[1]);
   }
+  if (data.size != 0 && EVP_DigestUpdate(state->context(), data.data, data.size) != 1) {
+    crypto::throw_operation_error(isolate, "digest update failed");
+    return;
+  }
+  state->bytes += data.size;
+}
+
+// digestBytes(handle) -> BigInt: the bytes hashed so far, also once finished or cancelled.
+void DigestBytes(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  auto* state = crypto::unwrap<DigestState>(info[0]);
+  if (state == nullptr) return crypto::throw_bad_handle(info.GetIsolate());
+  info.GetReturnValue().Set(v8::BigInt::NewFromUnsigned(info.GetIsolate(), state->bytes));
 }
 
 // digestFinish(handle) -> ArrayBuffer; the handle cannot be used again.
 void DigestFinish(const v8::FunctionCallbackInfo<v8::Value>& info) {
   auto* state = crypto::unwrap<DigestState>(info[0]);
-  if (state == nullptr || state->finished) return crypto::throw_bad_handle(info.GetIsolate());
+  if (state == nullptr || state->context() == nullptr) {
+    return crypto::throw_bad_handle(info.GetIsolate());
+  }
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int digest_size = 0;
-  state->finished = true;
-  if (EVP_DigestFinal_ex(state->context(), digest, &digest_size) != 1) {
+  const bool done = EVP_DigestFinal_ex(state->context(), digest, &digest_size) == 1;
+  state->release();
+  if (!done) {
     crypto::throw_operation_error(info.GetIsolate(), "digest computation failed");
     return;
   }
   info.GetReturnValue().Set(crypto::new_array_buffer(info.GetIsolate(), digest, digest_size));
+}
+
+// digestCancel(handle): frees the hashing state now (an aborted or errored DigestStream); the
+// handle cannot be used again. Cancelling twice does nothing.
+void DigestCancel(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  auto* state = crypto::unwrap<DigestState>(info[0]);
+  if (state == nullptr) return crypto::throw_bad_handle(info.GetIsolate());
+  state->release();
 }
 
 // timingSafeEqual(a, b) -> boolean; JS has checked that both are buffer sources of one length.
@@ -137,10 +187,16 @@ constexpr NativeFunction kCryptoNatives[] = {
     {"digestStart", DigestStart, 1},
     {"digestUpdate", DigestUpdate, 2},
     {"digestFinish", DigestFinish, 1},
+    {"digestCancel", DigestCancel, 1},
+    {"digestBytes", DigestBytes, 1},
     {"timingSafeEqual", TimingSafeEqual, 2},
 };
 
 }  // namespace
+
+size_t crypto::live_digest_contexts() {
+  return live_contexts.load(std::memory_order_relaxed);
+}
 
 std::span<const NativeFunction> crypto_natives() {
   return kCryptoNatives;

@@ -135,7 +135,7 @@ const std::vector<Family>& lazy_families() {
        {"SubtleCrypto", "CryptoKey"},
        {"subtle"},
        {crypto_natives, crypto_key_natives, crypto_jwk_natives, crypto_sign_natives,
-        crypto_cipher_natives, crypto_derive_natives, encoding_natives}},
+        crypto_cipher_natives, crypto_derive_natives, encoding_natives, clone_natives}},
       {{"wsup:globals.js"},
        {"structuredClone", "Performance", "Navigator", "performance", "navigator", "scheduler"},
        {"cloneWithTransfer"},

@@ -1,5 +1,5 @@
-// structuredClone (HTML, with transfer), performance (High Resolution Time), navigator and
-// scheduler (Cloudflare's scheduler.wait).
+// structuredClone (HTML, with transfer; CryptoKeys are cloned, natives_clone.cc), performance (High
+// Resolution Time), navigator and scheduler (Cloudflare's scheduler.wait).
 (function(global, natives, internal) {
 'use strict';
 const {EventTarget} = internal;  // the original, not the global
@@ -26,7 +26,9 @@ function cloneWithTransfer(value, transfer) {
     }
   }
   const ship = ports.length === 0 ? undefined : (list) => messagePorts.ship(list);
-  const [copy, shipped] = nativeClone(value, internal.DOMException, buffers, ports, ship);
+  // CryptoKeys exist only once the SubtleCrypto family ran, which is when webCrypto appears.
+  const copyKeys = internal.webCrypto?.copyKeys;
+  const [copy, shipped] = nativeClone(value, internal.DOMException, buffers, ports, ship, copyKeys);
   return {value: copy, ports: shipped};
 }
 
