@@ -3,6 +3,7 @@
 // reporting file:line:column for every error; config/router.h maps (host, path) to a script.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdint>
@@ -26,8 +27,18 @@ struct ListenAddress {
   SourceLocation where;
 };
 
+// limits.cpu_hard_ms with auto (0) resolved: 10 x cpu_ms and at least 1 s (a full garbage
+// collection of a large heap, which no limit interrupts either, must fit). The worker's
+// RuntimeLimits resolve theirs here too.
+constexpr uint32_t resolve_cpu_hard_ms(uint32_t cpu_hard_ms, uint32_t cpu_ms) {
+  return cpu_hard_ms != 0 ? cpu_hard_ms : std::max<uint32_t>(cpu_ms * 10, 1000);
+}
+
 struct Limits {
-  uint32_t cpu_ms = 50;                   // CPU time per request (503 past it)
+  uint32_t cpu_ms = 50;  // CPU time per request (503 past it)
+  // CPU time a request may use even inside a built-in V8 does not interrupt; past it the worker
+  // process ends and is replaced. 0 = auto: 10 x cpu_ms, at least 1 s.
+  uint32_t cpu_hard_ms = 0;
   uint32_t heap_mib = 128;                // V8 heap per isolate (503 past it)
   uint32_t wall_ms = 30'000;              // wall time per request (504 past it)
   uint32_t max_header_bytes = 32 * 1024;  // 431 past it
@@ -35,6 +46,12 @@ struct Limits {
   // A response body's bytes; 0: no limit. Past it: 502 before the head, or the stream cut.
   uint64_t max_response_bytes = 0;
   uint32_t max_connections = 1024;  // concurrent client connections
+  // What one request may write through console.* (and the runtime's reports of its uncaught
+  // errors) into the worker's log; past either, one "console output truncated" line, then nothing.
+  uint64_t console_bytes = 256 * 1024;
+  uint32_t console_lines = 1000;
+
+  uint32_t cpu_hard_ms_or_auto() const { return resolve_cpu_hard_ms(cpu_hard_ms, cpu_ms); }
   // Subrequests (fetch() to the outside) of one request. Cloudflare's free plan allows 50.
   uint32_t subrequests = 50;
   // How long one subrequest may wait on its upstream: for the response head (connecting, TLS and
@@ -149,6 +166,8 @@ struct Script {
   std::vector<Route> routes;
   std::map<std::string, std::string> vars;     // each value is JSON text ("\"str\"", "42", ...)
   std::map<std::string, std::string> secrets;  // binding name -> environment variable name
+  // eval() and new Function() for this script; unset: the cluster's allow_eval.
+  std::optional<bool> allow_eval;
   // Cloudflare's compatibility flags; wsup knows "nodejs_compat" (Node's built-in modules).
   std::vector<std::string> compatibility_flags;
   // Cloudflare's compatibility date ("YYYY-MM-DD"), accepted and checked; wsup has one
@@ -209,16 +228,34 @@ struct ClusterConfig {
   // The WebAssembly global in every request context. Installing it costs ~70 µs per context, so
   // `auto` (nullopt) turns it on only when a script's source mentions WebAssembly.
   std::optional<bool> webassembly;
+  // eval() and new Function() (code generation from strings). Off by default, as on Cloudflare
+  // Workers: code written for Workers does without it, and a script that builds code from request
+  // data is an injection waiting to happen. Scripts may override it (Script::allow_eval).
+  bool allow_eval = false;
   // navigator.userAgent in every request context. Workers libraries (Hono's getRuntimeKey, ...)
   // pick their Cloudflare code paths from "Cloudflare-Workers".
   std::string user_agent = "Cloudflare-Workers";
   std::chrono::milliseconds drain_timeout{10'000};
+  // A worker whose loop has not turned (no heartbeat) for this long is killed and replaced; what
+  // it had not taken goes to other workers. 0 = auto: unresponsive_after() x 5, at least 10 s.
+  std::chrono::milliseconds stuck_worker_timeout{0};
   Limits limits;
   HttpSettings http;
   Outbound outbound;
   std::vector<Script> scripts;
   Logging logging;
   Admin admin;
+
+  // A worker's loop turns at least every 100 ms when idle and between every slice of JavaScript,
+  // and a slice past limits.cpu_hard_ms ends the worker: a heartbeat older than that plus a
+  // second of scheduling slack means the worker is stuck in something no limit stopped.
+  std::chrono::milliseconds unresponsive_after() const {
+    return std::chrono::milliseconds(limits.cpu_hard_ms_or_auto()) + std::chrono::seconds(1);
+  }
+  std::chrono::milliseconds stuck_worker_timeout_or_auto() const {
+    if (stuck_worker_timeout.count() != 0) return stuck_worker_timeout;
+    return std::max<std::chrono::milliseconds>(unresponsive_after() * 5, std::chrono::seconds(10));
+  }
 };
 
 }  // namespace wsup::config

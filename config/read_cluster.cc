@@ -75,36 +75,49 @@ std::optional<uint64_t> read_heap_mib(const Field& field, DiagnosticList& diagno
 }
 
 void read_limits(const Field& field, Limits& limits, DiagnosticList& diagnostics) {
+  Field hard_field;
+  auto read_one = [&](const Field& f) {
+    std::string_view key = f.key.Scalar();
+    if (key == "cpu_ms") assign(read_duration_ms(f, true, 1, 600'000, diagnostics), limits.cpu_ms);
+    if (key == "cpu_hard_ms") {
+      hard_field = f;
+      if (f.value.IsScalar() && f.value.Scalar() == "auto")
+        limits.cpu_hard_ms = 0;
+      else
+        assign(read_duration_ms(f, true, 1, 3'600'000, diagnostics), limits.cpu_hard_ms);
+    }
+    if (key == "heap_mib") assign(read_heap_mib(f, diagnostics), limits.heap_mib);
+    if (key == "wall_ms")
+      assign(read_duration_ms(f, true, 1, 3'600'000, diagnostics), limits.wall_ms);
+    if (key == "max_header_bytes")
+      assign(read_size(f, 1024, 1 * kMiB, diagnostics), limits.max_header_bytes);
+    if (key == "max_body_bytes")
+      assign(read_size(f, 0, 4096 * kMiB, diagnostics), limits.max_body_bytes);
+    if (key == "max_response_bytes")
+      assign(read_size(f, 0, 1024 * 1024 * kMiB, diagnostics), limits.max_response_bytes);
+    if (key == "max_connections")
+      assign(read_integer(f, 1, 100'000, diagnostics), limits.max_connections);
+    if (key == "console_bytes")
+      assign(read_size(f, 0, 64 * kMiB, diagnostics), limits.console_bytes);
+    if (key == "console_lines")
+      assign(read_integer(f, 0, 1'000'000, diagnostics), limits.console_lines);
+    if (key == "subrequests") assign(read_integer(f, 0, 100'000, diagnostics), limits.subrequests);
+    if (key == "subrequest_timeout_ms")
+      assign(read_duration_ms(f, true, 1, 3'600'000, diagnostics), limits.subrequest_timeout_ms);
+    if (key == "concurrent_subrequests")
+      assign(read_integer(f, 1, 1'000, diagnostics), limits.concurrent_subrequests);
+    if (key == "startup_cpu_ms")
+      assign(read_duration_ms(f, true, 1, 600'000, diagnostics), limits.startup_cpu_ms);
+  };
   for_each_field(
       field,
-      {"cpu_ms", "heap_mib", "wall_ms", "max_header_bytes", "max_body_bytes", "max_response_bytes",
-       "max_connections", "subrequests", "subrequest_timeout_ms", "concurrent_subrequests",
-       "startup_cpu_ms"},
-      diagnostics, [&](const Field& f) {
-        std::string_view key = f.key.Scalar();
-        if (key == "cpu_ms")
-          assign(read_duration_ms(f, true, 1, 600'000, diagnostics), limits.cpu_ms);
-        if (key == "heap_mib") assign(read_heap_mib(f, diagnostics), limits.heap_mib);
-        if (key == "wall_ms")
-          assign(read_duration_ms(f, true, 1, 3'600'000, diagnostics), limits.wall_ms);
-        if (key == "max_header_bytes")
-          assign(read_size(f, 1024, 1 * kMiB, diagnostics), limits.max_header_bytes);
-        if (key == "max_body_bytes")
-          assign(read_size(f, 0, 4096 * kMiB, diagnostics), limits.max_body_bytes);
-        if (key == "max_response_bytes")
-          assign(read_size(f, 0, 1024 * 1024 * kMiB, diagnostics), limits.max_response_bytes);
-        if (key == "max_connections")
-          assign(read_integer(f, 1, 100'000, diagnostics), limits.max_connections);
-        if (key == "subrequests")
-          assign(read_integer(f, 0, 100'000, diagnostics), limits.subrequests);
-        if (key == "subrequest_timeout_ms")
-          assign(read_duration_ms(f, true, 1, 3'600'000, diagnostics),
-                 limits.subrequest_timeout_ms);
-        if (key == "concurrent_subrequests")
-          assign(read_integer(f, 1, 1'000, diagnostics), limits.concurrent_subrequests);
-        if (key == "startup_cpu_ms")
-          assign(read_duration_ms(f, true, 1, 600'000, diagnostics), limits.startup_cpu_ms);
-      });
+      {"cpu_ms", "cpu_hard_ms", "heap_mib", "wall_ms", "max_header_bytes", "max_body_bytes",
+       "max_response_bytes", "max_connections", "console_bytes", "console_lines", "subrequests",
+       "subrequest_timeout_ms", "concurrent_subrequests", "startup_cpu_ms"},
+      diagnostics, read_one);
+  if (limits.cpu_hard_ms != 0 && limits.cpu_hard_ms < limits.cpu_ms)
+    diagnostics.add(hard_field, "must be at least cpu_ms (" + std::to_string(limits.cpu_ms) +
+                                    " ms), got " + std::to_string(limits.cpu_hard_ms) + " ms");
 }
 
 // A byte rate: a size per second, written "1KiB/s" or just "1KiB".
@@ -228,12 +241,15 @@ void read_admin(const Field& field, const std::filesystem::path& base_dir, Admin
 std::string_view section_key(std::string_view key) {
   static constexpr std::string_view kSectionKeys[] = {
       "limits.cpu_ms",
+      "limits.cpu_hard_ms",
       "limits.heap_mib",
       "limits.wall_ms",
       "limits.max_header_bytes",
       "limits.max_body_bytes",
       "limits.max_response_bytes",
       "limits.max_connections",
+      "limits.console_bytes",
+      "limits.console_lines",
       "http.header_timeout",
       "http.idle_timeout",
       "http.body_timeout",
@@ -271,8 +287,9 @@ void read_cluster(const Field& root, const std::filesystem::path& base_dir, Clus
   bool is_map = for_each_field(
       root,
       {"listen", "workers", "isolates_per_worker", "concurrency_per_worker", "ring_slots",
-       "slot_arena_bytes", "http_threads", "drain_timeout", "bench_no_js", "webassembly",
-       "user_agent", "limits", "http", "outbound", "scripts", "logging", "admin"},
+       "slot_arena_bytes", "http_threads", "drain_timeout", "stuck_worker_timeout", "bench_no_js",
+       "webassembly", "allow_eval", "user_agent", "limits", "http", "outbound", "scripts",
+       "logging", "admin"},
       diagnostics,
       [&](const Field& f) {
         std::string_view key = f.key.Scalar();
@@ -305,6 +322,8 @@ void read_cluster(const Field& root, const std::filesystem::path& base_dir, Clus
           if (std::optional<size_t> choice = read_choice(f, {"auto", "true", "false"}, diagnostics))
             config.webassembly = *choice == 0 ? std::nullopt : std::optional<bool>(*choice == 1);
         }
+        if (key == "allow_eval")
+          config.allow_eval = read_bool(f, diagnostics).value_or(config.allow_eval);
         if (key == "user_agent") {
           if (std::optional<std::string> text = read_string(f, diagnostics)) {
             // A header-value-like string: printable ASCII, as a User-Agent header would carry.
@@ -320,6 +339,12 @@ void read_cluster(const Field& root, const std::filesystem::path& base_dir, Clus
         if (key == "drain_timeout") {
           if (auto ms = read_duration_ms(f, false, 0, 3'600'000, diagnostics))
             config.drain_timeout = std::chrono::milliseconds(*ms);
+        }
+        if (key == "stuck_worker_timeout") {
+          if (f.value.IsScalar() && f.value.Scalar() == "auto")
+            config.stuck_worker_timeout = std::chrono::milliseconds(0);
+          else if (auto ms = read_duration_ms(f, false, 1000, 3'600'000, diagnostics))
+            config.stuck_worker_timeout = std::chrono::milliseconds(*ms);
         }
         if (key == "limits") read_limits(f, config.limits, diagnostics);
         if (key == "http") read_http(f, config.http, diagnostics);

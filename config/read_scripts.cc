@@ -299,9 +299,9 @@ void read_scripts(const Field& field, const std::filesystem::path& base_dir,
     }
     bool is_map = for_each_field(
         item,
-        {"name", "path", "type", "module", "routes", "vars", "secrets", "compatibility_flags",
-         "compatibility_date", "isolation", "snapshot", "warm_up", "recycle", "wrangler",
-         "vars_file", "crons"},
+        {"name", "path", "type", "module", "routes", "vars", "secrets", "allow_eval",
+         "compatibility_flags", "compatibility_date", "isolation", "snapshot", "warm_up", "recycle",
+         "wrangler", "vars_file", "crons"},
         diagnostics, [&](const Field& f) {
           std::string_view key = f.key.Scalar();
           if (key == "name") {
@@ -318,6 +318,7 @@ void read_scripts(const Field& field, const std::filesystem::path& base_dir,
             read_path(f, base_dir, script, source, diagnostics);
           }
           if (key == "module") module = read_bool(f, diagnostics);
+          if (key == "allow_eval") script.allow_eval = read_bool(f, diagnostics);
           if (key == "type") {
             type_field = f;
             std::optional<std::string> type = read_string(f, diagnostics);

@@ -72,9 +72,23 @@ struct ChannelOptions {
   std::chrono::microseconds spin{20};          // how long a consumer spins before it sleeps
 };
 
-// What the worker reports about itself in the segment header.
-enum class WorkerState : uint32_t { starting = 0, ready = 1, draining = 2, stopped = 3, fatal = 4 };
+// What the worker reports about itself in the segment header. `replace_me`: it serves, but asks
+// to be replaced (V8 gave up on one of its isolates: worker/loop_rescue.h); the supervisor starts
+// a new worker beside it and retires it once the new one is ready.
+enum class WorkerState : uint32_t {
+  starting = 0,
+  ready = 1,
+  draining = 2,
+  stopped = 3,
+  fatal = 4,
+  replace_me = 5,
+};
 const char* to_string(WorkerState state);
+
+// Exit status of a worker that ended itself because a request passed a limit nothing else could
+// enforce (limits.cpu_hard_ms): one request's doing, not a crash of the worker, so it does not
+// count towards marking the worker failed.
+inline constexpr int kWorkerExitHardLimit = 75;
 
 enum class SubmitStatus {
   ok,
@@ -235,7 +249,8 @@ class SupervisorChannel {
   // is later; zero while it sleeps. A worker stuck in one long request shows a growing value.
   std::chrono::nanoseconds worker_busy_for() const;
   ChannelCounters counters() const;
-  std::optional<std::string> fatal_reason() const;  // set by WorkerChannel::record_fatal
+  // Set by WorkerChannel::record_fatal (why it died) or request_replacement (why it asks).
+  std::optional<std::string> fatal_reason() const;
   size_t in_flight() const;                         // slots not free
   // The worker wrote a ring cursor out of range or a corrupt response record: kill it.
   bool broken() const;
@@ -323,6 +338,9 @@ class WorkerChannel {
   void heartbeat();  // also done by finish_sleep and by every successful try_take
   // Copies up to 255 bytes of `reason` into the header and sets state fatal. No allocation.
   void record_fatal(std::string_view reason) noexcept;
+  // Serving on, asks the supervisor for a replacement (state replace_me), `reason` where
+  // record_fatal puts its own.
+  void request_replacement(std::string_view reason) noexcept;
 
  private:
   struct State;

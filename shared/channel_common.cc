@@ -25,6 +25,8 @@ const char* to_string(WorkerState state) {
       return "stopped";
     case WorkerState::fatal:
       return "fatal";
+    case WorkerState::replace_me:
+      return "replace_me";
   }
   return "unknown";
 }

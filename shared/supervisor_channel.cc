@@ -245,8 +245,8 @@ int32_t SupervisorChannel::worker_pid() const {
 
 WorkerState SupervisorChannel::worker_state() const {
   uint32_t raw = state_->view.header->worker_state.load(std::memory_order_relaxed);
-  return raw <= static_cast<uint32_t>(WorkerState::fatal) ? static_cast<WorkerState>(raw)
-                                                          : WorkerState::fatal;
+  return raw <= static_cast<uint32_t>(WorkerState::replace_me) ? static_cast<WorkerState>(raw)
+                                                               : WorkerState::fatal;
 }
 
 std::chrono::milliseconds SupervisorChannel::heartbeat_age() const {

@@ -340,13 +340,24 @@ void WorkerChannel::heartbeat() {
   state_->view.header->heartbeat_ns.store(shm::monotonic_ns(), std::memory_order_relaxed);
 }
 
-void WorkerChannel::record_fatal(std::string_view reason) noexcept {
-  shm::SegmentHeader& h = *state_->view.header;
+namespace {
+
+void write_last_word(shm::SegmentHeader& h, std::string_view reason, WorkerState state) noexcept {
   size_t length = std::min(reason.size(), shm::kFatalReasonBytes - 1);
   std::memcpy(h.fatal_reason, reason.data(), length);
   // Release: the text is complete before the supervisor sees its length.
   h.fatal_length.store(static_cast<uint32_t>(length == 0 ? 1 : length), std::memory_order_release);
-  h.worker_state.store(static_cast<uint32_t>(WorkerState::fatal), std::memory_order_relaxed);
+  h.worker_state.store(static_cast<uint32_t>(state), std::memory_order_relaxed);
+}
+
+}  // namespace
+
+void WorkerChannel::record_fatal(std::string_view reason) noexcept {
+  write_last_word(*state_->view.header, reason, WorkerState::fatal);
+}
+
+void WorkerChannel::request_replacement(std::string_view reason) noexcept {
+  write_last_word(*state_->view.header, reason, WorkerState::replace_me);
 }
 
 }  // namespace wsup

@@ -48,9 +48,9 @@ class AdminSession : public std::enable_shared_from_this<AdminSession> {
       response_.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
       response_.body() = sources_.metrics_text();
     } else if (target == "/healthz") {
-      bool ok = sources_.healthy();
-      response_.result(ok ? http::status::ok : http::status::service_unavailable);
-      response_.body() = ok ? "ok\n" : "no worker ready\n";
+      AdminHttp::Sources::Health health = sources_.health();
+      response_.result(health.ok ? http::status::ok : http::status::service_unavailable);
+      response_.body() = std::move(health.text);
     } else if (target == "/status") {
       response_.set(http::field::content_type, "application/json");
       response_.body() = sources_.status_json();

@@ -23,7 +23,13 @@ class AdminHttp {
   struct Sources {
     std::function<std::string()> metrics_text;
     std::function<std::string()> status_json;
-    std::function<bool()> healthy;
+    // /healthz: 200 while some ready worker's loop turns (`ok`: every one's), else 503; `text`
+    // is the body.
+    struct Health {
+      bool ok = false;
+      std::string text;
+    };
+    std::function<Health()> health;
   };
   static constexpr std::chrono::seconds kTimeout{5};
   static constexpr size_t kMaxConnections = 64;

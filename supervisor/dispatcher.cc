@@ -117,8 +117,22 @@ void Dispatcher::close() {
 }
 
 void Dispatcher::set_no_worker_expected(bool value) {
-  std::lock_guard lock(mutex_);
-  no_worker_expected_ = value;
+  std::vector<Settled> settled;
+  {
+    std::lock_guard lock(mutex_);
+    no_worker_expected_ = value;
+    // What waits for a worker (the last one's untaken requests, re-queued when it died) would
+    // wait its whole wall time for none: answered now, as new requests are.
+    if (value && endpoints_.empty()) {
+      while (!overflow_.empty()) {
+        std::shared_ptr<Pending> pending = std::move(overflow_.front());
+        overflow_.pop_front();
+        settle_locked(*pending, Outcome::no_worker, -1);
+      }
+    }
+    settled.swap(settled_);
+  }
+  run_settled(settled);
 }
 
 void Dispatcher::abandon_all() {

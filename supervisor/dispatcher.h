@@ -116,7 +116,7 @@ class Dispatcher {
   // Refuse new requests (503); requests already in are still settled.
   void close();
   // True while no worker can come back on its own (all failed): requests then get 503 at once
-  // instead of waiting their wall time for a worker.
+  // instead of waiting their wall time for a worker, and so do those already waiting for one.
   void set_no_worker_expected(bool value);
   // Shutdown after the drain timeout: settle everything still waiting with shutting_down, and
   // cut every stream still running.

@@ -23,8 +23,10 @@ namespace wsup::supervisor {
 // One worker slot as /metrics and `wsup status` show it.
 struct WorkerSnapshot {
   int id = 0;
-  int pid = 0;                         // 0 when no process runs
-  std::string state;                   // starting, ready, draining, restarting, failed, stopped
+  int pid = 0;  // 0 when no process runs
+  // starting, ready, draining, restarting, failed, stopped; or unresponsive: routed, but its
+  // heartbeat is older than the bound (WorkerSlot::unresponsive).
+  std::string state;
   double uptime_seconds = 0;           // of the current process
   uint64_t requests_served = 0;        // by this slot, over all its processes
   size_t in_flight = 0;                // held by its worker process
@@ -36,6 +38,7 @@ struct WorkerSnapshot {
   uint64_t log_write_failures = 0;     // the current process's, as it last reported
   WorkerTimes times;                   // where the current process's time went, as it last reported
   WorkerEgress egress;                 // the current process's subrequests, as it last reported
+  uint64_t heartbeat_age_ms = 0;       // since the current process's loop last turned
 };
 
 // The supervisor's own figures, beside the workers'.

@@ -10,15 +10,17 @@
 namespace wsup::supervisor {
 
 enum class RestartReason {
-  crash,    // the process exited on its own (or was killed as stuck or corrupt); restarted
-  reload,   // `wsup reload` / SIGHUP replaced it
-  restart,  // `wsup restart-worker` replaced it
-  recycle,  // replaced on wsup's own initiative while healthy (nothing does this yet)
+  crash,           // the process exited on its own (or was killed as corrupt, or not ready in time)
+  reload,          // `wsup reload` / SIGHUP replaced it
+  restart,         // `wsup restart-worker` replaced it
+  recycle,         // the worker asked to be replaced (replace_me: it lost an isolate to V8)
+  cpu_hard_limit,  // it ended itself at limits.cpu_hard_ms (exit status 75): not a crash
+  unresponsive,    // killed past stuck_worker_timeout: its loop had not turned
 };
-inline constexpr size_t kRestartReasonCount = 4;
+inline constexpr size_t kRestartReasonCount = 6;
 
 inline constexpr std::array<const char*, kRestartReasonCount> kRestartReasonNames = {
-    "crash", "reload", "restart", "recycle"};
+    "crash", "reload", "restart", "recycle", "cpu_hard_limit", "unresponsive"};
 
 // Restarts of one slot, by reason.
 using RestartCounts = std::array<uint64_t, kRestartReasonCount>;

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "shared/channel.h"
@@ -32,10 +33,19 @@ class SlotProcess {
   // SIGTERM: the worker finishes what it holds and exits.
   virtual void terminate() const = 0;
   virtual void kill() const = 0;
+  // SIGKILL, with `reason` in exit_description() where the worker recorded none.
+  virtual void kill_because(std::string reason) = 0;
   // Non-blocking: true once the process has exited (and was reaped); exit_description() then
   // says how.
   virtual bool try_reap() = 0;
   virtual const std::string& exit_description() const = 0;
+  // After try_reap(): the exit status when the process exited by itself, nullopt when a signal
+  // ended it.
+  virtual std::optional<int> exit_status() const = 0;
+  // Since the worker's loop last turned (the heartbeat it writes into its segment).
+  virtual std::chrono::milliseconds heartbeat_age() const = 0;
+  // Set while the worker, serving on, asks to be replaced (WorkerState::replace_me): its reason.
+  virtual std::optional<std::string> replacement_request() const = 0;
   // After try_reap(): what became of the requests it held (see SupervisorChannel::Reaped).
   virtual SupervisorChannel::Reaped reap_channel() = 0;
   // Fills what the process knows of itself into a status row (pid, uptime, queue, memory, CPU).

@@ -57,11 +57,11 @@ std::string render_status_table(std::span<const WorkerSnapshot> workers,
            (listen.empty() ? "-" : listen) + "  admin " +
            (supervisor->admin.empty() ? "off" : supervisor->admin) + "\n\n";
   }
-  std::snprintf(line, sizeof line, "%-3s %-8s %-10s %-8s %10s %9s %6s %9s %9s %9s\n", "ID", "PID",
+  std::snprintf(line, sizeof line, "%-3s %-8s %-12s %-8s %10s %9s %6s %9s %9s %9s\n", "ID", "PID",
                 "STATE", "UPTIME", "SERVED", "IN-FLIGHT", "QUEUE", "RESTARTS", "HEAP", "RSS");
   out += line;
   for (const WorkerSnapshot& w : workers) {
-    std::snprintf(line, sizeof line, "%-3d %-8s %-10s %-8s %10llu %9zu %6zu %9llu %9s %9s\n", w.id,
+    std::snprintf(line, sizeof line, "%-3d %-8s %-12s %-8s %10llu %9zu %6zu %9llu %9s %9s\n", w.id,
                   w.pid > 0 ? std::to_string(w.pid).c_str() : "-", w.state.c_str(),
                   w.pid > 0 ? uptime(w.uptime_seconds).c_str() : "-",
                   static_cast<unsigned long long>(w.requests_served), w.in_flight, w.queue_depth,
@@ -110,11 +110,12 @@ std::string render_status_json(std::span<const WorkerSnapshot> workers,
     std::snprintf(numbers, sizeof numbers,
                   "\"uptime_s\":%.3f,\"requests_served\":%llu,\"in_flight\":%zu,"
                   "\"queue_depth\":%zu,\"restarts\":%llu,\"heap_bytes\":%llu,\"rss_bytes\":%llu,"
-                  "\"cpu_s\":%.3f",
+                  "\"cpu_s\":%.3f,\"heartbeat_age_ms\":%llu",
                   w.uptime_seconds, static_cast<unsigned long long>(w.requests_served), w.in_flight,
                   w.queue_depth, static_cast<unsigned long long>(w.restarts),
                   static_cast<unsigned long long>(w.heap_bytes),
-                  static_cast<unsigned long long>(w.process.rss_bytes), w.process.cpu_seconds);
+                  static_cast<unsigned long long>(w.process.rss_bytes), w.process.cpu_seconds,
+                  static_cast<unsigned long long>(w.heartbeat_age_ms));
     out += i ? "," : "";
     out += "{\"id\":" + std::to_string(w.id) + ",\"pid\":" + std::to_string(w.pid) +
            ",\"state\":\"" + json_escape(w.state) + "\"," + numbers + "}";

@@ -72,7 +72,23 @@ PoolSettings pool_settings(const config::ClusterConfig& config, const std::strin
   s.channel.max_body_bytes = config.limits.max_body_bytes;
   s.channel.spin = channel_spin();
   s.drain_timeout = config.drain_timeout;
+  s.unresponsive_after = config.unresponsive_after();
+  s.stuck_timeout = config.stuck_worker_timeout_or_auto();
   return s;
+}
+
+// "ok" while every ready worker's loop turns; the unresponsive ones listed otherwise, and 503
+// once none that is ready responds.
+AdminHttp::Sources::Health health_answer(const WorkerPool::Health& health) {
+  AdminHttp::Sources::Health answer{health.responsive > 0, ""};
+  if (health.responsive == 0 && health.unresponsive.empty())
+    answer.text = "no worker ready\n";
+  else if (health.unresponsive.empty())
+    answer.text = "ok\n";
+  else
+    answer.text = health.responsive > 0 ? "degraded\n" : "no worker responds\n";
+  for (const std::string& line : health.unresponsive) answer.text += line + " (unresponsive)\n";
+  return answer;
 }
 
 void apply_log_level(const config::ClusterConfig& config) {
@@ -238,7 +254,7 @@ bool Supervisor::start() {
                                      SupervisorFigures::now());
             },
             [this] { return render_status_json(pool_.snapshot(), {}, supervisor_info()); },
-            [this] { return pool_.ready_count() > 0; }});
+            [this] { return health_answer(pool_.health()); }});
   }
   const std::string control_path = !options_.control_path.empty() ? options_.control_path
                                    : !config_.admin.control_socket.empty()

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <set>
 
 #include "shared/log.h"
@@ -132,6 +133,24 @@ size_t WorkerPool::ready_count() const {
       std::count_if(slots_.begin(), slots_.end(), [](auto& s) { return s.serving(); }));
 }
 
+WorkerPool::Health WorkerPool::health() const {
+  std::lock_guard lock(mutex_);
+  Health health;
+  for (const WorkerSlot& slot : slots_) {
+    if (!slot.serving()) continue;
+    if (!slot.unresponsive()) {
+      ++health.responsive;
+      continue;
+    }
+    char age[32];
+    std::snprintf(age, sizeof age, "%.1f",
+                  static_cast<double>(slot.current()->heartbeat_age().count()) / 1000.0);
+    health.unresponsive.push_back("worker " + std::to_string(slot.id()) + ": no heartbeat for " +
+                                  age + " s");
+  }
+  return health;
+}
+
 bool WorkerPool::settled() const {
   std::lock_guard lock(mutex_);
   return std::all_of(slots_.begin(), slots_.end(),
@@ -160,7 +179,7 @@ std::vector<WorkerSnapshot> WorkerPool::snapshot() const {
   for (const WorkerSlot& slot : slots_) {
     WorkerSnapshot w;
     w.id = slot.id();
-    w.state = WorkerSlot::name(slot.phase());
+    w.state = slot.unresponsive() ? "unresponsive" : WorkerSlot::name(slot.phase());
     w.restarts = slot.restarts();
     w.restarts_by_reason = slot.restarts_by_reason();
     w.requests_served = metrics_.served_by(slot.id());
@@ -223,8 +242,8 @@ void WorkerPool::note_exit(int id, const std::string& how) {
 }
 
 SlotTimings WorkerPool::timings() const {
-  return {settings_.ready_timeout, settings_.drain_timeout, settings_.stop_grace,
-          settings_.restart.max_delay};
+  return {settings_.ready_timeout,     settings_.drain_timeout,      settings_.stop_grace,
+          settings_.restart.max_delay, settings_.unresponsive_after, settings_.stuck_timeout};
 }
 
 }  // namespace wsup::supervisor

@@ -1,7 +1,8 @@
 // The cluster's worker slots (each one's lifecycle is a WorkerSlot: supervisor/worker_slot.h),
 // the operator's operations on them (restart-worker, reload: one slot at a time, each a surge
 // replacement), shutdown, and status snapshots. It is the slots' SlotHost: it starts WorkerProcess
-// children and tells the dispatcher about them.
+// children and tells the dispatcher about them. Health: /healthz asks which serving workers'
+// loops turn (health()).
 //
 // Driven by the supervisor's main loop: tick() after every wake-up (pidfd readable, control
 // command, timer). All public methods lock one mutex, so status snapshots from other threads are
@@ -33,6 +34,9 @@ struct PoolSettings {
   std::chrono::milliseconds drain_timeout{10'000};
   std::chrono::milliseconds ready_timeout{30'000};
   std::chrono::milliseconds stop_grace{5'000};  // SIGTERM -> SIGKILL
+  // ClusterConfig::unresponsive_after() and stuck_worker_timeout_or_auto() (SlotTimings).
+  std::chrono::milliseconds unresponsive_after{2'000};
+  std::chrono::milliseconds stuck_timeout{10'000};
   RestartPolicy::Options restart;
 };
 
@@ -60,6 +64,13 @@ class WorkerPool : private SlotHost {
   void signal_all(int signal) const;
 
   size_t ready_count() const;
+  // Serving workers whose heartbeat is recent (what /healthz calls healthy), and a line for each
+  // serving one that is unresponsive ("worker 1: no heartbeat for 3.2 s").
+  struct Health {
+    size_t responsive = 0;
+    std::vector<std::string> unresponsive;
+  };
+  Health health() const;
   // Every slot is ready or failed (used to decide that start-up is over).
   bool settled() const;
   std::vector<WorkerSnapshot> snapshot() const;

@@ -179,6 +179,10 @@ void WorkerProcess::terminate() const {
 void WorkerProcess::kill() const {
   if (!exited()) ::kill(pid_, SIGKILL);
 }
+void WorkerProcess::kill_because(std::string reason) {
+  kill_reason_ = std::move(reason);
+  kill();
+}
 
 bool WorkerProcess::try_reap() {
   if (exited()) return true;
@@ -189,10 +193,14 @@ bool WorkerProcess::try_reap() {
   std::ostringstream how;
   if (info.si_code == CLD_EXITED) {
     how << "exit status " << info.si_status;
+    exit_status_ = info.si_status;
   } else {
     how << "killed by signal " << info.si_status << " (" << ::strsignal(info.si_status) << ")";
   }
-  if (auto reason = channel_->fatal_reason()) how << ": " << *reason;
+  if (auto reason = channel_->fatal_reason())
+    how << ": " << *reason;
+  else if (!kill_reason_.empty())
+    how << ": " << kill_reason_;
   exit_description_ = how.str();
   return true;
 }
@@ -216,6 +224,12 @@ void WorkerProcess::describe(WorkerSnapshot& row, Clock::time_point now) {
   row.times = channel_->worker_times();
   row.egress = channel_->worker_egress();
   row.log_write_failures = channel_->worker_log_write_failures();
+  row.heartbeat_age_ms = static_cast<uint64_t>(channel_->heartbeat_age().count());
+}
+
+std::optional<std::string> WorkerProcess::replacement_request() const {
+  if (channel_->worker_state() != WorkerState::replace_me) return std::nullopt;
+  return channel_->fatal_reason().value_or("");
 }
 
 }  // namespace wsup::supervisor

@@ -63,14 +63,18 @@ class WorkerProcess : public SlotProcess {
   void start_reader(std::function<void(ResponseEvent&&)> deliver);
   void terminate() const override;
   void kill() const override;
+  void kill_because(std::string reason) override;
   // The exit description says how: "exit status 1", "killed by signal 9 (Killed)", plus the
-  // worker's recorded fatal reason.
+  // worker's recorded fatal reason (or the supervisor's kill reason).
   bool try_reap() override;
   bool exited() const { return exit_description_.has_value(); }
   const std::string& exit_description() const override { return *exit_description_; }
+  std::optional<int> exit_status() const override { return exit_status_; }
   // Also stops the reader thread.
   SupervisorChannel::Reaped reap_channel() override;
   void describe(WorkerSnapshot& row, Clock::time_point now) override;
+  std::chrono::milliseconds heartbeat_age() const override { return channel_->heartbeat_age(); }
+  std::optional<std::string> replacement_request() const override;
 
  private:
   void stop_reader();
@@ -83,6 +87,8 @@ class WorkerProcess : public SlotProcess {
   int pidfd_ = -1;
   Clock::time_point started_at_;
   std::optional<std::string> exit_description_;
+  std::optional<int> exit_status_;
+  std::string kill_reason_;
   std::atomic<bool> stop_reader_{false};
   std::thread reader_;
   bool channel_reaped_ = false;

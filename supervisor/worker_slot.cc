@@ -2,6 +2,7 @@
 
 #include <thread>
 
+#include "shared/channel.h"
 #include "shared/log.h"
 
 namespace wsup::supervisor {
@@ -23,6 +24,13 @@ const char* WorkerSlot::name(Phase phase) {
   }
   return "?";
 }
+
+namespace {
+// A replacement the operator asked for (restart-worker, reload), as opposed to the worker's own.
+bool by_operator(RestartReason reason) {
+  return reason == RestartReason::reload || reason == RestartReason::restart;
+}
+}  // namespace
 
 WorkerSlot::WorkerSlot(int id, SlotHost& host, RestartPolicy policy)
     : id_(id), host_(&host), policy_(policy) {}
@@ -78,7 +86,66 @@ void WorkerSlot::tick_current(Clock::time_point now) {
     } else {
       kill_if_stuck(p, now, "worker not ready in time; killing it");
     }
+  } else {
+    watch_serving();
   }
+}
+
+bool WorkerSlot::unresponsive() const {
+  return serving() && current_ && current_->heartbeat_age() > host_->timings().unresponsive_after;
+}
+
+// ready or replacing, the process alive: kill it if its loop has stopped turning; replace it if
+// it asks (ready only: a replacement is already starting otherwise).
+void WorkerSlot::watch_serving() {
+  SlotProcess& p = *current_;
+  if (killed_as_stuck_pid_ == p.pid()) return;  // its exit is reaped on a coming tick
+  const std::chrono::milliseconds age = p.heartbeat_age();
+  if (age > host_->timings().stuck_timeout) {
+    kill_as_stuck(age);
+    return;
+  }
+  if (phase_ != Phase::ready || replacement_requested_pid_ == p.pid()) return;
+  if (std::optional<std::string> why = p.replacement_request()) on_replacement_request(*why);
+}
+
+// ready or replacing: SIGKILL. What it had taken gets 502 once it is reaped, what waited in its
+// ring goes to other workers (settle_exit), and the exit counts as a crash.
+void WorkerSlot::kill_as_stuck(std::chrono::milliseconds heartbeat_age) {
+  const std::string why = "no heartbeat for " + std::to_string(heartbeat_age.count()) +
+                          " ms (stuck_worker_timeout " +
+                          std::to_string(host_->timings().stuck_timeout.count()) + " ms)";
+  log::error(
+      "worker stuck: its loop has not turned; killing it, its queued requests go to other workers",
+      {{"worker", id_}, {"pid", current_->pid()}, {"why", why}});
+  killed_as_stuck_pid_ = current_->pid();
+  current_->kill_because("stuck, " + why);
+}
+
+// ready -> replacing: the worker serves on but asked for a new process (it lost an isolate to
+// V8 and keeps that memory mapped). Once per process: if the new one cannot start, this one
+// keeps serving.
+void WorkerSlot::on_replacement_request(const std::string& why) {
+  replacement_requested_pid_ = current_->pid();
+  log::warn("worker asks to be replaced; starting its replacement",
+            {{"worker", id_}, {"pid", current_->pid()}, {"why", why}});
+  try {
+    next_ = host_->spawn(id_, ++epoch_);
+    next_reason_ = RestartReason::recycle;
+    phase_ = Phase::replacing;
+  } catch (const std::exception& e) {
+    log::error("cannot start a replacement worker", {{"worker", id_}, {"error", e.what()}});
+  }
+}
+
+RestartReason WorkerSlot::exit_reason() const {
+  if (current_->exit_status() == kWorkerExitHardLimit) return RestartReason::cpu_hard_limit;
+  if (killed_as_stuck_pid_ == current_->pid()) return RestartReason::unresponsive;
+  return RestartReason::crash;
+}
+
+void WorkerSlot::count_restart(RestartReason reason) {
+  ++restarts_[index_of(reason)];
 }
 
 // The surge replacement, starting beside the process that serves.
@@ -104,7 +171,7 @@ void WorkerSlot::restart(Clock::time_point now) {
   try {
     current_ = host_->spawn(id_, ++epoch_);
     phase_ = Phase::starting;
-    ++restarts_[index_of(RestartReason::crash)];
+    count_restart(restart_reason_);
   } catch (const std::exception& e) {
     log::error("cannot restart worker", {{"worker", id_}, {"error", e.what()}});
     restart_at_ = now + host_->timings().spawn_retry;
@@ -119,15 +186,24 @@ void WorkerSlot::on_current_ready() {
   if (replacement_ == Replacement::in_progress) replacement_ = Replacement::done;
 }
 
-// starting or ready -> restarting, or failed once it crashed too often.
+// starting or ready -> restarting, or failed once it crashed too often. An exit at the hard CPU
+// limit is one request's doing, not the worker's: it restarts at once and is not a crash.
 void WorkerSlot::on_current_exit(Clock::time_point now) {
   last_exit_ = current_->exit_description();
+  restart_reason_ = exit_reason();
   host_->note_exit(id_, last_exit_);
   host_->settle_exit(*current_, id_);
   current_.reset();
   if (replacement_ == Replacement::in_progress)
     fail_replacement("worker " + std::to_string(id_) + " exited before it was ready (" +
                      last_exit_ + ")");
+  if (restart_reason_ == RestartReason::cpu_hard_limit) {
+    phase_ = Phase::restarting;  // restart() retries later if no process can be started now
+    log::error("worker ended a request past the hard CPU limit; restarting",
+               {{"worker", id_}, {"how", last_exit_}});
+    restart(now);
+    return;
+  }
   const RestartPolicy::Decision d = policy_.on_crash(now);
   if (d.give_up) {
     phase_ = Phase::failed;
@@ -149,8 +225,8 @@ void WorkerSlot::on_replacement_ready(Clock::time_point now) {
   retire(std::move(current_), now);
   current_ = std::move(next_);
   phase_ = Phase::ready;
-  ++restarts_[index_of(replacement_reason_)];
-  replacement_ = Replacement::done;
+  count_restart(next_reason_);
+  if (by_operator(next_reason_)) replacement_ = Replacement::done;
 }
 
 // replacing -> ready: the old process keeps serving.
@@ -161,17 +237,20 @@ void WorkerSlot::on_replacement_exit() {
   host_->settle_exit(*next_, id_);
   next_.reset();
   phase_ = Phase::ready;
+  if (!by_operator(next_reason_)) return;  // the worker's request: honoured once
   fail_replacement("worker " + std::to_string(id_) + "'s new process exited before it was ready (" +
                    last_exit_ + "); the old process keeps serving");
 }
 
 // replacing -> starting: the replacement, not routed yet, becomes the slot's process. The exit
-// still counts as a crash, so a slot whose processes keep dying ends up failed.
+// still counts as a crash (unless at the hard CPU limit), so a slot whose processes keep dying
+// ends up failed.
 void WorkerSlot::on_old_exit_while_replacing(Clock::time_point now) {
   last_exit_ = current_->exit_description();
+  const RestartReason reason = exit_reason();
   host_->note_exit(id_, last_exit_);
   host_->settle_exit(*current_, id_);
-  policy_.on_crash(now);
+  if (reason != RestartReason::cpu_hard_limit) policy_.on_crash(now);
   log::error("worker exited while its replacement starts",
              {{"worker", id_}, {"how", last_exit_}, {"replacement_pid", next_->pid()}});
   current_ = std::move(next_);
@@ -185,14 +264,17 @@ uint64_t WorkerSlot::restarts() const {
 }
 
 bool WorkerSlot::begin_replacement(Clock::time_point now, RestartReason reason) {
-  replacement_reason_ = reason;
   policy_.reset();
   replacement_ = Replacement::in_progress;
   replacement_error_.clear();
   try {
     std::unique_ptr<SlotProcess> process = host_->spawn(id_, ++epoch_);
     if (serving()) {
+      // A replacement the worker asked for, not routed yet, gives way: this one starts with the
+      // operator's settings (a reload's).
+      if (next_) retire(std::move(next_), now);
       next_ = std::move(process);  // surge: the old process serves until the new one is ready
+      next_reason_ = reason;
       phase_ = Phase::replacing;
     } else {
       // starting (a process not ready yet is replaced too), restarting or failed: start now.

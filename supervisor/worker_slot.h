@@ -4,9 +4,14 @@
 //   from             event                                to          function
 //   starting         its process is ready (routed to)     ready       on_current_ready
 //   starting, ready  its process exits (a crash)          restarting  on_current_exit
-//                      or failed, after max_crashes crashes within the restart policy's window
+//                      or failed, after max_crashes crashes within the restart policy's window;
+//                      an exit at the hard CPU limit (status 75) restarts at once, not a crash
 //   restarting       the backoff is over                  starting    restart
 //   ready            operator's restart-worker or reload  replacing   begin_replacement
+//   ready            the worker asks to be replaced       replacing   on_replacement_request
+//   ready, replacing its heartbeat is older than          (same)      kill_as_stuck
+//                      stuck_timeout: SIGKILL; its exit is then on_current_exit (a crash) or
+//                      on_old_exit_while_replacing
 //   the others       operator's restart-worker or reload  starting    begin_replacement
 //   replacing        the new process is ready             ready       on_replacement_ready
 //                      (routed to; the old one retires)
@@ -16,12 +21,19 @@
 //
 // - starting: the slot's process was started and is not routed to yet.
 // - ready: its process is routed to.
-// - replacing (shown as "draining"): an operator's restart-worker or reload started a surge
-//   replacement beside the process that still serves; once the new one is ready it is routed to
-//   and the old one retires.
+// - replacing (shown as "draining"): an operator's restart-worker or reload, or the worker's own
+//   request (it lost an isolate to V8: worker/loop_rescue.h), started a surge replacement beside
+//   the process that still serves; once the new one is ready it is routed to and the old one
+//   retires. The worker's request is honoured once per process: if its replacement fails to
+//   start, it keeps serving.
 // - restarting: its process exited; a new one starts when the restart policy's backoff is over.
 // - failed: it crashed too often (RestartPolicy); only an operator's restart or reload starts it.
 // - stopped: the supervisor is shutting down.
+//
+// Not a phase but a flag: a serving process whose heartbeat is older than unresponsive_after is
+// `unresponsive()` (status shows that instead of its phase, /healthz counts it unhealthy), still
+// routed to; past stuck_timeout it is killed, and what it had not taken goes to other workers
+// (settle_exit, as for any exit).
 //
 // Retiring processes (replaced, or stopped) live beside the slot's phase, each on its own:
 // routed off, SIGTERM once it holds no request (or at the drain deadline), SIGKILL after the stop
@@ -53,6 +65,9 @@ struct SlotTimings {
   std::chrono::milliseconds drain_timeout{10'000};  // a retiring process's requests get this long
   std::chrono::milliseconds stop_grace{5'000};      // SIGTERM -> SIGKILL
   std::chrono::milliseconds spawn_retry{10'000};    // after a failed fork/exec
+  // ClusterConfig::unresponsive_after() and stuck_worker_timeout_or_auto().
+  std::chrono::milliseconds unresponsive_after{2'000};  // heartbeat age: unresponsive
+  std::chrono::milliseconds stuck_timeout{10'000};      // heartbeat age: killed
 };
 
 // What a slot asks of the pool that owns it.
@@ -86,6 +101,9 @@ class WorkerSlot {
   static const char* name(Phase phase);  // as `wsup status` shows it
   uint64_t restarts() const;             // over every reason
   const RestartCounts& restarts_by_reason() const { return restarts_; }
+  uint64_t restarts(RestartReason reason) const { return restarts_[index_of(reason)]; }
+  // Its serving process's heartbeat is older than unresponsive_after (read now).
+  bool unresponsive() const;
   // The process that serves or is starting in the slot (not a replacement, not a retiring one).
   SlotProcess* current() const { return current_.get(); }
   bool serving() const { return phase_ == Phase::ready || phase_ == Phase::replacing; }
@@ -121,7 +139,14 @@ class WorkerSlot {
   void on_replacement_ready(Clock::time_point now);
   void on_replacement_exit();
   void on_old_exit_while_replacing(Clock::time_point now);
+  void on_replacement_request(const std::string& why);
+  void kill_as_stuck(std::chrono::milliseconds heartbeat_age);
   void kill_if_stuck(SlotProcess& process, Clock::time_point now, const char* what);
+  // Why current_ exited: exit status 75 is the hard CPU limit, a kill of ours is unresponsive.
+  RestartReason exit_reason() const;
+  void count_restart(RestartReason reason);
+  // A serving process: its heartbeat and its own request for a replacement.
+  void watch_serving();
   // Per phase: which events apply.
   void tick_current(Clock::time_point now);
   void tick_replacement(Clock::time_point now);
@@ -138,8 +163,13 @@ class WorkerSlot {
   std::vector<Retiring> retiring_;
   uint32_t epoch_ = 0;
   RestartCounts restarts_{};
-  RestartReason replacement_reason_ = RestartReason::restart;
   Clock::time_point restart_at_;  // phase restarting: when the next process starts
+  RestartReason restart_reason_ = RestartReason::crash;  // phase restarting: why
+  RestartReason next_reason_ = RestartReason::restart;   // phase replacing: why next_ starts
+  // The process ids this slot killed as stuck, and whose own request for a replacement it
+  // honoured: each happens once per process (a kill is reaped on a later tick).
+  int killed_as_stuck_pid_ = 0;
+  int replacement_requested_pid_ = 0;
   std::string last_exit_;
   Replacement replacement_ = Replacement::none;
   std::string replacement_error_;

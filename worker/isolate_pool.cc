@@ -9,6 +9,7 @@
 #include "worker/limits/budgeted_array_buffer_allocator.h"
 #include "worker/startup_error.h"
 #include "worker/v8_engine.h"
+#include "worker/wasm_memory_budget.h"
 
 namespace wsup::worker {
 namespace {
@@ -63,7 +64,8 @@ WorkerIsolate::WorkerIsolate(const std::vector<LoadedScript>& scripts,
     : snapshot_(settings.snapshot ? settings.snapshot
                                   : std::make_shared<const ScriptSnapshot>(
                                         BakedContext::plain, std::vector<ScriptStart>{})) {
-  allocator_ = limits::BudgetedArrayBufferAllocator::create(settings.array_buffer_bytes);
+  auto buffers = limits::BudgetedArrayBufferAllocator::create(settings.array_buffer_bytes);
+  allocator_ = buffers;
   v8::Isolate::CreateParams params;
   params.array_buffer_allocator_shared = allocator_;
   params.snapshot_blob = snapshot_->blob();
@@ -82,12 +84,28 @@ WorkerIsolate::WorkerIsolate(const std::vector<LoadedScript>& scripts,
                                  settings.on_fatal ? settings.on_fatal : report_fatal_to_stderr,
                                  settings.on_fatal_data);
   heap_guard_ = std::make_unique<limits::HeapLimitGuard>(isolate, settings.heap_bytes);
+  // Its WebAssembly memories count against its ArrayBuffer budget (wasm_memory_budget.h). Each
+  // function keeps the budget alive for memories freed after the isolate is gone.
+  WasmMemoryPageAllocator::open_account(
+      isolate, WasmMemoryAccount{[buffers](size_t bytes) { return buffers->reserve(bytes); },
+                                 [buffers](size_t bytes) { return buffers->reserve_anyway(bytes); },
+                                 [buffers](size_t bytes) { buffers->release(bytes); },
+                                 [buffers] { return buffers->has_room(); },
+                                 // On this isolate's thread, inside the script's allocation.
+                                 [isolate, guard = heap_guard_.get()] {
+                                   guard->mark_exceeded();
+                                   isolate->TerminateExecution();
+                                 }});
   isolate->AddMessageListener(on_uncaught_message);
   isolate->SetPromiseRejectCallback(on_promise_reject);
   isolate->AddGCEpilogueCallback(on_major_gc, this, v8::kGCTypeMarkSweepCompact);
   // Atomics.wait would block the worker's only thread, where no CPU limit and no wall timer can
   // reach it; workerd refuses it the same way (a TypeError in the script).
   isolate->SetAllowAtomicsWait(false);
+  // A context with eval off (allow_eval) would refuse WebAssembly too: V8 asks this callback, or
+  // else takes the eval setting. WebAssembly has its own setting (webassembly).
+  isolate->SetAllowWasmCodeGenerationCallback(
+      [](v8::Local<v8::Context>, v8::Local<v8::String>) { return true; });
   family_scripts_ = std::make_unique<web::FamilyScriptCache>(isolate);
 
   v8::Isolate::Scope isolate_scope(isolate);
@@ -109,6 +127,7 @@ WorkerIsolate::WorkerIsolate(const std::vector<LoadedScript>& scripts,
 
 WorkerIsolate::~WorkerIsolate() {
   V8Engine::listen_for_tasks(isolate_.get(), nullptr);  // waits for a call in progress
+  WasmMemoryPageAllocator::close_account(isolate_.get());
   {
     // Handles go back to the isolate under its lock; V8 disposes an unlocked isolate.
     v8::Locker lock(isolate_.get());
@@ -229,6 +248,8 @@ std::optional<WorkerIsolate::SpareContext> WorkerIsolate::take_spare_context(siz
 }
 
 IsolateTurn::IsolateTurn(WorkerIsolate& isolate) : isolate_(isolate) {
+  // A lost isolate is still "held" by the stranded thread (turn_depth_ > 0): never join that.
+  if (isolate_.lost_) return;
   if (isolate_.turn_depth_ > 0) {
     ++isolate_.turn_depth_;
     held_ = true;
@@ -311,6 +332,23 @@ bool IsolatePool::replace(size_t index) {
   isolates_[index].reset();
   make_isolate(index);
   return true;
+}
+
+std::unique_ptr<WorkerIsolate> IsolatePool::replace_lost(v8::Isolate* lost) {
+  std::unique_ptr<WorkerIsolate> old;
+  for (size_t i = 0; i < isolates_.size(); ++i) {
+    if (isolates_[i] && isolates_[i]->isolate() != lost) continue;
+    if (isolates_[i]) {
+      old = std::move(isolates_[i]);
+      old->mark_lost();
+      V8Engine::listen_for_tasks(lost, nullptr);
+      // The maker may be the stranded thread: forget() takes only its queue's lock, which it
+      // never holds while inside an isolate.
+      if (maker_) maker_->forget(*old);
+    }
+    make_isolate(i);
+  }
+  return old;
 }
 
 size_t IsolatePool::index_of(const WorkerIsolate& isolate) const {

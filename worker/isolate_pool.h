@@ -121,9 +121,19 @@ class WorkerIsolate {
   // (503) and it is replaced once none is left.
   bool condemned() const { return condemned_; }
   void condemn() { condemned_ = true; }
+  // Set once V8 gave up on it and the thread that held it was stranded (loop_rescue.h): nothing
+  // may touch it again, not even to dispose of it. No turn is held on it, deferred work is
+  // dropped, and the pool has a fresh isolate in its place.
+  bool lost() const { return lost_; }
+  void mark_lost() {
+    lost_ = true;
+    deferred_.clear();
+  }
   // Work that needs the isolate while the maker holds it: runs, in order, when run_deferred()
   // finds the isolate free (the runtime calls it whenever the maker lets go).
-  void defer(std::function<void()> work) { deferred_.push_back(std::move(work)); }
+  void defer(std::function<void()> work) {
+    if (!lost_) deferred_.push_back(std::move(work));
+  }
   void run_deferred();
   // Deferred turns wait and the loop is in none: a new turn must queue behind them (defer), or
   // it would overtake them in the window between the maker's let-go and run_deferred(), and a
@@ -192,6 +202,7 @@ class WorkerIsolate {
   SharedContexts shared_contexts_;  // cleared under the lock before the isolate goes
   size_t live_requests_ = 0;
   bool condemned_ = false;
+  bool lost_ = false;
   int turn_depth_ = 0;  // nested IsolateTurns of the loop thread
   std::deque<std::function<void()>> deferred_;
   Report last_report_;
@@ -245,6 +256,12 @@ class IsolatePool {
   // Disposes isolate `index` and puts a fresh one in its place. Needs the isolate free (no
   // live request, no turn, not held by the maker): false, doing nothing, while the maker has it.
   bool replace(size_t index);
+  // Puts a fresh isolate in place of the lost one (or of one whose creation was stranded, which
+  // left its place empty) and hands the lost one over, undisposed: V8 still holds it locked on
+  // a stranded thread. nullptr when `isolate` is not in the pool.
+  std::unique_ptr<WorkerIsolate> replace_lost(v8::Isolate* isolate);
+  // Every place holds an isolate, except while one is being created (or was, when its thread
+  // was stranded: replace_lost fills it again).
   WorkerIsolate& at(size_t index) { return *isolates_[index]; }
   const WorkerIsolate& at(size_t index) const { return *isolates_[index]; }
   // The index of `isolate` in the pool.

@@ -8,6 +8,8 @@
 
 #include <v8.h>
 
+#include "worker/web/natives.h"
+
 namespace wsup::worker {
 
 inline v8::Local<v8::String> v8_string(v8::Isolate* isolate, std::string_view text) {
@@ -29,25 +31,12 @@ inline std::string utf8_bytes(v8::Isolate* isolate, v8::Local<v8::String> text) 
   return bytes;
 }
 
-// A zero-filled Uint8Array of `size` bytes from the isolate's ArrayBuffer allocator, so it counts
-// against the isolate's budget. Past the budget: empty, with a RangeError thrown, where
-// ArrayBuffer::New would abort the process.
+// A zero-filled Uint8Array of `size` bytes counted against the isolate's ArrayBuffer budget
+// (web::new_array_buffer): past it, empty with a RangeError thrown.
 inline v8::MaybeLocal<v8::Uint8Array> new_uint8_array(v8::Isolate* isolate, size_t size) {
-  if (size == 0) return v8::Uint8Array::New(v8::ArrayBuffer::New(isolate, 0), 0, 0);
-  v8::ArrayBuffer::Allocator* allocator = isolate->GetArrayBufferAllocator();
-  void* data = allocator->Allocate(size);
-  if (data == nullptr) {
-    isolate->ThrowException(v8::Exception::RangeError(
-        v8::String::NewFromUtf8Literal(isolate, "Array buffer allocation failed")));
-    return {};
-  }
-  std::unique_ptr<v8::BackingStore> store = v8::ArrayBuffer::NewBackingStore(
-      data, size,
-      [](void* bytes, size_t length, void* owner) {
-        static_cast<v8::ArrayBuffer::Allocator*>(owner)->Free(bytes, length);
-      },
-      allocator);
-  return v8::Uint8Array::New(v8::ArrayBuffer::New(isolate, std::move(store)), 0, size);
+  v8::Local<v8::ArrayBuffer> buffer;
+  if (!web::new_array_buffer(isolate, size).ToLocal(&buffer)) return {};
+  return v8::Uint8Array::New(buffer, 0, size);
 }
 
 // Pointer to the first byte of `array`'s view.

@@ -1,8 +1,10 @@
 #include "worker/request_context.h"
 
+#include <algorithm>
 #include <cstring>
 #include <utility>
 
+#include "worker/code_generation_policy.h"
 #include "worker/isolate_pool.h"
 #include "worker/js_error.h"
 #include "worker/js_values.h"
@@ -10,6 +12,18 @@
 #include "worker/stopwatch.h"
 
 namespace wsup::worker {
+namespace {
+
+// Shortens UTF-8 text to at most `max` bytes without splitting a character.
+void cut_utf8(std::string& text, size_t max) {
+  if (text.size() <= max) return;
+  size_t end = max;
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+  text.resize(end);
+}
+
+}  // namespace
+
 RequestContext::RequestContext(boost::asio::io_context& loop, WorkerIsolate& isolate,
                                size_t script_index, const LoadedScript& script,
                                const RuntimeLimits& limits, limits::LimitEnforcer& enforcer,
@@ -25,7 +39,8 @@ RequestContext::RequestContext(boost::asio::io_context& loop, WorkerIsolate& iso
       sink_(std::move(sink)),
       finished_callback_(std::move(finished)),
       enforcer_(enforcer),
-      budget_(isolate.isolate(), std::chrono::milliseconds(limits.cpu_ms), isolate.heap_guard()),
+      budget_(isolate.isolate(), std::chrono::milliseconds(limits.cpu_ms), isolate.heap_guard(),
+              std::chrono::milliseconds(limits.cpu_hard_ms_or_auto())),
       http_client_(http_client),
       subrequest_budget_(limits.subrequests, limits.concurrent_subrequests),
       wall_timer_(loop) {}
@@ -87,6 +102,7 @@ void RequestContext::begin() {
         JsHost::attach(context, this);
         queue_ = microtasks_.get();
       }
+      apply_code_generation_policy(context, script_.spec);
       context_.Reset(v8_isolate_, context);
     }
   }
@@ -132,10 +148,31 @@ void RequestContext::fail_isolate_condemned() {
   finish();
 }
 
+void RequestContext::fail_isolate_lost(bool culprit) {
+  if (!responded_) {
+    respond(culprit ? error_response(503,
+                                     "Service Unavailable: the worker exceeded its memory "
+                                     "limit\n")
+                    : error_response(503,
+                                     "Service Unavailable: the worker's isolate ran out of memory "
+                                     "and is being replaced\n"));
+  }
+  cut_stream(culprit ? "memory limit" : "its isolate was lost");
+  finished_ = true;
+  finished_callback_ = nullptr;
+  // Cancelled, not destroyed: their callbacks are handles of the lost isolate.
+  wall_timer_.cancel();
+  for (auto& [id, timer] : timers_) timer.timer->cancel();
+}
+
 void RequestContext::run_slice(bool throw_fails_request,
                                const std::function<bool(v8::Local<v8::Context>)>& body,
                                bool wake_others) {
   const Stopwatch running;
+  // Slices do not nest across requests; a stranded thread leaves it pointing at its request.
+  RequestContext* const outer = in_slice_;
+  in_slice_ = this;
+  slice_request_id_.store(request_.id, std::memory_order_relaxed);
   v8::HandleScope handle_scope(v8_isolate_);
   v8::Local<v8::Context> context = context_.Get(v8_isolate_);
   v8::Context::Scope context_scope(context);
@@ -163,6 +200,8 @@ void RequestContext::run_slice(bool throw_fails_request,
       }
     }
   }
+  in_slice_ = outer;
+  slice_request_id_.store(outer != nullptr ? outer->request_.id : 0, std::memory_order_relaxed);
   note_limits();
   script_ns_ += running.elapsed_ns();
   if (shared_ != nullptr && wake_others) wake_shared_context_requests();
@@ -221,11 +260,18 @@ void RequestContext::log_js_error(std::string_view what, v8::Local<v8::Context> 
   if (error.message.find("WebAssembly is not defined") != std::string::npos)
     error.message +=
         " (WebAssembly is off in this cluster: set `webassembly: true` in cluster.yaml)";
+  // The script chooses what it throws (a message of 100 MB, a throw per timer): its errors count
+  // against its console output, the stack cut first.
+  const size_t room = begin_console_line(error.message.size() + error.stack.size());
+  if (room == 0) return end_console_line();
+  cut_utf8(error.stack, room > error.message.size() ? room - error.message.size() : 0);
+  cut_utf8(error.message, room);
   log::error(what, {{"script", script_.spec.name},
                     {"req", request_.id},
                     {"error", error.message},
                     {"location", error.location},
                     {"stack", error.stack}});
+  end_console_line();
 }
 
 void RequestContext::advance() {
@@ -345,7 +391,45 @@ void RequestContext::on_wall_timeout() {
 }
 
 void RequestContext::console_message(log::Level level, std::string_view text) {
-  log::write(level, text, {{"script", script_.spec.name}, {"req", request_.id}});
+  const size_t room = begin_console_line(text.size());
+  if (room > 0) {
+    std::string line(text);
+    cut_utf8(line, room);
+    log::write(level, line, {{"script", script_.spec.name}, {"req", request_.id}});
+  }
+  end_console_line();
+}
+
+size_t RequestContext::console_room() const {
+  if (console_cap_ != ConsoleCap::open || console_lines_ >= limits_.console_lines) return 0;
+  return static_cast<size_t>(limits_.console_bytes - console_bytes_);
+}
+
+size_t RequestContext::begin_console_line(size_t bytes) {
+  if (console_cap_ != ConsoleCap::open) return 0;
+  const size_t room = console_room();
+  if (console_lines_ >= limits_.console_lines || (room == 0 && bytes > 0)) {
+    console_cap_ = ConsoleCap::reached;
+    return 0;
+  }
+  const size_t allowed = std::min(bytes, room);
+  if (allowed < bytes) console_cap_ = ConsoleCap::reached;
+  console_bytes_ += allowed;
+  ++console_lines_;
+  // An empty line still takes a line: an empty console.log() writes one.
+  return std::max<size_t>(allowed, 1);
+}
+
+void RequestContext::end_console_line() {
+  if (console_cap_ != ConsoleCap::reached) return;
+  console_cap_ = ConsoleCap::announced;
+  log::warn(
+      "console output truncated: the request reached its share of the log; the rest of its "
+      "console output and error reports is dropped",
+      {{"script", script_.spec.name},
+       {"req", request_.id},
+       {"console_bytes", limits_.console_bytes},
+       {"console_lines", limits_.console_lines}});
 }
 
 HttpResponse RequestContext::error_response(uint16_t status, std::string_view body) const {

@@ -11,6 +11,7 @@
 // a weak reference to the request, so a request that ended meanwhile is simply skipped.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -65,6 +66,16 @@ class RequestContext final : public JsHost, public std::enable_shared_from_this<
   // Drops the context without answering and without calling `finished` (runtime shutdown, with
   // the spare maker stopped so the isolate is free).
   void abandon();
+  // Its isolate is lost (loop_rescue.h): answers 503 and ends without touching V8 (its handles
+  // stay as they are, forever). `culprit`: its JavaScript was running when V8 gave up.
+  void fail_isolate_lost(bool culprit);
+  // The request whose slice of JavaScript runs on the loop thread now (null between slices).
+  // Right after a strand: the one that brought its isolate down.
+  static RequestContext* in_slice() { return in_slice_; }
+  static void clear_in_slice() { in_slice_ = nullptr; }
+  // The id of the request whose slice runs now (0: none), for another thread (the CPU watchdog's
+  // report of a stuck slice).
+  static uint64_t slice_request_id() { return slice_request_id_.load(std::memory_order_relaxed); }
 
   WorkerIsolate& isolate() const { return isolate_; }
 
@@ -81,6 +92,7 @@ class RequestContext final : public JsHost, public std::enable_shared_from_this<
                      double delay_ms, bool repeat) override;
   void clear_timer(uint32_t id) override;
   void console_message(log::Level level, std::string_view text) override;
+  size_t console_room() const override;
   bool response_body_chunk(std::string_view bytes) override;
   void response_body_end() override;
   void response_body_error(v8::Local<v8::Value> error) override;
@@ -135,6 +147,11 @@ class RequestContext final : public JsHost, public std::enable_shared_from_this<
                  bool wake_others = true);
   // Records a CPU or heap verdict of the request's budget in limit_hit_.
   void note_limits();
+  // The request's share of the log (limits.console_bytes, console_lines): how many bytes of a line
+  // of `bytes` may be written now (0: none). After writing, end_console_line() adds the one
+  // "console output truncated" line if this line reached the cap.
+  size_t begin_console_line(size_t bytes);
+  void end_console_line();
   bool run_script_and_dispatch(v8::Local<v8::Context> context);
   // A cron trigger's run: internal.dispatchScheduled(namespace, cron, scheduledTime, env).
   v8::MaybeLocal<v8::Value> dispatch_scheduled(v8::Local<v8::Context> context,
@@ -256,6 +273,12 @@ class RequestContext final : public JsHost, public std::enable_shared_from_this<
   uint64_t context_ns_ = 0;
   uint64_t script_ns_ = 0;
   bool started_in_spare_ = false;
+  uint64_t console_bytes_ = 0;  // written so far into the log through console_message
+  uint32_t console_lines_ = 0;
+  enum class ConsoleCap { open, reached, announced } console_cap_ = ConsoleCap::open;
+  static inline RequestContext* in_slice_ = nullptr;  // loop thread only
+  // Relaxed: a diagnostic read by the watchdog's thread; nothing is published through it.
+  static inline std::atomic<uint64_t> slice_request_id_{0};
 };
 
 }  // namespace wsup::worker

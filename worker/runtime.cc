@@ -1,5 +1,7 @@
 #include "worker/runtime.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <string_view>
 
@@ -15,6 +17,7 @@
 #include "worker/script_preparation.h"
 #include "worker/startup_error.h"
 #include "worker/startup_snapshot.h"
+#include "worker/wasm_memory_budget.h"
 #include "worker/web/web_platform.h"
 
 namespace wsup::worker {
@@ -22,6 +25,7 @@ RuntimeOptions RuntimeOptions::from_config(const config::ClusterConfig& config) 
   RuntimeOptions options;
   for (const config::Script& script : config.scripts) {
     ScriptSpec spec{script.name, script.path, script.module, script.vars, script.secrets};
+    spec.allow_eval = script.allow_eval.value_or(config.allow_eval);
     spec.compatibility_flags = script.compatibility_flags;
     spec.compatibility_date = script.compatibility_date;
     spec.snapshot = script.snapshot;
@@ -39,6 +43,9 @@ RuntimeOptions RuntimeOptions::from_config(const config::ClusterConfig& config) 
   options.limits.cpu_ms = config.limits.cpu_ms;
   options.limits.heap_mib = config.limits.heap_mib;
   options.limits.wall_ms = config.limits.wall_ms;
+  options.limits.console_bytes = config.limits.console_bytes;
+  options.limits.console_lines = config.limits.console_lines;
+  options.limits.cpu_hard_ms = config.limits.cpu_hard_ms;
   options.limits.startup_cpu_ms = config.limits.startup_cpu_ms;
   options.limits.subrequests = config.limits.subrequests;
   options.limits.concurrent_subrequests = config.limits.concurrent_subrequests;
@@ -51,7 +58,7 @@ RuntimeOptions RuntimeOptions::from_config(const config::ClusterConfig& config) 
 }
 
 Runtime::Runtime(boost::asio::io_context& loop, RuntimeOptions options)
-    : loop_(loop), options_(std::move(options)) {
+    : loop_(loop), options_(std::move(options)), watchdog_(watchdog_options()) {
   if (options_.isolates == 0) throw StartupError("isolates per worker must be at least 1");
   for (size_t i = 0; i < options_.scripts.size(); ++i) {
     if (!script_by_name_.emplace(options_.scripts[i].name, i).second) {
@@ -146,6 +153,13 @@ void Runtime::log_preparation(const PreparedScripts& prepared) const {
 }
 
 Runtime::~Runtime() {
+  // What a lost isolate left is never freed: V8 holds that isolate locked on a stranded thread,
+  // and the requests' handles belong to it. (A worker that lost one ends with _Exit and does not
+  // come here; a runtime that does lets it go unfreed.)
+  for (Lost& lost : lost_) {
+    [[maybe_unused]] WorkerIsolate* isolate = lost.isolate.release();
+    [[maybe_unused]] auto* requests = lost.requests.release();
+  }
   // The maker first: afterwards every isolate is free for the loop thread to drop contexts in.
   pool_->stop_maker();
   for (auto& [raw, request] : running_) request->abandon();
@@ -305,13 +319,77 @@ void Runtime::keep_loop_busy_while_waiting() {
 
 void Runtime::start_next_waiting() {
   while (!waiting_.empty() && running_.size() < options_.concurrency) {
-    Waiting& next = waiting_.front();
+    // Out of the queue before start() runs JavaScript: were the thread stranded in there, the
+    // queue must not still hold a request whose parts were moved into a RequestContext.
+    Waiting next = std::move(waiting_.front());
+    waiting_.pop_front();
     // handle() looked the script up already.
     const size_t script = script_by_name_.at(next.request.script);
-    if (!start(script, next.request, next.sink)) return;  // every isolate is being replaced
-    waiting_.pop_front();
+    if (!start(script, next.request, next.sink)) {  // every isolate is being replaced
+      waiting_.push_front(std::move(next));
+      return;
+    }
     keep_loop_busy_while_waiting();
   }
+}
+
+limits::CpuWatchdogOptions Runtime::watchdog_options() {
+  limits::CpuWatchdogOptions watchdog;
+  if (!options_.on_cpu_stuck) return watchdog;
+  // On the watchdog's thread, the loop thread stuck: only atomics of the loop thread are read.
+  watchdog.on_stuck = [on_stuck = options_.on_cpu_stuck,
+                       hard_ms =
+                           options_.limits.cpu_hard_ms_or_auto()](std::chrono::nanoseconds cpu) {
+    on_stuck("kind=cpu_hard_limit req=" + std::to_string(RequestContext::slice_request_id()) +
+             " slice_cpu_ms=" + std::to_string(cpu.count() / 1'000'000) +
+             " cpu_hard_ms=" + std::to_string(hard_ms) +
+             ": JavaScript ran past its hard CPU limit inside a built-in V8 does not interrupt");
+  };
+  return watchdog;
+}
+
+void Runtime::take_over_loop_thread() {
+  watchdog_.take_over(::pthread_self());
+}
+
+void Runtime::isolate_lost(v8::Isolate* isolate, std::string_view reason) {
+  RequestContext* culprit = RequestContext::in_slice();
+  RequestContext::clear_in_slice();  // the stranded thread never left that slice
+  Lost lost;
+  lost.isolate = pool_->replace_lost(isolate);
+  if (!lost.isolate) {
+    log::error("V8 gave up on an isolate the runtime does not hold; its place was refilled",
+               {{"reason", std::string(reason)}});
+  } else {
+    for (auto it = running_.begin(); it != running_.end();) {
+      if (&it->second->isolate() != lost.isolate.get()) {
+        ++it;
+        continue;
+      }
+      RequestContext& request = *it->second;
+      request.fail_isolate_lost(&request == culprit);
+      lost.requests->push_back(std::move(it->second));
+      it = running_.erase(it);
+    }
+    log::error(
+        "isolate lost: V8 could not go on with it (its thread is stranded, not the worker); "
+        "its requests got 503 and a fresh isolate took its place",
+        {{"reason", std::string(reason)},
+         {"req", culprit != nullptr && &culprit->isolate() == lost.isolate.get()
+                     ? static_cast<int64_t>(culprit->id())
+                     : int64_t{0}},
+         {"requests", lost.requests->size()}});
+    lost_.push_back(std::move(lost));
+  }
+  ++isolates_lost_;
+  if (isolates_lost_ == pool_->size() && on_replacement_due_) {
+    log::warn("this worker lost as many isolates as it runs; it asks to be replaced",
+              {{"isolates_lost", isolates_lost_}});
+    on_replacement_due_(std::to_string(isolates_lost_) +
+                        " isolates lost, the last: " + std::string(reason));
+  }
+  if (!waiting_.empty()) post(&Runtime::start_next_waiting);
+  if (on_room_) post(&Runtime::announce_room);
 }
 
 RuntimeTimes Runtime::times() const {
@@ -327,6 +405,7 @@ RuntimeStats Runtime::stats(bool full_gc) {
   stats.waiting = waiting_.size();
   stats.served = served_;
   stats.isolates_replaced = isolates_replaced_;
+  stats.isolates_lost = isolates_lost_;
   for (size_t i = 0; i < pool_->size(); ++i) {
     WorkerIsolate& isolate = pool_->at(i);
     {

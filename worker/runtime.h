@@ -21,6 +21,7 @@
 // limit; 504 past the wall-time limit. Each is logged with script= and req=.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -28,12 +29,14 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include "config/cluster_config.h"
 #include "shared/http_message.h"
 #include "worker/baked_context.h"
 #include "worker/egress/http_client.h"
@@ -58,6 +61,14 @@ struct RuntimeLimits {
   uint32_t cpu_ms = 50;      // CPU time per request: 503 past it
   uint32_t heap_mib = 128;   // V8 heap per isolate: 503 past it, then the isolate is replaced
   uint32_t wall_ms = 30000;  // wall time per request, waitUntil included: 504 past it
+  // Console output per request (console.* and reports of its uncaught errors): past either, one
+  // "console output truncated" line and nothing more.
+  uint64_t console_bytes = 256 * 1024;
+  uint32_t console_lines = 1000;
+  // CPU time a request may use even inside what V8 does not interrupt (a long built-in): past
+  // it the worker ends (RuntimeOptions::on_cpu_stuck). 0: auto, cpu_hard_ms_or_auto().
+  uint32_t cpu_hard_ms = 0;
+  uint32_t cpu_hard_ms_or_auto() const { return config::resolve_cpu_hard_ms(cpu_hard_ms, cpu_ms); }
   // CPU time for each script's top level and warm-up requests while its snapshot is made: past
   // it the script is evaluated per request instead.
   uint32_t startup_cpu_ms = 1000;
@@ -95,6 +106,11 @@ struct RuntimeOptions {
   // Where V8's fatal out-of-memory reports go before the process aborts (null: stderr).
   limits::FatalCallback on_fatal = nullptr;
   void* on_fatal_data = nullptr;
+  // A slice of JavaScript passed limits.cpu_hard_ms (`reason` says which request and how far):
+  // called on the CPU watchdog's thread while the loop thread is still stuck; the worker ends
+  // the process there. Null: the hard limit is not enforced (tests that run the runtime in
+  // their own process).
+  std::function<void(const std::string& reason)> on_cpu_stuck;
 
   // The worker's share of cluster.yaml.
   static RuntimeOptions from_config(const config::ClusterConfig& config);
@@ -106,6 +122,7 @@ struct RuntimeStats {
   size_t waiting = 0;              // requests queued past the concurrency bound
   uint64_t served = 0;             // requests answered so far
   uint64_t isolates_replaced = 0;  // after reaching the heap limit
+  uint64_t isolates_lost = 0;      // V8 gave up on them (their thread was stranded)
   size_t heap_used_bytes = 0;      // V8 heap in use, all isolates together
   size_t native_contexts = 0;      // contexts V8 still holds (live or not yet collected)
   size_t detached_contexts = 0;
@@ -162,6 +179,22 @@ class Runtime {
   // do not.
   const ScriptSnapshot& snapshot() const { return *snapshot_; }
 
+  // --- After V8 gave up on an isolate and its thread was stranded (loop_rescue.h).
+  // The loop runs on the calling thread from now on: the CPU watchdog watches it instead, and
+  // forgets the slice the stranded thread was in.
+  void take_over_loop_thread();
+  // `isolate` is lost: its requests get 503 (nothing of theirs touches V8 again), a fresh isolate
+  // takes its place. On the loop thread, before anything else could touch the isolate (for the
+  // loop's own strand: before the loop runs on).
+  void isolate_lost(v8::Isolate* isolate, std::string_view reason);
+  // Called once the runtime has lost as many isolates as it runs: their memory (each up to its
+  // heap limit and headroom, never freed) then about doubles what the worker holds, and the
+  // worker should be replaced by a fresh process (it serves on until then).
+  void set_on_replacement_due(std::function<void(std::string reason)> on_due) {
+    on_replacement_due_ = std::move(on_due);
+  }
+  uint64_t isolates_lost() const { return isolates_lost_; }
+
  private:
   struct Waiting {
     HttpRequest request;
@@ -194,6 +227,7 @@ class Runtime {
   std::unordered_map<std::string, size_t> script_by_name_;
   // Watches this (the constructing) thread's CPU clock; outlives every request.
   limits::CpuWatchdog watchdog_;
+  limits::CpuWatchdogOptions watchdog_options();
   limits::WatchdogLimitEnforcer enforcer_{watchdog_};
   // One per worker (options_.egress); outlives the requests, whose subrequests it runs.
   std::unique_ptr<egress::HttpClient> http_client_;
@@ -210,6 +244,16 @@ class Runtime {
   std::shared_ptr<const ScriptSnapshot> snapshot_;
   uint64_t isolates_replaced_ = 0;
   std::function<void()> on_room_;
+  // What lost isolates leave behind: never destroyed (V8 holds them locked on a stranded thread;
+  // their requests' handles belong to them), released unfreed if the runtime ends.
+  struct Lost {
+    std::unique_ptr<WorkerIsolate> isolate;
+    std::unique_ptr<std::vector<std::shared_ptr<RequestContext>>> requests =
+        std::make_unique<std::vector<std::shared_ptr<RequestContext>>>();
+  };
+  std::vector<Lost> lost_;
+  uint64_t isolates_lost_ = 0;
+  std::function<void(std::string)> on_replacement_due_;
   // Handlers posted to the loop hold a weak_ptr to this and do nothing once the runtime is gone.
   std::shared_ptr<Runtime*> alive_ = std::make_shared<Runtime*>(this);
 };

@@ -4,6 +4,7 @@
 #include <functional>
 #include <string_view>
 
+#include "worker/code_generation_policy.h"
 #include "worker/js_error.h"
 #include "worker/js_values.h"
 #include "worker/module_graph.h"
@@ -246,6 +247,7 @@ Evaluation evaluate_for_snapshot(v8::Local<v8::Context> context, v8::Local<v8::O
                                  const EvaluationOptions& options) {
   v8::Isolate* isolate = context->GetIsolate();
   Evaluation result;
+  apply_code_generation_policy(context, script.spec);  // as every request context of the script
   GlobalScope scope(context, script.spec.name);
   Budget budget(isolate, watchdog, options.cpu_budget);
   const std::string over_budget = "it ran past limits.startup_cpu_ms (" +

@@ -31,9 +31,12 @@ v8::Local<v8::String> v8_string(v8::Isolate* isolate, const std::string& text) {
       .ToLocalChecked();
 }
 
-v8::ScriptOrigin origin_for(v8::Isolate* isolate, const std::string& path, bool module) {
-  return v8::ScriptOrigin(isolate, v8_string(isolate, path), 0, 0, false, -1, {}, false, false,
-                          module);
+// The name V8 gives the script in stack traces and error locations: the file's path relative to
+// the script's folder ("api.mjs", "lib/util.mjs"), never the host's layout (the config's
+// absolute paths would tell every client that logs error.stack where the deployment lives).
+v8::ScriptOrigin origin_for(v8::Isolate* isolate, const std::string& shown_name, bool module) {
+  return v8::ScriptOrigin(isolate, v8_string(isolate, shown_name), 0, 0, false, -1, {}, false,
+                          false, module);
 }
 
 std::vector<uint8_t> to_bytes(std::unique_ptr<v8::ScriptCompiler::CachedData> data) {
@@ -51,9 +54,14 @@ v8::ScriptCompiler::Source cached_source(v8::Local<v8::String> text, const v8::S
   return v8::ScriptCompiler::Source(text, origin, data);
 }
 
+// For the operator (`wsup check`, a worker that cannot start): the location names the file by
+// its full path, where the script itself only ever sees `shown_name`.
 [[noreturn]] void throw_compile_error(v8::Local<v8::Context> context, v8::TryCatch& try_catch,
-                                      const std::string& path) {
+                                      const std::string& path, const std::string& shown_name) {
   JsError error = describe_js_error(context, try_catch.Exception(), try_catch.Message());
+  if (error.location.starts_with(shown_name + ":")) {
+    error.location = path + error.location.substr(shown_name.size());
+  }
   if (error.location.empty()) error.location = path;
   // A compile error is not "uncaught" in any sense a script author would recognize.
   if (error.message.starts_with("Uncaught ")) error.message.erase(0, 9);
@@ -85,6 +93,9 @@ class ModuleGraphLoader {
     ModuleFile file;
     file.path = path;
     file.kind = kind;
+    // A file is named relative to the entry's folder; a built-in by its specifier.
+    file.shown_name =
+        kind == ModuleFile::Kind::file ? fs::path(path).lexically_relative(root_).string() : path;
     const size_t index = files_.size();
     if (kind == ModuleFile::Kind::natives) {
       files_.push_back(std::move(file));
@@ -97,7 +108,7 @@ class ModuleGraphLoader {
     v8::TryCatch try_catch(isolate);
     v8::Local<v8::Module> module;
     if (!compile_module(isolate, file).ToLocal(&module)) {
-      throw_compile_error(context_, try_catch, path);
+      throw_compile_error(context_, try_catch, path, file.shown_name);
     }
     file.code_cache = to_bytes(std::unique_ptr<v8::ScriptCompiler::CachedData>(
         v8::ScriptCompiler::CreateCodeCache(module->GetUnboundModuleScript())));
@@ -189,12 +200,13 @@ LoadedScript load_script(v8::Isolate* isolate, const ScriptSpec& spec,
   } else {
     if (files_read != nullptr) files_read->push_back(spec.path);
     script.source = read_file(spec.path, "");
+    script.shown_name = fs::path(spec.path).filename().string();
     v8::TryCatch try_catch(isolate);
-    v8::ScriptOrigin origin = origin_for(isolate, spec.path, false);
+    v8::ScriptOrigin origin = origin_for(isolate, script.shown_name, false);
     v8::ScriptCompiler::Source source(v8_string(isolate, script.source), origin);
     v8::Local<v8::UnboundScript> unbound;
     if (!v8::ScriptCompiler::CompileUnboundScript(isolate, &source).ToLocal(&unbound)) {
-      throw_compile_error(context, try_catch, spec.path);
+      throw_compile_error(context, try_catch, spec.path, script.shown_name);
     }
     script.code_cache = to_bytes(std::unique_ptr<v8::ScriptCompiler::CachedData>(
         v8::ScriptCompiler::CreateCodeCache(unbound)));
@@ -213,7 +225,7 @@ LoadedScript load_script(v8::Isolate* isolate, const ScriptSpec& spec,
 
 v8::MaybeLocal<v8::UnboundScript> compile_service_worker(v8::Isolate* isolate,
                                                          const LoadedScript& script) {
-  v8::ScriptOrigin origin = origin_for(isolate, script.spec.path, false);
+  v8::ScriptOrigin origin = origin_for(isolate, script.shown_name, false);
   v8::ScriptCompiler::Source source =
       cached_source(v8_string(isolate, script.source), origin, script.code_cache);
   const auto options = script.code_cache.empty() ? v8::ScriptCompiler::kNoCompileOptions
@@ -228,7 +240,7 @@ bool ScriptSpec::has_flag(std::string_view flag) const {
 
 v8::MaybeLocal<v8::Module> compile_module(v8::Isolate* isolate, const ModuleFile& file) {
   if (file.kind == ModuleFile::Kind::natives) return node::natives_module(isolate);
-  v8::ScriptOrigin origin = origin_for(isolate, file.path, true);
+  v8::ScriptOrigin origin = origin_for(isolate, file.shown_name, true);
   v8::Local<v8::String> text;
   if (file.kind == ModuleFile::Kind::builtin) {
     if (!node::builtin_source(isolate, file.path).ToLocal(&text)) return {};

@@ -25,6 +25,8 @@ struct ScriptSpec {
   bool module = false;  // ES module (export default { fetch }) rather than service worker
   std::map<std::string, std::string> vars;     // binding -> JSON text ("\"str\"", "42", ...)
   std::map<std::string, std::string> secrets;  // binding -> environment variable name
+  // eval() and new Function() (cluster.yaml allow_eval); refused with an EvalError otherwise.
+  bool allow_eval = false;
   // cluster.yaml's compatibility_flags: "nodejs_compat" lets modules import Node's built-ins.
   std::vector<std::string> compatibility_flags = {};
   std::string compatibility_date = {};  // checked by the config; changes nothing
@@ -45,17 +47,19 @@ struct ModuleFile {
   // What the module is: a file of the script, one of wsup's built-in modules (node:buffer,
   // ..., worker/node/), or the synthetic module of the built-ins' natives.
   enum class Kind { file, builtin, natives };
-  std::string path;    // a file's normalized absolute path, or the built-in's specifier; the
-                       // module's resource name either way
+  std::string path;    // a file's normalized absolute path, or the built-in's specifier
   std::string source;  // a file's text; empty for the built-ins (embedded in the binary)
   std::vector<uint8_t> code_cache;
   std::map<std::string, size_t> imports;  // specifier as written -> index in modules
   Kind kind = Kind::file;
+  // Its name in stack traces: a file relative to the entry's folder, a built-in its specifier.
+  std::string shown_name;
 };
 
 struct LoadedScript {
   ScriptSpec spec;
   std::string source;               // service worker: the script text
+  std::string shown_name;           // service worker: its name in stack traces (the file name)
   std::vector<uint8_t> code_cache;  // service worker: its code cache
   std::vector<ModuleFile> modules;  // module: [0] is the entry, then every file it imports
   std::vector<std::pair<std::string, std::string>> secret_values;  // binding -> value

@@ -9,6 +9,7 @@
 #include "worker/startup_error.h"
 #include "worker/startup_snapshot.h"
 #include "worker/stopwatch.h"
+#include "worker/wasm_memory_budget.h"
 
 namespace wsup::worker {
 namespace {
@@ -89,6 +90,9 @@ PreparedScripts prepare_scripts(const RuntimeOptions& options, std::vector<std::
                                 std::vector<std::string>* files_read) {
   PreparedScripts prepared;
   // Flags before compiling: code caches carry a hash of V8's flags and are refused on a mismatch.
+  // No WebAssembly memory larger than an isolate's whole ArrayBuffer budget (the heap limit).
+  const size_t wasm_max_bytes = size_t{options.limits.heap_mib} << 20;
+  WasmMemoryPageAllocator::set_max_bytes(wasm_max_bytes);
   prepared.webassembly = options.webassembly.value_or(false);
   set_webassembly(prepared.webassembly);
   const size_t errors_before = errors != nullptr ? errors->size() : 0;
@@ -103,6 +107,7 @@ PreparedScripts prepare_scripts(const RuntimeOptions& options, std::vector<std::
   SnapshotPlan plan;
   plan.base = prepared.base;
   plan.startup_cpu = std::chrono::milliseconds(options.limits.startup_cpu_ms);
+  plan.wasm_max_bytes = wasm_max_bytes;
   const Stopwatch building;
   prepared.build = options.snapshot_builder.empty()
                        ? build_script_snapshot(prepared.scripts, plan)

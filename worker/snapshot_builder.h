@@ -26,6 +26,9 @@ struct SnapshotPlan {
   BakedContext base = BakedContext::plain;  // the context requests start from when fresh
   // CPU time each script's top level and warm-up requests may use together.
   std::chrono::milliseconds startup_cpu{1000};
+  // WebAssembly memories at most this large (WasmMemoryPageAllocator::set_max_bytes, a V8 flag
+  // the builder must share: code caches depend on the flags); 0: V8's default.
+  size_t wasm_max_bytes = 0;
 };
 
 // A line a script printed (console.*) while its top level or warm-up requests ran, to be logged

@@ -20,6 +20,7 @@
 #include "worker/script_preparation.h"
 #include "worker/snapshot_wire.h"
 #include "worker/startup_error.h"
+#include "worker/wasm_memory_budget.h"
 #include "worker/web/web_platform.h"
 
 extern char** environ;
@@ -273,6 +274,8 @@ int run_snapshot_builder_child() {
     std::cerr << "wsup-worker --build-snapshot: stdin does not hold a snapshot request\n";
     return 2;
   }
+  if (request->plan.wasm_max_bytes != 0)
+    WasmMemoryPageAllocator::set_max_bytes(request->plan.wasm_max_bytes);
   set_webassembly(request->webassembly);
   web::set_user_agent(request->user_agent);
   std::vector<LoadedScript> scripts = load_scripts(request->scripts);

@@ -7,7 +7,7 @@
 namespace wsup::worker {
 namespace {
 
-constexpr std::string_view kRequestMagic = "wsup-snapshot-request-1\n";
+constexpr std::string_view kRequestMagic = "wsup-snapshot-request-2\n";
 constexpr std::string_view kBuildMagic = "wsup-snapshot-build-1\n";
 
 class Writer {
@@ -106,6 +106,7 @@ std::string encode_snapshot_request(const SnapshotRequest& request) {
   Writer out(kRequestMagic);
   out.number(static_cast<uint64_t>(request.plan.base));
   out.number(static_cast<uint64_t>(request.plan.startup_cpu.count()));
+  out.number(request.plan.wasm_max_bytes);
   out.number(request.webassembly ? 1 : 0);
   out.text(request.user_agent);
   out.number(request.scripts.size());
@@ -118,6 +119,7 @@ std::string encode_snapshot_request(const SnapshotRequest& request) {
     out.map(spec.secrets);
     out.texts(spec.warm_up);
     out.texts(spec.compatibility_flags);
+    out.number(spec.allow_eval ? 1 : 0);
   }
   return out.take();
 }
@@ -129,6 +131,7 @@ std::optional<SnapshotRequest> decode_snapshot_request(const std::string& bytes)
   request.plan.base =
       base < std::size(kBakedContexts) ? static_cast<BakedContext>(base) : BakedContext::plain;
   request.plan.startup_cpu = std::chrono::milliseconds(in.number());
+  request.plan.wasm_max_bytes = static_cast<size_t>(in.number());
   request.webassembly = in.number() != 0;
   request.user_agent = in.text();
   for (uint64_t n = in.number(); n > 0 && !in.failed(); --n) {
@@ -141,6 +144,7 @@ std::optional<SnapshotRequest> decode_snapshot_request(const std::string& bytes)
     spec.secrets = in.map();
     spec.warm_up = in.texts();
     spec.compatibility_flags = in.texts();
+    spec.allow_eval = in.number() != 0;
     request.scripts.push_back(std::move(spec));
   }
   if (!in.ok()) return std::nullopt;

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "worker/isolate_pool.h"
+#include "worker/loop_rescue.h"
 #include "worker/stopwatch.h"
 
 namespace wsup::worker {
@@ -37,6 +38,7 @@ void SpareContextMaker::forget(WorkerIsolate& isolate) {
 
 void SpareContextMaker::run() {
   ::pthread_setname_np(::pthread_self(), "wsup-spare-ctx");  // as top -H and perf show it
+  LoopRescue::mark_spare_maker_thread();  // V8 may give up on an isolate here too
   std::unique_lock lock(mutex_);
   while (true) {
     wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });

@@ -16,11 +16,13 @@
 
 #include <v8-initialization.h>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 
 #include "config/load.h"
 #include "shared/channel.h"
 #include "shared/log.h"
 #include "worker/limits/fatal_handlers.h"
+#include "worker/loop_rescue.h"
 #include "worker/runtime.h"
 #include "worker/snapshot_subprocess.h"
 #include "worker/startup_error.h"
@@ -81,11 +83,15 @@ wsup::log::Level log_level(wsup::config::Logging::Level level) {
   return wsup::log::Level::info;
 }
 
-// V8's fatal out-of-memory report goes into the segment header for the supervisor to show.
-// Runs in a dying process: no allocation.
-void record_fatal_in_segment(const wsup::worker::limits::FatalReport& report, void* channel) {
+// V8's fatal out-of-memory report. The JavaScript heap's: the thread is stranded if it may be
+// (the isolate is lost, the worker lives on: loop_rescue.h). Otherwise the report goes into the
+// segment header for the supervisor to show, and the process aborts. No allocation: the process
+// may be out of memory.
+void on_v8_fatal(const wsup::worker::limits::FatalReport& report, void* channel) {
   static char line[256];
   wsup::worker::limits::format_fatal_report(report, line, sizeof(line));
+  if (report.kind == wsup::worker::limits::FatalKind::heap_out_of_memory)
+    wsup::worker::LoopRescue::strand_current_thread(line);
   static_cast<wsup::WorkerChannel*>(channel)->record_fatal(line);
 }
 
@@ -110,8 +116,15 @@ int serve(const std::map<std::string, std::string>& options,
 
   wsup::worker::RuntimeOptions runtime_options = wsup::worker::RuntimeOptions::from_config(config);
   runtime_options.snapshot_builder = own_binary();
-  runtime_options.on_fatal = record_fatal_in_segment;
+  runtime_options.on_fatal = on_v8_fatal;
   runtime_options.on_fatal_data = &channel;
+  // On the CPU watchdog's thread; the loop thread is stuck in V8 and nothing else can stop it.
+  runtime_options.on_cpu_stuck = [&channel](const std::string& reason) {
+    channel.record_fatal(reason);
+    wsup::log::error("ending the worker: a request's JavaScript is stuck past its hard CPU limit",
+                     {{"reason", reason}});
+    std::_Exit(wsup::kWorkerExitHardLimit);
+  };
   boost::asio::io_context loop;
   std::unique_ptr<wsup::worker::Runtime> runtime;
   try {
@@ -122,13 +135,34 @@ int serve(const std::map<std::string, std::string>& options,
   }
   wsup::worker::WorkerService service(loop, *runtime, channel, std::chrono::milliseconds(100),
                                       std::move(sink_factory));
+  // A worker that lost isolates serves on with their memory still mapped; once they hold about as
+  // much as its live ones, the supervisor replaces it with a fresh process and retires it.
+  runtime->set_on_replacement_due(
+      [&channel](const std::string& reason) { channel.request_replacement(reason); });
+  wsup::worker::LoopRescue rescue(
+      loop,
+      [&](const wsup::worker::IsolateLoss& loss) {  // on the thread that runs the loop now
+        runtime->take_over_loop_thread();
+        runtime->isolate_lost(loss.isolate, loss.reason);
+        service.resume_after_strand();
+      },
+      [&](const wsup::worker::IsolateLoss& loss) {  // the spare maker was stranded
+        boost::asio::post(loop, [&runtime, isolate = loss.isolate, why = std::string(loss.reason)] {
+          runtime->isolate_lost(isolate, why);
+        });
+      });
+  wsup::worker::LoopRescue::install_signal_handlers();
   service.start();  // reports ready: every script compiled
   wsup::log::info("worker ready", {{"pid", static_cast<int64_t>(::getpid())},
                                    {"isolates", config.isolates_per_worker},
                                    {"scripts", config.scripts.size()}});
-  loop.run();
-  wsup::log::info("worker stopped", {{"served", runtime->stats().served}});
-  return 0;
+  return rescue.run([&runtime] {
+    wsup::log::info("worker stopped", {{"served", runtime->stats().served}});
+    // A stranded thread holds a lost isolate locked (and, the maker's, an isolate claimed):
+    // tearing V8 down would wait for it forever.
+    if (wsup::worker::LoopRescue::strands() > 0) std::_Exit(0);
+    return 0;
+  });
 }
 
 }  // namespace

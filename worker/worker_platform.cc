@@ -77,7 +77,8 @@ void WorkerPlatform::tasks_posted(v8::Isolate* isolate, double delay_s) {
 WorkerPlatform::WorkerPlatform(std::unique_ptr<v8::Platform> default_platform)
     : default_(std::move(default_platform)),
       pages_(std::make_unique<RecyclingPageAllocator>(*default_->GetPageAllocator(), kHeapPageBytes,
-                                                      kParkedPages)) {}
+                                                      kParkedPages)),
+      wasm_pages_(std::make_unique<WasmMemoryPageAllocator>(*pages_)) {}
 
 WorkerPlatform::~WorkerPlatform() = default;
 

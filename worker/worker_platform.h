@@ -1,5 +1,6 @@
 // The v8::Platform a worker process gives V8: V8's default platform (its worker threads, task
-// queues and clock) with wsup's page allocator in front of the heap's page mappings, and task
+// queues and clock) with wsup's page allocators in front of the heap's page mappings (heap pages
+// recycled, WebAssembly memories charged to their isolate's budget), and task
 // runners that tell the worker's loop when V8 posts work for an isolate's thread (a WebAssembly
 // compilation finished on a background thread, a FinalizationRegistry callback is due): the loop
 // is asleep in epoll, not pumping V8's queues, so without the word such work would wait for the
@@ -14,6 +15,7 @@
 #include <v8-platform.h>
 
 #include "worker/recycling_page_allocator.h"
+#include "worker/wasm_memory_budget.h"
 
 namespace wsup::worker {
 
@@ -42,7 +44,9 @@ class WorkerPlatform final : public v8::Platform {
   v8::Platform& default_platform() { return *default_; }
   const RecyclingPageAllocator& page_allocator() const { return *pages_; }
 
-  v8::PageAllocator* GetPageAllocator() override { return pages_.get(); }
+  // WebAssembly memories charged to their isolate's budget, then heap pages recycled.
+  v8::PageAllocator* GetPageAllocator() override { return wasm_pages_.get(); }
+  const WasmMemoryPageAllocator& wasm_page_allocator() const { return *wasm_pages_; }
   void OnCriticalMemoryPressure() override { default_->OnCriticalMemoryPressure(); }
   bool OnCriticalMemoryPressure(size_t length) override {
     return default_->OnCriticalMemoryPressure(length);
@@ -86,6 +90,7 @@ class WorkerPlatform final : public v8::Platform {
  private:
   std::unique_ptr<v8::Platform> default_;
   std::unique_ptr<RecyclingPageAllocator> pages_;
+  std::unique_ptr<WasmMemoryPageAllocator> wasm_pages_;  // in front of pages_
   // Held while a listener runs, so that removing one waits for a call in progress.
   std::mutex listeners_mutex_;
   std::map<v8::Isolate*, TaskListener> listeners_;

@@ -151,6 +151,13 @@ void WorkerService::wake() {
   poll();
 }
 
+void WorkerService::resume_after_strand() {
+  stop_loop_when_drained_ = true;
+  if (stopped_) return loop_.stop();
+  // Asleep: a wake-up is already armed. Awake: the stranded thread was inside poll().
+  if (!sleeping_) boost::asio::post(loop_, [this] { poll(); });
+}
+
 // Once every taken request is answered. waitUntil work still running keeps loop.run() busy
 // (bounded by the wall limit) after this.
 void WorkerService::stop_if_drained() {
@@ -163,6 +170,7 @@ void WorkerService::stop_if_drained() {
   signals_.cancel();
   reopen_signal_.cancel();
   log::info("drained; stopping");
+  if (stop_loop_when_drained_) loop_.stop();
 }
 
 }  // namespace wsup::worker

@@ -40,6 +40,10 @@ class WorkerService {
   // Stop taking requests (they stay queued, for the supervisor to hand to another worker); the
   // loop ends once the channel holds no taken request any more (every answer is out).
   void drain();
+  // On the thread that took the loop over from a stranded one (loop_rescue.h): polls again if
+  // the stranded thread was in the middle of a poll (nothing else would), and from now on stops
+  // the loop once drained (the stranded handler never finishes, so the loop would not end).
+  void resume_after_strand();
 
  private:
   void poll();
@@ -63,6 +67,7 @@ class WorkerService {
   bool sleeping_ = false;
   bool draining_ = false;
   bool stopped_ = false;
+  bool stop_loop_when_drained_ = false;
   size_t in_flight_ = 0;  // taken, and still held by the channel (answer not all out)
   ChannelSinks sinks_;
   std::chrono::steady_clock::time_point usage_reported_at_{};

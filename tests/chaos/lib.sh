@@ -182,6 +182,15 @@ wsupctl() { "$WSUP" "$@" --control "$CONTROL"; }
 # status_json: the running supervisor's `wsup status --json`.
 status_json() { wsupctl status --json; }
 worker_pids() { status_json | jq -r '.workers[].pid'; }
+# workers_rss_kib: the summed resident memory (VmRSS, KiB) of the running worker processes.
+workers_rss_kib() {
+  local total=0 kib
+  for pid in $(worker_pids); do
+    kib=$(awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status" 2>/dev/null)
+    total=$((total + ${kib:-0}))
+  done
+  echo $total
+}
 worker_field() { status_json | jq -r --argjson id "$1" ".workers[] | select(.id == \$id) | .$2"; }
 
 # ready_count OLD_JSON: how many workers are ready in a process not listed in OLD_JSON (a JSON

@@ -30,12 +30,19 @@ TEST(ConfigLoad, MinimalConfigGetsEveryDefault) {
   EXPECT_EQ(config.scripts[0].compatibility_date, "");
   EXPECT_TRUE(config.scripts[0].crons.empty());
   EXPECT_EQ(config.drain_timeout, 10s);
+  EXPECT_EQ(config.stuck_worker_timeout, 0ms);  // auto
+  EXPECT_EQ(config.stuck_worker_timeout_or_auto(), 10s);
+  EXPECT_EQ(config.unresponsive_after(), 2s);  // cpu_hard_ms auto (1 s) + 1 s
   EXPECT_EQ(config.limits.cpu_ms, 50u);
+  EXPECT_EQ(config.limits.cpu_hard_ms, 0u);  // auto
   EXPECT_EQ(config.limits.heap_mib, 128u);
   EXPECT_EQ(config.limits.wall_ms, 30'000u);
   EXPECT_EQ(config.limits.max_header_bytes, 32u * 1024);
   EXPECT_EQ(config.limits.max_body_bytes, 16ull << 20);
   EXPECT_EQ(config.limits.max_connections, 1024u);
+  EXPECT_EQ(config.limits.console_bytes, 256u * 1024);
+  EXPECT_EQ(config.limits.console_lines, 1000u);
+  EXPECT_FALSE(config.allow_eval);
   EXPECT_EQ(config.http.header_timeout, 10s);
   EXPECT_EQ(config.http.idle_timeout, 5s);
   EXPECT_EQ(config.http.body_timeout, 10s);
@@ -73,6 +80,7 @@ TEST(ConfigLoad, MinimalConfigGetsEveryDefault) {
   EXPECT_EQ(script.routes[0].pattern, "/*");
   EXPECT_TRUE(script.vars.empty());
   EXPECT_TRUE(script.secrets.empty());
+  EXPECT_FALSE(script.allow_eval.has_value());
   EXPECT_EQ(script.isolation, Isolation::request);
   EXPECT_TRUE(script.snapshot);
   EXPECT_TRUE(script.warm_up.empty());
@@ -123,16 +131,21 @@ slot_arena_bytes: 256KiB
 http_threads: 512
 bench_no_js: true
 webassembly: false
+allow_eval: true
 user_agent: "wsup/1 (like Cloudflare-Workers) edge"
 drain_timeout: 1.5s
+stuck_worker_timeout: 45s
 limits:
   cpu_ms: 2s
+  cpu_hard_ms: 30s
   heap_mib: 1GiB
   wall_ms: 500
   max_header_bytes: 16 KiB
   max_body_bytes: 2MB
   max_response_bytes: 1GiB
   max_connections: 4000
+  console_bytes: 1MiB
+  console_lines: 0
   subrequests: 1_000
   subrequest_timeout_ms: 2.5s
   concurrent_subrequests: 12
@@ -182,6 +195,7 @@ scripts:
     module: true
     routes: /*
     secrets: [DB_PASSWORD, DB_USER]
+    allow_eval: false
   - name: detected
     path: exports.js
     routes: ["/detected/*"]
@@ -206,13 +220,19 @@ scripts:
   EXPECT_EQ(config.webassembly, std::optional<bool>(false));
   EXPECT_EQ(config.user_agent, "wsup/1 (like Cloudflare-Workers) edge");
   EXPECT_EQ(config.drain_timeout, 1500ms);
+  EXPECT_EQ(config.stuck_worker_timeout_or_auto(), 45s);
+  EXPECT_EQ(config.unresponsive_after(), 31s);
   EXPECT_EQ(config.limits.cpu_ms, 2000u);
+  EXPECT_EQ(config.limits.cpu_hard_ms, 30'000u);
   EXPECT_EQ(config.limits.heap_mib, 1024u);
   EXPECT_EQ(config.limits.wall_ms, 500u);
   EXPECT_EQ(config.limits.max_header_bytes, 16u * 1024);
   EXPECT_EQ(config.limits.max_body_bytes, 2'000'000u);
   EXPECT_EQ(config.limits.max_response_bytes, 1ull << 30);
   EXPECT_EQ(config.limits.max_connections, 4000u);
+  EXPECT_EQ(config.limits.console_bytes, 1u << 20);
+  EXPECT_EQ(config.limits.console_lines, 0u);
+  EXPECT_TRUE(config.allow_eval);
   EXPECT_EQ(config.http.header_timeout, 2s);
   EXPECT_EQ(config.http.idle_timeout, 750ms);
   EXPECT_EQ(config.http.body_timeout, 60s);
@@ -230,7 +250,7 @@ scripts:
   EXPECT_EQ(outbound.allow[1].network.prefix, 96 + 16);
   EXPECT_EQ(outbound.allow[1].port_min, 5432);
   EXPECT_EQ(outbound.allow[1].port_max, 5432);
-  EXPECT_EQ(outbound.allow[1].where.line, 25);
+  EXPECT_EQ(outbound.allow[1].where.line, 30);
   EXPECT_EQ(outbound.allow[2].kind, OutboundRule::Kind::host_suffix);
   EXPECT_EQ(outbound.allow[2].host, "internal.example");
   EXPECT_EQ(outbound.allow[3].network.prefix, 128);
@@ -286,6 +306,8 @@ scripts:
   EXPECT_EQ(site.routes[0].path, "/*");
   EXPECT_EQ(site.secrets, (std::map<std::string, std::string>{{"DB_PASSWORD", "DB_PASSWORD"},
                                                               {"DB_USER", "DB_USER"}}));
+  EXPECT_EQ(site.allow_eval, std::optional<bool>(false));
+  EXPECT_FALSE(api.allow_eval.has_value());
   EXPECT_TRUE(config.scripts[2].module) << "export default in a .js file makes it a module";
 }
 

@@ -356,4 +356,10 @@ OneScriptCluster::OneScriptCluster(const std::string& script, const std::string&
                        settings + "\nscripts:\n  - name: w\n    path: w.js\n    routes: [\"/*\"]\n",
                        worker_binary) {}
 
+size_t count_of(const std::string& text, const std::string& word) {
+  size_t n = 0;
+  for (size_t at = text.find(word); at != std::string::npos; at = text.find(word, at + 1)) ++n;
+  return n;
+}
+
 }  // namespace wsup::e2e

@@ -143,6 +143,9 @@ struct OneScriptCluster : ClusterWithFiles {
                    const std::string& worker_binary);
 };
 
+// How often `word` occurs in `text` (a log, for counting its lines of one kind).
+size_t count_of(const std::string& text, const std::string& word);
+
 // One row of `wsup status --json`: one per worker slot, describing the slot's current process
 // (while a replacement starts, the one that still serves).
 struct WorkerStatus {

@@ -12,16 +12,6 @@
 using namespace wsup::e2e;
 using wsup::testing::eventually;
 
-namespace {
-
-size_t count_of(const std::string& text, const std::string& word) {
-  size_t n = 0;
-  for (size_t at = text.find(word); at != std::string::npos; at = text.find(word, at + 1)) ++n;
-  return n;
-}
-
-}  // namespace
-
 // Four requests awaiting a long timer per worker used to hold every isolate of a cluster with
 // 2 workers x 2 isolates, and a plain request waited for them. Now they wait on their own.
 TEST(HostileScript, RequestsAwaitingTimersDoNotStallOtherRequests) {

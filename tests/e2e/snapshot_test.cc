@@ -84,3 +84,34 @@ TEST(Snapshot, CheckSaysHowEachScriptStartsAndRefusesRandomValuesAtTopLevel) {
             std::string::npos)
       << r.output;
 }
+
+TEST(Snapshot, TheSnapshotBuilderRefusesTopLevelEvalUnlessAllowEvalSaysSo) {
+  // The top level runs in `wsup-worker --build-snapshot`: with allow_eval off, eval() there is the
+  // same EvalError as in a request, located in the script, and nothing it made is snapshotted.
+  TempDir dir;
+  dir.write("evald.mjs",
+            "const answer = eval('6 * 7');\n"
+            "export default { fetch: () => new Response(String(answer)) };\n");
+  auto config = dir.write("cluster.yaml",
+                          "scripts:\n"
+                          "  - {name: evald, path: evald.mjs, routes: [\"/*\"]}\n");
+  CommandResult r =
+      run_command({WSUP_BINARY, "check", config.string(), "--worker-binary", WSUP_WORKER_BINARY});
+  EXPECT_NE(r.output.find("evald: isolation request; top level evaluated in every new context, "
+                          "it cannot be snapshotted: its top level threw evald.mjs:1:16: "
+                          "EvalError: Code generation from "
+                          "strings disallowed for this context: eval() and new Function() are off "
+                          "for script \"evald\" (cluster.yaml allow_eval: true turns them on)"),
+            std::string::npos)
+      << r.output;
+
+  config = dir.write("cluster.yaml",
+                     "allow_eval: true\n"
+                     "scripts:\n"
+                     "  - {name: evald, path: evald.mjs, routes: [\"/*\"]}\n");
+  r = run_command({WSUP_BINARY, "check", config.string(), "--worker-binary", WSUP_WORKER_BINARY});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("evald: isolation request; new contexts start from its snapshot"),
+            std::string::npos)
+      << r.output;
+}

@@ -70,12 +70,6 @@ export default {
 )js";
 }
 
-size_t count_of(const std::string& text, const std::string& part) {
-  size_t count = 0;
-  for (size_t at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) ++count;
-  return count;
-}
-
 std::string run_node(const std::string& script) {
   std::string output;
   FILE* pipe = ::popen(("node -e '" + script + "' 2>&1").c_str(), "r");

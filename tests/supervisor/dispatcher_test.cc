@@ -218,6 +218,22 @@ TEST(Dispatcher, WhenNoWorkerCanComeBackRequestsAreRefusedAtOnce) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, 1s);
 }
 
+// The last worker died with requests it had not taken, and then was marked failed: those
+// requests get 503 at once too, not at the end of their wall time.
+TEST(Dispatcher, RequestsWaitingForAWorkerAreAnsweredWhenNoneCanComeBack) {
+  Dispatcher d({});
+  auto last = std::make_shared<FakeChannel>(4);
+  d.add_endpoint(1, 0, 4, last);
+  auto queued = submit(d, request(1), far());
+  ASSERT_TRUE(wait_queued(*last, 1));
+  d.endpoint_died(1, {});  // not taken: it waits for another worker
+  EXPECT_EQ(queued.wait_for(0ms), std::future_status::timeout);
+  d.set_no_worker_expected(true);
+  ASSERT_EQ(queued.wait_for(0ms), std::future_status::ready);
+  EXPECT_EQ(queued.get().outcome, Outcome::no_worker);
+  EXPECT_EQ(d.total_pending(), 0u);
+}
+
 TEST(Dispatcher, ClosedDispatcherRefusesNewRequests) {
   Dispatcher d({});
   d.add_endpoint(1, 0, 4, std::make_shared<FakeChannel>(4));

@@ -60,7 +60,7 @@ TEST(Metrics, WorkerGaugesAreRenderedPerWorker) {
   w.state = "ready";
   w.in_flight = 5;
   w.restarts = 2;
-  w.restarts_by_reason = RestartCounts{1, 0, 1, 0};
+  w.restarts_by_reason = RestartCounts{1, 0, 1, 0, 0, 0};
   w.heap_bytes = 1234;
   w.times = wsup::WorkerTimes{2'000'000'000, 500'000'000, 250'000'000, 9};
   w.egress.subrequests = 41;
@@ -133,7 +133,7 @@ TEST(Metrics, RestartsAreCountedPerReasonWithEveryReasonShown) {
   Metrics m;
   WorkerSnapshot w;
   w.id = 1;
-  w.restarts_by_reason = RestartCounts{3, 1, 0, 0};
+  w.restarts_by_reason = RestartCounts{3, 1, 0, 0, 2, 1};
   std::string text = m.render({&w, 1}, 0);
   EXPECT_NE(text.find("wsup_worker_restarts_total{worker=\"1\",reason=\"crash\"} 3\n"),
             std::string::npos)
@@ -143,6 +143,10 @@ TEST(Metrics, RestartsAreCountedPerReasonWithEveryReasonShown) {
   EXPECT_NE(text.find("wsup_worker_restarts_total{worker=\"1\",reason=\"restart\"} 0\n"),
             std::string::npos);
   EXPECT_NE(text.find("wsup_worker_restarts_total{worker=\"1\",reason=\"recycle\"} 0\n"),
+            std::string::npos);
+  EXPECT_NE(text.find("wsup_worker_restarts_total{worker=\"1\",reason=\"cpu_hard_limit\"} 2\n"),
+            std::string::npos);
+  EXPECT_NE(text.find("wsup_worker_restarts_total{worker=\"1\",reason=\"unresponsive\"} 1\n"),
             std::string::npos);
 }
 

@@ -14,6 +14,7 @@ std::vector<WorkerSnapshot> two_workers() {
   a.requests_served = 42;
   a.in_flight = 2;
   a.restarts = 1;
+  a.heartbeat_age_ms = 3200;
   WorkerSnapshot b;
   b.id = 1;
   b.state = "failed";
@@ -37,6 +38,7 @@ TEST(StatusReport, JsonListsWorkersWithNumbers) {
                       "\"requests_served\":42,\"in_flight\":2"),
             std::string::npos);
   EXPECT_NE(json.find("{\"id\":1,\"pid\":0,\"state\":\"failed\""), std::string::npos);
+  EXPECT_NE(json.find("\"heartbeat_age_ms\":3200}"), std::string::npos);
 }
 
 TEST(StatusReport, ScriptsSayWhichIsolationAndSnapshotTheyRunWith) {

@@ -28,14 +28,25 @@ class FakeProcess : public SlotProcess {
   bool broken() const override { return is_broken; }
   void terminate() const override { ++terminated; }
   void kill() const override { ++killed; }
+  void kill_because(std::string reason) override {
+    kill_reason = std::move(reason);
+    ++killed;
+  }
   bool try_reap() override { return !exit_how.empty(); }
   const std::string& exit_description() const override { return exit_how; }
+  std::optional<int> exit_status() const override { return status; }
+  std::chrono::milliseconds heartbeat_age() const override { return age; }
+  std::optional<std::string> replacement_request() const override { return asks_replacement; }
   SupervisorChannel::Reaped reap_channel() override { return {}; }
   void describe(WorkerSnapshot& row, Clock::time_point) override { row.pid = pid(); }
 
   bool is_ready = false;
   bool is_broken = false;
   std::string exit_how;  // non-empty: it exited, so
+  std::optional<int> status;
+  std::chrono::milliseconds age{0};  // of its heartbeat
+  std::optional<std::string> asks_replacement;
+  std::string kill_reason;
   mutable int terminated = 0;
   mutable int killed = 0;
 
@@ -61,7 +72,8 @@ class RecordingHost : public SlotHost {
   size_t outstanding(const SlotProcess&) const override { return held; }
   void settle_exit(SlotProcess& p, int) override { settled.push_back(p.endpoint()); }
   void note_exit(int, const std::string& how) override { exits.push_back(how); }
-  SlotTimings timings() const override { return {1s, 2s, 500ms, 3s}; }
+  // ready 1 s, drain 2 s, stop grace 500 ms, spawn retry 3 s, unresponsive 2 s, stuck 10 s.
+  SlotTimings timings() const override { return {1s, 2s, 500ms, 3s, 2s, 10s}; }
 
   bool fail_spawn = false;
   size_t held = 0;        // what every process holds, for the drain
@@ -135,8 +147,8 @@ TEST_F(SlotTest, CrashSettlesItsRequestsAndRestartsAfterTheBackoff) {
   ASSERT_EQ(host.spawned.size(), 2u);
   EXPECT_EQ(slot.phase(), Phase::starting);
   EXPECT_EQ(slot.restarts(), 1u);
-  EXPECT_EQ(slot.restarts_by_reason(), (RestartCounts{1, 0, 0, 0}));  // counted as a crash
-  EXPECT_EQ(host.epochs, (std::vector<uint32_t>{1, 2}));              // a fresh segment name
+  EXPECT_EQ(slot.restarts_by_reason(), (RestartCounts{1, 0, 0, 0, 0, 0}));  // counted as a crash
+  EXPECT_EQ(host.epochs, (std::vector<uint32_t>{1, 2}));                    // a fresh segment name
 }
 
 TEST_F(SlotTest, CrashLoopEndsInFailedAndOnlyTheOperatorStartsItAgain) {
@@ -198,7 +210,7 @@ TEST_F(SlotTest, ReplacementStartsBesideTheServingProcessWhichThenDrainsAndStops
   EXPECT_EQ(host.unrouted, std::vector<EndpointId>{1});
   EXPECT_EQ(slot.current(), &fresh);
   EXPECT_EQ(slot.restarts(), 1u);
-  EXPECT_EQ(slot.restarts_by_reason(), (RestartCounts{0, 1, 0, 0}));  // a reload, not a crash
+  EXPECT_EQ(slot.restarts_by_reason(), (RestartCounts{0, 1, 0, 0, 0, 0}));  // a reload, not a crash
   EXPECT_EQ(slot.replacement(), Replacement::done);
   EXPECT_EQ(old.terminated, 0);  // it finishes what it holds first
 
@@ -313,6 +325,134 @@ TEST_F(SlotTest, StopRetiresEveryProcessAndNothingStartsAgain) {
   slot.tick(t0 + 1h);
   EXPECT_EQ(host.spawned.size(), 2u);
   EXPECT_TRUE(host.exits.empty());
+}
+
+// The worker's own events: its request for a replacement, an exit at the hard CPU limit, a loop
+// that stops turning.
+
+TEST_F(SlotTest, WorkerAskingToBeReplacedGetsASurgeReplacementOnce) {
+  FakeProcess& old = ready_slot();
+  old.asks_replacement = "lost an isolate: heap out of memory";
+  slot.tick(t0 + 1s);
+  EXPECT_EQ(slot.phase(), Phase::replacing);
+  ASSERT_EQ(host.spawned.size(), 2u);
+  EXPECT_EQ(slot.replacement(), WorkerSlot::Replacement::none);  // no operator waits on it
+  host.spawned[1]->is_ready = true;
+  slot.tick(t0 + 2s);
+  EXPECT_EQ(slot.phase(), Phase::ready);
+  EXPECT_EQ(host.routed, (std::vector<EndpointId>{1, 2}));
+  EXPECT_EQ(host.unrouted, std::vector<EndpointId>{1});
+  EXPECT_EQ(slot.restarts(RestartReason::recycle), 1u);
+  EXPECT_EQ(slot.restarts(RestartReason::crash), 0u);
+  EXPECT_EQ(slot.replacement(), WorkerSlot::Replacement::none);
+}
+
+TEST_F(SlotTest, ReplacementAWorkerAskedForThatExitsLeavesItServingAndIsNotRetried) {
+  FakeProcess& old = ready_slot();
+  old.asks_replacement = "lost an isolate";
+  slot.tick(t0 + 1s);
+  ASSERT_EQ(host.spawned.size(), 2u);
+  host.spawned[1]->exit_how = "exit status 1";
+  slot.tick(t0 + 2s);
+  EXPECT_EQ(slot.phase(), Phase::ready);
+  EXPECT_EQ(slot.current(), &old);
+  EXPECT_EQ(slot.replacement(), WorkerSlot::Replacement::none);  // nothing failed for an operator
+  slot.tick(t0 + 3s);
+  slot.tick(t0 + 4s);
+  EXPECT_EQ(host.spawned.size(), 2u);  // once per process
+}
+
+TEST_F(SlotTest, OperatorReplacementDuringAWorkersOwnStartsItsOwnProcess) {
+  FakeProcess& old = ready_slot();
+  old.asks_replacement = "lost an isolate";
+  slot.tick(t0 + 1s);
+  ASSERT_EQ(host.spawned.size(), 2u);
+  ASSERT_TRUE(slot.begin_replacement(t0 + 1100ms, RestartReason::reload));
+  ASSERT_EQ(host.spawned.size(), 3u);                    // with the operator's (reload's) settings
+  EXPECT_EQ(host.unrouted, std::vector<EndpointId>{2});  // the worker's one retires, unrouted
+  slot.tick(t0 + 1200ms);
+  EXPECT_EQ(host.spawned[1]->terminated, 1);  // it held nothing
+  host.spawned[2]->is_ready = true;
+  slot.tick(t0 + 1300ms);
+  EXPECT_EQ(slot.phase(), Phase::ready);
+  EXPECT_EQ(slot.replacement(), WorkerSlot::Replacement::done);
+  EXPECT_EQ(slot.restarts(RestartReason::reload), 1u);
+}
+
+TEST_F(SlotTest, ExitAtTheHardCpuLimitRestartsAtOnceAndNeverFails) {
+  ready_slot();
+  for (int i = 1; i <= 6; ++i) {  // twice max_crashes
+    FakeProcess& p = *host.spawned.back();
+    p.status = kWorkerExitHardLimit;
+    p.exit_how = "exit status 75: cpu_hard_limit";
+    slot.tick(t0 + std::chrono::seconds(i));
+    ASSERT_EQ(slot.phase(), Phase::starting) << "exit " << i;
+    host.spawned.back()->is_ready = true;
+    slot.tick(t0 + std::chrono::seconds(i) + 1ms);
+    ASSERT_EQ(slot.phase(), Phase::ready);
+  }
+  EXPECT_EQ(slot.restarts(RestartReason::cpu_hard_limit), 6u);
+  EXPECT_EQ(slot.restarts(RestartReason::crash), 0u);
+  EXPECT_EQ(host.settled.size(), 6u);
+}
+
+TEST_F(SlotTest, OtherExitStatusesStillCountAsCrashes) {
+  ready_slot();
+  for (int i = 1; i <= 3; ++i) {
+    FakeProcess& p = *host.spawned.back();
+    p.status = 1;
+    p.exit_how = "exit status 1";
+    slot.tick(t0 + std::chrono::seconds(i * 20));
+    if (slot.phase() == Phase::failed) break;
+    slot.tick(t0 + std::chrono::seconds(i * 20 + 10));
+    host.spawned.back()->is_ready = true;
+    slot.tick(t0 + std::chrono::seconds(i * 20 + 11));
+  }
+  EXPECT_EQ(slot.phase(), Phase::failed);  // max_crashes is 3
+}
+
+TEST_F(SlotTest, StaleHeartbeatShowsUnresponsiveThenIsKilledAsStuckAndRestarted) {
+  FakeProcess& p = ready_slot();
+  p.age = 2s;  // not past unresponsive_after
+  EXPECT_FALSE(slot.unresponsive());
+  p.age = 2001ms;
+  EXPECT_TRUE(slot.unresponsive());
+  slot.tick(t0 + 1s);
+  EXPECT_EQ(p.killed, 0);  // unresponsive is a report; it is still routed to
+  EXPECT_EQ(slot.phase(), Phase::ready);
+  p.age = 10001ms;
+  slot.tick(t0 + 2s);
+  EXPECT_EQ(p.killed, 1);
+  EXPECT_NE(p.kill_reason.find("no heartbeat for 10001 ms"), std::string::npos) << p.kill_reason;
+  slot.tick(t0 + 3s);
+  EXPECT_EQ(p.killed, 1);  // once
+  p.exit_how = "killed by signal 9 (Killed): stuck, no heartbeat";
+  slot.tick(t0 + 4s);
+  EXPECT_EQ(slot.phase(), Phase::restarting);
+  EXPECT_EQ(host.settled, std::vector<EndpointId>{1});  // its untaken requests re-dispatched
+  slot.tick(t0 + 5s);
+  EXPECT_EQ(slot.phase(), Phase::starting);
+  EXPECT_EQ(slot.restarts(RestartReason::unresponsive), 1u);
+  EXPECT_FALSE(slot.unresponsive());  // the new process is not serving yet
+}
+
+TEST_F(SlotTest, AStartingProcessIsNeverUnresponsiveNorKilledAsStuck) {
+  host.now = t0;
+  slot.start();
+  host.spawned[0]->age = 20s;  // a process that never beat yet
+  EXPECT_FALSE(slot.unresponsive());
+  slot.tick(t0 + 500ms);
+  EXPECT_EQ(host.spawned[0]->killed, 0);
+}
+
+TEST_F(SlotTest, NameOfEveryRestartReason) {
+  using R = RestartReason;
+  EXPECT_STREQ(kRestartReasonNames[index_of(R::crash)], "crash");
+  EXPECT_STREQ(kRestartReasonNames[index_of(R::reload)], "reload");
+  EXPECT_STREQ(kRestartReasonNames[index_of(R::restart)], "restart");
+  EXPECT_STREQ(kRestartReasonNames[index_of(R::recycle)], "recycle");
+  EXPECT_STREQ(kRestartReasonNames[index_of(R::cpu_hard_limit)], "cpu_hard_limit");
+  EXPECT_STREQ(kRestartReasonNames[index_of(R::unresponsive)], "unresponsive");
 }
 
 }  // namespace

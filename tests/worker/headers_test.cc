@@ -78,5 +78,50 @@ TEST(HeadersTest, EntriesKeysValuesAndToStringTag) {
             R"([[["a","1"],["b","2"]],["a","b"],["1","2"],"[object Headers]"])");
 }
 
+// Deletes and sets leave holes behind that are compacted later: whatever the order of
+// operations, the list the response carries and what iteration shows stay those of the spec.
+TEST(HeadersTest, ManyDeletesAndSetsKeepInsertionOrderAndValues) {
+  EXPECT_EQ(evaluate("const h = new Headers();\n"
+                     "for (let i = 0; i < 100; i++) h.append('n' + (i % 10), String(i));\n"
+                     "for (let i = 0; i < 10; i += 2) h.delete('n' + i);\n"
+                     "h.set('n1', 'one'); h.set('n9', 'nine'); h.append('n1', 'again');\n"
+                     "const r = new Response(null, {headers: h});\n"
+                     "return [h.get('n1'), h.get('n3').split(', ').length, h.has('n4'), "
+                     "[...r.headers.keys()], [...h].length];"),
+            R"(["one, again",10,false,["n1","n3","n5","n7","n9"],5])");
+}
+
+TEST(HeadersTest, DeletingEverythingAndAppendingAgainStartsOver) {
+  EXPECT_EQ(evaluate("const h = new Headers();\n"
+                     "for (let i = 0; i < 50; i++) h.append('x' + i, 'v');\n"
+                     "for (let i = 0; i < 50; i++) h.delete('x' + i);\n"
+                     "h.append('b', '2'); h.append('a', '1');\n"
+                     "return [[...h], h.has('x0'), h.get('x49')];"),
+            R"([[["a","1"],["b","2"]],false,null])");
+}
+
+// The attack of issue #18: thousands of headers used to cost quadratic CPU (3,000 distinct names
+// took ~350 ms to iterate, 10,000 ~4 s). Now 10,000 appended, set, read, deleted and iterated
+// stay far inside a 1 s CPU limit (a few ms here); the quadratic code would be stopped at it.
+TEST(HeadersTest, TenThousandHeadersCostLinearTime) {
+  RuntimeLimits limits;
+  limits.cpu_ms = 1000;
+  auto harness = Harness::single(
+      "export default { fetch() {\n"
+      "  const h = new Headers();\n"
+      "  for (let i = 0; i < 10000; i++) h.append('x-h' + i, 'v');\n"
+      "  for (let i = 0; i < 10000; i++) h.set('x-s' + i, 'v');\n"
+      "  let n = 0; for (let i = 0; i < 10000; i++) if (h.get('x-h' + i) === 'v') n++;\n"
+      "  for (let i = 0; i < 10000; i += 2) h.delete('x-s' + i);\n"
+      "  const seen = [...h].length;\n"
+      "  return new Response(`${n} ${seen}`, {headers: h});\n"
+      "} };\n",
+      true, 1, limits);
+  HttpResponse response = harness->fetch();
+  EXPECT_EQ(response.status, 200) << response.body;
+  EXPECT_EQ(response.body, "10000 15000");
+  EXPECT_EQ(response.headers.size(), 15001u);  // with its content-type
+}
+
 }  // namespace
 }  // namespace wsup::worker::testing

@@ -177,8 +177,10 @@ LoadedScript script_with_source(const std::string& source) {
 
 LoadedScript module_importing(const std::string& imported_source) {
   LoadedScript script;
-  script.modules.push_back(ModuleFile{"/a/main.mjs", "import './b.mjs';", {}, {}});
-  script.modules.push_back(ModuleFile{"/a/b.mjs", imported_source, {}, {}});
+  script.modules.push_back(
+      ModuleFile{"/a/main.mjs", "import './b.mjs';", {}, {}, ModuleFile::Kind::file, "main.mjs"});
+  script.modules.push_back(
+      ModuleFile{"/a/b.mjs", imported_source, {}, {}, ModuleFile::Kind::file, "b.mjs"});
   return script;
 }
 

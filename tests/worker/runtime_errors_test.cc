@@ -8,6 +8,7 @@ namespace wsup::worker::testing {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 struct Outcome {
   HttpResponse response;
@@ -60,6 +61,36 @@ TEST(RuntimeErrorsTest, RejectedResponsePromiseGives500WithLocationOfTheError) {
   EXPECT_EQ(outcome.response.status, 500);
   EXPECT_THAT(outcome.log, HasSubstr("main.mjs:4:11"));
   EXPECT_THAT(outcome.log, HasSubstr("async failure"));
+}
+
+// error.stack and the logged locations name the script's files relative to its folder: a script
+// that shows its own stack (to a client, say) must not reveal where the deployment lives.
+TEST(RuntimeErrorsTest, StacksNameFilesRelativeToTheScriptFolderNotHostPaths) {
+  TempDir files;
+  files.write("lib/util.mjs", "export function where() {\n  return new Error('here').stack;\n}\n");
+  const std::string entry = files.write("api.mjs",
+                                        "import {where} from './lib/util.mjs';\n"
+                                        "export default { fetch() {\n"
+                                        "  return new Response(where());\n"
+                                        "} };\n");
+  const std::string worker = files.write("sw.js",
+                                         "addEventListener('fetch', (e) => {\n"
+                                         "  e.respondWith(new Response(new Error('sw').stack));\n"
+                                         "  queueMicrotask(() => null.boom);\n"
+                                         "});\n");
+  Harness harness(
+      {ScriptSpec{"api", entry, true, {}, {}}, ScriptSpec{"sw", worker, false, {}, {}}});
+  HttpResponse api = harness.fetch("api");
+  EXPECT_THAT(api.body, HasSubstr("at where (lib/util.mjs:2:10)"));
+  EXPECT_THAT(api.body, HasSubstr("(api.mjs:3:23)"));
+  EXPECT_THAT(api.body, Not(HasSubstr(files.path().string())));
+  ::testing::internal::CaptureStderr();
+  HttpResponse sw = harness.fetch("sw");
+  const std::string log = ::testing::internal::GetCapturedStderr();
+  EXPECT_THAT(sw.body, HasSubstr("at sw.js:2:30"));
+  EXPECT_THAT(sw.body, Not(HasSubstr(files.path().string())));
+  EXPECT_THAT(log, HasSubstr("sw.js:3:"));
+  EXPECT_THAT(log, Not(HasSubstr(files.path().string())));
 }
 
 TEST(RuntimeErrorsTest, NonResponseValueGives500) {

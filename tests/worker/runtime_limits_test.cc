@@ -27,6 +27,25 @@ constexpr const char* kScript =
     "ArrayBuffer(8 << 20));\n"
     "    try { await new Response('x'.repeat(16 << 20)).arrayBuffer(); return new "
     "Response('encoded'); } catch (e) { return new Response(e.constructor.name); } }\n"
+    "  if (path === '/natives') { const keep = new ArrayBuffer((64 << 20) - 8); const seen = [];\n"
+    "    try { new TextEncoder().encode('x'.repeat(2 << 20)); seen.push('encoded'); } catch (e) { "
+    "seen.push(e.constructor.name); }\n"
+    "    try { await crypto.subtle.digest('SHA-256', new Uint8Array(8)); seen.push('digested'); } "
+    "catch (e) { seen.push(e.constructor.name); }\n"
+    "    return new Response(seen.join(' ') + ' ' + keep.byteLength); }\n"
+    "  if (path === '/wasm-huge') { try { new WebAssembly.Memory({initial: 49152}); return new "
+    "Response('allocated'); } catch (e) { return new Response(e.constructor.name); } }\n"
+    "  if (path === '/wasm-many') { const keep = []; try { for (;;) keep.push(new "
+    "WebAssembly.Memory({initial: 256})); } catch (e) { return new Response(e.constructor.name + "
+    "' ' + keep.length); } }\n"
+    "  if (path === '/wasm-grow') { const m = new WebAssembly.Memory({initial: 1, maximum: "
+    "65536}); "
+    "let n = 0; try { for (;;) { m.grow(64); n++; } } catch (e) { return new "
+    "Response(e.constructor.name + ' ' + m.buffer.byteLength); } }\n"
+    "  if (path === '/wasm-over') { const a = new WebAssembly.Memory({initial: 640}); const b = "
+    "new "
+    "WebAssembly.Memory({initial: 640}); return new Response('both ' + a.buffer.byteLength + "
+    "b.buffer.byteLength); }\n"
     "  globalThis.survivor = (globalThis.survivor || 0) + 1;\n"
     "  return new Response('ok ' + globalThis.survivor);\n"
     "} };\n";
@@ -97,6 +116,39 @@ TEST(RuntimeLimitsTest, HugeArrayBufferIsARangeErrorNotADeadProcess) {
   EXPECT_EQ(quiet_fetch(*harness, "/").body, "ok 1");
   // The runtime's own buffers (a body encoded to bytes) count against the budget too.
   EXPECT_EQ(quiet_fetch(*harness, "/encode").body, "RangeError");
+  EXPECT_EQ(quiet_fetch(*harness, "/").body, "ok 1");
+}
+
+// WebAssembly memories come from the page allocator, not the ArrayBuffer allocator: they are
+// charged to the same budget (worker/wasm_memory_budget.h). One larger than the budget, more of
+// them than fit, or growing past it: a RangeError. Two that each fit but not together: the
+// second cannot be refused (V8 would abort), so the isolate counts as out of memory (503).
+TEST(RuntimeLimitsTest, WebAssemblyMemoriesCountAgainstTheArrayBufferBudget) {
+  RuntimeLimits limits;
+  limits.heap_mib = 64;
+  limits.cpu_ms = 10000;
+  auto harness = Harness::single(kScript, true, 1, limits);
+  EXPECT_EQ(quiet_fetch(*harness, "/wasm-huge").body, "RangeError");
+  EXPECT_EQ(quiet_fetch(*harness, "/wasm-many").body, "RangeError 4");  // 4 x 16 MiB
+  // 1 page, then 15 grows of 64 pages: one more would pass the 1024 pages of 64 MiB.
+  EXPECT_EQ(quiet_fetch(*harness, "/wasm-grow").body, "RangeError 62980096");
+  EXPECT_EQ(quiet_fetch(*harness, "/").body, "ok 1");
+  HttpResponse over = quiet_fetch(*harness, "/wasm-over");  // 2 x 40 MiB
+  EXPECT_EQ(over.status, 503);
+  EXPECT_THAT(over.body, HasSubstr("memory limit"));
+  EXPECT_EQ(quiet_fetch(*harness, "/").body, "ok 1");
+  EXPECT_EQ(harness->runtime().stats().isolates_replaced, 1u);
+}
+
+// Natives that make ArrayBuffers (TextEncoder, crypto.subtle.digest) take them from the budget:
+// with the budget nearly spent they throw a RangeError, where V8's ArrayBuffer::New would have
+// ended the process.
+TEST(RuntimeLimitsTest, NativesPastTheArrayBufferBudgetThrowRangeErrors) {
+  RuntimeLimits limits;
+  limits.heap_mib = 64;
+  limits.cpu_ms = 10000;
+  auto harness = Harness::single(kScript, true, 1, limits);
+  EXPECT_EQ(quiet_fetch(*harness, "/natives").body, "RangeError RangeError 67108856");
   EXPECT_EQ(quiet_fetch(*harness, "/").body, "ok 1");
 }
 

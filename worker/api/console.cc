@@ -1,13 +1,23 @@
 #include "worker/api/console.h"
 
+#include <algorithm>
+#include <cstdint>
+
 #include "worker/api/js_host.h"
 
 namespace wsup::worker::api {
 namespace {
 
-std::string to_utf8(v8::Isolate* isolate, v8::Local<v8::Value> value) {
-  v8::String::Utf8Value text(isolate, value);
-  return *text == nullptr ? std::string() : std::string(*text, text.length());
+// At most `max_bytes` of the string's UTF-8 (whole characters), without converting the rest: a
+// script may log a string of hundreds of megabytes.
+std::string to_utf8(v8::Isolate* isolate, v8::Local<v8::String> text, size_t max_bytes) {
+  const size_t most = std::min(max_bytes, static_cast<size_t>(text->Length()) * 3);
+  std::string bytes(std::min<size_t>(most, INT32_MAX), '\0');
+  const int written =
+      text->WriteUtf8(isolate, bytes.data(), static_cast<int>(bytes.size()), nullptr,
+                      v8::String::NO_NULL_TERMINATION | v8::String::REPLACE_INVALID_UTF8);
+  bytes.resize(static_cast<size_t>(written));
+  return bytes;
 }
 
 // console.<level>(...arguments): the level is the function's data.
@@ -18,34 +28,40 @@ void console_write(const v8::FunctionCallbackInfo<v8::Value>& info) {
   if (host == nullptr) return;
   const auto level = static_cast<log::Level>(info.Data().As<v8::Int32>()->Value());
   if (!log::enabled(level)) return;
+  // One byte past the room is enough for the host to see that the line was cut.
+  const size_t room = host->console_room();
+  const size_t most = room == SIZE_MAX ? room : room + 1;
   std::string line;
-  for (int i = 0; i < info.Length(); ++i) {
+  for (int i = 0; i < info.Length() && line.size() < most; ++i) {
     if (i > 0) line += ' ';
-    line += format_console_argument(context, info[i]);
+    line += format_console_argument(context, info[i], most - line.size());
   }
   host->console_message(level, line);
 }
 
 }  // namespace
 
-std::string format_console_argument(v8::Local<v8::Context> context, v8::Local<v8::Value> value) {
+std::string format_console_argument(v8::Local<v8::Context> context, v8::Local<v8::Value> value,
+                                    size_t max_bytes) {
   v8::Isolate* isolate = context->GetIsolate();
-  if (value->IsString()) return to_utf8(isolate, value);
+  if (value->IsString()) return to_utf8(isolate, value.As<v8::String>(), max_bytes);
   if (value->IsNativeError()) {
     v8::Local<v8::Value> stack;
     v8::Local<v8::String> key = v8::String::NewFromUtf8Literal(isolate, "stack");
     if (value.As<v8::Object>()->Get(context, key).ToLocal(&stack) && stack->IsString()) {
-      return to_utf8(isolate, stack);
+      return to_utf8(isolate, stack.As<v8::String>(), max_bytes);
     }
   }
   if (value->IsObject() && !value->IsFunction()) {
     v8::TryCatch try_catch(isolate);  // cyclic or throwing toJSON: fall back to ToString
     v8::Local<v8::String> json;
-    if (v8::JSON::Stringify(context, value).ToLocal(&json)) return to_utf8(isolate, json);
+    if (v8::JSON::Stringify(context, value).ToLocal(&json)) {
+      return to_utf8(isolate, json, max_bytes);
+    }
   }
   v8::TryCatch try_catch(isolate);
   v8::Local<v8::String> text;
-  if (value->ToString(context).ToLocal(&text)) return to_utf8(isolate, text);
+  if (value->ToString(context).ToLocal(&text)) return to_utf8(isolate, text, max_bytes);
   return "[value not printable]";
 }
 

@@ -4,6 +4,7 @@
 // embedder-data slot kJsHostSlot; the callbacks look it up from Isolate::GetCurrentContext().
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -30,7 +31,11 @@ class JsHost {
                              std::vector<v8::Local<v8::Value>> arguments, double delay_ms,
                              bool repeat) = 0;
   virtual void clear_timer(uint32_t id) = 0;
+  // One line of the script's console output (or the runtime's report of its uncaught error). The
+  // host may cut it short or drop it: a request's console output is capped (console_room).
   virtual void console_message(log::Level level, std::string_view text) = 0;
+  // How many more bytes of console output the request may write (console.* formats no more).
+  virtual size_t console_room() const { return SIZE_MAX; }
 
   // The response body stream being sent (internal.pumpResponseBody, response_body.js): a chunk
   // read from it (false: read no more until resumed), its end, its error.

@@ -8,13 +8,19 @@ namespace wsup::worker::limits {
 bool BudgetedArrayBufferAllocator::reserve(size_t length) {
   size_t in_use = bytes_in_use_.load(std::memory_order_relaxed);
   do {
-    if (length > budget_bytes_ - in_use) {  // in_use <= budget_bytes_ always holds
+    // in_use may be past the budget after reserve_anyway.
+    if (in_use > budget_bytes_ || length > budget_bytes_ - in_use) {
       refusals_.fetch_add(1, std::memory_order_relaxed);
       return false;
     }
   } while (
       !bytes_in_use_.compare_exchange_weak(in_use, in_use + length, std::memory_order_relaxed));
   return true;
+}
+
+bool BudgetedArrayBufferAllocator::reserve_anyway(size_t length) {
+  const size_t in_use = bytes_in_use_.fetch_add(length, std::memory_order_relaxed) + length;
+  return in_use <= budget_bytes_;
 }
 
 void BudgetedArrayBufferAllocator::release(size_t length) {

@@ -1,7 +1,8 @@
 // BudgetedArrayBufferAllocator: ArrayBuffer backing stores live outside the V8 heap, so the heap
 // limit does not see them. This allocator gives each isolate a byte budget and returns nullptr
 // past it, which V8 turns into a RangeError ("Array buffer allocation failed") in JavaScript
-// instead of the process running out of memory.
+// instead of the process running out of memory. WebAssembly memories are charged to the same
+// budget (reserve/reserve_anyway/release, called by worker/wasm_memory_budget.h).
 //
 // One per isolate. Hand it to V8 as CreateParams::array_buffer_allocator_shared so it lives as
 // long as the isolate's last backing store.
@@ -34,10 +35,15 @@ class BudgetedArrayBufferAllocator final : public v8::ArrayBuffer::Allocator {
   // Allocations refused because they would have gone past the budget.
   size_t refusals() const { return refusals_.load(std::memory_order_relaxed); }
 
- private:
-  bool reserve(size_t length);
+  // For memory V8 takes elsewhere but that counts against the same budget (WebAssembly
+  // memories, worker/wasm_memory_budget.h). Any thread.
+  bool reserve(size_t length);  // false, nothing reserved, past the budget
+  // What cannot be refused: reserved even past the budget. False when it went past.
+  bool reserve_anyway(size_t length);
   void release(size_t length);
+  bool has_room() const { return bytes_in_use() < budget_bytes_; }
 
+ private:
   const size_t budget_bytes_;
   // Relaxed: these are counters; no other memory is published through them. Free() can run on
   // a V8 background thread (concurrent ArrayBuffer sweeping), hence atomics at all.

@@ -51,7 +51,8 @@ std::chrono::nanoseconds CpuWatchdog::watched_cpu_time() const {
   return read_clock(watched_clock_);
 }
 
-void CpuWatchdog::arm(v8::Isolate* isolate, std::chrono::nanoseconds budget) {
+void CpuWatchdog::arm(v8::Isolate* isolate, std::chrono::nanoseconds budget,
+                      std::chrono::nanoseconds hard_budget) {
   if (armed_on_worker_ || isolate == nullptr) {
     std::fprintf(stderr, "wsup: CpuWatchdog::arm while armed or without an isolate\n");
     std::abort();
@@ -62,8 +63,13 @@ void CpuWatchdog::arm(v8::Isolate* isolate, std::chrono::nanoseconds budget) {
   {
     std::lock_guard lock(mutex_);
     isolate_ = isolate;
+    armed_at_cpu_ = slice_start_cpu_;
     deadline_cpu_ = slice_start_cpu_ + budget;
+    hard_deadline_cpu_ = hard_budget > std::chrono::nanoseconds::zero() && options_.on_stuck
+                             ? slice_start_cpu_ + hard_budget
+                             : std::chrono::nanoseconds::zero();
     terminated_ = false;
+    escalated_ = false;
     notify = sleeping_;
   }
   // Only a watchdog asleep without a timeout needs the (system call) wake-up; a polling one
@@ -82,6 +88,21 @@ SliceCharge CpuWatchdog::disarm() {
   charge.cpu = this_thread_cpu_time() - slice_start_cpu_;
   armed_on_worker_ = false;
   return charge;
+}
+
+void CpuWatchdog::take_over(pthread_t thread) {
+  clockid_t clock{};
+  if (int error = pthread_getcpuclockid(thread, &clock); error != 0) {
+    die("pthread_getcpuclockid", error);
+  }
+  {
+    std::lock_guard lock(mutex_);
+    watched_clock_ = clock;
+    isolate_ = nullptr;  // the stranded slice's isolate is lost: never terminate it again
+    terminated_ = false;
+    escalated_ = false;
+  }
+  armed_on_worker_ = false;
 }
 
 uint64_t CpuWatchdog::terminations() const {
@@ -111,6 +132,14 @@ void CpuWatchdog::run() {
     }
     last_active = std::chrono::steady_clock::now();
     auto wait = options_.poll_interval;
+    if (terminated_ && !escalated_ && hard_deadline_cpu_ > std::chrono::nanoseconds::zero()) {
+      const auto used = watched_cpu_time();
+      if (used >= hard_deadline_cpu_) {
+        // The termination did not land: the thread is in something V8 does not interrupt.
+        escalated_ = true;
+        options_.on_stuck(used - armed_at_cpu_);
+      }
+    }
     if (!terminated_) {
       const auto remaining = deadline_cpu_ - watched_cpu_time();
       if (remaining <= std::chrono::nanoseconds::zero()) {

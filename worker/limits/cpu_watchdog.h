@@ -7,6 +7,13 @@
 // (on timers, on I/O, descheduled) is not CPU time, so overlapping requests are charged only for
 // the slices they run.
 //
+// TerminateExecution takes effect only where V8 checks for it: a built-in that runs long in C++
+// (String.prototype.split or normalize on a huge string, a regexp backtracking in the
+// interpreter, a fill of a dictionary-mode array) goes on regardless. For those, a slice may be
+// armed with a hard budget too: once the slice has used that much CPU the watchdog calls
+// `on_stuck` (on its own thread) with the CPU the slice used; the worker ends the process there
+// (the supervisor replaces it), since nothing else can stop that thread.
+//
 // Construct it after the V8Engine (see worker/v8_engine.h: no thread may start before V8 is
 // initialized), on the thread it watches or with that thread's handle. Use it through
 // LimitEnforcer / JsSlice (limit_enforcer.h), which also clears a termination that landed late.
@@ -18,6 +25,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <thread>
 
@@ -37,6 +45,9 @@ struct CpuWatchdogOptions {
   // How long the watchdog keeps polling after a slice ends before it goes to sleep; while it
   // polls, arm() costs no wake-up system call.
   std::chrono::milliseconds idle_linger{50};
+  // Called on the watchdog's thread when a slice passes its hard budget (see above). Null: no
+  // hard budget is enforced.
+  std::function<void(std::chrono::nanoseconds slice_cpu)> on_stuck = nullptr;
 };
 
 // What one armed slice cost.
@@ -55,8 +66,10 @@ class CpuWatchdog {
   CpuWatchdog& operator=(const CpuWatchdog&) = delete;
 
   // Worker thread only. Starts a slice: once the watched thread has used `budget` more CPU,
-  // the watchdog terminates `isolate`'s JavaScript. Aborts if already armed (a bug).
-  void arm(v8::Isolate* isolate, std::chrono::nanoseconds budget);
+  // the watchdog terminates `isolate`'s JavaScript, and once it has used `hard_budget` (if not
+  // zero, and on_stuck is set) it calls on_stuck. Aborts if already armed (a bug).
+  void arm(v8::Isolate* isolate, std::chrono::nanoseconds budget,
+           std::chrono::nanoseconds hard_budget = std::chrono::nanoseconds::zero());
 
   // Worker thread only. Ends the slice. After it returns the watchdog will not touch the isolate
   // again for this slice; if `terminated`, the caller must CancelTerminateExecution once no
@@ -64,6 +77,10 @@ class CpuWatchdog {
   SliceCharge disarm();
 
   bool armed() const { return armed_on_worker_; }
+
+  // The thread it watched was stranded (worker/loop_rescue.h) inside a slice that will never end:
+  // from now on it watches `thread` (the caller, which runs the loop now), unarmed.
+  void take_over(pthread_t thread);
 
   // Number of TerminateExecution calls made so far (for tests and metrics).
   uint64_t terminations() const;
@@ -91,8 +108,11 @@ class CpuWatchdog {
   bool stopping_ = false;
   bool sleeping_ = false;           // the watchdog waits without a timeout; arm() must notify it
   v8::Isolate* isolate_ = nullptr;  // non-null while armed
+  std::chrono::nanoseconds armed_at_cpu_{0};  // the watched thread's CPU clock at arm()
   std::chrono::nanoseconds deadline_cpu_{0};
+  std::chrono::nanoseconds hard_deadline_cpu_{0};  // zero: none
   bool terminated_ = false;
+  bool escalated_ = false;  // on_stuck was called for this slice
   uint64_t terminations_ = 0;
 
   std::thread thread_;  // last: starts after every member above is initialized

@@ -36,6 +36,10 @@ class HeapLimitGuard {
 
   // True once the heap reached its limit; sticky for the isolate's lifetime. Isolate thread.
   bool exceeded() const { return exceeded_; }
+  // Memory the isolate holds outside its heap went past its budget where it could not be refused
+  // (a WebAssembly memory's initial pages): the isolate counts as out of memory all the same.
+  // The caller also terminates its JavaScript. Isolate thread.
+  void mark_exceeded() { exceeded_ = true; }
   // How often V8 asked for more room (for tests and logs).
   int near_limit_calls() const { return near_limit_calls_; }
 

@@ -23,6 +23,11 @@ std::chrono::nanoseconds RequestBudget::cpu_left() const {
   return cpu_used_ >= cpu_limit_ ? std::chrono::nanoseconds::zero() : cpu_limit_ - cpu_used_;
 }
 
+std::chrono::nanoseconds RequestBudget::cpu_hard_left() const {
+  if (cpu_hard_limit_ <= std::chrono::nanoseconds::zero()) return std::chrono::nanoseconds::zero();
+  return cpu_used_ >= cpu_hard_limit_ ? std::chrono::nanoseconds(1) : cpu_hard_limit_ - cpu_used_;
+}
+
 bool RequestBudget::heap_exceeded() const {
   return heap_ != nullptr && heap_->exceeded();
 }
@@ -41,7 +46,7 @@ void RequestBudget::charge(std::chrono::nanoseconds cpu, bool terminated_for_cpu
 
 bool WatchdogLimitEnforcer::slice_started(RequestBudget& budget) {
   if (budget.verdict() != LimitVerdict::within_limits) return false;
-  watchdog_.arm(budget.isolate(), budget.cpu_left());
+  watchdog_.arm(budget.isolate(), budget.cpu_left(), budget.cpu_hard_left());
   return true;
 }
 

@@ -40,14 +40,19 @@ const char* limit_verdict_name(LimitVerdict verdict);
 class RequestBudget {
  public:
   // `heap` is the guard of the isolate the request runs on (nullptr: no heap check).
+  // `cpu_hard_limit` (zero: none): the CPU the request may use at most even where V8 does not
+  // stop it at cpu_limit (CpuWatchdog's hard budget); past it the worker gives up its process.
   RequestBudget(v8::Isolate* isolate, std::chrono::nanoseconds cpu_limit,
-                const HeapLimitGuard* heap = nullptr)
-      : isolate_(isolate), cpu_limit_(cpu_limit), heap_(heap) {}
+                const HeapLimitGuard* heap = nullptr,
+                std::chrono::nanoseconds cpu_hard_limit = std::chrono::nanoseconds::zero())
+      : isolate_(isolate), cpu_limit_(cpu_limit), cpu_hard_limit_(cpu_hard_limit), heap_(heap) {}
 
   v8::Isolate* isolate() const { return isolate_; }
   std::chrono::nanoseconds cpu_limit() const { return cpu_limit_; }
   std::chrono::nanoseconds cpu_used() const { return cpu_used_; }
   std::chrono::nanoseconds cpu_left() const;
+  // What is left of the hard limit (at least 1 ns while one is set); zero when there is none.
+  std::chrono::nanoseconds cpu_hard_left() const;
   int slices() const { return slices_; }
 
   bool cpu_exceeded() const { return cpu_terminated_ || cpu_used_ > cpu_limit_; }
@@ -62,6 +67,7 @@ class RequestBudget {
   friend class JsSlice;
   v8::Isolate* const isolate_;
   const std::chrono::nanoseconds cpu_limit_;
+  const std::chrono::nanoseconds cpu_hard_limit_;
   const HeapLimitGuard* const heap_;
   std::chrono::nanoseconds cpu_used_{0};
   int slices_ = 0;

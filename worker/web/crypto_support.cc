@@ -5,6 +5,7 @@
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 
+#include "worker/web/natives.h"
 #include "worker/web/runtime_hooks.h"
 
 namespace wsup::worker::web::crypto {
@@ -105,7 +106,8 @@ ByteView bytes_of(v8::Local<v8::Value> value) {
 
 v8::Local<v8::ArrayBuffer> new_array_buffer(v8::Isolate* isolate, const unsigned char* data,
                                             size_t size) {
-  v8::Local<v8::ArrayBuffer> buffer = v8::ArrayBuffer::New(isolate, size);
+  v8::Local<v8::ArrayBuffer> buffer;
+  if (!web::new_array_buffer(isolate, size).ToLocal(&buffer)) return {};
   if (size != 0) std::memcpy(buffer->Data(), data, size);
   return buffer;
 }

@@ -143,6 +143,8 @@ struct ByteView {
 };
 ByteView bytes_of(v8::Local<v8::Value> value);
 
+// A copy of data[0, size) from the isolate's ArrayBuffer budget (web::new_array_buffer): empty,
+// with a RangeError thrown, past it. ReturnValue::Set of an empty handle returns undefined.
 v8::Local<v8::ArrayBuffer> new_array_buffer(v8::Isolate* isolate, const unsigned char* data,
                                             size_t size);
 // Incremental digests (crypto.DigestStream) whose hashing state is alive in this process: freed

@@ -3,6 +3,7 @@
 // v8::External, no per-context data), so contexts holding them can go into a startup snapshot.
 #pragma once
 
+#include <cstddef>
 #include <span>
 
 #include <v8.h>
@@ -30,6 +31,10 @@ std::span<const NativeFunction> streams_natives();        // natives_streams.cc 
 
 // Helpers shared by the native files.
 void throw_type_error(v8::Isolate* isolate, const char* message);
+// A zero-filled ArrayBuffer of `size` bytes from the isolate's ArrayBuffer allocator, so it
+// counts against the isolate's budget. Past the budget: empty, with a RangeError thrown, where
+// ArrayBuffer::New (and NewBackingStore) would end the process. Natives allocate only this way.
+v8::MaybeLocal<v8::ArrayBuffer> new_array_buffer(v8::Isolate* isolate, size_t size);
 v8::Local<v8::String> one_byte_string(v8::Isolate* isolate, const char* text, int length = -1);
 
 }  // namespace wsup::worker::web

@@ -115,6 +115,7 @@ void KeyInfo(const v8::FunctionCallbackInfo<v8::Value>& info) {
       const Bignum owned(exponent);
       const SecretBytes bytes = bignum_bytes(exponent);
       v8::Local<v8::ArrayBuffer> buffer = new_array_buffer(isolate, bytes.data(), bytes.size());
+      if (buffer.IsEmpty()) return;  // a RangeError is thrown
       v8::Local<v8::Value> parts[] = {text("RSA"), is_private,
                                       v8::Integer::New(isolate, EVP_PKEY_get_bits(pkey)),
                                       v8::Uint8Array::New(buffer, 0, bytes.size())};

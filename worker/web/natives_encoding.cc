@@ -18,7 +18,8 @@ void Utf8Encode(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Isolate* isolate = info.GetIsolate();
   v8::Local<v8::String> text = info[0].As<v8::String>();
   const int length = text->Utf8Length(isolate);
-  auto buffer = v8::ArrayBuffer::New(isolate, static_cast<size_t>(length));
+  v8::Local<v8::ArrayBuffer> buffer;
+  if (!new_array_buffer(isolate, static_cast<size_t>(length)).ToLocal(&buffer)) return;
   text->WriteUtf8(isolate, static_cast<char*>(buffer->Data()), length, nullptr,
                   v8::String::NO_NULL_TERMINATION | v8::String::REPLACE_INVALID_UTF8);
   info.GetReturnValue().Set(v8::Uint8Array::New(buffer, 0, static_cast<size_t>(length)));

@@ -17,6 +17,24 @@ void throw_type_error(v8::Isolate* isolate, const char* message) {
   isolate->ThrowException(v8::Exception::TypeError(one_byte_string(isolate, message)));
 }
 
+v8::MaybeLocal<v8::ArrayBuffer> new_array_buffer(v8::Isolate* isolate, size_t size) {
+  if (size == 0) return v8::ArrayBuffer::New(isolate, 0);  // no allocation: cannot fail
+  v8::ArrayBuffer::Allocator* allocator = isolate->GetArrayBufferAllocator();
+  void* data = allocator->Allocate(size);
+  if (data == nullptr) {
+    isolate->ThrowException(v8::Exception::RangeError(
+        v8::String::NewFromUtf8Literal(isolate, "Array buffer allocation failed")));
+    return {};
+  }
+  std::unique_ptr<v8::BackingStore> store = v8::ArrayBuffer::NewBackingStore(
+      data, size,
+      [](void* bytes, size_t length, void* owner) {
+        static_cast<v8::ArrayBuffer::Allocator*>(owner)->Free(bytes, length);
+      },
+      allocator);
+  return v8::ArrayBuffer::New(isolate, std::move(store));
+}
+
 v8::Local<v8::String> one_byte_string(v8::Isolate* isolate, const char* text, int length) {
   return v8::String::NewFromOneByte(isolate, reinterpret_cast<const uint8_t*>(text),
                                     v8::NewStringType::kNormal, length)

@@ -29,16 +29,9 @@ EOF
 } >"$CHAOS_TMP/cluster.yaml"
 start_wsup "$CHAOS_TMP/cluster.yaml"
 
-rss_kib() {  # summed resident memory of the worker processes
-  local total=0
-  for pid in $(worker_pids); do
-    total=$((total + $(awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status")))
-  done
-  echo $total
-}
 load_run warmup --path /hello --connections 2 --requests 200 --duration 5
 pids_before=$(worker_pids | sort | tr '\n' ' ')
-rss_before=$(rss_kib)
+rss_before=$(workers_rss_kib)
 
 load_start hello --path /hello --connections 2 --rate 100 --duration 30 --timeout-ms 20000
 load_run heap --path /heap-bomb --connections 1 --requests "$bombs" --duration 60 --timeout-ms 30000
@@ -63,7 +56,7 @@ restarts=$(status_json | jq '[.workers[].restarts] | add')
 # Back to baseline: resident memory within 64 MiB of what it was before the bombs (V8 may keep
 # some pages; a leaked 64 MiB heap per bomb would be far above that).
 rss_at_baseline() {
-  rss_after=$(rss_kib)
+  rss_after=$(workers_rss_kib)
   ((rss_after <= rss_before + 65536))
 }
 poll_until 10000 rss_at_baseline ||
