@@ -251,7 +251,7 @@ class SupervisorChannel {
   ChannelCounters counters() const;
   // Set by WorkerChannel::record_fatal (why it died) or request_replacement (why it asks).
   std::optional<std::string> fatal_reason() const;
-  size_t in_flight() const;                         // slots not free
+  size_t in_flight() const;  // slots not free
   // The worker wrote a ring cursor out of range or a corrupt response record: kill it.
   bool broken() const;
 

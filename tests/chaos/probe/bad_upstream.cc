@@ -52,8 +52,8 @@ void die_mid_body(Socket connection, uint32_t half, bool reset) {
       std::to_string(2ull * half) + "\r\n\r\n" + std::string(half, 'x');
   send_all(connection.fd(), reply);
   if (reset) {
-    // sleep-ok: the fault this command injects: the upstream stalls after half its body and then
-    // crashes; without the pause the RST could overtake the bytes before the client read them.
+    // The upstream stalls after half its body and then crashes; without the pause the RST could
+    // overtake the bytes before the client read them. sleep-ok: the fault this command injects
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     linger abort_on_close{1, 0};
     ::setsockopt(connection.fd(), SOL_SOCKET, SO_LINGER, &abort_on_close, sizeof abort_on_close);

@@ -39,7 +39,7 @@ rss_before=$(workers_rss_kib)
       peak=$now
       echo "$peak" >"$CHAOS_TMP/rss_peak"
     fi
-    sleep 0.1
+    sleep 0.1 # sleep-ok: the RSS sampler's period
   done
 ) &
 sampler=$!
