@@ -129,7 +129,10 @@ DecodeStatus decode_fields(RecordType type, uint32_t flags, uint32_t header_coun
       if ((status = get_body(r, max_body_bytes, record, record.request.body)) != DecodeStatus::ok ||
           (flags & kScheduled) == 0)
         return status;
-      HttpRequest::Scheduled& scheduled = record.request.scheduled.emplace();
+      // Assigned, not emplace()d: clang does not see a nested struct with member initializers
+      // as default-constructible inside std::optional (the fuzz build is clang's).
+      record.request.scheduled = HttpRequest::Scheduled{};
+      HttpRequest::Scheduled& scheduled = *record.request.scheduled;
       return r.get_str(scheduled.cron) && r.get(scheduled.scheduled_time_ms)
                  ? DecodeStatus::ok
                  : DecodeStatus::truncated;
