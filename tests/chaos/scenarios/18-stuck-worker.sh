@@ -52,8 +52,11 @@ hello_502=$(status_count hello 502)
 ((hello_502 <= stuck * connections)) || fail "$hello_502 neighbour requests got 502; the ended workers held at most $((stuck * connections))"
 
 # Part 2: a worker whose loop stops turning.
+served_before=$(served)
 load_start hello2 --path /hello --connections $connections --rate 200 --duration 60 --timeout-ms 20000
-sleep 0.5 # sleep-ok: pacing: the neighbour load runs a moment before the worker stops
+# The worker stops while the neighbour load is flowing: wait until it has been served some.
+neighbour_flowing() { (($(served) >= served_before + 20)); }
+wait_for 10000 "the neighbour load never reached the workers" neighbour_flowing
 row=$(status_json | jq -c '[.workers[] | select(.state == "ready")] | first')
 pid=$(jq -r .pid <<<"$row")
 id=$(jq -r .id <<<"$row")
