@@ -1,6 +1,7 @@
 #include "worker/shared_context.h"
 
 #include <algorithm>
+#include <cstdint>
 
 #include "worker/request_context.h"
 
@@ -85,6 +86,13 @@ void SharedContext::console_message(log::Level level, std::string_view text) {
   if (RequestContext* request = current()) return request->console_message(level, text);
   // Code of a request that has ended (a reaction that ran late): the script's log still.
   log::write(level, text, {{"script", script_name_}, {"req", "ended"}});
+}
+
+// The running request's share of the log, so console.* converts a huge argument only up to it
+// (as in a request's own context); an ended request's late output is not capped.
+size_t SharedContext::console_room() const {
+  if (RequestContext* request = current()) return request->console_room();
+  return SIZE_MAX;
 }
 
 bool SharedContext::response_body_chunk(std::string_view bytes) {

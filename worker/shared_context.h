@@ -84,6 +84,7 @@ class SharedContext final : public JsHost {
                      double delay_ms, bool repeat) override;
   void clear_timer(uint32_t id) override;
   void console_message(log::Level level, std::string_view text) override;
+  size_t console_room() const override;
   bool response_body_chunk(std::string_view bytes) override;
   void response_body_end() override;
   void response_body_error(v8::Local<v8::Value> error) override;
