@@ -3,19 +3,10 @@
 #include <algorithm>
 #include <tuple>
 
+#include "shared/ascii.h"
+
 namespace wsup::config {
 namespace {
-
-char lower(char c) {
-  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (lower(a[i]) != b[i]) return false;  // b is already lower case
-  return true;
-}
 
 // "Example.com:8080" -> "Example.com", "[::1]:80" -> "[::1]", "example.com." -> "example.com".
 std::string_view host_without_port(std::string_view host) {
@@ -64,9 +55,9 @@ int Router::match(std::string_view host, std::string_view path) const noexcept {
   for (const Entry& entry : entries_) {
     if (entry.host_wildcard) {
       if (host.size() <= entry.host.size() ||
-          !iequals(host.substr(host.size() - entry.host.size()), entry.host))
+          !ascii_iequals(host.substr(host.size() - entry.host.size()), entry.host))
         continue;
-    } else if (!entry.host.empty() && !iequals(host, entry.host)) {
+    } else if (!entry.host.empty() && !ascii_iequals(host, entry.host)) {
       continue;
     }
     if (!entry.path_prefix) {

@@ -7,6 +7,8 @@
 #include <limits>
 #include <vector>
 
+#include "shared/ascii.h"
+
 namespace wsup::config {
 namespace {
 
@@ -16,13 +18,6 @@ std::string_view trim(std::string_view text) {
   while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())))
     text.remove_suffix(1);
   return text;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
 }
 
 // Splits "1.5MiB" into the number "1.5" and the unit "MiB" (spaces between them dropped).
@@ -120,8 +115,8 @@ std::optional<uint64_t> parse_size_bytes(std::string_view text, std::string& err
       {"", 1},
   }};
   auto [number, unit] = split_number_unit(trim(text));
-  auto found =
-      std::find_if(kUnits.begin(), kUnits.end(), [&](auto& u) { return iequals(u.first, unit); });
+  auto found = std::find_if(kUnits.begin(), kUnits.end(),
+                            [&](auto& u) { return ascii_iequals(u.first, unit); });
   if (number.empty()) {
     error = "is not a size (write e.g. 65536, \"64KiB\" or \"16MiB\")";
     return std::nullopt;
@@ -165,8 +160,8 @@ std::optional<uint64_t> parse_duration_ms(std::string_view text, bool bare_numbe
       return std::nullopt;
     }
   } else {
-    auto found =
-        std::find_if(kUnits.begin(), kUnits.end(), [&](auto& u) { return iequals(u.first, unit); });
+    auto found = std::find_if(kUnits.begin(), kUnits.end(),
+                              [&](auto& u) { return ascii_iequals(u.first, unit); });
     if (found == kUnits.end()) {
       error = "has an unknown time unit '" + std::string(unit) + "' (use ms, s, m or h)";
       return std::nullopt;

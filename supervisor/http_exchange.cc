@@ -8,17 +8,11 @@
 #include <iterator>
 
 #include "config/cluster_config.h"
+#include "shared/ascii.h"
 
 namespace wsup::supervisor {
 
 namespace {
-
-bool iequals_lower(std::string_view a, std::string_view lower_b) {
-  return a.size() == lower_b.size() &&
-         std::equal(a.begin(), a.end(), lower_b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == y;
-         });
-}
 
 std::string_view trim(std::string_view text) {
   while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
@@ -48,7 +42,7 @@ std::optional<FrontAnswer> check_head(const BeastRequest& head) {
       if (coding.empty()) continue;
       ++codings;
       coding = trim(coding.substr(0, coding.find(';')));
-      if (iequals_lower(coding, "chunked")) {
+      if (ascii_iequals(coding, "chunked")) {
         ++chunked;
         chunked_at = codings;
       }
@@ -133,7 +127,7 @@ bool is_framing_header(std::string_view name) {
   static constexpr std::string_view framing[] = {"content-length", "transfer-encoding",
                                                  "connection", "keep-alive"};
   for (std::string_view f : framing)
-    if (iequals_lower(name, f)) return true;
+    if (ascii_iequals(name, f)) return true;
   return false;
 }
 
@@ -162,7 +156,7 @@ std::string response_head(int status, const HeaderList& headers, std::optional<u
   for (const auto& [name, value] : headers) {
     if (name.empty() || is_framing_header(name) || !safe_in_header(name) || !safe_in_header(value))
       continue;
-    has_date = has_date || iequals_lower(name, "date");
+    has_date = has_date || ascii_iequals(name, "date");
     head += name;
     head += ": ";
     head += value;

@@ -6,19 +6,10 @@
 #include <charconv>
 #include <vector>
 
+#include "shared/ascii.h"
+
 namespace wsup::supervisor {
 namespace {
-
-char lower(char c) {
-  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-bool iequals(std::string_view a, std::string_view lower_b) {
-  if (a.size() != lower_b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (lower(a[i]) != lower_b[i]) return false;
-  return true;
-}
 
 bool is_digit(char c) {
   return c >= '0' && c <= '9';
@@ -54,12 +45,12 @@ void percent_encode(std::string_view text, bool (*in_set)(unsigned char), std::s
 }
 
 bool is_single_dot(std::string_view segment) {
-  return segment == "." || iequals(segment, "%2e");
+  return segment == "." || ascii_iequals(segment, "%2e");
 }
 
 bool is_double_dot(std::string_view segment) {
-  return segment == ".." || iequals(segment, ".%2e") || iequals(segment, "%2e.") ||
-         iequals(segment, "%2e%2e");
+  return segment == ".." || ascii_iequals(segment, ".%2e") || ascii_iequals(segment, "%2e.") ||
+         ascii_iequals(segment, "%2e%2e");
 }
 
 // The URL Standard's path state for a special scheme, over `path` (which ends before the query):
@@ -159,7 +150,7 @@ bool ends_in_a_number(std::string_view host) {
   bool all_digits = true;
   for (char c : last) all_digits = all_digits && is_digit(c);
   if (all_digits) return true;
-  if (last.size() < 2 || last[0] != '0' || lower(last[1]) != 'x') return false;
+  if (last.size() < 2 || last[0] != '0' || ascii_lower(last[1]) != 'x') return false;
   for (char c : last.substr(2))
     if (!is_hex(c)) return false;
   return true;
@@ -172,7 +163,7 @@ bool canonical_name(std::string_view host, std::string& out) {
   const size_t start = out.size();
   char previous = 0;
   for (char c : host) {
-    c = lower(c);
+    c = ascii_lower(c);
     const bool allowed = (c >= 'a' && c <= 'z') || is_digit(c) || c == '-' || c == '_' || c == '.';
     if (!allowed || (c == '.' && previous == '.')) return false;
     out += c;
@@ -252,8 +243,8 @@ std::optional<RequestUrl> canonical_request_url(std::string_view target,
   } else {
     std::string_view scheme = target.substr(0, target.find("://"));
     uint16_t default_port = 0;
-    if (iequals(scheme, "http")) default_port = 80;
-    if (iequals(scheme, "https")) default_port = 443;
+    if (ascii_iequals(scheme, "http")) default_port = 80;
+    if (ascii_iequals(scheme, "https")) default_port = 443;
     if (default_port == 0) {
       why = "wsup: the request target must be a path or an absolute http(s) URL\n";
       return std::nullopt;
