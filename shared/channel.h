@@ -138,6 +138,7 @@ struct WorkerEgress {
   uint64_t connections_reused = 0;   // subrequests sent on a kept-alive connection
   uint64_t sent_body_bytes = 0;      // request bodies written to upstreams
   uint64_t received_body_bytes = 0;  // response bodies delivered to scripts (decoded)
+  uint64_t passed_through = 0;       // response bodies sent on as the answer's, without JS
   // Time to the response head: observations per bucket (not cumulative; the last is above
   // every bound; their total is the count) and their sum.
   std::array<uint64_t, kHeadLatencyBoundsMs.size() + 1> head_latency_buckets{};
@@ -154,9 +155,10 @@ struct WorkerEgress {
       f(*one);
     for (auto& one : e.head_latency_buckets) f(one);
     f(e.head_latency_sum_us);
+    f(e.passed_through);
   }
   static constexpr size_t kFigures =
-      4 + kErrorKinds.size() + 5 + kHeadLatencyBoundsMs.size() + 1 + 1;
+      4 + kErrorKinds.size() + 5 + kHeadLatencyBoundsMs.size() + 1 + 1 + 1;
 };
 
 // One record from the worker about one request, as the supervisor's reader gets it. Per request:

@@ -22,15 +22,15 @@ namespace wsup::shm {
 inline constexpr size_t kCacheLine = 64;
 inline constexpr uint64_t kSegmentMagic = 0x316d6873'70757377;  // "wsupshm1"
 // 3: the worker's time split; 4: streamed responses; 5: subrequest counts; 6: all egress
-// figures; 7: log write failures
-inline constexpr uint32_t kLayoutVersion = 7;
+// figures; 7: log write failures; 8: bodies passed through (egress figure 34)
+inline constexpr uint32_t kLayoutVersion = 8;
 inline constexpr uint32_t kMaxSlots = 4096;
 inline constexpr uint32_t kMinArenaBytes = 4096;
 inline constexpr uint32_t kMaxArenaBytes = 64u << 20;
 inline constexpr uint64_t kMaxBodyBytes = 1ull << 30;
 inline constexpr size_t kFatalReasonBytes = 256;
 // WorkerEgress's figures (shared/channel.h, for_each_figure), as the worker last reported them.
-inline constexpr size_t kEgressFigures = 33;
+inline constexpr size_t kEgressFigures = 34;
 
 static_assert(std::atomic<uint64_t>::is_always_lock_free, "shared atomics must be lock-free");
 static_assert(std::atomic<uint32_t>::is_always_lock_free, "shared atomics must be lock-free");

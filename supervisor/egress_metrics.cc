@@ -42,6 +42,10 @@ void render_egress_metrics(std::string& out, std::span<const WorkerSnapshot> wor
       {"wsup_worker_subrequest_received_bytes_total",
        "Response body bytes delivered to scripts (after gzip/deflate/br decoding).",
        &WorkerEgress::received_body_bytes},
+      {"wsup_worker_subrequest_passthrough_total",
+       "Subrequest response bodies sent on as the response's body without JavaScript (an "
+       "untouched fetched body returned by the script: return fetch(request)).",
+       &WorkerEgress::passed_through},
   };
   for (const Counter& c : counters) {
     gauge_header(out, c.name, c.help, "counter");

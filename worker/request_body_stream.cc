@@ -2,7 +2,8 @@
 // sink at once; response_body.js's pump reads the stream and hands each chunk to
 // response_body_chunk (a native, in the request's slice), which passes it through the
 // ResponseBodyPump to the sink; when the sink is full the pump waits, and on_sink_ready resumes
-// it. A client that goes away cancels the stream (its source's cancel() runs). Lifecycle and
+// it. A client that goes away cancels the stream (its source's cancel() runs). A fetched body
+// sent on untouched feeds the same pump from C++ instead (request_fetch_pipe.cc). Lifecycle and
 // slices are in request_context.cc, the script and the Response in request_script.cc.
 #include "worker/isolate_pool.h"
 #include "worker/js_values.h"
@@ -25,6 +26,7 @@ void RequestContext::begin_streaming(HttpResponse head) {
   };
   sink_->begin(std::move(head), body_length_);
   pump_ = std::make_unique<ResponseBodyPump>(*sink_);
+  if (piped_fetch_ != 0) return begin_piping();
   run_slice(false, [this](v8::Local<v8::Context> context) {
     v8::Local<v8::Object> internal = internal_.Get(v8_isolate_);
     v8::Local<v8::Value> start;
@@ -67,7 +69,7 @@ void RequestContext::on_sink_ready() {
   pump_->flush();
   if (pump_paused_ && pump_->room() && !pump_->done()) {
     pump_paused_ = false;
-    call_pump("resume");
+    resume_body_source();
   }
   advance();
 }
@@ -77,6 +79,7 @@ void RequestContext::on_sink_cancel() {
   log::info("the client went away during the response body: its stream is cancelled",
             {{"script", script_.spec.name}, {"req", request_.id}});
   call_pump("cancel");
+  if (piped_fetch_ != 0) drop_fetch(piped_fetch_);
   if (pump_) pump_->abort();
   advance();
 }
@@ -102,6 +105,10 @@ void RequestContext::cut_stream(std::string_view why, CutHeld held) {
     pump_->fail();
   else
     pump_->abort();
+  // A subrequest feeding the answer has nowhere to send its body now (its entry stays: the
+  // request's end releases it, so no waiting subrequest starts from here).
+  auto piped = fetches_.find(piped_fetch_);
+  if (piped != fetches_.end()) piped->second.subrequest.abort();
 }
 
 }  // namespace wsup::worker

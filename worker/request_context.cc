@@ -294,13 +294,13 @@ void RequestContext::advance() {
   if (ready_ && !responded_) {
     HttpResponse response = std::move(*ready_);
     ready_.reset();
-    if (body_stream_.IsEmpty()) {
+    if (body_stream_.IsEmpty() && piped_fetch_ == 0) {
       respond(std::move(response));
     } else {
       begin_streaming(std::move(response));
     }
   }
-  if (!responded_ && timers_.empty() && fetches_.empty() &&
+  if (!responded_ && timers_.empty() && !subrequests_running() &&
       !v8_isolate_->HasPendingBackgroundTasks() && shared_ == nullptr) {
     // Nothing left that could run JavaScript for this request (no timer, no subrequest): it can
     // never settle. (Work V8

@@ -122,6 +122,11 @@ class RequestContext final : public JsHost, public std::enable_shared_from_this<
     v8::Global<v8::Value> reason;
   };
 
+  // Where the response body of a fetch() goes (request_fetch.cc): first it is held (one chunk,
+  // the subrequest paused) until the script opens the body's stream (script: each chunk goes to
+  // fetch.js) or the runtime takes the untouched body as its answer's (response: each chunk goes
+  // through pump_ to the sink in C++, request_fetch_pipe.cc).
+  enum class BodyRoute { held, script, response };
   // One fetch() of this request (request_fetch.cc): its place in the subrequest budget, the
   // client's handle, and fetch.js's handlers its events are delivered to.
   struct Fetch {
@@ -129,6 +134,11 @@ class RequestContext final : public JsHost, public std::enable_shared_from_this<
     egress::Subrequest subrequest;
     v8::Global<v8::Object> handlers;
     std::optional<egress::SubrequestSpec> spec;  // until the budget lets it start
+    BodyRoute route = BodyRoute::held;
+    std::string held;  // body bytes that came while held
+    // While held: the subrequest is over (its ticket released); `held_error`: it failed so.
+    bool held_over = false;
+    std::optional<std::string> held_error;
   };
   using FetchCall =
       std::function<bool(v8::Local<v8::Context> context, v8::Local<v8::Object> handlers)>;
@@ -213,6 +223,23 @@ class RequestContext final : public JsHost, public std::enable_shared_from_this<
   // In a turn: calls fetch.js's handlers of `id` in a slice (dropping the entry first when
   // `last`), then advance().
   void deliver_fetch(uint32_t id, bool last, const FetchCall& call);
+  // The client's body events, routed by the fetch's BodyRoute; the deliver_* ones call fetch.js
+  // (in a turn). `error`: the subrequest failed with that sentence, else it ended well.
+  void fetch_body(uint32_t id, std::string_view chunk);
+  void fetch_over(uint32_t id, std::optional<std::string> error);
+  bool deliver_body(uint32_t id, const std::string& bytes);  // false: it paused
+  void deliver_over(uint32_t id, std::optional<std::string> error);
+  // The script opened a held body's stream: what was held goes to it, then the client resumes.
+  void release_held(uint32_t id);
+  // Whether a subrequest could still call back (a held body whose subrequest is over cannot).
+  bool subrequests_running() const;
+  // The runtime took fetch piped_fetch_'s body as the answer's (request_fetch_pipe.cc): its
+  // chunks go from the client to pump_ without JavaScript; on_sink_ready resumes it.
+  void begin_piping();
+  void pipe_chunk(Fetch& fetch, std::string_view chunk);
+  void pipe_over(uint32_t id, std::optional<std::string> error);  // then advance()
+  // Resumes what feeds pump_ (the JS pump or the piped subrequest) after the sink made room.
+  void resume_body_source();
   void drop_fetch(uint32_t id);
   void abort_fetches();  // in a turn, with finished_ set
   uint32_t incoming_hops() const;
@@ -253,6 +280,7 @@ class RequestContext final : public JsHost, public std::enable_shared_from_this<
   std::unique_ptr<ResponseBodyPump> pump_;
   v8::Global<v8::Object> pump_js_;
   bool pump_paused_ = false;
+  uint32_t piped_fetch_ = 0;  // the fetch whose body is the answer's (0: none)
 
   egress::HttpClient* const http_client_;       // null: fetch() is refused (no outbound config)
   egress::SubrequestBudget subrequest_budget_;  // outlives the tickets in fetches_

@@ -9,6 +9,8 @@
 #include <charconv>
 #include <cstring>
 
+#include <boost/asio/post.hpp>
+
 #include "config/cluster_config.h"
 #include "worker/isolate_pool.h"
 #include "worker/js_values.h"
@@ -123,50 +125,13 @@ egress::SubrequestCallbacks RequestContext::fetch_callbacks(uint32_t id) {
     });
   };
   callbacks.on_body = [weak, id](std::string_view chunk) {
-    auto request = weak.lock();
-    if (!request) return;
-    // The chunk is valid during this call only, and the turn may be deferred.
-    request->in_turn([id, bytes = std::string(chunk)](RequestContext& self) {
-      bool more = true;
-      self.deliver_fetch(id, false,
-                         [&](v8::Local<v8::Context> context, v8::Local<v8::Object> handlers) {
-                           v8::Isolate* isolate = context->GetIsolate();
-                           v8::Local<v8::Uint8Array> array;
-                           if (!new_uint8_array(isolate, bytes.size()).ToLocal(&array))
-                             return false;
-                           if (!bytes.empty())
-                             std::memcpy(uint8_array_data(array), bytes.data(), bytes.size());
-                           v8::Local<v8::Value> result;
-                           if (!call_method(context, handlers, "body", {array}, &result))
-                             return false;
-                           more = !result->IsFalse();
-                           return true;
-                         });
-      // The stream's queue is at its highWaterMark: read nothing more until its pull().
-      auto it = self.fetches_.find(id);
-      if (!more && it != self.fetches_.end()) it->second.subrequest.pause();
-    });
+    if (auto request = weak.lock()) request->fetch_body(id, chunk);
   };
   callbacks.on_end = [weak, id] {
-    if (auto request = weak.lock()) {
-      request->in_turn([id](RequestContext& self) {
-        self.deliver_fetch(id, true,
-                           [](v8::Local<v8::Context> context, v8::Local<v8::Object> handlers) {
-                             return call_method(context, handlers, "end", {});
-                           });
-      });
-    }
+    if (auto request = weak.lock()) request->fetch_over(id, std::nullopt);
   };
   callbacks.on_error = [weak, id](egress::FetchError error) {
-    auto request = weak.lock();
-    if (!request) return;
-    request->in_turn([id, message = std::move(error.message)](RequestContext& self) {
-      self.deliver_fetch(id, true,
-                         [&](v8::Local<v8::Context> context, v8::Local<v8::Object> handlers) {
-                           return call_method(context, handlers, "error",
-                                              {v8_string(context->GetIsolate(), message)});
-                         });
-    });
+    if (auto request = weak.lock()) request->fetch_over(id, std::move(error.message));
   };
   callbacks.on_request_body_ready = [weak, id] {
     if (auto request = weak.lock()) {
@@ -179,6 +144,94 @@ egress::SubrequestCallbacks RequestContext::fetch_callbacks(uint32_t id) {
     }
   };
   return callbacks;
+}
+
+void RequestContext::fetch_body(uint32_t id, std::string_view chunk) {
+  auto it = fetches_.find(id);
+  if (finished_ || it == fetches_.end()) return;
+  Fetch& fetch = it->second;
+  switch (fetch.route) {
+    case BodyRoute::held:
+      // Nobody asked for the body yet: keep this chunk and read nothing more until someone does.
+      fetch.held.append(chunk);
+      fetch.subrequest.pause();
+      return;
+    case BodyRoute::response:
+      return pipe_chunk(fetch, chunk);
+    case BodyRoute::script:
+      // The chunk is valid during this call only, and the turn may be deferred.
+      in_turn(
+          [id, bytes = std::string(chunk)](RequestContext& self) { self.deliver_body(id, bytes); });
+      return;
+  }
+}
+
+void RequestContext::fetch_over(uint32_t id, std::optional<std::string> error) {
+  auto it = fetches_.find(id);
+  if (finished_ || it == fetches_.end()) return;
+  Fetch& fetch = it->second;
+  switch (fetch.route) {
+    case BodyRoute::held:
+      // Told to the script when it opens the body (release_held); the place in the budget
+      // frees now, as the subrequest is over.
+      fetch.held_over = true;
+      fetch.held_error = std::move(error);
+      fetch.ticket.release();
+      return;
+    case BodyRoute::response:
+      pipe_over(id, std::move(error));
+      return advance();
+    case BodyRoute::script:
+      in_turn([id, error = std::move(error)](RequestContext& self) mutable {
+        self.deliver_over(id, std::move(error));
+      });
+      return;
+  }
+}
+
+bool RequestContext::deliver_body(uint32_t id, const std::string& bytes) {
+  bool more = true;
+  deliver_fetch(id, false, [&](v8::Local<v8::Context> context, v8::Local<v8::Object> handlers) {
+    v8::Isolate* isolate = context->GetIsolate();
+    v8::Local<v8::Uint8Array> array;
+    if (!new_uint8_array(isolate, bytes.size()).ToLocal(&array)) return false;
+    if (!bytes.empty()) std::memcpy(uint8_array_data(array), bytes.data(), bytes.size());
+    v8::Local<v8::Value> result;
+    if (!call_method(context, handlers, "body", {array}, &result)) return false;
+    more = !result->IsFalse();
+    return true;
+  });
+  // No read is waiting for more: read nothing more until the stream's pull().
+  auto it = fetches_.find(id);
+  if (!more && it != fetches_.end()) it->second.subrequest.pause();
+  return more;
+}
+
+void RequestContext::deliver_over(uint32_t id, std::optional<std::string> error) {
+  deliver_fetch(id, true, [&](v8::Local<v8::Context> context, v8::Local<v8::Object> handlers) {
+    if (!error) return call_method(context, handlers, "end", {});
+    return call_method(context, handlers, "error", {v8_string(context->GetIsolate(), *error)});
+  });
+}
+
+void RequestContext::release_held(uint32_t id) {
+  auto it = fetches_.find(id);
+  if (finished_ || it == fetches_.end()) return;
+  std::string held = std::move(it->second.held);
+  it->second.held.clear();
+  const bool over = it->second.held_over;
+  std::optional<std::string> error = std::move(it->second.held_error);
+  const bool more = held.empty() || deliver_body(id, held);
+  if (over) return deliver_over(id, std::move(error));
+  it = fetches_.find(id);  // the script may have cancelled meanwhile
+  if (more && it != fetches_.end()) it->second.subrequest.resume();
+}
+
+bool RequestContext::subrequests_running() const {
+  for (const auto& [id, fetch] : fetches_) {
+    if (!fetch.held_over) return true;
+  }
+  return false;
 }
 
 void RequestContext::deliver_fetch(uint32_t id, bool last, const FetchCall& call) {
@@ -205,11 +258,24 @@ void RequestContext::drop_fetch(uint32_t id) {
 
 void RequestContext::fetch_resume(uint32_t id) {
   auto it = fetches_.find(id);
-  if (it != fetches_.end()) it->second.subrequest.resume();
+  if (it == fetches_.end()) return;
+  Fetch& fetch = it->second;
+  if (fetch.route == BodyRoute::script) return fetch.subrequest.resume();
+  if (fetch.route != BodyRoute::held) return;  // the runtime sends it: no reader to feed
+  // The script's first read of the body: what was held goes to its stream, in a turn of its own
+  // (this runs inside the stream's pull(), in the request's slice).
+  fetch.route = BodyRoute::script;
+  boost::asio::post(loop_, [weak = weak_from_this(), id] {
+    if (auto request = weak.lock()) {
+      request->in_turn([id](RequestContext& self) { self.release_held(id); });
+    }
+  });
 }
 
 void RequestContext::fetch_abort(uint32_t id) {
   drop_fetch(id);
+  // The script aborted a subrequest whose body the runtime sends: the answer breaks off.
+  if (id == piped_fetch_) cut_stream("its subrequest was aborted");
 }
 
 void RequestContext::fetch_write(uint32_t id, std::string chunk) {

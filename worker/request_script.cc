@@ -197,6 +197,10 @@ HttpResponse RequestContext::to_http_response(v8::Local<v8::Context> context,
     v8::Local<v8::Uint8Array> bytes = body.As<v8::Uint8Array>();
     response.body.resize(bytes->ByteLength());
     bytes->CopyContents(response.body.data(), response.body.size());
+  } else if (body->IsNumber()) {
+    // A fetched body nobody touched: the head goes out first, then the subrequest's body as it
+    // comes, sent on in C++ (request_fetch_pipe.cc).
+    piped_fetch_ = static_cast<uint32_t>(body.As<v8::Number>()->Value());
   } else if (body->IsObject()) {
     // A ReadableStream: the head goes out first, then the body as the script produces it.
     body_stream_.Reset(isolate, body.As<v8::Object>());

@@ -10,6 +10,13 @@
 // stream object (so `new Response(res.body, res)` does no stream work and copies nothing). A
 // stream body of any other kind is read chunk by chunk; each chunk must be bytes.
 //
+// A body fetch() received is a fourth kind, *fetched* (fetch.js's {open, take}): its chunks wait
+// in the runtime until someone reads `.body` (or text() and friends), which opens its stream. A
+// fetched body handed to the runtime before that, or whose stream nobody read or locked, is
+// taken by the runtime instead (bodyForRuntime with `pipe`), which sends the subrequest's bytes
+// to the client in C++: `return fetch(request)` and `new Response(res.body, res)` build no
+// stream and run no JavaScript per chunk.
+//
 // Every function here is one more object in every request's fresh context (the snapshot holds
 // them per context), so rarely used logic lives in the streams and Blob families, which only a
 // request that uses them builds.
@@ -76,18 +83,24 @@ internal.toBodyBytes = (chunk) => web.streams.toBytes(chunk);
 let bodyTake;        // (body) -> null for a null body, else {whole, stream, length}; marks it used
 let bodyUnusable;    // (body) -> why it cannot be read now, or null
 let bodyTee;         // (body) -> {whole, stream, length} for a clone; this one keeps a branch
-let bodyForRuntime;  // (body, fields) -> fields[2] = null | string | Uint8Array | ReadableStream,
-                     // fields[3] = its byte length or undefined (serializeResponse's contract)
+let bodyForRuntime;  // (body, fields, pipe) -> fields[2] = null | string | Uint8Array |
+                     // ReadableStream | a subrequest's id (only when `pipe`: a fetched body the
+                     // runtime sends on itself), fields[3] = its byte length or undefined
+                     // (serializeResponse's contract)
+// A fetched body's stream, while the runtime may still take it -> its take() (fetch.js).
+const fetchedStreams = new WeakMap();
 
 class Body {
   #whole = null;        // null | string | Uint8Array
   #stream = null;       // null | ReadableStream (given, or made over #whole)
   #length = undefined;  // a stream body's declared byte length
   #used = false;        // read (or handed to another body) without going through #stream
+  #fetched = null;      // a fetched body whose stream is not open yet: fetch.js's {open, take}
   #headers;             // for blob()'s type and formData()'s parser
 
   static {
     bodyTake = (b) => {
+      b.#open();
       if (b.#whole === null && b.#stream === null) return null;
       b.#used = true;
       return {whole: b.#whole, stream: b.#stream, length: b.#length};
@@ -102,6 +115,7 @@ class Body {
       return null;
     };
     bodyTee = (b) => {
+      b.#open();
       if (b.#stream === null || web.streams.wholeOf(b.#stream) === b.#whole) {
         return {whole: b.#whole, stream: null, length: undefined};
       }
@@ -109,7 +123,15 @@ class Body {
       b.#stream = mine;
       return {whole: null, stream: theirs, length: b.#length};
     };
-    bodyForRuntime = (b, fields) => {
+    bodyForRuntime = (b, fields, pipe = false) => {
+      if (pipe) {
+        const id = b.#takeFetched();
+        if (id !== 0) {
+          fields[2] = id;
+          return;
+        }
+      }
+      b.#open();
       const whole = b.#whole;
       if (whole !== null && b.#untouched()) {
         fields[2] = whole;
@@ -127,8 +149,38 @@ class Body {
       this.#whole = extracted.whole;
       this.#stream = extracted.stream;
       this.#length = extracted.length;
+      this.#fetched = extracted.fetched ?? null;
     }
     this.#headers = headers;
+  }
+
+  // A fetched body's stream, opened on first need.
+  #open() {
+    if (this.#fetched === null) return;
+    this.#stream = this.#fetched.open();
+    this.#fetched = null;
+  }
+
+  // The subrequest's id when the runtime may send this fetched body on itself (never opened, or
+  // its stream untouched), else 0. Taking it marks the body read, as sending it would.
+  #takeFetched() {
+    let id = 0;
+    if (this.#fetched !== null) {
+      id = this.#fetched.take();
+      if (id !== 0) {
+        this.#fetched = null;
+        this.#used = true;
+      }
+    } else if (this.#stream !== null) {
+      const take = fetchedStreams.get(this.#stream);
+      if (take !== undefined && !web.streams.isLocked(this.#stream) &&
+          !web.streams.isDisturbed(this.#stream)) {
+        id = take();
+        // Locked and closed, as reading it would leave it; its cancel() does nothing now.
+        if (id !== 0) web.streams.retire(this.#stream);
+      }
+    }
+    return id;
   }
 
   // Whether the stream, if any, is still the one made over the whole and nobody touched it.
@@ -137,6 +189,7 @@ class Body {
   }
 
   get body() {
+    this.#open();
     if (this.#stream === null && this.#whole !== null) {
       this.#stream = web.streams.wholeStream(this.#whole);
       // Read already, without a stream: the stream shows it, as reading it would have.
@@ -154,6 +207,7 @@ class Body {
   async #consume(method) {
     const why = bodyUnusable(this);
     if (why !== null) throw new kTypeError(`${method}: ${why}`);
+    this.#open();
     if (this.#whole === null && this.#stream === null) return null;  // a null body is never used
     this.#used = true;
     if (this.#whole !== null && this.#untouched()) {

@@ -7,8 +7,6 @@
 // Errors of the client and refusals of the outbound policy or the request's subrequest budget
 // reject with a TypeError carrying the client's sentence; an AbortSignal rejects with its reason.
 
-const kFetchHighWaterMark = 64 * 1024;
-
 function fetch(input, init = undefined) {
   return new Promise((resolve, reject) => {
     // Every error below, the Request's own included, rejects the promise.
@@ -29,6 +27,39 @@ function fetch(input, init = undefined) {
     let controller = null;  // the response body stream's, once the head came
     let reader = null;      // the request body's
     let finished = false;   // ended, failed or aborted: nothing more comes from the client
+    let failure = null;     // why it was aborted: a body stream opened later errors with it
+    let handed = false;     // the runtime took the body: it goes to the client, not to JS
+    // The response body's stream, made when the script first asks for it. Its highWaterMark
+    // is 0, so it asks for nothing until someone reads: a stream nobody read can still be
+    // taken by the runtime (kFetchedBody). Each read resumes the subrequest, and each chunk
+    // that arrives without a pending read pauses it again.
+    const openBody = () => {
+      const stream = new web.streams.ReadableStream({
+        __proto__: null,
+        type: 'bytes',
+        start(c) {
+          controller = c;
+          if (failure !== null) c.error(failure);
+        },
+        pull() {
+          if (!finished) internal.fetchResume(id);
+        },
+        cancel() {
+          if (finished || handed) return;
+          finish();
+          internal.fetchAbort(id);
+        },
+      }, {highWaterMark: 0});
+      fetchedStreams.set(stream, takeBody);
+      return stream;
+    };
+    // The runtime takes the untouched body to send it on itself: the subrequest's id, or 0 when
+    // it is over or taken already (the runtime then reads the stream, as any other).
+    const takeBody = () => {
+      if (finished || handed) return 0;
+      handed = true;
+      return id;
+    };
     const finish = () => {
       finished = true;
       if (signal !== null) signal.removeEventListener('abort', onAbort);
@@ -43,7 +74,9 @@ function fetch(input, init = undefined) {
     const abort = (error) => {
       if (finished) return;
       finish();
-      internal.fetchAbort(id);
+      failure = error;
+      internal.fetchAbort(id);  // the runtime cuts the answer off if it took the body
+      if (handed) return;
       if (reader !== null) reader.cancel(error).catch(() => {});
       fail(error);
     };
@@ -52,25 +85,12 @@ function fetch(input, init = undefined) {
     const handlers = {
       __proto__: null,
       head(status, statusText, flatHeaders, finalUrl, redirected) {
-        let stream = null;
-        if (method !== 'HEAD' && !kNullBodyStatuses.includes(status)) {
-          stream = new web.streams.ReadableStream({
-            __proto__: null,
-            type: 'bytes',
-            start(c) {
-              controller = c;
-            },
-            pull() {
-              if (!finished) internal.fetchResume(id);
-            },
-            cancel() {
-              if (finished) return;
-              finish();
-              internal.fetchAbort(id);
-            },
-          }, {highWaterMark: kFetchHighWaterMark});
-        }
-        resolve(makeFetchedResponse(status, statusText, flatHeaders, finalUrl, redirected, stream));
+        // The body's chunks wait in the runtime until the script asks for the stream (open) or
+        // the runtime takes the body whole as the answer's (take): see kFetchedBody below.
+        const fetched = method === 'HEAD' || kNullBodyStatuses.includes(status) ?
+            null :
+            {__proto__: null, open: openBody, take: takeBody};
+        resolve(makeFetchedResponse(status, statusText, flatHeaders, finalUrl, redirected, fetched));
       },
       // A chunk (a Uint8Array the stream may own); false: pause until the reader pulls.
       body(bytes) {

@@ -7,8 +7,9 @@ const kRedirectStatuses = [301, 302, 303, 307, 308];
 const kReasonPhrase = /^[\t\x20-\x7e\x80-\xff]*$/;
 const kClonedResponse = Symbol('cloned response');
 const kFetchedResponse = Symbol('fetched response');
-// (status, statusText, flatHeaders, url, redirected, stream | null) -> the Response fetch()
-// resolves with (fetch.js): immutable headers, the final URL, any status the upstream sent.
+// (status, statusText, flatHeaders, url, redirected, fetched | null) -> the Response fetch()
+// resolves with (fetch.js): immutable headers, the final URL, any status the upstream sent, and
+// a fetched body (body.js) or none.
 let makeFetchedResponse;
 
 class Response extends Body {
@@ -22,7 +23,9 @@ class Response extends Body {
   constructor(body = null, init = undefined) {
     if (body === kFetchedResponse) {
       const headers = makeHeadersFromFlatList(init.flatHeaders, 'immutable');
-      super(init.stream === null ? null : {whole: null, stream: init.stream, length: undefined},
+      super(init.fetched === null ?
+                null :
+                {whole: null, stream: null, length: undefined, fetched: init.fetched},
             headers);
       this.#status = init.status;
       this.#statusText = init.statusText;
@@ -133,9 +136,10 @@ class Response extends Body {
 
   // [status, flat header list, body, length] for the runtime, or null (and the reason in
   // internal.lastSerializeError) when `value` is not a usable Response. `body`: null, a string,
-  // a Uint8Array (whole bodies, also behind an untouched stream made over one) or a
-  // ReadableStream for the runtime to read; `length`: the byte length when it is known (a
-  // whole body's, a FixedLengthStream's), else undefined.
+  // a Uint8Array (whole bodies, also behind an untouched stream made over one), a
+  // ReadableStream for the runtime to read, or a number: the id of the subrequest whose body
+  // this is, untouched, for the runtime to send on itself (body.js, fetched bodies); `length`:
+  // the byte length when it is known (a whole body's, a FixedLengthStream's), else undefined.
   static #serialize(value) {
     internal.lastSerializeError = undefined;
     if (typeof value !== 'object' || value === null || !(#status in value)) {
@@ -152,12 +156,12 @@ class Response extends Body {
       return null;
     }
     const fields = [value.#status, flattenHeaders(value.#headers), null, undefined];
-    bodyForRuntime(value, fields);
+    bodyForRuntime(value, fields, true);
     return fields;
   }
   static {
     internal.serializeResponse = (value) => Response.#serialize(value);
-    makeFetchedResponse = (status, statusText, flatHeaders, url, redirected, stream) =>
-        new Response(kFetchedResponse, {status, statusText, flatHeaders, url, redirected, stream});
+    makeFetchedResponse = (status, statusText, flatHeaders, url, redirected, fetched) =>
+        new Response(kFetchedResponse, {status, statusText, flatHeaders, url, redirected, fetched});
   }
 }

@@ -29,6 +29,7 @@ WorkerEgress EgressStats::report() const {
   out.connections_reused = connections_reused;
   out.sent_body_bytes = sent_body_bytes;
   out.received_body_bytes = body_bytes;
+  out.passed_through = passed_through;
   out.head_latency_buckets = head_latency.buckets;
   out.head_latency_sum_us = head_latency.sum_us;
   return out;

@@ -38,6 +38,7 @@ struct EgressStats {
   uint64_t connections_reused = 0;             // exchanges on a kept-alive connection
   uint64_t body_bytes = 0;                     // response body bytes delivered (decoded)
   uint64_t sent_body_bytes = 0;  // request body bytes handed to the upstream's connection
+  uint64_t passed_through = 0;   // response bodies the runtime sent on to its client in C++
   LatencyHistogram head_latency;
 
   WorkerEgress report() const;  // what the worker copies into its segment header

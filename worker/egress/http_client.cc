@@ -32,6 +32,10 @@ const EgressStats& HttpClient::stats() const {
   return core_->stats;
 }
 
+void HttpClient::count_passthrough() {
+  ++core_->stats.passed_through;
+}
+
 size_t HttpClient::idle_connections() const {
   return core_->pool.idle_connections();
 }

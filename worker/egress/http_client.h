@@ -43,6 +43,9 @@ class HttpClient {
   Subrequest fetch(SubrequestSpec spec, SubrequestCallbacks callbacks);
 
   const EgressStats& stats() const;
+  // The runtime sends a subrequest's body on as its answer's without JavaScript (counted for
+  // /metrics: EgressStats::passed_through).
+  void count_passthrough();
   // Kept-alive connections waiting for their next request, and connections open in all.
   size_t idle_connections() const;
   size_t open_connections() const;
