@@ -135,10 +135,14 @@ class RequestContext final : public JsHost, public std::enable_shared_from_this<
     v8::Global<v8::Object> handlers;
     std::optional<egress::SubrequestSpec> spec;  // until the budget lets it start
     BodyRoute route = BodyRoute::held;
-    std::string held;  // body bytes that came while held
+    bool head_came = false;  // before it, an error rejects fetch()'s promise at once
+    std::string held;        // body bytes that came while held
     // While held: the subrequest is over (its ticket released); `held_error`: it failed so.
     bool held_over = false;
     std::optional<std::string> held_error;
+    // script: the stream's pull() asked for more during the slice that delivered a chunk (its
+    // microtasks read on), so the chunk's "no read waits" is already out of date.
+    bool pulled = false;
   };
   using FetchCall =
       std::function<bool(v8::Local<v8::Context> context, v8::Local<v8::Object> handlers)>;
@@ -231,7 +235,8 @@ class RequestContext final : public JsHost, public std::enable_shared_from_this<
   void deliver_over(uint32_t id, std::optional<std::string> error);
   // The script opened a held body's stream: what was held goes to it, then the client resumes.
   void release_held(uint32_t id);
-  // Whether a subrequest could still call back (a held body whose subrequest is over cannot).
+  // Whether a subrequest could still run the script's JavaScript (a held body whose subrequest
+  // is over cannot, until the script opens it).
   bool subrequests_running() const;
   // The runtime took fetch piped_fetch_'s body as the answer's (request_fetch_pipe.cc): its
   // chunks go from the client to pump_ without JavaScript; on_sink_ready resumes it.

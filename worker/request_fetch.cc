@@ -112,6 +112,9 @@ egress::SubrequestCallbacks RequestContext::fetch_callbacks(uint32_t id) {
   callbacks.on_head = [weak, id](egress::ResponseHead head) {
     auto request = weak.lock();
     if (!request) return;
+    if (auto it = request->fetches_.find(id); it != request->fetches_.end()) {
+      it->second.head_came = true;
+    }
     request->in_turn([id, head = std::move(head)](RequestContext& self) {
       self.deliver_fetch(
           id, false, [&](v8::Local<v8::Context> context, v8::Local<v8::Object> handlers) {
@@ -170,7 +173,7 @@ void RequestContext::fetch_over(uint32_t id, std::optional<std::string> error) {
   auto it = fetches_.find(id);
   if (finished_ || it == fetches_.end()) return;
   Fetch& fetch = it->second;
-  switch (fetch.route) {
+  switch (fetch.head_came ? fetch.route : BodyRoute::script) {
     case BodyRoute::held:
       // Told to the script when it opens the body (release_held); the place in the budget
       // frees now, as the subrequest is over.
@@ -191,6 +194,7 @@ void RequestContext::fetch_over(uint32_t id, std::optional<std::string> error) {
 
 bool RequestContext::deliver_body(uint32_t id, const std::string& bytes) {
   bool more = true;
+  if (auto it = fetches_.find(id); it != fetches_.end()) it->second.pulled = false;
   deliver_fetch(id, false, [&](v8::Local<v8::Context> context, v8::Local<v8::Object> handlers) {
     v8::Isolate* isolate = context->GetIsolate();
     v8::Local<v8::Uint8Array> array;
@@ -203,8 +207,9 @@ bool RequestContext::deliver_body(uint32_t id, const std::string& bytes) {
   });
   // No read is waiting for more: read nothing more until the stream's pull().
   auto it = fetches_.find(id);
-  if (!more && it != fetches_.end()) it->second.subrequest.pause();
-  return more;
+  if (it == fetches_.end() || more || it->second.pulled) return true;
+  it->second.subrequest.pause();
+  return false;
 }
 
 void RequestContext::deliver_over(uint32_t id, std::optional<std::string> error) {
@@ -228,8 +233,9 @@ void RequestContext::release_held(uint32_t id) {
 }
 
 bool RequestContext::subrequests_running() const {
+  // A held end still on its way to the script (release_held) will run its JavaScript.
   for (const auto& [id, fetch] : fetches_) {
-    if (!fetch.held_over) return true;
+    if (!fetch.held_over || fetch.route != BodyRoute::held) return true;
   }
   return false;
 }
@@ -260,7 +266,10 @@ void RequestContext::fetch_resume(uint32_t id) {
   auto it = fetches_.find(id);
   if (it == fetches_.end()) return;
   Fetch& fetch = it->second;
-  if (fetch.route == BodyRoute::script) return fetch.subrequest.resume();
+  if (fetch.route == BodyRoute::script) {
+    fetch.pulled = true;
+    return fetch.subrequest.resume();
+  }
   if (fetch.route != BodyRoute::held) return;  // the runtime sends it: no reader to feed
   // The script's first read of the body: what was held goes to its stream, in a turn of its own
   // (this runs inside the stream's pull(), in the request's slice).

@@ -60,6 +60,31 @@ export default {
       // The proxy idiom: the incoming request, pointed at the upstream, its answer handed back.
       return fetch(new Request(env.UP + '/pattern' + url.search, request));
     }
+    if (path === '/proxy-rewrap') {
+      // The body handed on untouched inside a new Response: still sent on by the runtime.
+      const r = await fetch(env.UP + '/pattern' + url.search);
+      return new Response(r.body, r);
+    }
+    if (path === '/proxy-touched') {
+      // The first chunk read before returning: the rest must follow it through the script.
+      const r = await fetch(env.UP + '/pattern' + url.search);
+      const reader = r.body.getReader();
+      const first = await reader.read();
+      return new Response(new ReadableStream({
+        start(controller) { controller.enqueue(first.value); },
+        async pull(controller) {
+          const {done, value} = await reader.read();
+          if (done) controller.close();
+          else controller.enqueue(value);
+        },
+      }), r);
+    }
+    if (path === '/proxy-teed') {
+      const r = await fetch(env.UP + '/pattern' + url.search);
+      const [mine, other] = r.body.tee();
+      other.cancel();
+      return new Response(mine, r);
+    }
     if (path === '/redirect') {
       const r = await fetch(env.UP + '/redirect/302?to=/json');
       return Response.json({status: r.status, redirected: r.redirected, url: r.url,
@@ -361,6 +386,48 @@ TEST(FetchMetrics, TheClientsFiguresReachMetricsFromARealCluster) {
   EXPECT_GE(metric(text, "wsup_worker_subrequest_received_bytes_total" + w), 1000) << text;
   EXPECT_EQ(metric(text, "wsup_worker_subrequest_head_seconds_bucket{worker=\"0\",le=\"+Inf\"}"), 7)
       << text;
+}
+
+TEST(FetchPassthrough, AnUntouchedFetchedBodyGoesThroughWithoutJavaScriptATouchedOneThroughIt) {
+  TestUpstream plain;
+  TestUpstream unused;
+  const uint16_t admin = free_port();
+  ClusterWithFiles cluster({{"app.js", kApp}},
+                           cluster_settings(plain, unused,
+                                            "outbound:\n  allow: [loopback]\nadmin:\n  http: "
+                                            "127.0.0.1:" +
+                                                std::to_string(admin) + "\n"),
+                           WSUP_WORKER_BINARY);
+  ASSERT_TRUE(cluster.supervisor->wait_serving(cluster.port)) << cluster.supervisor->log();
+  constexpr uint64_t kBytes = 3 << 20;
+  const std::string query = "?bytes=" + std::to_string(kBytes);
+  const std::string expected = pattern_bytes(kBytes);
+  // Sent on by the runtime: `return fetch(request)` and `new Response(r.body, r)`.
+  for (const char* path : {"/proxy", "/proxy-rewrap"}) {
+    HttpResult r = http_get(cluster.port, path + query);
+    ASSERT_EQ(r.status, 200) << path << cluster.supervisor->log();
+    ASSERT_EQ(r.body.size(), kBytes) << path;
+    EXPECT_TRUE(r.body == expected) << path << ": the bytes differ";
+  }
+  const std::string w = "{worker=\"0\"}";
+  std::string text;
+  EXPECT_TRUE(eventually([&] {
+    text = http_get(admin, "/metrics").body;
+    return metric(text, "wsup_worker_subrequest_completed_total" + w) == 2;
+  })) << text;
+  EXPECT_EQ(metric(text, "wsup_worker_subrequest_passthrough_total" + w), 2) << text;
+  // Read from, or teed, before the return: the script's stream carries the body, every byte.
+  for (const char* path : {"/proxy-touched", "/proxy-teed"}) {
+    HttpResult r = http_get(cluster.port, path + query);
+    ASSERT_EQ(r.status, 200) << path << cluster.supervisor->log();
+    ASSERT_EQ(r.body.size(), kBytes) << path;
+    EXPECT_TRUE(r.body == expected) << path << ": the bytes differ";
+  }
+  EXPECT_TRUE(eventually([&] {
+    text = http_get(admin, "/metrics").body;
+    return metric(text, "wsup_worker_subrequest_completed_total" + w) == 4;
+  })) << text;
+  EXPECT_EQ(metric(text, "wsup_worker_subrequest_passthrough_total" + w), 2) << text;
 }
 
 }  // namespace

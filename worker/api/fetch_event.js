@@ -272,5 +272,8 @@ internal.warmUp = () => {
   internal.shapes = [
     incoming, new FetchEvent('fetch', {request: incoming}, []), new ExecutionContext([]),
     new Response('x', {headers: {a: 'b'}}), Response.json({a: 1}), headers, extractBody('x'),
+    // What fetch() resolves with (its body never opened here).
+    makeFetchedResponse(200, 'OK', ['a', 'b'], 'http://warm/', false,
+                        {__proto__: null, open: null, take: null}),
   ];
 };
