@@ -342,23 +342,29 @@ long long metric(const std::string& text, const std::string& series) {
   return -1;
 }
 
+// kApp allowed to reach loopback, with /metrics on `admin`.
+std::unique_ptr<ClusterWithFiles> cluster_with_metrics(const TestUpstream& plain,
+                                                       const TestUpstream& unused, uint16_t admin) {
+  return std::make_unique<ClusterWithFiles>(
+      std::map<std::string, std::string>{{"app.js", kApp}},
+      cluster_settings(plain, unused,
+                       "outbound:\n  allow: [loopback]\nadmin:\n  http: 127.0.0.1:" +
+                           std::to_string(admin) + "\n"),
+      WSUP_WORKER_BINARY);
+}
+
 TEST(FetchMetrics, TheClientsFiguresReachMetricsFromARealCluster) {
   TestUpstream plain;
   TestUpstream unused;
   const uint16_t admin = free_port();
-  ClusterWithFiles cluster({{"app.js", kApp}},
-                           cluster_settings(plain, unused,
-                                            "outbound:\n  allow: [loopback]\nadmin:\n  http: "
-                                            "127.0.0.1:" +
-                                                std::to_string(admin) + "\n"),
-                           WSUP_WORKER_BINARY);
-  ASSERT_TRUE(cluster.supervisor->wait_serving(cluster.port)) << cluster.supervisor->log();
-  for (int i = 0; i < 5; ++i) ASSERT_EQ(http_get(cluster.port, "/json").status, 200);
+  auto cluster = cluster_with_metrics(plain, unused, admin);
+  ASSERT_TRUE(cluster->supervisor->wait_serving(cluster->port)) << cluster->supervisor->log();
+  for (int i = 0; i < 5; ++i) ASSERT_EQ(http_get(cluster->port, "/json").status, 200);
   const std::string body = pattern_bytes(1000);
-  ASSERT_EQ(http_post(cluster.port, "/post", body).status, 200);
-  ASSERT_EQ(http_get(cluster.port, "/redirect").status, 200);
-  HttpResult refused = http_get(cluster.port, "/closed-port");
-  ASSERT_EQ(refused.status, 200) << cluster.supervisor->log();
+  ASSERT_EQ(http_post(cluster->port, "/post", body).status, 200);
+  ASSERT_EQ(http_get(cluster->port, "/redirect").status, 200);
+  HttpResult refused = http_get(cluster->port, "/closed-port");
+  ASSERT_EQ(refused.status, 200) << cluster->supervisor->log();
   EXPECT_TRUE(has(refused.body, "127.0.0.1:1")) << refused.body;
 
   // 8 fetch() calls: 7 answered (the redirect is one call, two hops), 1 refused at connect.
@@ -392,20 +398,15 @@ TEST(FetchPassthrough, AnUntouchedFetchedBodyGoesThroughWithoutJavaScriptATouche
   TestUpstream plain;
   TestUpstream unused;
   const uint16_t admin = free_port();
-  ClusterWithFiles cluster({{"app.js", kApp}},
-                           cluster_settings(plain, unused,
-                                            "outbound:\n  allow: [loopback]\nadmin:\n  http: "
-                                            "127.0.0.1:" +
-                                                std::to_string(admin) + "\n"),
-                           WSUP_WORKER_BINARY);
-  ASSERT_TRUE(cluster.supervisor->wait_serving(cluster.port)) << cluster.supervisor->log();
+  auto cluster = cluster_with_metrics(plain, unused, admin);
+  ASSERT_TRUE(cluster->supervisor->wait_serving(cluster->port)) << cluster->supervisor->log();
   constexpr uint64_t kBytes = 3 << 20;
   const std::string query = "?bytes=" + std::to_string(kBytes);
   const std::string expected = pattern_bytes(kBytes);
   // Sent on by the runtime: `return fetch(request)` and `new Response(r.body, r)`.
   for (const char* path : {"/proxy", "/proxy-rewrap"}) {
-    HttpResult r = http_get(cluster.port, path + query);
-    ASSERT_EQ(r.status, 200) << path << cluster.supervisor->log();
+    HttpResult r = http_get(cluster->port, path + query);
+    ASSERT_EQ(r.status, 200) << path << cluster->supervisor->log();
     ASSERT_EQ(r.body.size(), kBytes) << path;
     EXPECT_TRUE(r.body == expected) << path << ": the bytes differ";
   }
@@ -418,8 +419,8 @@ TEST(FetchPassthrough, AnUntouchedFetchedBodyGoesThroughWithoutJavaScriptATouche
   EXPECT_EQ(metric(text, "wsup_worker_subrequest_passthrough_total" + w), 2) << text;
   // Read from, or teed, before the return: the script's stream carries the body, every byte.
   for (const char* path : {"/proxy-touched", "/proxy-teed"}) {
-    HttpResult r = http_get(cluster.port, path + query);
-    ASSERT_EQ(r.status, 200) << path << cluster.supervisor->log();
+    HttpResult r = http_get(cluster->port, path + query);
+    ASSERT_EQ(r.status, 200) << path << cluster->supervisor->log();
     ASSERT_EQ(r.body.size(), kBytes) << path;
     EXPECT_TRUE(r.body == expected) << path << ": the bytes differ";
   }
