@@ -275,6 +275,64 @@ TEST(ScriptSnapshot, AFailedWarmUpIsLeftOutAndTheTopLevelSnapshotted) {
   EXPECT_EQ(harness->fetch().body, "1");  // no trace of the failed warm-up
 }
 
+TEST(ScriptSnapshot, WarmUpRequestsMayDrawRandomValuesAndRequestsStillDrawTheirOwn) {
+  // As Hono's requestId() middleware does in every request: the warm-up is not refused for it,
+  // and what it keeps (the first id) is warm-up state, while each request draws afresh.
+  auto harness = module_script(
+      "let first = null;\n"
+      "export default { fetch() {\n"
+      "  const id = crypto.randomUUID();\n"
+      "  if (first === null) first = id;\n"
+      "  const bytes = crypto.getRandomValues(new Uint8Array(8));\n"
+      "  return new Response(JSON.stringify([first, id, Math.random(), [...bytes]]));\n"
+      "} };\n",
+      [](ScriptSpec& spec) { spec.warm_up = {"/warm"}; });
+  const ScriptStart& start = harness->runtime().snapshot().start(0);
+  EXPECT_TRUE(start.snapshotted);
+  EXPECT_EQ(start.warmed_up, 1u);
+  EXPECT_EQ(start.warm_up_failure, "");
+  const std::string one = harness->fetch().body;
+  const std::string two = harness->fetch().body;
+  ASSERT_GT(one.size(), 40u);
+  // The warm-up's id is in both; everything the requests drew differs.
+  EXPECT_EQ(one.substr(0, 40), two.substr(0, 40));
+  EXPECT_NE(one.substr(40), two.substr(40));
+}
+
+TEST(ScriptSnapshot, RandomValuesStayRefusedAtTopLevelWhenTheScriptHasWarmUps) {
+  auto harness_error = [] {
+    try {
+      Harness::single(
+          "const id = crypto.randomUUID();\nexport default { fetch: () => new "
+          "Response(id) };\n",
+          true, 1, {}, std::nullopt, 64, [](ScriptSpec& spec) { spec.warm_up = {"/"}; });
+    } catch (const StartupError& error) {
+      return std::string(error.what());
+    }
+    return std::string();
+  };
+  EXPECT_THAT(harness_error(), HasSubstr("scope: crypto.randomUUID()"));
+}
+
+TEST(ScriptSnapshot, AWarmUpThatMakesNativeStateIsLeftOutNotTheSnapshot) {
+  // A CryptoKey's key material cannot go into a snapshot: the warm-up fails, the top level is
+  // snapshotted without it (before, the whole script fell back to evaluation per request).
+  auto harness = module_script(
+      "let key = null;\n"
+      "export default { async fetch() {\n"
+      "  if (key === null) key = await crypto.subtle.importKey('raw', new Uint8Array(16), "
+      "'AES-GCM', false,\n"
+      "                                        ['encrypt']);\n"
+      "  return new Response(key.algorithm.name);\n"
+      "} };\n",
+      [](ScriptSpec& spec) { spec.warm_up = {"/warm"}; });
+  const ScriptStart& start = harness->runtime().snapshot().start(0);
+  EXPECT_TRUE(start.snapshotted);
+  EXPECT_EQ(start.warmed_up, 0u);
+  EXPECT_THAT(start.warm_up_failure, HasSubstr("native state"));
+  EXPECT_EQ(harness->fetch().body, "AES-GCM");
+}
+
 TEST(ScriptSnapshot, AStreamMadeAtTopLevelCountsAsAWeakCollection) {
   // The streams family keeps WeakMaps of its own, made with the constructor it captured.
   auto harness = module_script(
