@@ -22,9 +22,10 @@ std::unique_ptr<Harness> module_script(const std::string& source,
 }
 
 // The message a StartupError thrown while the runtime starts carries ("" when none is).
-std::string start_error(const std::string& source, bool module = true) {
+std::string start_error(const std::string& source, bool module = true,
+                        const std::function<void(ScriptSpec&)>& adjust = {}) {
   try {
-    Harness::single(source, module);
+    Harness::single(source, module, 1, {}, std::nullopt, 64, adjust);
   } catch (const StartupError& error) {
     return error.what();
   }
@@ -300,18 +301,10 @@ TEST(ScriptSnapshot, WarmUpRequestsMayDrawRandomValuesAndRequestsStillDrawTheirO
 }
 
 TEST(ScriptSnapshot, RandomValuesStayRefusedAtTopLevelWhenTheScriptHasWarmUps) {
-  auto harness_error = [] {
-    try {
-      Harness::single(
-          "const id = crypto.randomUUID();\nexport default { fetch: () => new "
-          "Response(id) };\n",
-          true, 1, {}, std::nullopt, 64, [](ScriptSpec& spec) { spec.warm_up = {"/"}; });
-    } catch (const StartupError& error) {
-      return std::string(error.what());
-    }
-    return std::string();
-  };
-  EXPECT_THAT(harness_error(), HasSubstr("scope: crypto.randomUUID()"));
+  EXPECT_THAT(start_error("const id = crypto.randomUUID();\n"
+                          "export default { fetch: () => new Response(id) };\n",
+                          true, [](ScriptSpec& spec) { spec.warm_up = {"/"}; }),
+              HasSubstr("scope: crypto.randomUUID()"));
 }
 
 TEST(ScriptSnapshot, AWarmUpThatMakesNativeStateIsLeftOutNotTheSnapshot) {
