@@ -17,6 +17,8 @@
 namespace wsup::e2e {
 namespace {
 
+using namespace std::chrono_literals;
+
 const char* kModule = R"(
 export default {
   async fetch(request) {
@@ -129,6 +131,67 @@ TEST(CronTriggers, EveryMinuteCronFiresOncePerTickOnOneOfTwoWorkers) {
   HttpResult r = http_get(port, "/mod/__scheduled?cron=*+*+*+*+*");
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.body, "fetch /mod/__scheduled");
+}
+
+// `wsup check` lists each script's crons, `wsup status` (table, JSON, the admin /status) adds each
+// one's next tick in UTC, and a cron that can never fire is refused with its file:line:column.
+TEST(CronTriggers, CheckAndStatusShowEachScriptsCronsAndCheckRefusesABadOne) {
+  TempDir dir;
+  dir.write("mod.mjs", kModule);
+  dir.write("sw.js", kServiceWorker);
+  const uint16_t port = free_port();
+  const uint16_t admin = free_port();
+  auto config = dir.write("cluster.yaml",
+                          "listen: 127.0.0.1:" + std::to_string(port) +
+                              "\nworkers: 1\nadmin:\n  http: 127.0.0.1:" + std::to_string(admin) +
+                              "\nscripts:\n"
+                              "  - name: mod\n    path: mod.mjs\n    routes: [\"/mod/*\"]\n"
+                              "    crons: [\"*/5 * * * *\", \"0 3 * * *\"]\n"
+                              "  - name: sw\n    path: sw.js\n    routes: [\"/*\"]\n");
+  CommandResult check = run_command(
+      {WSUP_BINARY, "check", config.string(), "--worker-binary", WSUP_WORKER_BINARY}, 60s);
+  EXPECT_EQ(check.exit_code, 0) << check.output;
+  EXPECT_NE(check.output.find("\nmod: crons \"*/5 * * * *\", \"0 3 * * *\" (UTC)\n"),
+            std::string::npos)
+      << check.output;
+  EXPECT_EQ(check.output.find("sw: crons"), std::string::npos) << check.output;
+
+  auto bad = dir.write("bad.yaml",
+                       "scripts:\n  - name: sw\n    path: sw.js\n    routes: [\"/*\"]\n"
+                       "    crons: [\"0 0 30 2 *\"]\n");
+  CommandResult refused =
+      run_command({WSUP_BINARY, "check", bad.string(), "--worker-binary", WSUP_WORKER_BINARY}, 60s);
+  EXPECT_EQ(refused.exit_code, 1) << refused.output;
+  EXPECT_NE(refused.output.find("bad.yaml:5:18: scripts[0].crons[0]: cron \"0 0 30 2 *\": never "
+                                "fires"),
+            std::string::npos)
+      << refused.output;
+
+  Supervisor wsup(config.string(), (dir.path() / "control.sock").string(), WSUP_WORKER_BINARY);
+  ASSERT_TRUE(wsup.wait_serving(port)) << wsup.log();
+  CommandResult table = wsup.control({"status"});
+  ASSERT_EQ(table.exit_code, 0) << table.output;
+  // The next */5 tick is a whole multiple of 5 minutes; the next "0 3 * * *" is 03:00, today or
+  // tomorrow: true whatever the time the test runs.
+  EXPECT_TRUE(std::regex_search(
+      table.output,
+      std::regex(
+          R"(\nSCRIPT +CRONS \(UTC\)\nmod +"\*/5 \* \* \* \*" next \d{4}-\d\d-\d\dT\d\d:\d[05])"
+          R"(:00Z, "0 3 \* \* \*" next \d{4}-\d\d-\d\dT03:00:00Z\n)")))
+      << table.output;
+  EXPECT_EQ(table.output.find("\nsw   "), table.output.rfind("\nsw   ")) << "one row: the scripts'";
+  const std::regex json_crons(
+      R"("name":"mod",.*"crons":\[\{"cron":"\*/5 \* \* \* \*","next":"\d{4}-\d\d-\d\dT\d\d:\d[05]:00Z"\},)"
+      R"(\{"cron":"0 3 \* \* \*","next":"\d{4}-\d\d-\d\dT03:00:00Z"\}\]\})");
+  CommandResult json = wsup.control({"status", "--json"});
+  ASSERT_EQ(json.exit_code, 0) << json.output;
+  EXPECT_TRUE(std::regex_search(json.output, json_crons)) << json.output;
+  EXPECT_NE(json.output.find("\"name\":\"sw\",\"isolation\":\"request\",\"snapshot\":true,"
+                             "\"warm_up\":0,\"recycle_requests\":0,\"recycle_heap_mib\":0,"
+                             "\"crons\":[]}"),
+            std::string::npos)
+      << json.output;
+  EXPECT_TRUE(std::regex_search(http_get(admin, "/status").body, json_crons));
 }
 
 TEST(CronTriggers, WsupTriggerRunsOneAndExitsWithItsOutcome) {
