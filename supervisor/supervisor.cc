@@ -458,6 +458,7 @@ void Supervisor::watch_script(Clock::time_point now) {
   std::vector<std::string> changed = watched_.changed();
   if (changed.empty()) return;
   log::info("file changed; reloading", {{"file", changed.front()}});
+  if (options_.before_reload) options_.before_reload();
   begin_reload(std::nullopt);
 }
 
