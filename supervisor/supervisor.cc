@@ -470,6 +470,7 @@ void Supervisor::begin_stop() {
             {{"drain_timeout_ms", static_cast<int64_t>(config_.drain_timeout.count())}});
   drain_deadline_ = Clock::now() + config_.drain_timeout;
   dispatcher_.close();
+  pool_.begin_drain();
   front_stopper_ = std::thread([this] {
     front_.stop();
     front_stopped_.store(true, std::memory_order_release);  // pairs with drain_done's acquire
