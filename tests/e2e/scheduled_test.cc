@@ -7,6 +7,7 @@
 // 30 times faster (supervisor/cron_scheduler.h), so "* * * * *" ticks every 2 s of real time.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <map>
 #include <regex>
 #include <set>
@@ -63,6 +64,22 @@ const char* kFetchOnly = R"(
 export default { fetch() { return new Response('only fetch'); } };
 )";
 
+// cluster.yaml serving kModule (`mod`, on /mod/*) and kServiceWorker (`sw`, on /*), each with its
+// extra lines (vars, crons), on `port` with the admin listener on `admin`.
+std::filesystem::path write_mod_and_sw(const TempDir& dir, uint16_t port, uint16_t admin,
+                                       int workers, const std::string& mod_extra,
+                                       const std::string& sw_extra) {
+  dir.write("mod.mjs", kModule);
+  dir.write("sw.js", kServiceWorker);
+  return dir.write(
+      "cluster.yaml",
+      "listen: 127.0.0.1:" + std::to_string(port) + "\nworkers: " + std::to_string(workers) +
+          "\nadmin:\n  http: 127.0.0.1:" + std::to_string(admin) +
+          "\nscripts:\n"
+          "  - name: mod\n    path: mod.mjs\n    routes: [\"/mod/*\"]\n" +
+          mod_extra + "  - name: sw\n    path: sw.js\n    routes: [\"/*\"]\n" + sw_extra);
+}
+
 // The values of `at=` on the log lines starting with `marker`, in order.
 std::vector<std::string> tick_times(const std::string& log, const std::string& marker) {
   std::vector<std::string> times;
@@ -84,18 +101,11 @@ int runs_counted(const std::string& metrics, const std::string& script,
 
 TEST(CronTriggers, EveryMinuteCronFiresOncePerTickOnOneOfTwoWorkers) {
   TempDir dir;
-  dir.write("mod.mjs", kModule);
-  dir.write("sw.js", kServiceWorker);
   const uint16_t port = free_port();
   const uint16_t admin = free_port();
-  auto config = dir.write("cluster.yaml",
-                          "listen: 127.0.0.1:" + std::to_string(port) +
-                              "\nworkers: 2\nadmin:\n  http: 127.0.0.1:" + std::to_string(admin) +
-                              "\nscripts:\n"
-                              "  - name: mod\n    path: mod.mjs\n    routes: [\"/mod/*\"]\n"
-                              "    vars: {WHO: cron}\n    crons: [\"* * * * *\"]\n"
-                              "  - name: sw\n    path: sw.js\n    routes: [\"/*\"]\n"
-                              "    crons: [\"* * * * *\"]\n");
+  auto config =
+      write_mod_and_sw(dir, port, admin, 2, "    vars: {WHO: cron}\n    crons: [\"* * * * *\"]\n",
+                       "    crons: [\"* * * * *\"]\n");
   Supervisor wsup(config.string(), (dir.path() / "control.sock").string(), WSUP_WORKER_BINARY,
                   {"WSUP_TEST_CRON_SPEEDUP=30"});
   ASSERT_TRUE(wsup.wait_serving(port)) << wsup.log();
@@ -137,17 +147,10 @@ TEST(CronTriggers, EveryMinuteCronFiresOncePerTickOnOneOfTwoWorkers) {
 // one's next tick in UTC, and a cron that can never fire is refused with its file:line:column.
 TEST(CronTriggers, CheckAndStatusShowEachScriptsCronsAndCheckRefusesABadOne) {
   TempDir dir;
-  dir.write("mod.mjs", kModule);
-  dir.write("sw.js", kServiceWorker);
   const uint16_t port = free_port();
   const uint16_t admin = free_port();
-  auto config = dir.write("cluster.yaml",
-                          "listen: 127.0.0.1:" + std::to_string(port) +
-                              "\nworkers: 1\nadmin:\n  http: 127.0.0.1:" + std::to_string(admin) +
-                              "\nscripts:\n"
-                              "  - name: mod\n    path: mod.mjs\n    routes: [\"/mod/*\"]\n"
-                              "    crons: [\"*/5 * * * *\", \"0 3 * * *\"]\n"
-                              "  - name: sw\n    path: sw.js\n    routes: [\"/*\"]\n");
+  auto config =
+      write_mod_and_sw(dir, port, admin, 1, "    crons: [\"*/5 * * * *\", \"0 3 * * *\"]\n", "");
   CommandResult check = run_command(
       {WSUP_BINARY, "check", config.string(), "--worker-binary", WSUP_WORKER_BINARY}, 60s);
   EXPECT_EQ(check.exit_code, 0) << check.output;
