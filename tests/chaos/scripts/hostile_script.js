@@ -7,8 +7,8 @@ addEventListener('fetch', (event) => {
   if (name === 'atomics-wait') Atomics.wait(new Int32Array(new SharedArrayBuffer(8)), 0, 0);
   // 3 GiB of WebAssembly memory: a RangeError against the isolate's budget (500).
   if (name === 'wasm') new Uint8Array(new WebAssembly.Memory({initial: 49152}).buffer).fill(1);
-  // The CPU limit ends it (503).
-  if (name === 'loop') for (;;) {}
+  // 2^28 characters encoded: a 256 MiB buffer past the isolate's budget, a RangeError (500).
+  if (name === 'encode') new TextEncoder().encode('x'.repeat(2 ** 28));
   // Allocates without bound: the heap limit (or the CPU limit, whichever comes first) ends it
   // with 503, the worker lives on.
   if (name === 'heap') {
