@@ -113,6 +113,11 @@ void WorkerPool::replace_all(PoolSettings settings, Done done) {
   operations_.push_back(std::move(op));
 }
 
+void WorkerPool::begin_drain() {
+  std::lock_guard lock(mutex_);
+  for (WorkerSlot& slot : slots_) slot.begin_drain();
+}
+
 void WorkerPool::stop_all() {
   std::lock_guard lock(mutex_);
   stopping_ = true;

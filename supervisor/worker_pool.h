@@ -57,6 +57,8 @@ class WorkerPool : private SlotHost {
   // Queue an operation; `done` runs (on the main loop thread) when it finished or failed.
   void restart_worker(int id, Done done);
   void replace_all(PoolSettings settings, Done done);  // reload: new settings, rolling replace
+  // The supervisor began to drain: workers serve on, but none that exits is restarted.
+  void begin_drain();
   // Shutdown: terminate everything, restart nothing. Pending operations fail.
   void stop_all();
   bool all_exited() const;

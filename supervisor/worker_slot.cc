@@ -58,7 +58,11 @@ void WorkerSlot::tick(Clock::time_point now) {
       tick_current(now);
       break;
     case Phase::restarting:
-      if (now >= restart_at_) restart(now);
+      if (draining_) {
+        phase_ = Phase::stopped;
+      } else if (now >= restart_at_) {
+        restart(now);
+      }
       break;
     case Phase::failed:
     case Phase::stopped:
@@ -197,6 +201,12 @@ void WorkerSlot::on_current_exit(Clock::time_point now) {
   if (replacement_ == Replacement::in_progress)
     fail_replacement("worker " + std::to_string(id_) + " exited before it was ready (" +
                      last_exit_ + ")");
+  if (draining_) {
+    phase_ = Phase::stopped;
+    log::info("worker exited while the supervisor drains; not restarting",
+              {{"worker", id_}, {"how", last_exit_}});
+    return;
+  }
   if (restart_reason_ == RestartReason::cpu_hard_limit) {
     phase_ = Phase::restarting;  // restart() retries later if no process can be started now
     log::error("worker ended a request past the hard CPU limit; restarting",

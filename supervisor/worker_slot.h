@@ -17,6 +17,10 @@
 //                      (routed to; the old one retires)
 //   replacing        the new process exits before ready   ready       on_replacement_exit
 //   replacing        the old process exits                starting    on_old_exit_while_replacing
+//   starting, ready  its process exits once the supervisor  stopped     on_current_exit
+//                      drains (begin_drain): a signal to the whole process group (Ctrl-C,
+//                      kill -TERM -PGID) reaches the workers too; nothing restarts
+//   restarting       the supervisor drains                stopped     tick
 //   any              shutdown                             stopped     stop
 //
 // - starting: the slot's process was started and is not routed to yet.
@@ -120,6 +124,8 @@ class WorkerSlot {
   Replacement replacement() const { return replacement_; }
   const std::string& replacement_error() const { return replacement_error_; }
   void forget_replacement() { replacement_ = Replacement::none; }
+  // The supervisor began to drain: its processes serve on, but one that exits is not restarted.
+  void begin_drain() { draining_ = true; }
   // Shutdown: every process retires (SIGTERM now), nothing starts again.
   void stop(Clock::time_point now);
   // Destruction of the pool: SIGKILL, reap (blocking) and settle every process.
@@ -173,6 +179,7 @@ class WorkerSlot {
   std::string last_exit_;
   Replacement replacement_ = Replacement::none;
   std::string replacement_error_;
+  bool draining_ = false;  // begin_drain: no process starts again
 };
 
 }  // namespace wsup::supervisor

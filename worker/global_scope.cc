@@ -28,12 +28,12 @@ std::string caller_location(v8::Isolate* isolate) {
 void refuse_callback(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Isolate* isolate = info.GetIsolate();
   JsHost* host = JsHost::of(isolate->GetCurrentContext());
-  if (host != nullptr) host->refuse_at_global_scope(to_utf8(isolate, info[0]));
+  if (host != nullptr) host->refuse_random_at_global_scope(to_utf8(isolate, info[0]));
 }
 
 bool allow_random(v8::Isolate* isolate, const char* what) {
   JsHost* host = JsHost::of(isolate->GetCurrentContext());
-  return host == nullptr || !host->refuse_at_global_scope(what);
+  return host == nullptr || !host->refuse_random_at_global_scope(what);
 }
 
 bool clock_frozen() {
@@ -144,8 +144,17 @@ bool GlobalScope::violated(Phase phase) const {
 std::string GlobalScope::disallowed_message(std::string_view what) {
   return "Disallowed operation called within global scope: " + std::string(what) +
          ". Asynchronous I/O, timers and generating random values are not allowed at a "
-         "script's global scope (as on Cloudflare Workers), nor in its warm-up requests: do "
-         "this inside a handler.";
+         "script's global scope (as on Cloudflare Workers), nor I/O and timers in its warm-up "
+         "requests: do this inside a handler.";
+}
+
+bool GlobalScope::refuse_random_at_global_scope(std::string_view what) {
+  // A warm-up request is a request: what it draws (Hono's requestId() middleware calls
+  // crypto.randomUUID() in every request) is not top-level state. What it keeps of them is warm-up
+  // state, shared by every request as module state is shared by a Cloudflare isolate's requests;
+  // V8 reseeds Math.random in every context made from the snapshot.
+  if (phase_ == Phase::warm_up) return false;
+  return refuse_at_global_scope(what);
 }
 
 bool GlobalScope::refuse_at_global_scope(std::string_view what) {
@@ -161,7 +170,13 @@ uint32_t GlobalScope::set_timer(v8::Local<v8::Function>, std::vector<v8::Local<v
 }
 
 void GlobalScope::note_native_state(std::string_view what) {
-  if (native_state_.empty()) native_state_ = what;
+  if (!native_state_.empty()) return;
+  native_state_ = what;
+  native_state_phase_ = phase_;
+}
+
+std::string GlobalScope::native_state_made_in(Phase phase) const {
+  return native_state_phase_ == phase ? native_state_ : std::string();
 }
 
 void GlobalScope::console_message(log::Level level, std::string_view text) {

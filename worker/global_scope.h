@@ -5,6 +5,8 @@
 // global scope). So what the snapshot freezes is what any evaluation of the top level computes:
 // nothing in it differs between two requests. A refused operation throws the "disallowed" error
 // and is recorded with the file:line:column that asked, even when the script catches the error.
+// Warm-up requests are requests: they may draw random values (their state is shared by every
+// request anyway, docs/CONFIG.md), but timers and I/O stay refused (nothing would run them).
 //
 // GlobalScope is the JsHost of the builder's context for that time (timers and I/O ask it), and
 // installs global_scope.js there: Math.random's guard and stand-ins for the built-ins V8 10.2
@@ -57,6 +59,9 @@ class GlobalScope final : public JsHost {
   // After leave(): whether the script made a WeakMap or WeakSet (see global_scope.js, 3.).
   bool weak_collections() const { return weak_collections_; }
   bool violated(Phase phase) const;
+  // What the script made during `phase` that holds native state ("" nothing): in a warm-up
+  // request it fails that warm-up (the snapshot is then taken without any), not the snapshot.
+  std::string native_state_made_in(Phase phase) const;
   // The console output of the script so far (the builder logs it with the script's name).
   std::vector<ConsoleLine> take_console() { return std::move(console_); }
 
@@ -75,6 +80,7 @@ class GlobalScope final : public JsHost {
   void promise_rejected_unhandled(v8::Local<v8::Promise>, v8::Local<v8::Value>) override {}
   void promise_handled_late(v8::Local<v8::Promise>) override {}
   bool refuse_at_global_scope(std::string_view what) override;
+  bool refuse_random_at_global_scope(std::string_view what) override;
   uint32_t fetch_start(egress::SubrequestSpec, v8::Local<v8::Object>, std::string&) override {
     refuse_at_global_scope("fetch()");
     return 0;
@@ -91,6 +97,7 @@ class GlobalScope final : public JsHost {
   std::vector<Violation> violations_;
   std::vector<ConsoleLine> console_;
   std::string native_state_;  // what the script made that holds native state ("" nothing)
+  Phase native_state_phase_ = Phase::top_level;  // when it made it
   bool weak_collections_ = false;
   ClockFreeze clock_;  // Date.now() reads 0 while this lives
   bool attached_ = false;

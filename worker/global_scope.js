@@ -15,8 +15,9 @@
 //    themselves (GlobalScope::note_weak_collections).
 // 2. Math.random() at global scope is refused (`refuse`, a native, throws and records where), as
 //    on Cloudflare Workers: a value drawn while the snapshot is made would be shared by every
-//    request. The guard stays Math.random only until leave(); a reference the top level kept
-//    keeps working afterwards.
+//    request. In a warm-up request `refuse` lets it through (warm-up state is shared by design:
+//    GlobalScope::refuse_random_at_global_scope). The guard stays Math.random only until
+//    leave(); a reference the top level kept keeps working afterwards.
 (function(refuse) {
 'use strict';
 const {defineProperty, getOwnPropertyDescriptor, getPrototypeOf, isExtensible} = Object;

@@ -278,6 +278,10 @@ Evaluation evaluate_for_snapshot(v8::Local<v8::Context> context, v8::Local<v8::O
       if (scope.violated(GlobalScope::Phase::warm_up)) {
         problem = violation_text(scope.violations().back());
       }
+      const std::string native = scope.native_state_made_in(GlobalScope::Phase::warm_up);
+      if (problem.empty() && !native.empty()) {
+        problem = "it made " + native + ", whose native state cannot go into a snapshot";
+      }
       if (!problem.empty()) {
         result.warm_up_failure = "warm-up request \"" + request + "\": " + problem;
         break;

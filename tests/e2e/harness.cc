@@ -13,7 +13,9 @@
 #include <algorithm>
 #include <cstring>
 #include <fstream>
+#include <mutex>
 #include <regex>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 
@@ -64,15 +66,26 @@ std::string read_file(const std::string& path) {
 }
 
 uint16_t free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
+  // The kernel may hand the same ephemeral port to two binds in a row once the first socket is
+  // closed, so a test that asks for a listen port and then an admin port could get one twice
+  // (seen in CI: "admin.http ... clashes with listen address"). Ports already given out in this
+  // process are skipped.
+  static std::mutex mutex;
+  static std::set<uint16_t> given;
+  std::lock_guard lock(mutex);
+  for (;;) {
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    const bool bound = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+                       ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0;
+    ::close(fd);
+    if (!bound) throw std::runtime_error("free_port: cannot bind an ephemeral loopback port");
+    const uint16_t port = ntohs(addr.sin_port);
+    if (given.insert(port).second) return port;
+  }
 }
 
 CommandResult run_command(const std::vector<std::string>& argv, std::chrono::milliseconds timeout,

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <optional>
 #include <sstream>
 
@@ -265,6 +266,32 @@ TEST(SupervisorLifecycle, SigtermFinishesInFlightRequestsThenExitsAndRemovesSegm
   for (const auto& entry : std::filesystem::directory_iterator("/dev/shm"))
     EXPECT_EQ(entry.path().filename().string().find(prefix), std::string::npos) << entry.path();
   EXPECT_FALSE(std::filesystem::exists(c.control));
+}
+
+// Ctrl-C in a terminal, or kill -TERM -PGID, reaches the workers as well as the supervisor: a
+// worker that drains and exits while the supervisor drains is not a crash and is not restarted.
+TEST(SupervisorLifecycle, WorkersSignalledWithTheSupervisorDrainAndNoneIsRestarted) {
+  constexpr auto npos = std::string::npos;
+  Cluster c("workers: 2\ndrain_timeout: 5s");
+  ASSERT_TRUE(c.serving()) << c.supervisor->log();
+  const std::map<int, int> workers = worker_pids(*c.supervisor);
+  ConcurrentRequests clients(c.port);
+  for (int i = 0; i < 4; ++i) clients.get("/sleep/1500");
+  ASSERT_TRUE(eventually([&] { return in_flight_total(*c.supervisor) == 4; }));
+  c.supervisor->signal(SIGTERM);
+  ASSERT_TRUE(eventually([&] { return c.supervisor->log().find("stopping: draining") != npos; }));
+  for (const auto& [id, pid] : workers) EXPECT_EQ(::kill(pid, SIGTERM), 0) << "worker " << id;
+  clients.join();
+  EXPECT_EQ(clients.count(200), 4);
+  EXPECT_EQ(c.supervisor->wait_exit(10s), 0);
+  const std::string log = c.supervisor->log();
+  EXPECT_EQ(log.find("; restarting"), npos) << log;  // "worker exited; restarting"
+  EXPECT_NE(log.find("worker exited while the supervisor drains"), npos) << log;
+  size_t started = 0;
+  for (size_t at = log.find("\"worker started\""); at != npos;
+       at = log.find("\"worker started\"", at + 1))
+    ++started;
+  EXPECT_EQ(started, 2u) << log;
 }
 
 TEST(SupervisorLifecycle, StopCommandStopsTheSupervisor) {

@@ -151,6 +151,33 @@ TEST_F(SlotTest, CrashSettlesItsRequestsAndRestartsAfterTheBackoff) {
   EXPECT_EQ(host.epochs, (std::vector<uint32_t>{1, 2}));                    // a fresh segment name
 }
 
+// A signal to the whole process group reaches the workers while the supervisor drains.
+TEST_F(SlotTest, ExitWhileTheSupervisorDrainsStopsTheSlotWithoutARestart) {
+  FakeProcess& first = ready_slot();
+  slot.begin_drain();
+  slot.tick(t0 + 1s);
+  EXPECT_EQ(slot.phase(), Phase::ready);  // it serves on until it exits
+  first.exit_how = "exit status 0";
+  slot.tick(t0 + 2s);
+  EXPECT_EQ(slot.phase(), Phase::stopped);
+  EXPECT_EQ(host.settled, std::vector<EndpointId>{1});
+  slot.tick(t0 + 10s);
+  EXPECT_EQ(host.spawned.size(), 1u);
+  EXPECT_EQ(slot.restarts(), 0u);
+  EXPECT_FALSE(slot.has_processes());
+}
+
+TEST_F(SlotTest, ARestartDueAfterTheDrainBeganNeverStarts) {
+  FakeProcess& first = ready_slot();
+  first.exit_how = "exit status 1";
+  slot.tick(t0 + 1s);
+  ASSERT_EQ(slot.phase(), Phase::restarting);
+  slot.begin_drain();
+  slot.tick(t0 + 5s);  // past the 100 ms backoff
+  EXPECT_EQ(slot.phase(), Phase::stopped);
+  EXPECT_EQ(host.spawned.size(), 1u);
+}
+
 TEST_F(SlotTest, CrashLoopEndsInFailedAndOnlyTheOperatorStartsItAgain) {
   host.now = t0;
   slot.start();

@@ -22,9 +22,10 @@ std::unique_ptr<Harness> module_script(const std::string& source,
 }
 
 // The message a StartupError thrown while the runtime starts carries ("" when none is).
-std::string start_error(const std::string& source, bool module = true) {
+std::string start_error(const std::string& source, bool module = true,
+                        const std::function<void(ScriptSpec&)>& adjust = {}) {
   try {
-    Harness::single(source, module);
+    Harness::single(source, module, 1, {}, std::nullopt, 64, adjust);
   } catch (const StartupError& error) {
     return error.what();
   }
@@ -273,6 +274,56 @@ TEST(ScriptSnapshot, AFailedWarmUpIsLeftOutAndTheTopLevelSnapshotted) {
   EXPECT_THAT(start.warm_up_failure, HasSubstr("warm-up request \"/slow\""));
   EXPECT_THAT(start.warm_up_failure, HasSubstr("setTimeout()"));
   EXPECT_EQ(harness->fetch().body, "1");  // no trace of the failed warm-up
+}
+
+TEST(ScriptSnapshot, WarmUpRequestsMayDrawRandomValuesAndRequestsStillDrawTheirOwn) {
+  // As Hono's requestId() middleware does in every request: the warm-up is not refused for it,
+  // and what it keeps (the first id) is warm-up state, while each request draws afresh.
+  auto harness = module_script(
+      "let first = null;\n"
+      "export default { fetch() {\n"
+      "  const id = crypto.randomUUID();\n"
+      "  if (first === null) first = id;\n"
+      "  const bytes = crypto.getRandomValues(new Uint8Array(8));\n"
+      "  return new Response(JSON.stringify([first, id, Math.random(), [...bytes]]));\n"
+      "} };\n",
+      [](ScriptSpec& spec) { spec.warm_up = {"/warm"}; });
+  const ScriptStart& start = harness->runtime().snapshot().start(0);
+  EXPECT_TRUE(start.snapshotted);
+  EXPECT_EQ(start.warmed_up, 1u);
+  EXPECT_EQ(start.warm_up_failure, "");
+  const std::string one = harness->fetch().body;
+  const std::string two = harness->fetch().body;
+  ASSERT_GT(one.size(), 40u);
+  // The warm-up's id is in both; everything the requests drew differs.
+  EXPECT_EQ(one.substr(0, 40), two.substr(0, 40));
+  EXPECT_NE(one.substr(40), two.substr(40));
+}
+
+TEST(ScriptSnapshot, RandomValuesStayRefusedAtTopLevelWhenTheScriptHasWarmUps) {
+  EXPECT_THAT(start_error("const id = crypto.randomUUID();\n"
+                          "export default { fetch: () => new Response(id) };\n",
+                          true, [](ScriptSpec& spec) { spec.warm_up = {"/"}; }),
+              HasSubstr("scope: crypto.randomUUID()"));
+}
+
+TEST(ScriptSnapshot, AWarmUpThatMakesNativeStateIsLeftOutNotTheSnapshot) {
+  // A CryptoKey's key material cannot go into a snapshot: the warm-up fails, the top level is
+  // snapshotted without it (before, the whole script fell back to evaluation per request).
+  auto harness = module_script(
+      "let key = null;\n"
+      "export default { async fetch() {\n"
+      "  if (key === null) key = await crypto.subtle.importKey('raw', new Uint8Array(16), "
+      "'AES-GCM', false,\n"
+      "                                        ['encrypt']);\n"
+      "  return new Response(key.algorithm.name);\n"
+      "} };\n",
+      [](ScriptSpec& spec) { spec.warm_up = {"/warm"}; });
+  const ScriptStart& start = harness->runtime().snapshot().start(0);
+  EXPECT_TRUE(start.snapshotted);
+  EXPECT_EQ(start.warmed_up, 0u);
+  EXPECT_THAT(start.warm_up_failure, HasSubstr("native state"));
+  EXPECT_EQ(harness->fetch().body, "AES-GCM");
 }
 
 TEST(ScriptSnapshot, AStreamMadeAtTopLevelCountsAsAWeakCollection) {

@@ -73,6 +73,12 @@ class JsHost {
   // values): at a top level being snapshotted (worker/global_scope.h) it throws the
   // "disallowed" error naming `what` and returns true; in a request it returns false.
   virtual bool refuse_at_global_scope(std::string_view /*what*/) { return false; }
+  // Asked before random values are made (Math.random(), crypto.getRandomValues(), ...): as
+  // refuse_at_global_scope, except where random values are allowed though timers and I/O are
+  // not (a snapshot's warm-up requests).
+  virtual bool refuse_random_at_global_scope(std::string_view what) {
+    return refuse_at_global_scope(what);
+  }
   // An object holding native state was made (web/runtime_hooks.h): a snapshot cannot carry it.
   virtual void note_native_state(std::string_view /*what*/) {}
   // A web platform family that keeps WeakMaps was built here (web/runtime_hooks.h).
