@@ -98,6 +98,7 @@ TEST(Metrics, EveryEgressFigureReachesItsFamily) {
   w.egress.connections_reused = 97;
   w.egress.sent_body_bytes = 1000;
   w.egress.received_body_bytes = 2000;
+  w.egress.passed_through = 8;
   w.egress.errors[5] = 6;                    // timeout
   w.egress.head_latency_buckets[0] = 7;      // <= 1 ms
   w.egress.head_latency_buckets[3] = 2;      // (5, 10] ms
@@ -113,6 +114,7 @@ TEST(Metrics, EveryEgressFigureReachesItsFamily) {
            "wsup_worker_subrequest_connections_reused_total{worker=\"1\"} 97\n",
            "wsup_worker_subrequest_sent_bytes_total{worker=\"1\"} 1000\n",
            "wsup_worker_subrequest_received_bytes_total{worker=\"1\"} 2000\n",
+           "wsup_worker_subrequest_passthrough_total{worker=\"1\"} 8\n",
            "wsup_worker_subrequest_errors_total{worker=\"1\",kind=\"timeout\"} 6\n",
            "wsup_worker_subrequest_errors_total{worker=\"1\",kind=\"dns\"} 0\n",
            "# TYPE wsup_worker_subrequest_head_seconds histogram\n",
