@@ -2,8 +2,10 @@
 // client (worker/egress/). The Request is built here; the subrequest runs in C++ on the worker's
 // loop (internal.fetchStart, through the request's JsHost), and what it reports comes back as
 // calls of the handlers below, each in a slice of the calling request (worker/request_fetch.cc).
-// The Response's body is a byte ReadableStream fed chunk by chunk: once its queue reaches the
-// highWaterMark the subrequest pauses (reads nothing more from its socket) until a read pulls.
+// The Response's body is *fetched* (body.js): its chunks wait in the runtime until the script
+// opens its byte ReadableStream, which is then fed chunk by chunk (the subrequest reads nothing
+// more from its socket while no read waits), or until the runtime takes it untouched as the
+// answer's body and sends it on in C++ (worker/request_fetch_pipe.cc).
 // Errors of the client and refusals of the outbound policy or the request's subrequest budget
 // reject with a TypeError carrying the client's sentence; an AbortSignal rejects with its reason.
 
@@ -31,7 +33,7 @@ function fetch(input, init = undefined) {
     let handed = false;     // the runtime took the body: it goes to the client, not to JS
     // The response body's stream, made when the script first asks for it. Its highWaterMark
     // is 0, so it asks for nothing until someone reads: a stream nobody read can still be
-    // taken by the runtime (kFetchedBody). Each read resumes the subrequest, and each chunk
+    // taken by the runtime (takeBody). Each read resumes the subrequest, and each chunk
     // that arrives without a pending read pauses it again.
     const openBody = () => {
       const stream = new web.streams.ReadableStream({
@@ -86,7 +88,7 @@ function fetch(input, init = undefined) {
       __proto__: null,
       head(status, statusText, flatHeaders, finalUrl, redirected) {
         // The body's chunks wait in the runtime until the script asks for the stream (open) or
-        // the runtime takes the body whole as the answer's (take): see kFetchedBody below.
+        // the runtime takes the body as the answer's (take).
         const fetched = method === 'HEAD' || kNullBodyStatuses.includes(status) ?
             null :
             {__proto__: null, open: openBody, take: takeBody};
