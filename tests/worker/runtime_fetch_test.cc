@@ -18,6 +18,7 @@ namespace {
 
 using egress::testing::encoded_text;
 using egress::testing::loopback_options;
+using egress::testing::RecordedRequest;
 using egress::testing::TestUpstream;
 using ::testing::HasSubstr;
 using wsup::testing::eventually;
@@ -144,9 +145,13 @@ TEST(RuntimeFetchTest, ASubrequestPastTheConcurrentLimitWaitsAndCanBeAbortedWhil
               "catch (e) { return e.name; }"),
       options(), limits);
   EXPECT_EQ(harness->fetch().body, "TimeoutError");
-  // Only the first one ever went out; the request's end then aborted it.
-  EXPECT_EQ(upstream.request_count(), 1u);
-  EXPECT_TRUE(eventually([&] { return upstream.connections_closed_by_client() == 1; }));
+  // The second never went out. The first did, unless the request ended (and aborted it) before
+  // its connection was made: on a loaded machine, 50 ms may not be enough for that.
+  EXPECT_LE(upstream.request_count(), 1u);
+  for (const RecordedRequest& r : upstream.requests()) EXPECT_EQ(r.target, "/hang");
+  if (upstream.request_count() == 1) {
+    EXPECT_TRUE(eventually([&] { return upstream.connections_closed_by_client() == 1; }));
+  }
 }
 
 TEST(RuntimeFetchTest, TheRequestsEndAbortsItsPendingSubrequests) {
