@@ -1,5 +1,7 @@
 #include "config/cron.h"
 
+#include <time.h>
+
 #include <array>
 #include <cctype>
 #include <charconv>
@@ -241,6 +243,15 @@ std::optional<std::chrono::sys_seconds> next_cron_time(const CronSchedule& s,
     }
   }
   return std::nullopt;
+}
+
+std::string format_cron_time(std::chrono::sys_seconds time) {
+  const time_t seconds = static_cast<time_t>(time.time_since_epoch().count());
+  struct tm parts {};
+  gmtime_r(&seconds, &parts);
+  char text[32];
+  strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &parts);
+  return text;
 }
 
 }  // namespace wsup::config

@@ -45,4 +45,8 @@ std::optional<CronSchedule> parse_cron(std::string_view text, CronError& error);
 std::optional<std::chrono::sys_seconds> next_cron_time(const CronSchedule& schedule,
                                                        std::chrono::sys_seconds after);
 
+// A tick as logs and `wsup status` write it: ISO 8601 in UTC, to the second
+// ("2026-12-07T19:05:00Z").
+std::string format_cron_time(std::chrono::sys_seconds time);
+
 }  // namespace wsup::config

@@ -9,6 +9,7 @@
 #include "supervisor/cli_args.h"
 #include "supervisor/cli_help.h"
 #include "supervisor/control.h"
+#include "supervisor/status_report.h"
 #include "supervisor/supervisor.h"
 #include "supervisor/version.h"
 #include "supervisor/worker_binary.h"
@@ -41,6 +42,11 @@ int cmd_check(const Args& raw) {
   }
   // The worker's report: how each script's requests get their context (isolation, snapshot).
   std::fputs(check.output.c_str(), stdout);
+  // Each script's cron triggers, as the supervisor will run them (a bad one is a ConfigError
+  // above).
+  for (const ScriptMode& script : script_modes(config))
+    if (!script.crons.empty())
+      std::printf("%s: crons %s (UTC)\n", script.name.c_str(), render_crons(script).c_str());
   // What the config (its wrangler files) says that wsup ignores: valid, but worth a look.
   for (const std::string& notice : config.notices) std::printf("%s\n", notice.c_str());
   std::printf("%s: ok (%zu script%s)\n", args.front().c_str(), config.scripts.size(),

@@ -1,7 +1,8 @@
 // `wsup dev [SCRIPT | WRANGLER_FILE | FOLDER]`: one script, or a Workers project's wrangler file,
 // served on loopback through a generated cluster.yaml, reloaded whenever a file of its module
-// graph (or the wrangler file, or .dev.vars) changes. A script that does not compile at start is
-// reported and waited on, not crash-looped.
+// graph (or the wrangler file, or .dev.vars) changes or, for .dev.vars and a folder's wrangler
+// file, appears. A script that does not compile at start is reported and waited on, not
+// crash-looped.
 #include <signal.h>
 #include <unistd.h>
 
@@ -40,9 +41,32 @@ bool is_wrangler_file(const fs::path& path) {
 // What `wsup dev` serves: a script file, or a project described by a wrangler file.
 struct DevTarget {
   fs::path script;    // set for a script
+  fs::path folder;    // set when a folder was named: its wrangler file is looked up on each change
   fs::path wrangler;  // set for a wrangler project
-  fs::path dev_vars;  // the project's .dev.vars, when it has one
+  fs::path dev_vars;  // the project's .dev.vars, when it has one now
 };
+
+// The first of wrangler's file names that `folder` holds, or an empty path.
+fs::path wrangler_file_in(const fs::path& folder) {
+  std::error_code ignored;
+  for (const char* name : kWranglerFiles)
+    if (fs::is_regular_file(folder / name, ignored)) return folder / name;
+  return {};
+}
+
+// Which files the project has now: a named folder's wrangler file (one created later, earlier in
+// wrangler's order, takes over; one removed is kept, for the check to report) and .dev.vars beside
+// the wrangler file, which wrangler dev reads.
+void refresh_project(DevTarget& target) {
+  if (!target.folder.empty()) {
+    fs::path found = wrangler_file_in(target.folder);
+    if (!found.empty()) target.wrangler = found;
+  }
+  if (target.wrangler.empty()) return;
+  std::error_code ignored;
+  const fs::path dev_vars = target.wrangler.parent_path() / ".dev.vars";
+  target.dev_vars = fs::is_regular_file(dev_vars, ignored) ? dev_vars : fs::path();
+}
 
 DevTarget find_target(const Args& args) {
   fs::path given = args.empty() ? fs::current_path() : fs::absolute(args.front());
@@ -52,13 +76,8 @@ DevTarget find_target(const Args& args) {
     throw std::runtime_error("no such file or folder: " + given.string());
   DevTarget target;
   if (fs::is_directory(given, ignored)) {
-    for (const char* name : kWranglerFiles) {
-      if (fs::is_regular_file(given / name, ignored)) {
-        target.wrangler = given / name;
-        break;
-      }
-    }
-    if (target.wrangler.empty())
+    target.folder = given;
+    if (wrangler_file_in(given).empty())
       usage_error("dev", "no wrangler.json, wrangler.jsonc or wrangler.toml in " + given.string() +
                              ": name a script file or a wrangler file");
   } else if (is_wrangler_file(given)) {
@@ -66,12 +85,24 @@ DevTarget find_target(const Args& args) {
   } else {
     target.script = given;
   }
-  if (!target.wrangler.empty()) {
-    // wrangler dev reads .dev.vars beside the wrangler file.
-    fs::path dev_vars = target.wrangler.parent_path() / ".dev.vars";
-    if (fs::is_regular_file(dev_vars, ignored)) target.dev_vars = dev_vars;
-  }
+  refresh_project(target);
   return target;
+}
+
+// The files whose change (or appearance) alters what is served besides the module graph: the
+// script or the wrangler file, .dev.vars beside it, and a named folder's other wrangler files.
+// Absent ones are watched too: FileWatch reports a file that appears.
+std::vector<std::string> project_files(const DevTarget& target) {
+  std::vector<std::string> files;
+  if (!target.script.empty()) files.push_back(target.script.string());
+  if (!target.folder.empty()) {
+    for (const char* name : kWranglerFiles) files.push_back((target.folder / name).string());
+  } else if (!target.wrangler.empty()) {
+    files.push_back(target.wrangler.string());
+  }
+  if (!target.wrangler.empty())
+    files.push_back((target.wrangler.parent_path() / ".dev.vars").string());
+  return files;
 }
 
 // `--var KEY=VALUE` (or wrangler's KEY:VALUE), each repeatable; later ones win.
@@ -159,7 +190,7 @@ int cmd_dev(const Args& raw) {
   const std::map<std::string, std::string> vars = take_vars(args);
   no_unknown_options("dev", args);
   if (args.size() > 1) usage_error("dev", "wsup dev takes one script, wrangler file or folder");
-  const DevTarget target = find_target(args);
+  DevTarget target = find_target(args);
   const std::string worker_binary = find_worker_binary(worker_binary_option);
 
   // Ctrl-C while waiting for a fix ends the wait (and removes the folder below); run_supervisor
@@ -180,14 +211,15 @@ int cmd_dev(const Args& raw) {
   } dir{fs::temp_directory_path() / ("wsup-dev-" + std::to_string(::getpid()))};
   fs::create_directories(dir.path);
   const fs::path config_path = dir.path / "cluster.yaml";
-  std::ofstream(config_path) << cluster_yaml(target, vars, type, port, workers,
-                                             dir.path / "control.sock");
-
-  // Watched besides the files the worker's check reads (the module graph): the script or the
-  // wrangler file, and .dev.vars.
-  std::vector<std::string> own_files;
-  for (const fs::path& file : {target.script, target.wrangler, target.dev_vars})
-    if (!file.empty()) own_files.push_back(file.string());
+  // Written again before every check, for the project's files as they are then: a .dev.vars
+  // created (or removed) after the start, a wrangler file that takes over the folder.
+  auto write_config = [&] {
+    refresh_project(target);
+    std::ofstream(config_path) << cluster_yaml(target, vars, type, port, workers,
+                                               dir.path / "control.sock");
+  };
+  write_config();
+  const std::vector<std::string> own_files = project_files(target);
   const std::string what = (target.wrangler.empty() ? target.script : target.wrangler).string();
 
   // Nothing is served until the scripts compile: each failure is shown once, then the next save
@@ -199,6 +231,7 @@ int cmd_dev(const Args& raw) {
                  what.c_str());
     if (!wait_for_change(join(own_files, check.files), stop_signals)) return 0;
     std::fprintf(stderr, "wsup dev: file changed; checking again\n");
+    write_config();
     check = run_worker_check(worker_binary, config_path.string(), true);
   }
 
@@ -211,6 +244,7 @@ int cmd_dev(const Args& raw) {
   options.config_path = config_path.string();
   options.worker_binary = worker_binary;
   options.watch_files = join(own_files, check.files);
+  options.before_reload = write_config;
   return run_supervisor(options);
 }
 

@@ -31,7 +31,8 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 8> kCommands
      "usage: wsup check CONFIG [--worker-binary PATH]\n"
      "\n"
      "Validates CONFIG and compiles its scripts without starting anything; prints each script's\n"
-     "isolation and snapshot. Errors are printed as file:line:column: key: message.\n"
+     "isolation and snapshot, and its cron triggers. Errors are printed as\n"
+     "file:line:column: key: message.\n"
      "Exit status: 0 valid, 1 invalid, 2 usage error.\n"},
     {"dev",
      "usage: wsup dev [SCRIPT | WRANGLER_FILE | FOLDER] [--var KEY=VALUE]... [--port 8787]\n"
@@ -49,7 +50,8 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 8> kCommands
      "usage: wsup status [CONFIG] [--json] [--control PATH | --config CONFIG]\n"
      "\n"
      "Prints the supervisor (pid, version, uptime, listen and admin addresses), one row per\n"
-     "worker and one per script; --json prints the same as JSON (as the admin /status does).\n"
+     "worker, one per script, and one per script with crons (each with its next tick, UTC);\n"
+     "--json prints the same as JSON (as the admin /status does).\n"
      "Exit status: 0 answered, 1 no supervisor answered, 2 usage error.\n"},
     {"restart-worker",
      "usage: wsup restart-worker N [CONFIG] [--control PATH | --config CONFIG]\n"

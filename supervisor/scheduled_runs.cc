@@ -1,11 +1,11 @@
 #include "supervisor/scheduled_runs.h"
 
-#include <time.h>
-
+#include <chrono>
 #include <future>
 #include <memory>
 #include <utility>
 
+#include "config/cron.h"
 #include "shared/log.h"
 #include "supervisor/request_ids.h"
 
@@ -18,15 +18,6 @@ std::string first_line(const std::string& body) {
   std::string line = body.substr(0, body.find('\n'));
   if (line.size() > 300) line.resize(300);
   return line;
-}
-
-std::string iso_utc(int64_t ms) {
-  time_t seconds = static_cast<time_t>(ms / 1000);
-  struct tm parts {};
-  gmtime_r(&seconds, &parts);
-  char text[32];
-  strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &parts);
-  return text;
 }
 
 }  // namespace
@@ -109,7 +100,10 @@ void ScheduledRuns::fire(const std::string& script, const std::string& cron,
                          r.duration = std::chrono::duration_cast<std::chrono::milliseconds>(
                              Dispatcher::Clock::now() - started);
                          metrics_.record_scheduled_run(script, r.outcome);
-                         const std::string when = iso_utc(scheduled_time_ms);
+                         const std::string when =
+                             config::format_cron_time(std::chrono::floor<std::chrono::seconds>(
+                                 std::chrono::sys_time<std::chrono::milliseconds>(
+                                     std::chrono::milliseconds(scheduled_time_ms))));
                          const auto ms = static_cast<int64_t>(r.duration.count());
                          if (r.ok()) {
                            log::info("scheduled run", {{"script", script},

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "config/cron.h"
 #include "shared/json_escape.h"
 
 namespace wsup::supervisor {
@@ -38,9 +39,31 @@ std::vector<ScriptMode> script_modes(const config::ClusterConfig& config) {
       // The worker's default: half the heap limit (worker/runtime.cc, RuntimeOptions).
       mode.recycle_heap_mib = script.recycle.heap_mib.value_or(config.limits.heap_mib / 2);
     }
+    for (const std::string& cron : script.crons) mode.crons.push_back(ScriptCron{cron, {}});
     modes.push_back(std::move(mode));
   }
   return modes;
+}
+
+void set_next_cron_ticks(std::vector<ScriptMode>& scripts,
+                         std::chrono::system_clock::time_point now) {
+  const auto after = std::chrono::floor<std::chrono::seconds>(now);
+  for (ScriptMode& script : scripts) {
+    for (ScriptCron& cron : script.crons) {
+      config::CronError error;
+      std::optional<config::CronSchedule> schedule = config::parse_cron(cron.expression, error);
+      cron.next = schedule ? config::next_cron_time(*schedule, after) : std::nullopt;
+    }
+  }
+}
+
+std::string render_crons(const ScriptMode& script) {
+  std::string out;
+  for (const ScriptCron& cron : script.crons) {
+    out += (out.empty() ? "\"" : ", \"") + cron.expression + "\"";
+    if (cron.next) out += " next " + config::format_cron_time(*cron.next);
+  }
+  return out;
 }
 
 std::string render_status_table(std::span<const WorkerSnapshot> workers,
@@ -87,6 +110,14 @@ std::string render_status_table(std::span<const WorkerSnapshot> workers,
                   recycle.c_str());
     out += line;
   }
+  bool header = false;
+  for (const ScriptMode& s : scripts) {
+    if (s.crons.empty()) continue;
+    if (!header) out += "\nSCRIPT               CRONS (UTC)\n";
+    header = true;
+    std::snprintf(line, sizeof line, "%-20s ", s.name.c_str());
+    out += line + render_crons(s) + "\n";
+  }
   return out;
 }
 
@@ -129,7 +160,14 @@ std::string render_status_json(std::span<const WorkerSnapshot> workers,
            "\",\"snapshot\":" + (s.snapshot ? "true" : "false") +
            ",\"warm_up\":" + std::to_string(s.warm_up) +
            ",\"recycle_requests\":" + std::to_string(s.recycle_requests) +
-           ",\"recycle_heap_mib\":" + std::to_string(s.recycle_heap_mib) + "}";
+           ",\"recycle_heap_mib\":" + std::to_string(s.recycle_heap_mib) + ",\"crons\":[";
+    for (size_t c = 0; c < s.crons.size(); ++c) {
+      const ScriptCron& cron = s.crons[c];
+      out += (c ? ",{\"cron\":\"" : "{\"cron\":\"") + json_escape(cron.expression) +
+             "\",\"next\":" +
+             (cron.next ? "\"" + config::format_cron_time(*cron.next) + "\"" : "null") + "}";
+    }
+    out += "]}";
   }
   out += "]}\n";
   return out;

@@ -147,6 +147,16 @@ class Supervisor {
     std::lock_guard lock(script_modes_mutex_);
     return script_modes_;
   }
+  // What `wsup status` shows of the scripts, with each cron's next tick by the cron clock
+  // (immutable once made, so the control and admin threads may read it).
+  std::vector<ScriptMode> status_scripts() const {
+    std::vector<ScriptMode> scripts = script_modes_now();
+    set_next_cron_ticks(scripts, cron_clock_.now());
+    return scripts;
+  }
+  std::string status_json() const {
+    return render_status_json(pool_.snapshot(), status_scripts(), supervisor_info());
+  }
   void set_script_modes(const config::ClusterConfig& config) {
     std::lock_guard lock(script_modes_mutex_);
     script_modes_ = script_modes(config);
@@ -244,17 +254,17 @@ bool Supervisor::start() {
                              pool_.last_exit_reasons());
 
   front_.start();
+  set_script_modes(config_);  // before the admin and control threads answer status
   if (config_.admin.http) {
-    admin_.emplace(
-        *config_.admin.http,
-        AdminHttp::Sources{
-            [this] {
-              auto workers = pool_.snapshot();
-              return metrics_.render(workers, dispatcher_.overflow_depth(),
-                                     SupervisorFigures::now());
-            },
-            [this] { return render_status_json(pool_.snapshot(), {}, supervisor_info()); },
-            [this] { return health_answer(pool_.health()); }});
+    admin_.emplace(*config_.admin.http,
+                   AdminHttp::Sources{[this] {
+                                        auto workers = pool_.snapshot();
+                                        return metrics_.render(workers,
+                                                               dispatcher_.overflow_depth(),
+                                                               SupervisorFigures::now());
+                                      },
+                                      [this] { return status_json(); },
+                                      [this] { return health_answer(pool_.health()); }});
   }
   const std::string control_path = !options_.control_path.empty() ? options_.control_path
                                    : !config_.admin.control_socket.empty()
@@ -262,12 +272,10 @@ bool Supervisor::start() {
                                        : default_control_path(config_.file);
   // Status is answered on the control thread; everything that changes the cluster goes through
   // the main loop.
-  set_script_modes(config_);
   control_.emplace(control_path, [this](const ControlCommand& c) -> ControlReply {
     if (c.kind == ControlCommand::Kind::status)
-      return {true, render_status_table(pool_.snapshot(), script_modes_now(), supervisor_info())};
-    if (c.kind == ControlCommand::Kind::status_json)
-      return {true, render_status_json(pool_.snapshot(), script_modes_now(), supervisor_info())};
+      return {true, render_status_table(pool_.snapshot(), status_scripts(), supervisor_info())};
+    if (c.kind == ControlCommand::Kind::status_json) return {true, status_json()};
     if (c.kind == ControlCommand::Kind::trigger) return trigger(c);
     return commands_.post(c).get();
   });
@@ -450,6 +458,7 @@ void Supervisor::watch_script(Clock::time_point now) {
   std::vector<std::string> changed = watched_.changed();
   if (changed.empty()) return;
   log::info("file changed; reloading", {{"file", changed.front()}});
+  if (options_.before_reload) options_.before_reload();
   begin_reload(std::nullopt);
 }
 

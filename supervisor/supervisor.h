@@ -4,6 +4,7 @@
 // one WorkerPool::tick(). SIGTERM/SIGINT/stop drain and stop, SIGHUP/reload reload.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,10 @@ struct StartOptions {
   // worker's check lists every file of their module graphs, again after each reload check).
   // Empty: not dev mode.
   std::vector<std::string> watch_files;
+  // wsup dev: called on the main loop when a watched file changed, before the reload check reads
+  // config_path again: rewrites the generated config for the project's files as they are now (a
+  // .dev.vars created after the start). Empty: nothing to do.
+  std::function<void()> before_reload;
 };
 
 // Runs until stopped. Throws config::ConfigError (bad config) or std::runtime_error (start-up

@@ -134,6 +134,12 @@ TEST(Cron, ErrorsNameTheFieldAndWhereInTheText) {
   EXPECT_NE(e.message.find("unexpected \"DAY\""), std::string::npos) << e.message;
 }
 
+TEST(Cron, TicksAreWrittenAsIsoUtcToTheSecond) {
+  EXPECT_EQ(format_cron_time(at(2026, 12, 7, 19, 5)), "2026-12-07T19:05:00Z");
+  EXPECT_EQ(format_cron_time(at(2028, 2, 29, 23, 59) + seconds{7}), "2028-02-29T23:59:07Z");
+  EXPECT_EQ(format_cron_time(sys_seconds{}), "1970-01-01T00:00:00Z");
+}
+
 TEST(Cron, KeepsTheTextAsWritten) {
   EXPECT_EQ(parse("*/5  * * * *").text, "*/5  * * * *");
   EXPECT_TRUE(parse("* * 1 * *").day_of_week_any);

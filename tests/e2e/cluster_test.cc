@@ -77,6 +77,27 @@ TEST(Cluster, TwoScriptsExampleRoutesApiToTheModuleAndTheRestToTheSite) {
   EXPECT_EQ(site.body, "site: /about\n");
 }
 
+// config/examples/hello.yaml, what scripts/run starts (docs/OPERATIONS.md, "Start"), on a free
+// port.
+TEST(Cluster, HelloExampleAnswersEveryPath) {
+  const std::filesystem::path examples = WSUP_EXAMPLES_DIR;
+  TempDir dir;
+  const uint16_t port = free_port();
+  dir.write("hello.js", read(examples / "hello.js"));
+  const std::filesystem::path config = dir.write(
+      "hello.yaml", replace(replace(read(examples / "hello.yaml"), "listen: 127.0.0.1:8080",
+                                    "listen: 127.0.0.1:" + std::to_string(port)),
+                            "workers: auto", "workers: 1"));
+  Supervisor supervisor(config.string(), (dir.path() / "control.sock").string(),
+                        WSUP_WORKER_BINARY);
+  ASSERT_TRUE(supervisor.wait_serving(port)) << supervisor.log();
+  for (const char* path : {"/", "/any/path?q=1"}) {
+    HttpResult r = http_get(port, path);
+    EXPECT_EQ(r.status, 200) << path;
+    EXPECT_EQ(r.body, "Hello from wsup\n") << path;
+  }
+}
+
 TEST(Cluster, WallTimeOfAScriptWaitingOnATimerEndsIn504) {
   OneScript c(kSlowScript, "workers: 1\nlimits:\n  wall_ms: 500");
   ASSERT_TRUE(c.supervisor->wait_serving(c.port)) << c.supervisor->log();

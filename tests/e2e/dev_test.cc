@@ -110,6 +110,36 @@ TEST(DevWrangler, ReloadsWhenAnImportedModuleChanges) {
   EXPECT_TRUE(eventually([&] { return body_has(port, "\"version\":\"m2\""); }, 30s)) << dev.log();
 }
 
+// wrangler dev reads .dev.vars when it starts; wsup dev also takes one created (then edited) while
+// it serves, and a wrangler file that appears in the folder it was given, earlier in wrangler's
+// order (json, jsonc, toml), takes over as it would at a start.
+TEST(DevWrangler, PicksUpADevVarsFileCreatedAfterItStarted) {
+  TempDir dir;
+  write_toml_project(dir);
+  std::filesystem::remove(dir.path() / ".dev.vars");
+  const uint16_t port = free_port();
+  Supervisor dev({"dev", dir.path().string(), "--port", std::to_string(port), "--worker-binary",
+                  WSUP_WORKER_BINARY},
+                 "", (dir.path() / "dev.log").string());
+  ASSERT_TRUE(dev.wait_serving(port)) << dev.log();
+  ASSERT_TRUE(body_has(port, "\"greeting\":\"hello\"")) << dev.log();
+  EXPECT_FALSE(body_has(port, "\"secret\"")) << http_get(port, "/").body;
+
+  dir.write(".dev.vars", "API_KEY=created-later\n");
+  EXPECT_TRUE(eventually([&] { return body_has(port, "\"secret\":\"created-later\""); }, 30s))
+      << dev.log();
+  edit(dir, ".dev.vars", "API_KEY=edited\n");
+  EXPECT_TRUE(eventually([&] { return body_has(port, "\"secret\":\"edited\""); }, 30s))
+      << dev.log();
+
+  dir.write("wrangler.json",
+            R"({"name": "sample-app", "main": "src/index.js", "compatibility_date": "2024-09-23",)"
+            R"( "compatibility_flags": ["nodejs_compat"], "vars": {"GREETING": "from json"}})");
+  EXPECT_TRUE(eventually([&] { return body_has(port, "\"greeting\":\"from json\""); }, 30s))
+      << dev.log();
+  EXPECT_TRUE(body_has(port, "\"secret\":\"edited\"")) << http_get(port, "/").body;
+}
+
 TEST(DevWrangler, ReadsWranglerJsoncWithComments) {
   TempDir dir;
   dir.write("wrangler.jsonc",

@@ -7,6 +7,7 @@
 // 30 times faster (supervisor/cron_scheduler.h), so "* * * * *" ticks every 2 s of real time.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <map>
 #include <regex>
 #include <set>
@@ -16,6 +17,8 @@
 
 namespace wsup::e2e {
 namespace {
+
+using namespace std::chrono_literals;
 
 const char* kModule = R"(
 export default {
@@ -61,6 +64,22 @@ const char* kFetchOnly = R"(
 export default { fetch() { return new Response('only fetch'); } };
 )";
 
+// cluster.yaml serving kModule (`mod`, on /mod/*) and kServiceWorker (`sw`, on /*), each with its
+// extra lines (vars, crons), on `port` with the admin listener on `admin`.
+std::filesystem::path write_mod_and_sw(const TempDir& dir, uint16_t port, uint16_t admin,
+                                       int workers, const std::string& mod_extra,
+                                       const std::string& sw_extra) {
+  dir.write("mod.mjs", kModule);
+  dir.write("sw.js", kServiceWorker);
+  return dir.write(
+      "cluster.yaml",
+      "listen: 127.0.0.1:" + std::to_string(port) + "\nworkers: " + std::to_string(workers) +
+          "\nadmin:\n  http: 127.0.0.1:" + std::to_string(admin) +
+          "\nscripts:\n"
+          "  - name: mod\n    path: mod.mjs\n    routes: [\"/mod/*\"]\n" +
+          mod_extra + "  - name: sw\n    path: sw.js\n    routes: [\"/*\"]\n" + sw_extra);
+}
+
 // The values of `at=` on the log lines starting with `marker`, in order.
 std::vector<std::string> tick_times(const std::string& log, const std::string& marker) {
   std::vector<std::string> times;
@@ -82,18 +101,11 @@ int runs_counted(const std::string& metrics, const std::string& script,
 
 TEST(CronTriggers, EveryMinuteCronFiresOncePerTickOnOneOfTwoWorkers) {
   TempDir dir;
-  dir.write("mod.mjs", kModule);
-  dir.write("sw.js", kServiceWorker);
   const uint16_t port = free_port();
   const uint16_t admin = free_port();
-  auto config = dir.write("cluster.yaml",
-                          "listen: 127.0.0.1:" + std::to_string(port) +
-                              "\nworkers: 2\nadmin:\n  http: 127.0.0.1:" + std::to_string(admin) +
-                              "\nscripts:\n"
-                              "  - name: mod\n    path: mod.mjs\n    routes: [\"/mod/*\"]\n"
-                              "    vars: {WHO: cron}\n    crons: [\"* * * * *\"]\n"
-                              "  - name: sw\n    path: sw.js\n    routes: [\"/*\"]\n"
-                              "    crons: [\"* * * * *\"]\n");
+  auto config =
+      write_mod_and_sw(dir, port, admin, 2, "    vars: {WHO: cron}\n    crons: [\"* * * * *\"]\n",
+                       "    crons: [\"* * * * *\"]\n");
   Supervisor wsup(config.string(), (dir.path() / "control.sock").string(), WSUP_WORKER_BINARY,
                   {"WSUP_TEST_CRON_SPEEDUP=30"});
   ASSERT_TRUE(wsup.wait_serving(port)) << wsup.log();
@@ -129,6 +141,60 @@ TEST(CronTriggers, EveryMinuteCronFiresOncePerTickOnOneOfTwoWorkers) {
   HttpResult r = http_get(port, "/mod/__scheduled?cron=*+*+*+*+*");
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.body, "fetch /mod/__scheduled");
+}
+
+// `wsup check` lists each script's crons, `wsup status` (table, JSON, the admin /status) adds each
+// one's next tick in UTC, and a cron that can never fire is refused with its file:line:column.
+TEST(CronTriggers, CheckAndStatusShowEachScriptsCronsAndCheckRefusesABadOne) {
+  TempDir dir;
+  const uint16_t port = free_port();
+  const uint16_t admin = free_port();
+  auto config =
+      write_mod_and_sw(dir, port, admin, 1, "    crons: [\"*/5 * * * *\", \"0 3 * * *\"]\n", "");
+  CommandResult check = run_command(
+      {WSUP_BINARY, "check", config.string(), "--worker-binary", WSUP_WORKER_BINARY}, 60s);
+  EXPECT_EQ(check.exit_code, 0) << check.output;
+  EXPECT_NE(check.output.find("\nmod: crons \"*/5 * * * *\", \"0 3 * * *\" (UTC)\n"),
+            std::string::npos)
+      << check.output;
+  EXPECT_EQ(check.output.find("sw: crons"), std::string::npos) << check.output;
+
+  auto bad = dir.write("bad.yaml",
+                       "scripts:\n  - name: sw\n    path: sw.js\n    routes: [\"/*\"]\n"
+                       "    crons: [\"0 0 30 2 *\"]\n");
+  CommandResult refused =
+      run_command({WSUP_BINARY, "check", bad.string(), "--worker-binary", WSUP_WORKER_BINARY}, 60s);
+  EXPECT_EQ(refused.exit_code, 1) << refused.output;
+  EXPECT_NE(refused.output.find("bad.yaml:5:18: scripts[0].crons[0]: cron \"0 0 30 2 *\": never "
+                                "fires"),
+            std::string::npos)
+      << refused.output;
+
+  Supervisor wsup(config.string(), (dir.path() / "control.sock").string(), WSUP_WORKER_BINARY);
+  ASSERT_TRUE(wsup.wait_serving(port)) << wsup.log();
+  CommandResult table = wsup.control({"status"});
+  ASSERT_EQ(table.exit_code, 0) << table.output;
+  // The next */5 tick is a whole multiple of 5 minutes; the next "0 3 * * *" is 03:00, today or
+  // tomorrow: true whatever the time the test runs.
+  EXPECT_TRUE(std::regex_search(
+      table.output,
+      std::regex(
+          R"(\nSCRIPT +CRONS \(UTC\)\nmod +"\*/5 \* \* \* \*" next \d{4}-\d\d-\d\dT\d\d:\d[05])"
+          R"(:00Z, "0 3 \* \* \*" next \d{4}-\d\d-\d\dT03:00:00Z\n)")))
+      << table.output;
+  EXPECT_EQ(table.output.find("\nsw   "), table.output.rfind("\nsw   ")) << "one row: the scripts'";
+  const std::regex json_crons(
+      R"("name":"mod",.*"crons":\[\{"cron":"\*/5 \* \* \* \*","next":"\d{4}-\d\d-\d\dT\d\d:\d[05]:00Z"\},)"
+      R"(\{"cron":"0 3 \* \* \*","next":"\d{4}-\d\d-\d\dT03:00:00Z"\}\]\})");
+  CommandResult json = wsup.control({"status", "--json"});
+  ASSERT_EQ(json.exit_code, 0) << json.output;
+  EXPECT_TRUE(std::regex_search(json.output, json_crons)) << json.output;
+  EXPECT_NE(json.output.find("\"name\":\"sw\",\"isolation\":\"request\",\"snapshot\":true,"
+                             "\"warm_up\":0,\"recycle_requests\":0,\"recycle_heap_mib\":0,"
+                             "\"crons\":[]}"),
+            std::string::npos)
+      << json.output;
+  EXPECT_TRUE(std::regex_search(http_get(admin, "/status").body, json_crons));
 }
 
 TEST(CronTriggers, WsupTriggerRunsOneAndExitsWithItsOutcome) {

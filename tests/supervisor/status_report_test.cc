@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+
 using namespace wsup::supervisor;
 
 namespace {
@@ -59,9 +61,46 @@ TEST(StatusReport, ScriptsSayWhichIsolationAndSnapshotTheyRunWith) {
       << table;
   std::string json = render_status_json(two_workers(), scripts);
   EXPECT_NE(json.find("\"scripts\":[{\"name\":\"api\",\"isolation\":\"isolate\",\"snapshot\":true,"
-                      "\"warm_up\":2,\"recycle_requests\":1000,\"recycle_heap_mib\":64}"),
+                      "\"warm_up\":2,\"recycle_requests\":1000,\"recycle_heap_mib\":64,"
+                      "\"crons\":[]}"),
             std::string::npos)
       << json;
+}
+
+TEST(StatusReport, CronsShowOneLinePerScriptWithEachExpressionsNextTickInUtc) {
+  std::vector<ScriptMode> scripts(3);
+  scripts[0].name = "jobs";
+  scripts[0].crons = {{"*/5 * * * *", {}}, {"0 3 * * mon-fri", {}}};
+  scripts[1].name = "site";  // no crons: no line
+  scripts[2].name = "weekly";
+  scripts[2].crons = {{"30 12 * * SAT", {}}};
+  // Monday 2026-12-07 21:58:30 UTC.
+  set_next_cron_ticks(scripts, std::chrono::sys_days{std::chrono::year{2026} / 12 / 7} +
+                                   std::chrono::hours{21} + std::chrono::minutes{58} +
+                                   std::chrono::seconds{30});
+  const std::string table = render_status_table(two_workers(), scripts);
+  EXPECT_NE(table.find("\nSCRIPT               CRONS (UTC)\n"
+                       "jobs                 \"*/5 * * * *\" next 2026-12-07T22:00:00Z, "
+                       "\"0 3 * * mon-fri\" next 2026-12-08T03:00:00Z\n"
+                       "weekly               \"30 12 * * SAT\" next 2026-12-12T12:30:00Z\n"),
+            std::string::npos)
+      << table;
+  EXPECT_EQ(table.find("site                 \""), std::string::npos) << table;
+  const std::string json = render_status_json(two_workers(), scripts);
+  EXPECT_NE(json.find("\"crons\":[{\"cron\":\"*/5 * * * *\",\"next\":\"2026-12-07T22:00:00Z\"},"
+                      "{\"cron\":\"0 3 * * mon-fri\",\"next\":\"2026-12-08T03:00:00Z\"}]"),
+            std::string::npos)
+      << json;
+  // `wsup check` shows the expressions alone: nothing computed, no "next".
+  scripts[0].crons[0].next.reset();
+  scripts[0].crons[1].next.reset();
+  EXPECT_EQ(render_crons(scripts[0]), "\"*/5 * * * *\", \"0 3 * * mon-fri\"");
+}
+
+TEST(StatusReport, NoCronsNoCronSection) {
+  std::vector<ScriptMode> scripts(1);
+  scripts[0].name = "site";
+  EXPECT_EQ(render_status_table(two_workers(), scripts).find("CRONS"), std::string::npos);
 }
 
 TEST(StatusReport, TheSupervisorLineComesFirstWithPidVersionUptimeAndAddresses) {
