@@ -59,7 +59,6 @@ bool DeserializationGcGuard::make_room(size_t blob_bytes) {
   // V8 would keep optimizing for memory (no load-mode growth).
   isolate_->MemoryPressureNotification(v8::MemoryPressureLevel::kCritical);
   isolate_->MemoryPressureNotification(v8::MemoryPressureLevel::kNone);
-  ++collections_run_;
   return old_generation_bytes() + needed <= room_bytes();
 }
 

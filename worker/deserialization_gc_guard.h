@@ -38,12 +38,9 @@ class DeserializationGcGuard {
   // heap has no room for one more such context without collecting inside its deserialization.
   // `blob_bytes` bounds what a context adds until one deserialization has measured it.
   bool make_room(size_t blob_bytes);
-  // Runs `deserialize` (Context::FromSnapshot) in load mode and measures what it added.
+  // Runs `make_context` (Context::FromSnapshot) in load mode and measures what it added.
   v8::MaybeLocal<v8::Context> deserialize(
       const std::function<v8::MaybeLocal<v8::Context>()>& make_context);
-
-  // Full collections make_room() ran (for tests and statistics).
-  size_t collections_run() const { return collections_run_; }
 
  private:
   static void on_full_gc(v8::Isolate* isolate, v8::GCType type, v8::GCCallbackFlags flags,
@@ -57,7 +54,6 @@ class DeserializationGcGuard {
   size_t live_after_full_gc_;  // the old generation after the last full collection
   size_t full_gcs_ = 0;
   size_t context_bytes_ = 0;  // the most one deserialization added to the old generation
-  size_t collections_run_ = 0;
 };
 
 }  // namespace wsup::worker
