@@ -84,6 +84,7 @@ WorkerIsolate::WorkerIsolate(const std::vector<LoadedScript>& scripts,
                                  settings.on_fatal ? settings.on_fatal : report_fatal_to_stderr,
                                  settings.on_fatal_data);
   heap_guard_ = std::make_unique<limits::HeapLimitGuard>(isolate, settings.heap_bytes);
+  gc_guard_ = std::make_unique<DeserializationGcGuard>(isolate, settings.heap_bytes - young);
   // Its WebAssembly memories count against its ArrayBuffer budget (wasm_memory_budget.h). Each
   // function keeps the budget alive for memories freed after the isolate is gone.
   WasmMemoryPageAllocator::open_account(
@@ -139,6 +140,7 @@ WorkerIsolate::~WorkerIsolate() {
     service_workers_.clear();
     family_scripts_.reset();
     heap_guard_.reset();
+    gc_guard_.reset();
   }
   loop_lock_.reset();
 }
@@ -208,6 +210,21 @@ void WorkerIsolate::on_major_gc(v8::Isolate* isolate, v8::GCType, v8::GCCallback
   owner->major_gcs_.fetch_add(1, std::memory_order_relaxed);
 }
 
+v8::MaybeLocal<v8::Context> WorkerIsolate::new_context(size_t script,
+                                                       v8::MicrotaskQueue* microtasks) {
+  v8::Isolate* isolate = isolate_.get();
+  if (!snapshot_->snapshotted(script) || !snapshot_->start(script).weak_collections) {
+    return snapshot_->new_context(isolate, script, microtasks);
+  }
+  if (!gc_guard_->make_room(snapshot_->blob_size())) {
+    // Out of heap for one more context: the same verdict as the heap guard's.
+    heap_guard_->mark_exceeded();
+    return {};
+  }
+  return gc_guard_->deserialize(
+      [&] { return snapshot_->new_context(isolate, script, microtasks); });
+}
+
 void WorkerIsolate::run_pending_tasks() {
   v8::Locker lock(isolate_.get());
   v8::Isolate::Scope isolate_scope(isolate_.get());
@@ -228,7 +245,7 @@ void WorkerIsolate::prepare_spare_context() {
   spare.key = snapshot_->context_key(script);
   spare.queue = v8::MicrotaskQueue::New(isolate, v8::MicrotasksPolicy::kExplicit);
   v8::Local<v8::Context> context;
-  if (!snapshot_->new_context(isolate, script, spare.queue.get()).ToLocal(&context)) {
+  if (!new_context(script, spare.queue.get()).ToLocal(&context)) {
     // The heap guard terminated it (heap_exhausted() now says so): the next request on this
     // isolate makes its own context and gets the verdict.
     isolate->CancelTerminateExecution();

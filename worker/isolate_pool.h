@@ -22,6 +22,7 @@
 
 #include <v8.h>
 
+#include "worker/deserialization_gc_guard.h"
 #include "worker/limits/fatal_handlers.h"
 #include "worker/limits/heap_limit_guard.h"
 #include "worker/script_loader.h"
@@ -68,6 +69,10 @@ class WorkerIsolate {
   v8::Isolate* isolate() const { return isolate_.get(); }
   // The snapshot its requests' contexts are made from.
   const ScriptSnapshot& snapshot() const { return *snapshot_; }
+  // A new context for script `script` from the snapshot (ScriptSnapshot::new_context), made
+  // where no full collection can start inside the deserialization of a context holding weak
+  // collections (deserialization_gc_guard.h). The caller holds the isolate.
+  v8::MaybeLocal<v8::Context> new_context(size_t script, v8::MicrotaskQueue* microtasks);
   // The compiled service-worker script number `index` (empty for a module script, and for one
   // the snapshot holds evaluated).
   v8::Local<v8::UnboundScript> service_worker(size_t index) const;
@@ -164,6 +169,7 @@ class WorkerIsolate {
   std::shared_ptr<v8::ArrayBuffer::Allocator> allocator_;
   std::unique_ptr<v8::Isolate, Disposer> isolate_;
   std::unique_ptr<limits::HeapLimitGuard> heap_guard_;  // unregistered before Dispose
+  std::unique_ptr<DeserializationGcGuard> gc_guard_;    // unregistered before Dispose
   std::vector<v8::Global<v8::UnboundScript>> service_workers_;
   // The large web platform families compiled once for all of this isolate's contexts.
   std::unique_ptr<web::FamilyScriptCache> family_scripts_;

@@ -90,7 +90,7 @@ void RequestContext::begin() {
     } else {
       const Stopwatch making;
       microtasks_ = v8::MicrotaskQueue::New(v8_isolate_, v8::MicrotasksPolicy::kExplicit);
-      if (!snapshot.new_context(v8_isolate_, script_index_, microtasks_.get()).ToLocal(&context)) {
+      if (!isolate_.new_context(script_index_, microtasks_.get()).ToLocal(&context)) {
         // The heap guard stopped Context::New: the isolate is out of heap. No context exists,
         // so nothing may be attached to one; the verdict below answers 503.
         v8_isolate_->CancelTerminateExecution();

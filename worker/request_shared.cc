@@ -16,9 +16,7 @@ v8::Local<v8::Context> RequestContext::enter_shared_context() {
     const Stopwatch making;
     auto queue = v8::MicrotaskQueue::New(v8_isolate_, v8::MicrotasksPolicy::kExplicit);
     v8::Local<v8::Context> context;
-    if (!isolate_.snapshot()
-             .new_context(v8_isolate_, script_index_, queue.get())
-             .ToLocal(&context)) {
+    if (!isolate_.new_context(script_index_, queue.get()).ToLocal(&context)) {
       // The heap guard stopped it: begin() gives the verdict.
       v8_isolate_->CancelTerminateExecution();
       return {};

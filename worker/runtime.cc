@@ -120,11 +120,6 @@ void Runtime::log_preparation(const PreparedScripts& prepared) const {
   if (prepared.webassembly && !options_.webassembly) {
     log::info("WebAssembly is on: a script mentions it (cluster.yaml webassembly: auto)");
   }
-  if (prepared.incremental_marking) {
-    log::info(
-        "incremental marking is on: a snapshotted script keeps a WeakMap or WeakSet, which V8 "
-        "10.2 cannot deserialize safely without it");
-  }
   if (baked_context_ != BakedContext::plain) {
     log::info("requests start from a snapshot context with web APIs the scripts name already built",
               {{"context", std::string(to_string(baked_context_))}});

@@ -45,25 +45,6 @@ std::vector<LoadedScript> load_all(const std::vector<ScriptSpec>& specs,
   return scripts;
 }
 
-// V8 10.2 crashes (a segmentation fault in the marker) when a full mark-compact without
-// incremental marking runs while Context::FromSnapshot is deserializing a context that holds an
-// ephemeron table (a WeakMap or WeakSet), as a request's context of a large bundle may need.
-// With incremental marking, the collection such an allocation starts is incremental. wsup turns
-// incremental marking off for speed (v8_engine.cc) and back on here, process-wide, when a
-// snapshotted script holds one; the scripts are compiled again so that their code caches carry
-// the flags the isolates run with.
-void keep_snapshots_deserializable(PreparedScripts& prepared, const RuntimeOptions& options,
-                                   std::vector<std::string>* errors) {
-  const ScriptSnapshot& snapshot = *prepared.build.snapshot;
-  for (size_t i = 0; i < snapshot.script_count(); ++i) {
-    if (!snapshot.snapshotted(i) || !snapshot.start(i).weak_collections) continue;
-    prepared.incremental_marking = true;
-    v8::V8::SetFlagsFromString("--incremental-marking");
-    prepared.scripts = load_all(options.scripts, errors);
-    return;
-  }
-}
-
 }  // namespace
 
 void set_webassembly(bool on) {
@@ -114,10 +95,11 @@ PreparedScripts prepare_scripts(const RuntimeOptions& options, std::vector<std::
                        : build_snapshot_in_child(options.snapshot_builder, prepared.scripts, plan,
                                                  prepared.webassembly);
   prepared.build_ns = building.elapsed_ns();
-  if (prepared.build.errors.empty()) {
-    keep_snapshots_deserializable(prepared, options, errors);
-    return prepared;
-  }
+  // A snapshotted script that keeps a WeakMap or WeakSet needs no other V8 flags: V8 10.2
+  // crashes when a full collection starts while Context::FromSnapshot deserializes such a
+  // context, with incremental marking on or off, and WorkerIsolate::new_context keeps
+  // collections out of it (deserialization_gc_guard.h).
+  if (prepared.build.errors.empty()) return prepared;
   if (errors != nullptr) {
     errors->insert(errors->end(), prepared.build.errors.begin(), prepared.build.errors.end());
     return prepared;

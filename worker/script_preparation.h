@@ -21,9 +21,6 @@ struct PreparedScripts {
   BakedContext base = BakedContext::plain;
   SnapshotBuild build;  // empty when loading failed
   uint64_t build_ns = 0;
-  // Turned back on (a V8 flag, process-wide) because a snapshotted script keeps a WeakMap or
-  // WeakSet (ScriptStart::weak_collections).
-  bool incremental_marking = false;
 };
 
 // With `errors` null, throws StartupError at the first script that does not load, and for a
