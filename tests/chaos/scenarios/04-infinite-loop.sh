@@ -4,8 +4,9 @@
 # baseline (CHAOS_P99_FACTOR overrides the factor for a noisy machine; the figure is reported).
 #
 # What wsup controls, always asserted (from the access log):
-# - no /hello request held behind a loop: none arrived while its worker ran a looping request and
-#   waited 10 ms or more of that loop (a steal-back takes 1-2 ms);
+# - no /hello request held behind a loop: none arrived while its worker ran a looping request (2 ms
+#   or more after the loop arrived) and waited 10 ms or more of that loop (a steal-back takes 1-2
+#   ms);
 # - /hello's p99 inside wsup (request read to response: dispatch, ring, script) during the loop
 #   stays below half the loop's CPU limit (25 ms): a request that waited for a loop would take
 #   up to 50 ms.
@@ -74,9 +75,12 @@ inside_p99() {
 in_base=$(awk -v a="$(inside_p99 "$t_base1" "$t_loop")" -v b="$(inside_p99 "$t_base2" "$t_end")" \
   'BEGIN { print (a < b ? a : b) }')
 in_loop=$(inside_p99 "$t_loop" "$t_base2")
+# A /hello that reached the supervisor within 2 ms of a loop may have been taken by that worker
+# before the loop's JavaScript began (its poll keeps taking requests while its isolates have
+# room): seen once in ~800 on a loaded machine. Only later arrivals count as held.
 held=$(jq '[.[] | select(.path | startswith("/loop/"))] as $loops |
   [.[] | select(.path == "/hello" and .ms > 5) | . as $h |
-   select(any($loops[]; .worker == $h.worker and ($h.end - $h.ms) >= (.end - .ms) and
+   select(any($loops[]; .worker == $h.worker and ($h.end - $h.ms) >= (.end - .ms) + 2 and
                         ($h.end - $h.ms) <= .end - 10 and $h.end >= .end))] | length' \
   "$CHAOS_TMP/access.json")
 log "inside wsup: /hello p99 ${in_loop} ms during the loop vs ${in_base} ms baseline; held behind a loop: $held"
