@@ -87,8 +87,11 @@ let bodyForRuntime;  // (body, fields, pipe) -> fields[2] = null | string | Uint
                      // ReadableStream | a subrequest's id (only when `pipe`: a fetched body the
                      // runtime sends on itself), fields[3] = its byte length or undefined
                      // (serializeResponse's contract)
-// A fetched body's stream, while the runtime may still take it -> its take() (fetch.js).
-const fetchedStreams = new WeakMap();
+// A fetched body's stream, while the runtime may still take it -> its take() (fetch.js). Made
+// on first use, never at snapshot time: a WeakMap in every request's snapshot context would put
+// an ephemeron table in every context, which V8 10.2 cannot have marked while it deserializes
+// one (worker/deserialization_gc_guard.h).
+let fetchedStreams = null;
 
 class Body {
   #whole = null;        // null | string | Uint8Array
@@ -172,7 +175,7 @@ class Body {
         this.#used = true;
       }
     } else if (this.#stream !== null) {
-      const take = fetchedStreams.get(this.#stream);
+      const take = fetchedStreams?.get(this.#stream);
       if (take !== undefined && !web.streams.isLocked(this.#stream) &&
           !web.streams.isDisturbed(this.#stream)) {
         id = take();

@@ -52,7 +52,7 @@ function fetch(input, init = undefined) {
           internal.fetchAbort(id);
         },
       }, {highWaterMark: 0});
-      fetchedStreams.set(stream, takeBody);
+      (fetchedStreams ??= new WeakMap()).set(stream, takeBody);
       return stream;
     };
     // The runtime takes the untouched body to send it on itself: the subrequest's id, or 0 when

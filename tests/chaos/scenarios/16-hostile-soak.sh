@@ -84,7 +84,12 @@ attack_loop() {
   local end=$(($(now_ms) + soak_s * 1000)) n=0 kind got want
   while (($(now_ms) < end && n < soak_s * 20)); do
     kind=${kinds[n % ${#kinds[@]}]}
-    if [[ $kind == trailer-bomb ]]; then
+    if [[ $kind == wait ]]; then
+      # Answered after a second: sent beside the loop, so it does not slow the attacks' pace.
+      echo "$kind ${expected[$kind]} $("$WSUP_PROBE" raw "$PORT" "$req/$kind" 5000 | head -n 1)" &
+      n=$((n + 1))
+      continue
+    elif [[ $kind == trailer-bomb ]]; then
       got=$("$WSUP_PROBE" trailerbomb "$PORT" 1 4 | jq -r '.status | keys[0]')
       want=431
     else
@@ -95,6 +100,7 @@ attack_loop() {
     n=$((n + 1))
     sleep 0.05 # sleep-ok: the attacks' pace (about 14 a second)
   done >"$CHAOS_TMP/attacks.txt"
+  wait  # the timer requests still out
 }
 attack_loop &
 attack_pid=$!
