@@ -153,6 +153,10 @@ std::shared_ptr<MemorySink> sink_to(std::function<void(HttpResponse)> on_answer)
 }
 
 std::string evaluate(const std::string& body, std::optional<BakedContext> baked, bool snapshot) {
+  // What the body computes is the point, not how long it takes: building every lazy family on
+  // first use went past the default 50 ms under ASan on a loaded machine.
+  RuntimeLimits limits;
+  limits.cpu_ms = 5000;
   auto harness = Harness::single(
       "export default { async fetch(request, env, ctx) {\n"
       "  let result;\n"
@@ -160,7 +164,7 @@ std::string evaluate(const std::string& body, std::optional<BakedContext> baked,
           body +
           "\n  })()); } catch (e) { result = 'THROWS ' + e.name + ': ' + e.message; }\n"
           "  return new Response(result);\n} };\n",
-      true, 1, {}, baked, 64, [snapshot](ScriptSpec& spec) { spec.snapshot = snapshot; });
+      true, 1, limits, baked, 64, [snapshot](ScriptSpec& spec) { spec.snapshot = snapshot; });
   HttpResponse response = harness->fetch();
   if (response.status != 200)
     return "STATUS " + std::to_string(response.status) + " " + response.body;

@@ -118,7 +118,7 @@ class Harness {
 // Runs `body` (statements of an async function; `return` a JSON-able value) in a module's
 // fetch handler and returns JSON.stringify of what it returned, or "THROWS <name>: <message>".
 // `snapshot`: whether the script's requests start from its snapshot (else it is evaluated in
-// each request's context).
+// each request's context). Its CPU limit is 5 s: these tests are about results, not limits.
 std::string evaluate(const std::string& body, std::optional<BakedContext> baked = std::nullopt,
                      bool snapshot = true);
 
