@@ -55,6 +55,7 @@ TEST(RuntimeConsoleTest, LinesPastTheByteCapAreCutThenDroppedWithOneNotice) {
 TEST(RuntimeConsoleTest, LineCapCountsEmptyLinesToo) {
   RuntimeLimits limits;
   limits.console_lines = 5;
+  limits.cpu_ms = 5000;  // 100,000 calls: past 50 ms of CPU under TSan on a loaded machine
   auto harness = Harness::single(
       "export default { fetch() {\n"
       "  for (let i = 0; i < 1e5; i++) console.log();\n"
