@@ -28,12 +28,12 @@ bool protect(void* region, size_t length, v8::PageAllocator::Permission permissi
 
 RecyclingPageAllocator::RecyclingPageAllocator(v8::PageAllocator& system, size_t recycled_size,
                                                size_t capacity)
-    : system_(system), recycled_size_(recycled_size), capacity_(capacity) {
+    : ForwardingPageAllocator(system), recycled_size_(recycled_size), capacity_(capacity) {
   parked_.reserve(capacity);
 }
 
 RecyclingPageAllocator::~RecyclingPageAllocator() {
-  for (void* region : parked_) system_.FreePages(region, recycled_size_);
+  for (void* region : parked_) next_.FreePages(region, recycled_size_);
 }
 
 void* RecyclingPageAllocator::AllocatePages(void* hint, size_t length, size_t alignment,
@@ -62,10 +62,10 @@ void* RecyclingPageAllocator::AllocatePages(void* hint, size_t length, size_t al
             protect(region, length, permissions))
           return region;
       }
-      system_.FreePages(region, length);
+      next_.FreePages(region, length);
     }
   }
-  return system_.AllocatePages(hint, length, alignment, permissions);
+  return next_.AllocatePages(hint, length, alignment, permissions);
 }
 
 bool RecyclingPageAllocator::FreePages(void* address, size_t length) {
@@ -77,7 +77,7 @@ bool RecyclingPageAllocator::FreePages(void* address, size_t length) {
       return true;
     }
   }
-  return system_.FreePages(address, length);
+  return next_.FreePages(address, length);
 }
 
 size_t RecyclingPageAllocator::parked() const {

@@ -16,40 +16,25 @@
 
 #include <v8-platform.h>
 
+#include "worker/forwarding_page_allocator.h"
+
 namespace wsup::worker {
 
-class RecyclingPageAllocator final : public v8::PageAllocator {
+class RecyclingPageAllocator final : public ForwardingPageAllocator {
  public:
   RecyclingPageAllocator(v8::PageAllocator& system, size_t recycled_size, size_t capacity);
   ~RecyclingPageAllocator() override;  // unmaps what is parked
   RecyclingPageAllocator(const RecyclingPageAllocator&) = delete;
   RecyclingPageAllocator& operator=(const RecyclingPageAllocator&) = delete;
 
-  size_t AllocatePageSize() override { return system_.AllocatePageSize(); }
-  size_t CommitPageSize() override { return system_.CommitPageSize(); }
-  void SetRandomMmapSeed(int64_t seed) override { system_.SetRandomMmapSeed(seed); }
-  void* GetRandomMmapAddr() override { return system_.GetRandomMmapAddr(); }
   void* AllocatePages(void* hint, size_t length, size_t alignment, Permission permissions) override;
   bool FreePages(void* address, size_t length) override;
-  bool ReleasePages(void* address, size_t length, size_t new_length) override {
-    return system_.ReleasePages(address, length, new_length);
-  }
-  bool SetPermissions(void* address, size_t length, Permission permissions) override {
-    return system_.SetPermissions(address, length, permissions);
-  }
-  bool DiscardSystemPages(void* address, size_t size) override {
-    return system_.DiscardSystemPages(address, size);
-  }
-  bool DecommitPages(void* address, size_t size) override {
-    return system_.DecommitPages(address, size);
-  }
 
   // For tests and the status report.
   size_t parked() const;
   size_t reused() const;
 
  private:
-  v8::PageAllocator& system_;
   const size_t recycled_size_;
   const size_t capacity_;
   mutable std::mutex mutex_;

@@ -26,6 +26,8 @@
 
 #include <v8-platform.h>
 
+#include "worker/forwarding_page_allocator.h"
+
 namespace v8 {
 class Isolate;
 }
@@ -41,11 +43,11 @@ struct WasmMemoryAccount {
   std::function<void()> over_budget;  // on the isolate's thread, right after `charge` went past
 };
 
-class WasmMemoryPageAllocator final : public v8::PageAllocator {
+class WasmMemoryPageAllocator final : public ForwardingPageAllocator {
  public:
   static constexpr size_t kWasmPageBytes = 64 * 1024;
 
-  explicit WasmMemoryPageAllocator(v8::PageAllocator& next) : next_(next) {}
+  explicit WasmMemoryPageAllocator(v8::PageAllocator& next) : ForwardingPageAllocator(next) {}
 
   // The account of `isolate` (opened right after Isolate::New, closed before Dispose). Memories
   // still alive when it closes keep charging what they hold to it until they are freed.
@@ -54,22 +56,9 @@ class WasmMemoryPageAllocator final : public v8::PageAllocator {
   // The largest memory one isolate may make, in bytes: --wasm-max-mem-pages (process-wide).
   static void set_max_bytes(size_t bytes);
 
-  size_t AllocatePageSize() override { return next_.AllocatePageSize(); }
-  size_t CommitPageSize() override { return next_.CommitPageSize(); }
-  void SetRandomMmapSeed(int64_t seed) override { next_.SetRandomMmapSeed(seed); }
-  void* GetRandomMmapAddr() override { return next_.GetRandomMmapAddr(); }
   void* AllocatePages(void* hint, size_t length, size_t alignment, Permission permissions) override;
   bool FreePages(void* address, size_t length) override;
-  bool ReleasePages(void* address, size_t length, size_t new_length) override {
-    return next_.ReleasePages(address, length, new_length);
-  }
   bool SetPermissions(void* address, size_t length, Permission permissions) override;
-  bool DiscardSystemPages(void* address, size_t size) override {
-    return next_.DiscardSystemPages(address, size);
-  }
-  bool DecommitPages(void* address, size_t size) override {
-    return next_.DecommitPages(address, size);
-  }
 
   // Bytes of WebAssembly memory committed now, over all isolates (tests, diagnostics).
   size_t committed_bytes() const;
@@ -81,7 +70,6 @@ class WasmMemoryPageAllocator final : public v8::PageAllocator {
     std::shared_ptr<WasmMemoryAccount> account;  // null: made outside any known isolate
   };
 
-  v8::PageAllocator& next_;
   mutable std::mutex mutex_;
   std::map<char*, Memory> memories_;  // by reservation start
 };
