@@ -12,11 +12,20 @@ namespace {
 
 V8Engine* g_engine = nullptr;  // the one per process; set and cleared on the main thread
 
-// Measured with tests/bench/runtime_bench (docs/PERFORMANCE.md). Incremental marking makes every
-// deserialized context pay write barriers and marking steps, yet its final pauses here were no
-// shorter than a plain mark-sweep's (0.7-2 ms, --trace-gc): each request's context dies young and
-// little stays live, so an atomic mark-sweep is cheaper per request (~60 µs less).
-constexpr char kWorkerFlags[] = "--no-incremental-marking";
+// Measured with tests/bench/runtime_bench (docs/PERFORMANCE.md).
+// --no-incremental-marking: incremental marking makes every deserialized context pay write
+// barriers and marking steps, yet its final pauses here were no shorter than a plain
+// mark-sweep's (0.7-2 ms, --trace-gc): each request's context dies young and little stays live,
+// so an atomic mark-sweep is cheaper per request (~60 µs less). It must stay off for scripts
+// whose snapshot holds a WeakMap (deserialization_gc_guard.h).
+// --regexp-tier-up-ticks=10: a regexp runs on V8's regexp bytecode for its first 10 executions,
+// then is compiled to machine code (V8's default: after 1). A script's snapshot keeps a regexp's
+// bytecode but not its machine code, while it keeps the count: a regexp that the top level or
+// the warm-up ran once was compiled to machine code again in every request (Hono's router
+// regexp: 11-13% of a hono-zod request's CPU in perf). With 10, what the warm-up ran fewer than
+// 10 times starts each request on its kept bytecode: no compilation (1% left in perf); a regexp
+// a request runs more often still gets machine code after 10 interpreted runs.
+constexpr char kWorkerFlags[] = "--no-incremental-marking --regexp-tier-up-ticks=10";
 
 }  // namespace
 

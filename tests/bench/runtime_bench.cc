@@ -365,6 +365,9 @@ BENCHMARK(BM_HeapPerLiveContext)->Arg(0)->Arg(1)->Iterations(3);
 // (the snapshot, the isolate) cancelled out.
 BENCHMARK(BM_HelloWorldRequest)->Iterations(100);
 BENCHMARK(BM_HelloWorldRequest)->Iterations(300);
+// The same for the apps from their warmed-up snapshots: the difference over 40 is one request's.
+BENCHMARK(BM_AppRequest)->ArgsProduct({{0, 1}, {2}})->Iterations(20);
+BENCHMARK(BM_AppRequest)->ArgsProduct({{0, 1}, {2}})->Iterations(60);
 
 int main(int argc, char** argv) {
   wsup::worker::testing::ensure_v8();  // before any thread, as in wsup-worker
