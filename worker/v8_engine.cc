@@ -18,13 +18,15 @@ V8Engine* g_engine = nullptr;  // the one per process; set and cleared on the ma
 // mark-sweep's (0.7-2 ms, --trace-gc): each request's context dies young and little stays live,
 // so an atomic mark-sweep is cheaper per request (~60 µs less). It must stay off for scripts
 // whose snapshot holds a WeakMap (deserialization_gc_guard.h).
-// --regexp-tier-up-ticks=10: a regexp runs on V8's regexp bytecode for its first 10 executions,
-// then is compiled to machine code (V8's default: after 1). A script's snapshot keeps a regexp's
-// bytecode but not its machine code, while it keeps the count: a regexp that the top level or
-// the warm-up ran once was compiled to machine code again in every request (Hono's router
-// regexp: 11-13% of a hono-zod request's CPU in perf). With 10, what the warm-up ran fewer than
-// 10 times starts each request on its kept bytecode: no compilation (1% left in perf); a regexp
-// a request runs more often still gets machine code after 10 interpreted runs.
+// --regexp-tier-up-ticks=10: V8 runs a new regexp on its regexp bytecode and compiles it to
+// machine code once it has run it that many times (V8's default: 1; at once for a subject of
+// 1,000+ characters). The count goes into a script's snapshot with the regexp: with 1, a regexp
+// that the top level or the warm-up ran once was compiled to machine code again in every
+// request, on its first run (what a request compiles dies with its context): 1 regexp per
+// hono-api request (Hono's router), 3 per hono-zod request (V8's --trace-regexp-parser), 11-13%
+// of a hono-zod request's CPU in perf. With 10, a regexp the warm-up ran fewer than 10 times
+// starts each request on the bytecode the snapshot kept: no compilation; one that a request runs
+// 10 times still gets machine code.
 constexpr char kWorkerFlags[] = "--no-incremental-marking --regexp-tier-up-ticks=10";
 
 }  // namespace
