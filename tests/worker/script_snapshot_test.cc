@@ -257,6 +257,41 @@ TEST(ScriptSnapshot, WarmUpRequestsRunBeforeTheSnapshotIsTaken) {
   EXPECT_EQ(harness->fetch("main", "http://x/2").body, R"([1,"A",["/warm","/also","/2"]])");
 }
 
+// A regexp the warm-up ran is in the snapshot with its regexp bytecode and its count of runs
+// towards machine code (v8_engine.cc: --regexp-tier-up-ticks): the router-like one, run once per
+// request, matches on that bytecode; the one run 25 times is compiled to machine code; the one
+// given a 2,000-character subject is compiled at once. All match the same in every request, and
+// a global regexp's lastIndex starts each request where the warm-up left it (2, so 3 after one
+// more match), never where the previous request left it.
+TEST(ScriptSnapshot, RegexpsTheWarmUpRanMatchTheSameOnEveryTierInEveryRequest) {
+  auto harness = module_script(
+      "let route = null;\n"
+      "const hot = /^\\/orders\\/([^/]+)\\/(items|tags)$/;\n"
+      "const long = /^\\/orders\\/([^/]+)\\/(items|tags)$/;\n"
+      "const sticky = /o/g;\n"
+      "export default { fetch(request) {\n"
+      "  if (route === null) route = new "
+      "RegExp('^/(?:users/([0-9]+)$()|orders/([^/]+)/(items|tags)$())');\n"
+      "  const once = route.exec(new URL(request.url).pathname);\n"
+      "  const many = [];\n"
+      "  for (let i = 0; i < 25; ++i) many.push(hot.exec('/orders/o' + i + '/tags')[1]);\n"
+      "  const big = long.exec('/orders/' + 'x'.repeat(2000) + '/items');\n"
+      "  sticky.exec('foo');\n"
+      "  return new Response(JSON.stringify([once && once.slice(1, 5), many.join(''),\n"
+      "                                     big[2], big[1].length, sticky.lastIndex]));\n"
+      "} };\n",
+      [](ScriptSpec& spec) { spec.warm_up = {"/users/7"}; });
+  ASSERT_EQ(harness->runtime().snapshot().start(0).warmed_up, 1u);
+  std::string many;
+  for (int i = 0; i < 25; ++i) many += "o" + std::to_string(i);
+  const std::string rest = R"(],")" + many + R"(","items",2000,3])";
+  EXPECT_EQ(harness->fetch("main", "http://x/users/42").body, R"([["42","",null,null)" + rest);
+  EXPECT_EQ(harness->fetch("main", "http://x/orders/9/items").body,
+            R"([[null,null,"9","items")" + rest);
+  EXPECT_EQ(harness->fetch("main", "http://x/nope").body,
+            R"([null,")" + many + R"(","items",2000,3])");
+}
+
 TEST(ScriptSnapshot, AFailedWarmUpIsLeftOutAndTheTopLevelSnapshotted) {
   auto harness = module_script(
       "let warmed = 0;\n"
