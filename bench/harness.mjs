@@ -96,7 +96,7 @@ const cases = o.cases.split(",").map((id) => {
 // The real apps' bundles, made fresh from the pinned packages.
 for (const c of cases) {
   if (!c.app) continue;
-  try { buildApp(c.app, outDir); } catch (error) { fail(`${c.id}: ${error.message}`); }
+  try { buildApp(c.app); } catch (error) { fail(`${c.id}: ${error.message}`); }
 }
 
 // A server may answer (e.g. 503) before all its workers are up: retry the check for a while.

@@ -8,16 +8,19 @@ import { spawnSync } from "node:child_process";
 const NPM = "build/deps/npm";
 const ESBUILD = `${NPM}/@esbuild/linux-x64/bin/esbuild`;
 
+// Where the bundles go, whatever --out says: the cases (bench/lib/cases.mjs) name these paths.
+const APPS_DIR = "build/bench/apps";
+
 // Bundles bench/apps/<name>.mjs; returns the script's path, or throws saying what is missing.
-export function buildApp(name, outDir) {
+export function buildApp(name) {
   const entry = `bench/apps/${name}.mjs`;
-  const out = path.join(outDir, "apps", `${name}.js`);
+  const out = path.join(APPS_DIR, `${name}.js`);
   for (const needed of [ESBUILD, `${NPM}/hono/package.json`, `${NPM}/zod/package.json`]) {
     if (!fs.existsSync(needed)) throw new Error(`${needed} missing: run scripts/setup (third_party/npm-packages.txt)`);
   }
   // esbuild resolves bare imports through node_modules folders: one made of links to the pinned
   // packages, beside nothing else.
-  const modules = path.join(outDir, "apps", "node_modules");
+  const modules = path.join(APPS_DIR, "node_modules");
   fs.mkdirSync(modules, { recursive: true });
   for (const pkg of ["hono", "zod"]) {
     const link = path.join(modules, pkg);
