@@ -24,6 +24,9 @@ void RequestContext::begin_streaming(HttpResponse head) {
       request->in_turn([](RequestContext& self) { self.on_sink_cancel(); });
     }
   };
+  // A fetched body sent on untouched keeps the upstream's Content-Length (chunked when it had
+  // none, or when the client decoded it), as workerd sends it.
+  if (piped_fetch_ != 0) body_length_ = piped_length();
   sink_->begin(std::move(head), body_length_);
   pump_ = std::make_unique<ResponseBodyPump>(*sink_);
   if (piped_fetch_ != 0) return begin_piping();

@@ -136,7 +136,10 @@ class RequestContext final : public JsHost, public std::enable_shared_from_this<
     std::optional<egress::SubrequestSpec> spec;  // until the budget lets it start
     BodyRoute route = BodyRoute::held;
     bool head_came = false;  // before it, an error rejects fetch()'s promise at once
-    std::string held;        // body bytes that came while held
+    // The body's exact length as the upstream declared it, when it is delivered as received
+    // (ResponseHead::length): a body sent on untouched keeps it (request_fetch_pipe.cc).
+    std::optional<uint64_t> length;
+    std::string held;  // body bytes that came while held
     // While held: the subrequest is over (its ticket released); `held_error`: it failed so.
     bool held_over = false;
     std::optional<std::string> held_error;
@@ -241,6 +244,8 @@ class RequestContext final : public JsHost, public std::enable_shared_from_this<
   // The runtime took fetch piped_fetch_'s body as the answer's (request_fetch_pipe.cc): its
   // chunks go from the client to pump_ without JavaScript; on_sink_ready resumes it.
   void begin_piping();
+  // The piped body's length as its upstream declared it, if it has one (Fetch::length).
+  std::optional<uint64_t> piped_length() const;
   void pipe_chunk(Fetch& fetch, std::string_view chunk);
   void pipe_over(uint32_t id, std::optional<std::string> error);  // then advance()
   // Resumes what feeds pump_ (the JS pump or the piped subrequest) after the sink made room.

@@ -114,6 +114,7 @@ egress::SubrequestCallbacks RequestContext::fetch_callbacks(uint32_t id) {
     if (!request) return;
     if (auto it = request->fetches_.find(id); it != request->fetches_.end()) {
       it->second.head_came = true;
+      it->second.length = head.length;
     }
     request->in_turn([id, head = std::move(head)](RequestContext& self) {
       self.deliver_fetch(

@@ -5,7 +5,10 @@
 // through the ResponseBodyPump to the sink, in C++ on the loop: no JavaScript, no turn on the
 // isolate per chunk. Backpressure is the JS pump's: a pump without room pauses the subrequest
 // (it reads nothing more from its socket) and on_sink_ready resumes it. A subrequest that fails
-// mid-body ends the answer abruptly after what came before, as a failing stream does.
+// mid-body ends the answer abruptly after what came before, as a failing stream does. Its
+// head keeps the upstream's Content-Length when the body comes as the upstream framed it
+// (begin_streaming); one that breaks off short of it is cut, which the supervisor ends by
+// closing the connection.
 #include "worker/request_context.h"
 
 namespace wsup::worker {
@@ -29,6 +32,11 @@ void RequestContext::begin_piping() {
   }
   if (!held.empty()) pipe_chunk(fetch, held);
   if (!pump_paused_) fetch.subrequest.resume();
+}
+
+std::optional<uint64_t> RequestContext::piped_length() const {
+  auto it = fetches_.find(piped_fetch_);
+  return it == fetches_.end() ? std::nullopt : it->second.length;
 }
 
 void RequestContext::pipe_chunk(Fetch& fetch, std::string_view chunk) {

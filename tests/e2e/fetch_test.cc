@@ -5,6 +5,7 @@
 // subrequest that holds no isolate, the subrequest limit, the hop count, and the client's
 // figures in /metrics.
 #include <gtest/gtest.h>
+#include <strings.h>
 
 #include <chrono>
 #include <future>
@@ -64,6 +65,10 @@ export default {
       // The body handed on untouched inside a new Response: still sent on by the runtime.
       const r = await fetch(env.UP + '/pattern' + url.search);
       return new Response(r.body, r);
+    }
+    if (path === '/proxy-to') {
+      // Any route of the upstream, its answer handed back as it is.
+      return fetch(env.UP + url.searchParams.get('to'));
     }
     if (path === '/proxy-touched') {
       // The first chunk read before returning: the rest must follow it through the script.
@@ -164,9 +169,11 @@ std::string cluster_settings(const TestUpstream& plain, const TestUpstream& tls,
          "\"\n      UPS: \"https://127.0.0.1:" + std::to_string(tls.port()) + "\"\n";
 }
 
+// The first value of a header, its name in any case; "" when absent.
 std::string header(const HttpResult& result, const std::string& name) {
-  auto it = result.headers.find(name);
-  return it == result.headers.end() ? std::string() : it->second;
+  for (const auto& [key, value] : result.headers)
+    if (strcasecmp(key.c_str(), name.c_str()) == 0) return value;
+  return {};
 }
 
 bool has(const std::string& text, const std::string& part) {
@@ -237,6 +244,61 @@ TEST_F(Fetch, ProxyIdiomStreamsAMultiMebibyteBodyByteForByte) {
   ASSERT_EQ(r.status, 200) << log();
   ASSERT_EQ(r.body.size(), kBytes);
   EXPECT_TRUE(r.body == pattern_bytes(kBytes)) << "the bytes differ";
+}
+
+TEST_F(Fetch, APassedThroughBodyKeepsTheUpstreamsContentLength) {
+  // `return fetch(request)` and `new Response(r.body, r)`: the bytes as the upstream sent them,
+  // with its length, as workerd sends them; no chunked coding.
+  constexpr uint64_t kBytes = 300'000;
+  for (const char* path : {"/proxy", "/proxy-rewrap"}) {
+    HttpResult r = http_get(port(), path + ("?bytes=" + std::to_string(kBytes)));
+    ASSERT_EQ(r.status, 200) << path << log();
+    EXPECT_EQ(header(r, "content-length"), std::to_string(kBytes)) << path;
+    EXPECT_EQ(header(r, "transfer-encoding"), "") << path;
+    ASSERT_EQ(r.body.size(), kBytes) << path;
+    EXPECT_TRUE(r.body == pattern_bytes(kBytes)) << path << ": the bytes differ";
+  }
+  // `new Response(r.body, {headers})`: the body's length goes with it, whatever the headers say.
+  const std::string body = pattern_bytes(1000);
+  HttpResult posted = http_post(port(), "/post", body);
+  ASSERT_EQ(posted.status, 200) << log();
+  EXPECT_EQ(header(posted, "content-length"), "1000");
+  EXPECT_EQ(header(posted, "transfer-encoding"), "");
+  EXPECT_TRUE(posted.body == body);
+}
+
+TEST_F(Fetch, APassedThroughBodyWithoutADeclaredLengthGoesChunked) {
+  HttpResult chunked = http_get(port(), "/proxy-to?to=/chunked");
+  ASSERT_EQ(chunked.status, 200) << log();
+  EXPECT_EQ(header(chunked, "transfer-encoding"), "chunked");
+  EXPECT_EQ(header(chunked, "content-length"), "");
+  EXPECT_EQ(chunked.body, "one,two,three");
+  // Decoded by wsup: the upstream's length is the compressed one, so it must not go on.
+  HttpResult gzip = http_get(port(), "/proxy-to?to=/encoded/gzip");
+  ASSERT_EQ(gzip.status, 200) << log();
+  EXPECT_EQ(header(gzip, "transfer-encoding"), "chunked");
+  EXPECT_EQ(header(gzip, "content-length"), "");
+  EXPECT_EQ(header(gzip, "content-encoding"), "");
+  EXPECT_TRUE(gzip.body == wsup::worker::egress::testing::encoded_text())
+      << "got " << gzip.body.size() << " bytes";
+}
+
+TEST_F(Fetch, AnUpstreamThatEndsShortOfItsLengthClosesTheClientsConnection) {
+  // The upstream declares 100 bytes, sends 10 and closes: the client gets the head with the
+  // length, the 10 bytes, and then the connection's end (never a hang on a keep-alive request).
+  RawReply reply =
+      exchange_raw(port(), "GET /proxy-to?to=/short HTTP/1.1\r\nHost: localhost\r\n\r\n",
+                   // A bound, as eventually() has one: the close comes at once, and below the
+                   // request's wall limit (30 s), which would close a hanging connection too.
+                   std::chrono::seconds(20));
+  EXPECT_TRUE(reply.closed) << reply.bytes;
+  const size_t head_end = reply.bytes.find("\r\n\r\n");
+  ASSERT_NE(head_end, std::string::npos) << reply.bytes;
+  const std::string head = reply.bytes.substr(0, head_end);
+  EXPECT_TRUE(has(head, "HTTP/1.1 200")) << head;
+  EXPECT_TRUE(has(head, "Content-Length: 100")) << head;
+  EXPECT_FALSE(has(head, "chunked")) << head;
+  EXPECT_EQ(reply.bytes.substr(head_end + 4), "0123456789");
 }
 
 TEST_F(Fetch, FollowsARedirectAndSaysSo) {

@@ -143,12 +143,16 @@ ClusterWithFiles::ClusterWithFiles(const std::map<std::string, std::string>& fil
 }
 
 std::string send_raw(uint16_t port, const std::string& bytes, std::chrono::milliseconds timeout) {
+  return exchange_raw(port, bytes, timeout).bytes;
+}
+
+RawReply exchange_raw(uint16_t port, const std::string& bytes, std::chrono::milliseconds timeout) {
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(port);
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  std::string reply;
+  RawReply reply;
   if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
       ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size())) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -159,8 +163,11 @@ std::string send_raw(uint16_t port, const std::string& bytes, std::chrono::milli
       pollfd p{fd, POLLIN, 0};
       if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) break;
       const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-      if (n <= 0) break;
-      reply.append(buf, static_cast<size_t>(n));
+      if (n <= 0) {
+        reply.closed = true;  // the end of the stream, or a reset
+        break;
+      }
+      reply.bytes.append(buf, static_cast<size_t>(n));
     }
   }
   ::close(fd);

@@ -53,6 +53,14 @@ HttpResult http_post(uint16_t port, const std::string& path, const std::string& 
 // until it closes the connection (or `timeout` passes).
 std::string send_raw(uint16_t port, const std::string& bytes,
                      std::chrono::milliseconds timeout = std::chrono::seconds(10));
+// send_raw, and whether the server closed the connection (false: `timeout` passed first, or the
+// connection could not be made).
+struct RawReply {
+  std::string bytes;
+  bool closed = false;
+};
+RawReply exchange_raw(uint16_t port, const std::string& bytes,
+                      std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
 // `wsup start CONFIG --control SOCKET [--worker-binary W]` as a child process.
 class Supervisor {

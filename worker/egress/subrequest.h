@@ -59,6 +59,11 @@ struct ResponseHead {
   // The coding the body is delivered decoded from ("gzip", "deflate", "br"); "" when the body is
   // delivered as received.
   std::string decoded_from;
+  // The exact byte count on_body will deliver before on_end, when the upstream framed its body
+  // with a Content-Length and it is delivered as received (not decoded); nullopt for a chunked
+  // or close-delimited body, a decoded one, and for bodiless answers (HEAD, 1xx, 204, 304). A
+  // body that breaks off short of it ends with on_error, never on_end.
+  std::optional<uint64_t> length;
 };
 
 struct FetchError {

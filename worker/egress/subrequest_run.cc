@@ -229,6 +229,7 @@ void SubrequestRun::deliver_head() {
       decoded_ = std::make_unique<char[]>(kDecodedBytes);
     }
   }
+  if (!decoder_) head.length = exchange_->body_length();
   ++core_->stats.responses;
   core_->stats.head_latency.observe(Clock::now() - started_);
   if (callbacks_.on_head) callbacks_.on_head(std::move(head));

@@ -107,6 +107,14 @@ std::string_view UpstreamExchange::body_bytes_read(error_code& error, std::span<
   return std::string_view(buffer.data(), buffer.size() - parser_->get().body().size);
 }
 
+std::optional<uint64_t> UpstreamExchange::body_length() const {
+  const unsigned status = parser_->get().result_int();
+  if (head_request_ || status == 204 || status == 304 || parser_->chunked()) return std::nullopt;
+  const boost::optional<uint64_t> length = parser_->content_length();
+  if (!length) return std::nullopt;
+  return *length;
+}
+
 bool UpstreamExchange::reusable() const {
   return request_written_ && parser_->is_done() && parser_->keep_alive() &&
          connection_.read_buffer().size() == 0;

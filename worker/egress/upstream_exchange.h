@@ -77,6 +77,9 @@ class UpstreamExchange {
     });
   }
   bool body_done() const { return parser_->is_done(); }
+  // After the head: the body's Content-Length, when the upstream framed it so (not chunked, not
+  // ended by closing) and the answer has a body (not HEAD, 204 or 304).
+  std::optional<uint64_t> body_length() const;
   // The upstream sent at least one byte of a response (a failure before that on a reused
   // connection may be retried on a new one).
   bool got_response_bytes() const { return got_response_bytes_; }

@@ -194,6 +194,8 @@ class Connection {
     if (target == "/hang") return wait_for_close();
     if (target == "/hang-body")
       return send("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789") && wait_for_close();
+    if (target == "/short")  // the connection's end breaks the body off 90 bytes short
+      return send("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789") && false;
     if (target == "/reset") {  // closing with a zero linger time sends RST
       socket_.set_option(asio::socket_base::linger(true, 0));
       return false;

@@ -14,6 +14,7 @@
 //                      body = kEncodedText encoded; /encoded/gzip-truncated cuts the stream short
 //   /hang              reads the request, never answers (until the client closes)
 //   /hang-body         200 with Content-Length 100, sends 10 bytes, then nothing
+//   /short             200 with Content-Length 100, sends 10 bytes, then closes the connection
 //   /reset             reads the request, then resets the connection (RST)
 //   /big?bytes=N       200, N bytes of 'x' with Content-Length, written 64 KiB at a time
 //   /close             200 "bye" with Connection: close
