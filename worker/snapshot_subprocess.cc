@@ -57,9 +57,15 @@ Pipe make_pipe() {
   return Pipe{Fd(fds[0]), Fd(fds[1])};
 }
 
+// The child hands its build back on this descriptor, not on stdout: V8 prints its traces
+// (WSUP_V8_FLAGS=--trace-gc, ...) and its complaints before a crash to stdout, which would
+// corrupt the build.
+constexpr int kBuildFd = 3;
+
 struct ChildRun {
   bool exited_cleanly = false;  // exit code 0
-  std::string out;
+  std::string build;            // what the child wrote to kBuildFd
+  std::string out;              // V8's own output
   std::string err;
   std::string failure;  // how it ended when not cleanly: "killed by signal 6", ...
 };
@@ -67,12 +73,16 @@ struct ChildRun {
 // Runs `binary --build-snapshot` with `input` on its stdin, for at most `limit`.
 ChildRun run_child(const std::string& binary, const std::string& input,
                    std::chrono::milliseconds limit) {
-  Pipe in = make_pipe(), out = make_pipe(), err = make_pipe();
+  // `in` is made first, so none of the later pipes' ends can be kBuildFd itself (a dup2 onto
+  // itself would leave O_CLOEXEC set), and each dup2 below reads its source before a later one
+  // could overwrite it.
+  Pipe in = make_pipe(), out = make_pipe(), err = make_pipe(), build = make_pipe();
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, in.read.get(), STDIN_FILENO);
   posix_spawn_file_actions_adddup2(&actions, out.write.get(), STDOUT_FILENO);
   posix_spawn_file_actions_adddup2(&actions, err.write.get(), STDERR_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, build.write.get(), kBuildFd);
   posix_spawnattr_t attributes;
   posix_spawnattr_init(&attributes);
   sigset_t none;
@@ -92,6 +102,7 @@ ChildRun run_child(const std::string& binary, const std::string& input,
   in.read.reset();
   out.write.reset();
   err.write.reset();
+  build.write.reset();
   ::fcntl(in.write.get(), F_SETFL, O_NONBLOCK);
 
   ChildRun run;
@@ -99,10 +110,15 @@ ChildRun run_child(const std::string& binary, const std::string& input,
   const auto deadline = std::chrono::steady_clock::now() + limit;
   bool timed_out = false;
   for (;;) {
-    pollfd fds[3] = {
-        {out.read.get(), POLLIN, 0}, {err.read.get(), POLLIN, 0}, {in.write.get(), POLLOUT, 0}};
-    const nfds_t count = in.write.get() >= 0 ? 3 : 2;
-    if (out.read.get() < 0 && err.read.get() < 0) break;
+    Fd* sources[3] = {&build.read, &out.read, &err.read};
+    std::string* sinks[3] = {&run.build, &run.out, &run.err};
+    pollfd fds[4] = {{build.read.get(), POLLIN, 0},
+                     {out.read.get(), POLLIN, 0},
+                     {err.read.get(), POLLIN, 0},
+                     {in.write.get(), POLLOUT, 0}};
+    const nfds_t count = in.write.get() >= 0 ? 4 : 3;
+    if (std::all_of(std::begin(sources), std::end(sources), [](Fd* f) { return f->get() < 0; }))
+      break;
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) {
@@ -111,18 +127,18 @@ ChildRun run_child(const std::string& binary, const std::string& input,
       break;
     }
     if (::poll(fds, count, static_cast<int>(left.count())) < 0 && errno != EINTR) break;
-    for (int i = 0; i < 2; ++i) {
-      Fd& source = i == 0 ? out.read : err.read;
+    for (int i = 0; i < 3; ++i) {
+      Fd& source = *sources[i];
       if (source.get() < 0 || (fds[i].revents & (POLLIN | POLLHUP | POLLERR)) == 0) continue;
       char buffer[65536];
       const ssize_t n = ::read(source.get(), buffer, sizeof buffer);
       if (n > 0) {
-        (i == 0 ? run.out : run.err).append(buffer, static_cast<size_t>(n));
+        sinks[i]->append(buffer, static_cast<size_t>(n));
       } else if (n == 0 || errno != EINTR) {
         source.reset();
       }
     }
-    if (count == 3 && (fds[2].revents & (POLLOUT | POLLERR | POLLHUP)) != 0) {
+    if (count == 4 && (fds[3].revents & (POLLOUT | POLLERR | POLLHUP)) != 0) {
       const ssize_t n = ::write(in.write.get(), input.data() + written, input.size() - written);
       if (n > 0) written += static_cast<size_t>(n);
       if ((n < 0 && errno != EAGAIN && errno != EINTR) || written == input.size()) {
@@ -197,7 +213,7 @@ std::optional<SnapshotBuild> try_build(const std::string& binary,
   }
   run = run_child(binary, encode_snapshot_request(request), time_limit(plan, scripts.size()));
   if (!run.exited_cleanly) return std::nullopt;
-  std::optional<SnapshotBuild> build = decode_snapshot_build(run.out, scripts, plan.base);
+  std::optional<SnapshotBuild> build = decode_snapshot_build(run.build, scripts, plan.base);
   if (!build) run.failure = "what it sent back was not a build of these scripts' sources";
   return build;
 }
@@ -281,9 +297,17 @@ int run_snapshot_builder_child() {
   std::vector<LoadedScript> scripts = load_scripts(request->scripts);
   const SnapshotBuild build = build_script_snapshot(scripts, request->plan);
   const std::string bytes = encode_snapshot_build(build, scripts);
-  std::cout.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  std::cout.flush();
-  return std::cout ? 0 : 1;
+  for (size_t written = 0; written < bytes.size();) {
+    const ssize_t n = ::write(kBuildFd, bytes.data() + written, bytes.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      std::cerr << "wsup-worker --build-snapshot: cannot write the build to descriptor " << kBuildFd
+                << ": " << std::strerror(errno) << "\n";
+      return 1;
+    }
+    written += static_cast<size_t>(n);
+  }
+  return 0;
 }
 
 }  // namespace wsup::worker

@@ -3,7 +3,7 @@
 // registrations made at top level: "global handle not serialized", "Unknown external
 // reference") ends the build, not the worker. The child gets the scripts and the plan on stdin
 // (snapshot_wire.h), loads and builds as build_script_snapshot does, and writes the build to
-// stdout. When it dies, each script that asked for a snapshot is tried alone to find the ones
+// descriptor 3 (stdout is V8's: its traces and complaints go there). When it dies, each script that asked for a snapshot is tried alone to find the ones
 // V8 cannot take; they are evaluated per request (the reason names V8's complaint) and the
 // others are built again without them.
 #pragma once
@@ -22,7 +22,8 @@ SnapshotBuild build_snapshot_in_child(const std::string& binary,
                                       const std::vector<LoadedScript>& scripts,
                                       const SnapshotPlan& plan, bool webassembly);
 
-// The child's side: reads a SnapshotRequest from stdin, writes the SnapshotBuild to stdout.
+// The child's side: reads a SnapshotRequest from stdin, writes the SnapshotBuild to
+// descriptor 3, which the parent opened for it.
 // Returns the process's exit code. Call with a V8Engine alive and nothing else started.
 int run_snapshot_builder_child();
 
