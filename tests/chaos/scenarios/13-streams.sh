@@ -85,7 +85,7 @@ for pid in $(worker_pids); do
 done
 # Under ASan (256 MiB quarantine of freed blocks, shadow memory) resident memory says little about
 # what a worker holds: the figure is reported there, bounded in other builds.
-if ldd "$WSUP_WORKER" | grep -qE 'lib(a|t)san'; then
+if sanitizer_build; then
   log "sanitizer build: worker peak RSS ${peak_kib} KiB reported, not bounded"
 else
   ((peak_kib < 300 * 1024)) || fail "a worker's peak RSS reached ${peak_kib} KiB"

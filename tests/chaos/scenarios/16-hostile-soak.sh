@@ -150,7 +150,7 @@ hostile_pct=$(awk -v h="$hostile" -v n="$(field soak .sent)" 'BEGIN { printf "%.
 # with every memory bomb until the quarantine is full: there only the supervisor's is bounded.
 ((sup_peak < 256 * 1024)) || fail "the supervisor's RSS peaked at ${sup_peak} KiB"
 only_pid=""
-ldd "$WSUP_WORKER" | grep -qE 'lib(a|t)san' && only_pid=$WSUP_PID
+sanitizer_build && only_pid=$WSUP_PID
 growth=$(awk -v third=$((soak_s / 3)) -v end="$soak_s" -v only="$only_pid" '
   only != "" && $2 != only { next }
   $1 >= third && $1 < end - third { if (!($2 in middle) || $3 < middle[$2]) middle[$2] = $3 }
