@@ -3,9 +3,9 @@
 // registrations made at top level: "global handle not serialized", "Unknown external
 // reference") ends the build, not the worker. The child gets the scripts and the plan on stdin
 // (snapshot_wire.h), loads and builds as build_script_snapshot does, and writes the build to
-// descriptor 3 (stdout is V8's: its traces and complaints go there). When it dies, each script that asked for a snapshot is tried alone to find the ones
-// V8 cannot take; they are evaluated per request (the reason names V8's complaint) and the
-// others are built again without them.
+// descriptor 3 (stdout is V8's: its traces and complaints go there). When it dies, each script
+// that asked for a snapshot is tried alone to find the ones V8 cannot take; they are evaluated
+// per request (the reason names V8's complaint) and the others are built again without them.
 #pragma once
 
 #include <string>
