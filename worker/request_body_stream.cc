@@ -25,7 +25,7 @@ void RequestContext::begin_streaming(HttpResponse head) {
     }
   };
   // A fetched body sent on untouched keeps the upstream's Content-Length (chunked when it had
-  // none, or when the client decoded it), as workerd sends it.
+  // none, or when wsup's egress client decoded it), as workerd sends it.
   if (piped_fetch_ != 0) body_length_ = piped_length();
   sink_->begin(std::move(head), body_length_);
   pump_ = std::make_unique<ResponseBodyPump>(*sink_);

@@ -41,6 +41,7 @@ is_full() { [[ $CHAOS_MODE == full ]]; }
 # little). ldd's output is read whole first: `ldd | grep -q` under pipefail fails whenever grep
 # exits before ldd has written everything (SIGPIPE), which made this answer "no" at random.
 sanitizer_build() { [[ $(ldd "$WSUP_WORKER") =~ lib(a|t)san ]]; }
+
 # pick SHORT FULL: the value for the current mode.
 pick() { if is_full; then echo "$2"; else echo "$1"; fi; }
 

@@ -134,12 +134,13 @@ HttpResult http_post(uint16_t port, const std::string& path, const std::string& 
 }
 
 ClusterWithFiles::ClusterWithFiles(const std::map<std::string, std::string>& files,
-                                   const std::string& settings, const std::string& worker_binary)
+                                   const std::string& settings, const std::string& worker_binary,
+                                   const std::vector<std::string>& extra_env)
     : port(free_port()) {
   for (const auto& [name, text] : files) dir.write(name, text);
   config = dir.write("cluster.yaml", "listen: 127.0.0.1:" + std::to_string(port) + "\n" + settings);
   control = (dir.path() / "control.sock").string();
-  supervisor = std::make_unique<Supervisor>(config.string(), control, worker_binary);
+  supervisor = std::make_unique<Supervisor>(config.string(), control, worker_binary, extra_env);
 }
 
 std::string send_raw(uint16_t port, const std::string& bytes, std::chrono::milliseconds timeout) {
@@ -371,10 +372,11 @@ std::map<int, int> worker_pids(const Supervisor& supervisor) {
 }
 
 OneScriptCluster::OneScriptCluster(const std::string& script, const std::string& settings,
-                                   const std::string& worker_binary)
+                                   const std::string& worker_binary,
+                                   const std::vector<std::string>& extra_env)
     : ClusterWithFiles({{"w.js", script}},
                        settings + "\nscripts:\n  - name: w\n    path: w.js\n    routes: [\"/*\"]\n",
-                       worker_binary) {}
+                       worker_binary, extra_env) {}
 
 size_t count_of(const std::string& text, const std::string& word) {
   size_t n = 0;

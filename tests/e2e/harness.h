@@ -118,8 +118,10 @@ class ConcurrentRequests {
 // cluster.yaml made of "listen: 127.0.0.1:<port>" and `settings` (the rest of the YAML), and
 // `wsup start` on it with `worker_binary`.
 struct ClusterWithFiles {
+  // `extra_env`: NAME=VALUE entries for the supervisor's environment (its workers inherit it).
   ClusterWithFiles(const std::map<std::string, std::string>& files, const std::string& settings,
-                   const std::string& worker_binary);
+                   const std::string& worker_binary,
+                   const std::vector<std::string>& extra_env = {});
   TempDir dir;
   uint16_t port;
   std::filesystem::path config;
@@ -148,7 +150,8 @@ class LoadGenerator {
 // top-level cluster.yaml settings; stopped when it goes out of scope.
 struct OneScriptCluster : ClusterWithFiles {
   OneScriptCluster(const std::string& script, const std::string& settings,
-                   const std::string& worker_binary);
+                   const std::string& worker_binary,
+                   const std::vector<std::string>& extra_env = {});
 };
 
 // How often `word` occurs in `text` (a log, for counting its lines of one kind).

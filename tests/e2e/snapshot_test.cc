@@ -59,17 +59,11 @@ TEST(Snapshot, V8FlagsThatPrintToStdoutLeaveTheSnapshotBuildIntact) {
   // --serialization-statistics prints to stdout while the child serializes, as --trace-gc and
   // V8's other traces do: the build comes back on a descriptor of its own, so the script still
   // starts from its snapshot (it fell back to per-request evaluation when both shared stdout).
-  TempDir dir;
-  dir.write("w.js", version_script("v1"));
-  const uint16_t port = free_port();
-  const auto config = dir.write("cluster.yaml", "listen: 127.0.0.1:" + std::to_string(port) +
-                                                    "\nworkers: 1\nscripts:\n  - name: w\n"
-                                                    "    path: w.js\n    routes: [\"/*\"]\n");
-  Supervisor supervisor(config.string(), (dir.path() / "control.sock").string(), WSUP_WORKER_BINARY,
-                        {"WSUP_V8_FLAGS=--serialization-statistics"});
-  ASSERT_TRUE(supervisor.wait_serving(port)) << supervisor.log();
-  EXPECT_EQ(http_get(port, "/").body, "v1");
-  const std::string log = supervisor.log();
+  OneScriptCluster c(version_script("v1"), "workers: 1\n", WSUP_WORKER_BINARY,
+                     {"WSUP_V8_FLAGS=--serialization-statistics"});
+  ASSERT_TRUE(c.supervisor->wait_serving(c.port)) << c.supervisor->log();
+  EXPECT_EQ(http_get(c.port, "/").body, "v1");
+  const std::string log = c.supervisor->log();
   EXPECT_NE(log.find("scripts' snapshot built"), std::string::npos) << log;
   EXPECT_EQ(log.find("cannot be snapshotted"), std::string::npos) << log;
 }
